@@ -1,0 +1,828 @@
+/**
+ * RabbitMQ management HTTP API client.
+ *
+ * Uses node:http / node:https directly (not global fetch) so that TLS options
+ * (`ca`, `rejectUnauthorized`) work, with keep-alive agents.
+ * Every failure is a BrokerError; messages never contain the password or the
+ * Authorization header.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { BrokerError } from './errors';
+
+// ---------------------------------------------------------------------------
+// Options and result types
+// ---------------------------------------------------------------------------
+
+export interface ManagementClientOptions {
+  /** e.g. http://127.0.0.1:15672 or https://host:15671/rabbitmq (a path prefix is honoured). */
+  baseUrl: string;
+  username: string;
+  password: string;
+  /** Extra CA certificate(s), PEM. */
+  ca?: string | Buffer;
+  /** false = accept self-signed / untrusted certificates. Default true. */
+  rejectUnauthorized?: boolean;
+  /** Per-request deadline (connect + response), default 10 000 ms. */
+  timeoutMs?: number;
+}
+
+export interface Overview {
+  rabbitmq_version: string;
+  cluster_name: string;
+  management_version: string;
+  product_name?: string;
+  product_version?: string;
+  erlang_version?: string;
+  node?: string;
+  rates_mode?: string;
+  object_totals?: { connections?: number; channels?: number; exchanges?: number; queues?: number; consumers?: number };
+}
+
+export interface Whoami {
+  name: string;
+  tags: string[];
+}
+
+export interface VhostInfo {
+  name: string;
+  description?: string;
+  messages?: number;
+  tracing?: boolean;
+}
+
+export interface RateDetails {
+  rate: number;
+}
+
+export interface ExchangeInfo {
+  name: string;
+  vhost: string;
+  type: string;
+  durable: boolean;
+  auto_delete: boolean;
+  internal: boolean;
+  arguments: Record<string, unknown>;
+  message_stats?: {
+    publish_in_details?: RateDetails;
+    publish_out_details?: RateDetails;
+  };
+}
+
+export interface ConsumerInfo {
+  consumer_tag: string;
+  queue: { name: string; vhost: string };
+  channel_details: {
+    name: string;
+    connection_name: string;
+    peer_host?: string;
+    peer_port?: number;
+    number?: number;
+    user?: string;
+    node?: string;
+  };
+  ack_required: boolean;
+  prefetch_count: number;
+  exclusive: boolean;
+  active?: boolean;
+  activity_status?: string;
+  arguments: Record<string, unknown>;
+}
+
+export interface QueueInfo {
+  name: string;
+  vhost: string;
+  type: 'classic' | 'quorum' | 'stream' | (string & {});
+  durable: boolean;
+  auto_delete: boolean;
+  exclusive: boolean;
+  arguments: Record<string, unknown>;
+  messages?: number;
+  messages_ready?: number;
+  messages_unacknowledged?: number;
+  consumers?: number;
+  state?: string;
+  message_stats?: {
+    publish_details?: RateDetails;
+    deliver_get_details?: RateDetails;
+  };
+  /** Only present on getQueue(). */
+  consumer_details?: ConsumerInfo[];
+}
+
+export interface BindingInfo {
+  source: string;
+  vhost: string;
+  destination: string;
+  destination_type: 'queue' | 'exchange';
+  routing_key: string;
+  arguments: Record<string, unknown>;
+  properties_key: string;
+}
+
+export interface UserInfo {
+  name: string;
+  /** Normalized: 3.10 returns an array, older versions a comma-separated string. */
+  tags: string[];
+}
+
+export interface Permissions {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+export interface PermissionInfo extends Permissions {
+  user: string;
+  vhost: string;
+}
+
+export interface ConnectionInfo {
+  name: string;
+  user: string;
+  vhost: string;
+  client_properties?: Record<string, unknown>;
+  peer_host?: string;
+  peer_port?: number;
+  state?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  pageCount: number;
+  filteredCount: number;
+  totalCount: number;
+}
+
+export interface ListOptions {
+  /** 1-based. Without it the API returns everything (normalized to a single Page). */
+  page?: number;
+  /** 1..500 (the API's limit), default 100 when paging. */
+  pageSize?: number;
+  /** Server-side name filter (substring, or a regex with useRegex). */
+  name?: string;
+  useRegex?: boolean;
+  /** Columns to return; nested fields use dots (message_stats.publish_details.rate). [] = all columns. */
+  columns?: string[];
+}
+
+export type AckMode = 'ack_requeue_true' | 'reject_requeue_true' | 'ack_requeue_false' | 'reject_requeue_false';
+
+export interface GetMessagesOptions {
+  count: number;
+  ackmode: AckMode;
+  encoding: 'auto' | 'base64';
+  /** Truncate payloads longer than this many bytes. */
+  truncate?: number;
+}
+
+export interface ManagementMessage {
+  payload_bytes: number;
+  redelivered: boolean;
+  exchange: string;
+  routing_key: string;
+  message_count: number;
+  properties: Record<string, unknown>;
+  payload: string;
+  payload_encoding: 'string' | 'base64';
+}
+
+export interface PublishRequest {
+  routing_key: string;
+  payload: string;
+  payload_encoding: 'string' | 'base64';
+  properties: Record<string, unknown>;
+}
+
+export interface QueueDeclareOptions {
+  durable?: boolean;
+  auto_delete?: boolean;
+  arguments?: Record<string, unknown>;
+}
+
+export interface ExchangeDeclareOptions {
+  type: string;
+  durable?: boolean;
+  auto_delete?: boolean;
+  internal?: boolean;
+  arguments?: Record<string, unknown>;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  headers?: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------
+// Pure helpers (exported for unit tests)
+// ---------------------------------------------------------------------------
+
+/** Columns the explorer tree needs; keeps big vhosts fast. */
+export const DEFAULT_QUEUE_COLUMNS: readonly string[] = [
+  'name',
+  'vhost',
+  'type',
+  'durable',
+  'auto_delete',
+  'exclusive',
+  'arguments',
+  'messages',
+  'messages_ready',
+  'messages_unacknowledged',
+  'consumers',
+  'state',
+  'message_stats.publish_details.rate',
+  'message_stats.deliver_get_details.rate',
+];
+
+export const MAX_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** Builds an API path from raw segments, each encoded with encodeURIComponent ("/" -> %2F). */
+export function apiPath(...segments: string[]): string {
+  return '/' + segments.map((s) => encodeURIComponent(s)).join('/');
+}
+
+/** The default exchange ("") is addressed as "amq.default" in management URLs. */
+export function exchangeSegment(name: string): string {
+  return name === '' ? 'amq.default' : name;
+}
+
+export function buildQuery(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** Query parameters for a list call. */
+export function listQuery(opts: ListOptions | undefined, defaultColumns?: readonly string[]): Record<string, string | number | boolean | undefined> {
+  const q: Record<string, string | number | boolean | undefined> = {};
+  const columns = opts?.columns ?? defaultColumns;
+  if (columns && columns.length) q.columns = columns.join(',');
+  if (opts?.page !== undefined) {
+    q.page = Math.max(1, Math.floor(opts.page));
+    q.page_size = clampPageSize(opts.pageSize);
+    if (opts.name !== undefined && opts.name !== '') {
+      q.name = opts.name;
+      if (opts.useRegex) q.use_regex = true;
+    }
+  }
+  return q;
+}
+
+export function clampPageSize(size: number | undefined): number {
+  if (size === undefined || !Number.isFinite(size)) return DEFAULT_PAGE_SIZE;
+  return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(size)));
+}
+
+interface RawPage<T> {
+  items: T[];
+  page: number;
+  page_size: number;
+  page_count: number;
+  filtered_count: number;
+  total_count: number;
+  item_count?: number;
+}
+
+function isRawPage<T>(v: unknown): v is RawPage<T> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Array.isArray((v as RawPage<T>).items);
+}
+
+/** Normalizes a paged object or a plain array into a Page. */
+export function toPage<T>(raw: unknown): Page<T> {
+  if (isRawPage<T>(raw)) {
+    return {
+      items: raw.items,
+      page: raw.page,
+      pageSize: raw.page_size,
+      pageCount: raw.page_count,
+      filteredCount: raw.filtered_count,
+      totalCount: raw.total_count,
+    };
+  }
+  const items = Array.isArray(raw) ? (raw as T[]) : [];
+  return {
+    items,
+    page: 1,
+    pageSize: items.length,
+    pageCount: items.length > 0 ? 1 : 0,
+    filteredCount: items.length,
+    totalCount: items.length,
+  };
+}
+
+/** 3.10 returns tags as an array, older versions as "a,b". */
+export function normalizeTags(tags: unknown): string[] {
+  if (Array.isArray(tags)) return tags.map(String).filter((t) => t !== '');
+  if (typeof tags === 'string') {
+    return tags
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
+  }
+  return [];
+}
+
+/** HTTP header values must be latin-1 without control characters. */
+export function sanitizeHeaderValue(v: string): string {
+  return v.replace(/[^\x20-\x7e]/g, '?');
+}
+
+const TLS_ERROR_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+export function isTlsErrorCode(code: string | undefined): boolean {
+  if (!code) return false;
+  return TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
+}
+
+// ---------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------
+
+type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export class ManagementClient {
+  private readonly url: URL;
+  private readonly prefix: string;
+  private readonly isHttps: boolean;
+  private readonly agent: http.Agent;
+  private readonly authHeader: string;
+  private readonly timeoutMs: number;
+  private readonly hostPort: string;
+  private disposed = false;
+
+  constructor(opts: ManagementClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(opts.baseUrl);
+    } catch (e) {
+      throw new BrokerError('Invalid management URL', 'management', 'EINVALIDURL', undefined, { cause: e });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new BrokerError(`Invalid management URL protocol "${url.protocol}" (expected http: or https:)`, 'management', 'EINVALIDURL');
+    }
+    this.url = url;
+    this.isHttps = url.protocol === 'https:';
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.hostPort = `${url.hostname}:${url.port || (this.isHttps ? '443' : '80')}`;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.authHeader = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`, 'utf8').toString('base64');
+    this.agent = this.isHttps
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: 16,
+          ca: opts.ca,
+          rejectUnauthorized: opts.rejectUnauthorized ?? true,
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+  }
+
+  /** Destroys the keep-alive agent (open sockets). The client must not be used afterwards. */
+  dispose(): void {
+    this.disposed = true;
+    this.agent.destroy();
+  }
+
+  /**
+   * Generic request. `path` is relative to the API root, e.g. `/overview` or
+   * apiPath('queues', vhost, name); segments must already be encoded.
+   * Returns the parsed JSON body, or undefined for empty bodies (201/204).
+   */
+  request<T>(method: Method, path: string, body?: unknown, options?: RequestOptions): Promise<T> {
+    if (this.disposed) {
+      return Promise.reject(new BrokerError('Management client has been disposed', 'management', 'EDISPOSED'));
+    }
+    const fullPath = `${this.prefix}/api${path}${buildQuery(options?.query)}`;
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
+    const headers: Record<string, string | number> = {
+      accept: 'application/json',
+      authorization: this.authHeader,
+      ...options?.headers,
+    };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    // What we may show to the user: method and path, never headers.
+    const what = `${method} ${path}`;
+    const mod = this.isHttps ? https : http;
+
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (err: BrokerError | undefined, value?: T): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value as T);
+      };
+
+      const req = mod.request(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
+          port: this.url.port || undefined,
+          method,
+          path: fullPath,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (e) => finish(this.mapNetworkError(e, what)));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown = undefined;
+            let parsed = false;
+            if (text.trim() !== '') {
+              try {
+                json = JSON.parse(text);
+                parsed = true;
+              } catch {
+                /* not JSON */
+              }
+            }
+            if (status >= 200 && status < 300) {
+              if (text.trim() !== '' && !parsed) {
+                finish(
+                  new BrokerError(
+                    `Management API ${what} returned a non-JSON response (${status}); is ${this.hostPort} really the management port?`,
+                    'management',
+                    status,
+                  ),
+                );
+              } else {
+                finish(undefined, json as T);
+              }
+              return;
+            }
+            finish(this.httpError(status, res.statusMessage ?? '', json, text, what));
+          });
+        },
+      );
+
+      const timer = setTimeout(() => {
+        const err = new BrokerError(
+          `Management API at ${this.hostPort} did not answer within ${this.timeoutMs} ms (${what})`,
+          'network',
+          'ETIMEDOUT',
+        );
+        finish(err);
+        req.destroy(err);
+      }, this.timeoutMs);
+
+      req.on('error', (e) => finish(this.mapNetworkError(e, what)));
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+
+  private httpError(status: number, statusMessage: string, json: unknown, text: string, what: string): BrokerError {
+    let reason: string | undefined;
+    if (json && typeof json === 'object') {
+      const j = json as { reason?: unknown; error?: unknown };
+      if (typeof j.reason === 'string' && j.reason !== '') reason = j.reason;
+      else if (typeof j.error === 'string' && j.error !== '') reason = j.error;
+    }
+    if (reason === undefined && text.trim() !== '' && json === undefined) {
+      reason = text.trim().slice(0, 200);
+    }
+    const statusText = statusMessage || http.STATUS_CODES[status] || '';
+    if (status === 401) {
+      return new BrokerError(
+        `Management API login failed (401 ${statusText || 'Unauthorized'}): ${reason ?? 'Login failed'}`,
+        'auth',
+        401,
+        reason,
+      );
+    }
+    return new BrokerError(
+      `Management API ${what} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`,
+      'management',
+      status,
+      reason,
+    );
+  }
+
+  private mapNetworkError(e: unknown, what: string): BrokerError {
+    if (e instanceof BrokerError) return e;
+    let err = e as NodeJS.ErrnoException & { errors?: unknown[] };
+    // Node's happy-eyeballs may report an AggregateError (e.g. localhost -> ::1 and 127.0.0.1).
+    if (!err.code && Array.isArray(err.errors) && err.errors.length) {
+      err = err.errors[0] as NodeJS.ErrnoException;
+    }
+    const code = err.code ?? 'EUNKNOWN';
+    const detail = scrub(err.message ?? String(e)).trim();
+    if (isTlsErrorCode(code) || /ssl|tls|certificate/i.test(detail)) {
+      const hint =
+        code.startsWith('ERR_SSL_') || /wrong version number|packet length/i.test(detail)
+          ? ' (is this an https URL pointing at a plain http port?)'
+          : '';
+      return new BrokerError(
+        `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
+        'tls',
+        code,
+        detail,
+        { cause: e },
+      );
+    }
+    const msg =
+      code === 'ECONNREFUSED'
+        ? `Connection refused by management API at ${this.hostPort} (is the management plugin enabled?)`
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? `Cannot resolve management API host ${this.url.hostname} (${code})`
+          : `Network error talking to the management API at ${this.hostPort} (${what}): ${code}`;
+    return new BrokerError(msg, 'network', code, detail, { cause: e });
+  }
+
+  // ----- overview ----------------------------------------------------------
+
+  overview(): Promise<Overview> {
+    return this.request<Overview>('GET', '/overview', undefined, {
+      query: {
+        columns:
+          'rabbitmq_version,cluster_name,management_version,product_name,product_version,erlang_version,node,rates_mode,object_totals',
+      },
+    });
+  }
+
+  async whoami(): Promise<Whoami> {
+    const w = await this.request<{ name: string; tags: unknown }>('GET', '/whoami');
+    return { name: w.name, tags: normalizeTags(w.tags) };
+  }
+
+  // ----- vhosts ------------------------------------------------------------
+
+  async listVhosts(): Promise<VhostInfo[]> {
+    return (await this.request<VhostInfo[]>('GET', '/vhosts', undefined, {
+      query: { columns: 'name,description,messages,tracing' },
+    })) ?? [];
+  }
+
+  async createVhost(name: string, description?: string): Promise<void> {
+    await this.request('PUT', apiPath('vhosts', name), description !== undefined ? { description } : {});
+  }
+
+  async deleteVhost(name: string): Promise<void> {
+    await this.request('DELETE', apiPath('vhosts', name));
+  }
+
+  // ----- paging ------------------------------------------------------------
+
+  private async list<T>(base: string, opts: ListOptions | undefined, defaultColumns?: readonly string[]): Promise<Page<T>> {
+    if (opts?.page === undefined && opts?.name !== undefined && opts.name !== '') {
+      // The API only filters by name when paging: walk all pages.
+      return this.listAllFiltered<T>(base, opts, defaultColumns);
+    }
+    const query = listQuery(opts, defaultColumns);
+    try {
+      return toPage<T>(await this.request<unknown>('GET', base, undefined, { query }));
+    } catch (e) {
+      if (opts?.page !== undefined && e instanceof BrokerError && e.code === 400 && /page_out_of_range|out of range/i.test(`${e.replyText}`)) {
+        // Beyond the last page: an empty page, with the counts from page 1.
+        const first = toPage<T>(
+          await this.request<unknown>('GET', base, undefined, {
+            query: { ...query, page: 1, columns: 'name' },
+          }),
+        );
+        return { ...first, items: [], page: query.page as number };
+      }
+      throw e;
+    }
+  }
+
+  private async listAllFiltered<T>(base: string, opts: ListOptions, defaultColumns?: readonly string[]): Promise<Page<T>> {
+    const items: T[] = [];
+    let page = 1;
+    let last: Page<T>;
+    do {
+      last = toPage<T>(
+        await this.request<unknown>('GET', base, undefined, {
+          query: listQuery({ ...opts, page, pageSize: MAX_PAGE_SIZE }, defaultColumns),
+        }),
+      );
+      items.push(...last.items);
+      page++;
+    } while (page <= last.pageCount);
+    return {
+      items,
+      page: 1,
+      pageSize: items.length,
+      pageCount: items.length ? 1 : 0,
+      filteredCount: last.filteredCount,
+      totalCount: last.totalCount,
+    };
+  }
+
+  // ----- exchanges ---------------------------------------------------------
+
+  listExchanges(vhost: string, opts?: ListOptions): Promise<Page<ExchangeInfo>> {
+    return this.list<ExchangeInfo>(apiPath('exchanges', vhost), opts);
+  }
+
+  getExchange(vhost: string, name: string): Promise<ExchangeInfo> {
+    return this.request<ExchangeInfo>('GET', apiPath('exchanges', vhost, exchangeSegment(name)));
+  }
+
+  async declareExchange(vhost: string, name: string, opts: ExchangeDeclareOptions): Promise<void> {
+    await this.request('PUT', apiPath('exchanges', vhost, name), {
+      type: opts.type,
+      durable: opts.durable ?? true,
+      auto_delete: opts.auto_delete ?? false,
+      internal: opts.internal ?? false,
+      arguments: opts.arguments ?? {},
+    });
+  }
+
+  async deleteExchange(vhost: string, name: string, opts?: { ifUnused?: boolean }): Promise<void> {
+    await this.request('DELETE', apiPath('exchanges', vhost, name), undefined, {
+      query: { 'if-unused': opts?.ifUnused ? true : undefined },
+    });
+  }
+
+  // ----- queues ------------------------------------------------------------
+
+  /** By default only the columns the tree needs are requested (see DEFAULT_QUEUE_COLUMNS); pass columns: [] for all. */
+  listQueues(vhost: string, opts?: ListOptions): Promise<Page<QueueInfo>> {
+    return this.list<QueueInfo>(apiPath('queues', vhost), opts, DEFAULT_QUEUE_COLUMNS);
+  }
+
+  getQueue(vhost: string, name: string): Promise<QueueInfo> {
+    return this.request<QueueInfo>('GET', apiPath('queues', vhost, name));
+  }
+
+  /** Queue type goes in arguments['x-queue-type'] ('classic' | 'quorum' | 'stream'). */
+  async declareQueue(vhost: string, name: string, opts: QueueDeclareOptions = {}): Promise<void> {
+    await this.request('PUT', apiPath('queues', vhost, name), {
+      durable: opts.durable ?? true,
+      auto_delete: opts.auto_delete ?? false,
+      arguments: opts.arguments ?? {},
+    });
+  }
+
+  async deleteQueue(vhost: string, name: string, opts?: { ifUnused?: boolean; ifEmpty?: boolean }): Promise<void> {
+    await this.request('DELETE', apiPath('queues', vhost, name), undefined, {
+      query: { 'if-unused': opts?.ifUnused ? true : undefined, 'if-empty': opts?.ifEmpty ? true : undefined },
+    });
+  }
+
+  async purgeQueue(vhost: string, name: string): Promise<void> {
+    await this.request('DELETE', apiPath('queues', vhost, name, 'contents'));
+  }
+
+  // ----- bindings ----------------------------------------------------------
+
+  queueBindings(vhost: string, queue: string): Promise<BindingInfo[]> {
+    return this.request<BindingInfo[]>('GET', apiPath('queues', vhost, queue, 'bindings'));
+  }
+
+  exchangeBindingsAsSource(vhost: string, exchange: string): Promise<BindingInfo[]> {
+    return this.request<BindingInfo[]>('GET', apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'source'));
+  }
+
+  exchangeBindingsAsDestination(vhost: string, exchange: string): Promise<BindingInfo[]> {
+    return this.request<BindingInfo[]>('GET', apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'destination'));
+  }
+
+  listBindings(vhost: string): Promise<BindingInfo[]> {
+    return this.request<BindingInfo[]>('GET', apiPath('bindings', vhost));
+  }
+
+  async bindQueue(vhost: string, exchange: string, queue: string, routingKey = '', args: Record<string, unknown> = {}): Promise<void> {
+    await this.request('POST', apiPath('bindings', vhost, 'e', exchange, 'q', queue), { routing_key: routingKey, arguments: args });
+  }
+
+  async bindExchange(vhost: string, source: string, destination: string, routingKey = '', args: Record<string, unknown> = {}): Promise<void> {
+    await this.request('POST', apiPath('bindings', vhost, 'e', source, 'e', destination), { routing_key: routingKey, arguments: args });
+  }
+
+  /** Removes a binding identified by its properties_key (from BindingInfo). */
+  async unbind(binding: Pick<BindingInfo, 'vhost' | 'source' | 'destination' | 'destination_type' | 'properties_key'>): Promise<void> {
+    const t = binding.destination_type === 'queue' ? 'q' : 'e';
+    await this.request('DELETE', apiPath('bindings', binding.vhost, 'e', binding.source, t, binding.destination, binding.properties_key));
+  }
+
+  // ----- consumers ---------------------------------------------------------
+
+  listConsumers(vhost: string): Promise<ConsumerInfo[]> {
+    return this.request<ConsumerInfo[]>('GET', apiPath('consumers', vhost));
+  }
+
+  async queueConsumers(vhost: string, queue: string): Promise<ConsumerInfo[]> {
+    const q = await this.request<{ consumer_details?: ConsumerInfo[] }>('GET', apiPath('queues', vhost, queue), undefined, {
+      query: { columns: 'consumer_details' },
+    });
+    return q.consumer_details ?? [];
+  }
+
+  // ----- users & permissions ----------------------------------------------
+
+  async listUsers(): Promise<UserInfo[]> {
+    const users = await this.request<{ name: string; tags: unknown }[]>('GET', '/users', undefined, {
+      query: { columns: 'name,tags' },
+    });
+    return users.map((u) => ({ name: u.name, tags: normalizeTags(u.tags) }));
+  }
+
+  async createUser(name: string, password: string, tags: string[]): Promise<void> {
+    // Comma-separated string: accepted by every version (arrays only by newer ones).
+    await this.request('PUT', apiPath('users', name), { password, tags: tags.join(',') });
+  }
+
+  /**
+   * Replaces a user's tags and keeps the password. (A PUT without password or
+   * password_hash would clear the password, so the current hash is sent back.)
+   */
+  async setUserTags(name: string, tags: string[]): Promise<void> {
+    const u = await this.request<{ password_hash?: string; hashing_algorithm?: string }>('GET', apiPath('users', name));
+    const body: Record<string, unknown> = { tags: tags.join(',') };
+    body.password_hash = u.password_hash ?? '';
+    if (u.hashing_algorithm) body.hashing_algorithm = u.hashing_algorithm;
+    await this.request('PUT', apiPath('users', name), body);
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    await this.request('DELETE', apiPath('users', name));
+  }
+
+  listPermissions(): Promise<PermissionInfo[]> {
+    return this.request<PermissionInfo[]>('GET', '/permissions');
+  }
+
+  vhostPermissions(vhost: string): Promise<PermissionInfo[]> {
+    return this.request<PermissionInfo[]>('GET', apiPath('vhosts', vhost, 'permissions'));
+  }
+
+  async setPermissions(vhost: string, user: string, perms: Permissions): Promise<void> {
+    await this.request('PUT', apiPath('permissions', vhost, user), {
+      configure: perms.configure,
+      write: perms.write,
+      read: perms.read,
+    });
+  }
+
+  async deletePermissions(vhost: string, user: string): Promise<void> {
+    await this.request('DELETE', apiPath('permissions', vhost, user));
+  }
+
+  // ----- connections -------------------------------------------------------
+
+  listConnections(): Promise<ConnectionInfo[]> {
+    return this.request<ConnectionInfo[]>('GET', '/connections', undefined, {
+      query: { columns: 'name,user,vhost,client_properties,peer_host,peer_port,state' },
+    });
+  }
+
+  async closeConnection(name: string, reason?: string): Promise<void> {
+    await this.request('DELETE', apiPath('connections', name), undefined, {
+      headers: reason ? { 'X-Reason': sanitizeHeaderValue(reason) } : undefined,
+    });
+  }
+
+  // ----- messages ----------------------------------------------------------
+
+  /** Management "Get messages" (basic.get under the hood). */
+  getMessages(vhost: string, queue: string, opts: GetMessagesOptions): Promise<ManagementMessage[]> {
+    const body: Record<string, unknown> = { count: opts.count, ackmode: opts.ackmode, encoding: opts.encoding };
+    if (opts.truncate !== undefined) body.truncate = opts.truncate;
+    return this.request<ManagementMessage[]>('POST', apiPath('queues', vhost, queue, 'get'), body);
+  }
+
+  /** Publish through the management API. The default exchange "" is addressed as amq.default. */
+  async publish(vhost: string, exchange: string, msg: PublishRequest): Promise<{ routed: boolean }> {
+    const r = await this.request<{ routed: boolean }>('POST', apiPath('exchanges', vhost, exchangeSegment(exchange), 'publish'), {
+      routing_key: msg.routing_key,
+      payload: msg.payload,
+      payload_encoding: msg.payload_encoding,
+      properties: msg.properties,
+    });
+    return { routed: !!r?.routed };
+  }
+}
+
+/** Removes anything that looks like credentials from a Node error message. */
+function scrub(s: string): string {
+  return s.replace(/\/\/[^/@\s]*@/g, '//***@').replace(/Basic\s+[A-Za-z0-9+/=]+/g, 'Basic ***');
+}

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import type { ConnectionProfile } from '../core/profile';
+import { deriveManagementUrl } from '../core/uri';
+import { AmqpConnectionManager, type AmqpEndpoint } from './amqp';
+import { BrokerError } from './errors';
+import { ManagementClient } from './management';
+
+export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
+
+/**
+ * Everything Burrow holds open for one connection profile: a management API client
+ * and an AMQP connection manager (one lazily opened connection per vhost).
+ * Contains the password in memory only; never logs it.
+ */
+export class BrokerSession {
+  readonly management: ManagementClient;
+  readonly amqp: AmqpConnectionManager;
+
+  private constructor(readonly profile: ConnectionProfile, management: ManagementClient, amqp: AmqpConnectionManager) {
+    this.management = management;
+    this.amqp = amqp;
+  }
+
+  static async open(profile: ConnectionProfile, password: string, log?: Logger): Promise<BrokerSession> {
+    const ca = await readCa(profile.caFile);
+    const rejectUnauthorized = !profile.allowSelfSigned;
+    const management = new ManagementClient({
+      baseUrl: deriveManagementUrl(profile),
+      username: profile.username,
+      password,
+      ca,
+      rejectUnauthorized,
+    });
+    const amqp = new AmqpConnectionManager(endpointFor(profile, password, ca), { log });
+    return new BrokerSession(profile, management, amqp);
+  }
+
+  async dispose(): Promise<void> {
+    this.management.dispose();
+    await this.amqp.dispose();
+  }
+}
+
+export function endpointFor(profile: ConnectionProfile, password: string, ca?: string): AmqpEndpoint {
+  return {
+    host: profile.host,
+    port: profile.port,
+    tls: profile.tls,
+    username: profile.username,
+    password,
+    ca,
+    rejectUnauthorized: !profile.allowSelfSigned,
+    connectionName: `Burrow (${profile.name})`,
+  };
+}
+
+export async function readCa(caFile: string | undefined): Promise<string | undefined> {
+  if (!caFile) return undefined;
+  try {
+    return await readFile(caFile, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BrokerError(`Cannot read CA file ${caFile}: ${code ?? String(err)}`, 'tls', code, undefined, { cause: err });
+  }
+}

@@ -1,0 +1,226 @@
+import * as vscode from 'vscode';
+import { newProfileId, type ConnectionProfile } from '../core/profile';
+import { deriveManagementUrl, parseAmqpUri, profileLabel, redactUri } from '../core/uri';
+import { probeConnection } from '../broker/probe';
+import { ask, confirmDanger, pick, yesNo } from './ui';
+import { registerAll, resolveProfile, type CommandServices } from './context';
+import type { ExplorerNode } from '../explorer/nodes';
+
+function validPort(text: string): string | undefined {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'A port is a whole number from 1 to 65535';
+}
+
+function validManagementUrl(text: string): string | undefined {
+  if (!text.trim()) return undefined;
+  try {
+    const u = new URL(text.trim());
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Use an http:// or https:// URL';
+    if (u.password) return 'Do not put a password in the URL; Burrow uses the connection password';
+    return undefined;
+  } catch {
+    return 'Not a valid URL (e.g. http://localhost:15672)';
+  }
+}
+
+async function askPassword(profileName: string, username: string): Promise<string> {
+  return ask({ title: `Password for ${username} on ${profileName}`, password: true, prompt: 'Stored in VS Code secret storage, never in settings' });
+}
+
+/** Runs "test connection" and reports both halves in one notification. Returns true when both passed. */
+export async function testAndReport(s: CommandServices, profile: ConnectionProfile): Promise<boolean> {
+  const password = await s.store.getPassword(profile);
+  if (password === undefined) {
+    void vscode.window.showWarningMessage(`Burrow: no password stored for ${profile.name}.`, 'Set Password').then((c) => {
+      if (c) void vscode.commands.executeCommand('burrow.setPassword', profile.id);
+    });
+    return false;
+  }
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Burrow: testing ${profile.name}…` },
+    () => probeConnection(profile, password),
+  );
+  const line = (name: string, half: { ok: boolean; detail: string }) => `${name} ${half.ok ? '✓' : '✗'} ${half.detail}`;
+  const text = `${profile.name}: ${line('AMQP', result.amqp)} — ${line('Management', result.management)}`;
+  s.log.info(`Test connection ${profileLabel(profile)}: ${text}`);
+  if (result.amqp.ok && result.management.ok) {
+    void vscode.window.showInformationMessage(`Burrow: ${text}`);
+    s.sessions.reportOk(profile.id);
+    return true;
+  }
+  s.sessions.reportError(profile.id, result.amqp.ok ? result.management.error : result.amqp.error);
+  void vscode.window.showErrorMessage(`Burrow: ${text}`, 'Edit Connection', 'Set Password').then((c) => {
+    if (c === 'Edit Connection') void vscode.commands.executeCommand('burrow.editConnection', profile.id);
+    if (c === 'Set Password') void vscode.commands.executeCommand('burrow.setPassword', profile.id);
+  });
+  return false;
+}
+
+async function addConnection(s: CommandServices): Promise<void> {
+  const title = 'Burrow: add connection';
+  const host = (await ask({ title, prompt: 'Host name or IP address of the broker', value: 'localhost', validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim();
+  const tls = await yesNo(title, 'Use TLS (amqps)?', false);
+  const port = Number(await ask({ title, prompt: 'AMQP port', value: tls ? '5671' : '5672', validateInput: validPort }));
+  const vhost = await ask({ title, prompt: 'Default virtual host', value: '/' });
+  const username = await ask({ title, prompt: 'User name', value: 'guest', validateInput: (v) => (v ? undefined : 'Required') });
+  const password = await ask({ title, prompt: `Password for ${username} (kept in secret storage)`, password: true });
+  const draft: ConnectionProfile = { id: '', name: host, host, port, vhost, username, tls };
+  const managementUrl = await ask({
+    title,
+    prompt: 'Management API URL (leave as is to use the default)',
+    value: deriveManagementUrl(draft),
+    validateInput: validManagementUrl,
+  });
+  const name = (await ask({ title, prompt: 'Display name', value: host === 'localhost' ? `localhost:${port}` : host })).trim() || host;
+  const profile: ConnectionProfile = { ...draft, name, id: newProfileId(name, s.store.list().map((p) => p.id)) };
+  if (managementUrl.trim() && managementUrl.trim() !== deriveManagementUrl(draft)) profile.managementUrl = managementUrl.trim();
+  await s.store.save(profile, password);
+  s.log.info(`Added connection ${profileLabel(profile)}`);
+  s.explorer.refresh();
+  await testAndReport(s, profile);
+}
+
+async function addConnectionFromUri(s: CommandServices, uriArg?: unknown): Promise<void> {
+  const title = 'Burrow: add connection from URI';
+  const uri =
+    typeof uriArg === 'string'
+      ? uriArg
+      : await ask({
+          title,
+          prompt: 'amqp://user:password@host:port/vhost or amqps://… (the password is moved to secret storage)',
+          placeHolder: 'amqp://guest:guest@localhost:5672/%2F',
+          validateInput: (v) => {
+            try {
+              parseAmqpUri(v.trim());
+              return undefined;
+            } catch (err) {
+              return (err as Error).message;
+            }
+          },
+        });
+  const parsed = parseAmqpUri(uri.trim());
+  const defaultName = parsed.profile.host;
+  const name = typeof uriArg === 'string' ? defaultName : (await ask({ title, prompt: 'Display name', value: defaultName })).trim() || defaultName;
+  const profile: ConnectionProfile = { ...parsed.profile, name, id: newProfileId(name, s.store.list().map((p) => p.id)) };
+  const password = parsed.password ?? (await askPassword(name, profile.username));
+  await s.store.save(profile, password);
+  s.log.info(`Added connection ${redactUri(uri.trim())}`);
+  s.explorer.refresh();
+  await testAndReport(s, profile);
+}
+
+type EditField = vscode.QuickPickItem & { field: keyof ConnectionProfile | 'password' | 'done' };
+
+async function editConnection(s: CommandServices, arg?: ExplorerNode | string): Promise<void> {
+  let profile = typeof arg === 'string' ? s.store.get(arg) : await resolveProfile(s, arg);
+  if (!profile) throw new Error(`Unknown connection '${String(arg)}'`);
+  let password: string | undefined;
+  for (;;) {
+    const p: ConnectionProfile = profile;
+    const items: EditField[] = [
+      { label: '$(check) Save and test', field: 'done' },
+      { label: 'Host', description: p.host, field: 'host' },
+      { label: 'Port', description: String(p.port), field: 'port' },
+      { label: 'Virtual host', description: p.vhost, field: 'vhost' },
+      { label: 'User name', description: p.username, field: 'username' },
+      { label: 'Password', description: password !== undefined ? 'changed' : 'unchanged', field: 'password' },
+      { label: 'TLS (amqps)', description: p.tls ? 'on' : 'off', field: 'tls' },
+      { label: 'CA file', description: p.caFile ?? 'system CAs', field: 'caFile' },
+      { label: 'Allow self-signed certificates', description: p.allowSelfSigned ? 'yes' : 'no', field: 'allowSelfSigned' },
+      { label: 'Management URL', description: p.managementUrl ?? `${deriveManagementUrl(p)} (derived)`, field: 'managementUrl' },
+    ];
+    const choice = await pick(items, { title: `Burrow: edit ${p.name}`, placeHolder: 'Pick a field to change' });
+    const title = `Edit ${p.name}: ${choice.label}`;
+    switch (choice.field) {
+      case 'done':
+        await s.store.save(p, password);
+        s.sessions.close(p.id);
+        s.explorer.refresh();
+        await testAndReport(s, p);
+        return;
+      case 'host':
+        profile = { ...p, host: (await ask({ title, value: p.host, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim() };
+        break;
+      case 'port':
+        profile = { ...p, port: Number(await ask({ title, value: String(p.port), validateInput: validPort })) };
+        break;
+      case 'vhost':
+        profile = { ...p, vhost: await ask({ title, value: p.vhost }) };
+        break;
+      case 'username':
+        profile = { ...p, username: await ask({ title, value: p.username, validateInput: (v) => (v ? undefined : 'Required') }) };
+        break;
+      case 'password':
+        password = await askPassword(p.name, p.username);
+        break;
+      case 'tls': {
+        const tls = !p.tls;
+        const port = p.port === 5672 && tls ? 5671 : p.port === 5671 && !tls ? 5672 : p.port;
+        profile = { ...p, tls, port };
+        break;
+      }
+      case 'caFile': {
+        const files = await vscode.window.showOpenDialog({ title: 'CA certificate (PEM)', canSelectMany: false, filters: { PEM: ['pem', 'crt', 'cer'], All: ['*'] } });
+        profile = { ...p, caFile: files?.[0]?.fsPath };
+        break;
+      }
+      case 'allowSelfSigned':
+        profile = { ...p, allowSelfSigned: !p.allowSelfSigned || undefined };
+        break;
+      case 'managementUrl': {
+        const value = (await ask({ title, prompt: 'Empty = derive from host', value: p.managementUrl ?? '', validateInput: validManagementUrl })).trim();
+        profile = { ...p, managementUrl: value || undefined };
+        break;
+      }
+    }
+  }
+}
+
+async function renameConnection(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const profile = await resolveProfile(s, node);
+  const name = (await ask({ title: 'Burrow: rename connection', value: profile.name, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim();
+  await s.store.save({ ...profile, name });
+  s.explorer.refresh();
+}
+
+async function removeConnection(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const profile = await resolveProfile(s, node);
+  const ok = await confirmDanger(`Remove the connection '${profile.name}'?`, `${profileLabel(profile)}\nIts stored password is deleted too. Nothing on the broker changes.`, 'Remove');
+  if (!ok) return;
+  s.sessions.close(profile.id);
+  await s.store.remove(profile.id);
+  s.explorer.refresh();
+}
+
+async function setPassword(s: CommandServices, arg?: ExplorerNode | string): Promise<void> {
+  const profile = typeof arg === 'string' ? s.store.get(arg) : await resolveProfile(s, arg);
+  if (!profile) return;
+  const password = await askPassword(profile.name, profile.username);
+  await s.store.setPassword(profile.id, password);
+  s.sessions.close(profile.id);
+  s.explorer.refresh();
+}
+
+async function testConnection(s: CommandServices, arg?: ExplorerNode | string): Promise<void> {
+  const profile = typeof arg === 'string' ? s.store.get(arg) : await resolveProfile(s, arg);
+  if (profile) await testAndReport(s, profile);
+}
+
+async function disconnect(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const profile = await resolveProfile(s, node);
+  s.sessions.close(profile.id);
+  s.explorer.refresh();
+}
+
+export function registerConnectionCommands(s: CommandServices): vscode.Disposable[] {
+  return registerAll(s, {
+    'burrow.addConnection': addConnection,
+    'burrow.addConnectionFromUri': addConnectionFromUri,
+    'burrow.editConnection': editConnection,
+    'burrow.renameConnection': renameConnection,
+    'burrow.removeConnection': removeConnection,
+    'burrow.setPassword': setPassword,
+    'burrow.testConnection': testConnection,
+    'burrow.disconnect': disconnect,
+  });
+}

@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import type { ConnectionStore } from '../connections/store';
+import type { SessionManager } from '../connections/sessions';
+import type { ExplorerProvider } from '../explorer/provider';
+import { ConnectionNode, connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
+import type { ConnectionProfile } from '../core/profile';
+import { pick, safeCommand } from './ui';
+
+/** What every command needs; built once in extension.ts. */
+export interface CommandServices {
+  store: ConnectionStore;
+  sessions: SessionManager;
+  explorer: ExplorerProvider;
+  log: vscode.LogOutputChannel;
+}
+
+/** The profile a command applies to: from the tree node, else asked for. */
+export async function resolveProfile(s: CommandServices, node: ExplorerNode | undefined): Promise<ConnectionProfile> {
+  const conn = connectionOf(node);
+  if (conn) return conn.profile;
+  const profiles = s.store.list();
+  if (profiles.length === 1) return profiles[0];
+  const chosen = await pick(
+    profiles.map((p) => ({ label: p.name, description: `${p.username}@${p.host}:${p.port}`, profile: p })),
+    { title: 'Burrow: choose a connection' },
+  );
+  return chosen.profile;
+}
+
+/** The vhost a command applies to: from the tree node, else asked for (listed via the management API). */
+export async function resolveVhost(s: CommandServices, node: ExplorerNode | undefined, profile: ConnectionProfile): Promise<string> {
+  const v = vhostOf(node);
+  if (v) return v.vhost;
+  const session = await s.sessions.get(profile);
+  const vhosts = await session.management.listVhosts();
+  const chosen = await pick(
+    vhosts.map((x) => ({ label: x.name, description: x.name === profile.vhost ? 'default for this connection' : undefined })),
+    { title: 'Burrow: choose a virtual host' },
+  );
+  return chosen.label;
+}
+
+/** Refreshes the connection's subtree after a change (keeps the rest of the tree as it is). */
+export function refreshAround(s: CommandServices, node: ExplorerNode | undefined): void {
+  const target = node instanceof ConnectionNode ? node : node?.parent ?? undefined;
+  s.explorer.refresh(target);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type CommandFn = (s: CommandServices, ...args: any[]) => Promise<void>;
+
+/** Registers commands wrapped by safeCommand (errors become notifications, never rejections). */
+export function registerAll(s: CommandServices, commands: Record<string, CommandFn>): vscode.Disposable[] {
+  return Object.entries(commands).map(([id, fn]) =>
+    vscode.commands.registerCommand(id, safeCommand(s.log, id, (...args: unknown[]) => fn(s, ...args))),
+  );
+}

@@ -1,0 +1,357 @@
+import * as vscode from 'vscode';
+import {
+  QUEUE_ARGUMENTS,
+  parseArgumentValue,
+  parseArgumentsInput,
+  queueDeclareArguments,
+  validateQueueDeclare,
+  type QueueDeclareSpec,
+  type QueueType,
+} from '../core/arguments';
+import { exchangeDisplayName, bindingCriteria } from '../core/topology';
+import { formatCount } from '../core/format';
+import { topicPatternWarnings } from '../core/topic';
+import {
+  BindingNode,
+  ExchangeNode,
+  ExchangesGroupNode,
+  LoadMoreNode,
+  QueueNode,
+  QueuesGroupNode,
+  UserNode,
+  ConsumerNode,
+  VhostNode,
+  connectionOf,
+  vhostOf,
+  type ExplorerNode,
+} from '../explorer/nodes';
+import { ask, confirmDanger, pick, pickMany, Cancelled } from './ui';
+import { registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
+import type { BrokerSession } from '../broker/session';
+
+async function target(s: CommandServices, node: ExplorerNode | undefined): Promise<{ session: BrokerSession; vhost: string; profileId: string }> {
+  const profile = await resolveProfile(s, node);
+  const vhost = await resolveVhost(s, node, profile);
+  return { session: await s.sessions.get(profile), vhost, profileId: profile.id };
+}
+
+function argumentsValidator(v: string): string | undefined {
+  const r = parseArgumentsInput(v);
+  return r.ok ? undefined : r.error;
+}
+
+function requireArguments(text: string): Record<string, unknown> {
+  const r = parseArgumentsInput(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** Refreshes the group a vhost-level change affects, if it is in the tree. */
+function refreshGroup(s: CommandServices, node: ExplorerNode | undefined, kind: 'queues' | 'exchanges'): void {
+  const vhostNode = vhostOf(node);
+  if (vhostNode) s.explorer.refresh(kind === 'queues' ? vhostNode.queues : vhostNode.exchanges);
+  else s.explorer.refresh();
+}
+
+async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const { session, vhost } = await target(s, node);
+  const title = `Burrow: declare queue in ${vhost}`;
+  const name = (await ask({ title, prompt: 'Queue name (empty for a server-named queue)', placeHolder: 'orders' })).trim();
+  const type = (
+    await pick(
+      [
+        { label: 'classic', description: 'the default queue type' },
+        { label: 'quorum', description: 'replicated, durable, for data safety' },
+        { label: 'stream', description: 'append-only log, non-destructive reads' },
+      ],
+      { title, placeHolder: 'Queue type' },
+    )
+  ).label as QueueType;
+  let durable = true;
+  let exclusive = false;
+  let autoDelete = false;
+  if (type === 'classic') {
+    const flags = await pickMany(
+      [
+        { label: 'durable', description: 'survives a broker restart', picked: true },
+        { label: 'exclusive', description: "used by one connection only (Burrow's); deleted when it closes" },
+        { label: 'auto-delete', description: 'deleted when the last consumer unsubscribes' },
+      ],
+      { title, placeHolder: 'Flags' },
+    );
+    durable = flags.some((f) => f.label === 'durable');
+    exclusive = flags.some((f) => f.label === 'exclusive');
+    autoDelete = flags.some((f) => f.label === 'auto-delete');
+  }
+  const offered = QUEUE_ARGUMENTS.filter((a) => a.types.includes(type));
+  const chosen = await pickMany(
+    [...offered.map((a) => ({ label: a.key, description: a.label, detail: a.hint, info: a })), { label: 'other…', description: 'any key=value arguments', detail: 'e.g. x-queue-leader-locator=balanced', info: undefined }],
+    { title, placeHolder: 'Arguments (optional)' },
+  );
+  const args: Record<string, unknown> = {};
+  for (const c of chosen) {
+    if (c.info) {
+      const info = c.info;
+      const text = await ask({
+        title: `${title}: ${info.label}`,
+        prompt: `${info.key} — ${info.hint}${info.values ? ` (${info.values.join(' | ')})` : ''}`,
+        validateInput: (v) => {
+          const r = parseArgumentValue(info, v);
+          return r.ok ? undefined : r.error;
+        },
+      });
+      const r = parseArgumentValue(info, text);
+      if (r.ok) args[info.key] = r.value;
+    } else {
+      Object.assign(args, requireArguments(await ask({ title, prompt: 'Extra arguments: key=value, … or a JSON object', validateInput: argumentsValidator })));
+    }
+  }
+  const spec: QueueDeclareSpec = { name, type, durable, exclusive, autoDelete, arguments: args };
+  const problems = validateQueueDeclare(spec);
+  if (problems.length) throw new Error(`Cannot declare queue: ${problems.join('; ')}`);
+  const declared = await session.amqp.withChannel(vhost, (ch) =>
+    ch.assertQueue(name, { durable, exclusive, autoDelete, arguments: queueDeclareArguments(spec) }),
+  );
+  s.log.info(`Declared ${type} queue '${declared.queue}' in vhost '${vhost}'`);
+  void vscode.window.showInformationMessage(`Burrow: declared ${type} queue '${declared.queue}' in ${vhost}.`);
+  refreshGroup(s, node, 'queues');
+}
+
+async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const { session, vhost } = await target(s, node);
+  const title = `Burrow: declare exchange in ${vhost}`;
+  const name = (
+    await ask({
+      title,
+      prompt: 'Exchange name',
+      validateInput: (v) => (!v.trim() ? 'Required' : v.startsWith('amq.') ? "Names starting with 'amq.' are reserved" : undefined),
+    })
+  ).trim();
+  let types = ['direct', 'fanout', 'topic', 'headers'];
+  try {
+    const overview = await session.management.overview();
+    const more = (overview as { exchange_types?: { name: string }[] }).exchange_types?.map((t) => t.name);
+    if (more?.length) types = [...new Set([...types, ...more])];
+  } catch {
+    // plugin exchange types are a nicety; the four standard ones always exist
+  }
+  const type = (await pick(types.map((label) => ({ label })), { title, placeHolder: 'Exchange type' })).label;
+  const flags = await pickMany(
+    [
+      { label: 'durable', description: 'survives a broker restart', picked: true },
+      { label: 'auto-delete', description: 'deleted when its last binding is removed' },
+      { label: 'internal', description: 'publishers cannot publish to it directly (exchange-to-exchange only)' },
+    ],
+    { title, placeHolder: 'Flags' },
+  );
+  const alternate = (await ask({ title, prompt: 'Alternate exchange for unroutable messages (optional)', placeHolder: 'unrouted' })).trim();
+  const extra = requireArguments(await ask({ title, prompt: 'Extra arguments (optional): key=value, … or JSON', validateInput: argumentsValidator }));
+  const has = (f: string) => flags.some((x) => x.label === f);
+  await session.amqp.withChannel(vhost, (ch) =>
+    ch.assertExchange(name, type, {
+      durable: has('durable'),
+      autoDelete: has('auto-delete'),
+      internal: has('internal'),
+      alternateExchange: alternate || undefined,
+      arguments: extra,
+    }),
+  );
+  s.log.info(`Declared ${type} exchange '${name}' in vhost '${vhost}'`);
+  void vscode.window.showInformationMessage(`Burrow: declared ${type} exchange '${name}' in ${vhost}.`);
+  refreshGroup(s, node, 'exchanges');
+}
+
+/** Quick pick over names from the broker that also accepts a typed name (for big vhosts). */
+async function pickName(title: string, placeHolder: string, names: string[]): Promise<string> {
+  const qp = vscode.window.createQuickPick();
+  qp.title = title;
+  qp.placeholder = placeHolder;
+  qp.ignoreFocusOut = true;
+  const base = names.map((label) => ({ label }));
+  qp.items = base;
+  return new Promise<string>((resolve, reject) => {
+    qp.onDidChangeValue((v) => {
+      qp.items = v && !names.includes(v) ? [{ label: v, description: '(typed)' }, ...base] : base;
+    });
+    qp.onDidAccept(() => {
+      const value = qp.selectedItems[0]?.label ?? qp.value;
+      qp.hide();
+      if (value) resolve(value);
+      else reject(new Cancelled());
+    });
+    qp.onDidHide(() => {
+      qp.dispose();
+      reject(new Cancelled());
+    });
+    qp.show();
+  });
+}
+
+async function askBindingCriteria(title: string, exchangeType: string | undefined): Promise<{ key: string; args: Record<string, unknown> }> {
+  if (exchangeType === 'fanout') return { key: '', args: {} };
+  if (exchangeType === 'headers') {
+    const text = await ask({
+      title,
+      prompt: 'Header arguments: x-match=all|any|all-with-x|any-with-x, then key=value pairs (or a JSON object)',
+      value: 'x-match=all, ',
+      validateInput: argumentsValidator,
+    });
+    return { key: '', args: requireArguments(text) };
+  }
+  const key = await ask({
+    title,
+    prompt: exchangeType === 'topic' ? 'Binding pattern: words separated by dots; * = one word, # = zero or more' : 'Routing key',
+    validateInput: (v) => (exchangeType === 'topic' ? topicPatternWarnings(v).join('; ') || undefined : new TextEncoder().encode(v).length > 255 ? 'Routing keys are limited to 255 bytes' : undefined),
+  });
+  return { key, args: {} };
+}
+
+async function bind(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof QueueNode) && !(node instanceof ExchangeNode)) throw new Error('Choose a queue or an exchange in the Burrow tree to bind it.');
+  const { session, vhost } = await target(s, node);
+  const m = session.management;
+  const exchanges = (await m.listExchanges(vhost, { page: 1, pageSize: 500 })).items.filter((x) => x.name !== '');
+  let source: string;
+  let destination: string;
+  let destinationType: 'queue' | 'exchange';
+  if (node instanceof QueueNode) {
+    destination = node.name;
+    destinationType = 'queue';
+    source = await pickName(`Bind queue '${destination}'`, 'Source exchange', exchanges.map((x) => x.name));
+  } else {
+    source = node.name;
+    destinationType = (await pick([{ label: 'queue' }, { label: 'exchange' }], { title: `Bind from exchange '${source}'`, placeHolder: 'Destination kind' })).label as 'queue' | 'exchange';
+    const names =
+      destinationType === 'queue' ? (await m.listQueues(vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name) : exchanges.map((x) => x.name).filter((n) => n !== source);
+    destination = await pickName(`Bind from exchange '${source}'`, `Destination ${destinationType}`, names);
+  }
+  const sourceType = exchanges.find((x) => x.name === source)?.type;
+  const { key, args } = await askBindingCriteria(`Bind ${source} → ${destination}`, sourceType);
+  await session.amqp.withChannel(vhost, (ch) =>
+    destinationType === 'queue' ? ch.bindQueue(destination, source, key, args) : ch.bindExchange(destination, source, key, args),
+  );
+  s.log.info(`Bound ${source} → ${destinationType} ${destination} (${key || JSON.stringify(args)}) in '${vhost}'`);
+  s.explorer.refresh(node);
+}
+
+async function unbind(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof BindingNode)) throw new Error('Choose a binding in the Burrow tree.');
+  const b = node.binding;
+  if (b.source === '') throw new Error("The default exchange's bindings are implicit and cannot be removed.");
+  const ok = await confirmDanger(
+    `Remove the binding ${exchangeDisplayName(b.source)} → ${b.destination}?`,
+    `${b.destination_type} '${b.destination}' in vhost '${node.vhost}' stops receiving messages routed by: ${bindingCriteria(b)}`,
+    'Remove Binding',
+  );
+  if (!ok) return;
+  const session = await s.sessions.get(node.profileId);
+  await session.amqp.withChannel(node.vhost, (ch) =>
+    b.destination_type === 'exchange'
+      ? ch.unbindExchange(b.destination, b.source, b.routing_key, b.arguments)
+      : ch.unbindQueue(b.destination, b.source, b.routing_key, b.arguments),
+  );
+  s.explorer.refresh(node.parent);
+}
+
+async function purgeQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
+  const session = await s.sessions.get(node.profileId);
+  const q = await session.management.getQueue(node.vhost, node.name);
+  const ok = await confirmDanger(
+    `Purge queue '${node.name}' in vhost '${node.vhost}'?`,
+    `It holds ${formatCount(q.messages_ready ?? 0)} ready messages (and ${formatCount(q.messages_unacknowledged ?? 0)} unacknowledged, which are kept). The ready messages are deleted and cannot be recovered.`,
+    'Purge',
+  );
+  if (!ok) return;
+  const result = await session.amqp.withChannel(node.vhost, (ch) => ch.purgeQueue(node.name));
+  void vscode.window.showInformationMessage(`Burrow: purged ${formatCount(result.messageCount)} messages from '${node.name}'.`);
+  s.explorer.refresh(node.parent);
+}
+
+async function deleteQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
+  const session = await s.sessions.get(node.profileId);
+  const q = await session.management.getQueue(node.vhost, node.name);
+  const ok = await confirmDanger(
+    `Delete queue '${node.name}' in vhost '${node.vhost}'?`,
+    `It holds ${formatCount(q.messages ?? 0)} messages and has ${formatCount(q.consumers ?? 0)} consumers. The queue, its messages and its bindings are removed.`,
+    'Delete Queue',
+  );
+  if (!ok) return;
+  const result = await session.amqp.withChannel(node.vhost, (ch) => ch.deleteQueue(node.name));
+  void vscode.window.showInformationMessage(`Burrow: deleted queue '${node.name}' (${formatCount(result.messageCount)} messages).`);
+  s.explorer.refresh(node.parent);
+}
+
+async function deleteExchange(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof ExchangeNode)) throw new Error('Choose an exchange in the Burrow tree.');
+  const session = await s.sessions.get(node.profileId);
+  const [out, incoming] = await Promise.all([
+    session.management.exchangeBindingsAsSource(node.vhost, node.name),
+    session.management.exchangeBindingsAsDestination(node.vhost, node.name),
+  ]);
+  const ok = await confirmDanger(
+    `Delete exchange '${node.name}' in vhost '${node.vhost}'?`,
+    `It has ${out.length} outgoing and ${incoming.length} incoming bindings, which are removed with it. Messages published to it afterwards fail with 404 NOT_FOUND.`,
+    'Delete Exchange',
+  );
+  if (!ok) return;
+  await session.amqp.withChannel(node.vhost, (ch) => ch.deleteExchange(node.name));
+  s.explorer.refresh(node.parent);
+}
+
+async function copyName(_s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const name =
+    node instanceof QueueNode || node instanceof ExchangeNode || node instanceof UserNode || node instanceof ConsumerNode
+      ? node.name
+      : node instanceof VhostNode
+        ? node.vhost
+        : undefined;
+  if (name !== undefined) await vscode.env.clipboard.writeText(name);
+}
+
+async function filter(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof QueuesGroupNode) && !(node instanceof ExchangesGroupNode)) return;
+  const value = await ask({
+    title: `Filter ${node instanceof QueuesGroupNode ? 'queues' : 'exchanges'} in ${node.vhost}`,
+    prompt: 'Text to find in names (* and ? allowed), or /regex/. Filtering happens on the broker. Empty clears.',
+    value: node.filter,
+  });
+  node.setFilter(value);
+  s.explorer.refresh(node);
+}
+
+async function clearFilter(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof QueuesGroupNode) && !(node instanceof ExchangesGroupNode)) return;
+  node.setFilter('');
+  s.explorer.refresh(node);
+}
+
+async function loadMore(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  if (!(node instanceof LoadMoreNode)) return;
+  const group = node.group as QueuesGroupNode | ExchangesGroupNode;
+  await vscode.window.withProgress({ location: { viewId: 'burrow.explorer' } }, () => group.loadMore());
+  s.explorer.refresh(group);
+}
+
+async function refresh(s: CommandServices, node?: ExplorerNode): Promise<void> {
+  const conn = connectionOf(node);
+  s.explorer.refresh(node ?? conn);
+}
+
+export function registerTopologyCommands(s: CommandServices): vscode.Disposable[] {
+  return registerAll(s, {
+    'burrow.refresh': refresh,
+    'burrow.filter': filter,
+    'burrow.clearFilter': clearFilter,
+    'burrow.loadMore': loadMore,
+    'burrow.copyName': copyName,
+    'burrow.declareQueue': declareQueue,
+    'burrow.declareExchange': declareExchange,
+    'burrow.bind': bind,
+    'burrow.unbind': unbind,
+    'burrow.purgeQueue': purgeQueue,
+    'burrow.deleteQueue': deleteQueue,
+    'burrow.deleteExchange': deleteExchange,
+  });
+}

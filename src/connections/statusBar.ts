@@ -1,0 +1,53 @@
+import * as vscode from 'vscode';
+import type { SessionManager, SessionStatus } from './sessions';
+import type { ConnectionStore } from './store';
+
+const ICON: Record<SessionStatus, string> = {
+  idle: '$(plug)',
+  connecting: '$(loading~spin)',
+  connected: '$(vm-running)',
+  reconnecting: '$(sync~spin)',
+  error: '$(error)',
+};
+
+/** Shows the state of the connections in use; hidden until one is opened. */
+export class ConnectionStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('burrow.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly sessions: SessionManager,
+  ) {
+    this.item.name = 'Burrow connection';
+    this.item.command = 'workbench.view.extension.burrow';
+    this.subscription = sessions.onDidChangeStatus(() => this.update());
+  }
+
+  update(): void {
+    const open = this.store.list().filter((p) => this.sessions.isOpen(p.id) || this.sessions.status(p.id) === 'error');
+    if (open.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const worst = (['error', 'reconnecting', 'connecting', 'connected', 'idle'] as SessionStatus[]).find((st) =>
+      open.some((p) => this.sessions.status(p.id) === st),
+    ) as SessionStatus;
+    const label = open.length === 1 ? open[0].name : `${open.length} brokers`;
+    this.item.text = `${ICON[worst]} ${label}`;
+    this.item.tooltip = open
+      .map((p) => {
+        const err = this.sessions.lastError(p.id);
+        return `${p.name}: ${this.sessions.status(p.id)}${err ? ` — ${err}` : ''}`;
+      })
+      .join('\n');
+    this.item.backgroundColor =
+      worst === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : worst === 'reconnecting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

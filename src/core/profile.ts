@@ -1,0 +1,105 @@
+/**
+ * A saved connection. Everything here may live in settings.json: the password
+ * never does (it is kept in VS Code's secret storage, keyed by `id`).
+ */
+export interface ConnectionProfile {
+  /** Stable identifier; also the secret-storage key suffix. */
+  id: string;
+  /** Display name in the tree. */
+  name: string;
+  host: string;
+  /** AMQP port (5672, or 5671 for amqps). */
+  port: number;
+  /** vhost used when the user does not pick one (AMQP URIs carry one). */
+  vhost: string;
+  username: string;
+  /** amqps:// instead of amqp:// */
+  tls: boolean;
+  /** PEM file with the CA that signed the broker's certificate. */
+  caFile?: string;
+  /** Accept self-signed / unverifiable certificates (AMQP and management). */
+  allowSelfSigned?: boolean;
+  /** Management API base URL, e.g. http://host:15672. Derived from host when absent. */
+  managementUrl?: string;
+}
+
+/** A profile together with its secret, only ever held in memory. */
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export const DEFAULT_PROFILE: ConnectionProfile = Object.freeze({
+  id: 'localhost',
+  name: 'localhost',
+  host: 'localhost',
+  port: 5672,
+  vhost: '/',
+  username: 'guest',
+  tls: false,
+}) as ConnectionProfile;
+
+export const DEFAULT_PASSWORD = 'guest';
+
+/**
+ * Validates profiles as read from settings.json (which users may edit by hand).
+ * Invalid entries are dropped with a reason instead of breaking the whole tree.
+ */
+export function normalizeProfiles(raw: unknown): { profiles: ConnectionProfile[]; problems: string[] } {
+  const profiles: ConnectionProfile[] = [];
+  const problems: string[] = [];
+  if (!Array.isArray(raw)) {
+    return { profiles, problems: raw === undefined || raw === null ? [] : ['burrow.connections must be an array'] };
+  }
+  const seen = new Set<string>();
+  raw.forEach((entry, index) => {
+    const where = `burrow.connections[${index}]`;
+    if (typeof entry !== 'object' || entry === null) {
+      problems.push(`${where} is not an object`);
+      return;
+    }
+    const e = entry as Record<string, unknown>;
+    const host = typeof e.host === 'string' ? e.host.trim() : '';
+    if (!host) {
+      problems.push(`${where} has no host`);
+      return;
+    }
+    const tls = e.tls === true;
+    const port = e.port === undefined ? (tls ? 5671 : 5672) : Number(e.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      problems.push(`${where} has an invalid port`);
+      return;
+    }
+    let id = typeof e.id === 'string' && e.id ? e.id : `${host}:${port}`;
+    if (seen.has(id)) {
+      problems.push(`${where} repeats id '${id}'; renamed`);
+      let n = 2;
+      while (seen.has(`${id}-${n}`)) n++;
+      id = `${id}-${n}`;
+    }
+    seen.add(id);
+    const profile: ConnectionProfile = {
+      id,
+      name: typeof e.name === 'string' && e.name.trim() ? e.name.trim() : host,
+      host,
+      port,
+      vhost: typeof e.vhost === 'string' ? e.vhost : '/',
+      username: typeof e.username === 'string' && e.username ? e.username : 'guest',
+      tls,
+    };
+    if (typeof e.caFile === 'string' && e.caFile) profile.caFile = e.caFile;
+    if (e.allowSelfSigned === true) profile.allowSelfSigned = true;
+    if (typeof e.managementUrl === 'string' && e.managementUrl.trim()) profile.managementUrl = e.managementUrl.trim();
+    profiles.push(profile);
+  });
+  return { profiles, problems };
+}
+
+/** A new id that does not clash with existing ones, derived from a name. */
+export function newProfileId(name: string, existing: Iterable<string>): string {
+  const taken = new Set(existing);
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'connection';
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}

@@ -1,0 +1,48 @@
+import * as vscode from 'vscode';
+import { ExplorerNode, RootNode, type ExplorerContext, type NodeView } from './nodes';
+
+const COLLAPSIBLE: Record<NodeView['collapsible'], vscode.TreeItemCollapsibleState> = {
+  none: vscode.TreeItemCollapsibleState.None,
+  collapsed: vscode.TreeItemCollapsibleState.Collapsed,
+  expanded: vscode.TreeItemCollapsibleState.Expanded,
+};
+
+/** Adapts the vscode-free tree model to a TreeDataProvider. */
+export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
+  readonly root: RootNode;
+  private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+
+  constructor(ctx: ExplorerContext) {
+    this.root = new RootNode(ctx);
+  }
+
+  getTreeItem(node: ExplorerNode): vscode.TreeItem {
+    const v = node.view();
+    const item = new vscode.TreeItem(v.label, COLLAPSIBLE[v.collapsible]);
+    item.id = node.id;
+    item.description = v.description;
+    item.tooltip = v.tooltip;
+    item.contextValue = v.contextValue;
+    if (v.icon) item.iconPath = new vscode.ThemeIcon(v.icon.codicon, v.icon.color ? new vscode.ThemeColor(v.icon.color) : undefined);
+    if (v.command) item.command = { command: v.command.command, title: v.command.title, arguments: [node] };
+    return item;
+  }
+
+  getChildren(node?: ExplorerNode): Promise<ExplorerNode[]> {
+    return (node ?? this.root).getChildren();
+  }
+
+  getParent(node: ExplorerNode): ExplorerNode | undefined {
+    return node.parent === this.root ? undefined : node.parent;
+  }
+
+  /** Re-renders a node (and re-fetches its children if expanded); the whole tree without argument. */
+  refresh(node?: ExplorerNode): void {
+    this.emitter.fire(node === this.root ? undefined : node);
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  apiPath,
+  buildQuery,
+  clampPageSize,
+  exchangeSegment,
+  isTlsErrorCode,
+  listQuery,
+  normalizeTags,
+  sanitizeHeaderValue,
+  toPage,
+  DEFAULT_QUEUE_COLUMNS,
+} from '../../src/broker/management';
+
+test('apiPath encodes every segment; vhost "/" is %2F', () => {
+  assert.equal(apiPath('queues', '/', 'a b/c#?%'), '/queues/%2F/a%20b%2Fc%23%3F%25');
+  assert.equal(apiPath('vhosts', 'dev'), '/vhosts/dev');
+});
+
+test('default exchange is amq.default in URLs', () => {
+  assert.equal(exchangeSegment(''), 'amq.default');
+  assert.equal(exchangeSegment('x'), 'x');
+});
+
+test('buildQuery skips undefined and encodes', () => {
+  assert.equal(buildQuery(undefined), '');
+  assert.equal(buildQuery({ a: undefined }), '');
+  assert.equal(buildQuery({ name: '^a.b$', use_regex: true, page: 2 }), '?name=%5Ea.b%24&use_regex=true&page=2');
+});
+
+test('listQuery: name filter only when paging; default columns; [] = all columns', () => {
+  assert.deepEqual(listQuery(undefined), {});
+  assert.deepEqual(listQuery({ name: 'x' }), {});
+  assert.deepEqual(listQuery({ page: 2, pageSize: 10, name: 'x', useRegex: true }), { page: 2, page_size: 10, name: 'x', use_regex: true });
+  assert.deepEqual(listQuery({ page: 1, name: '' }), { page: 1, page_size: 100 });
+  assert.equal(listQuery({}, DEFAULT_QUEUE_COLUMNS).columns, DEFAULT_QUEUE_COLUMNS.join(','));
+  assert.equal(listQuery({ columns: [] }, DEFAULT_QUEUE_COLUMNS).columns, undefined);
+  assert.equal(listQuery({ columns: ['name'] }, DEFAULT_QUEUE_COLUMNS).columns, 'name');
+});
+
+test('clampPageSize', () => {
+  assert.equal(clampPageSize(undefined), 100);
+  assert.equal(clampPageSize(0), 1);
+  assert.equal(clampPageSize(10_000), 500);
+  assert.equal(clampPageSize(12.7), 12);
+});
+
+test('toPage normalizes paged objects and plain arrays', () => {
+  assert.deepEqual(toPage({ items: [1], page: 2, page_size: 1, page_count: 3, filtered_count: 3, total_count: 9, item_count: 1 }), {
+    items: [1], page: 2, pageSize: 1, pageCount: 3, filteredCount: 3, totalCount: 9,
+  });
+  assert.deepEqual(toPage([1, 2]), { items: [1, 2], page: 1, pageSize: 2, pageCount: 1, filteredCount: 2, totalCount: 2 });
+  assert.deepEqual(toPage([]), { items: [], page: 1, pageSize: 0, pageCount: 0, filteredCount: 0, totalCount: 0 });
+});
+
+test('normalizeTags accepts arrays and comma strings', () => {
+  assert.deepEqual(normalizeTags(['administrator']), ['administrator']);
+  assert.deepEqual(normalizeTags('administrator, monitoring'), ['administrator', 'monitoring']);
+  assert.deepEqual(normalizeTags(''), []);
+  assert.deepEqual(normalizeTags(undefined), []);
+});
+
+test('header values and TLS codes', () => {
+  assert.equal(sanitizeHeaderValue('bye — ü\n'), 'bye ? ??');
+  assert.ok(isTlsErrorCode('DEPTH_ZERO_SELF_SIGNED_CERT'));
+  assert.ok(isTlsErrorCode('ERR_TLS_CERT_ALTNAME_INVALID'));
+  assert.ok(isTlsErrorCode('ERR_SSL_WRONG_VERSION_NUMBER'));
+  assert.ok(!isTlsErrorCode('ECONNREFUSED'));
+  assert.ok(!isTlsErrorCode(undefined));
+});
