@@ -1,0 +1,277 @@
+/**
+ * AMQP URI handling, following the RabbitMQ URI specification
+ * (https://www.rabbitmq.com/docs/uri-spec):
+ *
+ *   amqp_URI       = "amqp://" amqp_authority [ "/" vhost ] [ "?" query ]
+ *   amqp_authority = [ amqp_userinfo "@" ] host [ ":" port ]
+ *   amqp_userinfo  = username [ ":" password ]
+ *   vhost          = segment
+ *
+ * Pure logic: no vscode, no network, no Node-only APIs (also usable in the webview).
+ * Passwords never appear in thrown errors: messages quote the input through {@link redactUri}.
+ */
+import type { ConnectionProfile } from './profile';
+
+/** Thrown for URIs that cannot be used. The message never contains the password. */
+export class UriError extends Error {
+  /** The offending URI with its password replaced by `***`. */
+  readonly uri: string;
+
+  constructor(message: string, redactedUri: string) {
+    super(`${message} (in ${JSON.stringify(redactedUri)})`);
+    this.name = 'UriError';
+    this.uri = redactedUri;
+  }
+}
+
+export type UriProfile = Omit<ConnectionProfile, 'id' | 'name'>;
+
+export interface ParsedAmqpUri {
+  profile: UriProfile;
+  /**
+   * The password from the URI. When the URI has no userinfo at all the
+   * broker default guest/guest is assumed (password 'guest'); when it has a
+   * user name but no ':password', this is undefined (ask the user / secret storage).
+   */
+  password: string | undefined;
+  /** `?heartbeat=N` (seconds), when given. Not part of ConnectionProfile. */
+  heartbeat?: number;
+}
+
+export const AMQP_PORT = 5672;
+export const AMQPS_PORT = 5671;
+export const MANAGEMENT_PORT = 15672;
+export const MANAGEMENT_TLS_PORT = 15671;
+
+const DEFAULT_USER = 'guest';
+const DEFAULT_PASSWORD = 'guest';
+
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+/**
+ * Parses an amqp:// or amqps:// URI.
+ *
+ * - no path (`amqp://host`) means vhost "/"; an empty path segment
+ *   (`amqp://host/`) means the empty vhost ""; `%2F` decodes to "/".
+ * - userinfo, host and vhost are percent-decoded ('+' stays a plus sign).
+ * - IPv6 hosts go in brackets (`amqp://[::1]:5673`); the profile stores them without.
+ * - query: `heartbeat`, `cacertfile` (-> caFile), `verify=verify_none|verify_peer`
+ *   (-> allowSelfSigned) are understood; other parameters are ignored.
+ */
+export function parseAmqpUri(uri: string): ParsedAmqpUri {
+  const input = uri.trim();
+  const fail: (message: string) => never = (message) => {
+    throw new UriError(message, redactUri(input));
+  };
+
+  if (input === '') fail('empty URI; expected amqp://host or amqps://host');
+  const schemeMatch = SCHEME_RE.exec(input);
+  if (!schemeMatch) {
+    const bare = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(input);
+    if (bare && /^amqps?$/i.test(bare[1]!)) fail(`expected "${bare[1]!.toLowerCase()}://" followed by a host`);
+    fail('not an AMQP URI; expected amqp://[user[:password]@]host[:port][/vhost]');
+  }
+  const scheme = schemeMatch[1]!.toLowerCase();
+  if (scheme !== 'amqp' && scheme !== 'amqps') {
+    fail(`unsupported scheme "${scheme}:"; expected amqp:// or amqps://`);
+  }
+  const tls = scheme === 'amqps';
+  const rest = input.slice(schemeMatch[0].length);
+
+  const authorityEnd = firstIndexOfAny(rest, '/?#');
+  const authority = rest.slice(0, authorityEnd);
+  const afterAuthority = rest.slice(authorityEnd);
+  if (!authority.includes('@') && afterAuthority.includes('@')) {
+    fail("unexpected '@' after the host; percent-encode '@', '/', '?' and '#' in user names, passwords and vhosts (e.g. '@' as %40, '/' as %2F)");
+  }
+
+  // userinfo
+  let username = DEFAULT_USER;
+  let password: string | undefined = DEFAULT_PASSWORD;
+  let hostPort = authority;
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const userinfo = authority.slice(0, at);
+    hostPort = authority.slice(at + 1);
+    const colon = userinfo.indexOf(':');
+    const rawUser = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+    username = decodeOrFail(rawUser, 'the user name', fail);
+    password = colon >= 0 ? decodeOrFail(userinfo.slice(colon + 1), 'the password', fail) : undefined;
+  }
+
+  // host and port
+  let rawHost: string;
+  let rawPort: string | undefined;
+  const bracketed = hostPort.startsWith('[');
+  if (bracketed) {
+    const close = hostPort.indexOf(']');
+    if (close < 0) fail("unterminated IPv6 address: missing ']'");
+    rawHost = hostPort.slice(1, close);
+    const tail = hostPort.slice(close + 1);
+    if (tail !== '') {
+      if (!tail.startsWith(':')) fail("unexpected characters after the IPv6 address; expected ':port'");
+      rawPort = tail.slice(1);
+    }
+    if (rawHost === '') fail('missing host');
+    if (!rawHost.includes(':')) fail('brackets are only for IPv6 addresses');
+  } else {
+    const colon = hostPort.indexOf(':');
+    if (colon >= 0) {
+      if (hostPort.indexOf(':', colon + 1) >= 0) fail('IPv6 addresses must be written in brackets, e.g. amqp://[::1]:5672');
+      rawHost = hostPort.slice(0, colon);
+      rawPort = hostPort.slice(colon + 1);
+    } else {
+      rawHost = hostPort;
+    }
+  }
+  const host = decodeOrFail(rawHost, 'the host', fail);
+  if (host === '') fail('missing host');
+  if (/[\s/?#@[\]]/.test(host) || (!bracketed && host.includes(':'))) fail('invalid character in the host');
+
+  let port = tls ? AMQPS_PORT : AMQP_PORT;
+  if (rawPort !== undefined && rawPort !== '') {
+    if (!/^[0-9]+$/.test(rawPort)) fail(`invalid port "${rawPort}"; expected a number from 1 to 65535`);
+    port = Number(rawPort);
+    if (port < 1 || port > 65535) fail(`port ${rawPort} out of range; expected 1 to 65535`);
+  }
+
+  // path (vhost), query, fragment
+  const hashAt = afterAuthority.indexOf('#');
+  const beforeFragment = hashAt >= 0 ? afterAuthority.slice(0, hashAt) : afterAuthority;
+  const queryAt = beforeFragment.indexOf('?');
+  const path = queryAt >= 0 ? beforeFragment.slice(0, queryAt) : beforeFragment;
+  const query = queryAt >= 0 ? beforeFragment.slice(queryAt + 1) : '';
+
+  let vhost = '/';
+  if (path !== '') {
+    const segment = path.slice(1); // path always starts with '/' here
+    if (segment.includes('/')) fail("the vhost must be a single path segment; write '/' inside a vhost name as %2F");
+    vhost = decodeOrFail(segment, 'the vhost', fail);
+  }
+
+  const profile: UriProfile = { host, port, vhost, username, tls };
+  const result: ParsedAmqpUri = { profile, password };
+
+  if (query !== '') {
+    for (const pair of query.split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const key = decodeOrFail(eq >= 0 ? pair.slice(0, eq) : pair, 'a query parameter name', fail);
+      const value = decodeOrFail(eq >= 0 ? pair.slice(eq + 1) : '', `the query parameter "${key}"`, fail);
+      switch (key) {
+        case 'heartbeat': {
+          if (!/^[0-9]+$/.test(value)) fail(`invalid heartbeat "${value}"; expected a whole number of seconds`);
+          result.heartbeat = Number(value);
+          break;
+        }
+        case 'cacertfile':
+          if (value !== '') profile.caFile = value;
+          break;
+        case 'verify':
+          if (value === 'verify_none') profile.allowSelfSigned = true;
+          else if (value === 'verify_peer') profile.allowSelfSigned = false;
+          else fail(`invalid verify "${value}"; expected verify_peer or verify_none`);
+          break;
+        default:
+          // Other parameters (certfile, keyfile, auth_mechanism, frame_max, ...) are ignored.
+          break;
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Builds an AMQP URI from a profile; `parseAmqpUri(formatAmqpUri(p, pw))` gives back
+ * the same host, port, vhost, username, tls, caFile, allowSelfSigned and password.
+ * The default port for the scheme is omitted; vhost "/" is written as %2F.
+ * `managementUrl` has no place in an AMQP URI and is not written.
+ */
+export function formatAmqpUri(profile: UriProfile, password?: string): string {
+  try {
+    const scheme = profile.tls ? 'amqps' : 'amqp';
+    let out = `${scheme}://${encodeURIComponent(profile.username)}`;
+    if (password !== undefined) out += `:${encodeURIComponent(password)}`;
+    out += `@${formatHost(profile.host, true)}`;
+    if (profile.port !== (profile.tls ? AMQPS_PORT : AMQP_PORT)) out += `:${profile.port}`;
+    out += `/${encodeURIComponent(profile.vhost)}`;
+    const query: string[] = [];
+    if (profile.caFile) query.push(`cacertfile=${encodeQueryValue(profile.caFile)}`);
+    if (profile.allowSelfSigned !== undefined) query.push(`verify=${profile.allowSelfSigned ? 'verify_none' : 'verify_peer'}`);
+    if (query.length > 0) out += `?${query.join('&')}`;
+    return out;
+  } catch {
+    // encodeURIComponent throws on lone surrogates; never echo the password.
+    throw new UriError('cannot write an AMQP URI: a field contains invalid Unicode', profileLabel(profile));
+  }
+}
+
+/**
+ * Replaces the password of a URI (amqp, amqps, http, https or anything with
+ * `user:password@`) with `***`. URIs without a password come back unchanged.
+ * Deliberately forgiving: on input it cannot parse it still hides whatever sits
+ * between the first ':' of the userinfo and the last '@'.
+ */
+export function redactUri(uri: string): string {
+  const schemeMatch = SCHEME_RE.exec(uri);
+  const prefixLength = schemeMatch ? schemeMatch[0].length : 0;
+  const rest = uri.slice(prefixLength);
+  const authorityEnd = firstIndexOfAny(rest, '/?#');
+  let at = rest.slice(0, authorityEnd).lastIndexOf('@');
+  if (at < 0) at = rest.lastIndexOf('@'); // password with a raw '/', '?' or '#'
+  if (at < 0) return uri;
+  const userinfo = rest.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  if (colon < 0 || colon === userinfo.length - 1) return uri; // no password, or an empty one
+  return `${uri.slice(0, prefixLength)}${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * Base URL of the management HTTP API: `profile.managementUrl` (trailing slashes
+ * removed) when set, otherwise http://host:15672, or https://host:15671 for TLS profiles.
+ */
+export function deriveManagementUrl(profile: Pick<ConnectionProfile, 'host' | 'tls' | 'managementUrl'>): string {
+  const explicit = profile.managementUrl?.trim();
+  if (explicit) return explicit.replace(/\/+$/, '');
+  return profile.tls
+    ? `https://${formatHost(profile.host, false)}:${MANAGEMENT_TLS_PORT}`
+    : `http://${formatHost(profile.host, false)}:${MANAGEMENT_PORT}`;
+}
+
+/** Short human label such as `guest@localhost:5672/` or `app@[::1]:5671/orders`. Never shows a password. */
+export function profileLabel(profile: Pick<ConnectionProfile, 'username' | 'host' | 'port' | 'vhost'>): string {
+  const vhost = profile.vhost === '/' ? '/' : profile.vhost === '' ? '/""' : `/${profile.vhost}`;
+  return `${profile.username}@${formatHost(profile.host, false)}:${profile.port}${vhost}`;
+}
+
+// ---------------------------------------------------------------------------
+
+function firstIndexOfAny(s: string, chars: string): number {
+  for (let i = 0; i < s.length; i++) {
+    if (chars.includes(s[i]!)) return i;
+  }
+  return s.length;
+}
+
+function decodeOrFail(raw: string, what: string, fail: (message: string) => never): string {
+  // decodeURIComponent accepts '%' only before two hex digits and throws on
+  // sequences that are not UTF-8; both are reported without echoing the text.
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return fail(`malformed percent-encoding in ${what}`);
+  }
+}
+
+/** IPv6 literals get brackets; `encode` percent-encodes characters that would break a URI. */
+function formatHost(host: string, encode: boolean): string {
+  if (host.includes(':')) {
+    const inner = encode ? host.replace(/%/g, '%25') : host;
+    return `[${inner}]`;
+  }
+  return encode ? encodeURIComponent(host) : host;
+}
+
+function encodeQueryValue(value: string): string {
+  return encodeURIComponent(value).replace(/%2F/gi, '/').replace(/%3A/gi, ':');
+}
