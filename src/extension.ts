@@ -9,6 +9,8 @@ import { registerConnectionCommands } from './commands/connections';
 import { registerTopologyCommands } from './commands/topology';
 import { registerAdminCommands } from './commands/admin';
 import type { CommandServices } from './commands/context';
+import { registerMessagingCommands } from './commands/messaging';
+import { PanelManager } from './panels/panelManager';
 
 let sessions: SessionManager | undefined;
 
@@ -34,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const view = vscode.window.createTreeView('burrow.explorer', { treeDataProvider: explorer, showCollapseAll: true });
   const statusBar = new ConnectionStatusBar(store, s);
   const services: CommandServices = { store, sessions: s, explorer, log };
+  const panels = new PanelManager({ extensionUri: context.extensionUri, log, sessions: s, store, context });
 
   context.subscriptions.push(
     log,
@@ -44,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
     statusBar,
     new AutoRefresh(explorer, () => config().get<number>('autoRefreshSeconds', 0)),
     store.onDidChange(() => explorer.refresh()),
-    s.onDidChangeStatus((id) => {
+    onStatusSettled(s, (id) => {
       const node = explorer.root.connection(id);
       if (node) explorer.refresh(node);
     }),
@@ -55,8 +58,29 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerConnectionCommands(services),
     ...registerTopologyCommands(services),
     ...registerAdminCommands(services),
+    ...registerMessagingCommands(services, panels),
+    panels,
   );
   log.info('Burrow activated');
+}
+
+/** Status changes come in bursts (connecting → connected); re-render each connection once per burst. */
+function onStatusSettled(sessions: SessionManager, fire: (profileId: string) => void): vscode.Disposable {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const sub = sessions.onDidChangeStatus((id) => {
+    clearTimeout(timers.get(id));
+    timers.set(
+      id,
+      setTimeout(() => {
+        timers.delete(id);
+        fire(id);
+      }, 250),
+    );
+  });
+  return new vscode.Disposable(() => {
+    sub.dispose();
+    for (const t of timers.values()) clearTimeout(t);
+  });
 }
 
 export async function deactivate(): Promise<void> {

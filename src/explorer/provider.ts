@@ -20,7 +20,9 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
     const v = node.view();
     const item = new vscode.TreeItem(v.label, COLLAPSIBLE[v.collapsible]);
-    item.id = node.id;
+    // No TreeItem.id on purpose: VS Code rejects a refresh that races with a pending
+    // getChildren ("Element with id … is already registered"). Without ids it keys rows by
+    // label path, which keeps expansion state just as well for this tree.
     item.description = v.description;
     item.tooltip = v.tooltip;
     item.contextValue = v.contextValue;

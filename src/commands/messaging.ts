@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { ExchangeNode, QueueNode, connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
+import type { PanelManager } from '../panels/panelManager';
+import type { PanelTarget } from '../protocol/common';
+import { parseJsonWithPosition } from '../core/message';
+import { queueType } from '../core/topology';
+import { registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
+import { ask } from './ui';
+
+async function targetFor(s: CommandServices, node: ExplorerNode | undefined): Promise<PanelTarget> {
+  const profile = connectionOf(node)?.profile ?? (await resolveProfile(s, node));
+  const vhost = vhostOf(node)?.vhost ?? (await resolveVhost(s, node, profile));
+  const target: PanelTarget = { profileId: profile.id, profileName: profile.name, vhost };
+  if (node instanceof QueueNode) {
+    target.queue = node.name;
+    target.queueType = queueType(node.queue);
+  }
+  if (node instanceof ExchangeNode) target.exchange = node.name;
+  return target;
+}
+
+/** Asks for a queue name when a queue command runs from the palette. */
+async function queueTarget(s: CommandServices, node: ExplorerNode | undefined): Promise<PanelTarget> {
+  const target = await targetFor(s, node);
+  if (target.queue !== undefined) return target;
+  const session = await s.sessions.get(target.profileId);
+  const name = await ask({ title: `Queue in ${target.vhost}`, prompt: 'Queue name' });
+  const q = await session.management.getQueue(target.vhost, name);
+  return { ...target, queue: q.name, queueType: queueType(q) };
+}
+
+export function registerMessagingCommands(s: CommandServices, panels: PanelManager): vscode.Disposable[] {
+  return registerAll(s, {
+    'burrow.peek': async (_s, node?: ExplorerNode) => void panels.show('peek', await queueTarget(s, node)),
+    'burrow.publish': async (_s, node?: ExplorerNode) => void panels.show('publish', await targetFor(s, node)),
+    'burrow.tail': async (_s, node?: ExplorerNode) => {
+      const target = node instanceof ExchangeNode ? await targetFor(s, node) : await queueTarget(s, node);
+      panels.show('tail', target);
+    },
+    'burrow.publishSelection': async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) throw new Error('Open an editor with the message body first.');
+      const selection = editor.selection;
+      const text = selection.isEmpty ? editor.document.getText() : editor.document.getText(selection);
+      const isJson = editor.document.languageId === 'json' || editor.document.languageId === 'jsonc' || parseJsonWithPosition(text).ok;
+      const target = await targetFor(s, undefined);
+      panels.publishDraft(
+        target,
+        { body: text, bodyMode: isJson ? 'json' : 'text' },
+        selection.isEmpty ? `the body from ${vscode.workspace.asRelativePath(editor.document.uri)}` : 'the body from the editor selection',
+      );
+    },
+  });
+}

@@ -1,0 +1,250 @@
+import * as vscode from 'vscode';
+import { BasePanel } from './basePanel';
+import type { PanelTarget } from '../protocol/common';
+import type { HistoryEntry, PublishDraft, PublishResult, PublishState, PublishTemplate, PublishToHost, PublishToWebview } from '../protocol/publish';
+import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates, TEMPLATES_FILE } from '../core/publishDraft';
+import { bytesToBase64 } from '../core/message';
+import { publishMany, publishMessage, type PublishOutcome } from '../broker/publish';
+import { describeForUser } from '../broker/errors';
+import { formatCount } from '../core/format';
+import type { PanelServices } from './services';
+
+export const PUBLISH_VIEW_TYPE = 'burrow.publish';
+const HISTORY_LIMIT = 30;
+const HISTORY_BODY_LIMIT = 64 * 1024;
+const FILE_LIMIT = 10 * 1024 * 1024;
+
+/** Publish form: any exchange, all properties, typed headers, confirms + mandatory, history and templates. */
+export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
+  private abort?: AbortController;
+  private resultId = 0;
+
+  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<PublishState>) {
+    super(panel, services.extensionUri, 'publish', services.log);
+    panel.title = `Publish: ${target.profileName} ${target.vhost}`;
+    this.disposables.push(
+      services.sessions.onDidChangeStatus((id) => {
+        if (id !== this.target.profileId) return;
+        const state = services.sessions.status(id);
+        this.post({ type: 'connection', state, detail: services.sessions.lastError(id) });
+      }),
+    );
+  }
+
+  /** Fills the form from elsewhere (editor selection, a saved message). */
+  loadDraft(draft: Partial<PublishDraft>, source: string): void {
+    this.post({ type: 'loadDraft', draft, source });
+    this.panel.reveal();
+  }
+
+  protected async onReady(): Promise<void> {
+    const { exchanges, queues, deliveryMode } = await this.topology().catch((err: unknown) => {
+      this.showError(err);
+      return { exchanges: [{ name: '', type: 'direct' }], queues: [] as string[], deliveryMode: 2 as const };
+    });
+    const templates = await this.readTemplates();
+    this.post({
+      type: 'init',
+      target: this.target,
+      exchanges,
+      queues,
+      defaultDeliveryMode: deliveryMode,
+      history: this.history(),
+      templates: templates.templates,
+      templatesFile: templates.file,
+    });
+  }
+
+  private async topology(): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
+    const session = await this.services.sessions.get(this.target.profileId);
+    const m = session.management;
+    const [xs, qs] = await Promise.all([m.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }), m.listQueues(this.target.vhost, { page: 1, pageSize: 500 })]);
+    const exchanges = xs.items.map((x) => ({ name: x.name, type: x.type }));
+    if (!exchanges.some((x) => x.name === '')) exchanges.unshift({ name: '', type: 'direct' });
+    // Persistent by default, unless the queue this panel was opened on is transient.
+    const targetQueue = this.target.queue ? qs.items.find((q) => q.name === this.target.queue) : undefined;
+    const deliveryMode: 1 | 2 = targetQueue && !targetQueue.durable ? 1 : 2;
+    return { exchanges, queues: qs.items.map((q) => q.name), deliveryMode };
+  }
+
+  protected async onMessage(msg: PublishToHost): Promise<void> {
+    switch (msg.type) {
+      case 'publish':
+        await this.publish(msg.draft, msg.count);
+        return;
+      case 'cancel':
+        this.abort?.abort();
+        return;
+      case 'suggest':
+        this.post({ type: 'suggestions', exchange: msg.exchange, keys: await this.suggestions(msg.exchange) });
+        return;
+      case 'loadFile':
+        await this.loadFile();
+        return;
+      case 'saveTemplate':
+        await this.saveTemplate(msg.name, msg.draft);
+        return;
+      case 'deleteTemplate':
+        await this.deleteTemplate(msg.name);
+        return;
+      case 'refreshTopology':
+        await this.onReady();
+        return;
+    }
+  }
+
+  /** Routing keys worth suggesting: the keys of the exchange's bindings (queue names for the default exchange). */
+  private async suggestions(exchange: string): Promise<string[]> {
+    const session = await this.services.sessions.get(this.target.profileId);
+    if (exchange === '') return (await session.management.listQueues(this.target.vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name);
+    const bindings = await session.management.exchangeBindingsAsSource(this.target.vhost, exchange);
+    return [...new Set(bindings.map((b) => b.routing_key))].sort();
+  }
+
+  private async publish(draft: PublishDraft, countRaw: number): Promise<void> {
+    const converted = draftToRequest(draft);
+    if (!converted.ok) {
+      this.post({ type: 'validation', field: converted.field, message: converted.error });
+      return;
+    }
+    const count = Math.max(1, Math.min(10_000_000, Math.floor(countRaw) || 1));
+    const req = converted.request;
+    const session = await this.services.sessions.get(this.target.profileId);
+    const started = Date.now();
+    this.post({ type: 'busy', busy: true, total: count });
+    let result: PublishResult;
+    try {
+      if (count === 1) {
+        const outcome = await publishMessage(session.amqp, this.target.vhost, req);
+        result = this.single(outcome, req.exchange, req.routingKey, Date.now() - started);
+      } else {
+        this.abort = new AbortController();
+        let lastPost = 0;
+        const r = await publishMany(session.amqp, this.target.vhost, req, count, {
+          signal: this.abort.signal,
+          onProgress: (done, counts) => {
+            const now = Date.now();
+            if (now - lastPost < 100 && done < count) return;
+            lastPost = now;
+            const elapsed = Math.max(1, now - started);
+            this.post({ type: 'progress', done, total: count, confirmed: counts.confirmed, returned: counts.returned, nacked: counts.nacked, ratePerSec: Math.round((done * 1000) / elapsed) });
+          },
+        });
+        const rate = Math.round((r.confirmed * 1000) / Math.max(1, r.elapsedMs));
+        const parts = [`${formatCount(r.confirmed)} confirmed`];
+        if (r.returned) parts.push(`${formatCount(r.returned)} returned as unroutable`);
+        if (r.nacked) parts.push(`${formatCount(r.nacked)} nacked`);
+        const kind = r.cancelled ? 'cancelled' : r.nacked ? 'nacked' : r.returned ? 'returned' : 'confirmed';
+        result = {
+          id: ++this.resultId,
+          at: Date.now(),
+          kind,
+          text: `${r.cancelled ? 'Cancelled after' : 'Published'} ${formatCount(r.confirmed + r.returned + r.nacked)} of ${formatCount(count)}: ${parts.join(', ')} in ${r.elapsedMs} ms (${formatCount(rate)} msg/s)`,
+          count,
+          elapsedMs: r.elapsedMs,
+        };
+      }
+      this.services.sessions.reportOk(this.target.profileId);
+    } catch (err) {
+      result = { id: ++this.resultId, at: Date.now(), kind: 'error', text: describeForUser(err), count, elapsedMs: Date.now() - started };
+    } finally {
+      this.abort = undefined;
+      this.post({ type: 'busy', busy: false });
+    }
+    this.post({ type: 'result', result });
+    await this.remember(draft, result.text);
+  }
+
+  private single(outcome: PublishOutcome, exchange: string, routingKey: string, elapsedMs: number): PublishResult {
+    const where = `${exchange === '' ? '(AMQP default)' : exchange} with key '${routingKey}'`;
+    const base = { id: ++this.resultId, at: Date.now(), count: 1, elapsedMs };
+    switch (outcome.status) {
+      case 'confirmed':
+        return { ...base, kind: 'confirmed', text: `Confirmed by the broker: published to ${where} in ${elapsedMs} ms` };
+      case 'returned':
+        return { ...base, kind: 'returned', text: `Returned as unroutable (${outcome.replyCode} ${outcome.replyText}): no queue is bound to ${where}` };
+      case 'nacked':
+        return { ...base, kind: 'nacked', text: `Nacked by the broker: it could not take the message (${where})` };
+      case 'error':
+        return { ...base, kind: 'error', text: describeForUser(outcome.error) };
+    }
+  }
+
+  private historyKey(): string {
+    return `burrow.publishHistory.${this.target.profileId}`;
+  }
+
+  private history(): HistoryEntry[] {
+    return this.services.context.globalState.get<HistoryEntry[]>(this.historyKey(), []);
+  }
+
+  private async remember(draft: PublishDraft, outcome: string): Promise<void> {
+    if (draft.body.length > HISTORY_BODY_LIMIT) return;
+    const same = (h: HistoryEntry) => JSON.stringify(h.draft) === JSON.stringify(draft);
+    const history = [{ at: Date.now(), draft, outcome }, ...this.history().filter((h) => !same(h))].slice(0, HISTORY_LIMIT);
+    await this.services.context.globalState.update(this.historyKey(), history);
+    this.post({ type: 'history', history });
+  }
+
+  private templatesUri(): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder ? vscode.Uri.joinPath(folder.uri, TEMPLATES_FILE) : undefined;
+  }
+
+  private async readTemplates(): Promise<{ templates: PublishTemplate[]; file?: string }> {
+    const uri = this.templatesUri();
+    if (!uri) return { templates: [] };
+    try {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      const { templates, problems } = parseTemplatesFile(text);
+      if (problems.length) this.post({ type: 'error', message: `Templates: ${problems.join('; ')}` });
+      return { templates, file: TEMPLATES_FILE };
+    } catch {
+      return { templates: [], file: TEMPLATES_FILE };
+    }
+  }
+
+  private async saveTemplate(name: string, draft: PublishDraft): Promise<void> {
+    const uri = this.templatesUri();
+    if (!uri) {
+      this.post({ type: 'error', message: 'Open a folder to save templates: they are stored in .burrow/templates.json so they can be committed.' });
+      return;
+    }
+    const clean = normalizeDraft(draft);
+    if (!clean || !name.trim()) return;
+    const { templates } = await this.readTemplates();
+    const next = [...templates.filter((t) => t.name !== name.trim()), { name: name.trim(), draft: clean }];
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(serializeTemplates(next)));
+    this.post({ type: 'templates', templates: next, templatesFile: TEMPLATES_FILE });
+  }
+
+  private async deleteTemplate(name: string): Promise<void> {
+    const uri = this.templatesUri();
+    if (!uri) return;
+    const { templates } = await this.readTemplates();
+    const next = templates.filter((t) => t.name !== name);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(serializeTemplates(next)));
+    this.post({ type: 'templates', templates: next, templatesFile: TEMPLATES_FILE });
+  }
+
+  private async loadFile(): Promise<void> {
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, title: 'Message body from file' });
+    const uri = files?.[0];
+    if (!uri) return;
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.size > FILE_LIMIT) {
+      this.post({ type: 'error', message: `That file is ${formatCount(stat.size)} bytes; the publish panel takes bodies up to ${formatCount(FILE_LIMIT)} bytes.` });
+      return;
+    }
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    this.post({ type: 'loadDraft', draft: { bodyMode: 'base64', body: bytesToBase64(bytes) }, source: `file ${uri.path.split('/').pop()} (${formatCount(bytes.length)} bytes)` });
+  }
+
+  protected showError(err: unknown): void {
+    this.post({ type: 'error', message: describeForUser(err) });
+  }
+
+  protected override onDispose(): void {
+    this.abort?.abort();
+  }
+}

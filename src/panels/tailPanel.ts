@@ -1,0 +1,233 @@
+import * as vscode from 'vscode';
+import { BasePanel } from './basePanel';
+import type { PanelTarget } from '../protocol/common';
+import type { TailMode, TailRow, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../protocol/tail';
+import { QueueTail, type TailSpec } from '../broker/tail';
+import { describeForUser } from '../broker/errors';
+import { createFilter, toNdjson, type CapturedMessage } from '../core/message';
+import { toDisplayMessage, toTailRow } from '../core/display';
+import type { PanelServices } from './services';
+import { openBodyInEditor } from './messageActions';
+
+export const TAIL_VIEW_TYPE = 'burrow.tail';
+
+/** The host half of the tail: owns the QueueTail (and its ring buffer); sends the webview batches of rows. */
+export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
+  private tail?: QueueTail;
+  private mode?: TailMode;
+  private status: TailStatus = 'idle';
+  private statusDetail?: string;
+  private filterText = '';
+  private filter?: (m: CapturedMessage) => boolean;
+  private readonly settled = new Map<number, NonNullable<TailRow['settled']>>();
+
+  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, state?: Partial<TailState>) {
+    super(panel, services.extensionUri, 'tail', services.log);
+    panel.title = `Tail: ${target.queue ?? target.exchange}`;
+    this.filterText = state?.filter ?? '';
+    this.filter = this.filterText ? createFilter(this.filterText) : undefined;
+  }
+
+  private bufferSize(): number {
+    return Math.max(100, Math.min(1_000_000, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferSize', 10_000)));
+  }
+
+  protected async onReady(): Promise<void> {
+    let exchanges: string[] = [];
+    try {
+      const session = await this.services.sessions.get(this.target.profileId);
+      exchanges = (await session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 })).items.map((x) => x.name).filter((n) => n !== '');
+    } catch (err) {
+      this.showError(err);
+    }
+    this.post({ type: 'init', target: this.target, bufferSize: this.bufferSize(), exchanges });
+    this.post({ type: 'status', status: this.status, detail: this.statusDetail, mode: this.mode });
+    this.sendReset();
+  }
+
+  protected async onMessage(msg: TailToHost): Promise<void> {
+    switch (msg.type) {
+      case 'start':
+        await this.start(msg.mode);
+        return;
+      case 'stop':
+        await this.stop();
+        return;
+      case 'pause':
+        this.tail?.pause();
+        this.setStatus('paused', 'Paused: messages keep arriving into the buffer and show up when you resume.');
+        return;
+      case 'resume':
+        this.tail?.resume();
+        this.setStatus('running');
+        return;
+      case 'clear':
+        this.tail?.clear();
+        this.settled.clear();
+        this.sendReset();
+        return;
+      case 'filter':
+        this.filterText = msg.text;
+        this.filter = msg.text.trim() ? createFilter(msg.text) : undefined;
+        this.sendReset();
+        return;
+      case 'select': {
+        const m = this.find(msg.id);
+        if (m) this.post({ type: 'detail', message: toDisplayMessage(m) });
+        else this.post({ type: 'info', message: 'That message has left the buffer.' });
+        return;
+      }
+      case 'openBody': {
+        const m = this.find(msg.id);
+        if (m) await openBodyInEditor(m);
+        return;
+      }
+      case 'settle':
+        this.settle(msg.id, msg.action);
+        return;
+      case 'export':
+        await this.export();
+        return;
+    }
+  }
+
+  private find(id: number): CapturedMessage | undefined {
+    return this.tail?.messages().find((m) => m.seq === id);
+  }
+
+  private spec(mode: TailMode): TailSpec {
+    const queue = this.target.queue;
+    switch (mode.mode) {
+      case 'tap':
+        if (!queue) throw new Error('Tapping a queue needs a queue; choose "Tap an exchange" instead.');
+        return { mode: 'tap', queue };
+      case 'tap-exchange':
+        if (!mode.exchange) throw new Error('Choose the exchange to tap.');
+        return { mode: 'tap', exchange: mode.exchange, pattern: mode.pattern, arguments: mode.arguments };
+      case 'consume':
+        if (!queue) throw new Error('Consume mode needs a queue.');
+        return { mode: 'consume', queue, prefetch: mode.prefetch, ack: mode.ack };
+    }
+  }
+
+  private async start(mode: TailMode): Promise<void> {
+    await this.stop();
+    this.mode = mode;
+    this.settled.clear();
+    const session = await this.services.sessions.get(this.target.profileId);
+    const tail = new QueueTail(session.amqp, this.target.vhost, this.spec(mode), {
+      management: session.management,
+      bufferSize: this.bufferSize(),
+      onBatch: (messages, stats) => this.onBatch(messages, stats),
+    });
+    this.tail = tail;
+    this.disposables.push(
+      tail.onStateChange((state, error) => {
+        if (this.tail !== tail) return;
+        if (state === 'reconnecting') this.setStatus('reconnecting', 'Connection lost: reconnecting… the tail resumes by itself (messages published meanwhile are not seen by a tap).');
+        else if (state === 'running') this.setStatus('running', this.notes());
+        else if (state === 'error') this.setStatus('error', error ? describeForUser(error) : 'The tail stopped with an error.');
+        else if (state === 'stopped') this.setStatus('stopped');
+      }),
+    );
+    this.setStatus('starting');
+    this.sendReset();
+    try {
+      await tail.start();
+      this.setStatus('running', this.notes());
+    } catch (err) {
+      this.setStatus('error', describeForUser(err));
+      this.tail = undefined;
+      await tail.stop().catch(() => undefined);
+    }
+  }
+
+  private notes(): string | undefined {
+    const t = this.tail;
+    if (!t) return undefined;
+    const parts: string[] = [];
+    if (t.spec.mode === 'tap') {
+      const keys = t.bindings.map((b) => `${b.exchange} ${b.routingKey || JSON.stringify(b.arguments)}`);
+      parts.push(keys.length ? `Tapping ${keys.length} binding${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}.` : 'The queue has no bindings to tap.');
+    }
+    parts.push(...t.notes);
+    return parts.join(' ') || undefined;
+  }
+
+  private onBatch(messages: CapturedMessage[], stats: { received: number; dropped: number; ratePerSec: number }): void {
+    const chosen = this.filter ? messages.filter(this.filter) : messages;
+    const rows = chosen.map((m) => toTailRow(m));
+    this.post({ type: 'rows', rows, stats: this.fullStats(stats) });
+  }
+
+  private fullStats(stats = this.tail?.stats() ?? { received: 0, dropped: 0, ratePerSec: 0 }): TailStats {
+    return { ...stats, buffered: Math.min(stats.received, this.bufferSize()) };
+  }
+
+  /** Sends the (filtered) buffer: after a reload of the webview, a clear, or a new filter. */
+  private sendReset(): void {
+    const all = this.tail?.messages() ?? [];
+    const chosen = this.filter ? all.filter(this.filter) : all;
+    const rows = chosen.map((m) => {
+      const row = toTailRow(m);
+      const s = this.settled.get(m.seq);
+      if (s) row.settled = s;
+      return row;
+    });
+    this.post({ type: 'reset', rows, stats: this.fullStats() });
+  }
+
+  private settle(id: number, action: 'ack' | 'requeue' | 'reject'): void {
+    const m = this.find(id);
+    if (!this.tail || !m || m.deliveryTag === undefined) {
+      this.post({ type: 'error', message: 'That message cannot be settled any more (it left the buffer, or the tail was restarted).' });
+      return;
+    }
+    const ok =
+      action === 'ack' ? this.tail.ack(m.deliveryTag) : action === 'requeue' ? this.tail.nack(m.deliveryTag, { requeue: true }) : this.tail.reject(m.deliveryTag, false);
+    if (!ok) {
+      this.post({ type: 'error', message: 'The broker no longer knows that delivery (the channel was re-opened after a reconnect); it was requeued.' });
+      return;
+    }
+    const settled = action === 'ack' ? 'acked' : action === 'requeue' ? 'requeued' : 'rejected';
+    this.settled.set(id, settled);
+    this.post({ type: 'settled', id, settled });
+  }
+
+  private async export(): Promise<void> {
+    const all = this.tail?.messages() ?? [];
+    const chosen = this.filter ? all.filter(this.filter) : all;
+    if (chosen.length === 0) {
+      this.post({ type: 'info', message: 'Nothing to export yet.' });
+      return;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${(this.target.queue ?? this.target.exchange ?? 'tail').replace(/[^\w.-]+/g, '_')}-tail.ndjson`;
+    const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { NDJSON: ['ndjson', 'jsonl'] } });
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(toNdjson(chosen)));
+    this.post({ type: 'info', message: `Exported ${chosen.length} messages to ${vscode.workspace.asRelativePath(uri)}.` });
+  }
+
+  private setStatus(status: TailStatus, detail?: string): void {
+    this.status = status;
+    this.statusDetail = detail;
+    this.post({ type: 'status', status, detail, mode: this.mode });
+  }
+
+  private async stop(): Promise<void> {
+    const tail = this.tail;
+    if (!tail) return;
+    await tail.stop().catch((err: unknown) => this.log.warn(`Stopping tail failed: ${describeForUser(err)}`));
+    this.setStatus('stopped', this.mode?.mode === 'consume' ? 'Stopped. Unacknowledged messages went back to the queue.' : 'Stopped. The temporary tap queue was deleted.');
+  }
+
+  protected showError(err: unknown): void {
+    this.post({ type: 'error', message: describeForUser(err) });
+  }
+
+  protected override onDispose(): void {
+    void this.tail?.stop().catch(() => undefined);
+    this.tail = undefined;
+  }
+}

@@ -1,0 +1,62 @@
+import type { ConnectionMessage, DisplayMessage, ErrorMessage, PanelTarget, ReadyMessage } from './common';
+
+/** A compact row for the live list; the full message is fetched when selected. */
+export interface TailRow {
+  id: number;
+  at: number;
+  exchange: string;
+  routingKey: string;
+  size: number;
+  redelivered: boolean;
+  /** First characters of the body as text (or hex for binary). */
+  preview: string;
+  kind: 'json' | 'text' | 'binary';
+  deliveryTag?: number;
+  /** consume mode with manual acks: what happened to it */
+  settled?: 'acked' | 'requeued' | 'rejected';
+}
+
+export type TailMode =
+  | { mode: 'tap' }
+  | { mode: 'tap-exchange'; exchange: string; pattern: string; arguments?: Record<string, unknown> }
+  | { mode: 'consume'; prefetch: number; ack: 'auto' | 'manual' };
+
+export type TailStatus = 'idle' | 'starting' | 'running' | 'paused' | 'reconnecting' | 'stopped' | 'error';
+
+export interface TailStats {
+  received: number;
+  dropped: number;
+  ratePerSec: number;
+  buffered: number;
+}
+
+export type TailToWebview =
+  | { type: 'init'; target: PanelTarget; bufferSize: number; exchanges: string[] }
+  | { type: 'status'; status: TailStatus; detail?: string; mode?: TailMode }
+  | { type: 'rows'; rows: TailRow[]; stats: TailStats }
+  /** Replaces the list (after a reload, a filter change or clear). */
+  | { type: 'reset'; rows: TailRow[]; stats: TailStats }
+  | { type: 'detail'; message: DisplayMessage }
+  | { type: 'settled'; id: number; settled: NonNullable<TailRow['settled']> }
+  | { type: 'info'; message: string }
+  | ErrorMessage
+  | ConnectionMessage;
+
+export type TailToHost =
+  | ReadyMessage
+  | { type: 'start'; mode: TailMode }
+  | { type: 'stop' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'clear' }
+  | { type: 'filter'; text: string }
+  | { type: 'select'; id: number }
+  | { type: 'settle'; id: number; action: 'ack' | 'requeue' | 'reject' }
+  | { type: 'export' }
+  | { type: 'openBody'; id: number };
+
+export interface TailState {
+  target: PanelTarget;
+  mode?: TailMode;
+  filter?: string;
+}

@@ -1,0 +1,138 @@
+import { html, render, nothing } from 'lit';
+import './lib/elements';
+import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { messageDetails, messageHead } from './lib/messageView';
+import type { DisplayMessage, PanelTarget } from '../src/protocol/common';
+import type { PeekState, PeekToHost, PeekToWebview, StreamOffset } from '../src/protocol/peek';
+
+interface View {
+  target?: PanelTarget;
+  count: number;
+  offset: 'first' | 'last' | 'next' | 'timestamp';
+  timestamp: string;
+  busy: boolean;
+  messages: DisplayMessage[];
+  note?: string;
+  summary?: string;
+  error?: string;
+  info?: string;
+  expanded: Set<number>;
+}
+
+const saved = getState<PeekState>();
+const view: View = { target: saved?.target, count: saved?.count ?? 10, offset: 'first', timestamp: '', busy: false, messages: [], expanded: new Set() };
+const send = (m: PeekToHost) => post(m);
+const root = document.getElementById('app') as HTMLElement;
+
+function persist(): void {
+  if (view.target) setState<PeekState>({ target: view.target, count: view.count });
+}
+
+function peek(): void {
+  view.error = undefined;
+  view.info = undefined;
+  let offset: StreamOffset | undefined;
+  if (view.target?.queueType === 'stream') {
+    offset = view.offset === 'timestamp' ? { timestamp: Date.parse(view.timestamp) || Date.now() } : view.offset;
+  }
+  send({ type: 'peek', count: view.count, offset });
+  persist();
+}
+
+function toggle(id: number): void {
+  if (view.expanded.has(id)) view.expanded.delete(id);
+  else view.expanded.add(id);
+  draw();
+}
+
+function draw(): void {
+  const t = view.target;
+  const isStream = t?.queueType === 'stream';
+  render(
+    html`<h1>Peek ${t ? html`<span class="mono">${t.queue}</span>` : nothing}</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}${t.queueType ? ` · ${t.queueType} queue` : ''}` : 'Loading…'}</div>
+      <div class="toolbar">
+        <label for="count">Messages</label>
+        <vscode-textfield
+          id="count"
+          type="number"
+          min="1"
+          max="1000"
+          .value=${String(view.count)}
+          @input=${(e: Event) => (view.count = Number((e.target as HTMLInputElement).value) || 1)}
+        ></vscode-textfield>
+        ${isStream
+          ? html`<label for="offset">from</label>
+              <vscode-single-select id="offset" .value=${view.offset} @change=${(e: Event) => ((view.offset = (e.target as HTMLSelectElement).value as View['offset']), draw())}>
+                <vscode-option value="first">first (oldest)</vscode-option>
+                <vscode-option value="last">last chunk</vscode-option>
+                <vscode-option value="next">next (new only)</vscode-option>
+                <vscode-option value="timestamp">timestamp…</vscode-option>
+              </vscode-single-select>
+              ${view.offset === 'timestamp'
+                ? html`<vscode-textfield placeholder="2026-11-22T10:00:00Z" .value=${view.timestamp} @input=${(e: Event) => (view.timestamp = (e.target as HTMLInputElement).value)}></vscode-textfield>`
+                : nothing}`
+          : nothing}
+        <vscode-button id="peek" ?disabled=${view.busy} @click=${peek}>Peek</vscode-button>
+        ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
+        <span class="spacer"></span>
+        <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'copy', ids: view.messages.map((m) => m.id) })}>Copy all as JSON</vscode-button>
+        <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'save' })}>Save…</vscode-button>
+      </div>
+      <div class="banner ${isStream ? '' : 'warning'}">
+        ${isStream
+          ? 'Stream queues are read from an offset without removing anything.'
+          : 'Peeking uses basic.get and then requeues every message: nothing is lost and the order is kept, but peeked messages come back marked redelivered, and consumers on this queue may receive them while the peek runs.'}
+      </div>
+      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+      ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
+      ${view.summary ? html`<div class="muted" id="summary">${view.summary}</div>` : nothing}
+      ${view.note ? html`<div class="muted">${view.note}</div>` : nothing}
+      <div id="messages">
+        ${view.messages.map(
+          (m, i) => html`<div class="message" data-id=${m.id}>
+            <div class="head" @click=${() => toggle(m.id)}>${messageHead(m, i)}</div>
+            ${view.expanded.has(m.id) ? html`<div class="content">${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}</div>` : nothing}
+          </div>`,
+        )}
+      </div>`,
+    root,
+  );
+}
+
+onMessage<PeekToWebview>((msg) => {
+  switch (msg.type) {
+    case 'init':
+      view.target = msg.target;
+      if (!saved) view.count = msg.count;
+      persist();
+      break;
+    case 'busy':
+      view.busy = msg.busy;
+      break;
+    case 'result':
+      view.messages = msg.messages;
+      view.note = msg.note;
+      view.error = undefined;
+      // Show everything expanded when there are few messages: that is what people peek for.
+      view.expanded = new Set(msg.messages.length <= 5 ? msg.messages.map((m) => m.id) : []);
+      view.summary =
+        `${msg.messages.length} message${msg.messages.length === 1 ? '' : 's'} in ${msg.tookMs} ms` +
+        (msg.depthAfter !== undefined ? ` · queue depth now ${msg.depthAfter}` : '') +
+        ` · ${new Date(msg.at).toLocaleTimeString()}`;
+      break;
+    case 'info':
+      view.info = msg.message;
+      break;
+    case 'error':
+      view.error = msg.message;
+      break;
+    case 'connection':
+      if (msg.state === 'reconnecting') view.error = 'Connection lost; reconnecting…';
+      break;
+  }
+  draw();
+});
+
+draw();
+ready();

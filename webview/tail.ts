@@ -1,0 +1,276 @@
+import { html, render, nothing } from 'lit';
+import './lib/elements';
+import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { formatSize, messageDetails, messageHead } from './lib/messageView';
+import type { DisplayMessage, PanelTarget } from '../src/protocol/common';
+import type { TailMode, TailRow, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../src/protocol/tail';
+
+const ROW_HEIGHT = 24;
+
+interface View {
+  target?: PanelTarget;
+  exchanges: string[];
+  bufferSize: number;
+  modeKind: 'tap' | 'tap-exchange' | 'consume';
+  exchange: string;
+  pattern: string;
+  prefetch: number;
+  ack: 'auto' | 'manual';
+  filter: string;
+  status: TailStatus;
+  statusDetail?: string;
+  rows: TailRow[];
+  stats: TailStats;
+  selected?: number;
+  detail?: DisplayMessage;
+  follow: boolean;
+  error?: string;
+  info?: string;
+}
+
+const saved = getState<TailState>();
+const savedMode = saved?.mode;
+const view: View = {
+  target: saved?.target,
+  exchanges: [],
+  bufferSize: 10_000,
+  modeKind: savedMode?.mode ?? 'tap',
+  exchange: savedMode?.mode === 'tap-exchange' ? savedMode.exchange : '',
+  pattern: savedMode?.mode === 'tap-exchange' ? savedMode.pattern : '#',
+  prefetch: savedMode?.mode === 'consume' ? savedMode.prefetch : 100,
+  ack: savedMode?.mode === 'consume' ? savedMode.ack : 'manual',
+  filter: saved?.filter ?? '',
+  status: 'idle',
+  rows: [],
+  stats: { received: 0, dropped: 0, ratePerSec: 0, buffered: 0 },
+  follow: true,
+};
+const root = document.getElementById('app') as HTMLElement;
+const send = (m: TailToHost) => post(m);
+const value = (e: Event) => (e.target as HTMLInputElement).value;
+
+function mode(): TailMode {
+  if (view.modeKind === 'tap-exchange') return { mode: 'tap-exchange', exchange: view.exchange, pattern: view.pattern };
+  if (view.modeKind === 'consume') return { mode: 'consume', prefetch: Math.max(1, view.prefetch), ack: view.ack };
+  return { mode: 'tap' };
+}
+
+function persist(): void {
+  if (view.target) setState<TailState>({ target: view.target, mode: mode(), filter: view.filter });
+}
+
+let scheduled = false;
+function draw(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    drawNow();
+  });
+}
+
+function start(): void {
+  view.error = undefined;
+  view.info = undefined;
+  if (view.modeKind === 'consume' && !confirmConsume) {
+    confirmConsume = true;
+    draw();
+    return;
+  }
+  confirmConsume = false;
+  send({ type: 'start', mode: mode() });
+  persist();
+}
+let confirmConsume = false;
+
+function list() {
+  const el = document.getElementById('list');
+  const height = el?.clientHeight ?? 400;
+  const scrollTop = el?.scrollTop ?? 0;
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 5);
+  const last = Math.min(view.rows.length, first + Math.ceil(height / ROW_HEIGHT) + 10);
+  const visible = view.rows.slice(first, last);
+  return html`<div id="list" class="list" style="height: 45vh" @scroll=${onScroll}>
+    <div style=${`height: ${view.rows.length * ROW_HEIGHT}px`}></div>
+    ${visible.map((r, i) => {
+      const index = first + i;
+      return html`<div
+        class="row ${r.id === view.selected ? 'selected' : ''}"
+        data-id=${r.id}
+        style=${`top: ${index * ROW_HEIGHT}px; height: ${ROW_HEIGHT}px`}
+        @click=${() => select(r.id)}
+      >
+        <span class="cell muted" style="width: 90px">${new Date(r.at).toLocaleTimeString()}</span>
+        <span class="cell mono" style="width: 200px" title=${r.routingKey}>${r.routingKey === '' ? '(empty key)' : r.routingKey}</span>
+        <span class="cell muted" style="width: 70px">${formatSize(r.size)}</span>
+        ${r.redelivered ? html`<span class="badge warn">redelivered</span>` : nothing}
+        ${r.settled ? html`<span class="badge">${r.settled}</span>` : nothing}
+        <span class="cell mono preview" style="flex: 1">${r.preview}</span>
+      </div>`;
+    })}
+  </div>`;
+}
+
+function onScroll(): void {
+  const el = document.getElementById('list');
+  if (el) view.follow = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT * 2;
+  draw();
+}
+
+function select(id: number): void {
+  view.selected = id;
+  view.detail = undefined;
+  send({ type: 'select', id });
+  draw();
+}
+
+function modeControls() {
+  const running = view.status === 'running' || view.status === 'paused' || view.status === 'starting' || view.status === 'reconnecting';
+  return html`<div class="toolbar">
+      <vscode-radio-group .value=${view.modeKind} @change=${(e: Event) => ((view.modeKind = value(e) as View['modeKind']), (confirmConsume = false), persist(), draw())}>
+        <vscode-radio name="mode" value="tap" ?checked=${view.modeKind === 'tap'} ?disabled=${running}>Tap the queue's bindings (non-destructive)</vscode-radio>
+        <vscode-radio name="mode" value="tap-exchange" ?checked=${view.modeKind === 'tap-exchange'} ?disabled=${running}>Tap an exchange</vscode-radio>
+        <vscode-radio name="mode" value="consume" ?checked=${view.modeKind === 'consume'} ?disabled=${running}>Consume (destructive)</vscode-radio>
+      </vscode-radio-group>
+    </div>
+    ${view.modeKind === 'tap'
+      ? html`<div class="muted">A temporary exclusive queue is bound to the same exchanges with the same keys as ${view.target?.queue ?? 'the queue'}: you see copies of new messages; the queue and its consumers are untouched.</div>`
+      : nothing}
+    ${view.modeKind === 'tap-exchange'
+      ? html`<div class="toolbar">
+          <label>Exchange</label>
+          <vscode-single-select combobox .value=${view.exchange} ?disabled=${running} @change=${(e: Event) => ((view.exchange = value(e)), persist())}>
+            ${view.exchanges.map((x) => html`<vscode-option value=${x}>${x}</vscode-option>`)}
+          </vscode-single-select>
+          <label>Binding key / pattern</label>
+          <vscode-textfield .value=${view.pattern} ?disabled=${running} @input=${(e: Event) => ((view.pattern = value(e)), persist())}></vscode-textfield>
+        </div>`
+      : nothing}
+    ${view.modeKind === 'consume'
+      ? html`<div class="toolbar">
+            <label>Prefetch</label>
+            <vscode-textfield type="number" min="1" style="width: 90px" .value=${String(view.prefetch)} ?disabled=${running} @input=${(e: Event) => ((view.prefetch = Number(value(e)) || 1), persist())}></vscode-textfield>
+            <vscode-single-select .value=${view.ack} ?disabled=${running} @change=${(e: Event) => ((view.ack = value(e) as View['ack']), persist(), draw())}>
+              <vscode-option value="manual">manual ack (ack / requeue / reject each)</vscode-option>
+              <vscode-option value="auto">auto ack (messages are removed on delivery)</vscode-option>
+            </vscode-single-select>
+          </div>
+          <div class="banner warning">Consume mode takes messages off the queue${view.ack === 'manual' ? ' (unacked ones go back when you stop)' : ''}. Other consumers will not see them.</div>`
+      : nothing}
+    <div class="toolbar">
+      ${running
+        ? html`<vscode-button id="stop" @click=${() => send({ type: 'stop' })}>Stop</vscode-button>
+            ${view.status === 'paused'
+              ? html`<vscode-button secondary @click=${() => send({ type: 'resume' })}>Resume</vscode-button>`
+              : html`<vscode-button secondary @click=${() => send({ type: 'pause' })}>Pause</vscode-button>`}`
+        : html`<vscode-button id="start" @click=${start}>${confirmConsume ? 'Really consume (destructive)?' : 'Start'}</vscode-button>`}
+      <vscode-button secondary @click=${() => send({ type: 'clear' })}>Clear</vscode-button>
+      <vscode-button secondary ?disabled=${view.rows.length === 0} @click=${() => send({ type: 'export' })}>Export NDJSON…</vscode-button>
+      <vscode-textfield
+        id="filter"
+        placeholder="Filter: routing key, headers, body"
+        .value=${view.filter}
+        @input=${(e: Event) => {
+          view.filter = value(e);
+          persist();
+          send({ type: 'filter', text: view.filter });
+        }}
+      ></vscode-textfield>
+      <span class="spacer"></span>
+      <span class="badge ${view.status === 'running' ? 'ok' : view.status === 'error' ? 'err' : view.status === 'reconnecting' || view.status === 'paused' ? 'warn' : ''}" id="status">${view.status}</span>
+    </div>`;
+}
+
+function drawNow(): void {
+  const t = view.target;
+  const s = view.stats;
+  const selectedRow = view.rows.find((r) => r.id === view.selected);
+  render(
+    html`<h1>Tail ${t?.queue ? html`<span class="mono">${t.queue}</span>` : t?.exchange ? html`<span class="mono">${t.exchange}</span>` : nothing}</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'}</div>
+      ${modeControls()}
+      ${view.statusDetail ? html`<div class="banner ${view.status === 'error' ? 'error' : view.status === 'reconnecting' ? 'warning' : ''}">${view.statusDetail}</div>` : nothing}
+      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+      ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
+      <div class="muted" id="stats">
+        ${s.received} received · ${s.ratePerSec}/s · ${view.rows.length} shown${view.filter ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}
+      </div>
+      ${list()}
+      ${view.detail
+        ? html`<div class="message">
+            <div class="head">${messageHead(view.detail)}
+              ${selectedRow?.deliveryTag !== undefined && !selectedRow.settled
+                ? html`<span class="spacer"></span>
+                    <vscode-button @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'ack' })}>Ack</vscode-button>
+                    <vscode-button secondary @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'requeue' })}>Requeue</vscode-button>
+                    <vscode-button secondary @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'reject' })}>Reject</vscode-button>`
+                : nothing}
+            </div>
+            <div class="content">${messageDetails(view.detail, () => send({ type: 'openBody', id: view.detail!.id }))}</div>
+          </div>`
+        : view.selected !== undefined
+          ? html`<div class="muted">Loading message…</div>`
+          : html`<div class="muted">Select a message to see its properties, headers and body.</div>`}`,
+    root,
+  );
+  if (view.follow) {
+    const el = document.getElementById('list');
+    if (el) el.scrollTop = el.scrollHeight;
+  }
+}
+
+function trim(): void {
+  if (view.rows.length > view.bufferSize) view.rows.splice(0, view.rows.length - view.bufferSize);
+}
+
+onMessage<TailToWebview>((msg) => {
+  switch (msg.type) {
+    case 'init':
+      view.target = msg.target;
+      view.bufferSize = msg.bufferSize;
+      view.exchanges = msg.exchanges;
+      if (!view.exchange && msg.target.exchange) view.exchange = msg.target.exchange;
+      if (view.filter) send({ type: 'filter', text: view.filter });
+      persist();
+      break;
+    case 'status':
+      view.status = msg.status;
+      view.statusDetail = msg.detail;
+      break;
+    case 'rows':
+      view.rows.push(...msg.rows);
+      trim();
+      view.stats = msg.stats;
+      break;
+    case 'reset':
+      view.rows = msg.rows;
+      trim();
+      view.stats = msg.stats;
+      if (view.selected !== undefined && !view.rows.some((r) => r.id === view.selected)) {
+        view.selected = undefined;
+        view.detail = undefined;
+      }
+      break;
+    case 'detail':
+      if (msg.message.id === view.selected) view.detail = msg.message;
+      break;
+    case 'settled': {
+      const row = view.rows.find((r) => r.id === msg.id);
+      if (row) row.settled = msg.settled;
+      break;
+    }
+    case 'info':
+      view.info = msg.message;
+      break;
+    case 'error':
+      view.error = msg.message;
+      break;
+    case 'connection':
+      break;
+  }
+  draw();
+});
+
+window.addEventListener('resize', draw);
+drawNow();
+ready();
