@@ -1,0 +1,36 @@
+/** Shared setup for integration tests: a throw-away vhost on the local broker. */
+import { randomBytes } from 'node:crypto';
+import { ManagementClient } from '../../src/broker/management';
+import type { AmqpEndpoint } from '../../src/broker/amqp';
+
+export const MGMT_URL = 'http://127.0.0.1:15672';
+export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+export const ENDPOINT: AmqpEndpoint = { host: '127.0.0.1', port: 5672, tls: false, username: 'guest', password: 'guest' };
+
+export function newManagementClient(): ManagementClient {
+  return new ManagementClient({ baseUrl: MGMT_URL, username: 'guest', password: 'guest' });
+}
+
+export function uniqueVhost(prefix = 'burrow-test'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates the vhost and gives guest full permissions on it. */
+export async function createTestVhost(mc: ManagementClient, vhost: string): Promise<void> {
+  await mc.createVhost(vhost);
+  await mc.setPermissions(vhost, 'guest', { configure: '.*', write: '.*', read: '.*' });
+}
+
+/** Deletes the vhost, ignoring "not found". */
+export async function deleteTestVhost(mc: ManagementClient, vhost: string): Promise<void> {
+  try {
+    await mc.deleteVhost(vhost);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 404) throw e;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
