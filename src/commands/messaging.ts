@@ -37,6 +37,8 @@ export function registerMessagingCommands(s: CommandServices, panels: PanelManag
       const target = node instanceof ExchangeNode ? await targetFor(s, node) : await queueTarget(s, node);
       panels.show('tail', target);
     },
+    'burrow.routingTester': async (_s, node?: ExplorerNode) => void panels.show('routing', await targetFor(s, node)),
+    'burrow.rpc': async (_s, node?: ExplorerNode) => void panels.show('rpc', await targetFor(s, node)),
     'burrow.publishSelection': async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) throw new Error('Open an editor with the message body first.');

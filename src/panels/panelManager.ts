@@ -5,6 +5,8 @@ import type { PanelServices } from './services';
 import { PEEK_VIEW_TYPE, PeekPanel } from './peekPanel';
 import { PUBLISH_VIEW_TYPE, PublishPanel } from './publishPanel';
 import { TAIL_VIEW_TYPE, TailPanel } from './tailPanel';
+import { ROUTING_VIEW_TYPE, RoutingPanel } from './routingPanel';
+import { RPC_VIEW_TYPE, RpcPanel } from './rpcPanel';
 
 interface TrackedPanel {
   readonly target: PanelTarget;
@@ -13,7 +15,7 @@ interface TrackedPanel {
   dispose(): void;
 }
 
-type Kind = 'peek' | 'publish' | 'tail';
+type Kind = 'peek' | 'publish' | 'tail' | 'routing' | 'rpc';
 
 interface KindSpec {
   viewType: string;
@@ -41,6 +43,18 @@ const KINDS: Record<Kind, KindSpec> = {
     title: (t) => `Tail: ${t.queue ?? t.exchange}`,
     key: (t) => `${t.queue ?? ''}|${t.exchange ?? ''}`,
     make: (p, s, t, state) => new TailPanel(p, s, t, state as object),
+  },
+  routing: {
+    viewType: ROUTING_VIEW_TYPE,
+    title: (t) => `Routing: ${t.profileName} ${t.vhost}`,
+    key: () => '',
+    make: (p, s, t, state) => new RoutingPanel(p, s, t, state as object),
+  },
+  rpc: {
+    viewType: RPC_VIEW_TYPE,
+    title: (t) => `RPC: ${t.queue ?? t.exchange ?? t.vhost}`,
+    key: () => '',
+    make: (p, s, t, state) => new RpcPanel(p, s, t, state as object),
   },
 };
 

@@ -1,0 +1,113 @@
+import * as vscode from 'vscode';
+import { BasePanel } from './basePanel';
+import type { PanelTarget } from '../protocol/common';
+import type { LiveRouteView, RoutingState, RoutingToHost, RoutingToWebview } from '../protocol/routing';
+import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
+import { parseArgumentsInput } from '../core/arguments';
+import { bindingCriteria } from '../core/topology';
+import { describeForUser } from '../broker/errors';
+import type { ManagementClient } from '../broker/management';
+import type { PanelServices } from './services';
+
+export const ROUTING_VIEW_TYPE = 'burrow.routing';
+
+/** Reads a vhost's whole topology (every page) for the simulator. */
+export async function readTopology(m: ManagementClient, vhost: string): Promise<SimTopology> {
+  const exchanges = await m.listExchanges(vhost, { page: 1, pageSize: 500 });
+  const allExchanges = [...exchanges.items];
+  for (let page = 2; page <= exchanges.pageCount; page++) allExchanges.push(...(await m.listExchanges(vhost, { page, pageSize: 500 })).items);
+  const queues = await m.listQueues(vhost, { page: 1, pageSize: 500, columns: ['name'] });
+  const allQueues = queues.items.map((q) => q.name);
+  for (let page = 2; page <= queues.pageCount; page++) allQueues.push(...(await m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })).items.map((q) => q.name));
+  const bindings = await m.listBindings(vhost);
+  return {
+    vhost,
+    exchanges: allExchanges.map((x) => ({ name: x.name, type: x.type, arguments: x.arguments, internal: x.internal })),
+    bindings: bindings.map((b) => ({ source: b.source, destination: b.destination, destination_type: b.destination_type as 'queue' | 'exchange', routing_key: b.routing_key, arguments: b.arguments })),
+    queues: allQueues,
+  };
+}
+
+/** Routing-key tester: offline pattern checks run in the webview; live routing runs here against the broker's topology. */
+export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
+  private simulator?: RoutingSimulator;
+  private topology?: SimTopology;
+  private topologyAt = 0;
+  private last?: LiveRouteView;
+
+  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<RoutingState>) {
+    super(panel, services.extensionUri, 'routing', services.log);
+    panel.title = `Routing: ${target.profileName} ${target.vhost}`;
+  }
+
+  protected async onReady(): Promise<void> {
+    let exchanges: { name: string; type: string }[] = [];
+    try {
+      await this.load(false);
+      exchanges = (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type }));
+    } catch (err) {
+      this.showError(err);
+    }
+    this.post({ type: 'init', target: this.target, exchanges });
+    if (this.last) this.post({ type: 'route', view: this.last });
+  }
+
+  private async load(force: boolean): Promise<void> {
+    if (this.simulator && !force) return;
+    const session = await this.services.sessions.get(this.target.profileId);
+    this.topology = await readTopology(session.management, this.target.vhost);
+    this.simulator = new RoutingSimulator(this.topology);
+    this.topologyAt = Date.now();
+  }
+
+  protected async onMessage(msg: RoutingToHost): Promise<void> {
+    switch (msg.type) {
+      case 'reload':
+        this.post({ type: 'busy', busy: true });
+        try {
+          await this.load(true);
+          this.post({ type: 'init', target: this.target, exchanges: (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type })) });
+        } finally {
+          this.post({ type: 'busy', busy: false });
+        }
+        return;
+      case 'route': {
+        const headers = parseArgumentsInput(msg.headers);
+        if (!headers.ok) {
+          this.post({ type: 'error', message: `Headers: ${headers.error}` });
+          return;
+        }
+        await this.load(false);
+        const sim = this.simulator as RoutingSimulator;
+        const topo = this.topology as SimTopology;
+        const { result, bindings } = explainRoute(sim, msg.exchange, msg.routingKey, headers.value);
+        this.last = {
+          exchange: msg.exchange,
+          routingKey: msg.routingKey,
+          queues: result.queues,
+          unroutable: result.unroutable,
+          incomplete: result.incomplete,
+          steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
+          errors: result.errors,
+          warnings: result.warnings,
+          bindings: bindings.map((b) => ({
+            source: b.binding.source,
+            destination: b.binding.destination,
+            destinationType: b.binding.destination_type,
+            criteria: bindingCriteria(b.binding),
+            matched: b.matched,
+            reason: b.reason,
+          })),
+          topologyAt: this.topologyAt,
+          counts: { exchanges: topo.exchanges.length, bindings: topo.bindings.length, queues: topo.queues.length },
+        };
+        this.post({ type: 'route', view: this.last });
+        return;
+      }
+    }
+  }
+
+  protected showError(err: unknown): void {
+    this.post({ type: 'error', message: describeForUser(err) });
+  }
+}

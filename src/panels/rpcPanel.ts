@@ -1,0 +1,167 @@
+import * as vscode from 'vscode';
+import { BasePanel } from './basePanel';
+import type { PanelTarget } from '../protocol/common';
+import type { RpcDraft, RpcHistoryEntry, RpcResultView, RpcState, RpcToHost, RpcToWebview } from '../protocol/rpc';
+import { RpcClient, type RpcOutcome, type RpcRequest } from '../broker/rpc';
+import { describeForUser } from '../broker/errors';
+import { buildHeaders, decodeBody, parseJsonWithPosition } from '../core/message';
+import { toDisplayMessage } from '../core/display';
+import { captureMessage } from '../core/message';
+import type { PanelServices } from './services';
+
+export const RPC_VIEW_TYPE = 'burrow.rpc';
+const HISTORY_LIMIT = 20;
+
+/** Request/reply against a service: direct reply-to or a callback queue, correlation ids, timeouts, latency stats. */
+export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
+  private client?: RpcClient;
+  private abort?: AbortController;
+  private resultId = 0;
+  private last?: RpcResultView;
+
+  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<RpcState>) {
+    super(panel, services.extensionUri, 'rpc', services.log);
+    panel.title = `RPC: ${target.queue ?? target.exchange ?? target.vhost}`;
+  }
+
+  private timeoutDefault(): number {
+    return Math.max(100, vscode.workspace.getConfiguration('burrow.rpc').get<number>('timeoutMs', 5000));
+  }
+
+  private historyKey(): string {
+    return `burrow.rpcHistory.${this.target.profileId}`;
+  }
+
+  protected async onReady(): Promise<void> {
+    let exchanges: { name: string; type: string }[] = [{ name: '', type: 'direct' }];
+    try {
+      const session = await this.services.sessions.get(this.target.profileId);
+      const page = await session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 });
+      exchanges = page.items.map((x) => ({ name: x.name, type: x.type }));
+    } catch (err) {
+      this.showError(err);
+    }
+    this.post({
+      type: 'init',
+      target: this.target,
+      exchanges,
+      defaultTimeoutMs: this.timeoutDefault(),
+      history: this.services.context.globalState.get<RpcHistoryEntry[]>(this.historyKey(), []),
+    });
+    if (this.last) this.post({ type: 'result', result: this.last });
+  }
+
+  protected async onMessage(msg: RpcToHost): Promise<void> {
+    if (msg.type === 'cancel') {
+      this.abort?.abort();
+      return;
+    }
+    if (msg.type === 'call') await this.call(msg.draft, msg.count);
+  }
+
+  private request(draft: RpcDraft, signal: AbortSignal): RpcRequest | string {
+    if (draft.bodyMode === 'json') {
+      const parsed = parseJsonWithPosition(draft.body);
+      if (!parsed.ok) return `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.error}`;
+    }
+    const headers = buildHeaders(draft.headers);
+    if (!headers.ok) return headers.error;
+    const timeoutMs = Math.floor(draft.timeoutMs);
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 1) return 'The timeout is a positive number of milliseconds';
+    const properties: RpcRequest['properties'] = {};
+    if (draft.contentType.trim()) properties.contentType = draft.contentType.trim();
+    if (Object.keys(headers.headers).length) properties.headers = headers.headers;
+    return {
+      exchange: draft.exchange,
+      routingKey: draft.routingKey,
+      body: new TextEncoder().encode(draft.body),
+      properties,
+      timeoutMs,
+      replyMode: draft.replyMode,
+      signal,
+    };
+  }
+
+  private async call(draft: RpcDraft, countRaw: number): Promise<void> {
+    const count = Math.max(1, Math.min(100_000, Math.floor(countRaw) || 1));
+    this.abort = new AbortController();
+    const req = this.request(draft, this.abort.signal);
+    if (typeof req === 'string') {
+      this.post({ type: 'validation', message: req });
+      return;
+    }
+    this.post({ type: 'busy', busy: true });
+    try {
+      const session = await this.services.sessions.get(this.target.profileId);
+      this.client ??= new RpcClient(session.amqp, this.target.vhost);
+      if (count === 1) {
+        const outcome = await this.client.call(req);
+        this.last = this.view(outcome);
+        this.post({ type: 'result', result: this.last });
+        await this.remember(draft, this.last.text);
+      } else {
+        let lastPost = 0;
+        const r = await this.client.callMany(req, count, {
+          signal: this.abort.signal,
+          onProgress: (done, total) => {
+            const now = Date.now();
+            if (now - lastPost < 100 && done < total) return;
+            lastPost = now;
+            this.post({ type: 'progress', done, total });
+          },
+        });
+        const f = (n: number) => `${n.toFixed(2)} ms`;
+        const failures = r.firstFailure ? ` First failure: ${this.view(r.firstFailure).text}` : '';
+        const text = `${r.cancelled ? 'Cancelled: ' : ''}${r.ok} of ${count} answered, ${r.failed} failed. Latency min ${f(r.min)}, median ${f(r.median)}, p95 ${f(r.p95)}, max ${f(r.max)}.${failures}`;
+        this.post({ type: 'many', result: { n: count, ok: r.ok, failed: r.failed, min: r.min, median: r.median, p95: r.p95, max: r.max, text } });
+        await this.remember(draft, text);
+      }
+    } catch (err) {
+      this.showError(err);
+    } finally {
+      this.abort = undefined;
+      this.post({ type: 'busy', busy: false });
+    }
+  }
+
+  private view(o: RpcOutcome): RpcResultView {
+    const base = { id: ++this.resultId, at: Date.now(), strays: [] as RpcResultView['strays'] };
+    const strays = (list: { correlationId: string | undefined; body: Uint8Array; receivedAt: number }[]) =>
+      list.map((s) => ({ correlationId: s.correlationId ?? '(none)', preview: decodeBody(s.body, undefined, { maxChars: 200 }).text, at: s.receivedAt }));
+    switch (o.status) {
+      case 'reply': {
+        const reply = toDisplayMessage(
+          captureMessage({ content: o.reply.body, fields: { exchange: o.reply.exchange, routingKey: o.reply.routingKey, redelivered: false }, properties: o.reply.properties }, base.id, Date.now()),
+        );
+        return { ...base, status: 'reply', text: `Reply in ${o.rttMs.toFixed(2)} ms`, rttMs: o.rttMs, correlationId: o.correlationId, reply, strays: strays(o.strays) };
+      }
+      case 'timeout':
+        return { ...base, status: 'timeout', text: `No reply within ${o.timeoutMs} ms (correlation id ${o.correlationId})`, correlationId: o.correlationId, strays: strays(o.strays) };
+      case 'unroutable':
+        return { ...base, status: 'unroutable', text: `Returned as unroutable (${o.replyCode} ${o.replyText}): no queue is bound for that exchange and routing key` };
+      case 'no-consumer':
+        return { ...base, status: 'no-consumer', text: o.message };
+      case 'cancelled':
+        return { ...base, status: 'cancelled', text: 'Cancelled' };
+      case 'error':
+        return { ...base, status: 'error', text: describeForUser(o.error) };
+    }
+  }
+
+  private async remember(draft: RpcDraft, outcome: string): Promise<void> {
+    const same = (h: RpcHistoryEntry) => JSON.stringify(h.draft) === JSON.stringify(draft);
+    const prior = this.services.context.globalState.get<RpcHistoryEntry[]>(this.historyKey(), []);
+    const history = [{ at: Date.now(), draft, outcome }, ...prior.filter((h) => !same(h))].slice(0, HISTORY_LIMIT);
+    await this.services.context.globalState.update(this.historyKey(), history);
+    this.post({ type: 'history', history });
+  }
+
+  protected showError(err: unknown): void {
+    this.post({ type: 'error', message: describeForUser(err) });
+  }
+
+  protected override onDispose(): void {
+    this.abort?.abort();
+    void this.client?.dispose().catch(() => undefined);
+  }
+}

@@ -1,0 +1,44 @@
+import type { ErrorMessage, PanelTarget, ReadyMessage } from './common';
+
+export interface LiveBindingRow {
+  source: string;
+  destination: string;
+  destinationType: 'queue' | 'exchange';
+  criteria: string;
+  matched: boolean;
+  reason: string;
+}
+
+export interface LiveRouteView {
+  exchange: string;
+  routingKey: string;
+  queues: string[];
+  unroutable: boolean;
+  incomplete: boolean;
+  steps: string[];
+  errors: string[];
+  warnings: string[];
+  bindings: LiveBindingRow[];
+  /** When the topology was read from the broker. */
+  topologyAt: number;
+  counts: { exchanges: number; bindings: number; queues: number };
+}
+
+export type RoutingToWebview =
+  | { type: 'init'; target: PanelTarget; exchanges: { name: string; type: string }[] }
+  | { type: 'route'; view: LiveRouteView }
+  | { type: 'busy'; busy: boolean }
+  | ErrorMessage;
+
+export type RoutingToHost =
+  | ReadyMessage
+  | { type: 'route'; exchange: string; routingKey: string; headers: string }
+  | { type: 'reload' };
+
+export interface RoutingState {
+  target: PanelTarget;
+  pattern?: string;
+  keys?: string;
+  live?: { exchange: string; routingKey: string; headers: string };
+  tab?: 'offline' | 'live';
+}

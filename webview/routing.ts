@@ -1,0 +1,169 @@
+import { html, render, nothing } from 'lit';
+import './lib/elements';
+import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
+import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import type { PanelTarget } from '../src/protocol/common';
+import type { LiveRouteView, RoutingState, RoutingToHost, RoutingToWebview } from '../src/protocol/routing';
+import { explainTopicMatch, routingKeyWarnings, topicPatternWarnings, type TopicMatchStep } from '../src/core/topic';
+
+interface View {
+  target?: PanelTarget;
+  tab: 'offline' | 'live';
+  pattern: string;
+  keys: string;
+  exchanges: { name: string; type: string }[];
+  exchange: string;
+  routingKey: string;
+  headers: string;
+  route?: LiveRouteView;
+  busy: boolean;
+  error?: string;
+}
+
+const saved = getState<RoutingState>();
+const view: View = {
+  target: saved?.target,
+  tab: saved?.tab ?? 'offline',
+  pattern: saved?.pattern ?? '*.info',
+  keys: saved?.keys ?? 'kern.info\na.b.info\ninfo',
+  exchanges: [],
+  exchange: saved?.live?.exchange ?? 'amq.topic',
+  routingKey: saved?.live?.routingKey ?? '',
+  headers: saved?.live?.headers ?? '',
+  busy: false,
+};
+const root = document.getElementById('app') as HTMLElement;
+const send = (m: RoutingToHost) => post(m);
+const value = (e: Event) => (e.target as HTMLInputElement).value;
+
+function persist(): void {
+  if (view.target)
+    setState<RoutingState>({ target: view.target, tab: view.tab, pattern: view.pattern, keys: view.keys, live: { exchange: view.exchange, routingKey: view.routingKey, headers: view.headers } });
+}
+
+function describeStep(s: TopicMatchStep): string {
+  const took = s.took.length === 0 ? 'zero words' : s.took.map((w) => (w === '' ? '(empty word)' : `'${w}'`)).join(' ');
+  if (s.patternWord === '#') return `# took ${took}`;
+  if (s.patternWord === '*') return `* took ${took}`;
+  return `'${s.patternWord}' matched ${took}`;
+}
+
+function offline() {
+  const patternWarnings = topicPatternWarnings(view.pattern);
+  const keys = view.keys.split('\n');
+  if (keys.length > 1 && keys[keys.length - 1] === '') keys.pop();
+  return html`<div class="grid">
+      <label for="pattern">Binding pattern</label>
+      <vscode-textfield id="pattern" .value=${view.pattern} @input=${(e: Event) => ((view.pattern = value(e)), persist(), draw())}></vscode-textfield>
+      <label for="keys">Routing keys<br /><span class="muted">one per line</span></label>
+      <vscode-textarea id="keys" rows="6" monospace .value=${view.keys} @input=${(e: Event) => ((view.keys = value(e)), persist(), draw())}></vscode-textarea>
+    </div>
+    ${patternWarnings.map((w) => html`<div class="banner warning">Pattern: ${w}</div>`)}
+    <div class="muted">RabbitMQ's topic rules: words are split on '.', '*' is exactly one word, '#' is zero or more words, empty words count, matching is case-sensitive.</div>
+    <table class="fields" id="offline-results">
+      ${keys.map((key) => {
+        const r = explainTopicMatch(view.pattern, key);
+        const warnings = routingKeyWarnings(key);
+        return html`<tr class="result" data-match=${r.matches ? 'yes' : 'no'}>
+          <td>${r.matches ? html`<span class="badge ok">match</span>` : html`<span class="badge err">no match</span>`}</td>
+          <td class="mono">${key === '' ? '(empty key)' : key}</td>
+          <td class="muted">${r.matches ? r.steps.map(describeStep).join(' · ') : (r.reason ?? '')}${warnings.length ? ` · ${warnings.join('; ')}` : ''}</td>
+        </tr>`;
+      })}
+    </table>`;
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+function routeSoon(): void {
+  persist();
+  clearTimeout(timer);
+  timer = setTimeout(() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers }), 150);
+}
+
+function live() {
+  const r = view.route;
+  const type = view.exchanges.find((x) => x.name === view.exchange)?.type;
+  return html`<div class="grid">
+      <label for="exchange">Exchange</label>
+      ${view.exchanges.length === 0 ? html`<span class="muted">loading exchanges…</span>` : html`<vscode-single-select id="exchange" combobox .value=${toOptionValue(view.exchange)} @change=${(e: Event) => ((view.exchange = fromOptionValue(value(e))), routeSoon(), draw())}>
+        ${exchangeOptions(view.exchanges)}
+      </vscode-single-select>`}
+      <label for="live-key">Routing key</label>
+      <vscode-textfield id="live-key" .value=${view.routingKey} @input=${(e: Event) => ((view.routingKey = value(e)), routeSoon())}></vscode-textfield>
+      <label for="live-headers">Headers${type === 'headers' ? '' : html`<br /><span class="muted">(headers exchanges, CC/BCC)</span>`}</label>
+      <vscode-textfield id="live-headers" placeholder="format=pdf, type=report" .value=${view.headers} @input=${(e: Event) => ((view.headers = value(e)), routeSoon())}></vscode-textfield>
+    </div>
+    <div class="toolbar">
+      <vscode-button @click=${() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers })}>Route</vscode-button>
+      <vscode-button secondary @click=${() => send({ type: 'reload' })}>Reload topology</vscode-button>
+      ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
+      ${r ? html`<span class="muted">topology read ${new Date(r.topologyAt).toLocaleTimeString()}: ${r.counts.exchanges} exchanges, ${r.counts.bindings} bindings, ${r.counts.queues} queues</span>` : nothing}
+    </div>
+    ${r
+      ? html`${r.errors.map((e) => html`<div class="banner error">${e}</div>`)} ${r.warnings.map((w) => html`<div class="banner warning">${w}</div>`)}
+          <h2>Would be delivered to</h2>
+          <div id="live-queues">
+            ${r.queues.length
+              ? r.queues.map((q) => html`<span class="badge ok mono">${q}</span> `)
+              : html`<span class="badge err">${r.errors.length ? 'refused' : 'unroutable'}</span> <span class="muted">${r.errors.length ? '' : 'no queue receives this message (a mandatory publish would be returned with 312 NO_ROUTE)'}</span>`}
+            ${r.incomplete ? html`<div class="banner warning">A plugin exchange type was reached; its routing cannot be simulated, so more queues may receive the message.</div>` : nothing}
+          </div>
+          <h2>Bindings of ${r.exchange === '' ? '(AMQP default)' : r.exchange}</h2>
+          <table class="fields">
+            ${r.bindings.map(
+              (b) => html`<tr>
+                <td>${b.matched ? html`<span class="badge ok">match</span>` : html`<span class="badge">no</span>`}</td>
+                <td class="mono">${b.criteria}</td>
+                <td>→ ${b.destinationType === 'exchange' ? 'exchange ' : ''}${b.destination}</td>
+                <td class="muted">${b.reason}</td>
+              </tr>`,
+            )}
+          </table>
+          <h2>Route</h2>
+          <pre class="body">${r.steps.join('\n')}</pre>`
+      : nothing}`;
+}
+
+function draw(): void {
+  const t = view.target;
+  render(
+    html`<h1>Routing-key tester</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''}</div>
+      <div class="toolbar">
+        <vscode-radio-group .value=${view.tab} @change=${(e: Event) => ((view.tab = value(e) as View['tab']), persist(), draw(), view.tab === 'live' && routeSoon())}>
+          <vscode-radio name="tab" value="offline" ?checked=${view.tab === 'offline'}>Pattern vs keys (offline)</vscode-radio>
+          <vscode-radio name="tab" value="live" ?checked=${view.tab === 'live'}>Live: route through this vhost's bindings</vscode-radio>
+        </vscode-radio-group>
+      </div>
+      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+      ${view.tab === 'offline' ? offline() : live()}`,
+    root,
+  );
+}
+
+onMessage<RoutingToWebview>((msg) => {
+  switch (msg.type) {
+    case 'init':
+      view.target = msg.target;
+      view.exchanges = msg.exchanges;
+      view.error = undefined;
+      if (view.target.exchange && !saved?.live) view.exchange = view.target.exchange;
+      persist();
+      if (view.tab === 'live') routeSoon();
+      break;
+    case 'route':
+      view.route = msg.view;
+      view.error = undefined;
+      break;
+    case 'busy':
+      view.busy = msg.busy;
+      break;
+    case 'error':
+      view.error = msg.message;
+      break;
+  }
+  draw();
+});
+
+draw();
+ready();

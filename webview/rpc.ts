@@ -1,0 +1,164 @@
+import { html, render, nothing } from 'lit';
+import './lib/elements';
+import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
+import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { messageDetails } from './lib/messageView';
+import type { PanelTarget } from '../src/protocol/common';
+import type { RpcDraft, RpcHistoryEntry, RpcManyView, RpcResultView, RpcState, RpcToHost, RpcToWebview } from '../src/protocol/rpc';
+import { parseJsonWithPosition } from '../src/core/message';
+
+interface View {
+  target?: PanelTarget;
+  exchanges: { name: string; type: string }[];
+  draft: RpcDraft;
+  count: number;
+  busy: boolean;
+  progress?: { done: number; total: number };
+  result?: RpcResultView;
+  many?: RpcManyView;
+  history: RpcHistoryEntry[];
+  error?: string;
+}
+
+const saved = getState<RpcState>();
+const fresh = (): RpcDraft => ({ exchange: '', routingKey: 'rpc_queue', bodyMode: 'text', body: '10', contentType: 'text/plain', headers: [], timeoutMs: 5000, replyMode: 'direct-reply-to' });
+const view: View = { target: saved?.target, exchanges: [], draft: saved?.draft ?? fresh(), count: saved?.count ?? 1, busy: false, history: [] };
+let initialised = !!saved?.draft;
+const root = document.getElementById('app') as HTMLElement;
+const send = (m: RpcToHost) => post(m);
+const value = (e: Event) => (e.target as HTMLInputElement).value;
+
+function persist(): void {
+  if (view.target) setState<RpcState>({ target: view.target, draft: view.draft, count: view.count });
+}
+function update(f: (d: RpcDraft) => void): void {
+  f(view.draft);
+  view.error = undefined;
+  persist();
+  draw();
+}
+
+function call(): void {
+  view.error = undefined;
+  view.result = undefined;
+  view.many = undefined;
+  send({ type: 'call', draft: structuredClone(view.draft), count: view.count });
+  draw();
+}
+
+function statusBadge(status: RpcResultView['status']) {
+  return html`<span class="badge ${status === 'reply' ? 'ok' : status === 'cancelled' ? 'warn' : 'err'}">${status}</span>`;
+}
+
+function draw(): void {
+  const d = view.draft;
+  const t = view.target;
+  const json = d.bodyMode === 'json' ? parseJsonWithPosition(d.body) : undefined;
+  const r = view.result;
+  render(
+    html`<h1>RPC</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''}</div>
+      <div class="grid">
+        <label for="exchange">Exchange</label>
+        ${view.exchanges.length === 0 ? html`<span class="muted">loading exchanges…</span>` : html`<vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => update((x) => (x.exchange = fromOptionValue(value(e))))}>
+          ${exchangeOptions(view.exchanges)}
+        </vscode-single-select>`}
+        <label for="routingKey">${d.exchange === '' ? 'Request queue' : 'Routing key'}</label>
+        <vscode-textfield id="routingKey" .value=${d.routingKey} @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}></vscode-textfield>
+        <label for="replyMode">Reply path</label>
+        <vscode-single-select id="replyMode" .value=${d.replyMode} @change=${(e: Event) => update((x) => (x.replyMode = value(e) as RpcDraft['replyMode']))}>
+          <vscode-option value="direct-reply-to">direct reply-to (amq.rabbitmq.reply-to)</vscode-option>
+          <vscode-option value="callback-queue">temporary callback queue</vscode-option>
+        </vscode-single-select>
+        <label for="timeout">Timeout (ms)</label>
+        <vscode-textfield id="timeout" type="number" min="1" .value=${String(d.timeoutMs)} @input=${(e: Event) => update((x) => (x.timeoutMs = Number(value(e)) || 0))}></vscode-textfield>
+        <label for="contentType">Content type</label>
+        <vscode-textfield id="contentType" .value=${d.contentType} @input=${(e: Event) => update((x) => (x.contentType = value(e)))}></vscode-textfield>
+        <label>Body</label>
+        <vscode-radio-group .value=${d.bodyMode} @change=${(e: Event) => update((x) => (x.bodyMode = value(e) as RpcDraft['bodyMode']))}>
+          <vscode-radio name="bodyMode" value="text" ?checked=${d.bodyMode === 'text'}>Text</vscode-radio>
+          <vscode-radio name="bodyMode" value="json" ?checked=${d.bodyMode === 'json'}>JSON</vscode-radio>
+        </vscode-radio-group>
+      </div>
+      <vscode-textarea id="body" rows="5" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
+      ${json && !json.ok ? html`<div class="banner error">Invalid JSON at line ${json.line}, column ${json.column}: ${json.error}</div>` : nothing}
+      <div class="toolbar">
+        <vscode-button id="call" ?disabled=${view.busy} @click=${call}>${view.count > 1 ? `Call ${view.count} times` : 'Call'}</vscode-button>
+        <label for="count">times</label>
+        <vscode-textfield id="count" type="number" min="1" style="width: 100px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
+        ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+        ${view.busy && view.progress ? html`<span class="muted">${view.progress.done} / ${view.progress.total}</span>` : nothing}
+      </div>
+      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+      ${r
+        ? html`<div id="result" class="message" data-status=${r.status}>
+            <div class="head">${statusBadge(r.status)} <span id="result-text">${r.text}</span>
+              ${r.correlationId ? html`<span class="muted">correlation id ${r.correlationId}</span>` : nothing}</div>
+            <div class="content">
+              ${r.reply ? messageDetails(r.reply) : nothing}
+              ${r.strays.length
+                ? html`<h2>Stray replies (correlation id did not match)</h2>
+                    <table class="fields">${r.strays.map((s) => html`<tr><td class="name">${s.correlationId}</td><td class="mono">${s.preview}</td></tr>`)}</table>`
+                : nothing}
+            </div>
+          </div>`
+        : nothing}
+      ${view.many ? html`<div class="banner ${view.many.failed ? 'warning' : 'ok'}" id="many">${view.many.text}</div>` : nothing}
+      <vscode-collapsible title="History" description=${`${view.history.length} recent`}>
+        <div style="padding: 8px">
+          ${view.history.map(
+            (h) => html`<div class="toolbar">
+              <span class="muted">${new Date(h.at).toLocaleTimeString()}</span>
+              <span class="mono">${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}</span>
+              <span class="muted">${h.outcome}</span>
+              <vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}>Re-send</vscode-button>
+            </div>`,
+          )}
+        </div>
+      </vscode-collapsible>`,
+    root,
+  );
+}
+
+onMessage<RpcToWebview>((msg) => {
+  switch (msg.type) {
+    case 'init':
+      view.target = msg.target;
+      view.exchanges = msg.exchanges;
+      view.history = msg.history;
+      if (!initialised) {
+        view.draft.timeoutMs = msg.defaultTimeoutMs;
+        if (msg.target.queue) {
+          view.draft.exchange = '';
+          view.draft.routingKey = msg.target.queue;
+        } else if (msg.target.exchange !== undefined) view.draft.exchange = msg.target.exchange;
+        initialised = true;
+      }
+      persist();
+      break;
+    case 'busy':
+      view.busy = msg.busy;
+      if (!msg.busy) view.progress = undefined;
+      break;
+    case 'progress':
+      view.progress = msg;
+      break;
+    case 'result':
+      view.result = msg.result;
+      break;
+    case 'many':
+      view.many = msg.result;
+      break;
+    case 'history':
+      view.history = msg.history;
+      break;
+    case 'validation':
+    case 'error':
+      view.error = msg.message;
+      break;
+  }
+  draw();
+});
+
+draw();
+ready();
