@@ -20,7 +20,17 @@ VSC="$CS/lib/vscode"
 START=$(date +%s)
 step() { printf '[e2e-setup %4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 
+# @vscode/spdlog writes VS Code's log files (user-data/logs/…, including the extension's output channel,
+# which the e2e tests search for leaked passwords). Without its native binding VS Code runs but logs nothing.
+ensure_spdlog() {
+  if [[ ! -f "$VSC/node_modules/@vscode/spdlog/build/Release/spdlog.node" ]]; then
+    step "lib/vscode: npm rebuild @vscode/spdlog (native build; VS Code's log files)"
+    (cd "$VSC" && npm_config_yes=true npm rebuild @vscode/spdlog --loglevel=error)
+  fi
+}
+
 if [[ -f "$MARKER" && "${E2E_SETUP_FORCE:-}" != "1" ]]; then
+  ensure_spdlog # installs set up before this step was added
   step "code-server $CODE_SERVER_VERSION already set up in .tools/code-server (marker found); nothing to do"
   exit 0
 fi
@@ -67,6 +77,8 @@ step "lib/vscode: npm install --omit=dev --ignore-scripts"
 
 step "lib/vscode: npm rebuild kerberos node-pty @parcel/watcher (native builds)"
 (cd "$VSC" && npm_config_yes=true npm rebuild kerberos node-pty @parcel/watcher --loglevel=error)
+
+ensure_spdlog
 
 step "lib/vscode: use Debian's ripgrep for @vscode/ripgrep"
 mkdir -p "$VSC/node_modules/@vscode/ripgrep/bin"

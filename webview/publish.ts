@@ -1,5 +1,6 @@
 import { html, render, nothing } from 'lit';
 import './lib/elements';
+import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
 import { getState, onMessage, post, ready, setState } from './lib/bridge';
 import type { PanelTarget } from '../src/protocol/common';
 import {
@@ -83,6 +84,7 @@ function publish(): void {
   send({ type: 'publish', draft: structuredClone(view.draft), count: view.count });
 }
 
+
 function selectExchange(name: string): void {
   update((d) => (d.exchange = name));
   view.suggestions = [];
@@ -139,8 +141,8 @@ function draw(): void {
       ${view.loadedFrom ? html`<div class="banner">Loaded ${view.loadedFrom}.</div>` : nothing}
       <div class="grid">
         <label for="exchange">Exchange</label>
-        <vscode-single-select id="exchange" combobox .value=${d.exchange} @change=${(e: Event) => selectExchange(value(e))}>
-          ${view.exchanges.map((x) => html`<vscode-option value=${x.name} description=${x.type}>${x.name === '' ? '(AMQP default)' : x.name}</vscode-option>`)}
+        <vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => selectExchange(fromOptionValue(value(e)))}>
+          ${exchangeOptions(view.exchanges)}
         </vscode-single-select>
         <label for="routingKey">${d.exchange === '' ? 'Queue (routing key)' : 'Routing key'}</label>
         <div>

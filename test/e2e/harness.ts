@@ -666,3 +666,171 @@ export async function webviewFrame(page: Page, titleContains: string, timeoutMs 
   // The host iframe's name is the webview's unique id, so this locator stays valid when other webviews open.
   return page.frameLocator(`iframe.webview[name="${hostName}"]`).frameLocator(sel);
 }
+
+// ------------------------------------------------------------------------------------------------
+// Context menus, inline actions, dialogs, layout
+// ------------------------------------------------------------------------------------------------
+
+/** Right-clicks the tree row labelled `label` and picks `item` from its context menu (`.monaco-menu`). */
+export async function contextMenu(page: Page, label: string | RegExp, item: string, timeoutMs = 15_000): Promise<void> {
+  const row = await waitForRow(page, label, timeoutMs);
+  await row.click({ button: 'right' });
+  const menu = page.locator('.monaco-menu').first();
+  await menu.waitFor({ state: 'visible', timeout: timeoutMs });
+  const entry = menu.locator('.action-item .action-label', { hasText: exact(item) }).first();
+  try {
+    await entry.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const shown = await menu.locator('.action-label').allInnerTexts().catch(() => [] as string[]);
+    await page.keyboard.press('Escape');
+    throw new Error(`no context menu item "${item}" on row ${String(label)}; shown: ${JSON.stringify(shown.filter(Boolean))}`);
+  }
+  // A click straight after the menu opened is sometimes ignored by VS Code's menu: hover the entry first
+  // and wait until the menu has focused it, then click.
+  const menuItem = menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: exact(item) }) }).first();
+  await poll(`context menu item "${item}" to take focus`, async () => {
+    await entry.hover();
+    return /\bfocused\b/.test((await menuItem.getAttribute('class', { timeout: 2_000 })) ?? '');
+  }, timeoutMs, 100);
+  await entry.click();
+  try {
+    await menu.waitFor({ state: 'hidden', timeout: timeoutMs });
+  } catch {
+    throw new Error(`the context menu stayed open after clicking "${item}" on row ${String(label)}`);
+  }
+}
+
+/** Hovers the tree row labelled `label` and clicks its inline action whose title (aria-label) is `title`. */
+export async function inlineAction(page: Page, label: string | RegExp, title: string, timeoutMs = 15_000): Promise<void> {
+  const row = await waitForRow(page, label, timeoutMs);
+  await row.hover();
+  const action = row.locator(`.actions .action-label[aria-label="${title.replace(/"/g, '\\"')}"]`).first();
+  await action.waitFor({ state: 'visible', timeout: timeoutMs });
+  await action.click();
+}
+
+/** Clicks the button labelled `button` in the visible modal dialog (e.g. a confirmation); returns the dialog text. */
+export async function dialogButton(page: Page, button: string, timeoutMs = 15_000): Promise<string> {
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+  const text = (await dialog.innerText()).trim();
+  await dialog.locator('.dialog-buttons .monaco-button', { hasText: exact(button) }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: timeoutMs });
+  return text;
+}
+
+/** Drags the side bar's sash so the side bar is about `width` px wide (for readable screenshots). */
+export async function setSideBarWidth(page: Page, width: number): Promise<number> {
+  const sidebar = page.locator('.part.sidebar');
+  await sidebar.waitFor({ state: 'visible' });
+  const box = await sidebar.boundingBox();
+  if (!box) throw new Error('side bar has no bounding box');
+  const y = box.y + box.height / 2;
+  const edge = box.x + box.width;
+  await page.mouse.move(edge - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(edge + 20, y, { steps: 2 });
+  await page.mouse.move(box.x + width, y, { steps: 5 });
+  await page.mouse.up();
+  return poll(`the side bar to be about ${width} px wide`, async () => {
+    const b = await sidebar.boundingBox();
+    return b && Math.abs(b.width - width) <= 30 ? b.width : undefined;
+  }, 5_000);
+}
+
+/** Moves the mouse to a neutral spot (status bar), so no hover or tooltip covers a screenshot. */
+export async function parkMouse(page: Page): Promise<void> {
+  const vp = page.viewportSize() ?? { width: 1400, height: 900 };
+  await page.mouse.move(vp.width - 200, vp.height - 5, { steps: 4 });
+  // A tree tooltip shown while the mouse rested on a row (e.g. under a closed context menu) can linger.
+  const hover = page.locator('.workbench-hover-container, .monaco-hover:not(.hidden)').filter({ visible: true });
+  const gone = async () => (await hover.count()) === 0;
+  if (await gone()) return;
+  await page.mouse.move(vp.width / 2, vp.height - 5, { steps: 4 });
+  await page.mouse.move(vp.width - 200, vp.height - 5, { steps: 4 });
+  if (!(await poll('hovers to close', gone, 3_000).catch(() => false))) {
+    await page.keyboard.press('Escape');
+    await poll('hovers to close after Escape', gone, 2_000).catch(() => undefined); // cosmetic only
+  }
+}
+
+/** Every visible text a user could read: page text plus texts inside all webview frames. */
+export async function allVisibleText(page: Page): Promise<string> {
+  const parts = [await page.evaluate(() => document.body.innerText)];
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    parts.push(await frame.evaluate(() => document.body?.innerText ?? '').catch(() => ''));
+  }
+  return parts.join('\n');
+}
+
+/** aria-labels (tree tooltips), titles and descriptions of all tree rows, for "is X shown anywhere" checks. */
+export async function treeAccessibleTexts(page: Page): Promise<string[]> {
+  return treeRowLocator(page).evaluateAll((els) =>
+    els.flatMap((el) => [
+      el.getAttribute('aria-label') ?? '',
+      (el as HTMLElement).title ?? '',
+      ...Array.from(el.querySelectorAll('[title], [aria-label]')).flatMap((c) => [c.getAttribute('title') ?? '', c.getAttribute('aria-label') ?? '']),
+      (el as HTMLElement).innerText,
+    ]).filter(Boolean),
+  );
+}
+
+/**
+ * Answers the input box whose prompt/title contains `promptContains` (waits for that prompt, so a
+ * follow-up box is not confused with the previous one), types `text` and accepts with Enter.
+ */
+export async function answerInput(page: Page, promptContains: string | RegExp, text: string, timeoutMs = 15_000): Promise<void> {
+  const qi = quickInput(page);
+  const re = typeof promptContains === 'string' ? new RegExp(promptContains.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : promptContains;
+  await poll(`an input box asking ${String(re)}`, async () => {
+    if (!(await qi.isVisible())) return undefined;
+    const shown = [
+      await qi.locator('.quick-input-message').innerText().catch(() => ''),
+      await qi.locator('.quick-input-title').innerText().catch(() => ''),
+      (await qi.locator('.quick-input-box input').getAttribute('aria-label').catch(() => '')) ?? '',
+      (await qi.locator('.quick-input-box input').getAttribute('placeholder').catch(() => '')) ?? '',
+    ].join('\n');
+    return re.test(shown);
+  }, timeoutMs);
+  const input = qi.locator('.quick-input-box input');
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/**
+ * Runs "Burrow: Refresh" until the row labelled `label` has a description matching `re` (the management
+ * API's queue stats lag behind the broker by up to ~5 s); returns the description.
+ */
+export async function refreshUntilRowDescription(page: Page, label: string, re: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      return await waitForRowDescription(page, label, re, 2_500);
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw last instanceof Error ? last : new Error(String(last));
+    await runCommand(page, 'Burrow: Refresh');
+  }
+}
+
+/** Collects console errors and uncaught exceptions of the page and all its frames (webviews included). */
+export function collectErrors(page: Page): { errors: string[]; webviewErrors(): string[] } {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // Messages logged inside webview frames come without a location URL (measured with code-server 4.100.3).
+    if (m.type() === 'error') errors.push(`${m.location().url || '(webview?)'}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return {
+    errors,
+    webviewErrors: () =>
+      errors.filter(
+        (e) =>
+          /^\(webview\?\)|webview\/browser\/pre\/|vscode-cdn|vscode-resource|Content Security Policy|Refused to/i.test(e) &&
+          !/\[Extension Host\]/.test(e),
+      ),
+  };
+}
