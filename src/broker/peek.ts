@@ -1,0 +1,183 @@
+/**
+ * Looking at messages without consuming them.
+ *
+ * Classic / quorum queues: basic.get (with acks) on a dedicated channel, keeping every fetched
+ * message unacked until the end (so none is fetched twice), then closing the channel, which
+ * makes the broker requeue them all at their original position, marked redelivered.
+ *
+ * Why not nack(requeue): measured on RabbitMQ 3.10.8, a quorum queue puts nacked-and-requeued
+ * messages at the BACK of the queue (peeking 3 of 10 twice gave 1,2,3 then 4,5,6 and left the
+ * queue as 4..10,1,2,3), whereas messages returned by a channel close keep their place (on
+ * classic queues both keep the order).
+ *
+ * Streams: a consumer with an `x-stream-offset`, cancelled once enough messages arrived (or after
+ * a short idle time). Reading a stream never removes anything.
+ */
+import type * as amqp from 'amqplib';
+import type { AmqpConnectionManager } from './amqp';
+import { BrokerError } from './errors';
+import { toBrokerError } from './describe';
+import { captureMessage, type CapturedMessage } from '../core/message';
+
+export interface PeekResult {
+  messages: CapturedMessage[];
+  /** Ready messages in the queue before peeking (from queue.declare passive). */
+  queueDepthBefore?: number;
+  note: string;
+}
+
+export const PEEK_NOTE = 'Peeked messages are requeued and come back marked redelivered';
+export const MAX_PEEK = 10_000;
+/** basic.get requests kept in flight at once (the replies still arrive in order). */
+const GET_PIPELINE = 50;
+
+function checkCount(count: number): number {
+  const n = Math.floor(count);
+  if (!Number.isFinite(n) || n < 1) throw new BrokerError(`Peek count must be at least 1 (got ${count})`, 'amqp', 'INVALID_ARGUMENT');
+  return Math.min(n, MAX_PEEK);
+}
+
+/**
+ * Fetches up to `count` messages from the head of a queue and requeues them all.
+ * Missing queue → BrokerError code 404 (the connection stays open).
+ * With queueType 'stream' this reads the stream from its first message instead (see peekStream).
+ */
+export async function peekMessages(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  count: number,
+  opts: { queueType?: string } = {},
+): Promise<PeekResult> {
+  if (opts.queueType === 'stream') return peekStream(mgr, vhost, queue, count, 'first');
+  const wanted = checkCount(count);
+  return mgr.withChannel(vhost, async (ch) => {
+    const ok = await ch.checkQueue(queue);
+    const messages: CapturedMessage[] = [];
+    const raw: amqp.GetMessage[] = [];
+    let empty = false;
+    while (!empty && raw.length < wanted) {
+      const batch = Math.min(GET_PIPELINE, wanted - raw.length);
+      const gets: Promise<amqp.GetMessage | false>[] = [];
+      for (let i = 0; i < batch; i++) gets.push(ch.get(queue, { noAck: false }));
+      // Replies come back in request order; a later get may still find a message that arrived meanwhile.
+      const results = await Promise.all(gets);
+      for (const r of results) {
+        if (r === false) empty = true;
+        else raw.push(r);
+      }
+    }
+    // Nothing is acked or nacked: withChannel closes the channel (and waits for close-ok), and
+    // the broker requeues every unacked message in place.
+    const now = Date.now();
+    for (let i = 0; i < raw.length; i++) messages.push(captureMessage(raw[i], i + 1, now));
+    let note = PEEK_NOTE;
+    if (opts.queueType === 'quorum') note += '; on a quorum queue each peek also counts towards its delivery limit, if one is set';
+    return { messages, queueDepthBefore: ok.messageCount, note };
+  });
+}
+
+/** Where to start reading a stream: a named position, an absolute offset, or a point in time (Date or epoch milliseconds). */
+export type StreamOffset = 'first' | 'last' | 'next' | number | { offset: number } | { timestamp: Date | number };
+
+/** The x-stream-offset consumer argument for an offset. */
+export function streamOffsetArgument(offset: StreamOffset): unknown {
+  if (offset === 'first' || offset === 'last' || offset === 'next') return offset;
+  if (typeof offset === 'number') return checkOffset(offset);
+  if ('offset' in offset) return checkOffset(offset.offset);
+  const ms = offset.timestamp instanceof Date ? offset.timestamp.getTime() : offset.timestamp;
+  if (!Number.isFinite(ms)) throw new BrokerError('Invalid stream timestamp', 'amqp', 'INVALID_ARGUMENT');
+  return { '!': 'timestamp', value: Math.floor(ms / 1000) };
+}
+
+function checkOffset(n: number): unknown {
+  if (!Number.isSafeInteger(n) || n < 0) throw new BrokerError(`Invalid stream offset ${n}: expected a whole number ≥ 0`, 'amqp', 'INVALID_ARGUMENT');
+  return { '!': 'long', value: n };
+}
+
+export interface PeekStreamOptions {
+  /** Stop when no message arrived for this long. Default 1500 ms. */
+  idleMs?: number;
+  /** Overall limit. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Reads up to `count` messages of a stream queue from `offset` with a short-lived consumer.
+ * Note that 'last' starts at the last chunk written (which may hold several messages) and
+ * 'next' only sees messages published while the consumer is active.
+ */
+export async function peekStream(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  count: number,
+  offset: StreamOffset,
+  opts: PeekStreamOptions = {},
+): Promise<PeekResult> {
+  const wanted = checkCount(count);
+  const idleMs = opts.idleMs ?? 1500;
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const offsetArg = streamOffsetArgument(offset);
+  return mgr.withChannel(vhost, async (ch) => {
+    // Streams need a prefetch. It covers every wanted message, so nothing needs acking (on a
+    // stream acks are only credit). A non-stream queue refuses x-stream-offset (406), and
+    // would requeue unacked messages on close anyway: a wrong queueType never consumes.
+    await ch.prefetch(wanted);
+    const messages: CapturedMessage[] = [];
+    let consumerTag: string | undefined;
+    let channelError: unknown;
+    ch.on('error', (err: unknown) => {
+      channelError = err;
+    });
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      let idle: NodeJS.Timeout | undefined;
+      const overall = setTimeout(() => finish(), timeoutMs);
+      const finish = (err?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(overall);
+        if (idle) clearTimeout(idle);
+        ch.removeListener('close', onClose);
+        if (err !== undefined) reject(err);
+        else resolve();
+      };
+      const armIdle = () => {
+        if (idle) clearTimeout(idle);
+        idle = setTimeout(() => finish(), idleMs);
+      };
+      const onClose = () => finish(channelError ?? new BrokerError('The channel closed while reading the stream', 'amqp', 'CHANNEL_CLOSED'));
+      ch.on('close', onClose);
+      ch.consume(
+        queue,
+        (m) => {
+          if (m === null) return finish(new BrokerError(`The broker cancelled the consumer on '${queue}' (was the queue deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
+          if (done) return;
+          if (messages.length < wanted) messages.push(captureMessage(m, messages.length + 1, Date.now()));
+          if (messages.length >= wanted) finish();
+          else armIdle();
+        },
+        { noAck: false, arguments: { 'x-stream-offset': offsetArg } },
+      ).then(
+        (ok) => {
+          consumerTag = ok.consumerTag;
+          if (!done) armIdle();
+        },
+        (err: unknown) => finish(err),
+      );
+    });
+    if (consumerTag !== undefined) {
+      try {
+        await ch.cancel(consumerTag);
+      } catch (err) {
+        throw toBrokerError(channelError ?? err);
+      }
+    }
+    const where = typeof offset === 'string' ? `from '${offset}'` : 'from the requested offset';
+    return {
+      messages,
+      note: `Read ${messages.length} message${messages.length === 1 ? '' : 's'} ${where}; reading a stream does not remove or change anything`,
+    };
+  });
+}

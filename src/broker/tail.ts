@@ -1,0 +1,600 @@
+/**
+ * Live view of messages: a "tap" (a temporary exclusive queue bound like the watched queue, or
+ * to an exchange with a pattern) that sees copies of new messages without touching the watched
+ * queue, or a real consumer on the queue (which takes the messages).
+ *
+ * Deliveries are handed to the UI in batches (never one callback per message) and kept in a
+ * bounded ring buffer of the newest messages for export. The per-message work is minimal: the
+ * body is a Uint8Array view of amqplib's Buffer, nothing is decoded here.
+ *
+ * After the connection manager re-establishes a lost connection, the tail sets itself up again
+ * (tap queue and bindings re-declared, consumer re-created). Messages published while the
+ * connection was down are not seen by a tap (its exclusive queue died with the connection).
+ */
+import type * as amqp from 'amqplib';
+import type { AmqpConnectionManager, Disposable } from './amqp';
+import { BrokerError } from './errors';
+import { toBrokerError } from './describe';
+import type { ManagementClient } from './management';
+import { captureMessage, type CapturedMessage } from '../core/message';
+
+export type TailSpec =
+  /** Copies of what the queue receives through its bindings (read from the management API). */
+  | { mode: 'tap'; queue: string }
+  /** Copies of what an exchange routes with this binding key / arguments. */
+  | { mode: 'tap'; exchange: string; pattern: string; arguments?: Record<string, unknown> }
+  /** A real consumer: messages are taken from the queue (acked automatically, or by the user). */
+  | { mode: 'consume'; queue: string; prefetch: number; ack: 'auto' | 'manual' };
+
+export type TailState = 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopped' | 'error';
+
+export interface TailStats {
+  /** Messages received since start (or the last clear()). */
+  received: number;
+  /** Messages pushed out of the ring buffer (no longer available for export). */
+  dropped: number;
+  /** Receive rate over about the last second. */
+  ratePerSec: number;
+}
+
+export interface TailOptions {
+  /** Receives new messages in order, at most every flushIntervalMs or maxBatch at a time. */
+  onBatch: (messages: CapturedMessage[], stats: TailStats) => void;
+  /** Needed for { mode: 'tap', queue } (to read the queue's bindings). */
+  management?: ManagementClient;
+  /** Default 100 ms. */
+  flushIntervalMs?: number;
+  /** Default 500. */
+  maxBatch?: number;
+  /** Newest messages kept for export. Default 10 000. */
+  bufferSize?: number;
+  /** x-max-length of the tap queue, protecting the broker if we cannot keep up. Default 100 000. */
+  tapMaxLength?: number;
+}
+
+export interface TapBinding {
+  exchange: string;
+  routingKey: string;
+  arguments: Record<string, unknown>;
+}
+
+const AUTO_ACK_DELAY_MS = 50;
+const STATS_TICK_MS = 1000;
+
+export class QueueTail {
+  /** Things the user should know about this tail (e.g. what a tap cannot see). Updated by start(). */
+  notes: string[] = [];
+  /** Bindings the tap queue copies (tap modes), as of the last (re)start. */
+  bindings: TapBinding[] = [];
+
+  private _state: TailState = 'idle';
+  private _error?: BrokerError;
+  private readonly stateListeners = new Set<(state: TailState, error?: BrokerError) => void>();
+
+  private readonly flushIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly bufferSize: number;
+  private readonly tapMaxLength: number;
+  private readonly manualAck: boolean;
+  private readonly autoAckEvery: number;
+
+  private ring: (CapturedMessage | undefined)[];
+  /** Messages received since start: also the last seq given out (seqs stay unique across clear()). */
+  private received = 0;
+  /** `received` at the last clear(). */
+  private clearBase = 0;
+  private dropped = 0;
+  /** Highest seq handed to onBatch (or skipped by clear()). */
+  private forwarded = 0;
+  private _paused = false;
+  private flushTimer?: NodeJS.Timeout;
+  private statsTimer?: NodeJS.Timeout;
+  private rateSampleAt = 0;
+  private rateSampleCount = 0;
+  private rate = 0;
+  private lastReportedRate = 0;
+  private lastFlushAt = 0;
+
+  private channel?: amqp.Channel;
+  private channelError?: unknown;
+  private consumerTag?: string;
+  private _tapQueue?: string;
+  private subscriptions: Disposable[] = [];
+  private stopping = false;
+  private resuming?: Promise<void>;
+
+  // auto-ack batching
+  private unackedCount = 0;
+  private lastUnacked?: amqp.Message;
+  private ackTimer?: NodeJS.Timeout;
+
+  // manual acks: delivery tags exposed to the UI are unique across channels (local tag + offset)
+  private tagOffset = 0;
+  private maxExposedTag = 0;
+  private readonly outstanding = new Set<number>();
+
+  constructor(
+    private readonly mgr: AmqpConnectionManager,
+    readonly vhost: string,
+    readonly spec: TailSpec,
+    private readonly options: TailOptions,
+  ) {
+    this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 100);
+    this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500));
+    this.bufferSize = Math.max(1, Math.floor(options.bufferSize ?? 10_000));
+    this.tapMaxLength = Math.max(1, Math.floor(options.tapMaxLength ?? 100_000));
+    this.ring = new Array<CapturedMessage | undefined>(this.bufferSize);
+    this.manualAck = spec.mode === 'consume' && spec.ack === 'manual';
+    const prefetch = spec.mode === 'consume' ? Math.max(0, Math.floor(spec.prefetch)) : 0;
+    this.autoAckEvery = prefetch > 0 ? Math.max(1, prefetch >> 1) : 500;
+  }
+
+  get state(): TailState {
+    return this._state;
+  }
+
+  get error(): BrokerError | undefined {
+    return this._error;
+  }
+
+  get paused(): boolean {
+    return this._paused;
+  }
+
+  /** The server-named tap queue, while a tap is set up. */
+  get tapQueue(): string | undefined {
+    return this._tapQueue;
+  }
+
+  onStateChange(listener: (state: TailState, error?: BrokerError) => void): Disposable {
+    this.stateListeners.add(listener);
+    return { dispose: () => void this.stateListeners.delete(listener) };
+  }
+
+  stats(): TailStats {
+    this.sampleRate(Date.now());
+    return { received: this.received - this.clearBase, dropped: this.dropped, ratePerSec: this.rate };
+  }
+
+  /** The buffered messages, oldest first (for export). */
+  messages(): CapturedMessage[] {
+    const out: CapturedMessage[] = [];
+    const first = Math.max(1, this.received - this.bufferSize + 1);
+    for (let seq = first; seq <= this.received; seq++) {
+      const m = this.ring[(seq - 1) % this.bufferSize];
+      if (m !== undefined && m.seq === seq) out.push(m);
+    }
+    return out;
+  }
+
+  /**
+   * Stops handing batches to onBatch. Messages keep arriving into the ring buffer (and are
+   * counted); on resume() the ones still buffered are delivered in batches.
+   */
+  pause(): void {
+    this._paused = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  resume(): void {
+    if (!this._paused) return;
+    this._paused = false;
+    if (this.received > this.forwarded) this.scheduleFlush(0);
+  }
+
+  /** Empties the ring buffer and resets the counters. Undelivered messages are discarded. */
+  clear(): void {
+    this.ring = new Array<CapturedMessage | undefined>(this.bufferSize);
+    this.dropped = 0;
+    // seq keeps increasing (ids stay unique); counting restarts from here
+    this.forwarded = this.received;
+    this.clearBase = this.received;
+    this.rateSampleCount = this.received;
+  }
+
+  /** Sets the tail up and starts receiving. Throws a BrokerError (and goes to 'error') if that fails. */
+  async start(): Promise<void> {
+    if (this._state === 'running' || this._state === 'starting' || this._state === 'reconnecting') return;
+    this.stopping = false;
+    this._error = undefined;
+    this.setState('starting');
+    this.subscribe();
+    try {
+      await this.setup();
+    } catch (err) {
+      const e = toBrokerError(err);
+      this.unsubscribe();
+      this.setState('error', e);
+      throw e;
+    }
+    if (this.stopping) return;
+    const now = Date.now();
+    this.rateSampleAt = now;
+    this.lastFlushAt = now;
+    this.statsTimer = setInterval(() => this.statsTick(), STATS_TICK_MS);
+    this.statsTimer.unref?.();
+    this.setState('running');
+  }
+
+  /**
+   * Cancels the consumer, deletes the tap queue, closes the channel and delivers what is still
+   * pending (unless paused). In manual-ack consume mode, unacked messages go back to the queue.
+   */
+  async stop(): Promise<void> {
+    if (this._state === 'stopped' || this._state === 'idle') return;
+    this.stopping = true;
+    this.unsubscribe();
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+    if (this.ackTimer) clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    await this.resuming?.catch(() => undefined);
+    const ch = this.channel;
+    const tapQueue = this._tapQueue;
+    this.channel = undefined;
+    this._tapQueue = undefined;
+    this.outstanding.clear();
+    let tapDeleted = tapQueue === undefined;
+    if (ch) {
+      try {
+        if (this.consumerTag !== undefined) await ch.cancel(this.consumerTag);
+        // Everything delivered before CancelOk has been captured by now.
+        if (this.spec.mode === 'consume' && !this.manualAck && this.received > 0) ch.ackAll();
+        if (tapQueue !== undefined) {
+          await ch.deleteQueue(tapQueue);
+          tapDeleted = true;
+        }
+      } catch {
+        /* the channel may have died meanwhile */
+      }
+      try {
+        await ch.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.consumerTag = undefined;
+    if (!tapDeleted && tapQueue !== undefined) await this.deleteTapQueue(tapQueue);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flush();
+    this.setState('stopped');
+  }
+
+  /** Acks a delivery (manual-ack consume mode). False if the tag is unknown, already settled, or from a channel that is gone. */
+  ack(deliveryTag: number, multiple = false): boolean {
+    return this.settle(deliveryTag, multiple, (ch, msg, multi) => ch.ack(msg, multi));
+  }
+
+  /** Nacks a delivery; requeue (default true) puts it back in the queue. */
+  nack(deliveryTag: number, opts: { requeue?: boolean; multiple?: boolean } = {}): boolean {
+    const requeue = opts.requeue ?? true;
+    return this.settle(deliveryTag, opts.multiple ?? false, (ch, msg, multi) => ch.nack(msg, multi, requeue));
+  }
+
+  /** Rejects a delivery; without requeue it is dropped or dead-lettered. */
+  reject(deliveryTag: number, requeue = false): boolean {
+    return this.settle(deliveryTag, false, (ch, msg) => ch.reject(msg, requeue));
+  }
+
+  /** Delivery tags (as exposed on CapturedMessage) still awaiting ack/nack/reject. */
+  unsettled(): number[] {
+    return [...this.outstanding].sort((a, b) => a - b);
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  private settle(tag: number, multiple: boolean, op: (ch: amqp.Channel, msg: amqp.Message, multiple: boolean) => void): boolean {
+    const ch = this.channel;
+    if (!this.manualAck || !ch || tag <= this.tagOffset) return false;
+    let target = tag;
+    if (multiple) {
+      // Ack up to the highest outstanding tag <= tag (acking an already settled tag would close the channel).
+      let best = -1;
+      for (const t of this.outstanding) if (t <= tag && t > best) best = t;
+      if (best < 0) return false;
+      target = best;
+      for (const t of [...this.outstanding]) if (t <= target) this.outstanding.delete(t);
+    } else {
+      if (!this.outstanding.has(tag)) return false;
+      this.outstanding.delete(tag);
+    }
+    try {
+      op(ch, { fields: { deliveryTag: target - this.tagOffset } } as amqp.Message, multiple);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private setState(state: TailState, error?: BrokerError): void {
+    this._state = state;
+    if (state === 'error') this._error = error;
+    for (const l of [...this.stateListeners]) {
+      try {
+        l(state, error);
+      } catch {
+        /* listeners must not break the tail */
+      }
+    }
+  }
+
+  private subscribe(): void {
+    if (this.subscriptions.length > 0) return;
+    this.subscriptions.push(
+      this.mgr.onReconnected((v) => {
+        if (v !== this.vhost || this.stopping || this.channel) return;
+        if (this._state === 'running' || this._state === 'reconnecting') void this.resumeAfterReconnect();
+      }),
+      this.mgr.onStateChange((e) => {
+        if (e.vhost !== this.vhost || this.stopping) return;
+        if (e.state === 'reconnecting' && this._state === 'running') this.setState('reconnecting');
+        else if ((e.state === 'error' || e.state === 'closed') && (this._state === 'running' || this._state === 'reconnecting') && !this.channel) {
+          this.setState('error', e.error ?? new BrokerError('The AMQP connection was closed', 'amqp', 'closed'));
+        }
+      }),
+    );
+  }
+
+  private unsubscribe(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions = [];
+  }
+
+  private async resumeAfterReconnect(): Promise<void> {
+    if (this.resuming) return this.resuming;
+    this.resuming = (async () => {
+      this.setState('reconnecting');
+      try {
+        await this.setup();
+        if (!this.stopping) this.setState('running');
+      } catch (err) {
+        if (this.stopping) return;
+        // The connection dropped again while setting up: wait for the next reconnection.
+        const s = this.mgr.state(this.vhost);
+        if (s === 'reconnecting' || s === 'connecting') this.setState('reconnecting');
+        else this.setState('error', toBrokerError(err));
+      }
+    })();
+    try {
+      await this.resuming;
+    } finally {
+      this.resuming = undefined;
+    }
+  }
+
+  /** Reads the watched queue's bindings and turns them into tap bindings. */
+  private async tapBindings(): Promise<TapBinding[]> {
+    const spec = this.spec;
+    if (spec.mode === 'consume') return [];
+    if ('exchange' in spec) {
+      if (spec.exchange === '') throw new BrokerError('The default exchange cannot be tapped (nothing can be bound to it)', 'amqp', 'INVALID_ARGUMENT');
+      this.notes = [];
+      return [{ exchange: spec.exchange, routingKey: spec.pattern, arguments: spec.arguments ?? {} }];
+    }
+    const mgmt = this.options.management;
+    if (!mgmt) throw new BrokerError('Tapping a queue needs the management API (to read its bindings)', 'management', 'NO_MANAGEMENT');
+    // The management API lists the default-exchange binding even for a queue that does not exist.
+    await this.mgr.withChannel(this.vhost, (ch) => ch.checkQueue(spec.queue));
+    const all = await mgmt.queueBindings(this.vhost, spec.queue);
+    const copied = all
+      .filter((b) => b.source !== '' && b.destination_type === 'queue')
+      .map((b) => ({ exchange: b.source, routingKey: b.routing_key, arguments: b.arguments ?? {} }));
+    const notes = [`Messages published straight to '${spec.queue}' through the default exchange cannot be tapped (that binding cannot be copied).`];
+    if (copied.length === 0) notes.push(`'${spec.queue}' has no other bindings, so the tap will not see any message. Use consume mode to see what is in the queue.`);
+    notes.push('Bindings are copied when the tap starts; bindings added to the queue later are not followed until the tap is restarted.');
+    this.notes = notes;
+    return copied;
+  }
+
+  private async setup(): Promise<void> {
+    const bindings = await this.tapBindings();
+    this.bindings = bindings;
+    const ch = await this.mgr.openChannel(this.vhost);
+    if (this.stopping) {
+      await ch.close().catch(() => undefined);
+      return;
+    }
+    this.channelError = undefined;
+    ch.on('error', (err: unknown) => {
+      if (this.channel === ch || this.channel === undefined) this.channelError = err;
+    });
+    ch.on('close', () => this.onChannelClosed(ch));
+    this.channel = ch;
+    this.consumerTag = undefined;
+    this.outstanding.clear();
+    this.tagOffset = this.maxExposedTag;
+    this.unackedCount = 0;
+    this.lastUnacked = undefined;
+    let declared: string | undefined;
+    try {
+      let queue: string;
+      let noAck: boolean;
+      if (this.spec.mode === 'tap') {
+        const q = await ch.assertQueue('', {
+          exclusive: true,
+          autoDelete: true,
+          durable: false,
+          arguments: { 'x-max-length': this.tapMaxLength },
+        });
+        declared = q.queue;
+        this._tapQueue = q.queue;
+        for (const b of bindings) await ch.bindQueue(q.queue, b.exchange, b.routingKey, b.arguments);
+        queue = q.queue;
+        noAck = true;
+      } else {
+        await ch.prefetch(Math.max(0, Math.floor(this.spec.prefetch)));
+        queue = this.spec.queue;
+        noAck = false;
+      }
+      const ok = await ch.consume(queue, this.makeHandler(ch), { noAck });
+      if (this.channel === ch) this.consumerTag = ok.consumerTag;
+    } catch (err) {
+      const cause = this.channelError ?? err;
+      if (this.channel === ch) this.channel = undefined;
+      await ch.close().catch(() => undefined);
+      if (declared !== undefined) {
+        this._tapQueue = undefined;
+        await this.deleteTapQueue(declared);
+      }
+      throw toBrokerError(cause);
+    }
+  }
+
+  private async deleteTapQueue(name: string): Promise<void> {
+    try {
+      await this.mgr.withChannel(this.vhost, (c) => c.deleteQueue(name));
+    } catch {
+      /* gone with its connection */
+    }
+  }
+
+  private makeHandler(ch: amqp.Channel): (m: amqp.ConsumeMessage | null) => void {
+    const manual = this.manualAck;
+    const autoAck = this.spec.mode === 'consume' && !manual;
+    return (m) => {
+      if (m === null) {
+        this.onConsumerCancelled(ch);
+        return;
+      }
+      const seq = ++this.received;
+      let tag: number | undefined;
+      if (manual) {
+        tag = m.fields.deliveryTag + this.tagOffset;
+        if (tag > this.maxExposedTag) this.maxExposedTag = tag;
+        this.outstanding.add(tag);
+      }
+      const msg = captureMessage(m, seq, Date.now(), tag);
+      const idx = (seq - 1) % this.bufferSize;
+      if (this.ring[idx] !== undefined) this.dropped++;
+      this.ring[idx] = msg;
+      if (autoAck) {
+        if (++this.unackedCount >= this.autoAckEvery) {
+          ch.ack(m, true);
+          this.unackedCount = 0;
+          this.lastUnacked = undefined;
+        } else {
+          this.lastUnacked = m;
+          if (!this.ackTimer) {
+            this.ackTimer = setTimeout(() => this.ackPending(ch), AUTO_ACK_DELAY_MS);
+          }
+        }
+      }
+      if (!this._paused) {
+        if (seq - this.forwarded >= this.maxBatch) this.flush();
+        else if (!this.flushTimer) this.scheduleFlush(this.flushIntervalMs);
+      }
+    };
+  }
+
+  private ackPending(ch: amqp.Channel): void {
+    this.ackTimer = undefined;
+    const m = this.lastUnacked;
+    if (!m || this.channel !== ch) return;
+    this.lastUnacked = undefined;
+    this.unackedCount = 0;
+    try {
+      ch.ack(m, true);
+    } catch {
+      /* channel closed: the broker requeues them */
+    }
+  }
+
+  private onConsumerCancelled(ch: amqp.Channel): void {
+    if (this.channel !== ch || this.stopping) return;
+    const what = this.spec.mode === 'consume' ? `queue '${this.spec.queue}'` : 'the tap queue';
+    this.consumerTag = undefined;
+    this.channel = undefined;
+    const tapQueue = this._tapQueue;
+    this._tapQueue = undefined;
+    void ch.close().catch(() => undefined);
+    if (tapQueue !== undefined) void this.deleteTapQueue(tapQueue);
+    this.setState('error', new BrokerError(`The broker cancelled the consumer on ${what} (was it deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
+  }
+
+  private onChannelClosed(ch: amqp.Channel): void {
+    if (this.channel !== ch) return;
+    this.channel = undefined;
+    this.consumerTag = undefined;
+    this.outstanding.clear();
+    this.lastUnacked = undefined;
+    if (this.stopping) return;
+    const err = this.channelError;
+    // The connection's own 'close' (and the manager's state change) follows the channel's; look a tick later.
+    setImmediate(() => {
+      if (this.channel || this.stopping || this.resuming) return;
+      const s = this.mgr.state(this.vhost);
+      if (s === 'reconnecting' || s === 'connecting') {
+        if (this._state !== 'reconnecting') this.setState('reconnecting');
+        return;
+      }
+      const tapQueue = this._tapQueue;
+      this._tapQueue = undefined;
+      if (tapQueue !== undefined && s === 'connected') void this.deleteTapQueue(tapQueue);
+      const e = err !== undefined ? toBrokerError(err) : new BrokerError('The tail channel was closed', 'amqp', 'CHANNEL_CLOSED');
+      this.setState('error', e);
+    });
+  }
+
+  private scheduleFlush(delay: number): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, delay);
+  }
+
+  /** Hands the next (at most maxBatch) undelivered buffered messages to onBatch. */
+  private flush(): void {
+    if (this._paused) return;
+    const first = Math.max(this.forwarded + 1, this.received - this.bufferSize + 1);
+    if (first > this.received) {
+      this.forwarded = this.received;
+      return;
+    }
+    const last = Math.min(this.received, first + this.maxBatch - 1);
+    const batch: CapturedMessage[] = [];
+    for (let seq = first; seq <= last; seq++) {
+      const m = this.ring[(seq - 1) % this.bufferSize];
+      if (m !== undefined && m.seq === seq) batch.push(m);
+    }
+    this.forwarded = last;
+    const now = Date.now();
+    this.lastFlushAt = now;
+    this.sampleRate(now);
+    this.lastReportedRate = this.rate;
+    try {
+      this.options.onBatch(batch, { received: this.received - this.clearBase, dropped: this.dropped, ratePerSec: this.rate });
+    } catch {
+      /* a failing UI callback must not break the consumer */
+    }
+    // A backlog (after resume, or a burst) drains without waiting a full interval.
+    if (this.forwarded < this.received && !this.flushTimer && !this._paused) this.scheduleFlush(0);
+  }
+
+  private sampleRate(now: number): void {
+    const dt = now - this.rateSampleAt;
+    if (dt >= 1000) {
+      this.rate = Math.round(((this.received - this.rateSampleCount) * 1000) / dt);
+      this.rateSampleAt = now;
+      this.rateSampleCount = this.received;
+    }
+  }
+
+  /** Once a second: if the rate changed while nothing was flushed (e.g. traffic stopped), report it. */
+  private statsTick(): void {
+    const now = Date.now();
+    this.sampleRate(now);
+    if (this._paused || now - this.lastFlushAt < STATS_TICK_MS) return;
+    if (this.rate !== this.lastReportedRate && this.forwarded >= this.received) {
+      this.lastReportedRate = this.rate;
+      this.lastFlushAt = now;
+      try {
+        this.options.onBatch([], { received: this.received - this.clearBase, dropped: this.dropped, ratePerSec: this.rate });
+      } catch {
+        /* ignore */
+      }
+    }
+  }
+}
