@@ -65,7 +65,7 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
         this.messages = r.messages;
         note = r.note;
       } else {
-        const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count);
+        const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count, { queueType: this.target.queueType });
         this.messages = r.messages;
         note = r.note;
         depthBefore = r.queueDepthBefore;
