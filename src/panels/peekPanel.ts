@@ -17,16 +17,23 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
   private messages: CapturedMessage[] = [];
   private last?: Extract<PeekToWebview, { type: 'result' }>;
   private count: number;
+  /** A freshly opened panel peeks at once (a restored one waits for the user). */
+  private autoPeek: boolean;
 
   constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, state?: Partial<PeekState>) {
     super(panel, services.extensionUri, 'peek', services.log);
     this.count = state?.count ?? 10;
+    this.autoPeek = state === undefined;
     panel.title = `Peek: ${target.queue}`;
   }
 
-  protected onReady(): void {
+  protected async onReady(): Promise<void> {
     this.post({ type: 'init', target: this.target, count: this.count });
     if (this.last) this.post(this.last);
+    else if (this.autoPeek) {
+      this.autoPeek = false;
+      await this.peek(this.count, undefined);
+    }
   }
 
   protected async onMessage(msg: PeekToHost): Promise<void> {
