@@ -113,8 +113,8 @@ function live() {
             ${r.bindings.map(
               (b) => html`<tr>
                 <td>${b.matched ? html`<span class="badge ok">match</span>` : html`<span class="badge">no</span>`}</td>
-                <td class="mono">${b.criteria}</td>
-                <td>→ ${b.destinationType === 'exchange' ? 'exchange ' : ''}${b.destination}</td>
+                <td class="mono" style="white-space: nowrap">${b.criteria}</td>
+                <td style="white-space: nowrap">→ ${b.destinationType === 'exchange' ? 'exchange ' : ''}${b.destination}</td>
                 <td class="muted">${b.reason}</td>
               </tr>`,
             )}

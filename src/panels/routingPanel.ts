@@ -58,6 +58,9 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
     this.topology = await readTopology(session.management, this.target.vhost);
     this.simulator = new RoutingSimulator(this.topology);
     this.topologyAt = Date.now();
+    // Like the other panels: a successful broker call marks the connection connected in the tree/status bar
+    // (otherwise a session opened only by this panel shows "connecting" forever).
+    this.services.sessions.reportOk(this.target.profileId);
   }
 
   protected async onMessage(msg: RoutingToHost): Promise<void> {

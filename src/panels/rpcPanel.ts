@@ -38,6 +38,8 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
       const session = await this.services.sessions.get(this.target.profileId);
       const page = await session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 });
       exchanges = page.items.map((x) => ({ name: x.name, type: x.type }));
+      // A successful broker call marks the connection connected (as the publish and peek panels do).
+      this.services.sessions.reportOk(this.target.profileId);
     } catch (err) {
       this.showError(err);
     }
