@@ -4,26 +4,14 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { AmqpConnectionManager, testAmqpLogin, type AmqpEndpoint, type StateChange } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
+import { mgmt } from './helpers';
 
-const MGMT = 'http://127.0.0.1:15672';
-const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 const suffix = randomBytes(4).toString('hex');
 const VHOST = `burrow-test-${suffix}`;
 const DOOMED_VHOST = `burrow-test-${suffix}-doomed`;
 const USER = `burrow-test-${suffix}`;
 const USER_PW = `pw-${randomBytes(6).toString('hex')}`;
 
-async function mgmt(method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(MGMT + path, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && !(method === 'DELETE' && res.status === 404)) {
-    throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-  }
-  return res;
-}
 
 async function createVhost(vhost: string, user = 'guest'): Promise<void> {
   await mgmt('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`, {});

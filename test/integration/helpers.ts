@@ -34,3 +34,19 @@ export async function deleteTestVhost(mc: ManagementClient, vhost: string): Prom
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
+
+/**
+ * The management API through plain fetch, independent of the ManagementClient under test
+ * (used to set up and check what the code under test did). DELETE of a missing object is fine.
+ */
+export async function mgmt(method: string, path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(MGMT_URL + path, {
+    method,
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
+  return res;
+}

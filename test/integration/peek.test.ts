@@ -4,20 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { peekMessages, peekStream } from '../../src/broker/peek';
+import { mgmt } from './helpers';
 
-const MGMT = 'http://127.0.0.1:15672';
-const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 const VHOST = `burrow-test-peek-${randomBytes(4).toString('hex')}`;
-
-async function mgmt(method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(MGMT + path, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-  return res;
-}
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 

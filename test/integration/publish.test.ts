@@ -6,20 +6,9 @@ import { BrokerError } from '../../src/broker/errors';
 import { publishMany, publishMessage } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
 import type { MessageProperties } from '../../src/core/message';
+import { mgmt } from './helpers';
 
-const MGMT = 'http://127.0.0.1:15672';
-const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 const VHOST = `burrow-test-publish-${randomBytes(4).toString('hex')}`;
-
-async function mgmt(method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(MGMT + path, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-  return res;
-}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -6,22 +6,11 @@ import { BrokerError } from '../../src/broker/errors';
 import { ManagementClient } from '../../src/broker/management';
 import { QueueTail, type TailState, type TailStats } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
+import { MGMT_URL as MGMT, mgmt } from './helpers';
 
-const MGMT = 'http://127.0.0.1:15672';
-const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
 const SUFFIX = randomBytes(4).toString('hex');
 const VHOST = `burrow-test-tail-${SUFFIX}`;
 const CONNECTION_NAME = `burrow-test-tail-${SUFFIX}`;
-
-async function mgmt(method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(MGMT + path, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-  return res;
-}
 
 async function queueNames(): Promise<string[]> {
   const res = await mgmt('GET', `/api/queues/${encodeURIComponent(VHOST)}?columns=name`);
