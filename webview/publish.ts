@@ -144,7 +144,7 @@ function draw(): void {
         <vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => selectExchange(fromOptionValue(value(e)))}>
           ${exchangeOptions(view.exchanges)}
         </vscode-single-select>
-        <label for="routingKey">${d.exchange === '' ? 'Queue (routing key)' : 'Routing key'}</label>
+        <label class="top" for="routingKey">${d.exchange === '' ? 'Queue (routing key)' : 'Routing key'}</label>
         <div>
           <vscode-textfield id="routingKey" .value=${d.routingKey} placeholder=${exchangeType === 'topic' ? 'e.g. kern.info' : ''} @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}></vscode-textfield>
           ${view.suggestions.length
