@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { PanelTarget } from '../protocol/common';
+import { validTarget, type PanelTarget } from '../protocol/common';
 import type { PublishDraft } from '../protocol/publish';
 import type { PanelServices } from './services';
 import { PEEK_VIEW_TYPE, PeekPanel } from './peekPanel';
@@ -117,18 +117,4 @@ export class PanelManager implements vscode.Disposable {
     this.open.clear();
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** Serialized state comes from the webview: check it before trusting it. */
-export function validTarget(state: unknown): PanelTarget | undefined {
-  const t = (state as { target?: Partial<PanelTarget> } | undefined)?.target;
-  if (!t || typeof t.profileId !== 'string' || typeof t.vhost !== 'string' || typeof t.profileName !== 'string') return undefined;
-  return {
-    profileId: t.profileId,
-    profileName: t.profileName,
-    vhost: t.vhost,
-    queue: typeof t.queue === 'string' ? t.queue : undefined,
-    exchange: typeof t.exchange === 'string' ? t.exchange : undefined,
-    queueType: typeof t.queueType === 'string' ? t.queueType : undefined,
-  };
 }

@@ -57,3 +57,17 @@ export interface DisplayMessage {
   /** Present in consume mode with manual acks. */
   deliveryTag?: number;
 }
+
+/** Serialized panel state comes from the webview (and disk): check it before trusting it. */
+export function validTarget(state: unknown): PanelTarget | undefined {
+  const t = (state as { target?: Partial<PanelTarget> } | undefined)?.target;
+  if (!t || typeof t.profileId !== 'string' || typeof t.vhost !== 'string' || typeof t.profileName !== 'string') return undefined;
+  return {
+    profileId: t.profileId,
+    profileName: t.profileName,
+    vhost: t.vhost,
+    queue: typeof t.queue === 'string' ? t.queue : undefined,
+    exchange: typeof t.exchange === 'string' ? t.exchange : undefined,
+    queueType: typeof t.queueType === 'string' ? t.queueType : undefined,
+  };
+}
