@@ -1,0 +1,69 @@
+/**
+ * Peek row: 100 messages from the head of a queue, non-destructively. Ours = peekMessages
+ * (basic.get pipeline on a fresh channel, requeued by closing it); baseline = the management
+ * API's "get messages" with ack_requeue_true. Both leave the queue as it was.
+ */
+import { ManagementClient } from '../src/broker/management';
+import { peekMessages } from '../src/broker/peek';
+import { BODY, MGMT_URL, PASSWORD, USER, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
+
+export const peekRow: BenchRow = {
+  figure: 'peek 100 messages (non-destructive)',
+  target: '≤ 1.00×',
+  async run(ctx) {
+    const count = 100;
+    const depth = 1_000;
+    const rounds = ctx.smoke ? 2 : 20;
+    const vhost = await createBenchVhost();
+    const mgr = newManager();
+    const mc = new ManagementClient({ baseUrl: MGMT_URL, username: USER, password: PASSWORD, timeoutMs: 60_000 });
+    const conn = await rawConnect(vhost);
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertQueue('peek', { durable: false });
+      await ch.close();
+      await fillQueue(conn, 'peek', depth);
+      const ours = async () => {
+        const t = now();
+        const r = await peekMessages(mgr, vhost, 'peek', count);
+        const ms = now() - t;
+        if (r.messages.length !== count) throw new Error(`peek returned ${r.messages.length} messages`);
+        return ms;
+      };
+      const baseline = async () => {
+        const t = now();
+        const r = await mc.getMessages(vhost, 'peek', { count, ackmode: 'ack_requeue_true', encoding: 'auto' });
+        const ms = now() - t;
+        if (r.length !== count) throw new Error(`management get returned ${r.length} messages`);
+        return ms;
+      };
+      await baseline();
+      await ours();
+      const base: number[] = [];
+      const mine: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        base.push(await baseline());
+        mine.push(await ours());
+      }
+      const check = await conn.createChannel();
+      const left = (await check.checkQueue('peek')).messageCount;
+      await check.close();
+      if (left !== depth) throw new Error(`the queue holds ${left} messages after peeking, expected ${depth}`);
+      const b = median(base);
+      const o = median(mine);
+      ctx.log(`  baseline ${base.map((x) => x.toFixed(1)).join(' ')}\n  ours     ${mine.map((x) => x.toFixed(1)).join(' ')}`);
+      return {
+        ours: fmt.ms(o),
+        baseline: fmt.ms(b),
+        ratio: fmt.x(o / b),
+        pass: o / b <= 1.0,
+        method: `queue of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100) on the open connection (fresh channel each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
+      };
+    } finally {
+      await conn.close().catch(() => undefined);
+      await mgr.dispose();
+      mc.dispose();
+      await deleteBenchVhost(vhost);
+    }
+  },
+};
