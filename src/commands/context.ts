@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionStore } from '../connections/store';
 import type { SessionManager } from '../connections/sessions';
 import type { ExplorerProvider } from '../explorer/provider';
-import { ConnectionNode, connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
+import { connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
 import type { ConnectionProfile } from '../core/profile';
 import { pick, safeCommand } from './ui';
 
@@ -38,12 +38,6 @@ export async function resolveVhost(s: CommandServices, node: ExplorerNode | unde
     { title: 'Burrow: choose a virtual host' },
   );
   return chosen.label;
-}
-
-/** Refreshes the connection's subtree after a change (keeps the rest of the tree as it is). */
-export function refreshAround(s: CommandServices, node: ExplorerNode | undefined): void {
-  const target = node instanceof ConnectionNode ? node : node?.parent ?? undefined;
-  s.explorer.refresh(target);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -4,8 +4,9 @@ import type { ConnectionState } from '../broker/amqp';
 import { BrokerSession } from '../broker/session';
 import { describeForUser } from '../broker/errors';
 import type { ConnectionStore } from './store';
+import type { SessionStatus } from '../explorer/nodes';
 
-export type SessionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error';
+export type { SessionStatus };
 
 interface Entry {
   profileKey: string;

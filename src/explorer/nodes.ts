@@ -160,7 +160,7 @@ export class ConnectionNode extends ExplorerNode {
       tooltip: [`${this.profile.name} — ${profileLabel(this.profile)}`, `Status: ${status}`, error ? `Last error: ${error}` : '']
         .filter(Boolean)
         .join('\n'),
-      contextValue: this.ctx.status(this.profile.id) === 'idle' ? 'connection' : 'connection.open',
+      contextValue: status === 'idle' ? 'connection' : 'connection.open',
       icon: STATUS_ICON[status],
       collapsible: 'collapsed',
     };

@@ -8,6 +8,7 @@ import { publishMany, publishMessage, type PublishOutcome } from '../broker/publ
 import { describeForUser } from '../broker/errors';
 import { formatCount } from '../core/format';
 import type { PanelServices } from './services';
+import { recordHistory } from './history';
 
 export const PUBLISH_VIEW_TYPE = 'burrow.publish';
 const HISTORY_LIMIT = 30;
@@ -180,9 +181,7 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
 
   private async remember(draft: PublishDraft, outcome: string): Promise<void> {
     if (draft.body.length > HISTORY_BODY_LIMIT) return;
-    const same = (h: HistoryEntry) => JSON.stringify(h.draft) === JSON.stringify(draft);
-    const history = [{ at: Date.now(), draft, outcome }, ...this.history().filter((h) => !same(h))].slice(0, HISTORY_LIMIT);
-    await this.services.context.globalState.update(this.historyKey(), history);
+    const history = await recordHistory(this.services.context.globalState, this.historyKey(), draft, outcome, HISTORY_LIMIT);
     this.post({ type: 'history', history });
   }
 

@@ -8,6 +8,7 @@ import { buildHeaders, decodeBody, parseJsonWithPosition } from '../core/message
 import { toDisplayMessage } from '../core/display';
 import { captureMessage } from '../core/message';
 import type { PanelServices } from './services';
+import { recordHistory } from './history';
 
 export const RPC_VIEW_TYPE = 'burrow.rpc';
 const HISTORY_LIMIT = 20;
@@ -151,10 +152,7 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
   }
 
   private async remember(draft: RpcDraft, outcome: string): Promise<void> {
-    const same = (h: RpcHistoryEntry) => JSON.stringify(h.draft) === JSON.stringify(draft);
-    const prior = this.services.context.globalState.get<RpcHistoryEntry[]>(this.historyKey(), []);
-    const history = [{ at: Date.now(), draft, outcome }, ...prior.filter((h) => !same(h))].slice(0, HISTORY_LIMIT);
-    await this.services.context.globalState.update(this.historyKey(), history);
+    const history = await recordHistory(this.services.context.globalState, this.historyKey(), draft, outcome, HISTORY_LIMIT);
     this.post({ type: 'history', history });
   }
 
