@@ -1,6 +1,6 @@
 /**
  * Memory row: tail 1,000,000 messages with the default ring buffer (10,000) through the same
- * host-side path as the ingest row (QueueTail consume → toTailRow → JSON.stringify post), while
+ * host-side path as the ingest row (QueueTail consume → TailList → JSON.stringify window post), while
  * a child process publishes them (so this process holds only the tail). Every 100,000
  * messages: full GC, then process.memoryUsage().
  *
@@ -11,7 +11,8 @@ import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { QueueTail } from '../src/broker/tail';
 import { createBenchVhost, deleteBenchVhost, fmt, getGc, newManager, now, rawConnect, trackChild, type BenchRow } from './harness';
-import { TAIL_PREFETCH, makePanelSink } from './rowsMessages';
+import { listBatching } from '../src/core/tailList';
+import { PANEL_BUFFER, TAIL_PREFETCH, makePanelSink } from './rowsMessages';
 
 const BOUND = 1.25;
 
@@ -53,8 +54,10 @@ export const memoryRow: BenchRow = {
       });
       const t0 = now();
       tail = new QueueTail(mgr, vhost, { mode: 'consume', queue: 'memory', prefetch: TAIL_PREFETCH, ack: 'auto' }, {
-        onBatch: makePanelSink(10_000, (json, rows) => {
-          posted += rows;
+        bufferSize: PANEL_BUFFER,
+        ...listBatching(PANEL_BUFFER),
+        onBatch: makePanelSink(() => tail!, PANEL_BUFFER, (json, messages) => {
+          posted += messages;
           postedBytes += json.length;
           if (posted - lastReport >= 5_000 || posted >= total) {
             lastReport = posted;
@@ -99,7 +102,7 @@ export const memoryRow: BenchRow = {
         baseline: '—',
         ratio: `heap ${fmt.x(heapRatio)}, rss ${fmt.x(rssRatio)}`,
         pass: heapRatio <= BOUND && rssRatio <= BOUND,
-        method: `${fmt.n(total)} msgs published by a child process while QueueTail (consume, prefetch ${TAIL_PREFETCH}, default 10,000-message buffer) → toTailRow → JSON post runs here (${fmt.rate((total * 1000) / elapsed)}, ${fmt.mb(postedBytes)} posted, ${fmt.n(stats.dropped)} dropped from the buffer); forced GC + memoryUsage every ${fmt.n(step)}; ratio = largest later sample / the ${fmt.n(samples[refIndex]!.at)} sample, PASS if ≤ ${BOUND} for heapUsed and rss (figure shows the ${fmt.n(ref.at)} → ${fmt.n(last.at)} samples)`,
+        method: `${fmt.n(total)} msgs published by a child process while QueueTail (consume, prefetch ${TAIL_PREFETCH}, default 10,000-message buffer) → TailList → JSON window post runs here (${fmt.rate((total * 1000) / elapsed)}, ${fmt.mb(postedBytes)} posted, ${fmt.n(stats.dropped)} dropped from the buffer); forced GC + memoryUsage every ${fmt.n(step)}; ratio = largest later sample / the ${fmt.n(samples[refIndex]!.at)} sample, PASS if ≤ ${BOUND} for heapUsed and rss (figure shows the ${fmt.n(ref.at)} → ${fmt.n(last.at)} samples)`,
       };
     } finally {
       child?.kill('SIGKILL');

@@ -1,14 +1,13 @@
 /**
- * Message throughput rows: tail ingest (QueueTail → toTailRow → the panel's JSON post) and
+ * Message throughput rows: tail ingest (QueueTail → TailList → the panel's JSON window post) and
  * bulk publish with confirms (publishMany), each against raw amqplib on an identically
  * configured connection, alternating baseline / ours.
  */
 import type * as amqp from 'amqplib';
 import type { AmqpConnectionManager } from '../src/broker/amqp';
-import { QueueTail, type TailStats } from '../src/broker/tail';
+import { QueueTail, type TailBatch, type TailStats } from '../src/broker/tail';
 import { publishMany } from '../src/broker/publish';
-import { toTailRow } from '../src/core/display';
-import type { CapturedMessage } from '../src/core/message';
+import { TailList, listBatching, type ListView, type TailBuffer } from '../src/core/tailList';
 import { BODY, BODY_PROPS, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
 
 /** Consumer prefetch used by both sides of the ingest row (and the memory row). */
@@ -37,15 +36,31 @@ function summarise(base: Run[], ours: Run[], n: number, rounds: number, what: st
 }
 
 /**
- * The host half of the tail panel for one batch: what TailPanel.onBatch does (no filter),
- * with webview.postMessage modelled as JSON.stringify of the message (VS Code serializes it
- * that way). Returns the number of rows posted.
+ * Rows the bench's webview shows while following the end: a tall panel (the list is 45% of the
+ * window height; 40 rows of 24 px fill 960 px) plus the webview's overscan of 20 rows.
  */
-export function makePanelSink(bufferSize: number, post: (json: string, rows: number) => void): (messages: CapturedMessage[], stats: TailStats) => void {
-  return (messages, stats) => {
-    const rows = messages.map((m) => toTailRow(m));
-    const json = JSON.stringify({ type: 'rows', rows, stats: { ...stats, buffered: Math.min(stats.received, bufferSize) } });
-    post(json, rows.length);
+/** The tail panel's default buffer (burrow.tail.bufferSize). */
+export const PANEL_BUFFER = 10_000;
+
+export const BENCH_VIEW: ListView = { from: 0, count: 60, follow: true };
+
+/**
+ * The host half of the tail panel for one batch: what TailPanel.onBatch does (no filter): the
+ * same TailList, the same window message, with webview.postMessage modelled as JSON.stringify
+ * of it (VS Code serializes it that way). `post` gets the JSON and the number of messages the
+ * batch carried.
+ */
+export function makePanelSink(tail: () => TailBuffer, bufferSize: number, post: (json: string, messages: number) => void): (batch: TailBatch, stats: TailStats) => void {
+  const list = new TailList();
+  let attached = false;
+  return (batch, stats) => {
+    if (!attached) {
+      list.attach(tail());
+      attached = true;
+    }
+    list.add(batch.first, batch.last);
+    const json = JSON.stringify(list.windowMessage(BENCH_VIEW, { ...stats, buffered: Math.min(stats.received, bufferSize) }));
+    post(json, Math.max(0, batch.last - batch.first + 1));
   };
 }
 
@@ -101,9 +116,11 @@ async function tailConsume(mgr: AmqpConnectionManager, vhost: string, queue: str
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const stop = clock();
-  const tail = new QueueTail(mgr, vhost, { mode: 'consume', queue, prefetch, ack: 'auto' }, {
-    onBatch: makePanelSink(10_000, (_json, rows) => {
-      posted += rows;
+  const tail: QueueTail = new QueueTail(mgr, vhost, { mode: 'consume', queue, prefetch, ack: 'auto' }, {
+    bufferSize: PANEL_BUFFER,
+    ...listBatching(PANEL_BUFFER),
+    onBatch: makePanelSink(() => tail, PANEL_BUFFER, (_json, messages) => {
+      posted += messages;
       if (posted >= n && run === undefined) {
         run = stop();
         done();
@@ -151,7 +168,7 @@ export const tailIngestRow: BenchRow = {
         ours.push(await tailConsume(mgr, vhost, 'ingest', n, TAIL_PREFETCH));
         ctx.log(`  round ${r + 1}: raw ${describe(base[r]!, n)}; tail ${describe(ours[r]!, n)}`);
       }
-      return summarise(base, ours, n, rounds, `${fmt.n(n)} msgs of ${BODY.length} B from a pre-filled queue, prefetch ${TAIL_PREFETCH}; ours = QueueTail consume/auto-ack → toTailRow → JSON.stringify({type:'rows'}) per batch, baseline = raw consumer acking every ${TAIL_PREFETCH / 2}`);
+      return summarise(base, ours, n, rounds, `${fmt.n(n)} msgs of ${BODY.length} B from a pre-filled queue, prefetch ${TAIL_PREFETCH}; ours = QueueTail consume/auto-ack → TailList.add → JSON.stringify of the panel's window message (${BENCH_VIEW.count} rows, following the end) per batch (the panel's batching: every ${listBatching(PANEL_BUFFER).flushIntervalMs} ms), baseline = raw consumer acking every ${TAIL_PREFETCH / 2}`);
     } finally {
       await conn.close().catch(() => undefined);
       await mgr.dispose();

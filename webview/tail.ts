@@ -6,6 +6,8 @@ import type { DisplayMessage, PanelTarget } from '../src/protocol/common';
 import type { TailMode, TailRow, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../src/protocol/tail';
 
 const ROW_HEIGHT = 24;
+/** Rows requested beyond each edge of the visible part, so that scrolling rarely shows a gap. */
+const OVERSCAN = 20;
 
 interface View {
   target?: PanelTarget;
@@ -19,10 +21,17 @@ interface View {
   filter: string;
   status: TailStatus;
   statusDetail?: string;
+  /** Number of rows in the (host-side) list. */
+  total: number;
+  /** List index of rows[0]: the host sends only the window around what is visible. */
+  from: number;
   rows: TailRow[];
+  filtered: boolean;
   stats: TailStats;
   selected?: number;
   detail?: DisplayMessage;
+  /** Settled state of the selected message (its row may be scrolled out of the window). */
+  detailSettled?: TailRow['settled'];
   follow: boolean;
   error?: string;
   info?: string;
@@ -41,7 +50,10 @@ const view: View = {
   ack: savedMode?.mode === 'consume' ? savedMode.ack : 'manual',
   filter: saved?.filter ?? '',
   status: 'idle',
+  total: 0,
+  from: 0,
   rows: [],
+  filtered: false,
   stats: { received: 0, dropped: 0, ratePerSec: 0, buffered: 0 },
   follow: true,
 };
@@ -83,17 +95,31 @@ function start(): void {
 }
 let confirmConsume = false;
 
-function list() {
+/** Visible rows (plus OVERSCAN on each side): what to ask the host for. */
+function wantedView(): { from: number; count: number; follow: boolean } {
   const el = document.getElementById('list');
   const height = el?.clientHeight ?? 400;
-  const scrollTop = el?.scrollTop ?? 0;
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 5);
-  const last = Math.min(view.rows.length, first + Math.ceil(height / ROW_HEIGHT) + 10);
-  const visible = view.rows.slice(first, last);
+  const visible = Math.ceil(height / ROW_HEIGHT) + 1;
+  const first = Math.floor((el?.scrollTop ?? 0) / ROW_HEIGHT);
+  const from = Math.max(0, first - OVERSCAN);
+  return { from, count: first - from + visible + OVERSCAN, follow: view.follow };
+}
+
+let lastView = '';
+/** Tells the host which rows to send, when that changed (at most once per frame, from drawNow). */
+function syncView(): void {
+  const v = wantedView();
+  const key = `${v.follow ? 'end' : v.from}:${v.count}`;
+  if (key === lastView) return;
+  lastView = key;
+  send({ type: 'view', ...v });
+}
+
+function list() {
   return html`<div id="list" class="list" style="height: 45vh" @scroll=${onScroll}>
-    <div style=${`height: ${view.rows.length * ROW_HEIGHT}px`}></div>
-    ${visible.map((r, i) => {
-      const index = first + i;
+    <div style=${`height: ${view.total * ROW_HEIGHT}px`}></div>
+    ${view.rows.map((r, i) => {
+      const index = view.from + i;
       return html`<div
         class="row ${r.id === view.selected ? 'selected' : ''}"
         data-id=${r.id}
@@ -165,7 +191,7 @@ function modeControls() {
               : html`<vscode-button secondary @click=${() => send({ type: 'pause' })}>Pause</vscode-button>`}`
         : html`<vscode-button id="start" @click=${start}>${confirmConsume ? 'Really consume (destructive)?' : 'Start'}</vscode-button>`}
       <vscode-button secondary @click=${() => send({ type: 'clear' })}>Clear</vscode-button>
-      <vscode-button secondary ?disabled=${view.rows.length === 0} @click=${() => send({ type: 'export' })}>Export NDJSON…</vscode-button>
+      <vscode-button secondary ?disabled=${view.total === 0} @click=${() => send({ type: 'export' })}>Export NDJSON…</vscode-button>
       <vscode-textfield
         id="filter"
         placeholder="Filter: routing key, headers, body"
@@ -184,7 +210,7 @@ function modeControls() {
 function drawNow(): void {
   const t = view.target;
   const s = view.stats;
-  const selectedRow = view.rows.find((r) => r.id === view.selected);
+  const canSettle = view.detail?.deliveryTag !== undefined && view.detailSettled === undefined;
   render(
     html`<h1>Tail ${t?.queue ? html`<span class="mono">${t.queue}</span>` : t?.exchange ? html`<span class="mono">${t.exchange}</span>` : nothing}</h1>
       <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'}</div>
@@ -193,13 +219,13 @@ function drawNow(): void {
       ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
       ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
       <div class="muted" id="stats">
-        ${s.received} received · ${s.ratePerSec}/s · ${view.rows.length} shown${view.filter ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}
+        ${s.received} received · ${s.ratePerSec}/s · ${view.total} shown${view.filtered ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}
       </div>
       ${list()}
       ${view.detail
         ? html`<div class="message">
             <div class="head">${messageHead(view.detail)}
-              ${selectedRow?.deliveryTag !== undefined && !selectedRow.settled
+              ${canSettle
                 ? html`<span class="spacer"></span>
                     <vscode-button @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'ack' })}>Ack</vscode-button>
                     <vscode-button secondary @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'requeue' })}>Requeue</vscode-button>
@@ -217,10 +243,7 @@ function drawNow(): void {
     const el = document.getElementById('list');
     if (el) el.scrollTop = el.scrollHeight;
   }
-}
-
-function trim(): void {
-  if (view.rows.length > view.bufferSize) view.rows.splice(0, view.rows.length - view.bufferSize);
+  syncView();
 }
 
 onMessage<TailToWebview>((msg) => {
@@ -237,26 +260,27 @@ onMessage<TailToWebview>((msg) => {
       view.status = msg.status;
       view.statusDetail = msg.detail;
       break;
-    case 'rows':
-      view.rows.push(...msg.rows);
-      trim();
-      view.stats = msg.stats;
-      break;
-    case 'reset':
+    case 'window':
+      view.total = msg.total;
+      view.from = msg.from;
       view.rows = msg.rows;
-      trim();
+      view.filtered = msg.filtered;
       view.stats = msg.stats;
-      if (view.selected !== undefined && !view.rows.some((r) => r.id === view.selected)) {
+      if (msg.total === 0 && view.selected !== undefined) {
         view.selected = undefined;
         view.detail = undefined;
       }
       break;
     case 'detail':
-      if (msg.message.id === view.selected) view.detail = msg.message;
+      if (msg.message.id === view.selected) {
+        view.detail = msg.message;
+        view.detailSettled = msg.settled;
+      }
       break;
     case 'settled': {
       const row = view.rows.find((r) => r.id === msg.id);
       if (row) row.settled = msg.settled;
+      if (msg.id === view.selected) view.detailSettled = msg.settled;
       break;
     }
     case 'info':

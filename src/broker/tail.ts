@@ -3,9 +3,10 @@
  * to an exchange with a pattern) that sees copies of new messages without touching the watched
  * queue, or a real consumer on the queue (which takes the messages).
  *
- * Deliveries are handed to the UI in batches (never one callback per message) and kept in a
- * bounded ring buffer of the newest messages for export. The per-message work is minimal: the
- * body is a Uint8Array view of amqplib's Buffer, nothing is decoded here.
+ * Deliveries are kept in a MessageRing (the newest messages, bounded by count and bytes, cheap
+ * for the garbage collector) and handed to the UI in batches (never one callback per message)
+ * as ranges of seqs; message objects are built only when someone asks (get(), messages(), a
+ * batch's messages()). A run of deliveries with equal properties shares one properties object.
  *
  * After the connection manager re-establishes a lost connection, the tail sets itself up again
  * (tap queue and bindings re-declared, consumer re-created). Messages published while the
@@ -16,7 +17,8 @@ import type { AmqpConnectionManager, Disposable } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import type { ManagementClient } from './management';
-import { captureMessage, type CapturedMessage } from '../core/message';
+import { captureProperties, type CapturedMessage, type MessageProperties } from '../core/message';
+import { MessageRing } from '../core/messageRing';
 
 export type TailSpec =
   /** Copies of what the queue receives through its bindings (read from the management API). */
@@ -37,17 +39,27 @@ export interface TailStats {
   ratePerSec: number;
 }
 
+/** New messages: seqs first..last (none when last < first, a stats-only update). */
+export interface TailBatch {
+  readonly first: number;
+  readonly last: number;
+  /** The batch's messages, built on demand (call it inside onBatch: the buffer moves on). */
+  messages(): CapturedMessage[];
+}
+
 export interface TailOptions {
   /** Receives new messages in order, at most every flushIntervalMs or maxBatch at a time. */
-  onBatch: (messages: CapturedMessage[], stats: TailStats) => void;
+  onBatch: (batch: TailBatch, stats: TailStats) => void;
   /** Needed for { mode: 'tap', queue } (to read the queue's bindings). */
   management?: ManagementClient;
   /** Default 100 ms. */
   flushIntervalMs?: number;
   /** Default 500. */
   maxBatch?: number;
-  /** Newest messages kept for export. Default 10 000. */
+  /** Newest messages kept (for the list and export). Default 10 000. */
   bufferSize?: number;
+  /** Bytes of message bodies kept, at most (the oldest messages go first). Default 256 MiB. */
+  bufferBytes?: number;
   /** x-max-length of the tap queue, protecting the broker if we cannot keep up. Default 100 000. */
   tapMaxLength?: number;
 }
@@ -59,6 +71,7 @@ export interface TapBinding {
 }
 
 const AUTO_ACK_DELAY_MS = 50;
+export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
 const STATS_TICK_MS = 1000;
 
 export class QueueTail {
@@ -78,12 +91,14 @@ export class QueueTail {
   private readonly manualAck: boolean;
   private readonly autoAckEvery: number;
 
-  private ring: (CapturedMessage | undefined)[];
+  private readonly ring: MessageRing;
+  /** The last message's amqplib properties and our copy, shared while the next ones are equal. */
+  private lastRawProps?: object;
+  private lastProps: MessageProperties = {};
   /** Messages received since start: also the last seq given out (seqs stay unique across clear()). */
   private received = 0;
   /** `received` at the last clear(). */
   private clearBase = 0;
-  private dropped = 0;
   /** Highest seq handed to onBatch (or skipped by clear()). */
   private forwarded = 0;
   private _paused = false;
@@ -123,7 +138,7 @@ export class QueueTail {
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500));
     this.bufferSize = Math.max(1, Math.floor(options.bufferSize ?? 10_000));
     this.tapMaxLength = Math.max(1, Math.floor(options.tapMaxLength ?? 100_000));
-    this.ring = new Array<CapturedMessage | undefined>(this.bufferSize);
+    this.ring = new MessageRing({ maxMessages: this.bufferSize, maxBytes: Math.max(1, options.bufferBytes ?? DEFAULT_BUFFER_BYTES) });
     this.manualAck = spec.mode === 'consume' && spec.ack === 'manual';
     const prefetch = spec.mode === 'consume' ? Math.max(0, Math.floor(spec.prefetch)) : 0;
     this.autoAckEvery = prefetch > 0 ? Math.max(1, prefetch >> 1) : 500;
@@ -153,18 +168,27 @@ export class QueueTail {
 
   stats(): TailStats {
     this.sampleRate(Date.now());
-    return { received: this.received - this.clearBase, dropped: this.dropped, ratePerSec: this.rate };
+    return { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate };
+  }
+
+  /** Seq of the oldest buffered message (greater than lastSeq() while the buffer is empty). */
+  firstSeq(): number {
+    return this.ring.firstSeq();
+  }
+
+  /** Seq of the newest message received (delivered to onBatch or not). */
+  lastSeq(): number {
+    return this.ring.lastSeq();
+  }
+
+  /** The buffered message with this seq, if it is still in the buffer (a new object each time). O(1). */
+  get(seq: number): CapturedMessage | undefined {
+    return this.ring.get(seq);
   }
 
   /** The buffered messages, oldest first (for export). */
   messages(): CapturedMessage[] {
-    const out: CapturedMessage[] = [];
-    const first = Math.max(1, this.received - this.bufferSize + 1);
-    for (let seq = first; seq <= this.received; seq++) {
-      const m = this.ring[(seq - 1) % this.bufferSize];
-      if (m !== undefined && m.seq === seq) out.push(m);
-    }
-    return out;
+    return this.ring.range(this.ring.firstSeq(), this.ring.lastSeq());
   }
 
   /**
@@ -185,8 +209,7 @@ export class QueueTail {
 
   /** Empties the ring buffer and resets the counters. Undelivered messages are discarded. */
   clear(): void {
-    this.ring = new Array<CapturedMessage | undefined>(this.bufferSize);
-    this.dropped = 0;
+    this.ring.clear();
     // seq keeps increasing (ids stay unique); counting restarts from here
     this.forwarded = this.received;
     this.clearBase = this.received;
@@ -458,17 +481,20 @@ export class QueueTail {
         this.onConsumerCancelled(ch);
         return;
       }
-      const seq = ++this.received;
       let tag: number | undefined;
       if (manual) {
         tag = m.fields.deliveryTag + this.tagOffset;
         if (tag > this.maxExposedTag) this.maxExposedTag = tag;
         this.outstanding.add(tag);
       }
-      const msg = captureMessage(m, seq, Date.now(), tag);
-      const idx = (seq - 1) % this.bufferSize;
-      if (this.ring[idx] !== undefined) this.dropped++;
-      this.ring[idx] = msg;
+      const raw = m.properties;
+      if (raw !== this.lastRawProps) {
+        if (this.lastRawProps === undefined || !sameProperties(raw, this.lastRawProps)) this.lastProps = captureProperties(raw);
+        this.lastRawProps = raw;
+      }
+      const f = m.fields;
+      const seq = this.ring.push(f.exchange, f.routingKey, f.redelivered, this.lastProps, m.content, Date.now(), tag ?? 0);
+      this.received = seq;
       if (autoAck) {
         if (++this.unackedCount >= this.autoAckEvery) {
           ch.ack(m, true);
@@ -548,24 +574,20 @@ export class QueueTail {
   /** Hands the next (at most maxBatch) undelivered buffered messages to onBatch. */
   private flush(): void {
     if (this._paused) return;
-    const first = Math.max(this.forwarded + 1, this.received - this.bufferSize + 1);
+    const first = Math.max(this.forwarded + 1, this.ring.firstSeq());
     if (first > this.received) {
       this.forwarded = this.received;
       return;
     }
     const last = Math.min(this.received, first + this.maxBatch - 1);
-    const batch: CapturedMessage[] = [];
-    for (let seq = first; seq <= last; seq++) {
-      const m = this.ring[(seq - 1) % this.bufferSize];
-      if (m !== undefined && m.seq === seq) batch.push(m);
-    }
+    const batch: TailBatch = { first, last, messages: () => this.ring.range(first, last) };
     this.forwarded = last;
     const now = Date.now();
     this.lastFlushAt = now;
     this.sampleRate(now);
     this.lastReportedRate = this.rate;
     try {
-      this.options.onBatch(batch, { received: this.received - this.clearBase, dropped: this.dropped, ratePerSec: this.rate });
+      this.options.onBatch(batch, { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate });
     } catch {
       /* a failing UI callback must not break the consumer */
     }
@@ -591,10 +613,40 @@ export class QueueTail {
       this.lastReportedRate = this.rate;
       this.lastFlushAt = now;
       try {
-        this.options.onBatch([], { received: this.received - this.clearBase, dropped: this.dropped, ratePerSec: this.rate });
+        this.options.onBatch({ first: this.received + 1, last: this.received, messages: () => [] }, { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate });
       } catch {
         /* ignore */
       }
     }
   }
+}
+
+/**
+ * True if two amqplib property sets are equal: the same scalar properties, and no headers (or
+ * empty ones) in either. Unrolled on purpose (once per delivery; a loop over the property names
+ * measured about 400 ns, this about 75 ns).
+ */
+function sameProperties(a: object, b: object): boolean {
+  const p = a as MessageProperties;
+  const q = b as MessageProperties;
+  return (
+    p.contentType === q.contentType &&
+    p.contentEncoding === q.contentEncoding &&
+    p.deliveryMode === q.deliveryMode &&
+    p.priority === q.priority &&
+    p.correlationId === q.correlationId &&
+    p.replyTo === q.replyTo &&
+    p.expiration === q.expiration &&
+    p.messageId === q.messageId &&
+    p.timestamp === q.timestamp &&
+    p.type === q.type &&
+    p.userId === q.userId &&
+    p.appId === q.appId &&
+    emptyHeaders(p.headers) &&
+    emptyHeaders(q.headers)
+  );
+}
+
+function emptyHeaders(h: unknown): boolean {
+  return h === undefined || h === null || (typeof h === 'object' && Object.keys(h).length === 0);
 }

@@ -72,6 +72,27 @@ export const PROPERTY_NAMES = [
 
 const NUMERIC_PROPERTIES = new Set<string>(['deliveryMode', 'priority', 'timestamp']);
 
+/** The set properties of an amqplib message (amqplib lists every property, mostly undefined). */
+export function captureProperties(props: object): MessageProperties {
+  const p = props as Record<string, unknown>;
+  const properties: MessageProperties = {};
+  // Unrolled on purpose: this runs once per delivery on the tail's hot path.
+  if (p.contentType !== undefined) properties.contentType = p.contentType as string;
+  if (p.contentEncoding !== undefined) properties.contentEncoding = p.contentEncoding as string;
+  if (p.deliveryMode !== undefined) properties.deliveryMode = p.deliveryMode as number;
+  if (p.priority !== undefined) properties.priority = p.priority as number;
+  if (p.correlationId !== undefined) properties.correlationId = p.correlationId as string;
+  if (p.replyTo !== undefined) properties.replyTo = p.replyTo as string;
+  if (p.expiration !== undefined) properties.expiration = p.expiration as string;
+  if (p.messageId !== undefined) properties.messageId = p.messageId as string;
+  if (p.timestamp !== undefined) properties.timestamp = p.timestamp as number;
+  if (p.type !== undefined) properties.type = p.type as string;
+  if (p.userId !== undefined) properties.userId = p.userId as string;
+  if (p.appId !== undefined) properties.appId = p.appId as string;
+  if (p.headers !== undefined && p.headers !== null) properties.headers = p.headers as Record<string, unknown>;
+  return properties;
+}
+
 /**
  * Builds a CapturedMessage from an amqplib message (structurally typed, so this file does not
  * import amqplib). The body is a Uint8Array VIEW of the received Buffer: no copy.
@@ -88,22 +109,7 @@ export function captureMessage(
 ): CapturedMessage {
   const c = m.content;
   const body = new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
-  const p = m.properties as Record<string, unknown>;
-  const properties: MessageProperties = {};
-  // Unrolled on purpose: this runs once per delivery on the tail's hot path.
-  if (p.contentType !== undefined) properties.contentType = p.contentType as string;
-  if (p.contentEncoding !== undefined) properties.contentEncoding = p.contentEncoding as string;
-  if (p.deliveryMode !== undefined) properties.deliveryMode = p.deliveryMode as number;
-  if (p.priority !== undefined) properties.priority = p.priority as number;
-  if (p.correlationId !== undefined) properties.correlationId = p.correlationId as string;
-  if (p.replyTo !== undefined) properties.replyTo = p.replyTo as string;
-  if (p.expiration !== undefined) properties.expiration = p.expiration as string;
-  if (p.messageId !== undefined) properties.messageId = p.messageId as string;
-  if (p.timestamp !== undefined) properties.timestamp = p.timestamp as number;
-  if (p.type !== undefined) properties.type = p.type as string;
-  if (p.userId !== undefined) properties.userId = p.userId as string;
-  if (p.appId !== undefined) properties.appId = p.appId as string;
-  if (p.headers !== undefined && p.headers !== null) properties.headers = p.headers as Record<string, unknown>;
+  const properties = captureProperties(m.properties);
   const msg: CapturedMessage = {
     seq,
     exchange: m.fields.exchange,

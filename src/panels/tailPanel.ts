@@ -1,35 +1,44 @@
 import * as vscode from 'vscode';
 import { BasePanel } from './basePanel';
 import type { PanelTarget } from '../protocol/common';
-import type { TailMode, TailRow, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../protocol/tail';
-import { QueueTail, type TailSpec } from '../broker/tail';
+import type { TailMode, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../protocol/tail';
+import { QueueTail, type TailBatch, type TailSpec } from '../broker/tail';
 import { describeForUser } from '../broker/errors';
 import { createFilter, toNdjson, type CapturedMessage } from '../core/message';
-import { toDisplayMessage, toTailRow } from '../core/display';
+import { toDisplayMessage } from '../core/display';
+import { TailList, listBatching, type ListView } from '../core/tailList';
 import type { PanelServices } from './services';
 import { openBodyInEditor } from './messageActions';
 
 export const TAIL_VIEW_TYPE = 'burrow.tail';
 
-/** The host half of the tail: owns the QueueTail (and its ring buffer); sends the webview batches of rows. */
+/**
+ * The host half of the tail: owns the QueueTail (its ring buffer) and the list over it; after
+ * each batch it sends the webview the rows of the window it shows (never the whole list).
+ */
 export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   private tail?: QueueTail;
   private mode?: TailMode;
   private status: TailStatus = 'idle';
   private statusDetail?: string;
   private filterText = '';
-  private filter?: (m: CapturedMessage) => boolean;
-  private readonly settled = new Map<number, NonNullable<TailRow['settled']>>();
+  private readonly list = new TailList();
+  /** What the webview shows; until it says, the end of the list. */
+  private view: ListView = { from: 0, count: 50, follow: true };
 
   constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, state?: Partial<TailState>) {
     super(panel, services.extensionUri, 'tail', services.log);
     panel.title = `Tail: ${target.queue ?? target.exchange}`;
     this.filterText = state?.filter ?? '';
-    this.filter = this.filterText ? createFilter(this.filterText) : undefined;
+    if (this.filterText.trim()) this.list.setFilter(createFilter(this.filterText));
   }
 
   private bufferSize(): number {
     return Math.max(100, Math.min(1_000_000, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferSize', 10_000)));
+  }
+
+  private bufferMegabytes(): number {
+    return Math.max(1, Math.min(8192, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferMegabytes', 256)));
   }
 
   protected async onReady(): Promise<void> {
@@ -42,7 +51,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     }
     this.post({ type: 'init', target: this.target, bufferSize: this.bufferSize(), exchanges });
     this.post({ type: 'status', status: this.status, detail: this.statusDetail, mode: this.mode });
-    this.sendReset();
+    this.postWindow();
   }
 
   protected async onMessage(msg: TailToHost): Promise<void> {
@@ -63,17 +72,21 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
         return;
       case 'clear':
         this.tail?.clear();
-        this.settled.clear();
-        this.sendReset();
+        this.list.clear();
+        this.postWindow();
         return;
       case 'filter':
         this.filterText = msg.text;
-        this.filter = msg.text.trim() ? createFilter(msg.text) : undefined;
-        this.sendReset();
+        this.list.setFilter(msg.text.trim() ? createFilter(msg.text) : undefined);
+        this.postWindow();
+        return;
+      case 'view':
+        this.view = { from: msg.from, count: msg.count, follow: msg.follow };
+        this.postWindow();
         return;
       case 'select': {
         const m = this.find(msg.id);
-        if (m) this.post({ type: 'detail', message: toDisplayMessage(m) });
+        if (m) this.post({ type: 'detail', message: toDisplayMessage(m), settled: this.list.settledOf(m.seq) });
         else this.post({ type: 'info', message: 'That message has left the buffer.' });
         return;
       }
@@ -92,7 +105,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private find(id: number): CapturedMessage | undefined {
-    return this.tail?.messages().find((m) => m.seq === id);
+    return this.tail?.get(id);
   }
 
   private spec(mode: TailMode): TailSpec {
@@ -113,14 +126,16 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   private async start(mode: TailMode): Promise<void> {
     await this.stop();
     this.mode = mode;
-    this.settled.clear();
     const session = await this.services.sessions.get(this.target.profileId);
     const tail = new QueueTail(session.amqp, this.target.vhost, this.spec(mode), {
       management: session.management,
       bufferSize: this.bufferSize(),
+      bufferBytes: this.bufferMegabytes() * 1024 * 1024,
+      ...listBatching(this.bufferSize()),
       onBatch: (messages, stats) => this.onBatch(messages, stats),
     });
     this.tail = tail;
+    this.list.attach(tail);
     this.disposables.push(
       tail.onStateChange((state, error) => {
         if (this.tail !== tail) return;
@@ -131,7 +146,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
       }),
     );
     this.setStatus('starting');
-    this.sendReset();
+    this.postWindow();
     try {
       await tail.start();
       this.setStatus('running', this.notes());
@@ -154,27 +169,18 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     return parts.join(' ') || undefined;
   }
 
-  private onBatch(messages: CapturedMessage[], stats: { received: number; dropped: number; ratePerSec: number }): void {
-    const chosen = this.filter ? messages.filter(this.filter) : messages;
-    const rows = chosen.map((m) => toTailRow(m));
-    this.post({ type: 'rows', rows, stats: this.fullStats(stats) });
+  private onBatch(batch: TailBatch, stats: { received: number; dropped: number; ratePerSec: number }): void {
+    this.list.add(batch.first, batch.last);
+    this.postWindow(stats);
   }
 
   private fullStats(stats = this.tail?.stats() ?? { received: 0, dropped: 0, ratePerSec: 0 }): TailStats {
     return { ...stats, buffered: Math.min(stats.received, this.bufferSize()) };
   }
 
-  /** Sends the (filtered) buffer: after a reload of the webview, a clear, or a new filter. */
-  private sendReset(): void {
-    const all = this.tail?.messages() ?? [];
-    const chosen = this.filter ? all.filter(this.filter) : all;
-    const rows = chosen.map((m) => {
-      const row = toTailRow(m);
-      const s = this.settled.get(m.seq);
-      if (s) row.settled = s;
-      return row;
-    });
-    this.post({ type: 'reset', rows, stats: this.fullStats() });
+  /** Sends the rows the webview shows (after a batch, or a change of the list or of the view). */
+  private postWindow(stats?: { received: number; dropped: number; ratePerSec: number }): void {
+    this.post(this.list.windowMessage(this.view, this.fullStats(stats)));
   }
 
   private settle(id: number, action: 'ack' | 'requeue' | 'reject'): void {
@@ -190,13 +196,12 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
       return;
     }
     const settled = action === 'ack' ? 'acked' : action === 'requeue' ? 'requeued' : 'rejected';
-    this.settled.set(id, settled);
+    this.list.markSettled(id, settled);
     this.post({ type: 'settled', id, settled });
   }
 
   private async export(): Promise<void> {
-    const all = this.tail?.messages() ?? [];
-    const chosen = this.filter ? all.filter(this.filter) : all;
+    const chosen = this.list.messages();
     if (chosen.length === 0) {
       this.post({ type: 'info', message: 'Nothing to export yet.' });
       return;

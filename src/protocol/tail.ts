@@ -33,10 +33,13 @@ export interface TailStats {
 export type TailToWebview =
   | { type: 'init'; target: PanelTarget; bufferSize: number; exchanges: string[] }
   | { type: 'status'; status: TailStatus; detail?: string; mode?: TailMode }
-  | { type: 'rows'; rows: TailRow[]; stats: TailStats }
-  /** Replaces the list (after a reload, a filter change or clear). */
-  | { type: 'reset'; rows: TailRow[]; stats: TailStats }
-  | { type: 'detail'; message: DisplayMessage }
+  /**
+   * The part of the list the webview shows (see TailToHost 'view'), sent after each batch of new
+   * messages and whenever the list or the view changes. `from` is the list index of rows[0].
+   */
+  | { type: 'window'; total: number; from: number; rows: TailRow[]; stats: TailStats; filtered: boolean }
+  /** The selected message in full; `settled` if it was acked, requeued or rejected here. */
+  | { type: 'detail'; message: DisplayMessage; settled?: NonNullable<TailRow['settled']> }
   | { type: 'settled'; id: number; settled: NonNullable<TailRow['settled']> }
   | { type: 'info'; message: string }
   | ErrorMessage
@@ -50,6 +53,8 @@ export type TailToHost =
   | { type: 'resume' }
   | { type: 'clear' }
   | { type: 'filter'; text: string }
+  /** The rows the list shows: `count` rows from index `from`, or the last `count` rows while following the end. */
+  | { type: 'view'; from: number; count: number; follow: boolean }
   | { type: 'select'; id: number }
   | { type: 'settle'; id: number; action: 'ack' | 'requeue' | 'reject' }
   | { type: 'export' }

@@ -217,6 +217,50 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     assert.equal(await queueDepth(qXss), 1);
   });
 
+  test('tail of 2,000 more messages: the webview holds only the rows on screen and gets older ones from the host when scrolled; filter', async () => {
+    // The tail panel from the first tail test is still running, with 4 messages, behind the peek
+    // panel: bringing it back reloads its webview, which asks the host for its rows again.
+    await step(s, 'bulk-tab', () => s.page.locator('.tabs-container .tab', { hasText: `Tail: ${qTail}` }).click());
+    const f = await step(s, 'bulk-webview', () => webviewFrame(s.page, `Tail: ${qTail}`, 30_000));
+    const n = 2000;
+    await publish(xTopic, 'orders.bulk', Array.from({ length: n }, (_, i) => JSON.stringify({ i })), { contentType: 'application/json' });
+    await step(s, 'bulk-stats', () => f.locator('#stats', { hasText: new RegExp(`^\\s*${n + 4} received .* ${n + 4} shown`) }).waitFor({ timeout: 60_000 }));
+    // Following the end: the last message is on screen, and the DOM has a window of rows, not 2,004.
+    const end = await step(s, 'bulk-follow', () =>
+      poll('the newest row at the bottom', async () => {
+        const r = await tailRows(f);
+        return r.at(-1)?.[1] === `{ "i": ${n - 1} }` ? r : undefined;
+      }, 30_000),
+    );
+    assert.ok(end.length < 200, `${end.length} rows in the DOM`);
+    // Scrolled to the top: the host sends the first rows on request.
+    await f.locator('#list').evaluate((el) => (el.scrollTop = 0));
+    const top = await step(s, 'bulk-scroll-top', () =>
+      poll('the oldest rows after scrolling to the top', async () => {
+        const r = await tailRows(f);
+        return r[0]?.[0] === 'orders.created' ? r : undefined;
+      }, 30_000),
+    );
+    assert.deepEqual(
+      top.slice(0, 5).map((r) => r[0]),
+      ['orders.created', 'orders.paid', 'orders.shipped', 'orders.evil', 'orders.bulk'],
+    );
+    assert.equal(top[4]![1], '{ "i": 0 }');
+    assert.ok(top.length < 200, `${top.length} rows in the DOM`);
+    // The filter runs on the host over the whole buffer.
+    await f.locator('vscode-textfield#filter').click();
+    await s.page.keyboard.type('orders.paid');
+    await step(s, 'bulk-filter', () => f.locator('#stats', { hasText: /\b1 shown \(filtered\)/ }).waitFor({ timeout: 30_000 }));
+    const filtered = await poll('one filtered row', async () => {
+      const r = await tailRows(f);
+      return r.length === 1 ? r : undefined;
+    });
+    assert.equal(filtered[0]![0], 'orders.paid');
+    await s.page.keyboard.press('ControlOrMeta+A');
+    await s.page.keyboard.press('Backspace');
+    await step(s, 'bulk-unfilter', () => f.locator('#stats', { hasText: new RegExp(`\\b${n + 4} shown ·`) }).waitFor({ timeout: 30_000 }));
+  });
+
   test('no CSP violations or script errors in the webviews', () => {
     assert.deepEqual(errs.webviewErrors(), [], `all console errors:\n${errs.errors.join('\n')}`);
     if (errs.errors.length) console.log(`[e2e] console errors seen (not from webviews):\n${errs.errors.map((e) => e.slice(0, 300)).join('\n')}`);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { ManagementClient } from '../../src/broker/management';
-import { QueueTail, type TailState, type TailStats } from '../../src/broker/tail';
+import { QueueTail, type TailBatch, type TailState, type TailStats } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
 import { MGMT_URL as MGMT, mgmt } from './helpers';
 
@@ -38,7 +38,9 @@ function collector() {
     get stats() {
       return stats;
     },
-    onBatch: (messages: CapturedMessage[], s: TailStats) => {
+    onBatch: (batch: TailBatch, s: TailStats) => {
+      const messages = batch.messages();
+      assert.equal(messages.length, Math.max(0, batch.last - batch.first + 1), 'a batch is a contiguous range of buffered seqs');
       if (messages.length) batches.push(messages.length);
       received.push(...messages);
       stats = s;
@@ -168,6 +170,33 @@ describe('QueueTail against the real broker', () => {
     assert.ok(c.batches.every((n) => n <= 100));
     assert.ok(c.batches.length <= 20, `${c.batches.length} batches`);
     assert.deepEqual(c.received.map(text), Array.from({ length: 1000 }, (_, i) => `m${i}`));
+    await t.stop();
+  });
+
+  test('bufferBytes bounds the bodies kept: large messages push the oldest out; properties and headers survive', async () => {
+    const c = collector();
+    const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'bytes' }, { onBatch: c.onBatch, bufferBytes: 2 << 20, flushIntervalMs: 20 });
+    await t.start();
+    await mgr.withConfirmChannel(VHOST, async (ch) => {
+      for (let i = 0; i < 6; i++) ch.publish('events', 'bytes', Buffer.alloc(300_000, 48 + i), { contentType: 'text/plain', headers: { n: i } });
+      ch.publish('events', 'bytes', Buffer.from('small'), { contentType: 'text/plain', messageId: 'm-7' });
+      await ch.waitForConfirms();
+    });
+    await until('7 received', () => t.stats().received === 7);
+    const kept = t.messages();
+    // 2 MiB: six 300 kB bodies fit until the small one needs a 1 MiB block for small bodies;
+    // then three of them do, and the oldest three went.
+    assert.deepEqual(
+      kept.map((m) => [m.size, m.body[0], m.properties.headers?.n ?? m.properties.messageId]),
+      [
+        [300_000, 51, 3],
+        [300_000, 52, 4],
+        [300_000, 53, 5],
+        [5, 115, 'm-7'],
+      ],
+    );
+    assert.equal(t.stats().dropped, 3);
+    assert.equal(kept[0]!.properties.contentType, 'text/plain');
     await t.stop();
   });
 
