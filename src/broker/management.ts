@@ -72,9 +72,10 @@ export interface ExchangeInfo {
 export interface ConsumerInfo {
   consumer_tag: string;
   queue: { name: string; vhost: string };
+  /** Empty until the broker has emitted stats for the consumer's channel (every few seconds). */
   channel_details: {
-    name: string;
-    connection_name: string;
+    name?: string;
+    connection_name?: string;
     peer_host?: string;
     peer_port?: number;
     number?: number;

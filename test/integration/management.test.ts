@@ -256,9 +256,10 @@ describe('ManagementClient (real broker)', () => {
         const ch2 = await conn.createChannel();
         await ch2.consume('q-03', () => undefined, { noAck: true });
 
+        // channel_details stays empty until the broker emits the channel's stats (every 5 s by default).
         const found = await poll(
           () => mc.listConsumers(VHOST),
-          (l) => l.length >= 2,
+          (l) => l.length >= 2 && l.every((x) => typeof x.channel_details?.connection_name === 'string'),
         );
         const c = found.find((x: ConsumerInfo) => x.consumer_tag === consumerTag);
         assert.ok(c, 'consumer listed');
