@@ -35,13 +35,14 @@ function summarise(base: Run[], ours: Run[], n: number, rounds: number, what: st
   };
 }
 
-/**
- * Rows the bench's webview shows while following the end: a tall panel (the list is 45% of the
- * window height; 40 rows of 24 px fill 960 px) plus the webview's overscan of 20 rows.
- */
 /** The tail panel's default buffer (burrow.tail.bufferSize). */
 export const PANEL_BUFFER = 10_000;
 
+/**
+ * The window the webview asks for while following the end: the visible rows (the list is 45% of
+ * the window height, about 18 rows of 24 px in a 900 px window) plus its overscan of 20 rows on
+ * each side: about 60.
+ */
 export const BENCH_VIEW: ListView = { from: 0, count: 60, follow: true };
 
 /**
