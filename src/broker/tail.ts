@@ -86,7 +86,6 @@ export class QueueTail {
 
   private readonly flushIntervalMs: number;
   private readonly maxBatch: number;
-  private readonly bufferSize: number;
   private readonly tapMaxLength: number;
   private readonly manualAck: boolean;
   private readonly autoAckEvery: number;
@@ -95,8 +94,6 @@ export class QueueTail {
   /** The last message's amqplib properties and our copy, shared while the next ones are equal. */
   private lastRawProps?: object;
   private lastProps: MessageProperties = {};
-  /** Messages received since start: also the last seq given out (seqs stay unique across clear()). */
-  private received = 0;
   /** `received` at the last clear(). */
   private clearBase = 0;
   /** Highest seq handed to onBatch (or skipped by clear()). */
@@ -136,12 +133,16 @@ export class QueueTail {
   ) {
     this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 100);
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500));
-    this.bufferSize = Math.max(1, Math.floor(options.bufferSize ?? 10_000));
     this.tapMaxLength = Math.max(1, Math.floor(options.tapMaxLength ?? 100_000));
-    this.ring = new MessageRing({ maxMessages: this.bufferSize, maxBytes: Math.max(1, options.bufferBytes ?? DEFAULT_BUFFER_BYTES) });
+    this.ring = new MessageRing({ maxMessages: Math.max(1, Math.floor(options.bufferSize ?? 10_000)), maxBytes: Math.max(1, options.bufferBytes ?? DEFAULT_BUFFER_BYTES) });
     this.manualAck = spec.mode === 'consume' && spec.ack === 'manual';
     const prefetch = spec.mode === 'consume' ? Math.max(0, Math.floor(spec.prefetch)) : 0;
     this.autoAckEvery = prefetch > 0 ? Math.max(1, prefetch >> 1) : 500;
+  }
+
+  /** Messages received since start: also the last seq given out (seqs stay unique across clear()). */
+  private get received(): number {
+    return this.ring.lastSeq();
   }
 
   get state(): TailState {
@@ -494,7 +495,6 @@ export class QueueTail {
       }
       const f = m.fields;
       const seq = this.ring.push(f.exchange, f.routingKey, f.redelivered, this.lastProps, m.content, Date.now(), tag ?? 0);
-      this.received = seq;
       if (autoAck) {
         if (++this.unackedCount >= this.autoAckEvery) {
           ch.ack(m, true);

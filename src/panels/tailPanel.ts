@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { BasePanel } from './basePanel';
 import type { PanelTarget } from '../protocol/common';
 import type { TailMode, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../protocol/tail';
-import { QueueTail, type TailBatch, type TailSpec } from '../broker/tail';
+import { DEFAULT_BUFFER_BYTES, QueueTail, type TailBatch, type TailSpec } from '../broker/tail';
 import { describeForUser } from '../broker/errors';
 import { createFilter, toNdjson, type CapturedMessage } from '../core/message';
 import { toDisplayMessage } from '../core/display';
@@ -11,6 +11,7 @@ import type { PanelServices } from './services';
 import { openBodyInEditor } from './messageActions';
 
 export const TAIL_VIEW_TYPE = 'burrow.tail';
+const MIB = 1024 * 1024;
 
 /**
  * The host half of the tail: owns the QueueTail (its ring buffer) and the list over it; after
@@ -21,7 +22,6 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   private mode?: TailMode;
   private status: TailStatus = 'idle';
   private statusDetail?: string;
-  private filterText = '';
   private readonly list = new TailList();
   /** What the webview shows; until it says, the end of the list. */
   private view: ListView = { from: 0, count: 50, follow: true };
@@ -29,8 +29,8 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, state?: Partial<TailState>) {
     super(panel, services.extensionUri, 'tail', services.log);
     panel.title = `Tail: ${target.queue ?? target.exchange}`;
-    this.filterText = state?.filter ?? '';
-    if (this.filterText.trim()) this.list.setFilter(createFilter(this.filterText));
+    const filter = state?.filter ?? '';
+    if (filter.trim()) this.list.setFilter(createFilter(filter));
   }
 
   private bufferSize(): number {
@@ -38,7 +38,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private bufferMegabytes(): number {
-    return Math.max(1, Math.min(8192, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferMegabytes', 256)));
+    return Math.max(1, Math.min(8192, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferMegabytes', DEFAULT_BUFFER_BYTES / MIB)));
   }
 
   protected async onReady(): Promise<void> {
@@ -76,7 +76,6 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
         this.postWindow();
         return;
       case 'filter':
-        this.filterText = msg.text;
         this.list.setFilter(msg.text.trim() ? createFilter(msg.text) : undefined);
         this.postWindow();
         return;
@@ -130,7 +129,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     const tail = new QueueTail(session.amqp, this.target.vhost, this.spec(mode), {
       management: session.management,
       bufferSize: this.bufferSize(),
-      bufferBytes: this.bufferMegabytes() * 1024 * 1024,
+      bufferBytes: this.bufferMegabytes() * MIB,
       ...listBatching(this.bufferSize()),
       onBatch: (messages, stats) => this.onBatch(messages, stats),
     });
