@@ -1,6 +1,7 @@
 /**
- * Peek row: 100 messages from the head of a queue, non-destructively. Ours = peekMessages
- * (basic.get pipeline on a fresh channel, requeued by closing it); baseline = the management
+ * Peek row: 100 messages from the head of a queue, non-destructively. Ours = peekMessages as
+ * the peek panel calls it, with the queue type the explorer knows (a consumer with prefetch 100
+ * on a fresh channel, requeued by closing it); baseline = the management
  * API's "get messages" with ack_requeue_true. Both leave the queue as it was.
  */
 import { ManagementClient } from '../src/broker/management';
@@ -25,7 +26,7 @@ export const peekRow: BenchRow = {
       await fillQueue(conn, 'peek', depth);
       const ours = async () => {
         const t = now();
-        const r = await peekMessages(mgr, vhost, 'peek', count);
+        const r = await peekMessages(mgr, vhost, 'peek', count, { queueType: 'classic' });
         const ms = now() - t;
         if (r.messages.length !== count) throw new Error(`peek returned ${r.messages.length} messages`);
         return ms;
@@ -57,7 +58,7 @@ export const peekRow: BenchRow = {
         baseline: fmt.ms(b),
         ratio: fmt.x(o / b),
         pass: o / b <= 1.0,
-        method: `queue of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100) on the open connection (fresh channel each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
+        method: `queue of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100, classic) on the open connection (fresh channels each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
       };
     } finally {
       await conn.close().catch(() => undefined);
