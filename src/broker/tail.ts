@@ -169,6 +169,11 @@ export class QueueTail {
 
   stats(): TailStats {
     this.sampleRate(Date.now());
+    return this.counts();
+  }
+
+  /** The stats as of the last rate sample. */
+  private counts(): TailStats {
     return { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate };
   }
 
@@ -587,7 +592,7 @@ export class QueueTail {
     this.sampleRate(now);
     this.lastReportedRate = this.rate;
     try {
-      this.options.onBatch(batch, { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate });
+      this.options.onBatch(batch, this.counts());
     } catch {
       /* a failing UI callback must not break the consumer */
     }
@@ -613,7 +618,7 @@ export class QueueTail {
       this.lastReportedRate = this.rate;
       this.lastFlushAt = now;
       try {
-        this.options.onBatch({ first: this.received + 1, last: this.received, messages: () => [] }, { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate });
+        this.options.onBatch({ first: this.received + 1, last: this.received, messages: () => [] }, this.counts());
       } catch {
         /* ignore */
       }
