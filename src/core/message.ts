@@ -94,6 +94,38 @@ export function captureProperties(props: object): MessageProperties {
 }
 
 /**
+ * True if two amqplib property sets are equal: the same scalar properties, and no headers (or
+ * empty ones) in either: then the tail shares one captured properties object between them.
+ * Unrolled on purpose (once per delivery; a loop over the property names measured about 400 ns,
+ * this about 75 ns); like captureProperties it must name every entry of PROPERTY_NAMES
+ * (test/unit/message.test.ts checks both).
+ */
+export function sameProperties(a: object, b: object): boolean {
+  const p = a as MessageProperties;
+  const q = b as MessageProperties;
+  return (
+    p.contentType === q.contentType &&
+    p.contentEncoding === q.contentEncoding &&
+    p.deliveryMode === q.deliveryMode &&
+    p.priority === q.priority &&
+    p.correlationId === q.correlationId &&
+    p.replyTo === q.replyTo &&
+    p.expiration === q.expiration &&
+    p.messageId === q.messageId &&
+    p.timestamp === q.timestamp &&
+    p.type === q.type &&
+    p.userId === q.userId &&
+    p.appId === q.appId &&
+    emptyHeaders(p.headers) &&
+    emptyHeaders(q.headers)
+  );
+}
+
+function emptyHeaders(h: unknown): boolean {
+  return h === undefined || h === null || (typeof h === 'object' && Object.keys(h).length === 0);
+}
+
+/**
  * Builds a CapturedMessage from an amqplib message (structurally typed, so this file does not
  * import amqplib). The body is a Uint8Array VIEW of the received Buffer: no copy.
  */

@@ -5,6 +5,7 @@ import {
   buildHeaders,
   bytesToBase64,
   captureMessage,
+  captureProperties,
   createFilter,
   decodeBody,
   filterMessages,
@@ -16,8 +17,10 @@ import {
   matchesFilter,
   parseExported,
   parseJsonWithPosition,
+  PROPERTY_NAMES,
   prettyJson,
   toExportable,
+  sameProperties,
   toNdjson,
   typedHeaders,
   type CapturedMessage,
@@ -479,5 +482,30 @@ describe('captureMessage', () => {
     assert.equal(c.size, 7);
     assert.equal(c.deliveryTag, 7);
     assert.equal(c.seq, 3);
+  });
+});
+
+describe('captureProperties / sameProperties (unrolled for the hot path)', () => {
+  /** amqplib's shape: every property present, one value per name. */
+  const full = () => Object.fromEntries(PROPERTY_NAMES.map((name, i) => [name, name === 'deliveryMode' || name === 'priority' || name === 'timestamp' ? i + 1 : `v${i}`]));
+
+  test('captureProperties keeps every property in PROPERTY_NAMES, and headers', () => {
+    const raw = { ...full(), headers: { h: 1 } };
+    assert.deepEqual(captureProperties(raw), raw);
+    assert.deepEqual(captureProperties({ contentType: undefined, headers: null }), {});
+  });
+
+  test('sameProperties notices a difference in any property in PROPERTY_NAMES', () => {
+    assert.ok(sameProperties(full(), full()));
+    for (const name of PROPERTY_NAMES) {
+      const other = { ...full(), [name]: 'different' };
+      assert.equal(sameProperties(full(), other), false, name);
+      assert.equal(sameProperties({ ...full(), [name]: undefined }, full()), false, name);
+    }
+  });
+
+  test('sameProperties: equal only without headers (empty ones count as none)', () => {
+    assert.ok(sameProperties({ ...full(), headers: {} }, { ...full(), headers: undefined }));
+    assert.equal(sameProperties({ ...full(), headers: { h: 1 } }, { ...full(), headers: { h: 1 } }), false);
   });
 });
