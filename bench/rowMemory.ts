@@ -56,7 +56,7 @@ export const memoryRow: BenchRow = {
       tail = new QueueTail(mgr, vhost, { mode: 'consume', queue: 'memory', prefetch: TAIL_PREFETCH, ack: 'auto' }, {
         bufferSize: PANEL_BUFFER,
         ...listBatching(PANEL_BUFFER),
-        onBatch: makePanelSink(() => tail!, PANEL_BUFFER, (json, messages) => {
+        onBatch: makePanelSink(() => tail!, (json, messages) => {
           posted += messages;
           postedBytes += json.length;
           if (posted - lastReport >= 5_000 || posted >= total) {

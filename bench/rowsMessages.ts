@@ -51,7 +51,7 @@ export const BENCH_VIEW: ListView = { from: 0, count: 60, follow: true };
  * of it (VS Code serializes it that way). `post` gets the JSON and the number of messages the
  * batch carried.
  */
-export function makePanelSink(tail: () => TailBuffer, bufferSize: number, post: (json: string, messages: number) => void): (batch: TailBatch, stats: TailStats) => void {
+export function makePanelSink(tail: () => TailBuffer, post: (json: string, messages: number) => void): (batch: TailBatch, stats: TailStats) => void {
   const list = new TailList();
   let attached = false;
   return (batch, stats) => {
@@ -60,7 +60,7 @@ export function makePanelSink(tail: () => TailBuffer, bufferSize: number, post: 
       attached = true;
     }
     list.add(batch.first, batch.last);
-    const json = JSON.stringify(list.windowMessage(BENCH_VIEW, { ...stats, buffered: Math.min(stats.received, bufferSize) }));
+    const json = JSON.stringify(list.windowMessage(BENCH_VIEW, { ...stats, buffered: list.buffered }));
     post(json, Math.max(0, batch.last - batch.first + 1));
   };
 }
@@ -120,7 +120,7 @@ async function tailConsume(mgr: AmqpConnectionManager, vhost: string, queue: str
   const tail: QueueTail = new QueueTail(mgr, vhost, { mode: 'consume', queue, prefetch, ack: 'auto' }, {
     bufferSize: PANEL_BUFFER,
     ...listBatching(PANEL_BUFFER),
-    onBatch: makePanelSink(() => tail, PANEL_BUFFER, (_json, messages) => {
+    onBatch: makePanelSink(() => tail, (_json, messages) => {
       posted += messages;
       if (posted >= n && run === undefined) {
         run = stop();

@@ -113,6 +113,11 @@ export class TailList {
     return this.settled.get(seq);
   }
 
+  /** Messages in the buffer now, listed or not (the count and byte bounds both drop the oldest). */
+  get buffered(): number {
+    return Math.max(0, this.buffer.lastSeq() - this.buffer.firstSeq() + 1);
+  }
+
   get length(): number {
     if (this.filter) {
       this.trim();

@@ -174,7 +174,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private fullStats(stats = this.tail?.stats() ?? { received: 0, dropped: 0, ratePerSec: 0 }): TailStats {
-    return { ...stats, buffered: Math.min(stats.received, this.bufferSize()) };
+    return { ...stats, buffered: this.list.buffered };
   }
 
   /** Sends the rows the webview shows (after a batch, or a change of the list or of the view). */

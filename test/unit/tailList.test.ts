@@ -114,6 +114,25 @@ test('attach() lists a new tail from scratch; an empty list has an empty window'
   assert.equal(list.settledOf(1), undefined);
 });
 
+test('buffered counts what the ring holds, whichever bound dropped the rest, filter or not', () => {
+  const { ring, list, push } = setup(5, 3);
+  assert.equal(list.buffered, 3);
+  list.setFilter(createFilter('even'));
+  assert.equal(list.buffered, 3);
+  ring.clear();
+  list.clear();
+  assert.equal(list.buffered, 0);
+  push(2);
+  assert.equal(list.buffered, 2);
+  // a byte bound: 3 bodies of 400 B in 1,000 B keep 2 (not min(received, maxMessages) = 3)
+  const small = new MessageRing({ maxMessages: 100, maxBytes: 1000, chunkBytes: 100 });
+  const l2 = new TailList();
+  l2.attach(small);
+  for (let i = 0; i < 3; i++) small.push('ex', 'k', false, {}, new Uint8Array(400), 1);
+  assert.equal(l2.buffered, 2);
+  assert.equal(new TailList().buffered, 0);
+});
+
 test('windowMessage is the panel post: rows, total, stats and whether a filter is on', () => {
   const { list } = setup(3);
   const stats = { received: 3, dropped: 0, ratePerSec: 1, buffered: 3 };
