@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a local RabbitMQ with the management plugin answers on 127.0.0.1:5672 and :15672,
-# installing Debian's rabbitmq-server if it is missing. Idempotent; safe to run on every test run.
+# installing Debian's rabbitmq-server (3.10.8 on bookworm) if it is missing, then brings up the
+# RabbitMQ 4.x node (scripts/ensure-rabbitmq4.sh). Idempotent; safe to run on every test run.
 set -euo pipefail
 
 say() { echo "[rabbitmq] $*"; }
@@ -49,7 +50,8 @@ fi
 for _ in $(seq 1 60); do
   if node -e "fetch('http://127.0.0.1:15672/api/overview',{headers:{authorization:'Basic '+btoa('guest:guest')}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
     say "broker ready (AMQP 5672, management 15672)"
-    exit 0
+    # The RabbitMQ 4.x node (5673/5674/15673/15674) every test suite also runs against.
+    exec bash "$(dirname "${BASH_SOURCE[0]}")/ensure-rabbitmq4.sh"
   fi
   sleep 1
 done

@@ -42,6 +42,12 @@ export interface StateChange {
 
 export interface AmqpManagerOptions {
   backoff?: { initialMs?: number; maxMs?: number; factor?: number };
+  /**
+   * How long a protocol round trip that has no timeout of its own (channel.open, channel.close,
+   * queue.declare…) may take before the connection carrying it is declared dead, torn down and
+   * rebuilt. Default 10 000 ms.
+   */
+  callDeadlineMs?: number;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -84,6 +90,33 @@ const DEFAULT_HEARTBEAT = 30;
 const DEFAULT_CONNECTION_NAME = 'Burrow';
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
 const JITTER = 0.1;
+export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+
+/**
+ * amqplib's channel.close() settles only on close-ok: when the connection dies between
+ * channel.close and close-ok (a dead network path, a broker that stops answering) it never
+ * settles. This waits for close-ok, for the channel's own 'close' (the connection went away), or
+ * for the deadline, whichever comes first; false when the deadline passed.
+ */
+export function closeChannelWithin(ch: amqp.Channel, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let done = false;
+    const finish = (ok: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ch.removeListener('close', onClose);
+      resolve(ok);
+    };
+    const onClose = () => finish(true);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    ch.on('close', onClose);
+    ch.close().then(
+      () => finish(true),
+      () => finish(true), // already closed: nothing to wait for
+    );
+  });
+}
 
 function closedError(): BrokerError {
   return new BrokerError('The AMQP connection manager has been closed', 'amqp', 'closed');
@@ -146,6 +179,8 @@ export class AmqpConnectionManager {
   private readonly maxMs: number;
   private readonly factor: number;
   private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** See AmqpManagerOptions.callDeadlineMs. */
+  readonly callDeadlineMs: number;
   private disposed = false;
   private disposing?: Promise<void>;
 
@@ -156,6 +191,7 @@ export class AmqpConnectionManager {
     this.initialMs = Math.max(1, options.backoff?.initialMs ?? 500);
     this.maxMs = Math.max(this.initialMs, options.backoff?.maxMs ?? 30_000);
     this.factor = Math.max(1, options.backoff?.factor ?? 2);
+    this.callDeadlineMs = Math.max(1, options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS);
     const log = options.log;
     this.log = (level, msg) => {
       if (!log) return;
@@ -230,6 +266,62 @@ export class AmqpConnectionManager {
       this.log('warn', `AMQP channel on vhost '${vhost}' closed: ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`);
     });
     return ch;
+  }
+
+  /**
+   * Closes a channel without ever hanging: waits for close-ok at most `timeoutMs` (default
+   * callDeadlineMs). When the deadline passes the connection carrying the channel is taken for
+   * dead, torn down and rebuilt (see tearDown), and the result is false.
+   */
+  async closeChannel(ch: amqp.Channel, timeoutMs = this.callDeadlineMs): Promise<boolean> {
+    if (await closeChannelWithin(ch, timeoutMs)) return true;
+    this.tearDown(ch, `no close-ok for a channel within ${Math.round(timeoutMs / 100) / 10} s`);
+    return false;
+  }
+
+  /**
+   * Races a broker round trip made on `ch` against a deadline (default callDeadlineMs). When it
+   * passes, the channel's connection is torn down and rebuilt and the promise rejects with a
+   * BrokerError code 'DEADLINE' naming `what`.
+   */
+  deadline<T>(ch: amqp.Channel, p: Promise<T>, what: string, timeoutMs = this.callDeadlineMs): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const secs = Math.round(timeoutMs / 100) / 10;
+        this.tearDown(ch, `${what}: no answer within ${secs} s`);
+        reject(new BrokerError(`${what}: the broker did not answer within ${secs} s; the connection was closed and is being re-opened`, 'amqp', 'DEADLINE'));
+      }, timeoutMs);
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * Takes the connection carrying `ch` for dead: destroys its socket so amqplib closes every
+   * channel on it (their pending calls reject) and the manager reconnects with backoff.
+   */
+  tearDown(ch: amqp.Channel, reason: string): void {
+    const conn = (ch as unknown as { connection?: { stream?: { destroy(err?: Error): void }; onSocketError?(err: Error): void } }).connection;
+    if (!conn) return;
+    this.log('warn', `AMQP connection torn down: ${reason}`);
+    try {
+      conn.onSocketError?.(new Error(`Burrow closed the connection: ${reason}`));
+    } catch {
+      /* already closed */
+    }
+    try {
+      conn.stream?.destroy();
+    } catch {
+      /* already destroyed */
+    }
   }
 
   state(vhost: string): ConnectionState {
@@ -418,7 +510,18 @@ export class AmqpConnectionManager {
     const model = await this.connection(vhost);
     let ch: amqp.Channel | amqp.ConfirmChannel;
     try {
-      ch = confirm ? await model.createConfirmChannel() : await model.createChannel();
+      const opening = confirm ? model.createConfirmChannel() : model.createChannel();
+      ch = await Promise.race([
+        opening,
+        new Promise<never>((_, reject) => {
+          const t = setTimeout(() => {
+            const secs = Math.round(this.callDeadlineMs / 100) / 10;
+            this.tearDown({ connection: (model as unknown as { connection: unknown }).connection } as unknown as amqp.Channel, `channel.open: no answer within ${secs} s`);
+            reject(new BrokerError(`Opening a channel on vhost '${vhost}': the broker did not answer within ${secs} s; the connection was closed and is being re-opened`, 'amqp', 'DEADLINE'));
+          }, this.callDeadlineMs);
+          opening.then(() => clearTimeout(t), () => clearTimeout(t));
+        }),
+      ]);
     } catch (err) {
       throw toBrokerError(err, errorContext(this.endpoint, vhost, `Open channel on vhost '${vhost}'`));
     }
@@ -448,13 +551,7 @@ export class AmqpConnectionManager {
       const cause = channelError !== undefined && !serverReason ? channelError : err;
       throw toBrokerError(cause, errorContext(this.endpoint, vhost));
     } finally {
-      if (!closed) {
-        try {
-          await ch.close();
-        } catch {
-          /* closed meanwhile */
-        }
-      }
+      if (!closed) await this.closeChannel(ch);
     }
   }
 

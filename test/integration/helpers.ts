@@ -50,3 +50,32 @@ export async function mgmt(method: string, path: string, body?: unknown): Promis
   if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
   return res;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Both brokers: every integration test file runs its tests once per broker of test/brokers.ts,
+// with the broker's version in the test names:
+//
+//   for (const B of BROKERS) describe(`peek [${B.label}]`, () => { … endpointOf(B) … });
+
+export { BROKERS, broker4, startFaultProxy, waitFor, type TestBroker, type FaultProxy } from '../brokers';
+import type { TestBroker } from '../brokers';
+
+export function endpointOf(b: TestBroker, extra: Partial<AmqpEndpoint> = {}): AmqpEndpoint {
+  return { host: '127.0.0.1', port: b.amqpPort, tls: false, username: 'guest', password: 'guest', ...extra };
+}
+
+export function managementClientOf(b: TestBroker): ManagementClient {
+  return new ManagementClient({ baseUrl: b.mgmtUrl, username: 'guest', password: 'guest' });
+}
+
+/** Creates a uniquely named vhost on the broker with full permissions for guest (through plain fetch). */
+export async function makeVhost(b: TestBroker, prefix = 'burrow-test'): Promise<string> {
+  const vhost = uniqueVhost(prefix);
+  await b.mgmt('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`, {});
+  await b.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+  return vhost;
+}
+
+export async function dropVhost(b: TestBroker, vhost: string): Promise<void> {
+  await b.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(vhost)}`);
+}
