@@ -273,6 +273,46 @@ function portProblem(port: number, tls: boolean): string {
   return `AMQP port ${port} is not a standard port`;
 }
 
+/** How a connection form presents the management URL field for a draft profile. */
+export interface ManagementUrlField {
+  /** Prefilled value: the conventional default for the AMQP port, or '' when there is none. */
+  value: string;
+  prompt: string;
+  /** No default exists, so an empty answer cannot be accepted. */
+  required: boolean;
+}
+
+export function managementUrlField(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>): ManagementUrlField {
+  const fallback = defaultManagementUrl(profile);
+  return { value: profile.managementUrl?.trim() || fallback || '', prompt: managementUrlPrompt(profile), required: fallback === undefined };
+}
+
+/** Validation message for the management URL field, or undefined when the input is acceptable. */
+export function checkManagementUrlInput(text: string, required: boolean): string | undefined {
+  const t = text.trim();
+  if (!t) return required ? 'Required: this AMQP port has no standard management port' : undefined;
+  let u: URL;
+  try {
+    u = new URL(t);
+  } catch {
+    return 'Not a valid URL (e.g. http://localhost:15672)';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Use an http:// or https:// URL';
+  if (u.password) return 'Do not put a password in the URL; Burrow uses the connection password';
+  return undefined;
+}
+
+/**
+ * What to store as `managementUrl` for what the user entered: nothing when it is empty or
+ * equals the default for the AMQP port (so the default follows later host/port changes),
+ * else the URL itself.
+ */
+export function managementUrlToStore(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>, entered: string): string | undefined {
+  const t = entered.trim().replace(/\/+$/, '');
+  if (!t) return undefined;
+  return t === defaultManagementUrl(profile) ? undefined : t;
+}
+
 /**
  * Where the management API of a profile is: its explicit `managementUrl` (trailing slashes
  * removed), else the conventional default for its AMQP port, else a problem to show the user.

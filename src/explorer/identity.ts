@@ -17,6 +17,8 @@ export interface ConnectionWarnings {
    * "show only these rows" (no management URL: listing anything would be a guess).
    */
   rows(conn: ConnectionNode): { rows: ExplorerNode[]; stop: boolean };
+  /** Records a verdict found elsewhere (Test Connection). */
+  record?(profile: ConnectionProfile, verdict: IdentityVerdict | undefined): void;
 }
 
 /** A warning shown as the first row under a connection; clicking it opens Edit Connection. */
