@@ -232,8 +232,11 @@ export function redactUri(uri: string): string {
  * can reach another broker on the same host.
  */
 export class ManagementUrlMissingError extends Error {
+  /** Why there is no default, e.g. "AMQP port 5673 is not a standard port". */
+  readonly reason: string;
   constructor(readonly port: number, readonly tls: boolean, readonly example: string) {
     super(`Set the management URL for this connection: ${portProblem(port, tls)}, so Burrow does not guess where the management API is (e.g. ${example})`);
+    this.reason = portProblem(port, tls);
     this.name = 'ManagementUrlMissingError';
   }
 }

@@ -21,20 +21,26 @@ export interface ConnectionWarnings {
   record?(profile: ConnectionProfile, verdict: IdentityVerdict | undefined): void;
 }
 
-/** A warning shown as the first row under a connection; clicking it opens Edit Connection. */
+/**
+ * A warning shown as the first row under a connection: a short label, the particulars as the
+ * description, the whole sentence as the tooltip; clicking it opens Edit Connection.
+ */
 export class IdentityWarningNode extends ExplorerNode {
   readonly id: string;
   constructor(
     parent: ExplorerNode,
+    /** The whole sentence (tooltip). */
     readonly message: string,
     readonly severity: 'warning' | 'error' = 'warning',
+    readonly short?: { label: string; description?: string },
   ) {
     super(parent);
     this.id = `${parent.id}/!identity`;
   }
   view(): NodeView {
     return {
-      label: this.message,
+      label: this.short?.label ?? this.message,
+      description: this.short?.description,
       tooltip: `${this.message}\n\nClick to edit the connection.`,
       contextValue: 'warning',
       icon: this.severity === 'error' ? { codicon: 'error', color: 'errorForeground' } : { codicon: 'warning', color: 'list.warningForeground' },
@@ -42,6 +48,13 @@ export class IdentityWarningNode extends ExplorerNode {
       command: { command: 'burrow.editConnection', title: 'Edit Connection' },
     };
   }
+}
+
+/** "AMQP: RabbitMQ 4.0.5 (rabbit4@vm) · management: RabbitMQ 3.10.8 (rabbit@vm)" */
+function sidesInBrief(v: IdentityVerdict): string {
+  const side = (x: { product?: string; version?: string; clusterName?: string }) =>
+    [x.product ?? 'broker', x.version, x.clusterName ? `(${x.clusterName})` : undefined].filter(Boolean).join(' ');
+  return `AMQP: ${side(v.amqp)} · management: ${side(v.management)}`;
 }
 
 interface Entry {
@@ -77,8 +90,13 @@ export class IdentityChecks implements ConnectionWarnings {
   }
 
   warning(profile: ConnectionProfile): string | undefined {
+    return this.verdict(profile)?.warning;
+  }
+
+  /** The last verdict for this profile (as it is now), if any. */
+  verdict(profile: ConnectionProfile): IdentityVerdict | undefined {
     const e = this.entries.get(profile.id);
-    return e && e.key === keyOf(profile) ? e.verdict?.warning : undefined;
+    return e && e.key === keyOf(profile) ? e.verdict : undefined;
   }
 
   rows(conn: ConnectionNode): { rows: ExplorerNode[]; stop: boolean } {
@@ -86,11 +104,13 @@ export class IdentityChecks implements ConnectionWarnings {
     const where = resolveManagementUrl(profile);
     if (where.problem) {
       conn.ctx.reportError(profile.id, where.problem);
-      return { rows: [new IdentityWarningNode(conn, where.problem.message, 'error')], stop: true };
+      const label = 'Set the management URL for this connection';
+      return { rows: [new IdentityWarningNode(conn, where.problem.message, 'error', { label, description: `${where.problem.reason} (e.g. ${where.problem.example})` })], stop: true };
     }
     this.ensure(profile);
-    const w = this.warning(profile);
-    return { rows: w ? [new IdentityWarningNode(conn, w)] : [], stop: false };
+    const v = this.verdict(profile);
+    if (!v?.warning) return { rows: [], stop: false };
+    return { rows: [new IdentityWarningNode(conn, v.warning, 'warning', { label: 'Management URL reaches another broker', description: sidesInBrief(v) })], stop: false };
   }
 
   /** Starts a check for the profile unless one is running or the last one is recent enough. */
@@ -142,6 +162,10 @@ export class IdentityChecks implements ConnectionWarnings {
   }
 }
 
-function keyOf(profile: ConnectionProfile): string {
-  return JSON.stringify(profile);
+/**
+ * What the verdict depends on, in a fixed order: the same profile read back from settings has
+ * its keys in another order (and Test Connection may hold a copy built by a form).
+ */
+function keyOf(p: ConnectionProfile): string {
+  return JSON.stringify([p.host, p.port, p.tls, p.vhost, p.username, p.managementUrl ?? null, p.caFile ?? null, p.allowSelfSigned ?? false]);
 }

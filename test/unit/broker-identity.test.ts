@@ -149,7 +149,9 @@ describe('tree: AMQP and management reaching different brokers', () => {
     const rows = await conn!.getChildren();
     assert.ok(rows[0] instanceof IdentityWarningNode);
     const row = rows[0]!.view();
-    assert.equal(row.label, MISMATCH.warning);
+    assert.equal(row.label, 'Management URL reaches another broker');
+    assert.equal(row.description, 'AMQP: RabbitMQ 4.0.5 (rabbit4@vm) · management: RabbitMQ 3.10.8 (rabbit@vm)');
+    assert.equal(row.tooltip, `${MISMATCH.warning}\n\nClick to edit the connection.`);
     assert.equal(row.command?.command, 'burrow.editConnection');
     assert.equal(row.icon?.codicon, 'warning');
     assert.ok(rows.slice(1).some((n) => n instanceof VhostNode), 'the vhosts are still listed below the warning');
@@ -207,6 +209,15 @@ describe('tree: AMQP and management reaching different brokers', () => {
     assert.equal(t.checks.warning(PROFILE), undefined);
   });
 
+  test('the same profile with its keys in another order (read back from settings) keeps its verdict', () => {
+    const t = treeWith(PROFILE, []);
+    const fromForm: ConnectionProfile = { host: '127.0.0.1', port: 5673, vhost: '/', username: 'guest', tls: false, name: 'four', id: 'c1', managementUrl: 'http://127.0.0.1:15672' };
+    t.checks.record(fromForm, MISMATCH);
+    assert.equal(t.checks.warning(PROFILE), MISMATCH.warning);
+    assert.equal(t.checks.warning({ ...PROFILE, name: 'renamed' }), MISMATCH.warning, 'a rename does not change the broker');
+    assert.equal(t.checks.warning({ ...PROFILE, managementUrl: 'http://127.0.0.1:15673' }), undefined);
+  });
+
   test('a failing check shows nothing (unknown is not a mismatch)', async () => {
     const t = treeWith(PROFILE, []);
     (t.checks as unknown as { check: () => Promise<never> }).check = async () => {
@@ -224,7 +235,9 @@ describe('tree: AMQP and management reaching different brokers', () => {
     const rows = await conn!.getChildren();
     assert.equal(rows.length, 1);
     const v = rows[0]!.view();
-    assert.equal(v.label, 'Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is (e.g. http://127.0.0.1:15673)');
+    assert.equal(v.label, 'Set the management URL for this connection');
+    assert.equal(v.description, 'AMQP port 5673 is not a standard port (e.g. http://127.0.0.1:15673)');
+    assert.match(v.tooltip ?? '', /^Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is \(e\.g\. http:\/\/127\.0\.0\.1:15673\)/);
     assert.equal(v.command?.command, 'burrow.editConnection');
     assert.equal(v.icon?.codicon, 'error');
     assert.equal(t.listed(), 0, 'no management call to a guessed URL');
