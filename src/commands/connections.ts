@@ -10,7 +10,7 @@ import {
   resolveManagementUrl,
 } from '../core/uri';
 import { probeConnection } from '../broker/probe';
-import { ask, confirmDanger, pick, yesNo } from './ui';
+import { Cancelled, ask, confirmDanger, pick, yesNo } from './ui';
 import { registerAll, resolveProfile, type CommandServices } from './context';
 import type { ExplorerNode } from '../explorer/nodes';
 
@@ -30,7 +30,7 @@ async function askManagementUrl(title: string, draft: ConnectionProfile): Promis
     title,
     prompt: field.prompt,
     value: field.value,
-    placeHolder: field.required ? field.prompt.slice(field.prompt.lastIndexOf('e.g. ') + 5) : undefined,
+    placeHolder: field.example,
     validateInput: (v) => checkManagementUrlInput(v, field.required),
   });
   return managementUrlToStore(draft, entered);
@@ -203,10 +203,18 @@ function managementUrlDescription(p: ConnectionProfile): string {
   return where.derived ? `${where.url} (default for port ${p.port})` : where.url;
 }
 
-/** After a port or TLS change: a profile left without a usable management URL asks for one at once. */
+/**
+ * After a port or TLS change: a profile left without a usable management URL asks for one at once.
+ * Dismissing that prompt keeps the other edits (the field list then shows "⚠ not set").
+ */
 async function withManagementUrl(title: string, p: ConnectionProfile): Promise<ConnectionProfile> {
   if (!resolveManagementUrl(p).problem) return p;
-  return { ...p, managementUrl: await askManagementUrl(title, p) };
+  try {
+    return { ...p, managementUrl: await askManagementUrl(`${title}: management URL`, p) };
+  } catch (err) {
+    if (err instanceof Cancelled) return p;
+    throw err;
+  }
 }
 
 async function renameConnection(s: CommandServices, node?: ExplorerNode): Promise<void> {

@@ -283,11 +283,15 @@ export interface ManagementUrlField {
   prompt: string;
   /** No default exists, so an empty answer cannot be accepted. */
   required: boolean;
+  /** A plausible URL to show as a placeholder when there is no default. */
+  example?: string;
 }
 
 export function managementUrlField(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>): ManagementUrlField {
   const fallback = defaultManagementUrl(profile);
-  return { value: profile.managementUrl?.trim() || fallback || '', prompt: managementUrlPrompt(profile), required: fallback === undefined };
+  const field: ManagementUrlField = { value: profile.managementUrl?.trim() || fallback || '', prompt: managementUrlPrompt(profile), required: fallback === undefined };
+  if (field.required) field.example = exampleManagementUrl(profile);
+  return field;
 }
 
 /** Validation message for the management URL field, or undefined when the input is acceptable. */

@@ -368,6 +368,7 @@ describe('management URL field of the connection forms', () => {
       value: '',
       prompt: 'AMQP port 5673 is not a standard port: enter the management URL, e.g. http://h:15673',
       required: true,
+      example: 'http://h:15673',
     });
     assert.equal(managementUrlField(draft({ port: 5674, tls: true })).prompt, 'AMQP port 5674 is not a standard port: enter the management URL, e.g. https://h:15674');
     assert.equal(managementUrlPrompt(draft({ host: '::1', port: 5673 })), 'AMQP port 5673 is not a standard port: enter the management URL, e.g. http://[::1]:15673');
