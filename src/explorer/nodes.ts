@@ -19,6 +19,7 @@ import { formatCount } from '../core/format';
 import type { BindingInfo, ConsumerInfo, ExchangeInfo, ListOptions, Page, QueueInfo, UserInfo, PermissionInfo } from '../broker/management';
 import type { ManagementClient } from '../broker/management';
 import { describeForUser } from '../broker/errors';
+import type { ConnectionWarnings } from './identity';
 
 export type SessionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error';
 
@@ -48,6 +49,8 @@ export interface ExplorerContext {
   reportError(profileId: string, err: unknown): void;
   pageSize(): number;
   showSystemExchanges(): boolean;
+  /** Optional: does the management URL reach the same broker as AMQP? (explorer/identity.ts) */
+  identity?: ConnectionWarnings;
 }
 
 export abstract class ExplorerNode {
@@ -154,10 +157,11 @@ export class ConnectionNode extends ExplorerNode {
     const status = this.ctx.status(this.profile.id);
     const error = this.ctx.lastError(this.profile.id);
     const statusText = status === 'idle' ? '' : status;
+    const warning = this.ctx.identity?.warning(this.profile);
     return {
       label: this.profile.name,
-      description: [profileLabel(this.profile), statusText].filter(Boolean).join(' · '),
-      tooltip: [`${this.profile.name} — ${profileLabel(this.profile)}`, `Status: ${status}`, error ? `Last error: ${error}` : '']
+      description: [profileLabel(this.profile), statusText, warning ? '⚠ management URL reaches another broker' : ''].filter(Boolean).join(' · '),
+      tooltip: [`${this.profile.name} — ${profileLabel(this.profile)}`, `Status: ${status}`, warning ? `⚠ ${warning}` : '', error ? `Last error: ${error}` : '']
         .filter(Boolean)
         .join('\n'),
       contextValue: status === 'idle' ? 'connection' : 'connection.open',
@@ -165,7 +169,13 @@ export class ConnectionNode extends ExplorerNode {
       collapsible: 'collapsed',
     };
   }
-  override getChildren(): Promise<ExplorerNode[]> {
+  override async getChildren(): Promise<ExplorerNode[]> {
+    const notes = this.ctx.identity?.rows(this) ?? { rows: [], stop: false };
+    if (notes.stop) return notes.rows;
+    const children = await this.listChildren();
+    return [...notes.rows, ...children];
+  }
+  private listChildren(): Promise<ExplorerNode[]> {
     return guarded(this.ctx, this.profile.id, this, async (m) => {
       const vhosts = await m.listVhosts();
       const nodes: ExplorerNode[] = vhosts
