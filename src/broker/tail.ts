@@ -461,7 +461,9 @@ export class QueueTail {
     }
     const notes: string[] = [];
     if (all.some((b) => b.source === '')) {
-      notes.push(`Messages published straight to '${spec.queue}' through the default exchange are not seen (that binding cannot be copied); only the ${copied.length === 1 ? 'binding' : `${copied.length} bindings`} from other exchanges are tapped.`);
+      notes.push(
+        `Messages published straight to '${spec.queue}' through the default exchange are not seen: the default exchange cannot be tapped (nothing can be bound to it). Only the ${copied.length === 1 ? 'binding' : `${copied.length} bindings`} from other exchanges ${copied.length === 1 ? 'is' : 'are'} tapped.`,
+      );
     }
     notes.push('Bindings are copied when the tap starts; bindings added to the queue later are not followed until the tap is restarted.');
     this.notes = notes;
