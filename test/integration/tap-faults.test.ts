@@ -244,6 +244,52 @@ for (const B of BROKERS) {
       assert.ok(Date.now() - t0 < 3000);
     });
 
+    test(`a connection closed by the broker (management API, CONNECTION_FORCED) leaves a gap marker too [${B.label}]`, async () => {
+      const name = `burrow-test-tapfaults-forced-${SUFFIX}`;
+      const fm = new AmqpConnectionManager(endpointOf(B, { connectionName: name }), { backoff: { initialMs: 500, maxMs: 1000 }, callDeadlineMs: 3000 });
+      managers.push(fm);
+      const { tail, list, received } = tailOf(fm, { mode: 'tap', exchange: 'events', pattern: 'forced.#' });
+      await tail.start();
+      await publish('events', 'forced.before', ['f1']);
+      await waitFor(() => received.length >= 1, 10_000, 'a message before the close');
+      const conn = await waitFor(
+        async () => {
+          const res = await B.mgmt('GET', `/api/vhosts/${encodeURIComponent(vhost)}/connections`);
+          return ((await res.json()) as { name: string; client_properties?: { connection_name?: string } }[]).find((c) => c.client_properties?.connection_name === name);
+        },
+        15_000,
+        'the tail connection in the management API',
+      );
+      let n = 0;
+      let publishing = true;
+      const sent: string[] = [];
+      const producer = (async () => {
+        while (publishing) {
+          const body = `x${++n}`;
+          await publish('events', 'forced.during', [body]);
+          sent.push(body);
+          await sleep(5);
+        }
+      })();
+      await sleep(50);
+      await B.mgmt('DELETE', `/api/connections/${encodeURIComponent(conn!.name)}`);
+      await waitFor(() => tail.gaps().length === 1 && tail.state === 'running', 15_000, 'the tail to resume with a gap marker');
+      await sleep(100);
+      publishing = false;
+      await producer;
+      await publish('events', 'forced.after', ['f2']);
+      await waitFor(() => received.some((m) => text(m) === 'f2'), 10_000, 'a message after the gap');
+      const [gap] = tail.gaps();
+      assert.ok(gap && gap.durationMs > 0);
+      const rows = list.window({ from: 0, count: 500, follow: false }).rows;
+      const at = rows.findIndex((r) => r.gap);
+      assert.ok(at > 0 && at < rows.length - 1, 'the marker sits between messages');
+      const seen = new Set(received.map(text));
+      const missed = sent.filter((b) => !seen.has(b));
+      console.log(`[${B.label}] broker-side close: gap ${gap.durationMs} ms; producer published ${sent.length}, missed ${missed.length}`);
+      await tail.stop();
+    });
+
     test(`stop() on a black-holed connection settles within the call deadline [${B.label}]`, async () => {
       const proxy = await startFaultProxy(B.amqpPort);
       proxies.push(proxy);
