@@ -308,6 +308,14 @@ export async function publishMany(
   ch.on('drain', wakeUp);
   const onAbort = () => wakeUp();
   opts.signal?.addEventListener('abort', onAbort);
+  // The connection's close reason (320 CONNECTION_FORCED, heartbeat timeout…): the channel only learns "closed".
+  let connectionError: BrokerError | undefined;
+  const stateSub = mgr.onStateChange(
+    (e) => {
+      if (e.vhost === vhost && e.purpose === 'publish' && e.error && !connectionError) connectionError = e.error;
+    },
+    { all: true },
+  );
   const blockedSub = mgr.onBlockedChange((e) => {
     if (e.vhost !== vhost || !e.blocked || fault) return;
     fault = blockedError(vhost, e.reason, true);
@@ -407,7 +415,7 @@ export async function publishMany(
     await waitOutstanding(0, false);
     frozen = true;
     if (fault || (closed && outstanding.size > 0) || (channelError !== undefined && sentCount < total && !opts.signal?.aborted)) {
-      const cause = fault ?? toBrokerError(channelError ?? new BrokerError('The channel or connection closed before all messages were confirmed', 'amqp', 'CONNECTION_LOST'), { what });
+      const cause = fault ?? toBrokerError(channelError ?? connectionError ?? new BrokerError('The channel or connection closed before all messages were confirmed', 'amqp', 'CONNECTION_LOST'), { what });
       const r = result();
       const parts = [`${r.confirmed} confirmed`, `${r.returned} returned`, `${r.nacked} nacked`, `${r.unknown} unknown (may or may not be in the queue)`];
       if (r.notSent) parts.push(`${r.notSent} not sent`);
@@ -418,6 +426,7 @@ export async function publishMany(
     frozen = true;
     opts.signal?.removeEventListener('abort', onAbort);
     blockedSub.dispose();
+    stateSub.dispose();
     clearInterval(watchdog);
     if (progressTimer) clearInterval(progressTimer);
     if (!closed) {
