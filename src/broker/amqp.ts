@@ -809,10 +809,21 @@ export async function testAmqpLogin(endpoint: AmqpEndpoint, vhost: string): Prom
   const model = await openRaw(endpoint, vhost);
   model.on('error', () => undefined);
   const serverProperties = { ...(model.connection.serverProperties as Record<string, unknown>) };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await model.close();
+    await Promise.race([
+      model.close(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          destroyModel(model, 'no close-ok for the connection');
+          resolve();
+        }, DEFAULT_CALL_DEADLINE_MS);
+      }),
+    ]);
   } catch {
     /* closing a just-opened connection can only fail if it is already gone */
+  } finally {
+    clearTimeout(timer);
   }
   return { serverProperties };
 }

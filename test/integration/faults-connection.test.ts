@@ -341,9 +341,14 @@ if (B4) {
           assert.ok(ms < 1000, `fails fast (${ms} ms)`);
           assert.match(m.blockedReason(vhost) ?? '', /memory/i);
           await assert.rejects(publishMany(m, vhost, req('q'), 100), (err: unknown) => err instanceof BrokerError && err.code === 'BLOCKED');
-          const r = await rpc.call({ exchange: '', routingKey: 'q', body: Buffer.from('x'), timeoutMs: 5000, replyMode: 'direct-reply-to' });
-          // 'q' has no consumer: the pre-publish check (a read) answers first — reads work.
-          assert.ok(r.status === 'no-consumer' || (r.status === 'error' && r.error.code === 'BLOCKED'), r.status);
+          // A reply-to routing key skips the pre-publish check: the request itself is refused at once.
+          const r0 = performance.now();
+          const r = await rpc.call({ exchange: '', routingKey: 'amq.rabbitmq.reply-to.none', body: Buffer.from('x'), timeoutMs: 5000, replyMode: 'direct-reply-to' });
+          assert.equal(r.status, 'error');
+          if (r.status === 'error') assert.equal(r.error.code, 'BLOCKED');
+          assert.ok(performance.now() - r0 < 1000, 'RPC fails fast');
+          // 'q' has no consumer: the pre-publish check (a read) still answers.
+          assert.equal((await rpc.call({ exchange: '', routingKey: 'q', body: Buffer.from('x'), timeoutMs: 5000, replyMode: 'direct-reply-to' })).status, 'no-consumer');
           // Reads keep working on the read connection.
           const t1 = performance.now();
           assert.equal((await m.withChannel(vhost, (ch) => ch.checkQueue('q'))).messageCount, 3);
