@@ -349,6 +349,20 @@ if (B4) {
           assert.ok(performance.now() - r0 < 1000, 'RPC fails fast');
           // 'q' has no consumer: the pre-publish check (a read) still answers.
           assert.equal((await rpc.call({ exchange: '', routingKey: 'q', body: Buffer.from('x'), timeoutMs: 5000, replyMode: 'direct-reply-to' })).status, 'no-consumer');
+          // A manager whose publish connection opens during the alarm: the broker blocks it on its first publish.
+          const m2 = new AmqpConnectionManager(endpointOf(B));
+          try {
+            const t2 = performance.now();
+            const o2 = await publishMessage(m2, vhost, req('q'), { timeoutMs: 10_000 });
+            const ms2 = Math.round(performance.now() - t2);
+            // eslint-disable-next-line no-console
+            console.log(`  publishMessage on a new connection during the alarm settled in ${ms2} ms: ${o2.status === 'error' ? o2.error.message : o2.status}`);
+            assert.equal(o2.status, 'error');
+            if (o2.status === 'error') assert.equal(o2.error.code, 'BLOCKED');
+            assert.ok(ms2 < 2000, `fails fast (${ms2} ms)`);
+          } finally {
+            void m2.dispose();
+          }
           // Reads keep working on the read connection.
           const t1 = performance.now();
           assert.equal((await m.withChannel(vhost, (ch) => ch.checkQueue('q'))).messageCount, 3);
