@@ -9,7 +9,7 @@ import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { publishMany, PublishManyError, type PublishManyResult, type PublishRequest } from '../../src/broker/publish';
 import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, waitFor, type FaultProxy, type TestBroker } from './helpers';
 
-const COUNT = 30_000;
+const COUNT = 50_000;
 
 function request(queue: string): PublishRequest {
   return { exchange: '', routingKey: queue, body: Buffer.from('x'.repeat(200)), properties: { deliveryMode: 2, contentType: 'text/plain' } };
@@ -94,7 +94,7 @@ for (const B of BROKERS) {
       await declare(B, vhost, queue);
       const m = new AmqpConnectionManager(endpointOf(B), { backoff: { initialMs: 100, maxMs: 500 } });
       try {
-        const { r, err } = await publishWithFault(m, vhost, queue, 3000, () =>
+        const { r, err } = await publishWithFault(m, vhost, queue, 1000, () =>
           B.ctl('close_all_connections', '--vhost', vhost, '--limit', '100', 'burrow fault test').then(() => undefined),
         );
         assert.equal(err.code, 320, err.message);
