@@ -29,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
     management: async (id) => (await s.get(id)).management,
     status: (id) => s.status(id),
     lastError: (id) => s.lastError(id),
+    blocked: (id) => s.blocked(id),
     reportOk: (id) => s.reportOk(id),
     reportError: (id, err) => s.reportError(id, err),
     pageSize: () => Math.max(10, Math.min(500, config().get<number>('pageSize', 100))),

@@ -334,7 +334,11 @@ for (const B of BROKERS) {
 
     test('dispose during a failing reconnect loop cancels timers and closes everything', async () => {
       await createVhost(DOOMED_VHOST);
-      const m = manager(endpoint(), { backoff: { initialMs: 100, maxMs: 400 } });
+      // The DOOMED_VHOST connection goes through a proxy that is then unplugged: reconnecting fails
+      // (ECONNREFUSED) and keeps retrying. (A deleted vhost no longer loops: see faults-connection.test.ts.)
+      const proxy = new UnpluggableProxy();
+      await proxy.plugIn();
+      const m = manager(endpoint({ port: proxy.port }), { backoff: { initialMs: 100, maxMs: 400 } });
       const events: StateChange[] = [];
       m.onStateChange((e) => events.push(e));
       await m.connection(DOOMED_VHOST);
@@ -344,8 +348,7 @@ for (const B of BROKERS) {
           if (e.vhost === DOOMED_VHOST && e.state === 'reconnecting' && (e.attempt ?? 0) >= 2) resolve();
         }),
       );
-      // Deleting the vhost closes its connections; reconnecting then fails (530) and keeps retrying.
-      await B.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(DOOMED_VHOST)}`);
+      await proxy.unplug();
       await retried;
       assert.equal(m.overallState(), 'reconnecting');
       const pending = m.connection(DOOMED_VHOST);
