@@ -834,3 +834,56 @@ export function collectErrors(page: Page): { errors: string[]; webviewErrors(): 
       ),
   };
 }
+
+/**
+ * Waits for the tree row labelled `label`, scrolling the Burrow tree (mouse wheel, down then up) while
+ * it is not rendered: the tree only renders the rows in view, and a broker shared with other suites may
+ * list many vhosts above ours.
+ */
+export async function revealRow(page: Page, label: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
+  const row = rowLocator(page, label);
+  const list = burrowContainer(page).locator('.monaco-list').first();
+  let steps = 0;
+  try {
+    await poll(`tree row ${String(label)} (scrolling the tree to it)`, async () => {
+      if (await row.isVisible()) return true;
+      const box = await list.boundingBox();
+      if (!box || (await treeRowLocator(page).count()) === 0) return undefined;
+      await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
+      // 12 steps down, 12 steps up, and so on.
+      await page.mouse.wheel(0, Math.floor(steps++ / 12) % 2 === 0 ? 300 : -300);
+      return undefined;
+    }, timeoutMs, 150);
+  } catch {
+    const rows = await treeRows(page).catch(() => [] as string[]);
+    throw new Error(`no tree row ${String(label)} within ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`);
+  }
+  return row;
+}
+
+/** Enters the password of the connection row labelled `connection` through its "Set Password…" menu item. */
+export async function setPasswordFromTree(page: Page, connection: string, password: string, username = 'guest'): Promise<void> {
+  await contextMenu(page, connection, 'Set Password…', 30_000);
+  await answerInput(page, `Password for ${username} on ${connection}`, password);
+  await quickInput(page).waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+/**
+ * Makes the connection usable (its password, when it needs one), then expands it, its vhost `vhost`
+ * and that vhost's Queues group. Assumes the Burrow view is open.
+ */
+export async function openVhostQueues(
+  page: Page,
+  conn: { name: string; password?: string },
+  vhost: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await waitForRow(page, conn.name, timeoutMs);
+  if (conn.password !== undefined) await setPasswordFromTree(page, conn.name, conn.password);
+  await expandRow(page, conn.name, timeoutMs);
+  await waitForRowDescription(page, conn.name, /\bconnected\b/, timeoutMs);
+  await revealRow(page, vhost, timeoutMs);
+  await expandRow(page, vhost, timeoutMs);
+  // The Queues group right under our vhost (other vhosts stay collapsed, so it is the only one shown).
+  await expandRow(page, 'Queues', timeoutMs);
+}
