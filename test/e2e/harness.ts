@@ -374,6 +374,8 @@ export interface SessionOptions {
   workspaceFiles?: Record<string, string>;
   /** vsix to install (default: packageExtension()). */
   vsix?: string;
+  /** Prefix of this session's failure dumps (e.g. the broker id, when a file runs once per broker). */
+  label?: string;
 }
 
 export interface Session {
@@ -381,6 +383,8 @@ export interface Session {
   server: CodeServer;
   browser: Browser;
   page: Page;
+  /** See SessionOptions.label. */
+  label?: string;
   /** Mark the session failed: close() then keeps the .e2e/run-* dir for inspection. */
   markFailed(): void;
   /** Closes the browser, kills code-server's process tree, removes the temp dir (unless failed/BURROW_E2E_KEEP). */
@@ -407,7 +411,7 @@ export async function startSession(opts: SessionOptions = {}): Promise<Session> 
     server = await startCodeServer(profile);
     browser = await launchBrowser();
     const { page } = await openWorkbench(browser, server);
-    return { profile, server, browser, page, markFailed: () => { failed = true; }, close };
+    return { profile, server, browser, page, label: opts.label, markFailed: () => { failed = true; }, close };
   } catch (e) {
     failed = true;
     await close();
@@ -639,7 +643,7 @@ export async function step<T>(session: Session, name: string, fn: () => Promise<
     return await fn();
   } catch (e) {
     session.markFailed();
-    const dump = await dumpFailure(session.page, name);
+    const dump = await dumpFailure(session.page, session.label ? `${session.label}-${name}` : name);
     const msg = e instanceof Error ? e.message : String(e);
     const err = new Error(`step "${name}" failed: ${msg}\n${dump}\nsession dir: ${path.relative(REPO_ROOT, session.profile.dir)}`);
     if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`;

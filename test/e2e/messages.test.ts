@@ -71,7 +71,7 @@ for (const B of BROKERS) describe(`Burrow panels in VS Code: publish, peek, tail
     await side.declareExchange(xTopic, 'topic');
     await side.bind(qTail, xTopic, 'orders.*');
     await publish('', qXss, [XSS], { contentType: 'text/html' });
-    s = await startSession({ settings: conn.settings });
+    s = await startSession({ settings: conn.settings, label: B.id });
     errs = collectErrors(s.page);
     s.page.on('dialog', (d: Dialog) => {
       dialogs.push(`${d.type()}: ${d.message()}`);

@@ -63,6 +63,7 @@ describe(`Burrow over TLS in VS Code [${B?.label ?? 'RabbitMQ 4.x'}]`, { timeout
     await side.declareQueue(q);
     const common = { host: 'localhost', port: b.amqpsPort, vhost: '/', username: 'guest', tls: true, managementUrl: `https://localhost:${b.mgmtsPort}` };
     s = await startSession({
+      label: 'tls',
       settings: {
         'burrow.connections': [
           { id: 'e2e-tls', name: WITH_CA, ...common, caFile: b.caFile },

@@ -107,7 +107,7 @@ for (const B of BROKERS) describe(`Burrow tools in VS Code: routing-key tester a
     side = await BrokerSide.withVhost(B, 'tools');
     demo = await startDemo({ url: side.amqpBase, vhost: side.vhost });
     await side.declareQueue(qIdle);
-    s = await startSession({ settings: conn.settings });
+    s = await startSession({ settings: conn.settings, label: B.id });
     errs = collectErrors(s.page);
     // The command palette lists Burrow's commands only once the extension is registered: wait for its view.
     await step(s, 'burrow-view', async () => {
