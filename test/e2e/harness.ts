@@ -457,7 +457,8 @@ export function treeRowLocator(page: Page, paneTitle?: string): Locator {
   if (paneTitle) {
     scope = scope.locator('.pane').filter({ has: page.locator('.pane-header .title', { hasText: paneTitle }) });
   }
-  return scope.locator('.monaco-list-row');
+  // Sticky-scroll copies of parent rows (shown at the top while scrolled) are not rows of their own.
+  return scope.locator('.monaco-list-row:not(.monaco-tree-sticky-row)');
 }
 
 export interface TreeRow {
@@ -501,8 +502,12 @@ export function rowLocator(page: Page, label: string | RegExp, paneTitle?: strin
     .first();
 }
 
-/** Waits until a tree row whose label matches appears; returns its locator. */
+/**
+ * Waits until a tree row whose label matches appears; returns its locator. In the Burrow tree (no
+ * `paneTitle`) it scrolls to the row when it is out of view (see revealRow).
+ */
 export async function waitForRow(page: Page, label: string | RegExp, timeoutMs = 15_000, paneTitle?: string): Promise<Locator> {
+  if (paneTitle === undefined) return revealRow(page, label, timeoutMs);
   const row = rowLocator(page, label, paneTitle);
   try {
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -525,6 +530,8 @@ export async function waitForRowDescription(
   try {
     return await poll(`row ${label} with a description matching ${String(re)}`, async () => {
       last = (await treeItems(page, paneTitle)).find((r) => r.label === label);
+      // Out of view in the Burrow tree (not rendered): scroll to it.
+      if (!last && paneTitle === undefined) await revealRow(page, label, 3_000).catch(() => undefined);
       return last && re.test(last.description) ? last.description : undefined;
     }, timeoutMs, 200);
   } catch (e) {
@@ -840,22 +847,40 @@ export function collectErrors(page: Page): { errors: string[]; webviewErrors(): 
 }
 
 /**
- * Waits for the tree row labelled `label`, scrolling the Burrow tree (mouse wheel, down then up) while
- * it is not rendered: the tree only renders the rows in view, and a broker shared with other suites may
- * list many vhosts above ours.
+ * Waits for the tree row labelled `label` to be rendered wholly inside the Burrow tree's viewport,
+ * scrolling the tree (mouse wheel) while it is not: the tree renders only the rows in view, and a
+ * broker shared with other suites may list many vhosts above ours. Scrolls to the top, then down
+ * through the list to its end, and again (the data may still be loading); nudges a row cut by the
+ * viewport's edge into full view.
  */
 export async function revealRow(page: Page, label: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
   const row = rowLocator(page, label);
   const list = burrowContainer(page).locator('.monaco-list').first();
-  let steps = 0;
+  let phase: 'up' | 'down' = 'up';
+  let lastIndexes = '';
   try {
     await poll(`tree row ${String(label)} (scrolling the tree to it)`, async () => {
-      if (await row.isVisible()) return true;
+      const visible = await row.isVisible();
       const box = await list.boundingBox();
-      if (!box || (await treeRowLocator(page).count()) === 0) return undefined;
+      if (!box) return visible || undefined;
+      let delta: number;
+      if (visible) {
+        const r = await row.boundingBox();
+        if (!r) return undefined;
+        if (r.y >= box.y - 1 && r.y + r.height <= box.y + box.height + 1) return true;
+        delta = r.y < box.y ? -(box.y - r.y + 30) : r.y + r.height - (box.y + box.height) + 30;
+      } else {
+        // data-index: the row's position in the whole (virtual) list.
+        const indexes = await treeRowLocator(page).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-index'))));
+        if (indexes.length === 0) return undefined;
+        const key = indexes.join(',');
+        if (phase === 'up' && Math.min(...indexes) === 0) phase = 'down';
+        else if (phase === 'down' && key === lastIndexes) phase = 'up'; // the end: nothing moved
+        lastIndexes = key;
+        delta = phase === 'up' ? -2000 : 300;
+      }
       await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
-      // 12 steps down, 12 steps up, and so on.
-      await page.mouse.wheel(0, Math.floor(steps++ / 12) % 2 === 0 ? 300 : -300);
+      await page.mouse.wheel(0, delta);
       return undefined;
     }, timeoutMs, 150);
   } catch {
@@ -886,7 +911,6 @@ export async function openVhostQueues(
   if (conn.password !== undefined) await setPasswordFromTree(page, conn.name, conn.password);
   await expandRow(page, conn.name, timeoutMs);
   await waitForRowDescription(page, conn.name, /\bconnected\b/, timeoutMs);
-  await revealRow(page, vhost, timeoutMs);
   await expandRow(page, vhost, timeoutMs);
   // The Queues group right under our vhost (other vhosts stay collapsed, so it is the only one shown).
   await expandRow(page, 'Queues', timeoutMs);
