@@ -126,7 +126,6 @@ for (const B of BROKERS) describe(`Burrow panels in VS Code: publish, peek, tail
       return result.innerText();
     });
     assert.ok(resultText.includes(qPub), `the result names the queue: ${resultText}`);
-    assert.doesNotMatch(resultText, /\b(nack|unknown|failed)/i, resultText);
     await parkMouse(s.page);
     await shot('publish-confirmed');
     assert.equal(await queueDepth(qPub), 1, 'the broker holds the published message');
