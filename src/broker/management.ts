@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { BrokerError } from './errors';
+import { tlsHint } from './describe';
 
 // ---------------------------------------------------------------------------
 // Options and result types
@@ -541,8 +542,12 @@ export class ManagementClient {
         code.startsWith('ERR_SSL_') || /wrong version number|packet length/i.test(detail)
           ? ' (is this an https URL pointing at a plain http port?)'
           : '';
+      // A certificate problem says what it is and what to do, as the AMQP side does (describe.ts).
+      const known = hint ? undefined : tlsHint(code);
       return new BrokerError(
-        `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
+        known
+          ? `TLS error talking to the management API at ${this.hostPort}: ${known} (${code})`
+          : `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
         'tls',
         code,
         detail,

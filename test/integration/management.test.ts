@@ -445,6 +445,9 @@ for (const B of BROKERS) {
           const e = await rejectsWith(c.whoami());
           assert.equal(e.source, 'tls');
           assert.equal(e.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+          // Says what is wrong and what to do, like the AMQP side (not just the code).
+          assert.match(e.message, /certificate is self-signed; set a CA file for this connection/, e.message);
+          assert.match(e.message, /\(DEPTH_ZERO_SELF_SIGNED_CERT\)/, e.message);
         } finally {
           c.dispose();
         }
