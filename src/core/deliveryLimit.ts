@@ -211,3 +211,32 @@ export function withheldText(left: number, limit: number, highestKnown: number, 
     `A message's count can only be read by taking it, and taking the next ones could leave them with no return to spare before the broker drops them (or dead-letters them), so Burrow stopped.`
   );
 }
+
+/** What a peek's result says about the delivery limit, for the panel. */
+export interface PeekSafetyInput {
+  queueType?: string;
+  /** The limit the peek worked with (null: none; undefined: a path without one). */
+  deliveryLimit?: number | null;
+  /** Where the limit came from (effectiveDeliveryLimit's source); undefined when it could not be read. */
+  limitSource?: string;
+  withheld?: { count: number; reason: string };
+  atRisk?: { seq: number; deliveryCount: number; risk: 'no-spare' | 'dropped' }[];
+}
+
+export function peekSafetyTexts(r: PeekSafetyInput): { limit?: string; withheld?: string; warnings: string[] } {
+  const warnings: string[] = [];
+  let limit: string | undefined;
+  if (typeof r.deliveryLimit === 'number') {
+    limit = `delivery limit ${r.deliveryLimit}` + (r.limitSource ? ` (${r.limitSource})` : ' (assumed: the management API could not tell)');
+  } else if (r.deliveryLimit === null && r.queueType === 'quorum') {
+    limit = 'no delivery limit' + (r.limitSource ? ` (${r.limitSource})` : '');
+  }
+  for (const m of r.atRisk ?? []) {
+    warnings.push(
+      m.risk === 'dropped'
+        ? `Message #${m.seq} had already been returned ${plural(m.deliveryCount, 'time')} (delivery limit ${r.deliveryLimit}): the peek's return made the broker drop it, or dead-letter it if the queue has a dead-letter exchange. Burrow could not know before taking it.`
+        : `Message #${m.seq} had already been returned ${plural(m.deliveryCount, 'time')} (delivery limit ${r.deliveryLimit}): it is back in the queue, but its next return will make the broker drop it (or dead-letter it).`,
+    );
+  }
+  return { limit, withheld: r.withheld?.reason, warnings };
+}

@@ -13,7 +13,7 @@ import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { peekMessages, queueDeliveryLimit, rememberedDeliveryCount } from '../../src/broker/peek';
 import type { ManagementClient } from '../../src/broker/management';
-import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, waitFor, type TestBroker } from './helpers';
+import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, waitFor } from './helpers';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

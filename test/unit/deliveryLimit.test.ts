@@ -6,6 +6,7 @@ import {
   effectiveDeliveryLimit,
   highestTakeableCount,
   mayTakeNext,
+  peekSafetyTexts,
   policyDeliveryLimit,
   riskOfReturn,
   withheldText,
@@ -138,5 +139,31 @@ describe('take decisions', () => {
     assert.match(t, /delivery limit 20/);
     assert.match(withheldText(1, 20, 19, true), /^1 message not shown: messages of this queue that Burrow peeked at earlier have been returned 19 times \(delivery limit 20\)/);
     assert.match(withheldText(5, 1, 0, false), /delivery limit is 1, so even one peek/);
+  });
+});
+
+describe('peekSafetyTexts (what the peek panel shows)', () => {
+  test('the limit and where it comes from', () => {
+    assert.equal(peekSafetyTexts({ queueType: 'quorum', deliveryLimit: 20, limitSource: "RabbitMQ 4's default for quorum queues" }).limit, "delivery limit 20 (RabbitMQ 4's default for quorum queues)");
+    assert.equal(peekSafetyTexts({ queueType: 'quorum', deliveryLimit: 20 }).limit, 'delivery limit 20 (assumed: the management API could not tell)');
+    assert.equal(peekSafetyTexts({ queueType: 'quorum', deliveryLimit: null, limitSource: 'no delivery limit is set' }).limit, 'no delivery limit (no delivery limit is set)');
+    assert.equal(peekSafetyTexts({ queueType: 'classic', deliveryLimit: undefined }).limit, undefined);
+    assert.deepEqual(peekSafetyTexts({ queueType: 'classic' }).warnings, []);
+  });
+
+  test('withheld messages and messages taken too close to the limit are spelled out', () => {
+    const t = peekSafetyTexts({
+      queueType: 'quorum',
+      deliveryLimit: 3,
+      withheld: { count: 3, reason: withheldText(3, 3, 2, false) },
+      atRisk: [
+        { seq: 1, deliveryCount: 3, risk: 'dropped' },
+        { seq: 2, deliveryCount: 2, risk: 'no-spare' },
+      ],
+    });
+    assert.match(t.withheld ?? '', /^3 messages not shown/);
+    assert.equal(t.warnings.length, 2);
+    assert.match(t.warnings[0], /^Message #1 had already been returned 3 times \(delivery limit 3\): the peek's return made the broker drop it/);
+    assert.match(t.warnings[1], /^Message #2 had already been returned 2 times \(delivery limit 3\): it is back in the queue, but its next return will make the broker drop it/);
   });
 });
