@@ -84,6 +84,9 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
         let limit: Awaited<ReturnType<typeof queueDeliveryLimit>> | undefined;
         if (this.target.queueType !== 'classic') limit = await queueDeliveryLimit(session.management, this.target.vhost, queue).catch(() => undefined);
         const queueType = limit?.queueType ?? this.target.queueType;
+        // Policies unreadable and nothing else sets a limit: one may still apply, so peek as if
+        // the limit were 4.x's default (peekMessages' assumption for an unknown limit).
+        if (limit?.guessed && limit.limit === null && queueType === 'quorum') limit = undefined;
         try {
           const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count, {
             queueType,
