@@ -288,6 +288,19 @@ for (const B of BROKERS) {
       await waitFor(async () => (await depth('blind')) === 0, 3000, 'the broker to drop it');
     });
 
+    test('peeking 100 of 300 on a quorum queue with a limit keeps the order (the peek\'s steps come back in order)', async () => {
+      // One basic.get per message came back out of order on both brokers (1, 10, 11, 2, … and,
+      // past 32 messages, shuffled); the steps' consumers are what keeps it.
+      await declare('order', { 'x-queue-type': 'quorum', 'x-delivery-limit': 50 });
+      await fill('order', 300);
+      for (let i = 0; i < 2; i++) {
+        const r = await peekMessages(mgr, vhost, 'order', 100, { queueType: 'quorum', deliveryLimit: 50 });
+        assert.deepEqual(r.messages.map((m) => text(m.body)), names(100), `peek ${i + 1}`);
+      }
+      await waitFor(async () => (await depth('order')) === 300);
+      assert.deepEqual(await drain('order', 300), names(300));
+    });
+
     test('concurrent peeks of one quorum queue keep its order', async () => {
       await declare('conc', { 'x-queue-type': 'quorum' });
       await fill('conc', 10);
