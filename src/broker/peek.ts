@@ -238,7 +238,9 @@ async function peekNow(mgr: AmqpConnectionManager, vhost: string, queue: string,
       return takeCarefully(mgr, ch, queue, target, limit, opts, state, progress, base);
     });
   } catch (err) {
-    if (!progress.taking) throw err;
+    // Nothing taken yet (a refused consume, a dead connection before the first delivery): the
+    // error as it is. Anything the broker had sent meanwhile goes back with the channel.
+    if (!progress.taking || progress.taken === 0) throw err;
     const cause = describeForUser(toBrokerError(err));
     const n = progress.taken;
     const quorum = opts.queueType === 'quorum' || (opts.queueType === undefined && limit !== null);
