@@ -107,7 +107,7 @@ function draw(): void {
         ? html`<div class="banner warning" id="withheld">
             ${view.withheld}
             ${view.offerIgnoreMemory
-              ? html`<div class="muted">If those messages have been consumed since, the head of the queue may be new messages.
+              ? html`<div class="muted">If those messages have been consumed since, the head of the queue may hold new ones. If not, looking again takes the first message once more and may leave it with no return to spare.
                   <vscode-button secondary id="ignore-memory" @click=${() => peek({ confirmConsumers: true, ignoreMemory: true })}>Look at the first message anyway</vscode-button></div>`
               : nothing}
           </div>`
