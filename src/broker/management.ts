@@ -832,3 +832,25 @@ export class ManagementClient {
 function scrub(s: string): string {
   return s.replace(/\/\/[^/@\s]*@/g, '//***@').replace(/Basic\s+[A-Za-z0-9+/=]+/g, 'Basic ***');
 }
+
+// ----- policies (for a queue's effective delivery limit; see src/core/deliveryLimit.ts) ----------
+
+/** A policy or operator policy as GET /api/policies/{vhost} and /api/operator-policies/{vhost} list it. */
+export interface PolicyInfo {
+  vhost: string;
+  name: string;
+  pattern: string;
+  'apply-to': string;
+  priority: number;
+  definition: Record<string, unknown>;
+}
+
+/** The vhost's policies. */
+export async function getPolicies(mc: ManagementClient, vhost: string): Promise<PolicyInfo[]> {
+  return (await mc.request<PolicyInfo[]>('GET', apiPath('policies', vhost))) ?? [];
+}
+
+/** The vhost's operator policies (needs a user the broker lets read them; 401/403 otherwise). */
+export async function getOperatorPolicies(mc: ManagementClient, vhost: string): Promise<PolicyInfo[]> {
+  return (await mc.request<PolicyInfo[]>('GET', apiPath('operator-policies', vhost))) ?? [];
+}
