@@ -128,8 +128,13 @@ describe(`Burrow over TLS in VS Code [${B?.label ?? 'RabbitMQ 4.x'}]`, { timeout
     // The broker's view: every AMQP connection of the extension into our vhost is a TLS connection on the AMQPS port.
     // (The extension names its connections 'Burrow…'; this test's own amqplib connection on 5673 is left out.)
     type Conn = { name: string; ssl?: boolean; port?: number; ssl_protocol?: string; client_properties?: { connection_name?: string } };
-    const all = await side.mgmt<Conn[]>('GET', `/vhosts/${encodeURIComponent(side.vhost)}/connections`);
-    const conns = all.filter((c) => /^Burrow/.test(c.client_properties?.connection_name ?? ''));
+    // The management API lists a new connection's details only after its first stats emission (about 5 s).
+    let all: Conn[] = [];
+    const conns = await poll('the extension\'s connections in the management API', async () => {
+      all = await side.mgmt<Conn[]>('GET', `/vhosts/${encodeURIComponent(side.vhost)}/connections`);
+      const mine = all.filter((c) => /^Burrow/.test(c.client_properties?.connection_name ?? ''));
+      return mine.length > 0 ? mine : undefined;
+    }, 20_000).catch(() => []);
     assert.ok(conns.length > 0, `the extension holds a connection into the vhost: ${JSON.stringify(all.map((c) => [c.name, c.client_properties?.connection_name]))}`);
     for (const c of conns) {
       assert.equal(c.ssl, true, `connection ${c.name} is TLS: ${JSON.stringify(c)}`);
