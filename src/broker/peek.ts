@@ -347,6 +347,53 @@ async function takeStep(
   onMessage: (m: amqp.ConsumeMessage) => void,
 ): Promise<number> {
   let got = 0;
+  await consumeUpTo(mgr, ch, queue, size, progress, tag, (m) => {
+    // Deliveries that come after an idle finish but before cancel-ok are kept too: the
+    // broker sent them, so they are taken either way.
+    got++;
+    progress.taken++;
+    onMessage(m);
+    return got;
+  });
+  // basic.cancel leaves the messages with the channel (unacked); its reply also proves the channel answers.
+  await mgr.deadline(ch, ch.cancel(tag), `Peek '${queue}': basic.cancel`);
+  return got;
+}
+
+/**
+ * Takes up to `target` messages from the head with a manual-ack consumer and a prefetch of
+ * `target`. Nothing is acked or nacked: the caller's withChannel closes the channel (and waits
+ * for close-ok), which cancels the consumer, and the broker requeues every message in place.
+ * Rejects when the channel closes first (connection lost), and, when fewer than `target` came,
+ * checks with a deadline that the channel still answers (a dead path looks like an idle queue).
+ */
+async function consumeHead(mgr: AmqpConnectionManager, ch: amqp.Channel, queue: string, target: number, progress: Progress): Promise<amqp.ConsumeMessage[]> {
+  const raw: amqp.ConsumeMessage[] = [];
+  let done = false;
+  await consumeUpTo(mgr, ch, queue, target, progress, undefined, (m) => {
+    if (!done && raw.length < target) raw.push(m);
+    progress.taken = raw.length;
+    return raw.length;
+  });
+  done = true;
+  if (raw.length < target) await mgr.deadline(ch, ch.checkQueue(queue), `Peek '${queue}': queue.declare`);
+  return raw;
+}
+
+/**
+ * The consumer both kinds of peek use: prefetch `size`, manual acks, and it resolves once
+ * `onMessage` says `size` messages are in, or when no delivery came for PEEK_IDLE_MS. Rejects when
+ * the channel closes or the broker cancels the consumer (queue deleted). The consumer is left on.
+ */
+async function consumeUpTo(
+  mgr: AmqpConnectionManager,
+  ch: amqp.Channel,
+  queue: string,
+  size: number,
+  progress: Progress,
+  consumerTag: string | undefined,
+  onMessage: (m: amqp.ConsumeMessage) => number,
+): Promise<void> {
   await mgr.deadline(ch, ch.prefetch(size), `Peek '${queue}': basic.qos`);
   progress.taking = true;
   await new Promise<void>((resolve, reject) => {
@@ -371,66 +418,12 @@ async function takeStep(
       queue,
       (m) => {
         if (m === null) return finish(new BrokerError(`The broker cancelled the peek's consumer on '${queue}' (was the queue deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
-        // Deliveries that come after an idle finish but before cancel-ok are kept too: the
-        // broker sent them, so they are taken either way.
-        got++;
-        progress.taken++;
-        onMessage(m);
-        if (got >= size) finish();
+        if (onMessage(m) >= size) finish();
         else armIdle();
       },
-      { noAck: false, exclusive: false, consumerTag: tag },
+      consumerTag === undefined ? { noAck: false, exclusive: false } : { noAck: false, exclusive: false, consumerTag },
     ).then(armIdle, (err: unknown) => finish(err));
   });
-  // basic.cancel leaves the messages with the channel (unacked); its reply also proves the channel answers.
-  await mgr.deadline(ch, ch.cancel(tag), `Peek '${queue}': basic.cancel`);
-  return got;
-}
-
-/**
- * Takes up to `target` messages from the head with a manual-ack consumer and a prefetch of
- * `target`. Nothing is acked or nacked: the caller's withChannel closes the channel (and waits
- * for close-ok), which cancels the consumer, and the broker requeues every message in place.
- * Rejects when the channel closes first (connection lost), and, when fewer than `target` came,
- * checks with a deadline that the channel still answers (a dead path looks like an idle queue).
- */
-async function consumeHead(mgr: AmqpConnectionManager, ch: amqp.Channel, queue: string, target: number, progress: Progress): Promise<amqp.ConsumeMessage[]> {
-  const raw: amqp.ConsumeMessage[] = [];
-  await mgr.deadline(ch, ch.prefetch(target), `Peek '${queue}': basic.qos`);
-  progress.taking = true;
-  await new Promise<void>((resolve, reject) => {
-    let idle: NodeJS.Timeout | undefined;
-    let finished = false;
-    const finish = (err?: unknown) => {
-      if (finished) return;
-      finished = true;
-      if (idle) clearTimeout(idle);
-      ch.removeListener('close', onClose);
-      if (err !== undefined) reject(err);
-      else resolve();
-    };
-    const onClose = () => finish(new BrokerError('The channel closed while the peek was taking messages', 'amqp', 'CHANNEL_CLOSED'));
-    ch.on('close', onClose);
-    const armIdle = () => {
-      if (finished) return;
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => finish(), PEEK_IDLE_MS);
-    };
-    ch.consume(
-      queue,
-      (m) => {
-        if (m === null) return finish(new BrokerError(`The broker cancelled the peek's consumer on '${queue}' (was the queue deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
-        if (finished) return;
-        if (raw.length < target) raw.push(m);
-        progress.taken = raw.length;
-        if (raw.length >= target) finish();
-        else armIdle();
-      },
-      { noAck: false, exclusive: false },
-    ).then(armIdle, (err: unknown) => finish(err));
-  });
-  if (raw.length < target) await mgr.deadline(ch, ch.checkQueue(queue), `Peek '${queue}': queue.declare`);
-  return raw;
 }
 
 /** Polls the ready count until it reaches `depth`; false when `timeoutMs` passed first. */
