@@ -103,7 +103,7 @@ mgmt_ok() {
   node -e "fetch('http://127.0.0.1:15673/api/overview',{headers:{authorization:'Basic '+btoa('guest:guest')}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" 2>/dev/null
 }
 if ! port_open 5673; then
-  if ctl -q status >/dev/null 2>&1; then
+  if ctl -q ping >/dev/null 2>&1; then
     say "node $NODE runs but its app is stopped: start_app"
     ctl start_app >/dev/null
   else
