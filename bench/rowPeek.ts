@@ -4,9 +4,8 @@
  * on a fresh channel, requeued by closing it); baseline = the management
  * API's "get messages" with ack_requeue_true. Both leave the queue as it was.
  */
-import { ManagementClient } from '../src/broker/management';
 import { peekMessages } from '../src/broker/peek';
-import { BODY, MGMT_URL, PASSWORD, USER, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
+import { BODY, CLASSIC_QUEUE, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManagementClient, newManager, now, rawConnect, type BenchRow } from './harness';
 
 export const peekRow: BenchRow = {
   figure: 'peek 100 messages (non-destructive)',
@@ -15,13 +14,14 @@ export const peekRow: BenchRow = {
     const count = 100;
     const depth = 1_000;
     const rounds = ctx.smoke ? 2 : 20;
-    const vhost = await createBenchVhost();
-    const mgr = newManager();
-    const mc = new ManagementClient({ baseUrl: MGMT_URL, username: USER, password: PASSWORD, timeoutMs: 60_000 });
-    const conn = await rawConnect(vhost);
+    const broker = ctx.broker;
+    const vhost = await createBenchVhost(broker);
+    const mgr = newManager(broker);
+    const mc = newManagementClient(broker);
+    const conn = await rawConnect(broker, vhost);
     try {
       const ch = await conn.createChannel();
-      await ch.assertQueue('peek', { durable: false });
+      await ch.assertQueue('peek', CLASSIC_QUEUE);
       await ch.close();
       await fillQueue(conn, 'peek', depth);
       const ours = async () => {
@@ -64,7 +64,7 @@ export const peekRow: BenchRow = {
       await conn.close().catch(() => undefined);
       await mgr.dispose();
       mc.dispose();
-      await deleteBenchVhost(vhost);
+      await deleteBenchVhost(broker, vhost);
     }
   },
 };
