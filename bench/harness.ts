@@ -260,6 +260,16 @@ export async function rawConnect(b: BenchBroker, vhost: string): Promise<amqp.Ch
   return model;
 }
 
+/**
+ * Throws unless the management API reports the queue as a classic queue: the rows compare like
+ * with like on both brokers, and peekMessages is told 'classic'.
+ */
+export async function expectClassic(b: BenchBroker, vhost: string, queue: string): Promise<void> {
+  const q = await b.admin.getQueue(vhost, queue);
+  const type = q.type ?? 'classic';
+  if (type !== 'classic') throw new Error(`queue ${queue} on ${b.label} is a ${type} queue, expected classic`);
+}
+
 /** Publishes `n` copies of BODY to a queue through the default exchange, with confirms (fills queues). */
 export async function fillQueue(conn: amqp.ChannelModel, queue: string, n: number): Promise<void> {
   const ch = await conn.createConfirmChannel();

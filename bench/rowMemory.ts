@@ -10,7 +10,7 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { QueueTail } from '../src/broker/tail';
-import { CLASSIC_QUEUE, createBenchVhost, deleteBenchVhost, fmt, getGc, newManager, now, rawConnect, trackChild, type BenchRow } from './harness';
+import { CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fmt, getGc, newManager, now, rawConnect, trackChild, type BenchRow } from './harness';
 import { listBatching } from '../src/core/tailList';
 import { PANEL_BUFFER, TAIL_PREFETCH, makePanelSink } from './rowsMessages';
 
@@ -40,6 +40,7 @@ export const memoryRow: BenchRow = {
       const ch = await conn.createChannel();
       await ch.assertQueue('memory', CLASSIC_QUEUE);
       await ch.close();
+      await expectClassic(broker, vhost, 'memory');
       await conn.close();
 
       const samples: Sample[] = [];

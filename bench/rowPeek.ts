@@ -5,7 +5,7 @@
  * API's "get messages" with ack_requeue_true. Both leave the queue as it was.
  */
 import { peekMessages } from '../src/broker/peek';
-import { BODY, CLASSIC_QUEUE, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManagementClient, newManager, now, rawConnect, type BenchRow } from './harness';
+import { BODY, CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fillQueue, fmt, median, newManagementClient, newManager, now, rawConnect, type BenchRow } from './harness';
 
 export const peekRow: BenchRow = {
   figure: 'peek 100 messages (non-destructive)',
@@ -23,6 +23,7 @@ export const peekRow: BenchRow = {
       const ch = await conn.createChannel();
       await ch.assertQueue('peek', CLASSIC_QUEUE);
       await ch.close();
+      await expectClassic(broker, vhost, 'peek');
       await fillQueue(conn, 'peek', depth);
       const ours = async () => {
         const t = now();
@@ -58,7 +59,7 @@ export const peekRow: BenchRow = {
         baseline: fmt.ms(b),
         ratio: fmt.x(o / b),
         pass: o / b <= 1.0,
-        method: `queue of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100, classic) on the open connection (fresh channels each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
+        method: `classic queue (non-durable, as on both brokers) of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100, classic) on the open connection (fresh channels each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
       };
     } finally {
       await conn.close().catch(() => undefined);

@@ -8,7 +8,7 @@ import type { AmqpConnectionManager } from '../src/broker/amqp';
 import { QueueTail, type TailBatch, type TailStats } from '../src/broker/tail';
 import { publishMany } from '../src/broker/publish';
 import { TailList, listBatching, type ListView, type TailBuffer } from '../src/core/tailList';
-import { BODY, BODY_PROPS, CLASSIC_QUEUE, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
+import { BODY, BODY_PROPS, CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
 
 /** Consumer prefetch used by both sides of the ingest row (and the memory row). */
 export const TAIL_PREFETCH = 1000;
@@ -147,6 +147,7 @@ export const tailIngestRow: BenchRow = {
       const setup = await conn.createChannel();
       await setup.assertQueue('ingest', CLASSIC_QUEUE);
       await setup.close();
+      await expectClassic(ctx.broker, vhost, 'ingest');
       const purge = async () => {
         const ch = await conn.createChannel();
         await ch.purgeQueue('ingest');
@@ -216,6 +217,7 @@ export const publishRow: BenchRow = {
       const setup = await conn.createChannel();
       await setup.assertQueue('publish', CLASSIC_QUEUE);
       await setup.close();
+      await expectClassic(ctx.broker, vhost, 'publish');
       const purge = async () => {
         const ch = await conn.createChannel();
         await ch.purgeQueue('publish');
