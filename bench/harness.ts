@@ -153,13 +153,53 @@ export async function createBenchVhost(b: BenchBroker): Promise<string> {
   return name;
 }
 
+/** How long deleteBenchVhost keeps trying (a vhost with 10,000 queues takes minutes on 4.0.5). */
+const DELETE_VHOST_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * Deletes a bench vhost, retrying until it is gone. Measured here: RabbitMQ 4.0.5 deletes the
+ * queues of a vhost being deleted about five times slower than 3.10.8 (3,000 classic queues: 28 s
+ * against 5 s), and the management listener resets an HTTP request after about two minutes,
+ * which stops the deletion halfway (a vhost with 10,000 queues kept 2,154 of them). Each new
+ * DELETE carries on where the last one stopped.
+ */
 export async function deleteBenchVhost(b: BenchBroker, name: string): Promise<void> {
+  const deadline = Date.now() + DELETE_VHOST_DEADLINE_MS;
   try {
-    await b.admin.deleteVhost(name);
-  } catch (e) {
-    if ((e as { code?: unknown }).code !== 404) throw e;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await b.admin.deleteVhost(name);
+        return;
+      } catch (e) {
+        if ((e as { code?: unknown }).code === 404) return;
+        if (Date.now() > deadline) throw e;
+        console.error(`  deleting vhost ${name} on ${b.label} (attempt ${attempt}) failed: ${(e as Error).message}; trying again`);
+        await sleep(1000);
+      }
+    }
   } finally {
     vhosts.delete(vhostKey(b, name));
+  }
+}
+
+/**
+ * Deletes queues over AMQP on `channels` channels in parallel: on 4.0.5 about five times faster
+ * than letting the vhost deletion do it (3,000 classic queues: 5.9 s against 28 s), and no HTTP
+ * request runs long enough to be reset.
+ */
+export async function deleteQueues(b: BenchBroker, vhost: string, names: readonly string[], channels = 16): Promise<void> {
+  const conn = await rawConnect(b, vhost);
+  try {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(channels, names.length) }, async () => {
+        const ch = await conn.createChannel();
+        while (next < names.length) await ch.deleteQueue(names[next++]!);
+        await ch.close();
+      }),
+    );
+  } finally {
+    await conn.close().catch(() => undefined);
   }
 }
 

@@ -7,10 +7,13 @@
 import { apiPath, type ManagementClient } from '../src/broker/management';
 import type { ConnectionProfile } from '../src/core/profile';
 import { RootNode, VhostNode, type ExplorerContext, type ExplorerNode } from '../src/explorer/nodes';
-import { CLASSIC_QUEUE, USER, createBenchVhost, newManagementClient, type BenchBroker, deleteBenchVhost, fmt, median, now, rawConnect, sleep, type BenchRow } from './harness';
+import { CLASSIC_QUEUE, USER, createBenchVhost, deleteQueues, newManagementClient, type BenchBroker, deleteBenchVhost, fmt, median, now, rawConnect, sleep, type BenchRow } from './harness';
 
 /** The explorer's default page size (setting burrow.explorer.pageSize). */
 const PAGE_SIZE = 100;
+
+const queueName = (i: number) => `bench.q.${String(i).padStart(5, '0')}`;
+const queueNames = (n: number) => Array.from({ length: n }, (_, i) => queueName(i));
 
 async function createQueues(broker: BenchBroker, vhost: string, n: number, channels: number): Promise<void> {
   const conn = await rawConnect(broker, vhost);
@@ -22,7 +25,7 @@ async function createQueues(broker: BenchBroker, vhost: string, n: number, chann
         // amqplib serialises RPCs per channel; several channels declare in parallel.
         while (next < n) {
           const i = next++;
-          await ch.assertQueue(`bench.q.${String(i).padStart(5, '0')}`, { ...CLASSIC_QUEUE, autoDelete: false });
+          await ch.assertQueue(queueName(i), { ...CLASSIC_QUEUE, autoDelete: false });
         }
         await ch.close();
       }),
@@ -118,6 +121,8 @@ export const explorerRow: BenchRow = {
       };
     } finally {
       mc.dispose();
+      // Queues first, over AMQP: see deleteQueues (the vhost deletion alone is slow on 4.x).
+      await deleteQueues(broker, vhost, queueNames(n)).catch((e: unknown) => ctx.log(`  deleting the queues over AMQP failed (${(e as Error).message}); the vhost deletion removes them`));
       await deleteBenchVhost(broker, vhost);
     }
   },
