@@ -357,6 +357,8 @@ export function getGc(): () => void {
 
 export interface RowResult {
   figure: string;
+  /** BenchRow.baselineName. */
+  baselineName?: string;
   /** The broker label ('RabbitMQ 4.0.5'), or NO_BROKER for a row that uses none. */
   broker: string;
   ours: string;
@@ -386,16 +388,19 @@ export interface BenchRow {
   target: string;
   /** The row talks to no broker (pure CPU): measured once, not once per broker. */
   brokerless?: boolean;
+  /** What the baseline is, after its figure in the Markdown table: "raw amqplib consumer". */
+  baselineName?: string;
   run(ctx: BenchContext): Promise<Omit<RowResult, 'figure' | 'target' | 'broker'>>;
 }
 
 const HEADER = ['figure', 'broker', 'ours', 'baseline (same run, same broker)', 'ratio', 'target', 'result'];
 
 /** Table cells, one line per row and broker; the figure and target only on the first line of a figure. */
-function cells(rows: RowResult[], smoke: boolean): string[][] {
+function cells(rows: RowResult[], smoke: boolean, named = false): string[][] {
   return rows.map((r, i) => {
     const first = i === 0 || rows[i - 1]!.figure !== r.figure;
-    return [first ? r.figure : '', r.broker, r.ours, r.baseline, r.ratio, first ? r.target : '', resultText(r, smoke)];
+    const baseline = named && r.baselineName && r.error === undefined ? `${r.baseline} (${r.baselineName})` : r.baseline;
+    return [first ? r.figure : '', r.broker, r.ours, baseline, r.ratio, first ? r.target : '', resultText(r, smoke)];
   });
 }
 
@@ -408,7 +413,7 @@ export function formatTable(rows: RowResult[], smoke: boolean): string {
 
 export function formatMarkdown(rows: RowResult[], smoke: boolean): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  return [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`, ...cells(rows, smoke).map((c) => `| ${c.map(esc).join(' | ')} |`)].join('\n');
+  return [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`, ...cells(rows, smoke, true).map((c) => `| ${c.map(esc).join(' | ')} |`)].join('\n');
 }
 
 function resultText(r: RowResult, smoke: boolean): string {

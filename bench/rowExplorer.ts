@@ -78,6 +78,7 @@ async function unpagedGet(mc: ManagementClient, vhost: string, expected: number)
 export const explorerRow: BenchRow = {
   figure: 'explorer first page, vhost with 10,000 queues',
   target: '≤ 0.15×',
+  baselineName: 'unpaged `GET /api/queues/{vhost}`',
   async run(ctx) {
     const n = ctx.smoke ? 200 : 10_000;
     const rounds = ctx.smoke ? 1 : 5;

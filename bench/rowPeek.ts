@@ -10,6 +10,7 @@ import { BODY, CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost,
 export const peekRow: BenchRow = {
   figure: 'peek 100 messages (non-destructive)',
   target: '≤ 1.00×',
+  baselineName: 'management API `get` with requeue',
   async run(ctx) {
     const count = 100;
     const depth = 1_000;

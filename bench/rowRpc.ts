@@ -41,6 +41,7 @@ async function rawRpcClient(conn: amqp.ChannelModel): Promise<{ call(): Promise<
 export const rpcRow: BenchRow = {
   figure: 'RPC round trip p50 (demo Fibonacci server)',
   target: '≤ 1.20×',
+  baselineName: 'raw direct reply-to client',
   async run(ctx) {
     const calls = ctx.smoke ? 10 : 1_000;
     const block = ctx.smoke ? 5 : 100;

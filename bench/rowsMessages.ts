@@ -137,6 +137,7 @@ async function tailConsume(mgr: AmqpConnectionManager, vhost: string, queue: str
 export const tailIngestRow: BenchRow = {
   figure: 'tail ingest, 100k small msgs, host side up to the webview post',
   target: '≥ 0.90×',
+  baselineName: 'raw amqplib consumer',
   async run(ctx) {
     const n = ctx.smoke ? 2_000 : 100_000;
     const rounds = ctx.smoke ? 1 : ROUNDS;
@@ -207,6 +208,7 @@ async function burrowPublish(mgr: AmqpConnectionManager, vhost: string, queue: s
 export const publishRow: BenchRow = {
   figure: 'bulk publish with confirms ("publish N times")',
   target: '≥ 0.90×',
+  baselineName: 'raw confirm channel',
   async run(ctx) {
     const n = ctx.smoke ? 2_000 : 100_000;
     const rounds = ctx.smoke ? 1 : ROUNDS;

@@ -69,7 +69,7 @@ async function main(): Promise<number> {
         const t0 = performance.now();
         const where = broker?.label ?? NO_BROKER;
         console.log(`\n▶ ${row.figure} [${where}]`);
-        const base = { figure: row.figure, target: row.target, broker: where };
+        const base = { figure: row.figure, target: row.target, broker: where, baselineName: row.baselineName };
         try {
           const r = await row.run({ smoke, broker: broker ?? brokers[0]!, log: (m) => (quiet ? undefined : console.log(m)) });
           results.push({ ...base, ...r, pass: smoke ? undefined : r.pass });
