@@ -4,6 +4,8 @@ import { SessionManager } from './connections/sessions';
 import { ConnectionStatusBar } from './connections/statusBar';
 import { ExplorerProvider } from './explorer/provider';
 import { AutoRefresh } from './explorer/autoRefresh';
+import { IdentityChecks } from './explorer/identity';
+import { probeConnection } from './broker/probe';
 import type { ExplorerContext } from './explorer/nodes';
 import { registerConnectionCommands } from './commands/connections';
 import { registerTopologyCommands } from './commands/topology';
@@ -27,10 +29,22 @@ export function activate(context: vscode.ExtensionContext): void {
     management: async (id) => (await s.get(id)).management,
     status: (id) => s.status(id),
     lastError: (id) => s.lastError(id),
+    blocked: (id) => s.blocked(id),
     reportOk: (id) => s.reportOk(id),
     reportError: (id, err) => s.reportError(id, err),
     pageSize: () => Math.max(10, Math.min(500, config().get<number>('pageSize', 100))),
     showSystemExchanges: () => config().get<boolean>('showSystemExchanges', true),
+    // Does the management URL reach the same broker as AMQP? Checked when a connection is expanded.
+    identity: new IdentityChecks(
+      async (p) => {
+        const password = await store.getPassword(p);
+        return password === undefined ? undefined : (await probeConnection(p, password)).identity;
+      },
+      (id) => {
+        const node = explorer.root.connection(id);
+        if (node) explorer.refresh(node);
+      },
+    ),
   };
   const explorer = new ExplorerProvider(explorerContext);
   const view = vscode.window.createTreeView('burrow.explorer', { treeDataProvider: explorer, showCollapseAll: true });

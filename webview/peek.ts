@@ -16,11 +16,17 @@ interface View {
   summary?: string;
   error?: string;
   info?: string;
+  /** Asked before peeking (the queue has consumers): 'Peek anyway' re-sends with confirmConsumers. */
+  confirm?: string;
+  limit?: string;
+  withheld?: string;
+  warnings: string[];
+  offerIgnoreMemory: boolean;
   expanded: Set<number>;
 }
 
 const saved = getState<PeekState>();
-const view: View = { target: saved?.target, count: saved?.count ?? 10, offset: 'first', timestamp: '', busy: false, messages: [], expanded: new Set() };
+const view: View = { target: saved?.target, count: saved?.count ?? 10, offset: 'first', timestamp: '', busy: false, messages: [], warnings: [], offerIgnoreMemory: false, expanded: new Set() };
 const send = (m: PeekToHost) => post(m);
 const root = document.getElementById('app') as HTMLElement;
 
@@ -28,14 +34,15 @@ function persist(): void {
   if (view.target) setState<PeekState>({ target: view.target, count: view.count });
 }
 
-function peek(): void {
+function peek(extra: { confirmConsumers?: boolean; ignoreMemory?: boolean } = {}): void {
   view.error = undefined;
   view.info = undefined;
+  view.confirm = undefined;
   let offset: StreamOffset | undefined;
   if (view.target?.queueType === 'stream') {
     offset = view.offset === 'timestamp' ? { timestamp: Date.parse(view.timestamp) || Date.now() } : view.offset;
   }
-  send({ type: 'peek', count: view.count, offset });
+  send({ type: 'peek', count: view.count, offset, ...extra });
   persist();
 }
 
@@ -73,7 +80,7 @@ function draw(): void {
                 ? html`<vscode-textfield placeholder="2026-11-22T10:00:00Z" .value=${view.timestamp} @input=${(e: Event) => (view.timestamp = (e.target as HTMLInputElement).value)}></vscode-textfield>`
                 : nothing}`
           : nothing}
-        <vscode-button id="peek" ?disabled=${view.busy} @click=${peek}>Peek</vscode-button>
+        <vscode-button id="peek" ?disabled=${view.busy} @click=${() => peek()}>Peek</vscode-button>
         ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
         <span class="spacer"></span>
         <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'copy', ids: view.messages.map((m) => m.id) })}>Copy all as JSON</vscode-button>
@@ -82,12 +89,33 @@ function draw(): void {
       <div class="banner ${isStream ? '' : 'warning'}">
         ${isStream
           ? 'Stream queues are read from an offset without removing anything.'
-          : 'Peeking uses basic.get and then requeues every message: nothing is lost and the order is kept, but peeked messages come back marked redelivered, and consumers on this queue may receive them while the peek runs.'}
+          : t?.queueType === 'classic'
+            ? 'Peeking takes messages from the head of the queue and puts them back in place: they come back marked redelivered.'
+            : 'Peeking takes messages from the head of the queue and puts them back in place, marked redelivered. On a quorum queue every peek counts as one delivery of each message shown, towards the queue\'s delivery limit: Burrow reads each message\'s count and stops taking messages before that could get one dropped.'}
       </div>
+      ${view.confirm
+        ? html`<div class="banner warning" id="confirm" role="alert">
+            ${view.confirm}
+            <div class="toolbar">
+              <vscode-button id="confirm-peek" @click=${() => peek({ confirmConsumers: true })}>Peek anyway</vscode-button>
+              <vscode-button secondary id="confirm-cancel" @click=${() => ((view.confirm = undefined), draw())}>Cancel</vscode-button>
+            </div>
+          </div>`
+        : nothing}
+      ${view.warnings.map((w) => html`<div class="banner error" role="alert">${w}</div>`)}
+      ${view.withheld
+        ? html`<div class="banner warning" id="withheld">
+            ${view.withheld}
+            ${view.offerIgnoreMemory
+              ? html`<div class="muted">If those messages have been consumed since, the head of the queue may hold new ones. If not, looking again takes the first message once more and may leave it with no return to spare.
+                  <vscode-button secondary id="ignore-memory" @click=${() => peek({ confirmConsumers: true, ignoreMemory: true })}>Look at the first message anyway</vscode-button></div>`
+              : nothing}
+          </div>`
+        : nothing}
       ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
       ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
       ${view.summary ? html`<div class="muted" id="summary">${view.summary}</div>` : nothing}
-      ${view.note ? html`<div class="muted">${view.note}</div>` : nothing}
+      ${view.note ? html`<div class="muted">${view.note}${view.limit ? html` · ${view.limit}` : nothing}</div>` : nothing}
       <div id="messages">
         ${view.messages.map(
           (m, i) => html`<div class="message" data-id=${m.id}>
@@ -110,10 +138,18 @@ onMessage<PeekToWebview>((msg) => {
     case 'busy':
       view.busy = msg.busy;
       break;
+    case 'confirm':
+      view.confirm = msg.message;
+      break;
     case 'result':
       view.messages = msg.messages;
       view.note = msg.note;
       view.error = undefined;
+      view.confirm = undefined;
+      view.limit = msg.limit;
+      view.withheld = msg.withheld;
+      view.warnings = msg.warnings ?? [];
+      view.offerIgnoreMemory = msg.offerIgnoreMemory === true;
       // Show everything expanded when there are few messages: that is what people peek for.
       view.expanded = new Set(msg.messages.length <= 5 ? msg.messages.map((m) => m.id) : []);
       view.summary =

@@ -5,6 +5,7 @@ import { getState, onMessage, post, ready, setState } from './lib/bridge';
 import type { PanelTarget } from '../src/protocol/common';
 import {
   emptyDraft,
+  UNKNOWN_EXPLANATION,
   type BodyMode,
   type ExchangeOption,
   type HeaderType,
@@ -35,6 +36,8 @@ interface View {
   error?: string;
   loadedFrom?: string;
   connection?: string;
+  /** The broker's reason while it blocks publishing on this vhost. */
+  blocked?: string;
 }
 
 const saved = getState<PublishState>();
@@ -125,7 +128,7 @@ function headersTable() {
 }
 
 function resultBadge(kind: PublishResult['kind']) {
-  const cls = kind === 'confirmed' ? 'ok' : kind === 'returned' || kind === 'cancelled' ? 'warn' : 'err';
+  const cls = kind === 'confirmed' ? 'ok' : kind === 'returned' || kind === 'cancelled' || kind === 'unknown' ? 'warn' : 'err';
   return html`<span class="badge ${cls}">${kind}</span>`;
 }
 
@@ -138,6 +141,9 @@ function draw(): void {
     html`<h1>Publish</h1>
       <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${view.connection ? html`· <span class="badge warn">${view.connection}</span>` : nothing}</div>
       ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+      ${view.blocked !== undefined
+        ? html`<div class="banner warning" role="status" id="blocked">The broker blocks publishing on this vhost: ${view.blocked}. Publishes fail at once until the alarm clears; peek, tail and browsing still work.</div>`
+        : nothing}
       ${view.loadedFrom ? html`<div class="banner">Loaded ${view.loadedFrom}.</div>` : nothing}
       <div class="grid">
         <label for="exchange">Exchange</label>
@@ -202,7 +208,21 @@ function draw(): void {
       </div>
 
       <div id="results">
-        ${view.results.map((r) => html`<div class="toolbar result" data-kind=${r.kind}>${resultBadge(r.kind)}<span>${r.text}</span><span class="muted">${new Date(r.at).toLocaleTimeString()}</span></div>`)}
+        ${view.results.map(
+          (r) => html`<div class="toolbar result" data-kind=${r.kind}>${resultBadge(r.kind)}<span>${r.text}</span><span class="muted">${new Date(r.at).toLocaleTimeString()}</span></div>
+            ${r.counts && r.count > 1
+              ? html`<div class="muted counts">confirmed ${r.counts.confirmed} · returned ${r.counts.returned} · nacked ${r.counts.nacked} · unknown ${r.counts.unknown}${r.counts.notSent ? ` · not sent ${r.counts.notSent}` : ''}</div>`
+              : nothing}
+            ${r.resendable
+              ? html`<div class="banner warning unknown">
+                  <div>${UNKNOWN_EXPLANATION}</div>
+                  <div class="toolbar">
+                    <vscode-button secondary ?disabled=${view.busy} @click=${() => send({ type: 'resendUnknown', resultId: r.id })}>${`Re-send the ${r.resendable} unknown`}</vscode-button>
+                    <span class="muted">Messages that did arrive will be duplicated.</span>
+                  </div>
+                </div>`
+              : nothing}`,
+        )}
       </div>
 
       <vscode-collapsible title="Templates" description=${view.templatesFile ?? ''}>
@@ -288,6 +308,9 @@ onMessage<PublishToWebview>((msg) => {
       break;
     case 'error':
       view.error = msg.message;
+      break;
+    case 'blocked':
+      view.blocked = msg.reason;
       break;
     case 'connection':
       view.connection = msg.state === 'connected' || msg.state === 'idle' ? undefined : msg.state;

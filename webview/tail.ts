@@ -120,6 +120,7 @@ function list() {
     <div style=${`height: ${view.total * ROW_HEIGHT}px`}></div>
     ${view.rows.map((r, i) => {
       const index = view.from + i;
+      if (r.gap) return gapRow(r, index);
       return html`<div
         class="row ${r.id === view.selected ? 'selected' : ''}"
         data-id=${r.id}
@@ -134,6 +135,21 @@ function list() {
         <span class="cell mono preview" style="flex: 1">${r.preview}</span>
       </div>`;
     })}
+  </div>`;
+}
+
+/** A gap marker: messages a tap missed while reconnecting. Not a message: not selectable, not a `.row`. */
+function gapRow(r: TailRow, index: number) {
+  const lost = r.gap ? new Date(r.gap.lostAt).toLocaleTimeString() : '';
+  return html`<div
+    class="gap-row"
+    role="separator"
+    title=${`Connection lost at ${lost}; the tap was set up again at ${new Date(r.at).toLocaleTimeString()}. Messages published in between never reached it.`}
+    style=${`position: absolute; left: 0; right: 0; top: ${index * ROW_HEIGHT}px; height: ${ROW_HEIGHT}px; display: flex; gap: 10px; align-items: center; padding: 0 8px; box-sizing: border-box; white-space: nowrap; overflow: hidden; border-top: 1px dashed var(--vscode-editorWarning-foreground); border-bottom: 1px dashed var(--vscode-editorWarning-foreground); color: var(--vscode-editorWarning-foreground)`}
+  >
+    <span class="cell muted" style="width: 90px">${new Date(r.at).toLocaleTimeString()}</span>
+    <span class="badge warn">gap</span>
+    <span class="cell" style="flex: 1">${r.preview}</span>
   </div>`;
 }
 
@@ -219,7 +235,7 @@ function drawNow(): void {
       ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
       ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
       <div class="muted" id="stats">
-        ${s.received} received · ${s.ratePerSec}/s · ${view.total} shown${view.filtered ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}
+        ${s.received} received · ${s.ratePerSec}/s · ${view.total - (s.gaps ?? 0)} shown${view.filtered ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}${s.gaps ? html` · <span id="gaps">${s.gaps} reconnect gap${s.gaps === 1 ? '' : 's'} (messages missed)</span>` : nothing}
       </div>
       ${list()}
       ${view.detail

@@ -30,14 +30,45 @@ export interface AmqpEndpoint {
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
 
+/**
+ * Which of a vhost's two connections. RabbitMQ blocks (stops reading from) a connection that
+ * publishes while a resource alarm is on, so everything that publishes (confirm channels, RPC
+ * requests) runs on a 'publish' connection of its own, and reads (peek, tail, declarations,
+ * checks) keep working on the 'read' connection.
+ */
+export type ConnectionPurpose = 'read' | 'publish';
+
 export interface StateChange {
   vhost: string;
+  /** Which connection of the vhost changed. */
+  purpose: ConnectionPurpose;
   state: ConnectionState;
   error?: BrokerError;
   /** Reconnect attempt number (1-based) that is scheduled next. */
   attempt?: number;
   /** Delay before that attempt. */
   nextRetryMs?: number;
+}
+
+/** connection.blocked / connection.unblocked from the broker (a resource alarm). */
+export interface BlockedChange {
+  vhost: string;
+  purpose: ConnectionPurpose;
+  blocked: boolean;
+  /** The broker's reason, e.g. "low on memory"; undefined when unblocked. */
+  reason?: string;
+}
+
+export interface ChannelCallOptions {
+  /**
+   * Overall deadline for the call (fn included), default operationDeadlineMs. When it passes the
+   * call rejects with BrokerError code 'DEADLINE' and its channel is closed in the background
+   * (a connection that does not answer that close within callDeadlineMs is torn down).
+   * Infinity disables it.
+   */
+  deadlineMs?: number;
+  /** Default 'read' for withChannel, 'publish' for withConfirmChannel. */
+  purpose?: ConnectionPurpose;
 }
 
 export interface AmqpManagerOptions {
@@ -48,6 +79,8 @@ export interface AmqpManagerOptions {
    * rebuilt. Default 10 000 ms.
    */
   callDeadlineMs?: number;
+  /** Overall deadline of withChannel / withConfirmChannel calls (see ChannelCallOptions). Default 60 000 ms. */
+  operationDeadlineMs?: number;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -74,7 +107,12 @@ function deferred<T>(): Deferred<T> {
 
 interface VhostSlot {
   vhost: string;
+  purpose: ConnectionPurpose;
   state: ConnectionState;
+  /** The broker's reason while the connection is blocked (connection.blocked). */
+  blocked?: string;
+  /** The vhost was deleted / does not exist (530): an error that does not count for overallState. */
+  gone?: boolean;
   model?: amqp.ChannelModel;
   /** Initial (non-retrying) open in flight, shared by concurrent callers. */
   opening?: Promise<amqp.ChannelModel>;
@@ -91,6 +129,25 @@ const DEFAULT_CONNECTION_NAME = 'Burrow';
 const DEFAULT_CONNECT_TIMEOUT = 10_000;
 const JITTER = 0.1;
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+export const DEFAULT_OPERATION_DEADLINE_MS = 60_000;
+
+function secs(ms: number): number {
+  return Math.round(ms / 100) / 10;
+}
+
+/** The error for a publish refused (or abandoned) because the broker blocked the connection. */
+export function blockedError(vhost: string, reason: string | undefined, sent = false): BrokerError {
+  const why = reason || 'resource alarm';
+  const tail = sent
+    ? 'the message was sent but not confirmed: it may still be delivered when the alarm clears'
+    : 'nothing was sent; reads (peek, tail, listing) still work';
+  return new BrokerError(`broker blocked: ${why} (vhost '${vhost}'; publishing is paused by a broker resource alarm; ${tail})`, 'amqp', 'BLOCKED', why);
+}
+
+/** The broker closed the connection because its vhost was deleted (320 CONNECTION_FORCED "vhost 'x' is deleted"). */
+function isVhostDeletedClose(err: BrokerError): boolean {
+  return err.code === 320 && /vhost .* is deleted/i.test(err.replyText ?? err.message);
+}
 
 /**
  * amqplib's channel.close() settles only on close-ok: when the connection dies between
@@ -153,24 +210,63 @@ function connectArgs(endpoint: AmqpEndpoint, vhost: string): [amqp.Options.Conne
   return [options, socket];
 }
 
-/** Opens a raw connection and translates failures. The caller owns the returned model. */
-async function openRaw(endpoint: AmqpEndpoint, vhost: string): Promise<amqp.ChannelModel> {
-  const [options, socket] = connectArgs(endpoint, vhost);
+/** Destroys a model's socket (no close handshake): amqplib then closes it and all its channels. */
+function destroyModel(model: amqp.ChannelModel, reason: string): void {
+  const conn = (model as unknown as { connection?: { stream?: { destroy(err?: Error): void }; onSocketError?(err: Error): void } }).connection;
   try {
-    return await amqp.connect(options, socket);
-  } catch (err) {
-    throw toBrokerError(err, errorContext(endpoint, vhost));
+    conn?.onSocketError?.(new Error(`Burrow closed the connection: ${reason}`));
+  } catch {
+    /* already closed */
+  }
+  try {
+    conn?.stream?.destroy();
+  } catch {
+    /* already destroyed */
   }
 }
 
-function isLoginRefused(err: BrokerError): boolean {
-  return err.source === 'auth' && err.code === 403;
+/**
+ * Opens a raw connection and translates failures. The caller owns the returned model.
+ * amqplib's socket `timeout` covers only inactivity while connecting and during the handshake;
+ * this adds an overall deadline (2 × connectTimeoutMs) so a broker that dribbles bytes cannot
+ * hold an open forever. A model that arrives after the deadline is closed.
+ */
+async function openRaw(endpoint: AmqpEndpoint, vhost: string): Promise<amqp.ChannelModel> {
+  const [options, socket] = connectArgs(endpoint, vhost);
+  const limit = 2 * (endpoint.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT);
+  const connecting = amqp.connect(options, socket);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          connecting.then(
+            (late) => destroyModel(late, 'opened after its deadline'),
+            () => undefined,
+          );
+          reject(Object.assign(new Error(`AMQP handshake not completed within ${secs(limit)} s: connect ETIMEDOUT`), { code: 'ETIMEDOUT' }));
+        }, limit);
+      }),
+    ]);
+  } catch (err) {
+    throw toBrokerError(err, errorContext(endpoint, vhost));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Refused login (403) or vhost missing / not permitted (530): retrying cannot help. */
+function isRefused(err: BrokerError): boolean {
+  return err.source === 'auth' && (err.code === 403 || err.code === 530);
 }
 
 export class AmqpConnectionManager {
+  /** Keyed by purpose + '\0' + vhost. */
   private readonly slots = new Map<string, VhostSlot>();
-  private readonly stateListeners = new Set<(e: StateChange) => void>();
-  private readonly reconnectListeners = new Set<(vhost: string) => void>();
+  private readonly stateListeners = new Set<{ all: boolean; fn: (e: StateChange) => void }>();
+  private readonly reconnectListeners = new Set<{ all: boolean; fn: (vhost: string, purpose: ConnectionPurpose) => void }>();
+  private readonly blockedListeners = new Set<(e: BlockedChange) => void>();
   /** Models we are closing on purpose: their 'close' event must not trigger a reconnect. */
   private readonly closingOnPurpose = new WeakSet<amqp.ChannelModel>();
   /** Opens in flight (initial or reconnect), so dispose() can wait for and close them. */
@@ -181,6 +277,8 @@ export class AmqpConnectionManager {
   private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void;
   /** See AmqpManagerOptions.callDeadlineMs. */
   readonly callDeadlineMs: number;
+  /** See AmqpManagerOptions.operationDeadlineMs. */
+  readonly operationDeadlineMs: number;
   private disposed = false;
   private disposing?: Promise<void>;
 
@@ -192,6 +290,7 @@ export class AmqpConnectionManager {
     this.maxMs = Math.max(this.initialMs, options.backoff?.maxMs ?? 30_000);
     this.factor = Math.max(1, options.backoff?.factor ?? 2);
     this.callDeadlineMs = Math.max(1, options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS);
+    this.operationDeadlineMs = Math.max(1, options.operationDeadlineMs ?? DEFAULT_OPERATION_DEADLINE_MS);
     const log = options.log;
     this.log = (level, msg) => {
       if (!log) return;
@@ -203,10 +302,13 @@ export class AmqpConnectionManager {
     };
   }
 
-  /** Lazily opens (once; concurrent callers share the same promise) and returns the connection for a vhost. */
-  connection(vhost: string): Promise<amqp.ChannelModel> {
+  /**
+   * Lazily opens (once; concurrent callers share the same promise) and returns a connection for
+   * a vhost: the 'read' one by default, or the 'publish' one (see ConnectionPurpose).
+   */
+  connection(vhost: string, purpose: ConnectionPurpose = 'read'): Promise<amqp.ChannelModel> {
     if (this.disposed) return Promise.reject(closedError());
-    const slot = this.slot(vhost);
+    const slot = this.slot(vhost, purpose);
     if (slot.model) return Promise.resolve(slot.model);
     if (slot.reconnecting) {
       if (!slot.nextAttempt) slot.nextAttempt = deferred();
@@ -214,8 +316,9 @@ export class AmqpConnectionManager {
     }
     if (slot.opening) return slot.opening;
 
+    slot.gone = false;
     this.setState(slot, { state: 'connecting' });
-    const opening = this.open(vhost).then(
+    const opening = this.open(slot).then(
       async (model) => {
         slot.opening = undefined;
         if (this.disposed) {
@@ -229,7 +332,8 @@ export class AmqpConnectionManager {
         slot.opening = undefined;
         const error = toBrokerError(err, errorContext(this.endpoint, vhost, `Connect to vhost '${vhost}'`));
         if (!this.disposed) {
-          this.log('error', `AMQP vhost '${vhost}': ${error.message}`);
+          this.log('error', `AMQP vhost '${vhost}' (${purpose}): ${error.message}`);
+          slot.gone = error.source === 'auth' && error.code === 530;
           this.setState(slot, { state: 'error', error });
         }
         throw error;
@@ -241,27 +345,33 @@ export class AmqpConnectionManager {
   }
 
   /**
-   * Runs fn on a fresh channel that is closed afterwards. Channel errors reject with a
-   * BrokerError (source 'amqp', code 404/406/403…, replyText verbatim) and never close the connection.
+   * Runs fn on a fresh channel (on the vhost's 'read' connection) that is closed afterwards.
+   * Channel errors reject with a BrokerError (source 'amqp', code 404/406/403…, replyText
+   * verbatim) and never close the connection. The whole call has a deadline (opts.deadlineMs,
+   * default operationDeadlineMs): it never hangs on a dead connection.
    */
-  withChannel<T>(vhost: string, fn: (ch: amqp.Channel) => Promise<T>): Promise<T> {
-    return this.runOnChannel(vhost, false, fn as (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>);
+  withChannel<T>(vhost: string, fn: (ch: amqp.Channel) => Promise<T>, opts: ChannelCallOptions = {}): Promise<T> {
+    return this.runOnChannel(vhost, false, fn as (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>, opts);
   }
 
-  withConfirmChannel<T>(vhost: string, fn: (ch: amqp.ConfirmChannel) => Promise<T>): Promise<T> {
-    return this.runOnChannel(vhost, true, fn as (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>);
+  /** Like withChannel, with a confirm channel on the vhost's 'publish' connection. */
+  withConfirmChannel<T>(vhost: string, fn: (ch: amqp.ConfirmChannel) => Promise<T>, opts: ChannelCallOptions = {}): Promise<T> {
+    return this.runOnChannel(vhost, true, fn as (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>, opts);
   }
 
   /**
-   * A long-lived channel (consumers, tails). The caller closes it. An 'error' listener is
-   * already attached (logs), so a channel error can never crash the process; add your own
+   * A long-lived channel (consumers, tails). The caller closes it (closeChannel never hangs).
+   * Confirm channels, and channels asked for with purpose 'publish', are on the vhost's
+   * 'publish' connection; the others on its 'read' connection. An 'error' listener is already
+   * attached (logs), so a channel error can never crash the process; add your own
    * 'error'/'close' listeners as needed.
    */
-  openChannel(vhost: string, opts?: { confirm?: false }): Promise<amqp.Channel>;
-  openChannel(vhost: string, opts: { confirm: true }): Promise<amqp.ConfirmChannel>;
-  openChannel(vhost: string, opts?: { confirm?: boolean }): Promise<amqp.Channel | amqp.ConfirmChannel>;
-  async openChannel(vhost: string, opts: { confirm?: boolean } = {}): Promise<amqp.Channel | amqp.ConfirmChannel> {
-    const ch = await this.createChannel(vhost, opts.confirm === true);
+  openChannel(vhost: string, opts?: { confirm?: false; purpose?: ConnectionPurpose }): Promise<amqp.Channel>;
+  openChannel(vhost: string, opts: { confirm: true; purpose?: ConnectionPurpose }): Promise<amqp.ConfirmChannel>;
+  openChannel(vhost: string, opts?: { confirm?: boolean; purpose?: ConnectionPurpose }): Promise<amqp.Channel | amqp.ConfirmChannel>;
+  async openChannel(vhost: string, opts: { confirm?: boolean; purpose?: ConnectionPurpose } = {}): Promise<amqp.Channel | amqp.ConfirmChannel> {
+    const confirm = opts.confirm === true;
+    const ch = await this.createChannel(vhost, confirm, opts.purpose ?? (confirm ? 'publish' : 'read'));
     ch.on('error', (err: unknown) => {
       this.log('warn', `AMQP channel on vhost '${vhost}' closed: ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`);
     });
@@ -271,11 +381,18 @@ export class AmqpConnectionManager {
   /**
    * Closes a channel without ever hanging: waits for close-ok at most `timeoutMs` (default
    * callDeadlineMs). When the deadline passes the connection carrying the channel is taken for
-   * dead, torn down and rebuilt (see tearDown), and the result is false.
+   * dead, torn down and rebuilt (see tearDown), and the result is false. A connection the broker
+   * has blocked is not torn down (the broker is alive, it just stopped reading until the alarm
+   * clears; the close completes then).
    */
   async closeChannel(ch: amqp.Channel, timeoutMs = this.callDeadlineMs): Promise<boolean> {
     if (await closeChannelWithin(ch, timeoutMs)) return true;
-    this.tearDown(ch, `no close-ok for a channel within ${Math.round(timeoutMs / 100) / 10} s`);
+    const conn = (ch as unknown as { connection?: { blocked?: boolean } }).connection;
+    if (conn?.blocked) {
+      this.log('info', `AMQP channel close not answered within ${secs(timeoutMs)} s: the connection is blocked by the broker; it completes when the alarm clears`);
+      return false;
+    }
+    this.tearDown(ch, `no close-ok for a channel within ${secs(timeoutMs)} s`);
     return false;
   }
 
@@ -287,9 +404,8 @@ export class AmqpConnectionManager {
   deadline<T>(ch: amqp.Channel, p: Promise<T>, what: string, timeoutMs = this.callDeadlineMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const secs = Math.round(timeoutMs / 100) / 10;
-        this.tearDown(ch, `${what}: no answer within ${secs} s`);
-        reject(new BrokerError(`${what}: the broker did not answer within ${secs} s; the connection was closed and is being re-opened`, 'amqp', 'DEADLINE'));
+        this.tearDown(ch, `${what}: no answer within ${secs(timeoutMs)} s`);
+        reject(deadlineError(what, timeoutMs, true));
       }, timeoutMs);
       p.then(
         (v) => {
@@ -309,48 +425,77 @@ export class AmqpConnectionManager {
    * channel on it (their pending calls reject) and the manager reconnects with backoff.
    */
   tearDown(ch: amqp.Channel, reason: string): void {
-    const conn = (ch as unknown as { connection?: { stream?: { destroy(err?: Error): void }; onSocketError?(err: Error): void } }).connection;
+    const conn = (ch as unknown as { connection?: unknown }).connection;
     if (!conn) return;
     this.log('warn', `AMQP connection torn down: ${reason}`);
-    try {
-      conn.onSocketError?.(new Error(`Burrow closed the connection: ${reason}`));
-    } catch {
-      /* already closed */
-    }
-    try {
-      conn.stream?.destroy();
-    } catch {
-      /* already destroyed */
-    }
+    destroyModel({ connection: conn } as unknown as amqp.ChannelModel, reason);
   }
 
-  state(vhost: string): ConnectionState {
-    return this.slots.get(vhost)?.state ?? (this.disposed ? 'closed' : 'idle');
+  /** State of a vhost's connection ('read' by default). */
+  state(vhost: string, purpose: ConnectionPurpose = 'read'): ConnectionState {
+    return this.slots.get(slotKey(vhost, purpose))?.state ?? (this.disposed ? 'closed' : 'idle');
   }
 
   /**
-   * Aggregate over vhosts, by priority: 'closed' after dispose, else 'error' if any vhost is in
-   * error, 'reconnecting' if any is reconnecting, 'connecting' if any is connecting,
-   * 'connected' if any is connected, else 'idle'.
+   * The broker's reason while it blocks a connection of this vhost (connection.blocked: a memory
+   * or disk alarm), else undefined. Publishes fail fast with code 'BLOCKED' meanwhile.
+   */
+  blockedReason(vhost: string): string | undefined {
+    return this.slots.get(slotKey(vhost, 'publish'))?.blocked ?? this.slots.get(slotKey(vhost, 'read'))?.blocked;
+  }
+
+  /** Every vhost with a blocked connection, with the broker's reason. */
+  blockedVhosts(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of this.slots.values()) if (s.blocked !== undefined && !out.has(s.vhost)) out.set(s.vhost, s.blocked);
+    return out;
+  }
+
+  /** Throws BrokerError code 'BLOCKED' if the broker blocks this vhost's connections. */
+  assertNotBlocked(vhost: string): void {
+    const reason = this.blockedReason(vhost);
+    if (reason !== undefined) throw blockedError(vhost, reason);
+  }
+
+  /**
+   * Aggregate over vhosts and connections, by priority: 'closed' after dispose, else 'error' if
+   * any is in error, 'reconnecting' if any is reconnecting, 'connecting' if any is connecting,
+   * 'connected' if any is connected, else 'idle'. A vhost that was deleted (or does not exist)
+   * is not a connection problem and does not count.
    */
   overallState(): ConnectionState {
     if (this.disposed) return 'closed';
-    const states = new Set([...this.slots.values()].map((s) => s.state));
+    const states = new Set([...this.slots.values()].filter((s) => !s.gone).map((s) => s.state));
     for (const s of ['error', 'reconnecting', 'connecting', 'connected'] as const) {
       if (states.has(s)) return s;
     }
     return 'idle';
   }
 
-  onStateChange(listener: (e: StateChange) => void): Disposable {
-    this.stateListeners.add(listener);
-    return { dispose: () => void this.stateListeners.delete(listener) };
+  /**
+   * State changes of the vhosts' 'read' connections (the ones tails and peeks use); with
+   * { all: true } also those of the 'publish' connections (check StateChange.purpose).
+   */
+  onStateChange(listener: (e: StateChange) => void, opts: { all?: boolean } = {}): Disposable {
+    const entry = { all: opts.all === true, fn: listener };
+    this.stateListeners.add(entry);
+    return { dispose: () => void this.stateListeners.delete(entry) };
   }
 
-  /** Fired after a successful RE-connection of a vhost, so long-lived users can re-subscribe. */
-  onReconnected(listener: (vhost: string) => void): Disposable {
-    this.reconnectListeners.add(listener);
-    return { dispose: () => void this.reconnectListeners.delete(listener) };
+  /**
+   * Fired after a successful RE-connection of a vhost's 'read' connection, so long-lived users
+   * can re-subscribe; with { all: true } also for 'publish' connections.
+   */
+  onReconnected(listener: (vhost: string, purpose: ConnectionPurpose) => void, opts: { all?: boolean } = {}): Disposable {
+    const entry = { all: opts.all === true, fn: listener };
+    this.reconnectListeners.add(entry);
+    return { dispose: () => void this.reconnectListeners.delete(entry) };
+  }
+
+  /** connection.blocked / connection.unblocked on any connection (also fired as unblocked when a blocked connection closes). */
+  onBlockedChange(listener: (e: BlockedChange) => void): Disposable {
+    this.blockedListeners.add(listener);
+    return { dispose: () => void this.blockedListeners.delete(listener) };
   }
 
   /** Closes every connection and cancels reconnect timers; later calls reject with BrokerError code 'closed'. Idempotent. */
@@ -379,31 +524,44 @@ export class AmqpConnectionManager {
     // Opens still in flight close their model themselves once they see `disposed`.
     await Promise.allSettled([...closing, ...this.inFlight]);
     for (const slot of this.slots.values()) {
+      this.setBlocked(slot, undefined);
       if (slot.state !== 'closed') this.setState(slot, { state: 'closed' });
     }
     this.stateListeners.clear();
     this.reconnectListeners.clear();
+    this.blockedListeners.clear();
   }
 
-  private slot(vhost: string): VhostSlot {
-    let slot = this.slots.get(vhost);
+  private slot(vhost: string, purpose: ConnectionPurpose): VhostSlot {
+    const key = slotKey(vhost, purpose);
+    let slot = this.slots.get(key);
     if (!slot) {
-      slot = { vhost, state: 'idle', reconnecting: false, attempt: 0 };
-      this.slots.set(vhost, slot);
+      slot = { vhost, purpose, state: 'idle', reconnecting: false, attempt: 0 };
+      this.slots.set(key, slot);
     }
     return slot;
   }
 
   /** Opens a connection with error listeners attached at once; closes it again if we were disposed meanwhile. */
-  private open(vhost: string): Promise<amqp.ChannelModel> {
+  private open(slot: VhostSlot): Promise<amqp.ChannelModel> {
+    const { vhost, purpose } = slot;
     const p = (async () => {
-      const model = await openRaw(this.endpoint, vhost);
+      const endpoint = purpose === 'publish' ? { ...this.endpoint, connectionName: `${this.endpoint.connectionName ?? DEFAULT_CONNECTION_NAME} publish` } : this.endpoint;
+      const model = await openRaw(endpoint, vhost);
       // Listeners first: an unhandled 'error' event would crash the extension host.
       model.on('error', (err: unknown) => {
-        this.log('warn', `AMQP connection error on vhost '${vhost}': ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`);
+        this.log('warn', `AMQP connection error on vhost '${vhost}' (${purpose}): ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`);
       });
-      model.on('blocked', (reason: unknown) => this.log('warn', `AMQP connection on vhost '${vhost}' blocked by the broker: ${String(reason)}`));
-      model.on('unblocked', () => this.log('info', `AMQP connection on vhost '${vhost}' unblocked`));
+      model.on('blocked', (reason: unknown) => {
+        if (slot.model !== model) return;
+        this.log('warn', `AMQP ${purpose} connection on vhost '${vhost}' blocked by the broker: ${String(reason)}`);
+        this.setBlocked(slot, typeof reason === 'string' && reason ? reason : 'resource alarm');
+      });
+      model.on('unblocked', () => {
+        if (slot.model !== model) return;
+        this.log('info', `AMQP ${purpose} connection on vhost '${vhost}' unblocked`);
+        this.setBlocked(slot, undefined);
+      });
       if (this.disposed) {
         await this.closeQuietly(model);
         throw closedError();
@@ -420,9 +578,11 @@ export class AmqpConnectionManager {
   private adopt(slot: VhostSlot, model: amqp.ChannelModel): void {
     slot.model = model;
     slot.attempt = 0;
+    slot.gone = false;
     model.on('close', (err?: unknown) => {
       if (slot.model !== model) return;
       slot.model = undefined;
+      this.setBlocked(slot, undefined);
       if (this.disposed || this.closingOnPurpose.has(model)) return;
       if (err === undefined || err === null) {
         // Closed by a client-side close() we did not issue (someone closed the shared model): reopen lazily.
@@ -431,7 +591,15 @@ export class AmqpConnectionManager {
         return;
       }
       const error = toBrokerError(err, errorContext(this.endpoint, slot.vhost));
-      this.log('warn', `AMQP connection on vhost '${slot.vhost}' lost: ${error.message}; reconnecting`);
+      if (isVhostDeletedClose(error)) {
+        // Reconnecting cannot help: the next open would be refused with 530 NOT_ALLOWED.
+        slot.gone = true;
+        const gone = new BrokerError(`Virtual host '${slot.vhost}' was deleted: the broker closed its connection (${error.replyText ?? error.message})`, 'amqp', 'VHOST_DELETED', error.replyText, { cause: error });
+        this.log('warn', `AMQP connection on vhost '${slot.vhost}' closed: the vhost was deleted; not reconnecting`);
+        this.setState(slot, { state: 'error', error: gone });
+        return;
+      }
+      this.log('warn', `AMQP connection on vhost '${slot.vhost}' (${slot.purpose}) lost: ${error.message}; reconnecting`);
       slot.reconnecting = true;
       this.scheduleReconnect(slot, error);
     });
@@ -460,16 +628,18 @@ export class AmqpConnectionManager {
     if (this.disposed || !slot.reconnecting) return;
     let model: amqp.ChannelModel;
     try {
-      model = await this.open(slot.vhost);
+      model = await this.open(slot);
     } catch (err) {
       if (this.disposed) return; // dispose() already rejected the waiters
       const error = toBrokerError(err, errorContext(this.endpoint, slot.vhost, `Reconnect to vhost '${slot.vhost}'`));
       const waiter = slot.nextAttempt;
       slot.nextAttempt = undefined;
       waiter?.reject(error);
-      if (isLoginRefused(error)) {
+      if (isRefused(error)) {
+        // 403 (login refused) or 530 (vhost deleted / no permission): an error state, not a retry loop.
         slot.reconnecting = false;
         slot.attempt = 0;
+        slot.gone = error.code === 530;
         this.log('error', `AMQP vhost '${slot.vhost}': ${error.message}; not retrying`);
         this.setState(slot, { state: 'error', error });
         return;
@@ -487,43 +657,59 @@ export class AmqpConnectionManager {
     const waiter = slot.nextAttempt;
     slot.nextAttempt = undefined;
     waiter?.resolve(model);
-    this.log('info', `AMQP connection on vhost '${slot.vhost}' re-established`);
+    this.log('info', `AMQP ${slot.purpose} connection on vhost '${slot.vhost}' re-established`);
     for (const listener of [...this.reconnectListeners]) {
+      if (slot.purpose !== 'read' && !listener.all) continue;
       try {
-        listener(slot.vhost);
+        listener.fn(slot.vhost, slot.purpose);
       } catch (err) {
         this.log('error', `onReconnected listener failed: ${toBrokerError(err).message}`);
       }
     }
   }
 
+  /** Closes a model on purpose; a broker that does not answer close within callDeadlineMs gets its socket destroyed. */
   private async closeQuietly(model: amqp.ChannelModel): Promise<void> {
     this.closingOnPurpose.add(model);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await model.close();
+      await Promise.race([
+        model.close(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            destroyModel(model, `no close-ok for the connection within ${secs(this.callDeadlineMs)} s`);
+            resolve();
+          }, this.callDeadlineMs);
+        }),
+      ]);
     } catch {
       /* already closed */
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  private async createChannel(vhost: string, confirm: boolean): Promise<amqp.Channel | amqp.ConfirmChannel> {
-    const model = await this.connection(vhost);
+  private async createChannel(vhost: string, confirm: boolean, purpose: ConnectionPurpose): Promise<amqp.Channel | amqp.ConfirmChannel> {
+    const model = await this.connection(vhost, purpose);
     let ch: amqp.Channel | amqp.ConfirmChannel;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const opening = confirm ? model.createConfirmChannel() : model.createChannel();
+      opening.catch(() => undefined);
       ch = await Promise.race([
         opening,
         new Promise<never>((_, reject) => {
-          const t = setTimeout(() => {
-            const secs = Math.round(this.callDeadlineMs / 100) / 10;
-            this.tearDown({ connection: (model as unknown as { connection: unknown }).connection } as unknown as amqp.Channel, `channel.open: no answer within ${secs} s`);
-            reject(new BrokerError(`Opening a channel on vhost '${vhost}': the broker did not answer within ${secs} s; the connection was closed and is being re-opened`, 'amqp', 'DEADLINE'));
+          timer = setTimeout(() => {
+            destroyModel(model, `channel.open: no answer within ${secs(this.callDeadlineMs)} s`);
+            this.log('warn', `AMQP connection on vhost '${vhost}' (${purpose}) torn down: channel.open not answered within ${secs(this.callDeadlineMs)} s`);
+            reject(deadlineError(`Opening a channel on vhost '${vhost}'`, this.callDeadlineMs, true));
           }, this.callDeadlineMs);
-          opening.then(() => clearTimeout(t), () => clearTimeout(t));
         }),
       ]);
     } catch (err) {
       throw toBrokerError(err, errorContext(this.endpoint, vhost, `Open channel on vhost '${vhost}'`));
+    } finally {
+      clearTimeout(timer);
     }
     // A listener that throws would otherwise be re-thrown inside amqplib's frame loop and kill the connection.
     ch.on('handler-error', (err: unknown, event: string) => {
@@ -532,8 +718,11 @@ export class AmqpConnectionManager {
     return ch;
   }
 
-  private async runOnChannel<T>(vhost: string, confirm: boolean, fn: (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>): Promise<T> {
-    const ch = await this.createChannel(vhost, confirm);
+  private async runOnChannel<T>(vhost: string, confirm: boolean, fn: (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>, opts: ChannelCallOptions): Promise<T> {
+    const started = performance.now();
+    const deadlineMs = opts.deadlineMs ?? this.operationDeadlineMs;
+    if (confirm) this.assertNotBlocked(vhost);
+    const ch = await this.createChannel(vhost, confirm, opts.purpose ?? (confirm ? 'publish' : 'read'));
     let channelError: unknown;
     let closed = false;
     ch.on('error', (err: unknown) => {
@@ -542,25 +731,63 @@ export class AmqpConnectionManager {
     ch.on('close', () => {
       closed = true;
     });
+    let timer: NodeJS.Timeout | undefined;
+    let ok = false;
     try {
-      return await fn(ch);
+      const running = fn(ch);
+      let result: T;
+      if (Number.isFinite(deadlineMs)) {
+        running.catch(() => undefined);
+        const left = Math.max(1, deadlineMs - (performance.now() - started));
+        result = await Promise.race([
+          running,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(deadlineError(`A broker call on vhost '${vhost}'`, deadlineMs, false)), left);
+          }),
+        ]);
+      } else {
+        result = await running;
+      }
+      ok = true;
+      return result;
     } catch (err) {
+      if (err instanceof BrokerError && err.code === 'DEADLINE') throw err;
       // Operations after a server-side channel close fail with IllegalOperationError ("Channel closed"),
       // and waitForConfirms with a plain "channel closed": the server's reason (404 …) is the useful part.
       const serverReason = typeof (err as { code?: unknown } | null)?.code === 'number';
       const cause = channelError !== undefined && !serverReason ? channelError : err;
       throw toBrokerError(cause, errorContext(this.endpoint, vhost));
     } finally {
-      if (!closed) await this.closeChannel(ch);
+      clearTimeout(timer);
+      // On success wait for close-ok (peek relies on the requeue having happened); after a
+      // failure close in the background so the error is reported at once. Both are bounded.
+      if (!closed) {
+        if (ok) await this.closeChannel(ch);
+        else void this.closeChannel(ch);
+      }
     }
   }
 
-  private setState(slot: VhostSlot, change: Omit<StateChange, 'vhost'>): void {
-    slot.state = change.state;
-    const event: StateChange = { vhost: slot.vhost, ...change };
-    for (const listener of [...this.stateListeners]) {
+  private setBlocked(slot: VhostSlot, reason: string | undefined): void {
+    if (slot.blocked === reason) return;
+    slot.blocked = reason;
+    const event: BlockedChange = { vhost: slot.vhost, purpose: slot.purpose, blocked: reason !== undefined, ...(reason !== undefined ? { reason } : {}) };
+    for (const listener of [...this.blockedListeners]) {
       try {
         listener(event);
+      } catch (err) {
+        this.log('error', `onBlockedChange listener failed: ${toBrokerError(err).message}`);
+      }
+    }
+  }
+
+  private setState(slot: VhostSlot, change: Omit<StateChange, 'vhost' | 'purpose'>): void {
+    slot.state = change.state;
+    const event: StateChange = { vhost: slot.vhost, purpose: slot.purpose, ...change };
+    for (const listener of [...this.stateListeners]) {
+      if (slot.purpose !== 'read' && !listener.all) continue;
+      try {
+        listener.fn(event);
       } catch (err) {
         this.log('error', `onStateChange listener failed: ${toBrokerError(err).message}`);
       }
@@ -568,15 +795,35 @@ export class AmqpConnectionManager {
   }
 }
 
+function slotKey(vhost: string, purpose: ConnectionPurpose): string {
+  return `${purpose}\u0000${vhost}`;
+}
+
+function deadlineError(what: string, timeoutMs: number, tornDown: boolean): BrokerError {
+  const tail = tornDown ? '; the connection was closed and is being re-opened' : '; its channel is being closed (the connection is re-opened if it does not answer)';
+  return new BrokerError(`${what}: the broker did not answer within ${secs(timeoutMs)} s${tail}`, 'amqp', 'DEADLINE');
+}
+
 /** Opens and closes a connection to check host, credentials and vhost. Throws BrokerError. */
 export async function testAmqpLogin(endpoint: AmqpEndpoint, vhost: string): Promise<{ serverProperties: Record<string, unknown> }> {
   const model = await openRaw(endpoint, vhost);
   model.on('error', () => undefined);
   const serverProperties = { ...(model.connection.serverProperties as Record<string, unknown>) };
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await model.close();
+    await Promise.race([
+      model.close(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          destroyModel(model, 'no close-ok for the connection');
+          resolve();
+        }, DEFAULT_CALL_DEADLINE_MS);
+      }),
+    ]);
   } catch {
     /* closing a just-opened connection can only fail if it is already gone */
+  } finally {
+    clearTimeout(timer);
   }
   return { serverProperties };
 }

@@ -69,6 +69,11 @@ const TLS_CODES: Record<string, string> = {
   EPROTO: 'TLS protocol error: the port may not speak TLS, or no common TLS version/cipher',
 };
 
+/** What a TLS error code means for the user and what to do about it (e.g. a certificate that cannot be verified), if known. */
+export function tlsHint(code: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(TLS_CODES, code) ? TLS_CODES[code] : undefined;
+}
+
 const AMQP_CONSTANTS: Record<number, string> = {
   200: 'REPLY_SUCCESS',
   311: 'CONTENT_TOO_LARGE',

@@ -9,6 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { BrokerError } from './errors';
+import { tlsHint } from './describe';
 
 // ---------------------------------------------------------------------------
 // Options and result types
@@ -541,8 +542,12 @@ export class ManagementClient {
         code.startsWith('ERR_SSL_') || /wrong version number|packet length/i.test(detail)
           ? ' (is this an https URL pointing at a plain http port?)'
           : '';
+      // A certificate problem says what it is and what to do, as the AMQP side does (describe.ts).
+      const known = hint ? undefined : tlsHint(code);
       return new BrokerError(
-        `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
+        known
+          ? `TLS error talking to the management API at ${this.hostPort}: ${known} (${code})`
+          : `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
         'tls',
         code,
         detail,
@@ -826,4 +831,26 @@ export class ManagementClient {
 /** Removes anything that looks like credentials from a Node error message. */
 function scrub(s: string): string {
   return s.replace(/\/\/[^/@\s]*@/g, '//***@').replace(/Basic\s+[A-Za-z0-9+/=]+/g, 'Basic ***');
+}
+
+// ----- policies (for a queue's effective delivery limit; see src/core/deliveryLimit.ts) ----------
+
+/** A policy or operator policy as GET /api/policies/{vhost} and /api/operator-policies/{vhost} list it. */
+export interface PolicyInfo {
+  vhost: string;
+  name: string;
+  pattern: string;
+  'apply-to': string;
+  priority: number;
+  definition: Record<string, unknown>;
+}
+
+/** The vhost's policies. */
+export async function getPolicies(mc: ManagementClient, vhost: string): Promise<PolicyInfo[]> {
+  return (await mc.request<PolicyInfo[]>('GET', apiPath('policies', vhost))) ?? [];
+}
+
+/** The vhost's operator policies (needs a user the broker lets read them; 401/403 otherwise). */
+export async function getOperatorPolicies(mc: ManagementClient, vhost: string): Promise<PolicyInfo[]> {
+  return (await mc.request<PolicyInfo[]>('GET', apiPath('operator-policies', vhost))) ?? [];
 }

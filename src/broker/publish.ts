@@ -7,7 +7,7 @@
  * exchange, 406 user-id mismatch, 403) closes only that channel and becomes an 'error' outcome.
  */
 import type * as amqp from 'amqplib';
-import type { AmqpConnectionManager } from './amqp';
+import { blockedError, type AmqpConnectionManager } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import type { MessageProperties } from '../core/message';
@@ -37,7 +37,34 @@ export interface PublishCounts {
 
 export interface PublishManyResult extends PublishCounts {
   elapsedMs: number;
+  /** True only when the caller aborted (signal); never for a fault. */
   cancelled: boolean;
+  /** Messages handed to the broker (confirmed + returned + nacked + unknown). */
+  sent: number;
+  /**
+   * Sent, but the channel or connection was lost (or the broker blocked publishing) before
+   * their confirm arrived: each may or may not be in the queue.
+   */
+  unknown: number;
+  /** Sequence numbers (1..count, in publish order) of the unknown messages, ascending. */
+  unknownSeqs: number[];
+  /** Never sent: publishing stopped early (fault or cancel). */
+  notSent: number;
+}
+
+/**
+ * publishMany's error when the channel or connection fails (404 missing exchange, connection
+ * lost, broker blocked, no confirm within the deadline): carries the full result, so the caller
+ * knows what was confirmed and which messages (unknownSeqs) may or may not have arrived.
+ */
+export class PublishManyError extends BrokerError {
+  constructor(
+    message: string,
+    cause: BrokerError,
+    readonly result: PublishManyResult,
+  ) {
+    super(message, cause.source, cause.code, cause.replyText, { cause });
+  }
 }
 
 export interface PublishManyOptions {
@@ -46,9 +73,14 @@ export interface PublishManyOptions {
   signal?: AbortSignal;
   /** Maximum unconfirmed messages in flight. Default 1000. */
   windowSize?: number;
+  /**
+   * With messages outstanding, the longest time without any confirm before the connection is
+   * declared dead (torn down and rebuilt; the outstanding messages become unknown). Default 30 000 ms.
+   */
+  confirmTimeoutMs?: number;
 }
 
-const DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;
 const DEFAULT_WINDOW = 1000;
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -97,6 +129,9 @@ function invalidRequest(err: unknown): BrokerError {
 /**
  * Publishes one message with confirms (and mandatory unless disabled). Never throws: failures
  * are an 'error' outcome with a BrokerError (404 missing exchange, 406 user-id mismatch…).
+ * Settles within `timeoutMs` (default 30 s) plus channel-open time even on a dead connection:
+ * the outcome is then 'error' with code CONFIRM_TIMEOUT (the message may or may not have
+ * arrived). While the broker blocks publishing (resource alarm) it fails at once with code BLOCKED.
  */
 export async function publishMessage(
   mgr: AmqpConnectionManager,
@@ -112,73 +147,93 @@ export async function publishMessage(
   }
   const content = asBuffer(req.body);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+  const what = `Publish to ${req.exchange === '' ? 'the default exchange' : `exchange '${req.exchange}'`}`;
   try {
-    return await mgr.withConfirmChannel(vhost, (ch) => {
-      return new Promise<PublishOutcome>((resolve, reject) => {
-        let returned: { replyCode: number; replyText: string } | undefined;
-        let channelError: unknown;
-        let settled = false;
-        const timer = setTimeout(() => {
-          finish(() =>
-            reject(
-              new BrokerError(
-                `No publisher confirm from the broker within ${Math.round(timeoutMs / 1000)} s (is the connection blocked by a resource alarm?)`,
-                'amqp',
-                'CONFIRM_TIMEOUT',
+    mgr.assertNotBlocked(vhost);
+    return await mgr.withConfirmChannel(
+      vhost,
+      (ch) => {
+        return new Promise<PublishOutcome>((resolve, reject) => {
+          let returned: { replyCode: number; replyText: string } | undefined;
+          let channelError: unknown;
+          let settled = false;
+          const timer = setTimeout(() => {
+            finish(() =>
+              reject(
+                new BrokerError(
+                  `No publisher confirm from the broker within ${Math.round(timeoutMs / 100) / 10} s: the message may or may not have arrived (connection lost or stalled?)`,
+                  'amqp',
+                  'CONFIRM_TIMEOUT',
+                ),
               ),
-            ),
-          );
-        }, timeoutMs);
-        const finish = (f: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          f();
-        };
-        ch.on('return', (m: amqp.Message) => {
-          const f = m.fields as unknown as { replyCode: number; replyText: string };
-          returned = { replyCode: f.replyCode, replyText: f.replyText };
-        });
-        ch.on('error', (err: unknown) => {
-          channelError = err;
-        });
-        ch.on('close', () => {
-          // Normally the confirm callback (with "channel closed") runs first; this is a backstop.
-          finish(() => reject(channelError ?? new BrokerError('The channel closed before the broker confirmed the message', 'amqp', 'CHANNEL_CLOSED')));
-        });
-        let sent: boolean;
-        try {
-          sent = ch.publish(req.exchange, req.routingKey, content, options, (err) => {
-            finish(() => {
-              if (err === null || err === undefined) {
-                resolve(returned ? { status: 'returned', ...returned } : { status: 'confirmed' });
-              } else if (channelError !== undefined) {
-                reject(channelError);
-              } else if (/nack/i.test(String((err as Error)?.message ?? err))) {
-                resolve({ status: 'nacked' });
-              } else {
-                reject(err);
-              }
-            });
+            );
+          }, timeoutMs);
+          // connection.blocked while we wait: fail now rather than when the alarm clears.
+          const blockedSub = mgr.onBlockedChange((e) => {
+            if (e.vhost === vhost && e.blocked) finish(() => reject(blockedError(vhost, e.reason, true)));
           });
-        } catch (err) {
-          finish(() => reject(invalidRequest(err)));
-          return;
-        }
-        void sent; // one message: the socket buffer cannot be a concern
-      });
-    });
+          const finish = (f: () => void) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            blockedSub.dispose();
+            f();
+          };
+          ch.on('return', (m: amqp.Message) => {
+            const f = m.fields as unknown as { replyCode: number; replyText: string };
+            returned = { replyCode: f.replyCode, replyText: f.replyText };
+          });
+          ch.on('error', (err: unknown) => {
+            channelError = err;
+          });
+          ch.on('close', () => {
+            // Normally the confirm callback (with "channel closed") runs first; this is a backstop.
+            finish(() => reject(channelError ?? new BrokerError('The channel closed before the broker confirmed the message: it may or may not have arrived', 'amqp', 'CHANNEL_CLOSED')));
+          });
+          try {
+            ch.publish(req.exchange, req.routingKey, content, options, (err) => {
+              finish(() => {
+                if (err === null || err === undefined) {
+                  resolve(returned ? { status: 'returned', ...returned } : { status: 'confirmed' });
+                } else if (channelError !== undefined) {
+                  reject(channelError);
+                } else if (isNack(err)) {
+                  resolve({ status: 'nacked' });
+                } else {
+                  reject(new BrokerError('The connection was lost before the broker confirmed the message: it may or may not have arrived', 'amqp', 'CONNECTION_LOST', undefined, { cause: err }));
+                }
+              });
+            });
+          } catch (err) {
+            finish(() => reject(invalidRequest(err)));
+          }
+        });
+      },
+      // The confirm timeout fires first; the overall deadline is only a backstop.
+      { deadlineMs: timeoutMs + mgr.callDeadlineMs },
+    );
   } catch (err) {
-    return { status: 'error', error: toBrokerError(err, { what: `Publish to ${req.exchange === '' ? 'the default exchange' : `exchange '${req.exchange}'`}` }) };
+    return { status: 'error', error: toBrokerError(err, { what }) };
   }
 }
 
+/** amqplib fails a confirm callback with "message nacked" for basic.nack, and with "channel closed" when the channel dies. */
+function isNack(err: unknown): boolean {
+  return err instanceof Error && err.message === 'message nacked';
+}
+
 /**
- * Publishes the same message `count` times on one confirm channel, pipelined with at most
- * `windowSize` unconfirmed messages in flight. Cancel with `signal`: publishing stops, the
- * messages already sent are still awaited, and the result has cancelled=true.
- * Throws a BrokerError if the channel or connection fails (e.g. 404 missing exchange); the
- * message then says how many were confirmed before.
+ * Publishes the same message `count` times on one confirm channel (on the vhost's publish
+ * connection), pipelined with at most `windowSize` unconfirmed messages in flight.
+ *
+ * Outcomes: confirmed (and returned, for unroutable mandatory messages), nacked (a real
+ * basic.nack from the broker), and unknown (sent, but the channel or connection was lost, or
+ * the broker blocked publishing, before the confirm: they may or may not be in the queue).
+ *
+ * Cancel with `signal`: publishing stops, the messages already sent are still awaited, and the
+ * result has cancelled=true. A fault (channel error such as 404, connection lost, broker
+ * blocked, no confirm for confirmTimeoutMs) throws a PublishManyError carrying the result,
+ * including the sequence numbers of the unknown messages.
  */
 export async function publishMany(
   mgr: AmqpConnectionManager,
@@ -190,7 +245,9 @@ export async function publishMany(
   const total = Math.max(0, Math.floor(count));
   const windowSize = Math.max(1, Math.floor(opts.windowSize ?? DEFAULT_WINDOW));
   const lowWater = Math.max(1, windowSize >> 1);
+  const confirmTimeoutMs = Math.max(1, opts.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS);
   const started = Date.now();
+  const what = `Publish to ${req.exchange === '' ? 'the default exchange' : `exchange '${req.exchange}'`}`;
   let options: amqp.Options.Publish;
   try {
     options = toPublishOptions(req.properties, req.mandatory ?? true);
@@ -199,14 +256,22 @@ export async function publishMany(
   }
   const content = asBuffer(req.body);
 
+  mgr.assertNotBlocked(vhost);
   const ch = await mgr.openChannel(vhost, { confirm: true });
   let acked = 0;
   let nacked = 0;
   let returned = 0;
   let sentCount = 0;
+  /** Sequence numbers sent and not yet acked or nacked. */
+  const outstanding = new Set<number>();
   let channelError: unknown;
   let closed = false;
-  // Wakes the publish loop: outstanding confirms fell to `wakeAt`, socket drained, channel closed, or abort.
+  /** Set once the run is over: late callbacks (after a block, say) no longer change the result. */
+  let frozen = false;
+  /** Why the run stopped early, when it was a fault. */
+  let fault: BrokerError | undefined;
+  let lastProgress = performance.now();
+  // Wakes the publish loop: outstanding confirms fell to `wakeAt`, socket drained, channel closed, abort or fault.
   let wake: (() => void) | undefined;
   let wakeAt = -1;
   const wakeUp = () => {
@@ -215,13 +280,23 @@ export async function publishMany(
     wakeAt = -1;
     w?.();
   };
-  const onConfirm = (err: unknown) => {
-    if (err === null || err === undefined) acked++;
-    else if (!closed && channelError === undefined) nacked++;
-    if (wakeAt >= 0 && sentCount - acked - nacked <= wakeAt) wakeUp();
+  const stopped = () => closed || fault !== undefined;
+  const onConfirm = (seq: number, err: unknown) => {
+    if (frozen) return;
+    if (err === null || err === undefined) {
+      acked++;
+      outstanding.delete(seq);
+    } else if (isNack(err)) {
+      nacked++;
+      outstanding.delete(seq);
+    }
+    // else: "channel closed" — amqplib fails every unconfirmed callback when the channel dies;
+    // the message stays outstanding and is reported as unknown.
+    lastProgress = performance.now();
+    if (wakeAt >= 0 && outstanding.size <= wakeAt) wakeUp();
   };
   ch.on('return', () => {
-    returned++;
+    if (!frozen) returned++;
   });
   ch.on('error', (err: unknown) => {
     channelError = err;
@@ -233,8 +308,36 @@ export async function publishMany(
   ch.on('drain', wakeUp);
   const onAbort = () => wakeUp();
   opts.signal?.addEventListener('abort', onAbort);
+  // The connection's close reason (320 CONNECTION_FORCED, heartbeat timeout…): the channel only learns "closed".
+  let connectionError: BrokerError | undefined;
+  const stateSub = mgr.onStateChange(
+    (e) => {
+      if (e.vhost === vhost && e.purpose === 'publish' && e.error && !connectionError) connectionError = e.error;
+    },
+    { all: true },
+  );
+  const blockedSub = mgr.onBlockedChange((e) => {
+    if (e.vhost !== vhost || !e.blocked || fault) return;
+    fault = blockedError(vhost, e.reason, true);
+    wakeUp();
+  });
+  // No confirm (nor publish) for confirmTimeoutMs with messages in flight: the connection is dead.
+  const watchdog = setInterval(
+    () => {
+      if (fault || closed || outstanding.size === 0) return;
+      if (performance.now() - lastProgress < confirmTimeoutMs) return;
+      const s = Math.round(confirmTimeoutMs / 100) / 10;
+      fault = new BrokerError(`No publisher confirm from the broker for ${s} s; the connection was closed and is being re-opened`, 'amqp', 'DEADLINE');
+      mgr.tearDown(ch, `publishMany: no confirm for ${s} s`);
+      wakeUp();
+    },
+    Math.min(1000, Math.max(10, confirmTimeoutMs / 4)),
+  );
 
-  const counts = (): PublishCounts => ({ confirmed: Math.max(0, acked - returned), nacked, returned: Math.min(returned, acked + nacked) });
+  const counts = (): PublishCounts => {
+    const r = Math.min(returned, acked);
+    return { confirmed: acked - r, nacked, returned: r };
+  };
   let lastReported = -1;
   const report = () => {
     const done = acked + nacked;
@@ -248,24 +351,38 @@ export async function publishMany(
   };
   const progressTimer = opts.onProgress ? setInterval(report, PROGRESS_INTERVAL_MS) : undefined;
 
-  /** Resolves once at most `outstanding` confirms are pending, or the channel closed, or (if asked) on abort. */
-  const waitOutstanding = async (outstanding: number, stopOnAbort: boolean) => {
-    while (sentCount - acked - nacked > outstanding && !closed && !(stopOnAbort && opts.signal?.aborted)) {
+  /** Resolves once at most `n` confirms are pending, or the channel closed / a fault, or (if asked) on abort. */
+  const waitOutstanding = async (n: number, stopOnAbort: boolean) => {
+    while (outstanding.size > n && !stopped() && !(stopOnAbort && opts.signal?.aborted)) {
       await new Promise<void>((resolve) => {
         wake = resolve;
-        wakeAt = outstanding;
+        wakeAt = n;
       });
     }
   };
 
+  const result = (): PublishManyResult => {
+    const unknownSeqs = [...outstanding].sort((a, b) => a - b);
+    return {
+      ...counts(),
+      elapsedMs: Date.now() - started,
+      cancelled: opts.signal?.aborted === true && sentCount < total,
+      sent: sentCount,
+      unknown: unknownSeqs.length,
+      unknownSeqs,
+      notSent: total - sentCount,
+    };
+  };
+
+  let ok = false;
   try {
     let socketFull = false;
     while (sentCount < total) {
-      if (opts.signal?.aborted || closed) break;
-      if (socketFull || sentCount - acked - nacked >= windowSize) {
+      if (opts.signal?.aborted || stopped()) break;
+      if (socketFull || outstanding.size >= windowSize) {
         if (socketFull) {
           socketFull = false;
-          // 'drain' fires once the channel's buffer has emptied (close and abort also wake us).
+          // 'drain' fires once the channel's buffer has emptied (close, abort and faults also wake us).
           await new Promise<void>((resolve) => {
             wake = resolve;
           });
@@ -275,42 +392,49 @@ export async function publishMany(
         continue;
       }
       // Publish a run of messages synchronously: yielding per message would cost a tick each.
-      const room = Math.min(total - sentCount, windowSize - (sentCount - acked - nacked));
+      const room = Math.min(total - sentCount, windowSize - outstanding.size);
       for (let i = 0; i < room; i++) {
-        sentCount++;
-        let ok: boolean;
+        const seq = sentCount + 1;
+        let written: boolean;
         try {
-          ok = ch.publish(req.exchange, req.routingKey, content, options, onConfirm);
+          written = ch.publish(req.exchange, req.routingKey, content, options, (err) => onConfirm(seq, err));
         } catch (err) {
-          sentCount--;
           if (closed || channelError !== undefined || (err instanceof Error && err.name === 'IllegalOperationError')) break;
           throw invalidRequest(err);
         }
-        if (!ok) {
+        sentCount = seq;
+        outstanding.add(seq);
+        if (!written) {
           socketFull = true;
           break;
         }
       }
+      lastProgress = performance.now();
     }
-    // Wait for the outstanding confirms (or the channel to close).
+    // Wait for the outstanding confirms (or the channel to close, or a fault).
     await waitOutstanding(0, false);
-    if (closed && acked + nacked < sentCount) {
-      const cause = channelError ?? new Error('The channel closed before all messages were confirmed');
-      const e = toBrokerError(cause, { what: `Publish to ${req.exchange === '' ? 'the default exchange' : `exchange '${req.exchange}'`}` });
-      const c = counts();
-      throw new BrokerError(`${e.message} (after ${c.confirmed} confirmed, ${c.returned} returned, ${c.nacked} nacked)`, e.source, e.code, e.replyText, { cause: e });
+    frozen = true;
+    if (fault || (closed && outstanding.size > 0) || (channelError !== undefined && sentCount < total && !opts.signal?.aborted)) {
+      const cause = fault ?? toBrokerError(channelError ?? connectionError ?? new BrokerError('The channel or connection closed before all messages were confirmed', 'amqp', 'CONNECTION_LOST'), { what });
+      const r = result();
+      const parts = [`${r.confirmed} confirmed`, `${r.returned} returned`, `${r.nacked} nacked`, `${r.unknown} unknown (may or may not be in the queue)`];
+      if (r.notSent) parts.push(`${r.notSent} not sent`);
+      throw new PublishManyError(`${cause.message} (${parts.join(', ')})`, cause, r);
     }
+    ok = true;
   } finally {
+    frozen = true;
     opts.signal?.removeEventListener('abort', onAbort);
+    blockedSub.dispose();
+    stateSub.dispose();
+    clearInterval(watchdog);
     if (progressTimer) clearInterval(progressTimer);
     if (!closed) {
-      try {
-        await ch.close();
-      } catch {
-        /* already closed */
-      }
+      // Bounded (a connection that does not answer is torn down); in the background after a fault.
+      if (ok) await mgr.closeChannel(ch);
+      else void mgr.closeChannel(ch);
     }
   }
   report();
-  return { ...counts(), elapsedMs: Date.now() - started, cancelled: sentCount < total };
+  return result();
 }

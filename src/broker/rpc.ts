@@ -14,11 +14,14 @@
  * missing exchange/queue (404) and, for the default exchange, a queue without consumers.
  *
  * Reply channels are opened lazily, kept across calls, and re-created after a channel
- * error or a reconnect.
+ * error or a reconnect. They live on the vhost's 'publish' connection (requests are published
+ * on them), so a broker resource alarm never blocks the 'read' connection; while the broker
+ * blocks publishing, requests fail at once with code BLOCKED. Every broker round trip has a
+ * deadline (the manager's callDeadlineMs) and channel closes never hang.
  */
 import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
-import type { AmqpConnectionManager, Disposable } from './amqp';
+import { blockedError, type AmqpConnectionManager, type Disposable } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 
@@ -125,6 +128,7 @@ export class RpcClient {
   private readonly replyChannels = new Map<ReplyMode, Promise<ReplyChannel>>();
   private checkChannel?: Promise<CheckChannel>;
   private readonly subscription: Disposable;
+  private readonly blockedSubscription: Disposable;
   /** exchange + '\0' + routing key -> time (performance.now) until which the last good check is trusted. */
   private readonly checkedUntil = new Map<string, number>();
   private readonly preflightCacheMs: number;
@@ -136,8 +140,16 @@ export class RpcClient {
     options: RpcClientOptions = {},
   ) {
     this.preflightCacheMs = Math.max(0, options.preflightCacheMs ?? 1000);
-    this.subscription = mgr.onReconnected((v) => {
-      if (v === this.vhost) this.resetChannels();
+    this.subscription = mgr.onReconnected(
+      (v) => {
+        if (v === this.vhost) this.resetChannels();
+      },
+      { all: true },
+    );
+    // Requests in flight when the broker blocks publishing fail now, not when the alarm clears.
+    this.blockedSubscription = mgr.onBlockedChange((e) => {
+      if (e.vhost !== this.vhost || !e.blocked) return;
+      for (const p of [...this.pending.values()]) p.settle({ status: 'error', error: blockedError(this.vhost, e.reason, true) });
     });
   }
 
@@ -201,14 +213,15 @@ export class RpcClient {
     if (this.disposed) return;
     this.disposed = true;
     this.subscription.dispose();
+    this.blockedSubscription.dispose();
     for (const p of [...this.pending.values()]) p.settle({ status: 'cancelled' });
     const channels = [...this.replyChannels.values()];
     this.replyChannels.clear();
     const check = this.checkChannel;
     this.checkChannel = undefined;
     await Promise.allSettled([
-      ...channels.map(async (p) => closeQuietly((await p).ch)),
-      ...(check ? [check.then((cc) => closeQuietly(cc.ch))] : []),
+      ...channels.map(async (p) => this.mgr.closeChannel((await p).ch)),
+      ...(check ? [check.then((cc) => this.mgr.closeChannel(cc.ch))] : []),
     ]);
   }
 
@@ -270,7 +283,7 @@ export class RpcClient {
     }
     const cc = await this.checkChannel;
     try {
-      return await fn(cc.ch);
+      return await this.mgr.deadline(cc.ch, fn(cc.ch), what);
     } catch (err) {
       // After a 404 amqplib may only say "Channel closed": the broker's reason is the useful part.
       const cause = err instanceof Error && err.name === 'IllegalOperationError' && cc.reason !== undefined ? cc.reason : err;
@@ -292,23 +305,27 @@ export class RpcClient {
   }
 
   private async openReplyChannel(mode: ReplyMode): Promise<ReplyChannel> {
-    const ch = await this.mgr.openChannel(this.vhost);
+    const ch = await this.mgr.openChannel(this.vhost, { purpose: 'publish' });
     const rc: ReplyChannel = { mode, ch, replyTo: DIRECT_REPLY_TO, closed: false };
     ch.on('error', (e: unknown) => (rc.closeReason = e));
     ch.on('close', () => this.onReplyChannelClosed(rc));
     ch.on('return', (msg: amqp.Message) => this.onReturn(msg));
     try {
       if (mode === 'callback-queue') {
-        const q = await ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+        const q = await this.mgr.deadline(ch, ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false }), 'Declare the callback queue');
         rc.replyTo = q.queue;
       }
-      await ch.consume(rc.replyTo, (msg) => (msg ? this.onReply(msg) : void closeQuietly(ch)), { noAck: true });
+      await this.mgr.deadline(
+        ch,
+        ch.consume(rc.replyTo, (msg) => (msg ? this.onReply(msg) : void this.mgr.closeChannel(ch)), { noAck: true }),
+        `Consume ${mode} replies`,
+      );
     } catch (err) {
-      await closeQuietly(ch);
+      void this.mgr.closeChannel(ch);
       throw toBrokerError(rc.closeReason ?? err, { what: `Set up ${mode} replies`, vhost: this.vhost });
     }
     if (this.disposed) {
-      await closeQuietly(ch);
+      await this.mgr.closeChannel(ch);
       throw new BrokerError('The RPC client has been disposed', 'amqp', 'closed');
     }
     return rc;
@@ -336,6 +353,8 @@ export class RpcClient {
         },
       };
       req.signal?.addEventListener('abort', onAbort, { once: true });
+      const blocked = this.mgr.blockedReason(this.vhost);
+      if (blocked !== undefined) return entry.settle({ status: 'error', error: blockedError(this.vhost, blocked) });
 
       this.replyChannel(req.replyMode).then(
         (rc) => {
@@ -430,14 +449,6 @@ function targetKey(req: RpcRequest): string {
 function channelClosedError(rc: ReplyChannel, vhost: string): BrokerError {
   if (rc.closeReason !== undefined) return toBrokerError(rc.closeReason, { vhost });
   return new BrokerError('The RPC channel was closed (connection lost?)', 'amqp', 'CHANNEL_CLOSED');
-}
-
-async function closeQuietly(ch: amqp.Channel): Promise<void> {
-  try {
-    await ch.close();
-  } catch {
-    /* already closed */
-  }
 }
 
 /** Nearest-rank percentile of sorted values (p in 0..100). */

@@ -10,7 +10,17 @@
  *
  * After the connection manager re-establishes a lost connection, the tail sets itself up again
  * (tap queue and bindings re-declared, consumer re-created). Messages published while the
- * connection was down are not seen by a tap (its exclusive queue died with the connection).
+ * connection was down are not seen by a tap (its exclusive queue died with the connection): a tap
+ * records each such gap as a GapMarker (from the moment the connection was lost to the moment the
+ * tap queue was declared and bound again), which the list shows among the messages and the
+ * export carries.
+ *
+ * Tapping a queue reads its bindings and checks that it exists through the management API only:
+ * no AMQP operation touches the watched queue, so exclusive queues (owned by another connection,
+ * where a passive declare fails with 405 RESOURCE_LOCKED) can be tapped too.
+ *
+ * Every broker round trip the tail makes (declare, bind, consume, cancel, delete, channel close)
+ * has the connection manager's deadline: stop() settles even on a dead network path.
  */
 import type * as amqp from 'amqplib';
 import type { AmqpConnectionManager, Disposable } from './amqp';
@@ -19,6 +29,7 @@ import { toBrokerError } from './describe';
 import type { ManagementClient } from './management';
 import { captureProperties, sameProperties, type CapturedMessage, type MessageProperties } from '../core/message';
 import { MessageRing } from '../core/messageRing';
+import { gapText, type GapMarker } from '../core/tailList';
 
 export type TailSpec =
   /** Copies of what the queue receives through its bindings (read from the management API). */
@@ -71,6 +82,8 @@ export interface TapBinding {
 }
 
 const AUTO_ACK_DELAY_MS = 50;
+/** Gap markers kept, at most (the oldest go first; they also go when their messages leave the buffer). */
+const MAX_GAPS = 1000;
 export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
 const STATS_TICK_MS = 1000;
 
@@ -114,6 +127,10 @@ export class QueueTail {
   private subscriptions: Disposable[] = [];
   private stopping = false;
   private resuming?: Promise<void>;
+  /** When the connection was lost (set until the tap is set up again). */
+  private lostAt?: number;
+  private gapList: GapMarker[] = [];
+  private gapIds = 0;
 
   // auto-ack batching
   private unackedCount = 0;
@@ -198,6 +215,17 @@ export class QueueTail {
   }
 
   /**
+   * Gaps a tap could not see (reconnects), oldest first, as long as the messages around them are
+   * buffered: a marker whose preceding message left the buffer goes too (except the one right
+   * before the buffer's first message).
+   */
+  gaps(): readonly GapMarker[] {
+    const lo = this.ring.firstSeq() - 1;
+    if (this.gapList.length > 0 && this.gapList[0]!.afterSeq < lo) this.gapList = this.gapList.filter((g) => g.afterSeq >= lo);
+    return this.gapList;
+  }
+
+  /**
    * Stops handing batches to onBatch. Messages keep arriving into the ring buffer (and are
    * counted); on resume() the ones still buffered are delivered in batches.
    */
@@ -216,6 +244,7 @@ export class QueueTail {
   /** Empties the ring buffer and resets the counters. Undelivered messages are discarded. */
   clear(): void {
     this.ring.clear();
+    this.gapList = [];
     // seq keeps increasing (ids stay unique); counting restarts from here
     this.forwarded = this.received;
     this.clearBase = this.received;
@@ -227,6 +256,7 @@ export class QueueTail {
     if (this._state === 'running' || this._state === 'starting' || this._state === 'reconnecting') return;
     this.stopping = false;
     this._error = undefined;
+    this.lostAt = undefined;
     this.setState('starting');
     this.subscribe();
     try {
@@ -265,26 +295,26 @@ export class QueueTail {
     this._tapQueue = undefined;
     this.outstanding.clear();
     let tapDeleted = tapQueue === undefined;
+    // The tap queue is exclusive: when its connection is gone (or torn down by a deadline), so is it.
+    let connectionLost = false;
     if (ch) {
       try {
-        if (this.consumerTag !== undefined) await ch.cancel(this.consumerTag);
+        if (this.consumerTag !== undefined) await this.mgr.deadline(ch, ch.cancel(this.consumerTag), 'Cancel the tail consumer');
         // Everything delivered before CancelOk has been captured by now.
         if (this.spec.mode === 'consume' && !this.manualAck && this.received > 0) ch.ackAll();
         if (tapQueue !== undefined) {
-          await ch.deleteQueue(tapQueue);
+          await this.mgr.deadline(ch, ch.deleteQueue(tapQueue), 'Delete the tap queue');
           tapDeleted = true;
         }
-      } catch {
+      } catch (err) {
         /* the channel may have died meanwhile */
+        if (err instanceof BrokerError && err.code === 'DEADLINE') connectionLost = true;
       }
-      try {
-        await ch.close();
-      } catch {
-        /* already closed */
-      }
+      if (!(await this.mgr.closeChannel(ch))) connectionLost = true;
     }
     this.consumerTag = undefined;
-    if (!tapDeleted && tapQueue !== undefined) await this.deleteTapQueue(tapQueue);
+    if (!connectionLost && this.mgr.state(this.vhost) !== 'connected') connectionLost = true;
+    if (!tapDeleted && !connectionLost && tapQueue !== undefined) await this.deleteTapQueue(tapQueue);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flush();
@@ -358,6 +388,7 @@ export class QueueTail {
       }),
       this.mgr.onStateChange((e) => {
         if (e.vhost !== this.vhost || this.stopping) return;
+        if (e.state === 'reconnecting' && (this._state === 'running' || this._state === 'reconnecting')) this.lostAt ??= Date.now();
         if (e.state === 'reconnecting' && this._state === 'running') this.setState('reconnecting');
         else if ((e.state === 'error' || e.state === 'closed') && (this._state === 'running' || this._state === 'reconnecting') && !this.channel) {
           this.setState('error', e.error ?? new BrokerError('The AMQP connection was closed', 'amqp', 'closed'));
@@ -374,9 +405,10 @@ export class QueueTail {
   private async resumeAfterReconnect(): Promise<void> {
     if (this.resuming) return this.resuming;
     this.resuming = (async () => {
+      this.lostAt ??= Date.now();
       this.setState('reconnecting');
       try {
-        await this.setup();
+        await this.setup(true);
         if (!this.stopping) this.setState('running');
       } catch (err) {
         if (this.stopping) return;
@@ -404,25 +436,50 @@ export class QueueTail {
     }
     const mgmt = this.options.management;
     if (!mgmt) throw new BrokerError('Tapping a queue needs the management API (to read its bindings)', 'management', 'NO_MANAGEMENT');
-    // The management API lists the default-exchange binding even for a queue that does not exist.
-    await this.mgr.withChannel(this.vhost, (ch) => ch.checkQueue(spec.queue));
-    const all = await mgmt.queueBindings(this.vhost, spec.queue);
+    // Only the management API is asked: a passive declare on an exclusive queue owned by another
+    // connection fails with 405 RESOURCE_LOCKED. The API lists the default-exchange binding even
+    // for a queue that does not exist, so the queue itself is looked up too.
+    const [, all] = await Promise.all([
+      mgmt.getQueue(this.vhost, spec.queue).catch((err: unknown) => {
+        const e = toBrokerError(err);
+        if (e.code === 404) throw new BrokerError(`Queue '${spec.queue}' not found in vhost '${this.vhost}'`, 'management', 404, e.replyText, { cause: err });
+        throw e;
+      }),
+      mgmt.queueBindings(this.vhost, spec.queue),
+    ]);
     const copied = all
       .filter((b) => b.source !== '' && b.destination_type === 'queue')
       .map((b) => ({ exchange: b.source, routingKey: b.routing_key, arguments: b.arguments ?? {} }));
-    const notes = [`Messages published straight to '${spec.queue}' through the default exchange cannot be tapped (that binding cannot be copied).`];
-    if (copied.length === 0) notes.push(`'${spec.queue}' has no other bindings, so the tap will not see any message. Use consume mode to see what is in the queue.`);
+    if (copied.length === 0) {
+      throw new BrokerError(
+        `Queue '${spec.queue}' cannot be tapped: it is fed only through the default exchange (it has no other bindings). ` +
+          'A tap copies the queue\'s bindings onto a temporary queue, and nothing can be bound to the default exchange, so the tap would never see a message. ' +
+          'Use consume mode instead (it takes the messages off the queue), or tap the exchange its producers publish to.',
+        'amqp',
+        'DEFAULT_EXCHANGE_ONLY',
+      );
+    }
+    const notes: string[] = [];
+    if (all.some((b) => b.source === '')) {
+      notes.push(
+        `Messages published straight to '${spec.queue}' through the default exchange are not seen: the default exchange cannot be tapped (nothing can be bound to it). Only the ${copied.length === 1 ? 'binding' : `${copied.length} bindings`} from other exchanges ${copied.length === 1 ? 'is' : 'are'} tapped.`,
+      );
+    }
     notes.push('Bindings are copied when the tap starts; bindings added to the queue later are not followed until the tap is restarted.');
     this.notes = notes;
     return copied;
   }
 
-  private async setup(): Promise<void> {
-    const bindings = await this.tapBindings();
+  /**
+   * Opens the channel, declares and binds the tap queue (tap modes), starts the consumer. After a
+   * reconnect (`again`) a tap reuses the bindings read at start and records the gap.
+   */
+  private async setup(again = false): Promise<void> {
+    const bindings = again && this.spec.mode === 'tap' ? this.bindings : await this.tapBindings();
     this.bindings = bindings;
     const ch = await this.mgr.openChannel(this.vhost);
     if (this.stopping) {
-      await ch.close().catch(() => undefined);
+      await this.mgr.closeChannel(ch);
       return;
     }
     this.channelError = undefined;
@@ -441,28 +498,34 @@ export class QueueTail {
       let queue: string;
       let noAck: boolean;
       if (this.spec.mode === 'tap') {
-        const q = await ch.assertQueue('', {
-          exclusive: true,
-          autoDelete: true,
-          durable: false,
-          arguments: { 'x-max-length': this.tapMaxLength },
-        });
+        const q = await this.mgr.deadline(
+          ch,
+          ch.assertQueue('', {
+            exclusive: true,
+            autoDelete: true,
+            durable: false,
+            arguments: { 'x-max-length': this.tapMaxLength },
+          }),
+          'Declare the tap queue',
+        );
         declared = q.queue;
         this._tapQueue = q.queue;
-        for (const b of bindings) await ch.bindQueue(q.queue, b.exchange, b.routingKey, b.arguments);
+        for (const b of bindings) await this.mgr.deadline(ch, ch.bindQueue(q.queue, b.exchange, b.routingKey, b.arguments), `Bind the tap queue to '${b.exchange}'`);
         queue = q.queue;
         noAck = true;
+        if (again && this.lostAt !== undefined) this.addGap(this.lostAt, Date.now());
       } else {
-        await ch.prefetch(Math.max(0, Math.floor(this.spec.prefetch)));
+        await this.mgr.deadline(ch, ch.prefetch(Math.max(0, Math.floor(this.spec.prefetch))), 'Set the prefetch');
         queue = this.spec.queue;
         noAck = false;
       }
-      const ok = await ch.consume(queue, this.makeHandler(ch), { noAck });
+      this.lostAt = undefined;
+      const ok = await this.mgr.deadline(ch, ch.consume(queue, this.makeHandler(ch), { noAck }), 'Start the tail consumer');
       if (this.channel === ch) this.consumerTag = ok.consumerTag;
     } catch (err) {
       const cause = this.channelError ?? err;
       if (this.channel === ch) this.channel = undefined;
-      await ch.close().catch(() => undefined);
+      await this.mgr.closeChannel(ch);
       if (declared !== undefined) {
         this._tapQueue = undefined;
         await this.deleteTapQueue(declared);
@@ -471,9 +534,16 @@ export class QueueTail {
     }
   }
 
+  /** Records a gap (after the newest message received so far). */
+  private addGap(lostAt: number, resumedAt: number): void {
+    const durationMs = Math.max(0, resumedAt - lostAt);
+    this.gapList.push({ id: ++this.gapIds, afterSeq: this.ring.lastSeq(), lostAt, resumedAt, durationMs, text: gapText(durationMs) });
+    if (this.gapList.length > MAX_GAPS) this.gapList = this.gapList.slice(-MAX_GAPS);
+  }
+
   private async deleteTapQueue(name: string): Promise<void> {
     try {
-      await this.mgr.withChannel(this.vhost, (c) => c.deleteQueue(name));
+      await this.mgr.withChannel(this.vhost, (c) => this.mgr.deadline(c, c.deleteQueue(name), 'Delete the tap queue'));
     } catch {
       /* gone with its connection */
     }
@@ -539,7 +609,7 @@ export class QueueTail {
     this.channel = undefined;
     const tapQueue = this._tapQueue;
     this._tapQueue = undefined;
-    void ch.close().catch(() => undefined);
+    void this.mgr.closeChannel(ch);
     if (tapQueue !== undefined) void this.deleteTapQueue(tapQueue);
     this.setState('error', new BrokerError(`The broker cancelled the consumer on ${what} (was it deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
   }
@@ -551,6 +621,7 @@ export class QueueTail {
     this.outstanding.clear();
     this.lastUnacked = undefined;
     if (this.stopping) return;
+    if (this._state === 'running' || this._state === 'reconnecting') this.lostAt ??= Date.now();
     const err = this.channelError;
     // The connection's own 'close' (and the manager's state change) follows the channel's; look a tick later.
     setImmediate(() => {

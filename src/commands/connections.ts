@@ -1,8 +1,16 @@
 import * as vscode from 'vscode';
 import { newProfileId, type ConnectionProfile } from '../core/profile';
-import { deriveManagementUrl, parseAmqpUri, profileLabel, redactUri } from '../core/uri';
+import {
+  checkManagementUrlInput,
+  managementUrlField,
+  managementUrlToStore,
+  parseAmqpUri,
+  profileLabel,
+  redactUri,
+  resolveManagementUrl,
+} from '../core/uri';
 import { probeConnection } from '../broker/probe';
-import { ask, confirmDanger, pick, yesNo } from './ui';
+import { Cancelled, ask, confirmDanger, pick, yesNo } from './ui';
 import { registerAll, resolveProfile, type CommandServices } from './context';
 import type { ExplorerNode } from '../explorer/nodes';
 
@@ -11,16 +19,21 @@ function validPort(text: string): string | undefined {
   return Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'A port is a whole number from 1 to 65535';
 }
 
-function validManagementUrl(text: string): string | undefined {
-  if (!text.trim()) return undefined;
-  try {
-    const u = new URL(text.trim());
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Use an http:// or https:// URL';
-    if (u.password) return 'Do not put a password in the URL; Burrow uses the connection password';
-    return undefined;
-  } catch {
-    return 'Not a valid URL (e.g. http://localhost:15672)';
-  }
+/**
+ * Asks for the management URL of a draft profile: prefilled with the default that goes with its
+ * AMQP port (5672 → http://host:15672, 5671 → https://host:15671), or empty and required with a
+ * prompt naming the port when there is no such default. Returns what to store (undefined = default).
+ */
+async function askManagementUrl(title: string, draft: ConnectionProfile): Promise<string | undefined> {
+  const field = managementUrlField(draft);
+  const entered = await ask({
+    title,
+    prompt: field.prompt,
+    value: field.value,
+    placeHolder: field.example,
+    validateInput: (v) => checkManagementUrlInput(v, field.required),
+  });
+  return managementUrlToStore(draft, entered);
 }
 
 async function askPassword(profileName: string, username: string): Promise<string> {
@@ -43,6 +56,16 @@ export async function testAndReport(s: CommandServices, profile: ConnectionProfi
   const line = (name: string, half: { ok: boolean; detail: string }) => `${name} ${half.ok ? '✓' : '✗'} ${half.detail}`;
   const text = `${profile.name}: ${line('AMQP', result.amqp)} — ${line('Management', result.management)}`;
   s.log.info(`Test connection ${profileLabel(profile)}: ${text}`);
+  s.explorer.root.ctx.identity?.record?.(profile, result.identity);
+  const mismatch = result.identity?.warning;
+  if (result.amqp.ok && result.management.ok && mismatch) {
+    // Both halves logged in, but not to the same broker: the tree would show the other one.
+    s.log.warn(`Test connection ${profileLabel(profile)}: ${mismatch}`);
+    void vscode.window.showWarningMessage(`Burrow: ${profile.name}: ${mismatch}.`, { detail: text }, 'Edit Connection').then((c) => {
+      if (c) void vscode.commands.executeCommand('burrow.editConnection', profile.id);
+    });
+    return false;
+  }
   if (result.amqp.ok && result.management.ok) {
     void vscode.window.showInformationMessage(`Burrow: ${text}`);
     s.sessions.reportOk(profile.id);
@@ -65,15 +88,10 @@ async function addConnection(s: CommandServices): Promise<void> {
   const username = await ask({ title, prompt: 'User name', value: 'guest', validateInput: (v) => (v ? undefined : 'Required') });
   const password = await ask({ title, prompt: `Password for ${username} (kept in secret storage)`, password: true });
   const draft: ConnectionProfile = { id: '', name: host, host, port, vhost, username, tls };
-  const managementUrl = await ask({
-    title,
-    prompt: 'Management API URL (leave as is to use the default)',
-    value: deriveManagementUrl(draft),
-    validateInput: validManagementUrl,
-  });
+  const managementUrl = await askManagementUrl(title, draft);
   const name = (await ask({ title, prompt: 'Display name', value: host === 'localhost' ? `localhost:${port}` : host })).trim() || host;
   const profile: ConnectionProfile = { ...draft, name, id: newProfileId(name, s.store.list().map((p) => p.id)) };
-  if (managementUrl.trim() && managementUrl.trim() !== deriveManagementUrl(draft)) profile.managementUrl = managementUrl.trim();
+  if (managementUrl !== undefined) profile.managementUrl = managementUrl;
   await s.store.save(profile, password);
   s.log.info(`Added connection ${profileLabel(profile)}`);
   s.explorer.refresh();
@@ -102,6 +120,11 @@ async function addConnectionFromUri(s: CommandServices, uriArg?: unknown): Promi
   const defaultName = parsed.profile.host;
   const name = typeof uriArg === 'string' ? defaultName : (await ask({ title, prompt: 'Display name', value: defaultName })).trim() || defaultName;
   const profile: ConnectionProfile = { ...parsed.profile, name, id: newProfileId(name, s.store.list().map((p) => p.id)) };
+  // An AMQP URI says nothing about the management API: take the default for the port, or ask.
+  if (resolveManagementUrl(profile).problem) {
+    const managementUrl = await askManagementUrl(title, profile);
+    if (managementUrl !== undefined) profile.managementUrl = managementUrl;
+  }
   const password = parsed.password ?? (await askPassword(name, profile.username));
   await s.store.save(profile, password);
   s.log.info(`Added connection ${redactUri(uri.trim())}`);
@@ -127,7 +150,7 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
       { label: 'TLS (amqps)', description: p.tls ? 'on' : 'off', field: 'tls' },
       { label: 'CA file', description: p.caFile ?? 'system CAs', field: 'caFile' },
       { label: 'Allow self-signed certificates', description: p.allowSelfSigned ? 'yes' : 'no', field: 'allowSelfSigned' },
-      { label: 'Management URL', description: p.managementUrl ?? `${deriveManagementUrl(p)} (derived)`, field: 'managementUrl' },
+      { label: 'Management URL', description: managementUrlDescription(p), field: 'managementUrl' },
     ];
     const choice = await pick(items, { title: `Burrow: edit ${p.name}`, placeHolder: 'Pick a field to change' });
     const title = `Edit ${p.name}: ${choice.label}`;
@@ -142,7 +165,7 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
         profile = { ...p, host: (await ask({ title, value: p.host, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim() };
         break;
       case 'port':
-        profile = { ...p, port: Number(await ask({ title, value: String(p.port), validateInput: validPort })) };
+        profile = await withManagementUrl(title, { ...p, port: Number(await ask({ title, value: String(p.port), validateInput: validPort })) });
         break;
       case 'vhost':
         profile = { ...p, vhost: await ask({ title, value: p.vhost }) };
@@ -156,7 +179,7 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
       case 'tls': {
         const tls = !p.tls;
         const port = p.port === 5672 && tls ? 5671 : p.port === 5671 && !tls ? 5672 : p.port;
-        profile = { ...p, tls, port };
+        profile = await withManagementUrl(title, { ...p, tls, port });
         break;
       }
       case 'caFile': {
@@ -167,12 +190,30 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
       case 'allowSelfSigned':
         profile = { ...p, allowSelfSigned: !p.allowSelfSigned || undefined };
         break;
-      case 'managementUrl': {
-        const value = (await ask({ title, prompt: 'Empty = derive from host', value: p.managementUrl ?? '', validateInput: validManagementUrl })).trim();
-        profile = { ...p, managementUrl: value || undefined };
+      case 'managementUrl':
+        profile = { ...p, managementUrl: await askManagementUrl(title, p) };
         break;
-      }
     }
+  }
+}
+
+function managementUrlDescription(p: ConnectionProfile): string {
+  const where = resolveManagementUrl(p);
+  if (where.problem) return `⚠ not set: required for AMQP port ${p.port}`;
+  return where.derived ? `${where.url} (default for port ${p.port})` : where.url;
+}
+
+/**
+ * After a port or TLS change: a profile left without a usable management URL asks for one at once.
+ * Dismissing that prompt keeps the other edits (the field list then shows "⚠ not set").
+ */
+async function withManagementUrl(title: string, p: ConnectionProfile): Promise<ConnectionProfile> {
+  if (!resolveManagementUrl(p).problem) return p;
+  try {
+    return { ...p, managementUrl: await askManagementUrl(`${title}: management URL`, p) };
+  } catch (err) {
+    if (err instanceof Cancelled) return p;
+    throw err;
   }
 }
 

@@ -14,6 +14,8 @@ interface Entry {
   lastError?: string;
   ok: boolean;
   amqpState: ConnectionState;
+  /** vhost -> the broker's reason, while it blocks publishing there (connection.blocked). */
+  blocked: Map<string, string>;
   subscriptions: { dispose(): void }[];
 }
 
@@ -47,7 +49,7 @@ export class SessionManager implements vscode.Disposable {
     const existing = this.entries.get(profile.id);
     if (existing && existing.profileKey === key) return existing.session;
     if (existing) this.close(profile.id);
-    const entry: Entry = { profileKey: key, ok: false, amqpState: 'idle', subscriptions: [], session: undefined as never };
+    const entry: Entry = { profileKey: key, ok: false, amqpState: 'idle', blocked: new Map(), subscriptions: [], session: undefined as never };
     entry.session = this.open(profile, entry);
     entry.session.catch((err) => {
       // A failed open is not cached: the next call tries again (e.g. after the password is set).
@@ -66,16 +68,32 @@ export class SessionManager implements vscode.Disposable {
     }
     const session = await BrokerSession.open(profile, password, (level, message) => this.log[level](`[${profile.name}] ${message}`));
     entry.subscriptions.push(
-      session.amqp.onStateChange((change) => {
-        entry.amqpState = session.amqp.overallState();
-        if (change.state === 'reconnecting') {
-          this.log.warn(`[${profile.name}] AMQP connection to vhost '${change.vhost}' lost; reconnecting (attempt ${change.attempt ?? 1})`);
-        }
-        this.emitter.fire(profile.id);
-      }),
+      session.amqp.onStateChange(
+        (change) => {
+          entry.amqpState = session.amqp.overallState();
+          const which = change.purpose === 'publish' ? 'publishing connection' : 'connection';
+          if (change.state === 'reconnecting') {
+            this.log.warn(`[${profile.name}] AMQP ${which} to vhost '${change.vhost}' lost; reconnecting (attempt ${change.attempt ?? 1})`);
+          } else if (change.state === 'error' && (change.error?.code === 'VHOST_DELETED' || change.error?.code === 530)) {
+            // The tree refreshes on this status change and no longer lists the vhost.
+            this.log.warn(`[${profile.name}] vhost '${change.vhost}' is gone (deleted, or no permission): its ${which} is closed and not retried`);
+          }
+          this.emitter.fire(profile.id);
+        },
+        { all: true },
+      ),
       session.amqp.onReconnected((vhost) => {
         this.log.info(`[${profile.name}] AMQP connection to vhost '${vhost}' re-established`);
         this.reconnectEmitter.fire({ profileId: profile.id, vhost });
+      }),
+      session.amqp.onBlockedChange((e) => {
+        const before = entry.blocked.get(e.vhost);
+        entry.blocked = session.amqp.blockedVhosts();
+        const now = entry.blocked.get(e.vhost);
+        if (before === now) return;
+        if (now !== undefined) this.log.warn(`[${profile.name}] the broker blocks publishing on vhost '${e.vhost}': ${now}. Publishes fail at once until it clears; reads keep working.`);
+        else this.log.info(`[${profile.name}] the broker no longer blocks publishing on vhost '${e.vhost}'`);
+        this.emitter.fire(profile.id);
       }),
     );
     this.log.info(`[${profile.name}] session opened (${profile.username}@${profile.host}:${profile.port})`);
@@ -101,6 +119,11 @@ export class SessionManager implements vscode.Disposable {
     if (entry.lastError) return 'error';
     if (entry.ok || entry.amqpState === 'connected') return 'connected';
     return 'connecting';
+  }
+
+  /** vhost -> the broker's reason, for each vhost where the broker blocks publishing (a resource alarm). */
+  blocked(profileId: string): ReadonlyMap<string, string> {
+    return this.entries.get(profileId)?.blocked ?? new Map<string, string>();
   }
 
   lastError(profileId: string): string | undefined {

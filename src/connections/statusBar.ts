@@ -34,15 +34,21 @@ export class ConnectionStatusBar implements vscode.Disposable {
       open.some((p) => this.sessions.status(p.id) === st),
     ) as SessionStatus;
     const label = open.length === 1 ? open[0].name : `${open.length} brokers`;
-    this.item.text = `${ICON[worst]} ${label}`;
+    const blocked = open.filter((p) => this.sessions.blocked(p.id).size > 0);
+    this.item.text = `${blocked.length > 0 && worst !== 'error' ? '$(warning)' : ICON[worst]} ${label}${blocked.length > 0 ? ' (blocked)' : ''}`;
     this.item.tooltip = open
       .map((p) => {
         const err = this.sessions.lastError(p.id);
-        return `${p.name}: ${this.sessions.status(p.id)}${err ? ` — ${err}` : ''}`;
+        const b = [...this.sessions.blocked(p.id)].map(([vhost, reason]) => `publishing blocked on '${vhost}': ${reason}`);
+        return `${p.name}: ${this.sessions.status(p.id)}${b.length ? ` — ${b.join('; ')}` : ''}${err ? ` — ${err}` : ''}`;
       })
       .join('\n');
     this.item.backgroundColor =
-      worst === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : worst === 'reconnecting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+      worst === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : worst === 'reconnecting' || blocked.length > 0
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
     this.item.show();
   }
 

@@ -929,8 +929,15 @@ export function toNdjson(messages: readonly CapturedMessage[]): string {
   return out;
 }
 
+/** `{"gap": {...}}`: the tail export's marker for messages missed while reconnecting. */
+function isGapLine(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.gap === 'object' && o.gap !== null && o.bodyBase64 === undefined && o.bodyText === undefined;
+}
+
 /**
- * Reads exported messages back: a JSON array, a single message object, or NDJSON (one per line).
+ * Reads exported messages back (skipping a tail export's gap markers): a JSON array, a single message object, or NDJSON (one per line).
  * Errors name the message (1-based) or line.
  */
 export function parseExported(text: string): { ok: true; messages: (PublishableMessage & { redelivered: boolean })[] } | { ok: false; error: string } {
@@ -939,6 +946,7 @@ export function parseExported(text: string): { ok: true; messages: (PublishableM
   const collect = (items: unknown[], label: string) => {
     const messages: (PublishableMessage & { redelivered: boolean })[] = [];
     for (let i = 0; i < items.length; i++) {
+      if (isGapLine(items[i])) continue; // a tail export's gap marker, not a message
       const r = fromExportable(items[i]);
       if (!r.ok) return { ok: false as const, error: `${label} ${i + 1}: ${r.error}` };
       messages.push(r.message);

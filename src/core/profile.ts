@@ -19,7 +19,11 @@ export interface ConnectionProfile {
   caFile?: string;
   /** Accept self-signed / unverifiable certificates (AMQP and management). */
   allowSelfSigned?: boolean;
-  /** Management API base URL, e.g. http://host:15672. Derived from host when absent. */
+  /**
+   * Management API base URL, e.g. http://host:15672. When absent: http://host:15672 for plain
+   * AMQP on 5672, https://host:15671 for AMQPS on 5671; any other port has no default and the
+   * connection asks for it ("Set the management URL for this connection").
+   */
   managementUrl?: string;
 }
 

@@ -7,9 +7,60 @@
  * window. A row (body preview and all) is built only for messages that are on screen, so a
  * tail of 40,000 messages per second builds a few thousand rows per second, not 40,000.
  */
-import type { CapturedMessage } from './message';
+import { toExportable, type CapturedMessage } from './message';
 import type { TailRow, TailStats, TailToWebview } from '../protocol/tail';
 import { toTailRow } from './display';
+
+/**
+ * A gap in what a tail saw: the connection was lost and the tap was set up again, so messages
+ * published meanwhile never reached it. It sits in the list after message `afterSeq` (the newest
+ * one received before the loss), scrolls with the messages and is exported with them; it is not
+ * a message (not counted as one, never filtered out).
+ */
+export interface GapMarker {
+  /** 1, 2, 3… per tail. */
+  id: number;
+  /** The marker sits after this seq (0 or the seq before the buffer's first: at the top). */
+  afterSeq: number;
+  /** When the connection was lost (ms since the epoch). */
+  lostAt: number;
+  /** When the tap queue was declared and bound again. */
+  resumedAt: number;
+  /** resumedAt - lostAt. */
+  durationMs: number;
+  /** "reconnected: messages published during the 7.5 s gap were not seen" */
+  text: string;
+}
+
+/** Seconds with one decimal (at least 0.1 s: a gap is never shown as "0 s"). */
+export function formatGapSeconds(ms: number): string {
+  return `${Math.max(0.1, Math.round(ms / 100) / 10).toFixed(1)} s`;
+}
+
+/** The line a gap marker shows. */
+export function gapText(durationMs: number): string {
+  return `reconnected: messages published during the ${formatGapSeconds(durationMs)} gap were not seen`;
+}
+
+/** The NDJSON export's line for a gap: `{"gap": {...}}` (parseExported skips it). */
+export function gapExport(g: GapMarker): { gap: { lostAt: string; resumedAt: string; durationMs: number; text: string } } {
+  return { gap: { lostAt: new Date(g.lostAt).toISOString(), resumedAt: new Date(g.resumedAt).toISOString(), durationMs: g.durationMs, text: g.text } };
+}
+
+/** A list entry: a buffered message or a gap marker. */
+export type TailEntry = { message: CapturedMessage } | { gap: GapMarker };
+
+/** The export: one line per message, and a `{"gap": {...}}` line where the tail missed messages. */
+export function entriesToNdjson(entries: readonly TailEntry[]): string {
+  let out = '';
+  for (const e of entries) out += JSON.stringify('gap' in e ? gapExport(e.gap) : toExportable(e.message)) + '\n';
+  return out;
+}
+
+/** The list row of a gap marker: a negative id (never a message's seq), the text as preview. */
+export function gapRow(g: GapMarker): TailRow {
+  return { id: -g.id, at: g.resumedAt, exchange: '', routingKey: '', size: 0, redelivered: false, preview: g.text, kind: 'text', gap: { lostAt: g.lostAt, durationMs: g.durationMs } };
+}
 
 /** Read access to a tail's ring buffer (QueueTail implements it). */
 export interface TailBuffer {
@@ -19,6 +70,8 @@ export interface TailBuffer {
   lastSeq(): number;
   /** The message with this seq, while it is buffered. */
   get(seq: number): CapturedMessage | undefined;
+  /** Gap markers, by afterSeq ascending (those before the buffer's first message may be included). */
+  gaps?(): readonly GapMarker[];
 }
 
 /** What the webview shows: `count` rows from index `from`, or the last `count` rows when following. */
@@ -29,7 +82,7 @@ export interface ListView {
 }
 
 export interface ListWindow {
-  /** Number of listed messages. */
+  /** Number of list rows: listed messages plus gap markers. */
   total: number;
   /** Index (in the list) of rows[0]. */
   from: number;
@@ -118,23 +171,37 @@ export class TailList {
     return Math.max(0, this.buffer.lastSeq() - this.buffer.firstSeq() + 1);
   }
 
+  /** Rows in the list: listed messages plus gap markers. */
   get length(): number {
-    if (this.filter) {
-      this.trim();
-      return this.matches.length - this.start;
-    }
-    return Math.max(0, Math.min(this.shownUpTo, this.buffer.lastSeq()) - this.buffer.firstSeq() + 1);
+    return this.messageCount() + this.visibleGaps().length;
   }
 
-  /** The listed messages, oldest first (for export). */
+  /** Gap markers in the list (counted apart from messages). */
+  get gapCount(): number {
+    return this.visibleGaps().length;
+  }
+
+  /** The listed messages, oldest first. */
   messages(): CapturedMessage[] {
     const out: CapturedMessage[] = [];
-    const total = this.length;
-    for (let i = 0; i < total; i++) {
-      const m = this.buffer.get(this.seqAt(i));
+    const total = this.messageCount();
+    for (let k = 0; k < total; k++) {
+      const m = this.buffer.get(this.seqAt(k));
       if (m) out.push(m);
     }
     return out;
+  }
+
+  /** The list in order, messages and gap markers (for export). */
+  entries(): TailEntry[] {
+    const out: TailEntry[] = [];
+    this.walk(0, this.length, (e) => out.push(e));
+    return out;
+  }
+
+  /** The export of the list: NDJSON, gap markers included in order. */
+  toNdjson(): string {
+    return entriesToNdjson(this.entries());
   }
 
   /** The rows the webview shows for this view (clamped to the list). */
@@ -145,14 +212,17 @@ export class TailList {
     const from = view.follow ? last : Math.max(0, Math.min(last, Math.floor(view.from) || 0));
     const end = Math.min(total, from + count);
     const rows: TailRow[] = [];
-    for (let i = from; i < end; i++) {
-      const m = this.buffer.get(this.seqAt(i));
-      if (!m) continue;
+    this.walk(from, end, (e) => {
+      if ('gap' in e) {
+        rows.push(gapRow(e.gap));
+        return;
+      }
+      const m = e.message;
       const row = toTailRow(m);
       const s = this.settled.get(m.seq);
       if (s) row.settled = s;
       rows.push(row);
-    }
+    });
     return { total, from, rows };
   }
 
@@ -162,9 +232,64 @@ export class TailList {
     return { type: 'window', total: w.total, from: w.from, rows: w.rows, stats, filtered: this.filtered };
   }
 
-  /** Seq of the message at this index (0 ≤ index < length). */
-  private seqAt(index: number): number {
-    return this.filter ? this.matches[this.start + index]! : this.buffer.firstSeq() + index;
+  /** Listed messages (gap markers not counted). */
+  private messageCount(): number {
+    if (this.filter) {
+      this.trim();
+      return this.matches.length - this.start;
+    }
+    return Math.max(0, this.end() - this.buffer.firstSeq() + 1);
+  }
+
+  /** Newest listed seq (the list ends at the last batch handed over). */
+  private end(): number {
+    return Math.min(this.shownUpTo, this.buffer.lastSeq());
+  }
+
+  /** Gap markers in the list: those after a buffered (or the just-dropped) message, up to the end of the list. */
+  private visibleGaps(): readonly GapMarker[] {
+    const all = this.buffer.gaps?.() ?? [];
+    if (all.length === 0) return all;
+    const lo = this.buffer.firstSeq() - 1;
+    const hi = this.end();
+    return all.filter((g) => g.afterSeq >= lo && g.afterSeq <= hi);
+  }
+
+  /** Listed messages with seq ≤ seq. */
+  private countUpTo(seq: number): number {
+    if (!this.filter) return Math.max(0, Math.min(seq, this.end()) - this.buffer.firstSeq() + 1);
+    this.trim();
+    const m = this.matches;
+    let lo = this.start;
+    let hi = m.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (m[mid]! <= seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - this.start;
+  }
+
+  /** Calls fn for list rows from..end-1 in order: gap marker j sits at index countUpTo(afterSeq) + j. */
+  private walk(from: number, end: number, fn: (e: TailEntry) => void): void {
+    const gaps = this.visibleGaps();
+    const at = gaps.map((g, j) => this.countUpTo(g.afterSeq) + j);
+    let j = 0;
+    while (j < gaps.length && at[j]! < from) j++;
+    for (let i = from; i < end; i++) {
+      if (j < gaps.length && at[j] === i) {
+        fn({ gap: gaps[j]! });
+        j++;
+        continue;
+      }
+      const m = this.buffer.get(this.seqAt(i - j));
+      if (m) fn({ message: m });
+    }
+  }
+
+  /** Seq of the k-th listed message (0 ≤ k < messageCount()). */
+  private seqAt(k: number): number {
+    return this.filter ? this.matches[this.start + k]! : this.buffer.firstSeq() + k;
   }
 
   /** Drops matches that have left the buffer (and those past the end of the list). */

@@ -227,15 +227,122 @@ export function redactUri(uri: string): string {
 }
 
 /**
- * Base URL of the management HTTP API: `profile.managementUrl` (trailing slashes
- * removed) when set, otherwise http://host:15672, or https://host:15671 for TLS profiles.
+ * Thrown when a profile has no management URL and its AMQP port says nothing about where the
+ * management API listens. Burrow does not guess: a guess (e.g. :15672 for a broker on 5673)
+ * can reach another broker on the same host.
  */
-export function deriveManagementUrl(profile: Pick<ConnectionProfile, 'host' | 'tls' | 'managementUrl'>): string {
+export class ManagementUrlMissingError extends Error {
+  /** Why there is no default, e.g. "AMQP port 5673 is not a standard port". */
+  readonly reason: string;
+  constructor(readonly port: number, readonly tls: boolean, readonly example: string) {
+    super(`Set the management URL for this connection: ${portProblem(port, tls)}, so Burrow does not guess where the management API is (e.g. ${example})`);
+    this.reason = portProblem(port, tls);
+    this.name = 'ManagementUrlMissingError';
+  }
+}
+
+type ManagementUrlFields = Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>;
+
+/**
+ * The management URL that goes with the AMQP port by RabbitMQ's convention: plain AMQP on 5672
+ * → http://host:15672, AMQPS on 5671 → https://host:15671. Undefined for any other port (or a
+ * TLS flag that does not match the port): there is no convention to follow.
+ */
+export function defaultManagementUrl(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>): string | undefined {
+  if (profile.port === AMQP_PORT && !profile.tls) return `http://${formatHost(profile.host, false)}:${MANAGEMENT_PORT}`;
+  if (profile.port === AMQPS_PORT && profile.tls) return `https://${formatHost(profile.host, false)}:${MANAGEMENT_TLS_PORT}`;
+  return undefined;
+}
+
+/** A plausible management URL to show as an example for a non-standard port (never used unasked). */
+export function exampleManagementUrl(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>): string {
+  const port = profile.port + 10000 <= 65535 ? profile.port + 10000 : profile.tls ? MANAGEMENT_TLS_PORT : MANAGEMENT_PORT;
+  return `${profile.tls ? 'https' : 'http'}://${formatHost(profile.host, false)}:${port}`;
+}
+
+/**
+ * The prompt of the management URL field: says where the default comes from, or, for a
+ * non-standard port, that the user must enter it (with an example).
+ */
+export function managementUrlPrompt(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>): string {
+  if (defaultManagementUrl(profile) !== undefined) {
+    return `Management API URL (the default goes with AMQP port ${profile.port}; change it if the management plugin listens elsewhere)`;
+  }
+  return `${portProblem(profile.port, profile.tls)}: enter the management URL, e.g. ${exampleManagementUrl(profile)}`;
+}
+
+function portProblem(port: number, tls: boolean): string {
+  if (port === AMQP_PORT || port === AMQPS_PORT) return `AMQP port ${port} with TLS ${tls ? 'on' : 'off'} is not a standard pair`;
+  return `AMQP port ${port} is not a standard port`;
+}
+
+/** How a connection form presents the management URL field for a draft profile. */
+export interface ManagementUrlField {
+  /** Prefilled value: the conventional default for the AMQP port, or '' when there is none. */
+  value: string;
+  prompt: string;
+  /** No default exists, so an empty answer cannot be accepted. */
+  required: boolean;
+  /** A plausible URL to show as a placeholder when there is no default. */
+  example?: string;
+}
+
+export function managementUrlField(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>): ManagementUrlField {
+  const fallback = defaultManagementUrl(profile);
+  const field: ManagementUrlField = { value: profile.managementUrl?.trim() || fallback || '', prompt: managementUrlPrompt(profile), required: fallback === undefined };
+  if (field.required) field.example = exampleManagementUrl(profile);
+  return field;
+}
+
+/** Validation message for the management URL field, or undefined when the input is acceptable. */
+export function checkManagementUrlInput(text: string, required: boolean): string | undefined {
+  const t = text.trim();
+  if (!t) return required ? 'Required: this AMQP port has no standard management port' : undefined;
+  let u: URL;
+  try {
+    u = new URL(t);
+  } catch {
+    return 'Not a valid URL (e.g. http://localhost:15672)';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'Use an http:// or https:// URL';
+  if (u.password) return 'Do not put a password in the URL; Burrow uses the connection password';
+  return undefined;
+}
+
+/**
+ * What to store as `managementUrl` for what the user entered: nothing when it is empty or
+ * equals the default for the AMQP port (so the default follows later host/port changes),
+ * else the URL itself.
+ */
+export function managementUrlToStore(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>, entered: string): string | undefined {
+  const t = entered.trim().replace(/\/+$/, '');
+  if (!t) return undefined;
+  return t === defaultManagementUrl(profile) ? undefined : t;
+}
+
+/**
+ * Where the management API of a profile is: its explicit `managementUrl` (trailing slashes
+ * removed), else the conventional default for its AMQP port, else a problem to show the user.
+ */
+export function resolveManagementUrl(
+  profile: ManagementUrlFields,
+): { url: string; derived: boolean; problem?: undefined } | { url?: undefined; derived?: undefined; problem: ManagementUrlMissingError } {
   const explicit = profile.managementUrl?.trim();
-  if (explicit) return explicit.replace(/\/+$/, '');
-  return profile.tls
-    ? `https://${formatHost(profile.host, false)}:${MANAGEMENT_TLS_PORT}`
-    : `http://${formatHost(profile.host, false)}:${MANAGEMENT_PORT}`;
+  if (explicit) return { url: explicit.replace(/\/+$/, ''), derived: false };
+  const url = defaultManagementUrl(profile);
+  if (url !== undefined) return { url, derived: true };
+  return { problem: new ManagementUrlMissingError(profile.port, profile.tls, exampleManagementUrl(profile)) };
+}
+
+/**
+ * Base URL of the management HTTP API: `profile.managementUrl` (trailing slashes removed) when
+ * set, otherwise the default for the AMQP port ({@link defaultManagementUrl}).
+ * @throws ManagementUrlMissingError when neither exists ("Set the management URL for this connection…").
+ */
+export function deriveManagementUrl(profile: ManagementUrlFields): string {
+  const r = resolveManagementUrl(profile);
+  if (r.problem) throw r.problem;
+  return r.url;
 }
 
 /** Short human label such as `guest@localhost:5672/` or `app@[::1]:5671/orders`. Never shows a password. */

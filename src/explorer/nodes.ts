@@ -19,6 +19,7 @@ import { formatCount } from '../core/format';
 import type { BindingInfo, ConsumerInfo, ExchangeInfo, ListOptions, Page, QueueInfo, UserInfo, PermissionInfo } from '../broker/management';
 import type { ManagementClient } from '../broker/management';
 import { describeForUser } from '../broker/errors';
+import type { ConnectionWarnings } from './identity';
 
 export type SessionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error';
 
@@ -44,10 +45,14 @@ export interface ExplorerContext {
   management(profileId: string): Promise<ManagementClient>;
   status(profileId: string): SessionStatus;
   lastError(profileId: string): string | undefined;
+  /** vhost -> the broker's reason while it blocks publishing there (connection.blocked). Optional. */
+  blocked?(profileId: string): ReadonlyMap<string, string>;
   reportOk(profileId: string): void;
   reportError(profileId: string, err: unknown): void;
   pageSize(): number;
   showSystemExchanges(): boolean;
+  /** Optional: does the management URL reach the same broker as AMQP? (explorer/identity.ts) */
+  identity?: ConnectionWarnings;
 }
 
 export abstract class ExplorerNode {
@@ -142,6 +147,17 @@ const STATUS_ICON: Record<SessionStatus, IconSpec> = {
   error: { codicon: 'error', color: 'errorForeground' },
 };
 
+const BLOCKED_HELP = (reason: string) =>
+  `The broker blocks publishing: ${reason} (a resource alarm). Publishes fail at once until it clears; peek, tail and browsing keep working.`;
+
+/** One tooltip line for the vhosts where the broker blocks publishing, or '' when none. */
+export function blockedSummary(blocked: ReadonlyMap<string, string> | undefined): string {
+  if (!blocked || blocked.size === 0) return '';
+  const reasons = [...new Set(blocked.values())].join(', ');
+  const vhosts = [...blocked.keys()].map((v) => `'${v}'`).join(', ');
+  return `The broker blocks publishing on vhost ${vhosts}: ${reasons} (a resource alarm). Publishes fail at once until it clears; reads keep working.`;
+}
+
 export class ConnectionNode extends ExplorerNode {
   readonly id: string;
   private readonly vhostNodes = new Map<string, VhostNode>();
@@ -154,10 +170,12 @@ export class ConnectionNode extends ExplorerNode {
     const status = this.ctx.status(this.profile.id);
     const error = this.ctx.lastError(this.profile.id);
     const statusText = status === 'idle' ? '' : status;
+    const warning = this.ctx.identity?.warning(this.profile);
+    const blocked = blockedSummary(this.ctx.blocked?.(this.profile.id));
     return {
       label: this.profile.name,
-      description: [profileLabel(this.profile), statusText].filter(Boolean).join(' · '),
-      tooltip: [`${this.profile.name} — ${profileLabel(this.profile)}`, `Status: ${status}`, error ? `Last error: ${error}` : '']
+      description: [profileLabel(this.profile), statusText, blocked ? 'publishing blocked' : '', warning ? '⚠ management URL reaches another broker' : ''].filter(Boolean).join(' · '),
+      tooltip: [`${this.profile.name} — ${profileLabel(this.profile)}`, `Status: ${status}`, blocked, warning ? `⚠ ${warning}` : '', error ? `Last error: ${error}` : '']
         .filter(Boolean)
         .join('\n'),
       contextValue: status === 'idle' ? 'connection' : 'connection.open',
@@ -165,7 +183,13 @@ export class ConnectionNode extends ExplorerNode {
       collapsible: 'collapsed',
     };
   }
-  override getChildren(): Promise<ExplorerNode[]> {
+  override async getChildren(): Promise<ExplorerNode[]> {
+    const notes = this.ctx.identity?.rows(this) ?? { rows: [], stop: false };
+    if (notes.stop) return notes.rows;
+    const children = await this.listChildren();
+    return [...notes.rows, ...children];
+  }
+  private listChildren(): Promise<ExplorerNode[]> {
     return guarded(this.ctx, this.profile.id, this, async (m) => {
       const vhosts = await m.listVhosts();
       const nodes: ExplorerNode[] = vhosts
@@ -199,7 +223,18 @@ export class VhostNode extends ExplorerNode {
     this.permissions = new PermissionsNode(this, ctx, profileId, vhost);
   }
   view(): NodeView {
-    return { label: this.vhost, tooltip: `Virtual host ${this.vhost}`, contextValue: 'vhost', icon: { codicon: 'folder-library' }, collapsible: 'collapsed' };
+    const reason = this.ctx.blocked?.(this.profileId).get(this.vhost);
+    if (reason === undefined) {
+      return { label: this.vhost, tooltip: `Virtual host ${this.vhost}`, contextValue: 'vhost', icon: { codicon: 'folder-library' }, collapsible: 'collapsed' };
+    }
+    return {
+      label: this.vhost,
+      description: `blocked: ${reason}`,
+      tooltip: `Virtual host ${this.vhost}\n${BLOCKED_HELP(reason)}`,
+      contextValue: 'vhost',
+      icon: { codicon: 'warning', color: 'list.warningForeground' },
+      collapsible: 'collapsed',
+    };
   }
   override getChildren(): Promise<ExplorerNode[]> {
     return Promise.resolve([this.exchanges, this.queues, this.permissions]);

@@ -5,14 +5,19 @@ import type { PanelTarget } from '../protocol/common';
 import type { CapturedMessage } from '../core/message';
 import { toExportable } from '../core/message';
 import { toDisplayMessage } from '../core/display';
-import { peekMessages, peekStream } from '../broker/peek';
-import { describeForUser } from '../broker/errors';
+import { peekMessages, peekStream, queueDeliveryLimit } from '../broker/peek';
+import { BrokerError, describeForUser } from '../broker/errors';
+import { peekSafetyTexts } from '../core/deliveryLimit';
 import type { PanelServices } from './services';
 import { openBodyInEditor, saveMessages } from './messageActions';
 
 export const PEEK_VIEW_TYPE = 'burrow.peek';
 
-/** Non-destructive look at the head of a queue (basic.get + requeue, or stream offsets). */
+/**
+ * Non-destructive look at the head of a queue (take + requeue, or stream offsets). Before taking
+ * anything on a queue with consumers it asks (a 'confirm' round trip); on quorum queues it reads
+ * the effective delivery limit and shows what the peek left out to stay clear of it.
+ */
 export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
   private messages: CapturedMessage[] = [];
   private last?: Extract<PeekToWebview, { type: 'result' }>;
@@ -32,14 +37,14 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
     if (this.last) this.post(this.last);
     else if (this.autoPeek) {
       this.autoPeek = false;
-      await this.peek(this.count, undefined);
+      await this.peek({ type: 'peek', count: this.count });
     }
   }
 
   protected async onMessage(msg: PeekToHost): Promise<void> {
     switch (msg.type) {
       case 'peek':
-        await this.peek(msg.count, msg.offset);
+        await this.peek(msg);
         return;
       case 'openBody': {
         const m = this.messages.find((x) => x.seq === msg.id);
@@ -58,8 +63,8 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
     }
   }
 
-  private async peek(count: number, offset: Extract<PeekToHost, { type: 'peek' }>['offset']): Promise<void> {
-    this.count = Math.max(1, Math.min(1000, Math.floor(count) || 1));
+  private async peek(msg: Extract<PeekToHost, { type: 'peek' }>): Promise<void> {
+    this.count = Math.max(1, Math.min(1000, Math.floor(msg.count) || 1));
     const queue = this.target.queue as string;
     this.post({ type: 'busy', busy: true });
     const started = Date.now();
@@ -67,15 +72,40 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
       const session = await this.services.sessions.get(this.target.profileId);
       let note: string;
       let depthBefore: number | undefined;
+      let safety: ReturnType<typeof peekSafetyTexts> = { warnings: [] };
+      let offerIgnoreMemory = false;
       if (this.target.queueType === 'stream') {
-        const r = await peekStream(session.amqp, this.target.vhost, queue, this.count, offset ?? 'first');
+        const r = await peekStream(session.amqp, this.target.vhost, queue, this.count, msg.offset ?? 'first');
         this.messages = r.messages;
         note = r.note;
       } else {
-        const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count, { queueType: this.target.queueType });
-        this.messages = r.messages;
-        note = r.note;
-        depthBefore = r.queueDepthBefore;
+        // The delivery limit, when the queue may have one: read through the management API; when
+        // that fails the peek assumes RabbitMQ 4's default (and says so).
+        let limit: Awaited<ReturnType<typeof queueDeliveryLimit>> | undefined;
+        if (this.target.queueType !== 'classic') limit = await queueDeliveryLimit(session.management, this.target.vhost, queue).catch(() => undefined);
+        const queueType = limit?.queueType ?? this.target.queueType;
+        // Policies unreadable and nothing else sets a limit: one may still apply, so peek as if
+        // the limit were 4.x's default (peekMessages' assumption for an unknown limit).
+        if (limit?.guessed && limit.limit === null && queueType === 'quorum') limit = undefined;
+        try {
+          const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count, {
+            queueType,
+            deliveryLimit: limit?.limit,
+            refuseIfConsumers: msg.confirmConsumers !== true,
+            ignoreMemory: msg.ignoreMemory === true,
+          });
+          this.messages = r.messages;
+          note = r.note;
+          depthBefore = r.queueDepthBefore;
+          safety = peekSafetyTexts({ queueType, deliveryLimit: r.deliveryLimit, limitSource: limit?.source, withheld: r.withheld, atRisk: r.atRisk });
+          offerIgnoreMemory = r.withheld !== undefined && r.messages.length === 0 && /peeked at earlier/.test(r.withheld.reason);
+        } catch (err) {
+          if (err instanceof BrokerError && err.code === 'PEEK_HAS_CONSUMERS') {
+            this.post({ type: 'confirm', kind: 'consumers', message: `${err.message}. Nothing has been taken yet.` });
+            return;
+          }
+          throw err;
+        }
       }
       const depthAfter = await session.amqp
         .withChannel(this.target.vhost, (ch) => ch.checkQueue(queue))
@@ -89,6 +119,10 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
         depthBefore,
         depthAfter,
         at: Date.now(),
+        limit: safety.limit,
+        withheld: safety.withheld,
+        warnings: safety.warnings.length > 0 ? safety.warnings : undefined,
+        offerIgnoreMemory: offerIgnoreMemory || undefined,
       };
       this.post(this.last);
       this.services.sessions.reportOk(this.target.profileId);

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { BasePanel } from './basePanel';
 import type { PanelTarget } from '../protocol/common';
-import type { HistoryEntry, PublishDraft, PublishResult, PublishState, PublishTemplate, PublishToHost, PublishToWebview } from '../protocol/publish';
+import { summarisePublishMany, type HistoryEntry, type PublishDraft, type PublishResult, type PublishState, type PublishTemplate, type PublishToHost, type PublishToWebview } from '../protocol/publish';
 import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates, TEMPLATES_FILE } from '../core/publishDraft';
 import { bytesToBase64 } from '../core/message';
-import { publishMany, publishMessage, type PublishOutcome } from '../broker/publish';
-import { describeForUser } from '../broker/errors';
+import { publishMany, publishMessage, PublishManyError, type PublishManyResult, type PublishOutcome } from '../broker/publish';
+import { BrokerError, describeForUser } from '../broker/errors';
 import { formatCount } from '../core/format';
 import type { PanelServices } from './services';
 import { recordHistory } from './history';
@@ -19,6 +19,10 @@ const FILE_LIMIT = 10 * 1024 * 1024;
 export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   private abort?: AbortController;
   private resultId = 0;
+  /** The latest result with unknown messages: what a re-send would publish again. */
+  private unknown?: { resultId: number; draft: PublishDraft; count: number };
+  private lastBlocked?: string;
+  private lastDraft?: PublishDraft;
 
   constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<PublishState>) {
     super(panel, services.extensionUri, 'publish', services.log);
@@ -28,8 +32,17 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
         if (id !== this.target.profileId) return;
         const state = services.sessions.status(id);
         this.post({ type: 'connection', state, detail: services.sessions.lastError(id) });
+        this.postBlocked();
       }),
     );
+  }
+
+  /** Tells the webview whether the broker blocks publishing on this vhost (only when it changed). */
+  private postBlocked(force = false): void {
+    const reason = this.services.sessions.blocked(this.target.profileId).get(this.target.vhost);
+    if (!force && reason === this.lastBlocked) return;
+    this.lastBlocked = reason;
+    this.post({ type: 'blocked', reason });
   }
 
   /** Fills the form from elsewhere (editor selection, a saved message). */
@@ -54,6 +67,7 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       templates: templates.templates,
       templatesFile: templates.file,
     });
+    this.postBlocked(true);
   }
 
   private async topology(): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
@@ -75,6 +89,9 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
         return;
       case 'cancel':
         this.abort?.abort();
+        return;
+      case 'resendUnknown':
+        await this.resendUnknown(msg.resultId);
         return;
       case 'suggest':
         this.post({ type: 'suggestions', exchange: msg.exchange, keys: await this.suggestions(msg.exchange) });
@@ -102,6 +119,27 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     return [...new Set(bindings.map((b) => b.routing_key))].sort();
   }
 
+  /** Re-sends the messages whose outcome was unknown, after a warning about duplicates. */
+  private async resendUnknown(resultId: number): Promise<void> {
+    const u = this.unknown;
+    if (!u || u.resultId !== resultId) {
+      this.post({ type: 'error', message: 'Only the latest result with unknown messages can be re-sent.' });
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(
+      `Re-send ${formatCount(u.count)} message${u.count === 1 ? '' : 's'} whose outcome is unknown?`,
+      {
+        modal: true,
+        detail:
+          'The connection was lost before the broker confirmed them: some or all of them may already be in the queue, and re-sending those creates duplicates. Check the queue depth first if duplicates matter.',
+      },
+      'Re-send',
+    );
+    if (choice !== 'Re-send') return;
+    this.unknown = undefined;
+    await this.publish(u.draft, u.count);
+  }
+
   private async publish(draft: PublishDraft, countRaw: number): Promise<void> {
     const converted = draftToRequest(draft);
     if (!converted.ok) {
@@ -116,36 +154,45 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     let result: PublishResult;
     try {
       if (count === 1) {
+        this.lastDraft = draft;
         const outcome = await publishMessage(session.amqp, this.target.vhost, req);
         result = this.single(outcome, req.exchange, req.routingKey, Date.now() - started);
       } else {
         this.abort = new AbortController();
         let lastPost = 0;
-        const r = await publishMany(session.amqp, this.target.vhost, req, count, {
-          signal: this.abort.signal,
-          onProgress: (done, counts) => {
-            const now = Date.now();
-            if (now - lastPost < 100 && done < count) return;
-            lastPost = now;
-            const elapsed = Math.max(1, now - started);
-            this.post({ type: 'progress', done, total: count, confirmed: counts.confirmed, returned: counts.returned, nacked: counts.nacked, ratePerSec: Math.round((done * 1000) / elapsed) });
-          },
-        });
-        const rate = Math.round((r.confirmed * 1000) / Math.max(1, r.elapsedMs));
-        const parts = [`${formatCount(r.confirmed)} confirmed`];
-        if (r.returned) parts.push(`${formatCount(r.returned)} returned as unroutable`);
-        if (r.nacked) parts.push(`${formatCount(r.nacked)} nacked`);
-        const kind = r.cancelled ? 'cancelled' : r.nacked ? 'nacked' : r.returned ? 'returned' : 'confirmed';
+        let r: PublishManyResult;
+        let fault: string | undefined;
+        try {
+          r = await publishMany(session.amqp, this.target.vhost, req, count, {
+            signal: this.abort.signal,
+            onProgress: (done, counts) => {
+              const now = Date.now();
+              if (now - lastPost < 100 && done < count) return;
+              lastPost = now;
+              const elapsed = Math.max(1, now - started);
+              this.post({ type: 'progress', done, total: count, confirmed: counts.confirmed, returned: counts.returned, nacked: counts.nacked, ratePerSec: Math.round((done * 1000) / elapsed) });
+            },
+          });
+        } catch (err) {
+          if (!(err instanceof PublishManyError)) throw err;
+          r = err.result;
+          fault = describeForUser(err.cause instanceof BrokerError ? err.cause : err);
+        }
+        const id = ++this.resultId;
+        const summary = summarisePublishMany(r, count, fault);
         result = {
-          id: ++this.resultId,
+          id,
           at: Date.now(),
-          kind,
-          text: `${r.cancelled ? 'Cancelled after' : 'Published'} ${formatCount(r.confirmed + r.returned + r.nacked)} of ${formatCount(count)}: ${parts.join(', ')} in ${r.elapsedMs} ms (${formatCount(rate)} msg/s)`,
+          ...summary,
           count,
           elapsedMs: r.elapsedMs,
+          counts: { confirmed: r.confirmed, returned: r.returned, nacked: r.nacked, unknown: r.unknown, notSent: r.notSent },
+          ...(r.unknown > 0 ? { resendable: r.unknown } : {}),
         };
+        if (r.unknown > 0) this.unknown = { resultId: id, draft, count: r.unknown };
+        if (fault === undefined) this.services.sessions.reportOk(this.target.profileId);
       }
-      this.services.sessions.reportOk(this.target.profileId);
+      if (count === 1 && result.kind !== 'error') this.services.sessions.reportOk(this.target.profileId);
     } catch (err) {
       result = { id: ++this.resultId, at: Date.now(), kind: 'error', text: describeForUser(err), count, elapsedMs: Date.now() - started };
     } finally {
@@ -166,8 +213,16 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
         return { ...base, kind: 'returned', text: `Returned as unroutable (${outcome.replyCode} ${outcome.replyText}): no queue is bound to ${where}` };
       case 'nacked':
         return { ...base, kind: 'nacked', text: `Nacked by the broker: it could not take the message (${where})` };
-      case 'error':
+      case 'error': {
+        // No confirm and no nack: the message may or may not have arrived.
+        const code = outcome.error.code;
+        const unknown = code === 'CONFIRM_TIMEOUT' || code === 'CONNECTION_LOST' || code === 'CHANNEL_CLOSED' || (code === 'BLOCKED' && /may still be delivered/.test(outcome.error.message));
+        if (unknown) {
+          this.unknown = { resultId: base.id, draft: this.lastDraft!, count: 1 };
+          return { ...base, kind: 'unknown', text: `${describeForUser(outcome.error)}`, resendable: 1 };
+        }
         return { ...base, kind: 'error', text: describeForUser(outcome.error) };
+      }
     }
   }
 

@@ -4,9 +4,9 @@ import type { PanelTarget } from '../protocol/common';
 import type { TailMode, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../protocol/tail';
 import { DEFAULT_BUFFER_BYTES, QueueTail, type TailBatch, type TailSpec } from '../broker/tail';
 import { describeForUser } from '../broker/errors';
-import { createFilter, toNdjson, type CapturedMessage } from '../core/message';
+import { createFilter, type CapturedMessage } from '../core/message';
 import { toDisplayMessage } from '../core/display';
-import { TailList, listBatching, type ListView } from '../core/tailList';
+import { TailList, entriesToNdjson, formatGapSeconds, listBatching, type ListView } from '../core/tailList';
 import type { PanelServices } from './services';
 import { openBodyInEditor } from './messageActions';
 
@@ -104,6 +104,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private find(id: number): CapturedMessage | undefined {
+    if (id <= 0) return undefined; // gap markers have negative ids
     return this.tail?.get(id);
   }
 
@@ -138,8 +139,11 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     this.disposables.push(
       tail.onStateChange((state, error) => {
         if (this.tail !== tail) return;
-        if (state === 'reconnecting') this.setStatus('reconnecting', 'Connection lost: reconnecting… the tail resumes by itself (messages published meanwhile are not seen by a tap).');
-        else if (state === 'running') this.setStatus('running', this.notes());
+        if (state === 'reconnecting') this.setStatus('reconnecting', 'Connection lost: reconnecting… the tail resumes by itself (messages published meanwhile are not seen by a tap; the list will mark the gap).');
+        else if (state === 'running') {
+          this.setStatus('running', this.notes());
+          this.postWindow(); // a gap marker may have been added
+        }
         else if (state === 'error') this.setStatus('error', error ? describeForUser(error) : 'The tail stopped with an error.');
         else if (state === 'stopped') this.setStatus('stopped');
       }),
@@ -165,6 +169,13 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
       parts.push(keys.length ? `Tapping ${keys.length} binding${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}.` : 'The queue has no bindings to tap.');
     }
     parts.push(...t.notes);
+    const gaps = t.gaps();
+    if (gaps.length > 0) {
+      const last = gaps[gaps.length - 1]!;
+      parts.push(
+        `Reconnected ${gaps.length === 1 ? 'once' : `${gaps.length} times`}: messages published during the gap${gaps.length === 1 ? '' : 's'} were not seen (last gap ${formatGapSeconds(last.durationMs)} at ${new Date(last.lostAt).toLocaleTimeString()}; marked in the list and in the export).`,
+      );
+    }
     return parts.join(' ') || undefined;
   }
 
@@ -174,7 +185,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private fullStats(stats = this.tail?.stats() ?? { received: 0, dropped: 0, ratePerSec: 0 }): TailStats {
-    return { ...stats, buffered: this.list.buffered };
+    return { ...stats, buffered: this.list.buffered, gaps: this.list.gapCount };
   }
 
   /** Sends the rows the webview shows (after a batch, or a change of the list or of the view). */
@@ -200,8 +211,10 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private async export(): Promise<void> {
-    const chosen = this.list.messages();
-    if (chosen.length === 0) {
+    const entries = this.list.entries();
+    const count = entries.filter((e) => 'message' in e).length;
+    const gaps = entries.length - count;
+    if (entries.length === 0) {
       this.post({ type: 'info', message: 'Nothing to export yet.' });
       return;
     }
@@ -209,8 +222,9 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     const name = `${(this.target.queue ?? this.target.exchange ?? 'tail').replace(/[^\w.-]+/g, '_')}-tail.ndjson`;
     const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { NDJSON: ['ndjson', 'jsonl'] } });
     if (!uri) return;
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(toNdjson(chosen)));
-    this.post({ type: 'info', message: `Exported ${chosen.length} messages to ${vscode.workspace.asRelativePath(uri)}.` });
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(entriesToNdjson(entries)));
+    const gapNote = gaps > 0 ? ` and ${gaps} gap marker${gaps === 1 ? '' : 's'} ({"gap": …} lines where messages were missed while reconnecting)` : '';
+    this.post({ type: 'info', message: `Exported ${count} messages${gapNote} to ${vscode.workspace.asRelativePath(uri)}.` });
   }
 
   private setStatus(status: TailStatus, detail?: string): void {

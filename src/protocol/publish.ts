@@ -51,7 +51,17 @@ export interface HistoryEntry {
   outcome: string;
 }
 
-export type OutcomeKind = 'confirmed' | 'returned' | 'nacked' | 'error' | 'cancelled';
+export type OutcomeKind = 'confirmed' | 'returned' | 'nacked' | 'unknown' | 'error' | 'cancelled';
+
+/** The outcomes of a bulk publish, as the panel shows them. */
+export interface PublishCountsView {
+  confirmed: number;
+  returned: number;
+  nacked: number;
+  /** Sent, but the connection was lost (or the broker blocked publishing) before the confirm. */
+  unknown: number;
+  notSent: number;
+}
 
 export interface PublishResult {
   id: number;
@@ -61,6 +71,10 @@ export interface PublishResult {
   text: string;
   count: number;
   elapsedMs: number;
+  /** Bulk publish: each outcome counted. */
+  counts?: PublishCountsView;
+  /** Messages whose outcome is unknown, offered for re-sending ({ type: 'resendUnknown', resultId: id }). */
+  resendable?: number;
 }
 
 export type PublishToWebview =
@@ -73,6 +87,8 @@ export type PublishToWebview =
   | { type: 'history'; history: HistoryEntry[] }
   | { type: 'templates'; templates: PublishTemplate[]; templatesFile?: string }
   | { type: 'validation'; field: string; message: string }
+  /** The broker blocks publishing on this vhost (connection.blocked); reason undefined = not blocked. */
+  | { type: 'blocked'; reason?: string }
   | ErrorMessage
   | ConnectionMessage;
 
@@ -80,6 +96,8 @@ export type PublishToHost =
   | ReadyMessage
   | { type: 'publish'; draft: PublishDraft; count: number }
   | { type: 'cancel' }
+  /** Re-send the messages of a result whose outcome is unknown (the host asks before sending duplicates). */
+  | { type: 'resendUnknown'; resultId: number }
   | { type: 'suggest'; exchange: string }
   | { type: 'loadFile' }
   | { type: 'saveTemplate'; name: string; draft: PublishDraft }
@@ -115,4 +133,31 @@ export function emptyDraft(exchange = '', routingKey = '', deliveryMode: 1 | 2 =
     bodyMode: 'json',
     body: '{\n  "hello": "world"\n}',
   };
+}
+
+/** Explains what "unknown" means, next to the count and the re-send offer. */
+export const UNKNOWN_EXPLANATION =
+  'Unknown: the connection was lost (or the broker blocked publishing) before the broker confirmed them. Each may or may not be in the queue; re-sending them can create duplicates.';
+
+export interface ManySummaryInput extends PublishCountsView {
+  cancelled: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * The kind and one-line text of a bulk publish result. `error` is the fault that ended it early
+ * (connection lost, broker blocked…), already described for the user.
+ */
+export function summarisePublishMany(r: ManySummaryInput, total: number, error?: string): { kind: OutcomeKind; text: string } {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const sent = r.confirmed + r.returned + r.nacked + r.unknown;
+  const parts = [`${n(r.confirmed)} confirmed`];
+  if (r.returned) parts.push(`${n(r.returned)} returned as unroutable`);
+  if (r.nacked) parts.push(`${n(r.nacked)} nacked by the broker`);
+  if (r.unknown) parts.push(`${n(r.unknown)} unknown (may or may not be in the queue)`);
+  if (r.notSent) parts.push(`${n(r.notSent)} not sent`);
+  const rate = Math.round(((r.confirmed + r.returned) * 1000) / Math.max(1, r.elapsedMs));
+  const kind: OutcomeKind = r.unknown ? 'unknown' : error ? 'error' : r.cancelled ? 'cancelled' : r.nacked ? 'nacked' : r.returned ? 'returned' : 'confirmed';
+  const lead = error ? `Stopped after ${n(sent)} of ${n(total)}: ${error} —` : r.cancelled ? `Cancelled after ${n(sent)} of ${n(total)}:` : `Published ${n(sent)} of ${n(total)}:`;
+  return { kind, text: `${lead} ${parts.join(', ')} in ${r.elapsedMs} ms (${n(rate)} msg/s)` };
 }

@@ -1,6 +1,10 @@
 import type { ConnectionMessage, DisplayMessage, ErrorMessage, PanelTarget, ReadyMessage } from './common';
 
-/** A compact row for the live list; the full message is fetched when selected. */
+/**
+ * A compact row for the live list; the full message is fetched when selected. A gap marker
+ * (messages missed while reconnecting) is a row too: it has `gap`, a negative id and its text
+ * as preview, and cannot be selected.
+ */
 export interface TailRow {
   id: number;
   at: number;
@@ -14,6 +18,8 @@ export interface TailRow {
   deliveryTag?: number;
   /** consume mode with manual acks: what happened to it */
   settled?: 'acked' | 'requeued' | 'rejected';
+  /** Set on gap marker rows only: when the connection was lost, and for how long nothing was seen. */
+  gap?: { lostAt: number; durationMs: number };
 }
 
 export type TailMode =
@@ -28,6 +34,8 @@ export interface TailStats {
   dropped: number;
   ratePerSec: number;
   buffered: number;
+  /** Gap markers in the list (reconnects during which a tap missed messages); not counted as messages. */
+  gaps?: number;
 }
 
 export type TailToWebview =

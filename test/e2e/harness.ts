@@ -374,6 +374,8 @@ export interface SessionOptions {
   workspaceFiles?: Record<string, string>;
   /** vsix to install (default: packageExtension()). */
   vsix?: string;
+  /** Prefix of this session's failure dumps (e.g. the broker id, when a file runs once per broker). */
+  label?: string;
 }
 
 export interface Session {
@@ -381,6 +383,8 @@ export interface Session {
   server: CodeServer;
   browser: Browser;
   page: Page;
+  /** See SessionOptions.label. */
+  label?: string;
   /** Mark the session failed: close() then keeps the .e2e/run-* dir for inspection. */
   markFailed(): void;
   /** Closes the browser, kills code-server's process tree, removes the temp dir (unless failed/BURROW_E2E_KEEP). */
@@ -407,7 +411,7 @@ export async function startSession(opts: SessionOptions = {}): Promise<Session> 
     server = await startCodeServer(profile);
     browser = await launchBrowser();
     const { page } = await openWorkbench(browser, server);
-    return { profile, server, browser, page, markFailed: () => { failed = true; }, close };
+    return { profile, server, browser, page, label: opts.label, markFailed: () => { failed = true; }, close };
   } catch (e) {
     failed = true;
     await close();
@@ -453,7 +457,8 @@ export function treeRowLocator(page: Page, paneTitle?: string): Locator {
   if (paneTitle) {
     scope = scope.locator('.pane').filter({ has: page.locator('.pane-header .title', { hasText: paneTitle }) });
   }
-  return scope.locator('.monaco-list-row');
+  // Sticky-scroll copies of parent rows (shown at the top while scrolled) are not rows of their own.
+  return scope.locator('.monaco-list-row:not(.monaco-tree-sticky-row)');
 }
 
 export interface TreeRow {
@@ -497,8 +502,12 @@ export function rowLocator(page: Page, label: string | RegExp, paneTitle?: strin
     .first();
 }
 
-/** Waits until a tree row whose label matches appears; returns its locator. */
+/**
+ * Waits until a tree row whose label matches appears; returns its locator. In the Burrow tree (no
+ * `paneTitle`) it scrolls to the row when it is out of view (see revealRow).
+ */
 export async function waitForRow(page: Page, label: string | RegExp, timeoutMs = 15_000, paneTitle?: string): Promise<Locator> {
+  if (paneTitle === undefined) return revealRow(page, label, timeoutMs);
   const row = rowLocator(page, label, paneTitle);
   try {
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
@@ -521,6 +530,8 @@ export async function waitForRowDescription(
   try {
     return await poll(`row ${label} with a description matching ${String(re)}`, async () => {
       last = (await treeItems(page, paneTitle)).find((r) => r.label === label);
+      // Out of view in the Burrow tree (not rendered): scroll to it.
+      if (!last && paneTitle === undefined) await revealRow(page, label, 3_000).catch(() => undefined);
       return last && re.test(last.description) ? last.description : undefined;
     }, timeoutMs, 200);
   } catch (e) {
@@ -639,7 +650,7 @@ export async function step<T>(session: Session, name: string, fn: () => Promise<
     return await fn();
   } catch (e) {
     session.markFailed();
-    const dump = await dumpFailure(session.page, name);
+    const dump = await dumpFailure(session.page, session.label ? `${session.label}-${name}` : name);
     const msg = e instanceof Error ? e.message : String(e);
     const err = new Error(`step "${name}" failed: ${msg}\n${dump}\nsession dir: ${path.relative(REPO_ROOT, session.profile.dir)}`);
     if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
@@ -833,4 +844,74 @@ export function collectErrors(page: Page): { errors: string[]; webviewErrors(): 
           !/\[Extension Host\]/.test(e),
       ),
   };
+}
+
+/**
+ * Waits for the tree row labelled `label` to be rendered wholly inside the Burrow tree's viewport,
+ * scrolling the tree (mouse wheel) while it is not: the tree renders only the rows in view, and a
+ * broker shared with other suites may list many vhosts above ours. Scrolls to the top, then down
+ * through the list to its end, and again (the data may still be loading); nudges a row cut by the
+ * viewport's edge into full view.
+ */
+export async function revealRow(page: Page, label: string | RegExp, timeoutMs = 30_000): Promise<Locator> {
+  const row = rowLocator(page, label);
+  const list = burrowContainer(page).locator('.monaco-list').first();
+  let phase: 'up' | 'down' = 'up';
+  let lastIndexes = '';
+  try {
+    await poll(`tree row ${String(label)} (scrolling the tree to it)`, async () => {
+      const visible = await row.isVisible();
+      const box = await list.boundingBox();
+      if (!box) return visible || undefined;
+      let delta: number;
+      if (visible) {
+        const r = await row.boundingBox();
+        if (!r) return undefined;
+        if (r.y >= box.y - 1 && r.y + r.height <= box.y + box.height + 1) return true;
+        delta = r.y < box.y ? -(box.y - r.y + 30) : r.y + r.height - (box.y + box.height) + 30;
+      } else {
+        // data-index: the row's position in the whole (virtual) list.
+        const indexes = await treeRowLocator(page).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-index'))));
+        if (indexes.length === 0) return undefined;
+        const key = indexes.join(',');
+        if (phase === 'up' && Math.min(...indexes) === 0) phase = 'down';
+        else if (phase === 'down' && key === lastIndexes) phase = 'up'; // the end: nothing moved
+        lastIndexes = key;
+        delta = phase === 'up' ? -2000 : 300;
+      }
+      await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
+      await page.mouse.wheel(0, delta);
+      return undefined;
+    }, timeoutMs, 150);
+  } catch {
+    const rows = await treeRows(page).catch(() => [] as string[]);
+    throw new Error(`no tree row ${String(label)} within ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`);
+  }
+  return row;
+}
+
+/** Enters the password of the connection row labelled `connection` through its "Set Password…" menu item. */
+export async function setPasswordFromTree(page: Page, connection: string, password: string, username = 'guest'): Promise<void> {
+  await contextMenu(page, connection, 'Set Password…', 30_000);
+  await answerInput(page, `Password for ${username} on ${connection}`, password);
+  await quickInput(page).waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+/**
+ * Makes the connection usable (its password, when it needs one), then expands it, its vhost `vhost`
+ * and that vhost's Queues group. Assumes the Burrow view is open.
+ */
+export async function openVhostQueues(
+  page: Page,
+  conn: { name: string; password?: string },
+  vhost: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await waitForRow(page, conn.name, timeoutMs);
+  if (conn.password !== undefined) await setPasswordFromTree(page, conn.name, conn.password);
+  await expandRow(page, conn.name, timeoutMs);
+  await waitForRowDescription(page, conn.name, /\bconnected\b/, timeoutMs);
+  await expandRow(page, vhost, timeoutMs);
+  // The Queues group right under our vhost (other vhosts stay collapsed, so it is the only one shown).
+  await expandRow(page, 'Queues', timeoutMs);
 }

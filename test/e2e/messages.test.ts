@@ -1,6 +1,7 @@
-// End-to-end: the publish, peek and tail panels in a real VS Code (code-server) against the local broker.
-// One VS Code session for the whole file; the tests run in order and build on each other
-// (publish → peek the same queue; tail → the XSS check reuses the running tail).
+// End-to-end: the publish, peek and tail panels in a real VS Code (code-server), once per test broker
+// (RabbitMQ 3.x through the built-in localhost profile, 4.x through a profile with its own ports), each
+// in a throw-away vhost of its own. One VS Code session per broker; the tests run in order and build on
+// each other (publish → peek the same queue; tail → the XSS check reuses the running tail).
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/messages.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,8 +9,8 @@ import type { Dialog, FrameLocator } from 'playwright-core';
 import {
   startSession,
   openBurrowView,
+  openVhostQueues,
   waitForRow,
-  expandRow,
   contextMenu,
   inlineAction,
   refreshUntilRowDescription,
@@ -22,7 +23,8 @@ import {
   poll,
   type Session,
 } from './harness';
-import { TestObjects, publish, queueDepth, uniqueName } from './broker';
+import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { BROKERS } from '../brokers';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -44,9 +46,14 @@ async function elementValue(f: FrameLocator, selector: string): Promise<string> 
   return f.locator(selector).first().evaluate((el) => String((el as HTMLInputElement).value ?? ''));
 }
 
-describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, () => {
+for (const B of BROKERS) describe(`Burrow panels in VS Code: publish, peek, tail [${B.label}]`, { timeout: 600_000 }, () => {
   let s: Session;
-  const objs = new TestObjects();
+  let side: BrokerSide;
+  const conn = connectionFor(B);
+  // Screenshots of the 3.x run keep their names (README pictures); the others carry the broker id.
+  const shot = (name: string) => screenshot(s.page, B.id === 'rmq3' ? name : `${name}-${B.id}`);
+  const publish = (...a: Parameters<BrokerSide['publish']>) => side.publish(...a);
+  const queueDepth = (q: string) => side.queueDepth(q);
   const dialogs: string[] = [];
   let errs: ReturnType<typeof collectErrors>;
   // Test objects (uniquely named, deleted in after()).
@@ -57,13 +64,14 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
   const body = { order: { id: 42, items: ['apple', 'pear'] }, total: 3.5, note: 'e2e' };
 
   before(async () => {
-    await objs.declareQueue(qPub);
-    await objs.declareQueue(qTail);
-    await objs.declareQueue(qXss);
-    await objs.declareExchange(xTopic, 'topic');
-    await objs.bind(qTail, xTopic, 'orders.*');
+    side = await BrokerSide.withVhost(B, 'msg');
+    await side.declareQueue(qPub);
+    await side.declareQueue(qTail);
+    await side.declareQueue(qXss);
+    await side.declareExchange(xTopic, 'topic');
+    await side.bind(qTail, xTopic, 'orders.*');
     await publish('', qXss, [XSS], { contentType: 'text/html' });
-    s = await startSession();
+    s = await startSession({ settings: conn.settings, label: B.id });
     errs = collectErrors(s.page);
     s.page.on('dialog', (d: Dialog) => {
       dialogs.push(`${d.type()}: ${d.message()}`);
@@ -72,9 +80,7 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     await step(s, 'open-queues', async () => {
       await openBurrowView(s.page);
       await setSideBarWidth(s.page, 440).catch(() => undefined); // cosmetic only
-      await expandRow(s.page, 'localhost', 30_000);
-      await expandRow(s.page, '/', 30_000);
-      await expandRow(s.page, 'Queues', 30_000);
+      await openVhostQueues(s.page, conn, side.vhost);
       await waitForRow(s.page, qPub, 30_000);
     });
   });
@@ -83,7 +89,7 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     try {
       await s?.close();
     } finally {
-      await objs.cleanup();
+      await side?.cleanup();
     }
   });
 
@@ -107,17 +113,21 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     });
     await step(s, 'pub-click-publish', () => f.locator('vscode-button#publish').click());
     const resultText = await step(s, 'pub-confirmed', async () => {
+      // Depends only on the newest result row saying "confirmed" (its data-kind or its badge text) and
+      // naming the queue: the rest of the row's wording may change.
       const result = f.locator('#results .result').first();
       await result.waitFor({ timeout: 30_000 });
-      await poll('a "confirmed" result', async () => (await result.getAttribute('data-kind')) === 'confirmed' || undefined, 15_000).catch(async (e: Error) => {
+      await poll('a "confirmed" result', async () => {
+        if ((await result.getAttribute('data-kind')) === 'confirmed') return true;
+        return /^\s*confirmed\s*$/i.test(await result.locator('.badge').first().innerText().catch(() => '')) || undefined;
+      }, 15_000).catch(async (e: Error) => {
         throw new Error(`${e.message}; result row: ${await result.innerText()}`);
       });
-      assert.equal((await result.locator('.badge').innerText()).trim(), 'confirmed');
       return result.innerText();
     });
-    assert.match(resultText, new RegExp(`key '${qPub}'`));
+    assert.ok(resultText.includes(qPub), `the result names the queue: ${resultText}`);
     await parkMouse(s.page);
-    await screenshot(s.page, 'publish-confirmed');
+    await shot('publish-confirmed');
     assert.equal(await queueDepth(qPub), 1, 'the broker holds the published message');
     await step(s, 'pub-count-in-tree', () => refreshUntilRowDescription(s.page, qPub, /^1 ready\b/));
   });
@@ -135,9 +145,10 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
       return p.innerText();
     });
     assert.equal(pre.trim(), JSON.stringify(body, null, 2), 'the body is shown as pretty-printed JSON');
-    await step(s, 'peek-summary', () => f.locator('#summary', { hasText: /1 message .*queue depth now 1/ }).waitFor());
+    // Exactly one message shown (the summary's wording is left to the peek panel).
+    assert.equal(await f.locator('.message pre.body').count(), 1, 'one message peeked');
     await parkMouse(s.page);
-    await screenshot(s.page, 'peek-json');
+    await shot('peek-json');
     assert.equal(await queueDepth(qPub), 1, 'peeking requeued the message');
     await step(s, 'peek-count-in-tree', () => refreshUntilRowDescription(s.page, qPub, /^1 ready\b/));
   });
@@ -179,7 +190,7 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     // The tapped queue itself is untouched by the tap.
     assert.equal(await queueDepth(qTail), 3);
     await parkMouse(s.page);
-    await screenshot(s.page, 'tail-tap');
+    await shot('tail-tap');
   });
 
   test('a body with HTML is shown as text in tail and peek (no element, no script)', async () => {
@@ -197,7 +208,7 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     });
     assert.equal(await tf.locator('img').count(), 0, 'no <img> element in the tail webview');
     await parkMouse(s.page);
-    await screenshot(s.page, 'xss-tail');
+    await shot('xss-tail');
 
     // Peek: the queue holds the same body (published before the session started).
     await step(s, 'xss-peek-open', () => inlineAction(s.page, qXss, 'Peek Messages…'));
@@ -212,7 +223,7 @@ describe('Burrow panels in VS Code: publish, peek, tail', { timeout: 600_000 }, 
     });
     assert.equal(await pf.locator('img').count(), 0, 'no <img> element in the peek webview');
     await parkMouse(s.page);
-    await screenshot(s.page, 'xss-peek');
+    await shot('xss-peek');
     assert.deepEqual(dialogs, [], 'no dialog (alert) was opened');
     assert.equal(await queueDepth(qXss), 1);
   });

@@ -1,7 +1,8 @@
-// End-to-end: the routing-key tester and the RPC panel in a real VS Code (code-server) against the local
-// broker, with the demo topology and its Fibonacci RPC server running in vhost / (started from this test
-// process with startDemo, stopped in after(), which deletes what the demo created).
-// One VS Code session for the whole file; both panels are opened from the command palette.
+// End-to-end: the routing-key tester and the RPC panel in a real VS Code (code-server), once per test
+// broker, with the demo topology and its Fibonacci RPC server running in a throw-away vhost of the test's
+// own (started from this test process with startDemo, stopped in after(), which deletes what the demo
+// created; then the vhost goes). One VS Code session per broker; both panels are opened from the
+// command palette.
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/tools.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import {
   openBurrowView,
   waitForRow,
   waitForRowDescription,
+  setPasswordFromTree,
   runCommand,
   quickPick,
   webviewFrame,
@@ -21,20 +23,23 @@ import {
   poll,
   type Session,
 } from './harness';
-import { TestObjects, mgmt, queueDepth, uniqueName } from './broker';
+import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { BROKERS } from '../brokers';
 import { startDemo, DEMO_QUEUES, DEMO_EXCHANGES, type DemoHandle } from '../../src/broker/demoServer';
 
 /**
  * Answers the prompts a palette command shows for its target: the connection (only when there are
  * several) and the virtual host (always, from the palette). Returns once the vhost was picked.
  */
-async function answerTargetPrompts(page: Page, connection = 'localhost', vhost = '/'): Promise<void> {
+async function answerTargetPrompts(page: Page, connection: string, vhost: string): Promise<void> {
   const qi = page.locator('.quick-input-widget');
   let connectionAnswered = false;
   await poll('the connection / virtual host prompt', async () => {
     if (!(await qi.isVisible())) return undefined;
     const title = await qi.locator('.quick-input-title').innerText().catch(() => '');
     if (/choose a virtual host/i.test(title)) {
+      // Type the name first: the list may hold many vhosts of other suites and renders only those in view.
+      await qi.locator('.quick-input-box input').fill(vhost);
       await quickPick(page, vhost);
       return true;
     }
@@ -87,26 +92,28 @@ async function liveBadges(f: FrameLocator): Promise<string[]> {
   return f.locator('#live-queues .badge').evaluateAll((els) => els.map((el) => (el.textContent ?? '').trim()));
 }
 
-describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_000 }, () => {
+for (const B of BROKERS) describe(`Burrow tools in VS Code: routing-key tester and RPC [${B.label}]`, { timeout: 600_000 }, () => {
   let s: Session;
+  let side: BrokerSide | undefined;
   let demo: DemoHandle | undefined;
   let errs: ReturnType<typeof collectErrors>;
-  const objs = new TestObjects();
+  const conn = connectionFor(B);
   const qIdle = uniqueName('rpc-idle'); // a queue nobody consumes from
-  let before_: { queues: Set<string>; exchanges: Set<string> } | undefined;
+  // Screenshots of the 3.x run keep their names (README pictures); the others carry the broker id.
+  const shot = (name: string) => screenshot(s.page, B.id === 'rmq3' ? name : `${name}-${B.id}`);
+  const queueDepth = (q: string) => side!.queueDepth(q);
 
   before(async () => {
-    const names = async (kind: 'queues' | 'exchanges') =>
-      new Set((await mgmt<{ name: string }[]>('GET', `/${kind}/%2F?columns=name`)).map((x) => x.name));
-    before_ = { queues: await names('queues'), exchanges: await names('exchanges') };
-    demo = await startDemo({ vhost: '/' });
-    await objs.declareQueue(qIdle);
-    s = await startSession();
+    side = await BrokerSide.withVhost(B, 'tools');
+    demo = await startDemo({ url: side.amqpBase, vhost: side.vhost });
+    await side.declareQueue(qIdle);
+    s = await startSession({ settings: conn.settings, label: B.id });
     errs = collectErrors(s.page);
     // The command palette lists Burrow's commands only once the extension is registered: wait for its view.
     await step(s, 'burrow-view', async () => {
       await openBurrowView(s.page);
-      await waitForRow(s.page, 'localhost', 30_000);
+      await waitForRow(s.page, conn.name, 30_000);
+      if (conn.password !== undefined) await setPasswordFromTree(s.page, conn.name, conn.password);
     });
   });
 
@@ -116,32 +123,34 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     } finally {
       try {
         await demo?.stop();
+        // Nothing left behind by the demo: what it created is gone (checked before the vhost goes).
+        if (side && demo) {
+          const queues = await side.names('queues');
+          const exchanges = await side.names('exchanges');
+          const leftQ = DEMO_QUEUES.map((q) => q.name).filter((q) => queues.has(q));
+          const leftX = DEMO_EXCHANGES.map((x) => x.name).filter((x) => exchanges.has(x));
+          assert.deepEqual([...leftQ, ...leftX], [], `demo objects left behind in vhost ${side.vhost}`);
+        }
       } finally {
-        await objs.cleanup();
+        await side?.cleanup();
       }
     }
-    // Nothing left behind: the demo's objects (those it created) and our own queue are gone.
-    const queues = new Set((await mgmt<{ name: string }[]>('GET', '/queues/%2F?columns=name')).map((x) => x.name));
-    const exchanges = new Set((await mgmt<{ name: string }[]>('GET', '/exchanges/%2F?columns=name')).map((x) => x.name));
-    const leftQ = [...DEMO_QUEUES.map((q) => q.name), qIdle].filter((q) => queues.has(q) && !before_?.queues.has(q));
-    const leftX = DEMO_EXCHANGES.map((x) => x.name).filter((x) => exchanges.has(x) && !before_?.exchanges.has(x));
-    assert.deepEqual([...leftQ, ...leftX], [], 'objects left behind in vhost /');
   });
 
   test('routing tester, offline tab: topic patterns against typed keys, with the * / # explanation', async () => {
     await step(s, 'routing-open', async () => {
       await runCommand(s.page, 'Burrow: Routing-Key Tester…');
-      await answerTargetPrompts(s.page);
+      await answerTargetPrompts(s.page, conn.name, side!.vhost);
     });
     const f = await step(s, 'routing-webview', () => webviewFrame(s.page, 'Routing', 30_000));
     await step(s, 'routing-offline-tab', async () => {
       await f.locator('h1', { hasText: 'Routing-key tester' }).waitFor({ timeout: 30_000 });
-      await f.locator('.subtitle', { hasText: 'localhost · vhost /' }).waitFor({ timeout: 30_000 });
+      await f.locator('.subtitle', { hasText: `${conn.name} · vhost ${side!.vhost}` }).waitFor({ timeout: 30_000 });
       await f.locator('vscode-radio[value="offline"][checked]').waitFor();
     });
     // The panel read the topology through the management API: the tree then shows the connection as
     // connected (it used to keep spinning on "connecting" when only this panel had used the session).
-    await step(s, 'routing-connected', () => waitForRowDescription(s.page, 'localhost', /\bconnected\b/, 30_000));
+    await step(s, 'routing-connected', () => waitForRowDescription(s.page, conn.name, /\bconnected\b/, 30_000));
 
     const star = await step(s, 'routing-offline-star', () => checkOffline(f, '*.info', ['kern.info', 'a.b.info']));
     assert.deepEqual(star.map((r) => [r.key, r.match]), [['kern.info', 'yes'], ['a.b.info', 'no']], JSON.stringify(star));
@@ -158,10 +167,10 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     assert.match(hash[0].why, /'ne' matched 'ne'/, hash[0].why);
 
     // Back to the first pattern for the screenshot (three keys: two rules shown).
-    const shot = await step(s, 'routing-offline-shot', () => checkOffline(f, '*.info', ['kern.info', 'a.b.info', 'info']));
-    assert.deepEqual(shot.map((r) => r.match), ['yes', 'no', 'no']);
+    const three = await step(s, 'routing-offline-shot', () => checkOffline(f, '*.info', ['kern.info', 'a.b.info', 'info']));
+    assert.deepEqual(three.map((r) => r.match), ['yes', 'no', 'no']);
     await parkMouse(s.page);
-    await screenshot(s.page, 'routing-offline');
+    await shot('routing-offline');
   });
 
   test('routing tester, live tab: topic_logs routes kern.info to the *.info and kern.* queues; nothing.here is unroutable', async () => {
@@ -191,7 +200,7 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     const matched = bindingRows.filter((r) => r[0] === 'match').map((r) => r[1]).sort();
     assert.deepEqual(matched, ['*.info', 'kern.*'], JSON.stringify(bindingRows));
     await parkMouse(s.page);
-    await screenshot(s.page, 'routing-live');
+    await shot('routing-live');
 
     await step(s, 'live-key-nothing-here', async () => {
       await f.locator('vscode-textfield#live-key input').fill('nothing.here');
@@ -201,13 +210,13 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     });
     assert.deepEqual(await liveBadges(f), ['unroutable']);
     await parkMouse(s.page);
-    await screenshot(s.page, 'routing-unroutable');
+    await shot('routing-unroutable');
   });
 
   test('RPC panel: body 10 to rpc_queue (demo Fibonacci server) answers 55 with a round-trip time', async () => {
     await step(s, 'rpc-open', async () => {
       await runCommand(s.page, 'Burrow: RPC Call…');
-      await answerTargetPrompts(s.page);
+      await answerTargetPrompts(s.page, conn.name, side!.vhost);
     });
     const f = await step(s, 'rpc-webview', () => webviewFrame(s.page, 'RPC', 30_000));
     await step(s, 'rpc-defaults', async () => {
@@ -230,7 +239,7 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     assert.match(text.trim(), /^Reply in \d+(\.\d+)? ms$/);
     assert.equal((await f.locator('#result pre.body').innerText()).trim(), '55');
     await parkMouse(s.page);
-    await screenshot(s.page, 'rpc-fib');
+    await shot('rpc-fib');
 
     // Call it 20 times: the stats line (min / median / p95).
     await step(s, 'rpc-many', async () => {
@@ -241,7 +250,7 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     const many = (await f.locator('#many').innerText()).trim();
     assert.match(many, /^20 of 20 answered, 0 failed\. Latency min [\d.]+ ms, median [\d.]+ ms, p95 [\d.]+ ms, max [\d.]+ ms\.$/, many);
     await parkMouse(s.page);
-    await screenshot(s.page, 'rpc-many');
+    await shot('rpc-many');
   });
 
   test('RPC panel: a queue with no consumer gives a clear "no consumer" result and sends nothing', async () => {
@@ -259,7 +268,7 @@ describe('Burrow tools in VS Code: routing-key tester and RPC', { timeout: 600_0
     assert.match(text, /not sent/, text);
     assert.equal(await queueDepth(qIdle), 0, 'nothing was published to the idle queue');
     await parkMouse(s.page);
-    await screenshot(s.page, 'rpc-no-consumer');
+    await shot('rpc-no-consumer');
   });
 
   test('no CSP violations or script errors in the webviews', () => {

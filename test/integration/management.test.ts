@@ -11,455 +11,462 @@ import type { AddressInfo } from 'node:net';
 import * as amqp from 'amqplib';
 import { ManagementClient, type ConsumerInfo } from '../../src/broker/management';
 import { BrokerError } from '../../src/broker/errors';
+import { BROKERS } from '../brokers';
 
-const BASE = process.env.BURROW_MGMT_URL ?? 'http://127.0.0.1:15672';
-const AMQP_URL = process.env.BURROW_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const rnd = () => randomBytes(4).toString('hex');
-const VHOST = `burrow-test-${rnd()}`;
+for (const B of BROKERS) {
+  const BASE = B.mgmtUrl;
+  const AMQP_URL = `amqp://guest:guest@127.0.0.1:${B.amqpPort}`;
+  const rnd = () => randomBytes(4).toString('hex');
+  const VHOST = `burrow-test-${rnd()}`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let v = await fn();
-  while (!ok(v) && Date.now() < end) {
-    await sleep(250);
-    v = await fn();
-  }
-  return v;
-}
-
-async function rejectsWith(p: Promise<unknown>): Promise<BrokerError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof BrokerError, `expected BrokerError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a rejection');
-}
-
-describe('ManagementClient (real broker)', () => {
-  const mc = new ManagementClient({ baseUrl: BASE, username: 'guest', password: 'guest' });
-
-  before(async () => {
-    await mc.createVhost(VHOST, 'burrow integration test');
-    await mc.setPermissions(VHOST, 'guest', { configure: '.*', write: '.*', read: '.*' });
-  });
-
-  after(async () => {
-    try {
-      await mc.deleteVhost(VHOST);
-    } finally {
-      mc.dispose();
+  async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    let v = await fn();
+    while (!ok(v) && Date.now() < end) {
+      await sleep(250);
+      v = await fn();
     }
-  });
+    return v;
+  }
 
-  test('overview', async () => {
-    const o = await mc.overview();
-    assert.match(o.rabbitmq_version, /^\d+\.\d+/);
-    assert.match(o.management_version, /^\d+\.\d+/);
-    assert.equal(typeof o.cluster_name, 'string');
-  });
-
-  test('whoami', async () => {
-    const w = await mc.whoami();
-    assert.equal(w.name, 'guest');
-    assert.ok(Array.isArray(w.tags));
-    assert.ok(w.tags.includes('administrator'));
-  });
-
-  test('vhost create / list / delete (and "/" is listed)', async () => {
-    const name = `burrow-test-${rnd()}/with slash`;
-    await mc.createVhost(name, 'tmp');
+  async function rejectsWith(p: Promise<unknown>): Promise<BrokerError> {
     try {
-      const list = await mc.listVhosts();
-      assert.ok(list.some((v) => v.name === '/'));
-      const mine = list.find((v) => v.name === name);
-      assert.ok(mine, 'created vhost is listed');
-      assert.equal(mine.description, 'tmp');
-    } finally {
-      await mc.deleteVhost(name);
+      await p;
+    } catch (e) {
+      assert.ok(e instanceof BrokerError, `expected BrokerError, got ${String(e)}`);
+      return e;
     }
-    assert.ok(!(await mc.listVhosts()).some((v) => v.name === name));
-  });
+    assert.fail('expected a rejection');
+  }
 
-  describe('queues and exchanges', () => {
-    const queueNames = Array.from({ length: 25 }, (_, i) => `q-${String(i).padStart(2, '0')}`);
+  describe(`ManagementClient (real broker) [${B.label}]`, () => {
+    const mc = new ManagementClient({ baseUrl: BASE, username: 'guest', password: 'guest' });
 
     before(async () => {
-      await Promise.all(queueNames.map((q) => mc.declareQueue(VHOST, q, { durable: false })));
-      await mc.declareQueue(VHOST, 'special/ queue#?%', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await mc.declareExchange(VHOST, 'burrow.topic', { type: 'topic', durable: false });
-      await mc.declareExchange(VHOST, 'burrow.fanout', { type: 'fanout', durable: false });
-    });
-
-    test('listQueues paging: 25 queues, pageSize 10 -> 3 pages; page 4 is empty', async () => {
-      const opts = { pageSize: 10, name: '^q-', useRegex: true };
-      const p1 = await mc.listQueues(VHOST, { ...opts, page: 1 });
-      assert.equal(p1.items.length, 10);
-      assert.equal(p1.page, 1);
-      assert.equal(p1.pageSize, 10);
-      assert.equal(p1.pageCount, 3);
-      assert.equal(p1.filteredCount, 25);
-      assert.equal(p1.totalCount, 26);
-      const p3 = await mc.listQueues(VHOST, { ...opts, page: 3 });
-      assert.equal(p3.items.length, 5);
-      const p4 = await mc.listQueues(VHOST, { ...opts, page: 4 });
-      assert.deepEqual(p4.items, []);
-      assert.equal(p4.page, 4);
-      assert.equal(p4.pageCount, 3);
-      assert.equal(p4.filteredCount, 25);
-      const p2 = await mc.listQueues(VHOST, { ...opts, page: 2 });
-      const all = [...p1.items, ...p2.items, ...p3.items].map((q) => q.name).sort();
-      assert.deepEqual(all, queueNames);
-      // default columns: what the tree needs
-      const q = p1.items[0]!;
-      assert.equal(q.vhost, VHOST);
-      assert.equal(q.type, 'classic');
-      assert.equal(q.durable, false);
-      // counts appear only after the first stats emission (~5 s) for a fresh queue
-      assert.ok(q.messages === undefined || typeof q.messages === 'number');
-      assert.ok(q.consumers === undefined || q.consumers === 0);
-      assert.deepEqual(q.arguments, {});
-      assert.equal((q as unknown as Record<string, unknown>).garbage_collection, undefined);
-    });
-
-    test('listQueues without page returns everything as one page', async () => {
-      const all = await mc.listQueues(VHOST);
-      assert.equal(all.items.length, 26);
-      assert.equal(all.pageCount, 1);
-      assert.equal(all.totalCount, 26);
-      const quorum = all.items.find((q) => q.name === 'special/ queue#?%');
-      assert.ok(quorum);
-      assert.equal(quorum.type, 'quorum');
-      // name filter without page: walked on the server, merged
-      const filtered = await mc.listQueues(VHOST, { name: 'q-1', useRegex: false });
-      assert.deepEqual(
-        filtered.items.map((q) => q.name).sort(),
-        queueNames.filter((n) => n.includes('q-1')),
-      );
-    });
-
-    test('server-side regex name filter', async () => {
-      const p = await mc.listQueues(VHOST, { page: 1, pageSize: 100, name: '^q-2[0-2]$', useRegex: true });
-      assert.deepEqual(p.items.map((q) => q.name).sort(), ['q-20', 'q-21', 'q-22']);
-      assert.equal(p.filteredCount, 3);
-      assert.equal(p.totalCount, 26);
-      const ex = await mc.listExchanges(VHOST, { page: 1, pageSize: 100, name: '^burrow\\.', useRegex: true });
-      assert.deepEqual(ex.items.map((e) => e.name).sort(), ['burrow.fanout', 'burrow.topic']);
-    });
-
-    test('listExchanges paging and getExchange (incl. the default exchange)', async () => {
-      const all = await mc.listExchanges(VHOST);
-      const names = all.items.map((e) => e.name);
-      assert.ok(names.includes(''));
-      assert.ok(names.includes('amq.topic'));
-      assert.ok(names.includes('burrow.topic'));
-      const p1 = await mc.listExchanges(VHOST, { page: 1, pageSize: 3 });
-      assert.equal(p1.items.length, 3);
-      assert.equal(p1.totalCount, all.items.length);
-      assert.equal(p1.pageCount, Math.ceil(all.items.length / 3));
-      const t = await mc.getExchange(VHOST, 'burrow.topic');
-      assert.equal(t.type, 'topic');
-      assert.equal(t.durable, false);
-      assert.equal(t.internal, false);
-      const d = await mc.getExchange(VHOST, '');
-      assert.equal(d.type, 'direct');
-    });
-
-    test('getQueue with special characters in the name; 404 is a management BrokerError', async () => {
-      const q = await mc.getQueue(VHOST, 'special/ queue#?%');
-      assert.equal(q.name, 'special/ queue#?%');
-      assert.equal(q.type, 'quorum');
-      const e = await rejectsWith(mc.getQueue(VHOST, 'does-not-exist'));
-      assert.equal(e.source, 'management');
-      assert.equal(e.code, 404);
-      assert.equal(e.replyText, 'Not Found');
-      assert.match(e.message, /404/);
-    });
-
-    test('bindings: queue, exchange as source and destination, list, unbind', async () => {
-      await mc.bindQueue(VHOST, 'burrow.topic', 'q-00', 'orders.*.created', { 'x-note': 'a' });
-      await mc.bindExchange(VHOST, 'burrow.fanout', 'burrow.topic', 'ignored');
-      const qb = await mc.queueBindings(VHOST, 'q-00');
-      // default-exchange binding + ours
-      assert.ok(qb.some((b) => b.source === '' && b.routing_key === 'q-00'));
-      const mine = qb.find((b) => b.source === 'burrow.topic');
-      assert.ok(mine);
-      assert.equal(mine.destination_type, 'queue');
-      assert.equal(mine.routing_key, 'orders.*.created');
-      assert.deepEqual(mine.arguments, { 'x-note': 'a' });
-      assert.equal(typeof mine.properties_key, 'string');
-
-      const src = await mc.exchangeBindingsAsSource(VHOST, 'burrow.topic');
-      assert.deepEqual(
-        src.map((b) => [b.destination, b.destination_type]),
-        [['q-00', 'queue']],
-      );
-      const dst = await mc.exchangeBindingsAsDestination(VHOST, 'burrow.topic');
-      assert.deepEqual(
-        dst.map((b) => [b.source, b.destination_type, b.routing_key]),
-        [['burrow.fanout', 'exchange', 'ignored']],
-      );
-      const defaultSrc = await mc.exchangeBindingsAsSource(VHOST, '');
-      assert.ok(defaultSrc.length >= 26);
-      const all = await mc.listBindings(VHOST);
-      assert.ok(all.some((b) => b.source === 'burrow.fanout' && b.destination === 'burrow.topic'));
-
-      await mc.unbind(mine);
-      assert.ok(!(await mc.queueBindings(VHOST, 'q-00')).some((b) => b.source === 'burrow.topic'));
-    });
-
-    test('publish and getMessages round trip', async () => {
-      const r1 = await mc.publish(VHOST, '', {
-        routing_key: 'q-01',
-        payload: 'héllo',
-        payload_encoding: 'string',
-        properties: { content_type: 'text/plain', headers: { 'x-k': 'v' } },
-      });
-      assert.deepEqual(r1, { routed: true });
-      const bin = Buffer.from([0, 1, 2, 255]);
-      await mc.publish(VHOST, '', { routing_key: 'q-01', payload: bin.toString('base64'), payload_encoding: 'base64', properties: {} });
-      const none = await mc.publish(VHOST, 'burrow.topic', { routing_key: 'nobody', payload: 'x', payload_encoding: 'string', properties: {} });
-      assert.deepEqual(none, { routed: false });
-
-      const peek = await mc.getMessages(VHOST, 'q-01', { count: 10, ackmode: 'ack_requeue_true', encoding: 'auto' });
-      assert.equal(peek.length, 2);
-      assert.equal(peek[0]!.payload, 'héllo');
-      assert.equal(peek[0]!.payload_encoding, 'string');
-      assert.equal(peek[0]!.routing_key, 'q-01');
-      assert.equal(peek[0]!.properties.content_type, 'text/plain');
-      assert.deepEqual(peek[0]!.properties.headers, { 'x-k': 'v' });
-      assert.equal(peek[1]!.payload_encoding, 'base64');
-      assert.deepEqual(Buffer.from(peek[1]!.payload, 'base64'), bin);
-
-      const taken = await mc.getMessages(VHOST, 'q-01', { count: 10, ackmode: 'ack_requeue_false', encoding: 'base64', truncate: 2 });
-      assert.equal(taken.length, 2);
-      assert.equal(taken[0]!.redelivered, true);
-      assert.equal(Buffer.from(taken[0]!.payload, 'base64').length, 2);
-      assert.equal(taken[0]!.payload_bytes, Buffer.byteLength('héllo'));
-      assert.deepEqual(await mc.getMessages(VHOST, 'q-01', { count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' }), []);
-    });
-
-    test('consumers: listConsumers / queueConsumers show prefetch and ack mode; connections list and close', async () => {
-      const conn = await amqp.connect(`${AMQP_URL}/${encodeURIComponent(VHOST)}`, {
-        clientProperties: { connection_name: `burrow-test-${rnd()}` },
-      });
-      let closed = false;
-      conn.on('error', () => undefined);
-      conn.on('close', () => (closed = true));
-      try {
-        const ch = await conn.createChannel();
-        await ch.prefetch(7);
-        const { consumerTag } = await ch.consume('q-02', () => undefined, { noAck: false });
-        const ch2 = await conn.createChannel();
-        await ch2.consume('q-03', () => undefined, { noAck: true });
-
-        // channel_details stays empty until the broker emits the channel's stats (every 5 s by default).
-        const found = await poll(
-          () => mc.listConsumers(VHOST),
-          (l) => l.length >= 2 && l.every((x) => typeof x.channel_details?.connection_name === 'string'),
-        );
-        const c = found.find((x: ConsumerInfo) => x.consumer_tag === consumerTag);
-        assert.ok(c, 'consumer listed');
-        assert.equal(c.queue.name, 'q-02');
-        assert.equal(c.queue.vhost, VHOST);
-        assert.equal(c.prefetch_count, 7);
-        assert.equal(c.ack_required, true);
-        assert.equal(c.exclusive, false);
-        assert.equal(typeof c.channel_details.connection_name, 'string');
-        const auto = found.find((x) => x.queue.name === 'q-03');
-        assert.ok(auto);
-        assert.equal(auto.ack_required, false);
-
-        const qc = await mc.queueConsumers(VHOST, 'q-02');
-        assert.deepEqual(
-          qc.map((x) => x.consumer_tag),
-          [consumerTag],
-        );
-        assert.deepEqual(await mc.queueConsumers(VHOST, 'q-04'), []);
-
-        const conns = await poll(
-          () => mc.listConnections(),
-          (l) => l.some((x) => x.vhost === VHOST),
-        );
-        const mine = conns.find((x) => x.vhost === VHOST);
-        assert.ok(mine);
-        assert.equal(mine.user, 'guest');
-        await mc.closeConnection(mine.name, 'closed by burrow test — ünïcode');
-        const end = Date.now() + 5000;
-        while (!closed && Date.now() < end) await sleep(50);
-        assert.ok(closed, 'connection was closed by the broker');
-      } finally {
-        if (!closed) await conn.close().catch(() => undefined);
-      }
-    });
-  });
-
-  test('users and permissions: create / list / delete', async () => {
-    const user = `burrow-test-user-${rnd()}`;
-    await mc.createUser(user, 's3cr3t-pw', ['monitoring', 'policymaker']);
-    try {
-      const users = await mc.listUsers();
-      const u = users.find((x) => x.name === user);
-      assert.ok(u);
-      assert.deepEqual([...u.tags].sort(), ['monitoring', 'policymaker']);
-      assert.ok(users.every((x) => Array.isArray(x.tags)));
-
-      await mc.setPermissions(VHOST, user, { configure: '^$', write: 'amq\\.topic', read: '.*' });
-      const vp = await mc.vhostPermissions(VHOST);
-      const p = vp.find((x) => x.user === user);
-      assert.deepEqual(p && { ...p }, { user, vhost: VHOST, configure: '^$', write: 'amq\\.topic', read: '.*' });
-      assert.ok((await mc.listPermissions()).some((x) => x.user === user && x.vhost === VHOST));
-
-      // the new user can log in and whoami works
-      const uc = new ManagementClient({ baseUrl: BASE, username: user, password: 's3cr3t-pw' });
-      try {
-        const w = await uc.whoami();
-        assert.equal(w.name, user);
-        // setUserTags keeps the password
-        await mc.setUserTags(user, ['management']);
-        assert.deepEqual(await uc.whoami(), { name: user, tags: ['management'] });
-      } finally {
-        uc.dispose();
-      }
-
-      await mc.deletePermissions(VHOST, user);
-      assert.ok(!(await mc.vhostPermissions(VHOST)).some((x) => x.user === user));
-    } finally {
-      await mc.deleteUser(user);
-    }
-    assert.ok(!(await mc.listUsers()).some((x) => x.name === user));
-  });
-
-  describe('errors', () => {
-    test('wrong password -> auth 401, message without the password', async () => {
-      const pw = `wrong-${rnd()}-pw`;
-      const bad = new ManagementClient({ baseUrl: BASE, username: 'guest', password: pw });
-      try {
-        const e = await rejectsWith(bad.overview());
-        assert.equal(e.source, 'auth');
-        assert.equal(e.code, 401);
-        assert.match(e.message, /Management API login failed \(401 Unauthorized\)/);
-        assert.ok(!e.message.includes(pw));
-        assert.ok(!String(e.replyText).includes(pw));
-        assert.ok(!e.message.includes(Buffer.from(`guest:${pw}`).toString('base64')));
-        assert.ok(!JSON.stringify({ ...e, message: e.message, stack: e.stack }).includes(pw));
-      } finally {
-        bad.dispose();
-      }
-    });
-
-    test('connection refused -> network ECONNREFUSED', async () => {
-      const c = new ManagementClient({ baseUrl: 'http://127.0.0.1:1', username: 'guest', password: 'topsecret' });
-      try {
-        const e = await rejectsWith(c.overview());
-        assert.equal(e.source, 'network');
-        assert.equal(e.code, 'ECONNREFUSED');
-        assert.match(e.message, /127\.0\.0\.1:1/);
-        assert.ok(!e.message.includes('topsecret'));
-      } finally {
-        c.dispose();
-      }
-    });
-
-    test('https against the plain http port -> tls error with a hint', async () => {
-      const c = new ManagementClient({ baseUrl: BASE.replace(/^http:/, 'https:'), username: 'guest', password: 'guest' });
-      try {
-        const e = await rejectsWith(c.overview());
-        assert.ok(e.source === 'tls' || e.source === 'network', e.source);
-        assert.match(e.message, /plain http port/);
-      } finally {
-        c.dispose();
-      }
-    });
-
-    test('timeout -> network ETIMEDOUT', async () => {
-      const sockets = new Set<import('node:net').Socket>();
-      const server = http.createServer(() => undefined); // never answers
-      server.on('connection', (s) => sockets.add(s));
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as AddressInfo).port;
-      const c = new ManagementClient({ baseUrl: `http://127.0.0.1:${port}`, username: 'u', password: 'p', timeoutMs: 300 });
-      try {
-        const t0 = Date.now();
-        const e = await rejectsWith(c.overview());
-        assert.equal(e.source, 'network');
-        assert.equal(e.code, 'ETIMEDOUT');
-        assert.ok(Date.now() - t0 < 2000);
-      } finally {
-        c.dispose();
-        for (const s of sockets) s.destroy();
-        await new Promise((r) => server.close(r));
-      }
-    });
-  });
-
-  describe('TLS and path prefix (local self-signed https server)', () => {
-    let dir = '';
-    let cert = '';
-    let server: https.Server | undefined;
-    let port = 0;
-    const seen: { url?: string; auth?: string }[] = [];
-
-    before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-tls-'));
-      try {
-        execFileSync(
-          'openssl',
-          [
-            'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-            '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-          ],
-          { stdio: 'ignore' },
-        );
-      } catch {
-        return; // openssl not available: the tests below skip
-      }
-      cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-      server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) => {
-        seen.push({ url: req.url, auth: req.headers.authorization });
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ name: 'tls-user', tags: 'administrator, monitoring' }));
-      });
-      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-      port = (server.address() as AddressInfo).port;
+      await mc.createVhost(VHOST, 'burrow integration test');
+      await mc.setPermissions(VHOST, 'guest', { configure: '.*', write: '.*', read: '.*' });
     });
 
     after(async () => {
-      if (server) {
-        server.closeAllConnections();
-        await new Promise((r) => server!.close(r));
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-
-    test('self-signed is rejected by default with source tls', async (t) => {
-      if (!server) return t.skip('no openssl');
-      const c = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}`, username: 'u', password: 'p' });
       try {
-        const e = await rejectsWith(c.whoami());
-        assert.equal(e.source, 'tls');
-        assert.equal(e.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+        await mc.deleteVhost(VHOST);
       } finally {
-        c.dispose();
+        mc.dispose();
       }
     });
 
-    test('rejectUnauthorized: false and ca both work; prefix honoured; string tags normalized', async (t) => {
-      if (!server) return t.skip('no openssl');
-      const a = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}/rabbitmq/`, username: 'u', password: 'p', rejectUnauthorized: false });
-      const b = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}/rabbitmq`, username: 'u', password: 'p', ca: cert });
+    test('overview', async () => {
+      const o = await mc.overview();
+      assert.match(o.rabbitmq_version, /^\d+\.\d+/);
+      assert.match(o.management_version, /^\d+\.\d+/);
+      assert.equal(typeof o.cluster_name, 'string');
+    });
+
+    test('whoami', async () => {
+      const w = await mc.whoami();
+      assert.equal(w.name, 'guest');
+      assert.ok(Array.isArray(w.tags));
+      assert.ok(w.tags.includes('administrator'));
+    });
+
+    test('vhost create / list / delete (and "/" is listed)', async () => {
+      const name = `burrow-test-${rnd()}/with slash`;
+      await mc.createVhost(name, 'tmp');
       try {
-        assert.deepEqual(await a.whoami(), { name: 'tls-user', tags: ['administrator', 'monitoring'] });
-        assert.deepEqual(await b.whoami(), { name: 'tls-user', tags: ['administrator', 'monitoring'] });
-        assert.equal(seen.at(-1)?.url, '/rabbitmq/api/whoami');
-        assert.equal(seen.at(-1)?.auth, `Basic ${Buffer.from('u:p').toString('base64')}`);
+        const list = await mc.listVhosts();
+        assert.ok(list.some((v) => v.name === '/'));
+        const mine = list.find((v) => v.name === name);
+        assert.ok(mine, 'created vhost is listed');
+        assert.equal(mine.description, 'tmp');
       } finally {
-        a.dispose();
-        b.dispose();
+        await mc.deleteVhost(name);
       }
+      assert.ok(!(await mc.listVhosts()).some((v) => v.name === name));
+    });
+
+    describe('queues and exchanges', () => {
+      const queueNames = Array.from({ length: 25 }, (_, i) => `q-${String(i).padStart(2, '0')}`);
+
+      before(async () => {
+        await Promise.all(queueNames.map((q) => mc.declareQueue(VHOST, q, { durable: false })));
+        await mc.declareQueue(VHOST, 'special/ queue#?%', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        await mc.declareExchange(VHOST, 'burrow.topic', { type: 'topic', durable: false });
+        await mc.declareExchange(VHOST, 'burrow.fanout', { type: 'fanout', durable: false });
+      });
+
+      test('listQueues paging: 25 queues, pageSize 10 -> 3 pages; page 4 is empty', async () => {
+        const opts = { pageSize: 10, name: '^q-', useRegex: true };
+        const p1 = await mc.listQueues(VHOST, { ...opts, page: 1 });
+        assert.equal(p1.items.length, 10);
+        assert.equal(p1.page, 1);
+        assert.equal(p1.pageSize, 10);
+        assert.equal(p1.pageCount, 3);
+        assert.equal(p1.filteredCount, 25);
+        assert.equal(p1.totalCount, 26);
+        const p3 = await mc.listQueues(VHOST, { ...opts, page: 3 });
+        assert.equal(p3.items.length, 5);
+        const p4 = await mc.listQueues(VHOST, { ...opts, page: 4 });
+        assert.deepEqual(p4.items, []);
+        assert.equal(p4.page, 4);
+        assert.equal(p4.pageCount, 3);
+        assert.equal(p4.filteredCount, 25);
+        const p2 = await mc.listQueues(VHOST, { ...opts, page: 2 });
+        const all = [...p1.items, ...p2.items, ...p3.items].map((q) => q.name).sort();
+        assert.deepEqual(all, queueNames);
+        // default columns: what the tree needs
+        const q = p1.items[0]!;
+        assert.equal(q.vhost, VHOST);
+        assert.equal(q.type, 'classic');
+        assert.equal(q.durable, false);
+        // counts appear only after the first stats emission (~5 s) for a fresh queue
+        assert.ok(q.messages === undefined || typeof q.messages === 'number');
+        assert.ok(q.consumers === undefined || q.consumers === 0);
+        // 4.x records the queue type of a queue declared without arguments as an argument.
+        assert.deepEqual(q.arguments, B.major >= 4 ? { 'x-queue-type': 'classic' } : {});
+        assert.equal((q as unknown as Record<string, unknown>).garbage_collection, undefined);
+      });
+
+      test('listQueues without page returns everything as one page', async () => {
+        const all = await mc.listQueues(VHOST);
+        assert.equal(all.items.length, 26);
+        assert.equal(all.pageCount, 1);
+        assert.equal(all.totalCount, 26);
+        const quorum = all.items.find((q) => q.name === 'special/ queue#?%');
+        assert.ok(quorum);
+        assert.equal(quorum.type, 'quorum');
+        // name filter without page: walked on the server, merged
+        const filtered = await mc.listQueues(VHOST, { name: 'q-1', useRegex: false });
+        assert.deepEqual(
+          filtered.items.map((q) => q.name).sort(),
+          queueNames.filter((n) => n.includes('q-1')),
+        );
+      });
+
+      test('server-side regex name filter', async () => {
+        const p = await mc.listQueues(VHOST, { page: 1, pageSize: 100, name: '^q-2[0-2]$', useRegex: true });
+        assert.deepEqual(p.items.map((q) => q.name).sort(), ['q-20', 'q-21', 'q-22']);
+        assert.equal(p.filteredCount, 3);
+        assert.equal(p.totalCount, 26);
+        const ex = await mc.listExchanges(VHOST, { page: 1, pageSize: 100, name: '^burrow\\.', useRegex: true });
+        assert.deepEqual(ex.items.map((e) => e.name).sort(), ['burrow.fanout', 'burrow.topic']);
+      });
+
+      test('listExchanges paging and getExchange (incl. the default exchange)', async () => {
+        const all = await mc.listExchanges(VHOST);
+        const names = all.items.map((e) => e.name);
+        assert.ok(names.includes(''));
+        assert.ok(names.includes('amq.topic'));
+        assert.ok(names.includes('burrow.topic'));
+        const p1 = await mc.listExchanges(VHOST, { page: 1, pageSize: 3 });
+        assert.equal(p1.items.length, 3);
+        assert.equal(p1.totalCount, all.items.length);
+        assert.equal(p1.pageCount, Math.ceil(all.items.length / 3));
+        const t = await mc.getExchange(VHOST, 'burrow.topic');
+        assert.equal(t.type, 'topic');
+        assert.equal(t.durable, false);
+        assert.equal(t.internal, false);
+        const d = await mc.getExchange(VHOST, '');
+        assert.equal(d.type, 'direct');
+      });
+
+      test('getQueue with special characters in the name; 404 is a management BrokerError', async () => {
+        const q = await mc.getQueue(VHOST, 'special/ queue#?%');
+        assert.equal(q.name, 'special/ queue#?%');
+        assert.equal(q.type, 'quorum');
+        const e = await rejectsWith(mc.getQueue(VHOST, 'does-not-exist'));
+        assert.equal(e.source, 'management');
+        assert.equal(e.code, 404);
+        assert.equal(e.replyText, 'Not Found');
+        assert.match(e.message, /404/);
+      });
+
+      test('bindings: queue, exchange as source and destination, list, unbind', async () => {
+        await mc.bindQueue(VHOST, 'burrow.topic', 'q-00', 'orders.*.created', { 'x-note': 'a' });
+        await mc.bindExchange(VHOST, 'burrow.fanout', 'burrow.topic', 'ignored');
+        const qb = await mc.queueBindings(VHOST, 'q-00');
+        // default-exchange binding + ours
+        assert.ok(qb.some((b) => b.source === '' && b.routing_key === 'q-00'));
+        const mine = qb.find((b) => b.source === 'burrow.topic');
+        assert.ok(mine);
+        assert.equal(mine.destination_type, 'queue');
+        assert.equal(mine.routing_key, 'orders.*.created');
+        assert.deepEqual(mine.arguments, { 'x-note': 'a' });
+        assert.equal(typeof mine.properties_key, 'string');
+
+        const src = await mc.exchangeBindingsAsSource(VHOST, 'burrow.topic');
+        assert.deepEqual(
+          src.map((b) => [b.destination, b.destination_type]),
+          [['q-00', 'queue']],
+        );
+        const dst = await mc.exchangeBindingsAsDestination(VHOST, 'burrow.topic');
+        assert.deepEqual(
+          dst.map((b) => [b.source, b.destination_type, b.routing_key]),
+          [['burrow.fanout', 'exchange', 'ignored']],
+        );
+        const defaultSrc = await mc.exchangeBindingsAsSource(VHOST, '');
+        assert.ok(defaultSrc.length >= 26);
+        const all = await mc.listBindings(VHOST);
+        assert.ok(all.some((b) => b.source === 'burrow.fanout' && b.destination === 'burrow.topic'));
+
+        await mc.unbind(mine);
+        assert.ok(!(await mc.queueBindings(VHOST, 'q-00')).some((b) => b.source === 'burrow.topic'));
+      });
+
+      test('publish and getMessages round trip', async () => {
+        const r1 = await mc.publish(VHOST, '', {
+          routing_key: 'q-01',
+          payload: 'héllo',
+          payload_encoding: 'string',
+          properties: { content_type: 'text/plain', headers: { 'x-k': 'v' } },
+        });
+        assert.deepEqual(r1, { routed: true });
+        const bin = Buffer.from([0, 1, 2, 255]);
+        await mc.publish(VHOST, '', { routing_key: 'q-01', payload: bin.toString('base64'), payload_encoding: 'base64', properties: {} });
+        const none = await mc.publish(VHOST, 'burrow.topic', { routing_key: 'nobody', payload: 'x', payload_encoding: 'string', properties: {} });
+        assert.deepEqual(none, { routed: false });
+
+        const peek = await mc.getMessages(VHOST, 'q-01', { count: 10, ackmode: 'ack_requeue_true', encoding: 'auto' });
+        assert.equal(peek.length, 2);
+        assert.equal(peek[0]!.payload, 'héllo');
+        assert.equal(peek[0]!.payload_encoding, 'string');
+        assert.equal(peek[0]!.routing_key, 'q-01');
+        assert.equal(peek[0]!.properties.content_type, 'text/plain');
+        assert.deepEqual(peek[0]!.properties.headers, { 'x-k': 'v' });
+        assert.equal(peek[1]!.payload_encoding, 'base64');
+        assert.deepEqual(Buffer.from(peek[1]!.payload, 'base64'), bin);
+
+        const taken = await mc.getMessages(VHOST, 'q-01', { count: 10, ackmode: 'ack_requeue_false', encoding: 'base64', truncate: 2 });
+        assert.equal(taken.length, 2);
+        assert.equal(taken[0]!.redelivered, true);
+        assert.equal(Buffer.from(taken[0]!.payload, 'base64').length, 2);
+        assert.equal(taken[0]!.payload_bytes, Buffer.byteLength('héllo'));
+        assert.deepEqual(await mc.getMessages(VHOST, 'q-01', { count: 1, ackmode: 'ack_requeue_false', encoding: 'auto' }), []);
+      });
+
+      test('consumers: listConsumers / queueConsumers show prefetch and ack mode; connections list and close', async () => {
+        const conn = await amqp.connect(`${AMQP_URL}/${encodeURIComponent(VHOST)}`, {
+          clientProperties: { connection_name: `burrow-test-${rnd()}` },
+        });
+        let closed = false;
+        conn.on('error', () => undefined);
+        conn.on('close', () => (closed = true));
+        try {
+          const ch = await conn.createChannel();
+          await ch.prefetch(7);
+          const { consumerTag } = await ch.consume('q-02', () => undefined, { noAck: false });
+          const ch2 = await conn.createChannel();
+          await ch2.consume('q-03', () => undefined, { noAck: true });
+
+          // channel_details stays empty until the broker emits the channel's stats (every 5 s by default).
+          const found = await poll(
+            () => mc.listConsumers(VHOST),
+            (l) => l.length >= 2 && l.every((x) => typeof x.channel_details?.connection_name === 'string'),
+          );
+          const c = found.find((x: ConsumerInfo) => x.consumer_tag === consumerTag);
+          assert.ok(c, 'consumer listed');
+          assert.equal(c.queue.name, 'q-02');
+          assert.equal(c.queue.vhost, VHOST);
+          assert.equal(c.prefetch_count, 7);
+          assert.equal(c.ack_required, true);
+          assert.equal(c.exclusive, false);
+          assert.equal(typeof c.channel_details.connection_name, 'string');
+          const auto = found.find((x) => x.queue.name === 'q-03');
+          assert.ok(auto);
+          assert.equal(auto.ack_required, false);
+
+          const qc = await mc.queueConsumers(VHOST, 'q-02');
+          assert.deepEqual(
+            qc.map((x) => x.consumer_tag),
+            [consumerTag],
+          );
+          assert.deepEqual(await mc.queueConsumers(VHOST, 'q-04'), []);
+
+          const conns = await poll(
+            () => mc.listConnections(),
+            (l) => l.some((x) => x.vhost === VHOST),
+          );
+          const mine = conns.find((x) => x.vhost === VHOST);
+          assert.ok(mine);
+          assert.equal(mine.user, 'guest');
+          await mc.closeConnection(mine.name, 'closed by burrow test — ünïcode');
+          const end = Date.now() + 5000;
+          while (!closed && Date.now() < end) await sleep(50);
+          assert.ok(closed, 'connection was closed by the broker');
+        } finally {
+          if (!closed) await conn.close().catch(() => undefined);
+        }
+      });
+    });
+
+    test('users and permissions: create / list / delete', async () => {
+      const user = `burrow-test-user-${rnd()}`;
+      await mc.createUser(user, 's3cr3t-pw', ['monitoring', 'policymaker']);
+      try {
+        const users = await mc.listUsers();
+        const u = users.find((x) => x.name === user);
+        assert.ok(u);
+        assert.deepEqual([...u.tags].sort(), ['monitoring', 'policymaker']);
+        assert.ok(users.every((x) => Array.isArray(x.tags)));
+
+        await mc.setPermissions(VHOST, user, { configure: '^$', write: 'amq\\.topic', read: '.*' });
+        const vp = await mc.vhostPermissions(VHOST);
+        const p = vp.find((x) => x.user === user);
+        assert.deepEqual(p && { ...p }, { user, vhost: VHOST, configure: '^$', write: 'amq\\.topic', read: '.*' });
+        assert.ok((await mc.listPermissions()).some((x) => x.user === user && x.vhost === VHOST));
+
+        // the new user can log in and whoami works
+        const uc = new ManagementClient({ baseUrl: BASE, username: user, password: 's3cr3t-pw' });
+        try {
+          const w = await uc.whoami();
+          assert.equal(w.name, user);
+          // setUserTags keeps the password
+          await mc.setUserTags(user, ['management']);
+          assert.deepEqual(await uc.whoami(), { name: user, tags: ['management'] });
+        } finally {
+          uc.dispose();
+        }
+
+        await mc.deletePermissions(VHOST, user);
+        assert.ok(!(await mc.vhostPermissions(VHOST)).some((x) => x.user === user));
+      } finally {
+        await mc.deleteUser(user);
+      }
+      assert.ok(!(await mc.listUsers()).some((x) => x.name === user));
+    });
+
+    describe('errors', () => {
+      test('wrong password -> auth 401, message without the password', async () => {
+        const pw = `wrong-${rnd()}-pw`;
+        const bad = new ManagementClient({ baseUrl: BASE, username: 'guest', password: pw });
+        try {
+          const e = await rejectsWith(bad.overview());
+          assert.equal(e.source, 'auth');
+          assert.equal(e.code, 401);
+          assert.match(e.message, /Management API login failed \(401 Unauthorized\)/);
+          assert.ok(!e.message.includes(pw));
+          assert.ok(!String(e.replyText).includes(pw));
+          assert.ok(!e.message.includes(Buffer.from(`guest:${pw}`).toString('base64')));
+          assert.ok(!JSON.stringify({ ...e, message: e.message, stack: e.stack }).includes(pw));
+        } finally {
+          bad.dispose();
+        }
+      });
+
+      test('connection refused -> network ECONNREFUSED', async () => {
+        const c = new ManagementClient({ baseUrl: 'http://127.0.0.1:1', username: 'guest', password: 'topsecret' });
+        try {
+          const e = await rejectsWith(c.overview());
+          assert.equal(e.source, 'network');
+          assert.equal(e.code, 'ECONNREFUSED');
+          assert.match(e.message, /127\.0\.0\.1:1/);
+          assert.ok(!e.message.includes('topsecret'));
+        } finally {
+          c.dispose();
+        }
+      });
+
+      test('https against the plain http port -> tls error with a hint', async () => {
+        const c = new ManagementClient({ baseUrl: BASE.replace(/^http:/, 'https:'), username: 'guest', password: 'guest' });
+        try {
+          const e = await rejectsWith(c.overview());
+          assert.ok(e.source === 'tls' || e.source === 'network', e.source);
+          assert.match(e.message, /plain http port/);
+        } finally {
+          c.dispose();
+        }
+      });
+
+      test('timeout -> network ETIMEDOUT', async () => {
+        const sockets = new Set<import('node:net').Socket>();
+        const server = http.createServer(() => undefined); // never answers
+        server.on('connection', (s) => sockets.add(s));
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        const port = (server.address() as AddressInfo).port;
+        const c = new ManagementClient({ baseUrl: `http://127.0.0.1:${port}`, username: 'u', password: 'p', timeoutMs: 300 });
+        try {
+          const t0 = Date.now();
+          const e = await rejectsWith(c.overview());
+          assert.equal(e.source, 'network');
+          assert.equal(e.code, 'ETIMEDOUT');
+          assert.ok(Date.now() - t0 < 2000);
+        } finally {
+          c.dispose();
+          for (const s of sockets) s.destroy();
+          await new Promise((r) => server.close(r));
+        }
+      });
+    });
+
+    describe('TLS and path prefix (local self-signed https server)', () => {
+      let dir = '';
+      let cert = '';
+      let server: https.Server | undefined;
+      let port = 0;
+      const seen: { url?: string; auth?: string }[] = [];
+
+      before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), 'burrow-tls-'));
+        try {
+          execFileSync(
+            'openssl',
+            [
+              'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+              '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+            ],
+            { stdio: 'ignore' },
+          );
+        } catch {
+          return; // openssl not available: the tests below skip
+        }
+        cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+        server = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert }, (req, res) => {
+          seen.push({ url: req.url, auth: req.headers.authorization });
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ name: 'tls-user', tags: 'administrator, monitoring' }));
+        });
+        await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+        port = (server.address() as AddressInfo).port;
+      });
+
+      after(async () => {
+        if (server) {
+          server.closeAllConnections();
+          await new Promise((r) => server!.close(r));
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+
+      test('self-signed is rejected by default with source tls', async (t) => {
+        if (!server) return t.skip('no openssl');
+        const c = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}`, username: 'u', password: 'p' });
+        try {
+          const e = await rejectsWith(c.whoami());
+          assert.equal(e.source, 'tls');
+          assert.equal(e.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+          // Says what is wrong and what to do, like the AMQP side (not just the code).
+          assert.match(e.message, /certificate is self-signed; set a CA file for this connection/, e.message);
+          assert.match(e.message, /\(DEPTH_ZERO_SELF_SIGNED_CERT\)/, e.message);
+        } finally {
+          c.dispose();
+        }
+      });
+
+      test('rejectUnauthorized: false and ca both work; prefix honoured; string tags normalized', async (t) => {
+        if (!server) return t.skip('no openssl');
+        const a = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}/rabbitmq/`, username: 'u', password: 'p', rejectUnauthorized: false });
+        const b = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}/rabbitmq`, username: 'u', password: 'p', ca: cert });
+        try {
+          assert.deepEqual(await a.whoami(), { name: 'tls-user', tags: ['administrator', 'monitoring'] });
+          assert.deepEqual(await b.whoami(), { name: 'tls-user', tags: ['administrator', 'monitoring'] });
+          assert.equal(seen.at(-1)?.url, '/rabbitmq/api/whoami');
+          assert.equal(seen.at(-1)?.auth, `Basic ${Buffer.from('u:p').toString('base64')}`);
+        } finally {
+          a.dispose();
+          b.dispose();
+        }
+      });
     });
   });
-});
+}

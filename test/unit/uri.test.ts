@@ -5,6 +5,13 @@ import {
   formatAmqpUri,
   redactUri,
   deriveManagementUrl,
+  defaultManagementUrl,
+  resolveManagementUrl,
+  managementUrlField,
+  managementUrlPrompt,
+  checkManagementUrlInput,
+  managementUrlToStore,
+  ManagementUrlMissingError,
   profileLabel,
   UriError,
   type UriProfile,
@@ -307,11 +314,11 @@ describe('deriveManagementUrl', () => {
   const p = (extra: Partial<ConnectionProfile>): ConnectionProfile => ({
     id: 'i', name: 'n', host: 'rabbit', port: 5672, vhost: '/', username: 'guest', tls: false, ...extra,
   });
-  test('derived from host', () => {
+  test('follows the AMQP port: 5672 -> http :15672, 5671 with TLS -> https :15671', () => {
     assert.equal(deriveManagementUrl(p({})), 'http://rabbit:15672');
     assert.equal(deriveManagementUrl(p({ tls: true, port: 5671 })), 'https://rabbit:15671');
     assert.equal(deriveManagementUrl(p({ host: '::1' })), 'http://[::1]:15672');
-    assert.equal(deriveManagementUrl(p({ host: '2001:db8::1', tls: true })), 'https://[2001:db8::1]:15671');
+    assert.equal(deriveManagementUrl(p({ host: '2001:db8::1', tls: true, port: 5671 })), 'https://[2001:db8::1]:15671');
   });
   test('explicit managementUrl wins, trailing slashes removed', () => {
     assert.equal(deriveManagementUrl(p({ managementUrl: 'http://m:8080/' })), 'http://m:8080');
@@ -319,6 +326,76 @@ describe('deriveManagementUrl', () => {
     assert.equal(deriveManagementUrl(p({ managementUrl: ' http://m:15672 ' })), 'http://m:15672');
     assert.equal(deriveManagementUrl(p({ managementUrl: '' })), 'http://rabbit:15672');
     assert.equal(deriveManagementUrl(p({ managementUrl: '   ' })), 'http://rabbit:15672');
+    assert.equal(deriveManagementUrl(p({ port: 5673, managementUrl: 'http://rabbit:15673/' })), 'http://rabbit:15673');
+  });
+  test('a non-standard AMQP port never falls back to :15672 (that can be another broker): explicit error', () => {
+    // Issue 10: a profile on 127.0.0.1:5673 got http://127.0.0.1:15672, the 3.10.8 broker next to the 4.0.5 one.
+    assert.throws(
+      () => deriveManagementUrl(p({ host: '127.0.0.1', port: 5673 })),
+      (err: unknown) =>
+        err instanceof ManagementUrlMissingError &&
+        err.message === 'Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is (e.g. http://127.0.0.1:15673)',
+    );
+    assert.throws(() => deriveManagementUrl(p({ port: 5674, tls: true })), /AMQP port 5674 is not a standard port.*e\.g\. https:\/\/rabbit:15674/);
+    assert.throws(() => deriveManagementUrl(p({ port: 60000 })), /e\.g\. http:\/\/rabbit:15672\)/); // no port above 65535 as an example
+    // TLS flag not matching the conventional port: no convention to follow either.
+    assert.throws(() => deriveManagementUrl(p({ port: 5672, tls: true })), /AMQP port 5672 with TLS on is not a standard pair/);
+    assert.throws(() => deriveManagementUrl(p({ port: 5671, tls: false })), /AMQP port 5671 with TLS off is not a standard pair/);
+  });
+  test('resolveManagementUrl says whether the URL is explicit or the default, or what is missing', () => {
+    assert.deepEqual(resolveManagementUrl(p({})), { url: 'http://rabbit:15672', derived: true });
+    assert.deepEqual(resolveManagementUrl(p({ managementUrl: 'http://x:1/' })), { url: 'http://x:1', derived: false });
+    const r = resolveManagementUrl(p({ port: 5673 }));
+    assert.equal(r.url, undefined);
+    assert.ok(r.problem instanceof ManagementUrlMissingError);
+    assert.equal(r.problem.port, 5673);
+  });
+});
+
+describe('management URL field of the connection forms', () => {
+  const draft = (extra: Partial<ConnectionProfile>) => ({ host: 'h', port: 5672, tls: false, ...extra });
+  test('standard ports: prefilled with the default, not required', () => {
+    assert.deepEqual(managementUrlField(draft({})), {
+      value: 'http://h:15672',
+      prompt: 'Management API URL (the default goes with AMQP port 5672; change it if the management plugin listens elsewhere)',
+      required: false,
+    });
+    assert.equal(managementUrlField(draft({ port: 5671, tls: true })).value, 'https://h:15671');
+    assert.equal(managementUrlField(draft({ managementUrl: 'http://m:9' })).value, 'http://m:9');
+  });
+  test('any other port: empty, required, with a prompt naming the port and an example', () => {
+    assert.deepEqual(managementUrlField(draft({ port: 5673 })), {
+      value: '',
+      prompt: 'AMQP port 5673 is not a standard port: enter the management URL, e.g. http://h:15673',
+      required: true,
+      example: 'http://h:15673',
+    });
+    assert.equal(managementUrlField(draft({ port: 5674, tls: true })).prompt, 'AMQP port 5674 is not a standard port: enter the management URL, e.g. https://h:15674');
+    assert.equal(managementUrlPrompt(draft({ host: '::1', port: 5673 })), 'AMQP port 5673 is not a standard port: enter the management URL, e.g. http://[::1]:15673');
+    assert.equal(defaultManagementUrl(draft({ port: 5673 })), undefined);
+  });
+  test('input check: empty only when a default exists; http(s) only; no password in the URL', () => {
+    assert.equal(checkManagementUrlInput('', false), undefined);
+    assert.match(checkManagementUrlInput('  ', true) ?? '', /^Required/);
+    assert.equal(checkManagementUrlInput('http://h:15673', true), undefined);
+    assert.match(checkManagementUrlInput('ftp://h', false) ?? '', /http:\/\/ or https:\/\//);
+    assert.match(checkManagementUrlInput('http://u:secret@h', false) ?? '', /password/);
+    assert.match(checkManagementUrlInput('not a url', false) ?? '', /Not a valid URL/);
+  });
+  test('what is stored: nothing for the default (it follows later host/port edits), else the URL', () => {
+    assert.equal(managementUrlToStore(draft({}), 'http://h:15672/'), undefined);
+    assert.equal(managementUrlToStore(draft({}), ''), undefined);
+    assert.equal(managementUrlToStore(draft({}), ' http://other:15672 '), 'http://other:15672');
+    assert.equal(managementUrlToStore(draft({ port: 5673 }), 'http://h:15673'), 'http://h:15673');
+    assert.equal(managementUrlToStore(draft({ port: 5673 }), 'http://h:15672'), 'http://h:15672'); // the user's explicit choice
+  });
+  test('"Add from URI" with a non-standard port has no default management URL', () => {
+    const { profile } = parseAmqpUri('amqp://guest:guest@127.0.0.1:5673/');
+    assert.equal(profile.managementUrl, undefined);
+    assert.ok(resolveManagementUrl(profile).problem, 'must be asked for, never guessed as :15672');
+    assert.equal(managementUrlField(profile).value, '');
+    assert.equal(resolveManagementUrl(parseAmqpUri('amqps://h/').profile).url, 'https://h:15671');
+    assert.equal(resolveManagementUrl(parseAmqpUri('amqp://h').profile).url, 'http://h:15672');
   });
 });
 
