@@ -28,7 +28,8 @@ export const peekRow: BenchRow = {
       await fillQueue(conn, 'peek', depth);
       const ours = async () => {
         const t = now();
-        const r = await peekMessages(mgr, vhost, 'peek', count, { queueType: 'classic' });
+        // As the peek panel calls it for a queue the explorer lists as classic (no delivery limit to read).
+        const r = await peekMessages(mgr, vhost, 'peek', count, { queueType: 'classic', refuseIfConsumers: true });
         const ms = now() - t;
         if (r.messages.length !== count) throw new Error(`peek returned ${r.messages.length} messages`);
         return ms;
@@ -60,7 +61,7 @@ export const peekRow: BenchRow = {
         baseline: fmt.ms(b),
         ratio: fmt.x(o / b),
         pass: o / b <= 1.0,
-        method: `classic queue (non-durable, as on both brokers) of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100, classic) on the open connection (fresh channels each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
+        method: `classic queue (non-durable, as on both brokers) of ${fmt.n(depth)} × ${BODY.length} B; ours = peekMessages(100, classic, refuseIfConsumers) as the peek panel calls it, on the open connection (fresh channels each), baseline = ManagementClient.getMessages(count 100, ack_requeue_true, encoding auto), warm keep-alive; median of ${rounds} alternating pairs; queue depth checked unchanged`,
       };
     } finally {
       await conn.close().catch(() => undefined);
