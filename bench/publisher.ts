@@ -3,13 +3,13 @@
  * the parent tails it, so the parent's memory holds only the tail. Stays at most `lead`
  * messages ahead of what the parent reports received (IPC { received }), so the queue stays short.
  *
- *   forked by rowMemory.ts: publisher.ts <vhost> <queue> <count> <lead>
+ *   forked by rowMemory.ts: publisher.ts <host> <amqp port> <vhost> <queue> <count> <lead>
  */
 import * as amqp from 'amqplib';
-import { AMQP_PORT, BODY, BODY_PROPS, HOST, PASSWORD, USER } from './harness';
+import { BODY, BODY_PROPS, rawConnectArgs } from './harness';
 
 async function main(): Promise<void> {
-  const [vhost, queue, countArg, leadArg] = process.argv.slice(2);
+  const [host, port, vhost, queue, countArg, leadArg] = process.argv.slice(2);
   const count = Number(countArg);
   const lead = Number(leadArg);
   let received = 0;
@@ -19,10 +19,7 @@ async function main(): Promise<void> {
     wake?.();
   });
   process.on('disconnect', () => process.exit(0));
-  const conn = await amqp.connect(
-    { protocol: 'amqp', hostname: HOST, port: AMQP_PORT, username: USER, password: PASSWORD, vhost: encodeURIComponent(vhost!), heartbeat: 30 },
-    { noDelay: true, clientProperties: { connection_name: 'burrow-bench-publisher' } },
-  );
+  const conn = await amqp.connect(...rawConnectArgs(host!, Number(port), vhost!, 'burrow-bench-publisher'));
   const ch = await conn.createConfirmChannel();
   for (let i = 0; i < count; i++) {
     while (i - received > lead) await new Promise<void>((r) => (wake = r));

@@ -4,16 +4,19 @@
  * view() computed as the TreeView would) and the ManagementClient, against one unpaged
  * GET /api/queues/{vhost} (body read and parsed) through the same HTTP client.
  */
-import { ManagementClient, apiPath } from '../src/broker/management';
+import { apiPath, type ManagementClient } from '../src/broker/management';
 import type { ConnectionProfile } from '../src/core/profile';
 import { RootNode, VhostNode, type ExplorerContext, type ExplorerNode } from '../src/explorer/nodes';
-import { MGMT_URL, PASSWORD, USER, HOST, AMQP_PORT, createBenchVhost, deleteBenchVhost, fmt, median, now, rawConnect, sleep, type BenchRow } from './harness';
+import { CLASSIC_QUEUE, USER, createBenchVhost, deleteQueues, newManagementClient, type BenchBroker, deleteBenchVhost, fmt, median, now, rawConnect, sleep, type BenchRow } from './harness';
 
 /** The explorer's default page size (setting burrow.explorer.pageSize). */
 const PAGE_SIZE = 100;
 
-async function createQueues(vhost: string, n: number, channels: number): Promise<void> {
-  const conn = await rawConnect(vhost);
+const queueName = (i: number) => `bench.q.${String(i).padStart(5, '0')}`;
+const queueNames = (n: number) => Array.from({ length: n }, (_, i) => queueName(i));
+
+async function createQueues(broker: BenchBroker, vhost: string, n: number, channels: number): Promise<void> {
+  const conn = await rawConnect(broker, vhost);
   try {
     let next = 0;
     await Promise.all(
@@ -22,7 +25,7 @@ async function createQueues(vhost: string, n: number, channels: number): Promise
         // amqplib serialises RPCs per channel; several channels declare in parallel.
         while (next < n) {
           const i = next++;
-          await ch.assertQueue(`bench.q.${String(i).padStart(5, '0')}`, { durable: false, autoDelete: false });
+          await ch.assertQueue(queueName(i), { ...CLASSIC_QUEUE, autoDelete: false });
         }
         await ch.close();
       }),
@@ -75,14 +78,16 @@ async function unpagedGet(mc: ManagementClient, vhost: string, expected: number)
 export const explorerRow: BenchRow = {
   figure: 'explorer first page, vhost with 10,000 queues',
   target: '≤ 0.15×',
+  baselineName: 'unpaged `GET /api/queues/{vhost}`',
   async run(ctx) {
     const n = ctx.smoke ? 200 : 10_000;
     const rounds = ctx.smoke ? 1 : 5;
-    const vhost = await createBenchVhost();
-    const mc = new ManagementClient({ baseUrl: MGMT_URL, username: USER, password: PASSWORD, timeoutMs: 120_000 });
+    const broker = ctx.broker;
+    const vhost = await createBenchVhost(broker);
+    const mc = newManagementClient(broker, 120_000);
     try {
       const t0 = now();
-      await createQueues(vhost, n, 16);
+      await createQueues(broker, vhost, n, 16);
       ctx.log(`  declared ${fmt.n(n)} queues in ${fmt.ms(now() - t0)}`);
       // The management API lists queues as soon as they exist; wait until it sees them all anyway.
       for (let i = 0; ; i++) {
@@ -91,7 +96,7 @@ export const explorerRow: BenchRow = {
         if (i > 120) throw new Error(`management API sees only ${p.totalCount} of ${n} queues`);
         await sleep(500);
       }
-      const profile: ConnectionProfile = { id: 'bench', name: 'bench', host: HOST, port: AMQP_PORT, vhost, username: USER, tls: false };
+      const profile: ConnectionProfile = { id: 'bench', name: 'bench', host: broker.host, port: broker.amqpPort, vhost, username: USER, tls: false, managementUrl: broker.mgmtUrl };
       // Warm-up: keep-alive sockets, JIT.
       await firstQueuesPage(profile, mc, vhost);
       await unpagedGet(mc, vhost, n);
@@ -117,7 +122,9 @@ export const explorerRow: BenchRow = {
       };
     } finally {
       mc.dispose();
-      await deleteBenchVhost(vhost);
+      // Queues first, over AMQP: see deleteQueues (the vhost deletion alone is slow on 4.x).
+      await deleteQueues(broker, vhost, queueNames(n)).catch((e: unknown) => ctx.log(`  deleting the queues over AMQP failed (${(e as Error).message}); the vhost deletion removes them`));
+      await deleteBenchVhost(broker, vhost);
     }
   },
 };

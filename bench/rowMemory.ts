@@ -10,7 +10,7 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { QueueTail } from '../src/broker/tail';
-import { createBenchVhost, deleteBenchVhost, fmt, getGc, newManager, now, rawConnect, trackChild, type BenchRow } from './harness';
+import { CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fmt, getGc, newManager, now, rawConnect, trackChild, type BenchRow } from './harness';
 import { listBatching } from '../src/core/tailList';
 import { PANEL_BUFFER, TAIL_PREFETCH, makePanelSink } from './rowsMessages';
 
@@ -30,15 +30,17 @@ export const memoryRow: BenchRow = {
     const step = total / 10;
     const refIndex = 1; // the second sample: 200k in the full run
     const gc = getGc();
-    const vhost = await createBenchVhost();
-    const mgr = newManager();
-    const conn = await rawConnect(vhost);
+    const broker = ctx.broker;
+    const vhost = await createBenchVhost(broker);
+    const mgr = newManager(broker);
+    const conn = await rawConnect(broker, vhost);
     let child: ReturnType<typeof fork> | undefined;
     let tail: QueueTail | undefined;
     try {
       const ch = await conn.createChannel();
-      await ch.assertQueue('memory', { durable: false });
+      await ch.assertQueue('memory', CLASSIC_QUEUE);
       await ch.close();
+      await expectClassic(broker, vhost, 'memory');
       await conn.close();
 
       const samples: Sample[] = [];
@@ -74,7 +76,7 @@ export const memoryRow: BenchRow = {
         }),
       });
       await tail.start();
-      child = fork(path.join(__dirname, 'publisher.ts'), [vhost, 'memory', String(total), String(50_000)], {
+      child = fork(path.join(__dirname, 'publisher.ts'), [broker.host, String(broker.amqpPort), vhost, 'memory', String(total), String(50_000)], {
         execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -108,7 +110,7 @@ export const memoryRow: BenchRow = {
       child?.kill('SIGKILL');
       await tail?.stop().catch(() => undefined);
       await mgr.dispose();
-      await deleteBenchVhost(vhost);
+      await deleteBenchVhost(broker, vhost);
     }
   },
 };

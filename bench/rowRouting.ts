@@ -47,6 +47,8 @@ export const ROUTING_KEY = 'eu.orders.created.v2';
 export const routingRow: BenchRow = {
   figure: 'route one key through 100,000 topic bindings',
   target: '≥ 20× faster',
+  brokerless: true,
+  baselineName: 'each pattern tested',
   async run(ctx) {
     const n = ctx.smoke ? 1_000 : 100_000;
     const queueCount = Math.min(n, 5_000);

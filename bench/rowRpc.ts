@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import { RpcClient, type RpcRequest } from '../src/broker/rpc';
 import { DEMO_RPC_QUEUE, startDemo } from '../src/broker/demoServer';
-import { AMQP_URL, createBenchVhost, deleteBenchVhost, fmt, now, percentile, rawConnect, trackCloser, newManager, type BenchRow } from './harness';
+import { createBenchVhost, deleteBenchVhost, fmt, now, percentile, rawConnect, trackCloser, newManager, type BenchRow } from './harness';
 
 const REQUEST = Buffer.from('20'); // fib(20) = 6765
 
@@ -41,15 +41,17 @@ async function rawRpcClient(conn: amqp.ChannelModel): Promise<{ call(): Promise<
 export const rpcRow: BenchRow = {
   figure: 'RPC round trip p50 (demo Fibonacci server)',
   target: '≤ 1.20×',
+  baselineName: 'raw direct reply-to client',
   async run(ctx) {
     const calls = ctx.smoke ? 10 : 1_000;
     const block = ctx.smoke ? 5 : 100;
-    const vhost = await createBenchVhost();
-    const demo = await startDemo({ url: AMQP_URL, vhost });
+    const broker = ctx.broker;
+    const vhost = await createBenchVhost(broker);
+    const demo = await startDemo({ url: broker.amqpUrl, vhost });
     const untrackDemo = trackCloser(() => demo.stop());
-    const mgr = newManager();
+    const mgr = newManager(broker);
     const client = new RpcClient(mgr, vhost);
-    const conn = await rawConnect(vhost);
+    const conn = await rawConnect(broker, vhost);
     try {
       const raw = await rawRpcClient(conn);
       const req: RpcRequest = { exchange: '', routingKey: DEMO_RPC_QUEUE, body: REQUEST, timeoutMs: 5_000, replyMode: 'direct-reply-to' };
@@ -94,7 +96,7 @@ export const rpcRow: BenchRow = {
       await mgr.dispose();
       await demo.stop();
       untrackDemo();
-      await deleteBenchVhost(vhost);
+      await deleteBenchVhost(broker, vhost);
     }
   },
 };

@@ -8,7 +8,7 @@ import type { AmqpConnectionManager } from '../src/broker/amqp';
 import { QueueTail, type TailBatch, type TailStats } from '../src/broker/tail';
 import { publishMany } from '../src/broker/publish';
 import { TailList, listBatching, type ListView, type TailBuffer } from '../src/core/tailList';
-import { BODY, BODY_PROPS, createBenchVhost, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
+import { BODY, BODY_PROPS, CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
 
 /** Consumer prefetch used by both sides of the ingest row (and the memory row). */
 export const TAIL_PREFETCH = 1000;
@@ -137,16 +137,18 @@ async function tailConsume(mgr: AmqpConnectionManager, vhost: string, queue: str
 export const tailIngestRow: BenchRow = {
   figure: 'tail ingest, 100k small msgs, host side up to the webview post',
   target: '≥ 0.90×',
+  baselineName: 'raw amqplib consumer',
   async run(ctx) {
     const n = ctx.smoke ? 2_000 : 100_000;
     const rounds = ctx.smoke ? 1 : ROUNDS;
-    const vhost = await createBenchVhost();
-    const mgr = newManager();
-    const conn = await rawConnect(vhost);
+    const vhost = await createBenchVhost(ctx.broker);
+    const mgr = newManager(ctx.broker);
+    const conn = await rawConnect(ctx.broker, vhost);
     try {
       const setup = await conn.createChannel();
-      await setup.assertQueue('ingest', { durable: false });
+      await setup.assertQueue('ingest', CLASSIC_QUEUE);
       await setup.close();
+      await expectClassic(ctx.broker, vhost, 'ingest');
       const purge = async () => {
         const ch = await conn.createChannel();
         await ch.purgeQueue('ingest');
@@ -173,7 +175,7 @@ export const tailIngestRow: BenchRow = {
     } finally {
       await conn.close().catch(() => undefined);
       await mgr.dispose();
-      await deleteBenchVhost(vhost);
+      await deleteBenchVhost(ctx.broker, vhost);
     }
   },
 };
@@ -206,16 +208,18 @@ async function burrowPublish(mgr: AmqpConnectionManager, vhost: string, queue: s
 export const publishRow: BenchRow = {
   figure: 'bulk publish with confirms ("publish N times")',
   target: '≥ 0.90×',
+  baselineName: 'raw confirm channel',
   async run(ctx) {
     const n = ctx.smoke ? 2_000 : 100_000;
     const rounds = ctx.smoke ? 1 : ROUNDS;
-    const vhost = await createBenchVhost();
-    const mgr = newManager();
-    const conn = await rawConnect(vhost);
+    const vhost = await createBenchVhost(ctx.broker);
+    const mgr = newManager(ctx.broker);
+    const conn = await rawConnect(ctx.broker, vhost);
     try {
       const setup = await conn.createChannel();
-      await setup.assertQueue('publish', { durable: false });
+      await setup.assertQueue('publish', CLASSIC_QUEUE);
       await setup.close();
+      await expectClassic(ctx.broker, vhost, 'publish');
       const purge = async () => {
         const ch = await conn.createChannel();
         await ch.purgeQueue('publish');
@@ -237,7 +241,7 @@ export const publishRow: BenchRow = {
     } finally {
       await conn.close().catch(() => undefined);
       await mgr.dispose();
-      await deleteBenchVhost(vhost);
+      await deleteBenchVhost(ctx.broker, vhost);
     }
   },
 };
