@@ -684,6 +684,25 @@ export async function webviewFrame(page: Page, titleContains: string, timeoutMs 
 
 /** Right-clicks the tree row labelled `label` and picks `item` from its context menu (`.monaco-menu`). */
 export async function contextMenu(page: Page, label: string | RegExp, item: string, timeoutMs = 15_000): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await contextMenuOnce(page, label, item, timeoutMs);
+    // The tree re-renders a connection 250 ms after a burst of status changes (e.g. the publishing
+    // connection opening after a first publish). A menu opened on the row just before runs its
+    // command without a tree element, and the command then asks for a connection: close that
+    // picker and open the menu again on the fresh row.
+    const picker = page.locator('.quick-input-widget .quick-input-title', { hasText: /choose a connection/i });
+    const asked = await picker.waitFor({ state: 'visible', timeout: 500 }).then(
+      () => true,
+      () => false,
+    );
+    if (!asked) return;
+    if (attempt >= 3) throw new Error(`"${item}" on row ${String(label)} kept running without its tree element (the tree re-rendered under the menu)`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(400);
+  }
+}
+
+async function contextMenuOnce(page: Page, label: string | RegExp, item: string, timeoutMs: number): Promise<void> {
   const row = await waitForRow(page, label, timeoutMs);
   await row.click({ button: 'right' });
   const menu = page.locator('.monaco-menu').first();
