@@ -1,16 +1,7 @@
-/** Shared setup for integration tests: a throw-away vhost on the local broker. */
+/** Shared setup for integration tests: throw-away vhosts on the test brokers (test/brokers.ts). */
 import { randomBytes } from 'node:crypto';
 import { ManagementClient } from '../../src/broker/management';
 import type { AmqpEndpoint } from '../../src/broker/amqp';
-
-export const MGMT_URL = 'http://127.0.0.1:15672';
-export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
-
-export const ENDPOINT: AmqpEndpoint = { host: '127.0.0.1', port: 5672, tls: false, username: 'guest', password: 'guest' };
-
-export function newManagementClient(): ManagementClient {
-  return new ManagementClient({ baseUrl: MGMT_URL, username: 'guest', password: 'guest' });
-}
 
 export function uniqueVhost(prefix = 'burrow-test'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -33,22 +24,6 @@ export async function deleteTestVhost(mc: ManagementClient, vhost: string): Prom
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-const AUTH = 'Basic ' + Buffer.from('guest:guest').toString('base64');
-
-/**
- * The management API through plain fetch, independent of the ManagementClient under test
- * (used to set up and check what the code under test did). DELETE of a missing object is fine.
- */
-export async function mgmt(method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(MGMT_URL + path, {
-    method,
-    headers: { authorization: AUTH, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${path} -> ${res.status} ${await res.text()}`);
-  return res;
 }
 
 // ---------------------------------------------------------------------------------------------
