@@ -160,7 +160,8 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     resetAll() {
       for (const p of [...pairs]) {
         pairs.delete(p);
-        p.client.resetAndDestroy?.() ?? p.client.destroy();
+        if (p.client.resetAndDestroy) p.client.resetAndDestroy();
+        else p.client.destroy();
         p.upstream.destroy();
       }
     },

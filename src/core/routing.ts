@@ -293,7 +293,6 @@ export class RoutingSimulator {
       const { idx, depth, from } = queue[head]!;
       const x = idx.exchange;
       const type = x.type;
-      let matched: SimBinding[];
       if (!BUILTIN_EXCHANGE_TYPES.includes(type)) {
         result.incomplete = true;
         result.steps.push({
@@ -305,7 +304,7 @@ export class RoutingSimulator {
         });
         continue;
       }
-      matched = this.typeRoute(idx, keys, headers);
+      const matched: SimBinding[] = this.typeRoute(idx, keys, headers);
       result.steps.push({
         kind: 'exchange',
         exchange: x.name,

@@ -16,8 +16,7 @@ import {
   queueType,
 } from '../core/topology';
 import { formatCount } from '../core/format';
-import type { BindingInfo, ConsumerInfo, ExchangeInfo, ListOptions, Page, QueueInfo, UserInfo, PermissionInfo } from '../broker/management';
-import type { ManagementClient } from '../broker/management';
+import type { BindingInfo, ConsumerInfo, ExchangeInfo, ListOptions, ManagementClient, Page, QueueInfo, UserInfo, PermissionInfo } from '../broker/management';
 import { describeForUser } from '../broker/errors';
 import type { ConnectionWarnings } from './identity';
 

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ExplorerNode, RootNode, type ExplorerContext, type NodeView } from './nodes';
+import { RootNode, type ExplorerContext, type ExplorerNode, type NodeView } from './nodes';
 
 const COLLAPSIBLE: Record<NodeView['collapsible'], vscode.TreeItemCollapsibleState> = {
   none: vscode.TreeItemCollapsibleState.None,

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { BasePanel } from './basePanel';
 import type { PanelTarget } from '../protocol/common';
 import type { LiveRouteView, RoutingState, RoutingToHost, RoutingToWebview } from '../protocol/routing';

@@ -36,7 +36,6 @@ async function settlesWithin<T>(p: Promise<T>, maxMs: number, what: string): Pro
   clearTimeout(hard);
   const ms = Math.round(performance.now() - t0);
   assert.notEqual(outcome, 'hung', `${what} still pending after ${maxMs + 10_000} ms`);
-  // eslint-disable-next-line no-console
   console.log(`  ${what}: settled in ${ms} ms (limit ${maxMs})${(outcome as { error?: unknown }).error ? ` — ${String((outcome as { error: Error }).error.message ?? (outcome as { error: unknown }).error)}` : ''}`);
   assert.ok(ms <= maxMs, `${what} settled in ${ms} ms, more than ${maxMs}`);
   return { ...(outcome as { value?: T; error?: unknown }), ms };
@@ -279,7 +278,6 @@ for (const B of BROKERS) {
         // Stay a while: nothing may be retrying in the background.
         await new Promise((r) => setTimeout(r, 1500));
         const reconnects = events.filter((e) => e.state === 'reconnecting' || e.state === 'connecting').length;
-        // eslint-disable-next-line no-console
         console.log(`  vhost deleted -> error in ${ms} ms; events: ${events.map((e) => `${e.purpose}:${e.state}${e.error ? `(${String(e.error.code)})` : ''}`).join(' ')}`);
         assert.ok(reconnects <= 4, `at most a bounded number of attempts (got ${reconnects})`);
         const last = events.filter((e) => e.purpose === 'read').at(-1)!;
@@ -331,7 +329,6 @@ if (B4) {
           const t0 = performance.now();
           const outcome = await publishMessage(m, vhost, req('q'), { timeoutMs: 10_000 });
           const ms = Math.round(performance.now() - t0);
-          // eslint-disable-next-line no-console
           console.log(`  blocked publishMessage settled in ${ms} ms; blocked events: ${JSON.stringify(blocked)}`);
           assert.equal(outcome.status, 'error');
           if (outcome.status === 'error') {
@@ -355,7 +352,6 @@ if (B4) {
             const t2 = performance.now();
             const o2 = await publishMessage(m2, vhost, req('q'), { timeoutMs: 10_000 });
             const ms2 = Math.round(performance.now() - t2);
-            // eslint-disable-next-line no-console
             console.log(`  publishMessage on a new connection during the alarm settled in ${ms2} ms: ${o2.status === 'error' ? o2.error.message : o2.status}`);
             assert.equal(o2.status, 'error');
             if (o2.status === 'error') assert.equal(o2.error.code, 'BLOCKED');
@@ -371,7 +367,6 @@ if (B4) {
           assert.ok(performance.now() - t1 < 5000, 'reads are not stalled');
         } finally {
           await B.ctl('set_vm_memory_high_watermark', '0.4');
-          // eslint-disable-next-line no-console
           console.log(`  alarm window ${Math.round(performance.now() - alarmAt)} ms`);
         }
         await waitFor(() => m.blockedReason(vhost) === undefined, 15_000, 'connection.unblocked');

@@ -57,7 +57,6 @@ async function publishWithFault(m: AmqpConnectionManager, vhost: string, queue: 
 }
 
 function checkAccounting(label: string, r: PublishManyResult, inQueue: number): void {
-  // eslint-disable-next-line no-console
   console.log(
     `[${label}] confirmed ${r.confirmed}, nacked ${r.nacked}, unknown ${r.unknown}, not sent ${r.notSent}; in the queue ${inQueue} (${inQueue - r.confirmed} of the unknown arrived)`,
   );

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as amqp from 'amqplib';
 import { ManagementClient, type ConsumerInfo } from '../../src/broker/management';
 import { BrokerError } from '../../src/broker/errors';
@@ -379,7 +379,7 @@ for (const B of BROKERS) {
       });
 
       test('timeout -> network ETIMEDOUT', async () => {
-        const sockets = new Set<import('node:net').Socket>();
+        const sockets = new Set<Socket>();
         const server = http.createServer(() => undefined); // never answers
         server.on('connection', (s) => sockets.add(s));
         await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

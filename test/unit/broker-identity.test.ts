@@ -8,7 +8,7 @@ import {
   type IdentityVerdict,
 } from '../../src/core/brokerIdentity';
 import { IdentityChecks, IdentityWarningNode } from '../../src/explorer/identity';
-import { ConnectionNode, ErrorNode, RootNode, VhostNode, type ExplorerContext } from '../../src/explorer/nodes';
+import { ErrorNode, RootNode, VhostNode, type ConnectionNode, type ExplorerContext } from '../../src/explorer/nodes';
 import type { ManagementClient } from '../../src/broker/management';
 import type { ConnectionProfile } from '../../src/core/profile';
 
