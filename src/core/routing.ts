@@ -27,7 +27,7 @@
  *   queues that do not exist. Nothing left => basic.return 312 NO_ROUTE with mandatory.
  */
 import { TopicTrie, explainTopicMatch, routingKeyWarnings, type TopicMatchExplanation } from './topic';
-import { headersMatch, explainHeadersMatch, type HeadersMatchExplanation } from './headers';
+import { headersMatch, explainHeadersMatch, type HeadersMatchExplanation } from './headersExchange';
 
 export interface SimExchange {
   name: string;

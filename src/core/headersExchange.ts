@@ -1,5 +1,6 @@
 /**
- * Headers exchange matching, following RabbitMQ's rabbit_exchange_type_headers.erl
+ * Headers exchange matching (named for the exchange type: the AMQP header *values* of a message,
+ * their types, display and form input, are in fieldValues.ts), following RabbitMQ's rabbit_exchange_type_headers.erl
  * (3.10.x merge-walk `headers_match/5`, 3.13+/4.x `match_all`/`match_any`; both agree
  * on everything below except where noted):
  *
