@@ -4,7 +4,10 @@
  */
 import type { HeaderRow, PublishDraft, PublishTemplate } from '../protocol/publish';
 import { emptyDraft } from '../protocol/publish';
-import { base64ToBytes, buildHeaders, parseJsonWithPosition, type MessageProperties } from './message';
+import { base64ToBytes } from './base64';
+import { buildHeaders } from './fieldValues';
+import { parseJsonWithPosition } from './json';
+import type { MessageProperties } from './message';
 import { routingKeyWarnings } from './topic';
 
 export interface PublishRequestData {
