@@ -29,6 +29,7 @@
  *   as RabbitMQ compares them as ordered lists of fields.
  * - undefined values are treated as absent (amqplib does not send them).
  */
+import { pluralize } from './format';
 
 export type XMatchMode = 'all' | 'any' | 'all-with-x' | 'any-with-x';
 
@@ -135,12 +136,12 @@ export function explainHeadersMatch(
       : `x-match=${mode} with no arguments to compare matches every message`;
   } else if (any) {
     explanation.reason = matches
-      ? `${succeeded} of ${considered} argument${considered === 1 ? '' : 's'} matched; x-match=${mode} needs one`
-      : `none of the ${considered} argument${considered === 1 ? '' : 's'} matched; x-match=${mode} needs one`;
+      ? `${succeeded} of ${pluralize(considered, 'argument')} matched; x-match=${mode} needs one`
+      : `none of the ${pluralize(considered, 'argument')} matched; x-match=${mode} needs one`;
   } else {
     const failedKeys = args.filter((a) => a.result === 'missing' || a.result === 'mismatch').map((a) => a.key);
     explanation.reason = matches
-      ? `all ${considered} argument${considered === 1 ? '' : 's'} matched`
+      ? `all ${pluralize(considered, 'argument')} matched`
       : `x-match=${mode} needs every argument; failed: ${failedKeys.join(', ')}`;
   }
   return explanation;
