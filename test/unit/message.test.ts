@@ -118,7 +118,7 @@ describe('decodeBody', () => {
     const big = new Uint8Array(50 * 1024 * 1024).fill(0x61); // 'a'
     big[0] = 0x7b; // '{' — looks like JSON, must still not be parsed whole
     // Past the prefix that is looked at: invalid UTF-8 and a control character, which would make
-    // the whole body binary if it were decoded whole. (How fast this is: bench/rowDecode.ts.)
+    // the whole body binary if it were decoded whole. (How fast this is: bench/rowWorstCase.ts.)
     big[big.length - 2] = 0xff;
     big[big.length - 1] = 0x01;
     const r = decodeBody(big, 'application/json');
