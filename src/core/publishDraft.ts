@@ -118,12 +118,9 @@ export const TEMPLATES_FILE = '.burrow/templates.json';
 /** Parses the workspace templates file; reports problems instead of throwing. */
 export function parseTemplatesFile(text: string): { templates: PublishTemplate[]; problems: string[] } {
   const problems: string[] = [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { templates: [], problems: [`${TEMPLATES_FILE} is not valid JSON: ${(err as Error).message}`] };
-  }
+  const parsed = parseJsonWithPosition(text);
+  if (!parsed.ok) return { templates: [], problems: [`${TEMPLATES_FILE} is not valid JSON: ${parsed.error}`] };
+  const raw = parsed.value;
   const list = Array.isArray(raw) ? raw : (raw as { templates?: unknown })?.templates;
   if (!Array.isArray(list)) return { templates: [], problems: [`${TEMPLATES_FILE} should contain {"templates": [...]}`] };
   const templates: PublishTemplate[] = [];

@@ -98,7 +98,7 @@ test('templates round-trip through the workspace file and bad entries are report
   assert.equal(broken.templates[0].draft.headers[0].type, 'string');
   assert.equal(broken.templates[0].draft.headers[0].value, '1');
   assert.equal(broken.problems.length, 2);
-  assert.match(parseTemplatesFile('{oops').problems[0], /not valid JSON/);
+  assert.match(parseTemplatesFile('{oops').problems[0], /not valid JSON: Invalid symbol "oops" at line 1, column 2/);
 });
 
 test('normalizeDraft rejects non-objects and fills defaults', () => {
