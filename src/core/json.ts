@@ -10,7 +10,10 @@
  */
 import { createScanner, printParseErrorCode, visit } from 'jsonc-parser';
 
-export type JsonParseResult = { ok: true; value: unknown } | { ok: false; error: string; line: number; column: number; offset: number };
+export type JsonParseResult =
+  | { ok: true; value: unknown }
+  /** error: "<message> at line L, column C"; message: the same without the position. */
+  | { ok: false; error: string; message: string; line: number; column: number; offset: number };
 
 /** Where and why a text is not JSON. line and column are 1-based; columns count UTF-16 code units, as VS Code's positions do. */
 export interface JsonError {
@@ -27,7 +30,7 @@ export function parseJsonWithPosition(text: string): JsonParseResult {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
     const found = findJsonError(text) ?? engineError(text, e);
-    return { ok: false, error: `${found.message} at line ${found.line}, column ${found.column}`, line: found.line, column: found.column, offset: found.offset };
+    return { ok: false, error: `${found.message} at line ${found.line}, column ${found.column}`, message: found.message, line: found.line, column: found.column, offset: found.offset };
   }
 }
 

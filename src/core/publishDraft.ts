@@ -30,7 +30,7 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
   switch (draft.bodyMode) {
     case 'json': {
       const parsed = parseJsonWithPosition(draft.body);
-      if (!parsed.ok) return fail('body', `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.error}`);
+      if (!parsed.ok) return fail('body', `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.message}`);
       body = new TextEncoder().encode(draft.body);
       break;
     }

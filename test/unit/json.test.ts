@@ -31,6 +31,8 @@ describe('parseJsonWithPosition', () => {
     assert.equal(r.column, 3);
     assert.match(r.error, /line 3, column 3/);
     assert.doesNotMatch(r.error, /position/);
+    assert.equal(r.message, 'Comma expected');
+    assert.equal(r.error, 'Comma expected at line 3, column 3');
   });
 
   test('messages without a position are located by the scanner', () => {

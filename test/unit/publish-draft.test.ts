@@ -40,6 +40,7 @@ test('invalid JSON is refused with line and column', () => {
   if (r.ok) return;
   assert.equal(r.field, 'body');
   assert.match(r.error, /Invalid JSON at line 4, column 1/);
+  assert.equal(r.error, 'Invalid JSON at line 4, column 1: Value expected', 'the position is said once');
 });
 
 test('text bodies are sent verbatim, even when they look like HTML', () => {
