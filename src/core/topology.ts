@@ -2,7 +2,7 @@
  * Presentation of topology objects (plain data from the management API) for the explorer.
  * Structural types only, so this module stays free of network code.
  */
-import { formatCount } from './format';
+import { formatCount, pluralize } from './format';
 
 export interface QueueLike {
   name: string;
@@ -35,30 +35,40 @@ export interface BindingLike {
   arguments?: Record<string, unknown>;
 }
 
+type FeatureTest<T> = (object: T, args: Record<string, unknown>) => boolean;
+
+/** Tags in display order, each with what earns it. */
+const QUEUE_FEATURES: [tag: string, has: FeatureTest<QueueLike>][] = [
+  ['D', (q) => q.durable === true],
+  ['AD', (q) => q.auto_delete === true],
+  ['Excl', (q) => q.exclusive === true],
+  ['TTL', (_, args) => 'x-message-ttl' in args],
+  ['Exp', (_, args) => 'x-expires' in args],
+  ['DLX', (_, args) => 'x-dead-letter-exchange' in args],
+  ['Lim', (_, args) => 'x-max-length' in args || 'x-max-length-bytes' in args],
+  ['Pri', (_, args) => 'x-max-priority' in args],
+  ['SAC', (_, args) => args['x-single-active-consumer'] === true],
+];
+
+const EXCHANGE_FEATURES: [tag: string, has: FeatureTest<ExchangeLike>][] = [
+  ['D', (x) => x.durable === true],
+  ['AD', (x) => x.auto_delete === true],
+  ['I', (x) => x.internal === true],
+  ['AE', (_, args) => 'alternate-exchange' in args],
+];
+
+function featureTags<T extends { arguments?: Record<string, unknown> }>(object: T, features: [string, FeatureTest<T>][]): string[] {
+  const args = object.arguments ?? {};
+  return features.filter(([, has]) => has(object, args)).map(([tag]) => tag);
+}
+
 /** Short feature tags like the management UI: D, AD, Excl, TTL, DLX, Lim, Pri, SAC… */
 export function queueFeatures(q: QueueLike): string[] {
-  const tags: string[] = [];
-  const args = q.arguments ?? {};
-  if (q.durable) tags.push('D');
-  if (q.auto_delete) tags.push('AD');
-  if (q.exclusive) tags.push('Excl');
-  if ('x-message-ttl' in args) tags.push('TTL');
-  if ('x-expires' in args) tags.push('Exp');
-  if ('x-dead-letter-exchange' in args) tags.push('DLX');
-  if ('x-max-length' in args || 'x-max-length-bytes' in args) tags.push('Lim');
-  if ('x-max-priority' in args) tags.push('Pri');
-  if (args['x-single-active-consumer'] === true) tags.push('SAC');
-  return tags;
+  return featureTags(q, QUEUE_FEATURES);
 }
 
 export function exchangeFeatures(x: ExchangeLike): string[] {
-  const tags: string[] = [];
-  const args = x.arguments ?? {};
-  if (x.durable) tags.push('D');
-  if (x.auto_delete) tags.push('AD');
-  if (x.internal) tags.push('I');
-  if ('alternate-exchange' in args) tags.push('AE');
-  return tags;
+  return featureTags(x, EXCHANGE_FEATURES);
 }
 
 export function queueType(q: QueueLike): string {
@@ -74,7 +84,7 @@ export function queueDescription(q: QueueLike): string {
     parts.push(`${formatCount(q.messages_ready ?? q.messages ?? 0)} ready`);
     if (q.messages_unacknowledged) parts.push(`${formatCount(q.messages_unacknowledged)} unacked`);
   }
-  if (q.consumers !== undefined) parts.push(`${formatCount(q.consumers)} ${q.consumers === 1 ? 'consumer' : 'consumers'}`);
+  if (q.consumers !== undefined) parts.push(pluralize(q.consumers, 'consumer'));
   if (type !== 'classic') parts.push(type);
   if (q.state && q.state !== 'running') parts.push(q.state);
   return parts.join(' · ');
