@@ -4,13 +4,17 @@
  */
 import { formatCount } from './format';
 
-export interface QueueLike {
+/** What queues and exchanges have in common as the management API lists them. */
+interface DeclaredLike {
   name: string;
-  type?: string;
   durable?: boolean;
   auto_delete?: boolean;
-  exclusive?: boolean;
   arguments?: Record<string, unknown>;
+}
+
+export interface QueueLike extends DeclaredLike {
+  type?: string;
+  exclusive?: boolean;
   messages?: number;
   messages_ready?: number;
   messages_unacknowledged?: number;
@@ -18,13 +22,9 @@ export interface QueueLike {
   state?: string;
 }
 
-export interface ExchangeLike {
-  name: string;
+export interface ExchangeLike extends DeclaredLike {
   type: string;
-  durable?: boolean;
-  auto_delete?: boolean;
   internal?: boolean;
-  arguments?: Record<string, unknown>;
 }
 
 export interface BindingLike {
