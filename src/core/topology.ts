@@ -104,6 +104,17 @@ export function formatArgValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+export interface PermissionsLike {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+/** A user's three permission regexes on one line: "configure .* · write ^app\. · read ∅" (∅: none). */
+export function permissionsSummary(p: PermissionsLike): string {
+  return `configure ${p.configure || '∅'} · write ${p.write || '∅'} · read ${p.read || '∅'}`;
+}
+
 export function isSystemExchange(name: string): boolean {
   return name === '' || name.startsWith('amq.');
 }
@@ -118,4 +129,83 @@ export function filterToRegex(filter: string): string {
     .split('')
     .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : /[\\^$.|+()[\]{}]/.test(c) ? `\\${c}` : c))
     .join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Burrow's own tap queues (Tail in tap mode)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Names of the temporary queues a tap declares start with this (not `amq.`, which RabbitMQ
+ * reserves for server-named queues), so they are recognisable in the management UI and in
+ * `rabbitmqctl list_queues` too.
+ */
+export const TAP_QUEUE_PREFIX = 'burrow.tap.';
+/** Queue argument that marks a tap queue; its value is the tapped queue or exchange's name. */
+export const TAP_OF_ARGUMENT = 'x-burrow-tap-of';
+/** Queue argument saying what the tap copies: 'queue' (a queue's bindings) or 'exchange' (an exchange, with a pattern). */
+export const TAP_KIND_ARGUMENT = 'x-burrow-tap-kind';
+
+export type TapKind = 'queue' | 'exchange';
+
+/** RabbitMQ's limit on queue names, in UTF-8 bytes. */
+const MAX_QUEUE_NAME_BYTES = 255;
+
+/**
+ * The name of a tap queue: `burrow.tap.<tapped name>.<unique>`, the tapped name cut (at a whole
+ * character) so the whole stays within RabbitMQ's 255 bytes. `unique` is random text of the caller's.
+ */
+export function tapQueueName(target: string, unique: string): string {
+  const room = MAX_QUEUE_NAME_BYTES - utf8Length(TAP_QUEUE_PREFIX) - 1 - utf8Length(unique);
+  let cut = '';
+  let used = 0;
+  for (const ch of target) {
+    const n = utf8Length(ch);
+    if (used + n > room) break;
+    cut += ch;
+    used += n;
+  }
+  return `${TAP_QUEUE_PREFIX}${cut}.${unique}`;
+}
+
+/** The arguments that mark a tap queue (merged into its declaration). */
+export function tapQueueArguments(kind: TapKind, target: string): Record<string, string> {
+  return { [TAP_OF_ARGUMENT]: target, [TAP_KIND_ARGUMENT]: kind };
+}
+
+/**
+ * Name and marker arguments for a new tap queue on a queue's bindings or on an exchange. The name
+ * ends in 12 random hex digits: every tap (and every re-declaration after a reconnect) is new.
+ */
+export function newTapQueue(tapped: { queue: string } | { exchange: string }): { name: string; arguments: Record<string, string> } {
+  const [kind, target]: [TapKind, string] = 'queue' in tapped ? ['queue', tapped.queue] : ['exchange', tapped.exchange];
+  const unique = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return { name: tapQueueName(target, unique), arguments: tapQueueArguments(kind, target) };
+}
+
+export interface TapQueueInfo {
+  kind: TapKind;
+  /** The tapped queue or exchange. */
+  target: string;
+}
+
+/**
+ * Is this queue one of Burrow's taps (this window's or another Burrow's)? Both marks are needed:
+ * the name prefix and the marker argument. Other clients' server-named queues (`amq.gen-…`),
+ * and a queue someone merely named `burrow.tap.…`, are ordinary queues.
+ */
+export function tapQueueInfo(q: Pick<QueueLike, 'name' | 'arguments'>): TapQueueInfo | undefined {
+  if (!q.name.startsWith(TAP_QUEUE_PREFIX)) return undefined;
+  const target = q.arguments?.[TAP_OF_ARGUMENT];
+  if (typeof target !== 'string') return undefined;
+  return { kind: q.arguments?.[TAP_KIND_ARGUMENT] === 'exchange' ? 'exchange' : 'queue', target };
+}
+
+/** How the tree labels a tap queue: "Burrow tap (temporary) for orders" / "… for exchange logs". */
+export function tapQueueLabel(tap: TapQueueInfo): string {
+  return `Burrow tap (temporary) for ${tap.kind === 'exchange' ? `exchange ${exchangeDisplayName(tap.target)}` : tap.target}`;
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }

@@ -1,7 +1,7 @@
 /**
  * The explorer's tree model, part 2: a vhost's topology. The Exchanges and Queues groups (paged
- * from the management API, with a server-side name filter), exchanges, queues, bindings and
- * consumers. No 'vscode' import.
+ * from the management API, with a server-side name filter), exchanges, queues, Burrow's own tap
+ * queues, bindings and consumers. No 'vscode' import.
  */
 import {
   bindingCriteria,
@@ -13,6 +13,9 @@ import {
   queueDescription,
   queueFeatures,
   queueType,
+  tapQueueInfo,
+  tapQueueLabel,
+  type TapQueueInfo,
 } from '../core/topology';
 import { formatCount } from '../core/format';
 import type { BindingInfo, ConsumerInfo, ExchangeInfo, ListOptions, ManagementClient, Page, QueueInfo } from '../broker/management';
@@ -156,6 +159,7 @@ export class ExchangesGroupNode extends PagedGroupNode<ExchangeInfo> {
   }
 }
 
+/** Lists queues; Burrow's own tap queues become TapQueueNodes (core/topology.ts tapQueueInfo). */
 export class QueuesGroupNode extends PagedGroupNode<QueueInfo> {
   constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string) {
     super(parent, ctx, profileId, vhost, {
@@ -163,7 +167,10 @@ export class QueuesGroupNode extends PagedGroupNode<QueueInfo> {
       kind: 'queues',
       icon: 'inbox',
       fetch: (m, v, opts) => m.listQueues(v, opts),
-      toNode: (group, q) => new QueueNode(group, ctx, profileId, vhost, q),
+      toNode: (group, q) => {
+        const tap = tapQueueInfo(q);
+        return tap ? new TapQueueNode(group, ctx, profileId, vhost, q, tap) : new QueueNode(group, ctx, profileId, vhost, q);
+      },
     });
   }
 }
@@ -252,7 +259,7 @@ function queueDetails(q: QueueInfo): string[] {
 }
 
 /** A queue row's children: its bindings and its consumers. */
-function queueChildren(node: QueueNode): Promise<ExplorerNode[]> {
+function queueChildren(node: QueueNode | TapQueueNode): Promise<ExplorerNode[]> {
   return guarded(node.ctx, node.profileId, node, async (m) => {
     const [bindings, consumers] = await Promise.all([m.queueBindings(node.vhost, node.name), m.queueConsumers(node.vhost, node.name)]);
     const nodes: ExplorerNode[] = [
@@ -261,6 +268,50 @@ function queueChildren(node: QueueNode): Promise<ExplorerNode[]> {
     ];
     return nodes.length ? nodes : [new InfoNode(node, 'No bindings or consumers')];
   });
+}
+
+/**
+ * One of Burrow's own tap queues (a Tail in tap mode, in this window or another Burrow's): a
+ * temporary exclusive queue that gets copies of what the tapped queue or exchange receives. Shown
+ * for what it is, with no queue actions (purge, delete, bind, peek, publish…): it belongs to a
+ * running tail and goes away when that tail stops. Its bindings and consumer are its children.
+ */
+export class TapQueueNode extends ExplorerNode {
+  readonly id: string;
+  constructor(
+    parent: ExplorerNode,
+    readonly ctx: ExplorerContext,
+    readonly profileId: string,
+    readonly vhost: string,
+    readonly queue: QueueInfo,
+    readonly tap: TapQueueInfo,
+  ) {
+    super(parent);
+    this.id = `${parent.id}/tap:${queue.name}`;
+  }
+  /** The real queue name (burrow.tap.…). */
+  get name(): string {
+    return this.queue.name;
+  }
+  view(): NodeView {
+    const q = this.queue;
+    const what = this.tap.kind === 'exchange' ? `exchange '${exchangeDisplayName(this.tap.target)}' routes to it` : `queue '${this.tap.target}' receives`;
+    return {
+      label: tapQueueLabel(this.tap),
+      description: queueDescription(q),
+      tooltip: [
+        `Queue ${q.name}: a temporary queue of Burrow's Tail (tap mode)`,
+        `It gets copies of what ${what}, without taking anything from it. It belongs to the Burrow connection that tails and disappears when that tail stops or its window closes: stop the tail in its panel rather than deleting this queue.`,
+        ...queueDetails(q),
+      ].join('\n'),
+      contextValue: 'tapQueue',
+      icon: { codicon: 'eye', color: 'descriptionForeground' },
+      collapsible: 'collapsed',
+    };
+  }
+  override getChildren(): Promise<ExplorerNode[]> {
+    return queueChildren(this);
+  }
 }
 
 export class BindingNode extends ExplorerNode {
