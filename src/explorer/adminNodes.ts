@@ -3,6 +3,7 @@
  * permissions. No 'vscode' import.
  */
 import type { PermissionInfo, UserInfo } from '../broker/management';
+import { permissionsSummary } from '../core/topology';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
 
 export class UsersNode extends ExplorerNode {
@@ -72,7 +73,7 @@ export class PermissionNode extends ExplorerNode {
     const p = this.permission;
     return {
       label: p.user,
-      description: `configure ${p.configure || '∅'} · write ${p.write || '∅'} · read ${p.read || '∅'}`,
+      description: permissionsSummary(p),
       tooltip: `${p.user} in vhost ${p.vhost}\nconfigure: ${p.configure}\nwrite: ${p.write}\nread: ${p.read}`,
       contextValue: 'permission',
       icon: { codicon: 'person' },
