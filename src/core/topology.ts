@@ -35,30 +35,34 @@ export interface BindingLike {
   arguments?: Record<string, unknown>;
 }
 
+/** The tags whose condition holds, in order. */
+function tagsWhere(conditions: [boolean | undefined, string][]): string[] {
+  return conditions.filter(([on]) => on).map(([, tag]) => tag);
+}
+
 /** Short feature tags like the management UI: D, AD, Excl, TTL, DLX, Lim, Pri, SAC… */
 export function queueFeatures(q: QueueLike): string[] {
-  const tags: string[] = [];
   const args = q.arguments ?? {};
-  if (q.durable) tags.push('D');
-  if (q.auto_delete) tags.push('AD');
-  if (q.exclusive) tags.push('Excl');
-  if ('x-message-ttl' in args) tags.push('TTL');
-  if ('x-expires' in args) tags.push('Exp');
-  if ('x-dead-letter-exchange' in args) tags.push('DLX');
-  if ('x-max-length' in args || 'x-max-length-bytes' in args) tags.push('Lim');
-  if ('x-max-priority' in args) tags.push('Pri');
-  if (args['x-single-active-consumer'] === true) tags.push('SAC');
-  return tags;
+  return tagsWhere([
+    [q.durable, 'D'],
+    [q.auto_delete, 'AD'],
+    [q.exclusive, 'Excl'],
+    ['x-message-ttl' in args, 'TTL'],
+    ['x-expires' in args, 'Exp'],
+    ['x-dead-letter-exchange' in args, 'DLX'],
+    ['x-max-length' in args || 'x-max-length-bytes' in args, 'Lim'],
+    ['x-max-priority' in args, 'Pri'],
+    [args['x-single-active-consumer'] === true, 'SAC'],
+  ]);
 }
 
 export function exchangeFeatures(x: ExchangeLike): string[] {
-  const tags: string[] = [];
-  const args = x.arguments ?? {};
-  if (x.durable) tags.push('D');
-  if (x.auto_delete) tags.push('AD');
-  if (x.internal) tags.push('I');
-  if ('alternate-exchange' in args) tags.push('AE');
-  return tags;
+  return tagsWhere([
+    [x.durable, 'D'],
+    [x.auto_delete, 'AD'],
+    [x.internal, 'I'],
+    ['alternate-exchange' in (x.arguments ?? {}), 'AE'],
+  ]);
 }
 
 export function queueType(q: QueueLike): string {

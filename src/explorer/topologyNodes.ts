@@ -23,10 +23,8 @@ import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } 
 
 /** What makes a paged group the Exchanges or the Queues group. */
 interface GroupSpec<T extends { name: string }> {
-  title: string;
-  /** Also the contextValue (`queues`, `queues.filtered`…) and the last part of the id. */
-  kind: 'exchanges' | 'queues';
-  icon: string;
+  /** `kind` is also the contextValue (`queues`, `queues.filtered`…) and the last part of the id. */
+  row: { title: string; kind: 'exchanges' | 'queues'; icon: string };
   fetch(m: ManagementClient, vhost: string, opts: ListOptions): Promise<Page<T>>;
   /** Items the tree leaves out (system exchanges when so configured). */
   keep?(item: T): boolean;
@@ -50,8 +48,8 @@ abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
 
   constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string, private readonly spec: GroupSpec<T>) {
     super(parent);
-    this.id = `${parent.id}/${spec.kind}`;
-    this.title = spec.title;
+    this.id = `${parent.id}/${spec.row.kind}`;
+    this.title = spec.row.title;
   }
 
   private fetch(m: ManagementClient, opts: ListOptions): Promise<Page<T>> {
@@ -64,8 +62,8 @@ abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
       label: this.title,
       description: [count, this.filter ? `filter: ${this.filter}` : ''].filter(Boolean).join(' · '),
       tooltip: this.filter ? `Filtered on the server by name: ${this.filter}` : `${this.title} in ${this.vhost}`,
-      contextValue: this.filter ? `${this.spec.kind}.filtered` : this.spec.kind,
-      icon: { codicon: this.filter ? 'filter-filled' : this.spec.icon },
+      contextValue: this.filter ? `${this.spec.row.kind}.filtered` : this.spec.row.kind,
+      icon: { codicon: this.filter ? 'filter-filled' : this.spec.row.icon },
       collapsible: 'collapsed',
     };
   }
@@ -149,9 +147,7 @@ export class LoadMoreNode extends ExplorerNode {
 export class ExchangesGroupNode extends PagedGroupNode<ExchangeInfo> {
   constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string) {
     super(parent, ctx, profileId, vhost, {
-      title: 'Exchanges',
-      kind: 'exchanges',
-      icon: 'arrow-swap',
+      row: { title: 'Exchanges', kind: 'exchanges', icon: 'arrow-swap' },
       fetch: (m, v, opts) => m.listExchanges(v, opts),
       keep: (x) => ctx.showSystemExchanges() || !isSystemExchange(x.name),
       toNode: (group, x) => new ExchangeNode(group, ctx, profileId, vhost, x),
@@ -163,9 +159,7 @@ export class ExchangesGroupNode extends PagedGroupNode<ExchangeInfo> {
 export class QueuesGroupNode extends PagedGroupNode<QueueInfo> {
   constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string) {
     super(parent, ctx, profileId, vhost, {
-      title: 'Queues',
-      kind: 'queues',
-      icon: 'inbox',
+      row: { title: 'Queues', kind: 'queues', icon: 'inbox' },
       fetch: (m, v, opts) => m.listQueues(v, opts),
       toNode: (group, q) => {
         const tap = tapQueueInfo(q);
@@ -182,14 +176,22 @@ const EXCHANGE_ICONS: Record<string, string> = {
   headers: 'symbol-property',
 };
 
-export class ExchangeNode extends ExplorerNode {
+/** A row for one named object of a vhost (exchange, queue, tap queue), as the management API listed it. */
+abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string, readonly exchange: ExchangeInfo) {
+  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string, protected readonly item: T, idKind: string) {
     super(parent);
-    this.id = `${parent.id}/x:${exchange.name}`;
+    this.id = `${parent.id}/${idKind}:${item.name}`;
   }
+  /** The object's real name. */
   get name(): string {
-    return this.exchange.name;
+    return this.item.name;
+  }
+}
+
+export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
+  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, readonly exchange: ExchangeInfo) {
+    super(parent, ctx, profileId, vhost, exchange, 'x');
   }
   view(): NodeView {
     const x = this.exchange;
@@ -222,14 +224,9 @@ export class ExchangeNode extends ExplorerNode {
   }
 }
 
-export class QueueNode extends ExplorerNode {
-  readonly id: string;
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string, readonly queue: QueueInfo) {
-    super(parent);
-    this.id = `${parent.id}/q:${queue.name}`;
-  }
-  get name(): string {
-    return this.queue.name;
+export class QueueNode extends VhostObjectNode<QueueInfo> {
+  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, readonly queue: QueueInfo) {
+    super(parent, ctx, profileId, vhost, queue, 'q');
   }
   view(): NodeView {
     const q = this.queue;
@@ -276,22 +273,9 @@ function queueChildren(node: QueueNode | TapQueueNode): Promise<ExplorerNode[]> 
  * for what it is, with no queue actions (purge, delete, bind, peek, publish…): it belongs to a
  * running tail and goes away when that tail stops. Its bindings and consumer are its children.
  */
-export class TapQueueNode extends ExplorerNode {
-  readonly id: string;
-  constructor(
-    parent: ExplorerNode,
-    readonly ctx: ExplorerContext,
-    readonly profileId: string,
-    readonly vhost: string,
-    readonly queue: QueueInfo,
-    readonly tap: TapQueueInfo,
-  ) {
-    super(parent);
-    this.id = `${parent.id}/tap:${queue.name}`;
-  }
-  /** The real queue name (burrow.tap.…). */
-  get name(): string {
-    return this.queue.name;
+export class TapQueueNode extends VhostObjectNode<QueueInfo> {
+  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, readonly queue: QueueInfo, readonly tap: TapQueueInfo) {
+    super(parent, ctx, profileId, vhost, queue, 'tap');
   }
   view(): NodeView {
     const q = this.queue;
