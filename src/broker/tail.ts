@@ -30,6 +30,7 @@ import type { ManagementClient } from './management';
 import { captureProperties, sameProperties, type CapturedMessage, type MessageProperties } from '../core/message';
 import { MessageRing } from '../core/messageRing';
 import { gapText, type GapMarker } from '../core/tailList';
+import { newTapQueue } from '../core/topology';
 
 export type TailSpec =
   /** Copies of what the queue receives through its bindings (read from the management API). */
@@ -174,7 +175,7 @@ export class QueueTail {
     return this._paused;
   }
 
-  /** The server-named tap queue, while a tap is set up. */
+  /** The tap queue (burrow.tap.…), while a tap is set up. */
   get tapQueue(): string | undefined {
     return this._tapQueue;
   }
@@ -498,13 +499,14 @@ export class QueueTail {
       let queue: string;
       let noAck: boolean;
       if (this.spec.mode === 'tap') {
+        const tap = newTapQueue(this.spec); // burrow.tap.…, marked: the tree shows it as Burrow's tap
         const q = await this.mgr.deadline(
           ch,
-          ch.assertQueue('', {
+          ch.assertQueue(tap.name, {
             exclusive: true,
             autoDelete: true,
             durable: false,
-            arguments: { 'x-max-length': this.tapMaxLength },
+            arguments: { 'x-max-length': this.tapMaxLength, ...tap.arguments },
           }),
           'Declare the tap queue',
         );
