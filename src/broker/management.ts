@@ -9,7 +9,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { BrokerError } from './errors';
-import { tlsHint } from './describe';
+import { causeIfClean, httpError, toBrokerError, type ErrorContext } from './describe';
 
 // ---------------------------------------------------------------------------
 // Options and result types
@@ -337,26 +337,6 @@ export function sanitizeHeaderValue(v: string): string {
   return v.replace(/[^\x20-\x7e]/g, '?');
 }
 
-const TLS_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HOSTNAME_MISMATCH',
-]);
-
-export function isTlsErrorCode(code: string | undefined): boolean {
-  if (!code) return false;
-  return TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
-}
-
 // ---------------------------------------------------------------------------
 // Client
 // ---------------------------------------------------------------------------
@@ -371,6 +351,8 @@ export class ManagementClient {
   private readonly authHeader: string;
   private readonly timeoutMs: number;
   private readonly hostPort: string;
+  /** Where errors say they happened, and the secrets they must never contain. */
+  private readonly errorContext: ErrorContext;
   private disposed = false;
 
   constructor(opts: ManagementClientOptions) {
@@ -378,7 +360,8 @@ export class ManagementClient {
     try {
       url = new URL(opts.baseUrl);
     } catch (e) {
-      throw new BrokerError('Invalid management URL', 'management', 'EINVALIDURL', undefined, { cause: e });
+      // The URL error's `input` holds the URL as typed, password included: attached only if clean.
+      throw new BrokerError('Invalid management URL', 'management', 'EINVALIDURL', undefined, causeIfClean(e, [opts.password]));
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new BrokerError(`Invalid management URL protocol "${url.protocol}" (expected http: or https:)`, 'management', 'EINVALIDURL');
@@ -388,7 +371,14 @@ export class ManagementClient {
     this.prefix = url.pathname.replace(/\/+$/, '');
     this.hostPort = `${url.hostname}:${url.port || (this.isHttps ? '443' : '80')}`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.authHeader = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`, 'utf8').toString('base64');
+    const credentials = Buffer.from(`${opts.username}:${opts.password}`, 'utf8').toString('base64');
+    this.authHeader = 'Basic ' + credentials;
+    this.errorContext = {
+      service: 'management',
+      host: url.hostname,
+      port: Number(url.port || (this.isHttps ? 443 : 80)),
+      secrets: [opts.password, credentials],
+    };
     this.agent = this.isHttps
       ? new https.Agent({
           keepAlive: true,
@@ -452,13 +442,13 @@ export class ManagementClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => finish(this.mapNetworkError(e, what)));
+          res.on('error', (e) => finish(toBrokerError(e, this.errorContext)));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');
             let json: unknown = undefined;
-            let parsed = false;
-            if (text.trim() !== '') {
+            let parsed = text.trim() === '';
+            if (!parsed) {
               try {
                 json = JSON.parse(text);
                 parsed = true;
@@ -466,21 +456,8 @@ export class ManagementClient {
                 /* not JSON */
               }
             }
-            if (status >= 200 && status < 300) {
-              if (text.trim() !== '' && !parsed) {
-                finish(
-                  new BrokerError(
-                    `Management API ${what} returned a non-JSON response (${status}); is ${this.hostPort} really the management port?`,
-                    'management',
-                    status,
-                  ),
-                );
-              } else {
-                finish(undefined, json as T);
-              }
-              return;
-            }
-            finish(this.httpError(status, res.statusMessage ?? '', json, text, what));
+            if (status >= 200 && status < 300 && parsed) finish(undefined, json as T);
+            else finish(httpError({ status, statusMessage: res.statusMessage, body: text, request: what }, this.errorContext));
           });
         },
       );
@@ -495,72 +472,10 @@ export class ManagementClient {
         req.destroy(err);
       }, this.timeoutMs);
 
-      req.on('error', (e) => finish(this.mapNetworkError(e, what)));
+      req.on('error', (e) => finish(toBrokerError(e, this.errorContext)));
       if (payload) req.write(payload);
       req.end();
     });
-  }
-
-  private httpError(status: number, statusMessage: string, json: unknown, text: string, what: string): BrokerError {
-    let reason: string | undefined;
-    if (json && typeof json === 'object') {
-      const j = json as { reason?: unknown; error?: unknown };
-      if (typeof j.reason === 'string' && j.reason !== '') reason = j.reason;
-      else if (typeof j.error === 'string' && j.error !== '') reason = j.error;
-    }
-    if (reason === undefined && text.trim() !== '' && json === undefined) {
-      reason = text.trim().slice(0, 200);
-    }
-    const statusText = statusMessage || http.STATUS_CODES[status] || '';
-    if (status === 401) {
-      return new BrokerError(
-        `Management API login failed (401 ${statusText || 'Unauthorized'}): ${reason ?? 'Login failed'}`,
-        'auth',
-        401,
-        reason,
-      );
-    }
-    return new BrokerError(
-      `Management API ${what} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`,
-      'management',
-      status,
-      reason,
-    );
-  }
-
-  private mapNetworkError(e: unknown, what: string): BrokerError {
-    if (e instanceof BrokerError) return e;
-    let err = e as NodeJS.ErrnoException & { errors?: unknown[] };
-    // Node's happy-eyeballs may report an AggregateError (e.g. localhost -> ::1 and 127.0.0.1).
-    if (!err.code && Array.isArray(err.errors) && err.errors.length) {
-      err = err.errors[0] as NodeJS.ErrnoException;
-    }
-    const code = err.code ?? 'EUNKNOWN';
-    const detail = scrub(err.message ?? String(e)).trim();
-    if (isTlsErrorCode(code) || /ssl|tls|certificate/i.test(detail)) {
-      const hint =
-        code.startsWith('ERR_SSL_') || /wrong version number|packet length/i.test(detail)
-          ? ' (is this an https URL pointing at a plain http port?)'
-          : '';
-      // A certificate problem says what it is and what to do, as the AMQP side does (describe.ts).
-      const known = hint ? undefined : tlsHint(code);
-      return new BrokerError(
-        known
-          ? `TLS error talking to the management API at ${this.hostPort}: ${known} (${code})`
-          : `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
-        'tls',
-        code,
-        detail,
-        { cause: e },
-      );
-    }
-    const msg =
-      code === 'ECONNREFUSED'
-        ? `Connection refused by management API at ${this.hostPort} (is the management plugin enabled?)`
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? `Cannot resolve management API host ${this.url.hostname} (${code})`
-          : `Network error talking to the management API at ${this.hostPort} (${what}): ${code}`;
-    return new BrokerError(msg, 'network', code, detail, { cause: e });
   }
 
   // ----- overview ----------------------------------------------------------
@@ -826,11 +741,6 @@ export class ManagementClient {
     });
     return { routed: !!r?.routed };
   }
-}
-
-/** Removes anything that looks like credentials from a Node error message. */
-function scrub(s: string): string {
-  return s.replace(/\/\/[^/@\s]*@/g, '//***@').replace(/Basic\s+[A-Za-z0-9+/=]+/g, 'Basic ***');
 }
 
 // ----- policies (for a queue's effective delivery limit; see src/core/deliveryLimit.ts) ----------

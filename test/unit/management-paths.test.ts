@@ -5,7 +5,6 @@ import {
   buildQuery,
   clampPageSize,
   exchangeSegment,
-  isTlsErrorCode,
   listQuery,
   normalizeTags,
   sanitizeHeaderValue,
@@ -61,11 +60,6 @@ test('normalizeTags accepts arrays and comma strings', () => {
   assert.deepEqual(normalizeTags(undefined), []);
 });
 
-test('header values and TLS codes', () => {
+test('header values', () => {
   assert.equal(sanitizeHeaderValue('bye — ü\n'), 'bye ? ??');
-  assert.ok(isTlsErrorCode('DEPTH_ZERO_SELF_SIGNED_CERT'));
-  assert.ok(isTlsErrorCode('ERR_TLS_CERT_ALTNAME_INVALID'));
-  assert.ok(isTlsErrorCode('ERR_SSL_WRONG_VERSION_NUMBER'));
-  assert.ok(!isTlsErrorCode('ECONNREFUSED'));
-  assert.ok(!isTlsErrorCode(undefined));
 });
