@@ -139,16 +139,6 @@ export interface PermissionInfo extends Permissions {
   vhost: string;
 }
 
-export interface ConnectionInfo {
-  name: string;
-  user: string;
-  vhost: string;
-  client_properties?: Record<string, unknown>;
-  peer_host?: string;
-  peer_port?: number;
-  state?: string;
-}
-
 export interface Page<T> {
   items: T[];
   page: number;
@@ -168,48 +158,6 @@ export interface ListOptions {
   useRegex?: boolean;
   /** Columns to return; nested fields use dots (message_stats.publish_details.rate). [] = all columns. */
   columns?: string[];
-}
-
-export type AckMode = 'ack_requeue_true' | 'reject_requeue_true' | 'ack_requeue_false' | 'reject_requeue_false';
-
-export interface GetMessagesOptions {
-  count: number;
-  ackmode: AckMode;
-  encoding: 'auto' | 'base64';
-  /** Truncate payloads longer than this many bytes. */
-  truncate?: number;
-}
-
-export interface ManagementMessage {
-  payload_bytes: number;
-  redelivered: boolean;
-  exchange: string;
-  routing_key: string;
-  message_count: number;
-  properties: Record<string, unknown>;
-  payload: string;
-  payload_encoding: 'string' | 'base64';
-}
-
-export interface PublishRequest {
-  routing_key: string;
-  payload: string;
-  payload_encoding: 'string' | 'base64';
-  properties: Record<string, unknown>;
-}
-
-export interface QueueDeclareOptions {
-  durable?: boolean;
-  auto_delete?: boolean;
-  arguments?: Record<string, unknown>;
-}
-
-export interface ExchangeDeclareOptions {
-  type: string;
-  durable?: boolean;
-  auto_delete?: boolean;
-  internal?: boolean;
-  arguments?: Record<string, unknown>;
 }
 
 export interface RequestOptions {
@@ -330,11 +278,6 @@ export function normalizeTags(tags: unknown): string[] {
       .filter((t) => t !== '');
   }
   return [];
-}
-
-/** HTTP header values must be latin-1 without control characters. */
-export function sanitizeHeaderValue(v: string): string {
-  return v.replace(/[^\x20-\x7e]/g, '?');
 }
 
 // ---------------------------------------------------------------------------
@@ -563,26 +506,6 @@ export class ManagementClient {
     return this.list<ExchangeInfo>(apiPath('exchanges', vhost), opts);
   }
 
-  getExchange(vhost: string, name: string): Promise<ExchangeInfo> {
-    return this.request<ExchangeInfo>('GET', apiPath('exchanges', vhost, exchangeSegment(name)));
-  }
-
-  async declareExchange(vhost: string, name: string, opts: ExchangeDeclareOptions): Promise<void> {
-    await this.request('PUT', apiPath('exchanges', vhost, name), {
-      type: opts.type,
-      durable: opts.durable ?? true,
-      auto_delete: opts.auto_delete ?? false,
-      internal: opts.internal ?? false,
-      arguments: opts.arguments ?? {},
-    });
-  }
-
-  async deleteExchange(vhost: string, name: string, opts?: { ifUnused?: boolean }): Promise<void> {
-    await this.request('DELETE', apiPath('exchanges', vhost, name), undefined, {
-      query: { 'if-unused': opts?.ifUnused ? true : undefined },
-    });
-  }
-
   // ----- queues ------------------------------------------------------------
 
   /** By default only the columns the tree needs are requested (see DEFAULT_QUEUE_COLUMNS); pass columns: [] for all. */
@@ -592,25 +515,6 @@ export class ManagementClient {
 
   getQueue(vhost: string, name: string): Promise<QueueInfo> {
     return this.request<QueueInfo>('GET', apiPath('queues', vhost, name));
-  }
-
-  /** Queue type goes in arguments['x-queue-type'] ('classic' | 'quorum' | 'stream'). */
-  async declareQueue(vhost: string, name: string, opts: QueueDeclareOptions = {}): Promise<void> {
-    await this.request('PUT', apiPath('queues', vhost, name), {
-      durable: opts.durable ?? true,
-      auto_delete: opts.auto_delete ?? false,
-      arguments: opts.arguments ?? {},
-    });
-  }
-
-  async deleteQueue(vhost: string, name: string, opts?: { ifUnused?: boolean; ifEmpty?: boolean }): Promise<void> {
-    await this.request('DELETE', apiPath('queues', vhost, name), undefined, {
-      query: { 'if-unused': opts?.ifUnused ? true : undefined, 'if-empty': opts?.ifEmpty ? true : undefined },
-    });
-  }
-
-  async purgeQueue(vhost: string, name: string): Promise<void> {
-    await this.request('DELETE', apiPath('queues', vhost, name, 'contents'));
   }
 
   // ----- bindings ----------------------------------------------------------
@@ -631,25 +535,7 @@ export class ManagementClient {
     return this.request<BindingInfo[]>('GET', apiPath('bindings', vhost));
   }
 
-  async bindQueue(vhost: string, exchange: string, queue: string, routingKey = '', args: Record<string, unknown> = {}): Promise<void> {
-    await this.request('POST', apiPath('bindings', vhost, 'e', exchange, 'q', queue), { routing_key: routingKey, arguments: args });
-  }
-
-  async bindExchange(vhost: string, source: string, destination: string, routingKey = '', args: Record<string, unknown> = {}): Promise<void> {
-    await this.request('POST', apiPath('bindings', vhost, 'e', source, 'e', destination), { routing_key: routingKey, arguments: args });
-  }
-
-  /** Removes a binding identified by its properties_key (from BindingInfo). */
-  async unbind(binding: Pick<BindingInfo, 'vhost' | 'source' | 'destination' | 'destination_type' | 'properties_key'>): Promise<void> {
-    const t = binding.destination_type === 'queue' ? 'q' : 'e';
-    await this.request('DELETE', apiPath('bindings', binding.vhost, 'e', binding.source, t, binding.destination, binding.properties_key));
-  }
-
   // ----- consumers ---------------------------------------------------------
-
-  listConsumers(vhost: string): Promise<ConsumerInfo[]> {
-    return this.request<ConsumerInfo[]>('GET', apiPath('consumers', vhost));
-  }
 
   async queueConsumers(vhost: string, queue: string): Promise<ConsumerInfo[]> {
     const q = await this.request<{ consumer_details?: ConsumerInfo[] }>('GET', apiPath('queues', vhost, queue), undefined, {
@@ -688,10 +574,6 @@ export class ManagementClient {
     await this.request('DELETE', apiPath('users', name));
   }
 
-  listPermissions(): Promise<PermissionInfo[]> {
-    return this.request<PermissionInfo[]>('GET', '/permissions');
-  }
-
   vhostPermissions(vhost: string): Promise<PermissionInfo[]> {
     return this.request<PermissionInfo[]>('GET', apiPath('vhosts', vhost, 'permissions'));
   }
@@ -706,40 +588,6 @@ export class ManagementClient {
 
   async deletePermissions(vhost: string, user: string): Promise<void> {
     await this.request('DELETE', apiPath('permissions', vhost, user));
-  }
-
-  // ----- connections -------------------------------------------------------
-
-  listConnections(): Promise<ConnectionInfo[]> {
-    return this.request<ConnectionInfo[]>('GET', '/connections', undefined, {
-      query: { columns: 'name,user,vhost,client_properties,peer_host,peer_port,state' },
-    });
-  }
-
-  async closeConnection(name: string, reason?: string): Promise<void> {
-    await this.request('DELETE', apiPath('connections', name), undefined, {
-      headers: reason ? { 'X-Reason': sanitizeHeaderValue(reason) } : undefined,
-    });
-  }
-
-  // ----- messages ----------------------------------------------------------
-
-  /** Management "Get messages" (basic.get under the hood). */
-  getMessages(vhost: string, queue: string, opts: GetMessagesOptions): Promise<ManagementMessage[]> {
-    const body: Record<string, unknown> = { count: opts.count, ackmode: opts.ackmode, encoding: opts.encoding };
-    if (opts.truncate !== undefined) body.truncate = opts.truncate;
-    return this.request<ManagementMessage[]>('POST', apiPath('queues', vhost, queue, 'get'), body);
-  }
-
-  /** Publish through the management API. The default exchange "" is addressed as amq.default. */
-  async publish(vhost: string, exchange: string, msg: PublishRequest): Promise<{ routed: boolean }> {
-    const r = await this.request<{ routed: boolean }>('POST', apiPath('exchanges', vhost, exchangeSegment(exchange), 'publish'), {
-      routing_key: msg.routing_key,
-      payload: msg.payload,
-      payload_encoding: msg.payload_encoding,
-      properties: msg.properties,
-    });
-    return { routed: !!r?.routed };
   }
 }
 

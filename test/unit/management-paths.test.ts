@@ -7,7 +7,6 @@ import {
   exchangeSegment,
   listQuery,
   normalizeTags,
-  sanitizeHeaderValue,
   toPage,
   DEFAULT_QUEUE_COLUMNS,
 } from '../../src/broker/management';
@@ -58,8 +57,4 @@ test('normalizeTags accepts arrays and comma strings', () => {
   assert.deepEqual(normalizeTags('administrator, monitoring'), ['administrator', 'monitoring']);
   assert.deepEqual(normalizeTags(''), []);
   assert.deepEqual(normalizeTags(undefined), []);
-});
-
-test('header values', () => {
-  assert.equal(sanitizeHeaderValue('bye — ü\n'), 'bye ? ??');
 });
