@@ -33,8 +33,9 @@ export interface ErrorContext {
 const MIN_SECRET_LENGTH = 3;
 
 /**
- * Removes credentials from free text: every occurrence of each secret, the password part of
- * `scheme://user:pass@host` URIs and `password=...` style pairs.
+ * Burrow's one scrubber. Removes credentials from free text: every occurrence of each secret
+ * (also percent-encoded), the password part of `scheme://user:pass@host` URIs, Authorization
+ * header values (`Basic …`, `Bearer …`) and `password=...` style pairs.
  */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -48,24 +49,28 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   // unencoded "@" in the password does not leave its tail behind)
   out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s/]*)@/gi, '$1$2:***@');
   // Authorization: Basic dXNlcjpwYXNz / Bearer <token>, in any text (an echoed request, a proxy's error page)
-  out = out.replace(/\b(Basic|Bearer|Digest)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
+  out = out.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
   out = out.replace(/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi, '$1***');
   // password=..., "password":"..."
   out = out.replace(/(\b(?:password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi, '$1***');
   return out;
 }
 
-/** Nested objects looked into for secrets before an error is attached as a cause. */
+/** How deep, and how many fields per object, are looked into for secrets before an error is attached as a cause. */
 const MAX_CAUSE_DEPTH = 4;
+const MAX_CAUSE_FIELDS = 64;
 
+/** True if a secret may be reachable from value; too deep or too wide to check counts as yes. */
 function carriesSecret(value: unknown, clean: (s: string) => string, depth: number, seen: Set<object>): boolean {
   if (typeof value === 'string') return clean(value) !== value;
-  if (typeof value !== 'object' || value === null || depth > MAX_CAUSE_DEPTH || seen.has(value)) return false;
+  if (typeof value !== 'object' || value === null || seen.has(value) || ArrayBuffer.isView(value)) return false;
+  const keys = Object.keys(value);
+  if (depth > MAX_CAUSE_DEPTH || keys.length > MAX_CAUSE_FIELDS) return true;
   seen.add(value);
   // message and stack are not enumerable on Error objects; input (ERR_INVALID_URL), path, url, … are.
   const fields: unknown[] = [(value as { message?: unknown }).message, (value as { stack?: unknown }).stack, (value as { cause?: unknown }).cause];
   if (Array.isArray((value as { errors?: unknown }).errors)) fields.push(...(value as { errors: unknown[] }).errors);
-  for (const key of Object.keys(value)) fields.push((value as Record<string, unknown>)[key]);
+  for (const key of keys) fields.push((value as Record<string, unknown>)[key]);
   return fields.some((f) => carriesSecret(f, clean, depth + 1, seen));
 }
 

@@ -254,6 +254,11 @@ describe('hostile inputs: no password and no Authorization header in any message
     assert.deepEqual(leaks(b), []);
     const clean = new Error('connect ECONNREFUSED 127.0.0.1:1');
     assert.equal(causeIfClean(clean, secrets).cause, clean, 'a clean error is kept as the cause');
+    let deep: Error = new Error('innermost');
+    for (let i = 0; i < 8; i++) deep = new Error(`level ${i}`, { cause: deep });
+    assert.deepEqual(causeIfClean(deep, secrets), {}, 'too deep to check: not attached');
+    const wide = Object.assign(new Error('wide'), Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i])));
+    assert.deepEqual(causeIfClean(wide, secrets), {}, 'too wide to check: not attached');
   });
 
   test('an Authorization header echoed in a message or an HTTP error body', () => {
