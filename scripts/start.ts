@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BASE_SETTINGS, installExtension, packageExtension, type Profile } from '../test/e2e/harness';
-import { startDemo } from '../src/broker/demoServer';
+import { startDemo } from './demoServer';
 
 const ROOT = path.resolve(__dirname, '..');
 const DIR = path.join(ROOT, '.tools', 'start-profile');

@@ -4,8 +4,11 @@ import type { PanelTarget } from '../protocol/common';
 import type { RpcDraft, RpcHistoryEntry, RpcResultView, RpcState, RpcToHost, RpcToWebview } from '../protocol/rpc';
 import { RpcClient, type RpcOutcome, type RpcRequest } from '../broker/rpc';
 import { describeForUser } from '../broker/errors';
-import { buildHeaders, captureMessage, decodeBody, parseJsonWithPosition } from '../core/message';
+import { buildHeaders } from '../core/fieldValues';
+import { parseJsonWithPosition } from '../core/json';
+import { decodeBody } from '../core/messageBody';
 import { toDisplayMessage } from '../core/display';
+import { captureMessage } from '../core/message';
 import type { PanelServices } from './services';
 import { recordHistory } from './history';
 
