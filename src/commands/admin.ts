@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { formatCount } from '../core/format';
 import { permissionsSummary } from '../core/topology';
 import { PermissionNode, UserNode, VhostNode, vhostOf, connectionOf, type ExplorerNode } from '../explorer/nodes';

@@ -13,7 +13,7 @@ import {
   tapQueueLabel,
   tapQueueName,
 } from '../../src/core/topology';
-import { QueueNode, QueuesGroupNode, RootNode, TapQueueNode, VhostNode, type ConnectionNode, type ExplorerContext } from '../../src/explorer/nodes';
+import { QueueNode, RootNode, TapQueueNode, VhostNode, type ConnectionNode, type ExplorerContext, type QueuesGroupNode } from '../../src/explorer/nodes';
 import type { ListOptions, ManagementClient, QueueInfo } from '../../src/broker/management';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
 
