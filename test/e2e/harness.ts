@@ -42,33 +42,9 @@ export const BASE_SETTINGS: Readonly<Record<string, unknown>> = {
   'git.openRepositoryInParentFolders': 'never',
 };
 
-// ------------------------------------------------------------------------------------------------
-// Generic explicit waiting (no fixed sleeps anywhere in the harness)
-// ------------------------------------------------------------------------------------------------
-
-/** Polls `fn` until it returns a value that is not undefined/false, or throws a timeout error mentioning `what`. */
-export async function poll<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message.split('\n')[0]})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+// Waiting: the shared helpers (test/wait.ts); no fixed sleeps anywhere in the harness.
+export { poll, waitForEvent } from '../wait';
+import { poll } from '../wait';
 
 // ------------------------------------------------------------------------------------------------
 // Packaging, profile, install

@@ -11,7 +11,7 @@ import { BrokerError } from '../../src/broker/errors';
 import { publishMany, publishMessage, PublishManyError, type PublishRequest } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
 import { RpcClient } from '../../src/broker/rpc';
-import { BROKERS, broker4, endpointOf, makeVhost, dropVhost, startFaultProxy, waitFor, type FaultProxy, type TestBroker } from './helpers';
+import { BROKERS, broker4, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, drainEventLoop, type FaultProxy, type TestBroker } from './helpers';
 
 const CALL_DEADLINE = 1500;
 const OPERATION_DEADLINE = 3000;
@@ -51,7 +51,7 @@ function reconnected(m: AmqpConnectionManager, vhost: string, purpose: Connectio
     },
     { all: true },
   );
-  return waitFor(() => sawDrop && m.state(vhost, purpose) === 'connected', timeoutMs, `${purpose} connection re-established`).then(
+  return poll(`${purpose} connection re-established`, () => sawDrop && m.state(vhost, purpose) === 'connected', timeoutMs).then(
     () => sub.dispose(),
     (err: unknown) => {
       sub.dispose();
@@ -238,7 +238,7 @@ for (const B of BROKERS) {
         proxy.heal();
         await backRead;
         // The publish connection carrying the reply channel is torn down by the channel-close deadline; wait for it to come back.
-        await waitFor(async () => (await checked.call(call)).status === 'reply', 20_000, 'RPC reply after heal');
+        await poll('RPC reply after heal', async () => (await checked.call(call)).status === 'reply', 20_000);
         await checked.dispose();
       } finally {
         await server.dispose();
@@ -274,10 +274,14 @@ for (const B of BROKERS) {
         assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
         const t0 = performance.now();
         await dropVhost(B, vhost);
-        await waitFor(() => m.state(vhost, 'read') === 'error' && m.state(vhost, 'publish') === 'error', 5000, 'both connections in error');
+        await poll('both connections in error', () => m.state(vhost, 'read') === 'error' && m.state(vhost, 'publish') === 'error', 5000);
         const ms = Math.round(performance.now() - t0);
-        // Stay a while: nothing may be retrying in the background.
-        await new Promise((r) => setTimeout(r, 1500));
+        // Nothing may be retrying in the background: a retry is announced ('reconnecting', with its
+        // delay) when it is scheduled, so once the queued callbacks have run, 'error' must be the last word.
+        await drainEventLoop();
+        for (const purpose of ['read', 'publish'] as const) {
+          assert.equal(events.filter((e) => e.purpose === purpose && e.vhost === vhost).at(-1)?.state, 'error', `${purpose}: no retry scheduled after the error`);
+        }
         const reconnects = events.filter((e) => e.state === 'reconnecting' || e.state === 'connecting').length;
         // eslint-disable-next-line no-console
         console.log(`  vhost deleted -> error in ${ms} ms; events: ${events.map((e) => `${e.purpose}:${e.state}${e.error ? `(${String(e.error.code)})` : ''}`).join(' ')}`);
@@ -290,8 +294,9 @@ for (const B of BROKERS) {
         // A call now fails at once (530), no loop either.
         const before = events.length;
         await assert.rejects(m.withChannel(vhost, (ch) => ch.checkQueue('q')), (err: unknown) => err instanceof BrokerError && err.code === 530);
-        await new Promise((r) => setTimeout(r, 500));
+        await drainEventLoop();
         assert.ok(events.length - before <= 2, 'one attempt per call');
+        assert.equal(events.at(-1)?.state, 'error', 'and no retry scheduled after it');
       } finally {
         await m.dispose();
         await dropVhost(B, vhost);
@@ -327,7 +332,7 @@ if (B4) {
           await B.ctl('set_vm_memory_high_watermark', '0.0000001');
           alarmAt = performance.now();
           // The broker tells publishing connections (our publish connection published) that it blocks them.
-          await waitFor(() => m.blockedReason(vhost) !== undefined, 5000, 'connection.blocked').catch(() => undefined);
+          await poll('connection.blocked', () => m.blockedReason(vhost) !== undefined, 5000).catch(() => undefined);
           const t0 = performance.now();
           const outcome = await publishMessage(m, vhost, req('q'), { timeoutMs: 10_000 });
           const ms = Math.round(performance.now() - t0);
@@ -374,7 +379,7 @@ if (B4) {
           // eslint-disable-next-line no-console
           console.log(`  alarm window ${Math.round(performance.now() - alarmAt)} ms`);
         }
-        await waitFor(() => m.blockedReason(vhost) === undefined, 15_000, 'connection.unblocked');
+        await poll('connection.unblocked', () => m.blockedReason(vhost) === undefined, 15_000);
         assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
         assert.ok(blocked.some((e) => e.blocked) && blocked.at(-1)?.blocked === false);
       } finally {

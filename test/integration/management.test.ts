@@ -12,6 +12,7 @@ import * as amqp from 'amqplib';
 import { ManagementClient, type ConsumerInfo } from '../../src/broker/management';
 import { BrokerError } from '../../src/broker/errors';
 import { BROKERS } from '../brokers';
+import { poll, waitForEvent } from '../wait';
 
 for (const B of BROKERS) {
   const BASE = B.mgmtUrl;
@@ -19,17 +20,6 @@ for (const B of BROKERS) {
   const rnd = () => randomBytes(4).toString('hex');
   const VHOST = `burrow-test-${rnd()}`;
 
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    let v = await fn();
-    while (!ok(v) && Date.now() < end) {
-      await sleep(250);
-      v = await fn();
-    }
-    return v;
-  }
 
   async function rejectsWith(p: Promise<unknown>): Promise<BrokerError> {
     try {
@@ -261,8 +251,13 @@ for (const B of BROKERS) {
 
           // channel_details stays empty until the broker emits the channel's stats (every 5 s by default).
           const found = await poll(
-            () => mc.listConsumers(VHOST),
-            (l) => l.length >= 2 && l.every((x) => typeof x.channel_details?.connection_name === 'string'),
+            'both consumers with their channel details',
+            async () => {
+              const l = await mc.listConsumers(VHOST);
+              return l.length >= 2 && l.every((x) => typeof x.channel_details?.connection_name === 'string') ? l : undefined;
+            },
+            10_000,
+            250,
           );
           const c = found.find((x: ConsumerInfo) => x.consumer_tag === consumerTag);
           assert.ok(c, 'consumer listed');
@@ -284,15 +279,22 @@ for (const B of BROKERS) {
           assert.deepEqual(await mc.queueConsumers(VHOST, 'q-04'), []);
 
           const conns = await poll(
-            () => mc.listConnections(),
-            (l) => l.some((x) => x.vhost === VHOST),
+            'the connection in the list',
+            async () => {
+              const l = await mc.listConnections();
+              return l.some((x) => x.vhost === VHOST) ? l : undefined;
+            },
+            10_000,
+            250,
           );
           const mine = conns.find((x) => x.vhost === VHOST);
           assert.ok(mine);
           assert.equal(mine.user, 'guest');
+          const closing = waitForEvent('the broker to close the connection', (done) => {
+            conn.once('close', () => done());
+          }, 5000);
           await mc.closeConnection(mine.name, 'closed by burrow test — ünïcode');
-          const end = Date.now() + 5000;
-          while (!closed && Date.now() < end) await sleep(50);
+          await closing;
           assert.ok(closed, 'connection was closed by the broker');
         } finally {
           if (!closed) await conn.close().catch(() => undefined);
