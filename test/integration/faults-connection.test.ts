@@ -11,7 +11,7 @@ import { BrokerError } from '../../src/broker/errors';
 import { publishMany, publishMessage, PublishManyError, type PublishRequest } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
 import { RpcClient } from '../../src/broker/rpc';
-import { BROKERS, broker4, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, drainEventLoop, type FaultProxy, type TestBroker } from './helpers';
+import { BROKERS, broker4, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, drainEventLoop, waitForEvent, within, type FaultProxy, type TestBroker } from './helpers';
 
 const CALL_DEADLINE = 1500;
 const OPERATION_DEADLINE = 3000;
@@ -23,19 +23,15 @@ const OPTS: AmqpManagerOptions = { callDeadlineMs: CALL_DEADLINE, operationDeadl
 /** Awaits p, failing the test if it takes longer than maxMs (and never waiting more than maxMs + 10 s). */
 async function settlesWithin<T>(p: Promise<T>, maxMs: number, what: string): Promise<{ value?: T; error?: unknown; ms: number }> {
   const t0 = performance.now();
-  let hard: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
+  const outcome = await within(
+    what,
     p.then(
       (value) => ({ value }),
       (error: unknown) => ({ error }),
     ),
-    new Promise<'hung'>((resolve) => {
-      hard = setTimeout(() => resolve('hung'), maxMs + 10_000);
-    }),
-  ]);
-  clearTimeout(hard);
+    maxMs + 10_000,
+  );
   const ms = Math.round(performance.now() - t0);
-  assert.notEqual(outcome, 'hung', `${what} still pending after ${maxMs + 10_000} ms`);
   // eslint-disable-next-line no-console
   console.log(`  ${what}: settled in ${ms} ms (limit ${maxMs})${(outcome as { error?: unknown }).error ? ` — ${String((outcome as { error: Error }).error.message ?? (outcome as { error: unknown }).error)}` : ''}`);
   assert.ok(ms <= maxMs, `${what} settled in ${ms} ms, more than ${maxMs}`);
@@ -45,18 +41,18 @@ async function settlesWithin<T>(p: Promise<T>, maxMs: number, what: string): Pro
 /** Resolves once the manager has seen the connection drop and come back ('connected' after a 'reconnecting'). */
 function reconnected(m: AmqpConnectionManager, vhost: string, purpose: ConnectionPurpose, timeoutMs = 20_000): Promise<void> {
   let sawDrop = m.state(vhost, purpose) === 'reconnecting';
-  const sub = m.onStateChange(
-    (e) => {
-      if (e.vhost === vhost && e.purpose === purpose && e.state === 'reconnecting') sawDrop = true;
-    },
-    { all: true },
-  );
-  return poll(`${purpose} connection re-established`, () => sawDrop && m.state(vhost, purpose) === 'connected', timeoutMs).then(
-    () => sub.dispose(),
-    (err: unknown) => {
-      sub.dispose();
-      throw err;
-    },
+  return waitForEvent(
+    `${purpose} connection re-established`,
+    (done) =>
+      m.onStateChange(
+        (e) => {
+          if (e.vhost !== vhost || e.purpose !== purpose) return;
+          if (e.state === 'reconnecting') sawDrop = true;
+          else if (e.state === 'connected' && sawDrop) done();
+        },
+        { all: true },
+      ),
+    timeoutMs,
   );
 }
 
