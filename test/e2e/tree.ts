@@ -180,17 +180,12 @@ export async function expandRow(page: Page, label: string | RegExp, timeoutMs = 
  * API's queue stats lag behind the broker by up to ~5 s); returns the description.
  */
 export async function refreshUntilRowDescription(page: Page, label: string, re: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      return await waitForRowDescription(page, label, re, 2_500);
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw last instanceof Error ? last : new Error(String(last));
-    await runCommand(page, 'Burrow: Refresh');
-  }
+  let refresh = false;
+  return poll(`row ${label} with a description matching ${String(re)} (refreshing the tree)`, async () => {
+    if (refresh) await runCommand(page, 'Burrow: Refresh');
+    refresh = true;
+    return waitForRowDescription(page, label, re, 2_500); // throws "…last seen: …", reported if the deadline passes
+  }, timeoutMs, 0);
 }
 
 /** aria-labels (tree tooltips), titles and descriptions of all tree rows, for "is X shown anywhere" checks. */
