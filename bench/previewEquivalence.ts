@@ -1,6 +1,6 @@
 /**
- * Checks that toTailRow's fast path (bodies up to 640 bytes: one-pass JSON validation and
- * one-line printing) gives the same preview and kind as the general definition
+ * Checks that toTailRow's fast path (bodies up to 640 bytes: JSON.parse, then oneLineJson's
+ * one-line layout) gives the same preview and kind as the general definition
  * `decodeBody(body, ct, { maxChars: 640 }).text.replace(/\s+/g, ' ').slice(0, 160)` (what it
  * computed for every body of that size before),
  * on random valid, mutated (mostly invalid) and binary bodies.
@@ -12,7 +12,8 @@
  * shows the full 160 (the old preview is then a prefix of the new one).
  */
 import { toTailRow } from '../src/core/display';
-import { decodeBody, type CapturedMessage } from '../src/core/message';
+import type { CapturedMessage } from '../src/core/message';
+import { decodeBody } from '../src/core/messageBody';
 
 function reference(body: Uint8Array): { preview: string; kind: string } {
   const d = decodeBody(body, undefined, { maxChars: 640 });

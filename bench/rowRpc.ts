@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import { RpcClient, type RpcRequest } from '../src/broker/rpc';
-import { DEMO_RPC_QUEUE, startDemo } from '../src/broker/demoServer';
+import { DEMO_RPC_QUEUE, startDemo } from '../scripts/demoServer';
 import { createBenchVhost, deleteBenchVhost, fmt, now, percentile, rawConnect, trackCloser, newManager, type BenchRow } from './harness';
 
 const REQUEST = Buffer.from('20'); // fib(20) = 6765

@@ -38,8 +38,9 @@ import { routingRow } from './rowRouting';
 import { peekRow } from './rowPeek';
 import { rpcRow } from './rowRpc';
 import { memoryRow } from './rowMemory';
+import { decodeRow, topicWorstRow } from './rowWorstCase';
 
-const ROWS: BenchRow[] = [tailIngestRow, publishRow, explorerRow, routingRow, peekRow, rpcRow, memoryRow];
+const ROWS: BenchRow[] = [tailIngestRow, publishRow, explorerRow, routingRow, decodeRow, topicWorstRow, peekRow, rpcRow, memoryRow];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -24,6 +24,9 @@ const configs = [
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // jsonc-parser's "main" is a UMD build whose internal requires esbuild cannot follow; its
+    // "module" (ESM) build bundles cleanly (microsoft/node-jsonc-parser#57).
+    mainFields: ['module', 'main'],
     external: ['vscode'],
   },
   {

@@ -5,7 +5,7 @@
  *   node --import tsx scripts/demo.ts
  *   BURROW_DEMO_URL=amqp://user:pass@host:5672 BURROW_DEMO_VHOST=demo node --import tsx scripts/demo.ts
  */
-import { startDemo, DEMO_BINDINGS, DEMO_EXCHANGES, DEMO_QUEUES, DEMO_RPC_QUEUE } from '../src/broker/demoServer';
+import { startDemo, DEMO_BINDINGS, DEMO_EXCHANGES, DEMO_QUEUES, DEMO_RPC_QUEUE } from './demoServer';
 import { describeForUser } from '../src/broker/errors';
 
 const url = process.env.BURROW_DEMO_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

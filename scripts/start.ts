@@ -17,7 +17,7 @@
 import * as os from 'node:os';
 import { createProfile, installExtension, packageExtension, removeProfile, type Profile } from '../test/e2e/profile';
 import { logTail, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
-import { startDemo, type DemoHandle } from '../src/broker/demoServer';
+import { startDemo, type DemoHandle } from './demoServer';
 
 const DEMO_URL = 'amqp://guest:guest@127.0.0.1:5672';
 

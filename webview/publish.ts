@@ -17,7 +17,7 @@ import {
   type PublishToHost,
   type PublishToWebview,
 } from '../src/protocol/publish';
-import { parseJsonWithPosition } from '../src/core/message';
+import { parseJsonWithPosition } from '../src/core/json';
 
 interface View {
   target?: PanelTarget;

@@ -5,7 +5,7 @@ import { getState, onMessage, post, ready, setState } from './lib/bridge';
 import { messageDetails } from './lib/messageView';
 import type { PanelTarget } from '../src/protocol/common';
 import type { RpcDraft, RpcHistoryEntry, RpcManyView, RpcResultView, RpcState, RpcToHost, RpcToWebview } from '../src/protocol/rpc';
-import { parseJsonWithPosition } from '../src/core/message';
+import { parseJsonWithPosition } from '../src/core/json';
 
 interface View {
   target?: PanelTarget;

@@ -1,7 +1,13 @@
 /**
- * Translates whatever amqplib / node:net / node:tls throw into a BrokerError with
- * a clear, credential-free message. Pure: no I/O, no 'vscode'.
+ * Burrow's one error translator: whatever amqplib, node:net / node:tls and the management API
+ * (HTTP statuses, node:http errors) produce becomes a BrokerError with a clear message (the
+ * broker's reply code and text, what a TLS certificate code means and what to do, which service
+ * could not be reached and why). Every text goes through one scrubber (redactSecrets): no
+ * password, credential-bearing URI or Authorization header ends up in a message, a reply text or
+ * an attached cause. Used by the AMQP side (amqp.ts, peek, publish, rpc, tail) and by the
+ * management client alike. Pure: no I/O, no 'vscode'.
  */
+import * as http from 'node:http';
 import { BrokerError } from './errors';
 
 export interface ErrorContext {
@@ -15,14 +21,21 @@ export interface ErrorContext {
   username?: string;
   /** Strings that must never appear in the message (passwords, tokens). */
   secrets?: string[];
+  /**
+   * Which service was being talked to: the AMQP port (default) or the management HTTP API. It is
+   * named in network and TLS messages, and its own hints apply (a refused management port is
+   * usually a disabled management plugin; a non-TLS answer an https URL on a plain http port).
+   */
+  service?: 'amqp' | 'management';
 }
 
 /** Secrets shorter than this are not redacted (a 1–2 character "secret" would shred every message). */
 const MIN_SECRET_LENGTH = 3;
 
 /**
- * Removes credentials from free text: every occurrence of each secret, the password part of
- * `scheme://user:pass@host` URIs and `password=...` style pairs.
+ * Burrow's one scrubber. Removes credentials from free text: every occurrence of each secret
+ * (also percent-encoded), the password part of `scheme://user:pass@host` URIs, Authorization
+ * header values (`Basic …`, `Bearer …`) and `password=...` style pairs.
  */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
@@ -32,11 +45,43 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret) out = out.split(encoded).join('***');
   }
-  // amqp://user:pass@host, https://user:pass@host ...
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s@/]*)@/gi, '$1$2:***@');
+  // amqp://user:pass@host, https://user:pass@host ... (up to the last "@" before the path, so an
+  // unencoded "@" in the password does not leave its tail behind)
+  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s/]*)@/gi, '$1$2:***@');
+  // Authorization: Basic dXNlcjpwYXNz / Bearer <token>, in any text (an echoed request, a proxy's error page)
+  out = out.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
+  out = out.replace(/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi, '$1***');
   // password=..., "password":"..."
   out = out.replace(/(\b(?:password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi, '$1***');
   return out;
+}
+
+/** How deep, and how many fields per object, are looked into for secrets before an error is attached as a cause. */
+const MAX_CAUSE_DEPTH = 4;
+const MAX_CAUSE_FIELDS = 64;
+
+/** True if a secret may be reachable from value; too deep or too wide to check counts as yes. */
+function carriesSecret(value: unknown, clean: (s: string) => string, depth: number, seen: Set<object>): boolean {
+  if (typeof value === 'string') return clean(value) !== value;
+  if (typeof value !== 'object' || value === null || seen.has(value) || ArrayBuffer.isView(value)) return false;
+  const keys = Object.keys(value);
+  if (depth > MAX_CAUSE_DEPTH || keys.length > MAX_CAUSE_FIELDS) return true;
+  seen.add(value);
+  // message and stack are not enumerable on Error objects; input (ERR_INVALID_URL), path, url, … are.
+  const fields: unknown[] = [(value as { message?: unknown }).message, (value as { stack?: unknown }).stack, (value as { cause?: unknown }).cause];
+  if (Array.isArray((value as { errors?: unknown }).errors)) fields.push(...(value as { errors: unknown[] }).errors);
+  for (const key of keys) fields.push((value as Record<string, unknown>)[key]);
+  return fields.some((f) => carriesSecret(f, clean, depth + 1, seen));
+}
+
+/**
+ * `{ cause: err }` when nothing reachable from err (its message, string fields such as a URL
+ * error's `input`, nested causes) needs redaction; otherwise `{}`: the original error is dropped
+ * rather than carrying a password along (loggers print causes).
+ */
+export function causeIfClean(err: unknown, secrets: readonly string[] = []): { cause?: unknown } {
+  if (err === undefined) return {};
+  return carriesSecret(err, (s) => redactSecrets(s, secrets), 0, new Set()) ? {} : { cause: err };
 }
 
 const NETWORK_CODES: Record<string, string> = {
@@ -53,7 +98,13 @@ const NETWORK_CODES: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available',
 };
 
+/** Where the management API's own hints differ from the AMQP ones. */
+const MANAGEMENT_NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the management plugin enabled, and is this its port?)',
+};
+
 const SELF_SIGNED_HINT = 'set a CA file for this connection, or allow self-signed certificates';
+const HOST_MISMATCH_HINT = 'the server certificate does not match the host name (connect using a name listed in the certificate)';
 const TLS_CODES: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: `the server certificate is self-signed; ${SELF_SIGNED_HINT}`,
   SELF_SIGNED_CERT_IN_CHAIN: `the certificate chain contains a self-signed certificate; ${SELF_SIGNED_HINT}`,
@@ -63,15 +114,27 @@ const TLS_CODES: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the server certificate has expired',
   CERT_NOT_YET_VALID: 'the server certificate is not yet valid (check the clocks)',
   CERT_UNTRUSTED: `the server certificate is not trusted; ${SELF_SIGNED_HINT}`,
+  CERT_REJECTED: 'the server certificate was rejected',
   CERT_SIGNATURE_FAILURE: 'the server certificate signature is invalid',
-  ERR_TLS_CERT_ALTNAME_INVALID: "the server certificate does not match the host name (connect using a name listed in the certificate)",
-  ERR_SSL_WRONG_VERSION_NUMBER: 'the server did not answer with TLS: this port probably expects plain AMQP (TLS is usually on 5671), or disable TLS for this connection',
+  ERR_TLS_CERT_ALTNAME_INVALID: HOST_MISMATCH_HINT,
+  HOSTNAME_MISMATCH: HOST_MISMATCH_HINT,
   EPROTO: 'TLS protocol error: the port may not speak TLS, or no common TLS version/cipher',
 };
 
-/** What a TLS error code means for the user and what to do about it (e.g. a certificate that cannot be verified), if known. */
-export function tlsHint(code: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(TLS_CODES, code) ? TLS_CODES[code] : undefined;
+/** The server answered a TLS ClientHello with something else: a plain AMQP or HTTP port. */
+const NOT_TLS_HINT = {
+  amqp: 'the server did not answer with TLS: this port probably expects plain AMQP (TLS is usually on 5671), or disable TLS for this connection',
+  management: 'the server did not answer with TLS: is this an https URL pointing at a plain http port?',
+} as const;
+
+function has(table: Record<string, string>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(table, key);
+}
+
+/** A Node / OpenSSL error code that means a TLS or certificate problem. */
+export function isTlsErrorCode(code: string | undefined): boolean {
+  if (!code) return false;
+  return has(TLS_CODES, code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
 }
 
 const AMQP_CONSTANTS: Record<number, string> = {
@@ -100,8 +163,9 @@ const AMQP_CONSTANTS: Record<number, string> = {
 const CLOSE_RE = /(\d{3}) \(([A-Z-]+|undefined)\) with message "([\s\S]*)"\s*$/;
 
 function where(ctx: ErrorContext): string {
-  if (ctx.host === undefined) return 'the broker';
-  return ctx.port === undefined ? ctx.host : `${ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host}:${ctx.port}`;
+  const host = ctx.host?.replace(/^\[|\]$/g, '');
+  const hostPort = host === undefined ? 'the broker' : ctx.port === undefined ? host : `${host.includes(':') ? `[${host}]` : host}:${ctx.port}`;
+  return ctx.service === 'management' ? `the management API at ${hostPort}` : hostPort;
 }
 
 function errorCode(err: unknown): unknown {
@@ -121,14 +185,26 @@ function rawMessage(err: unknown): string {
   }
 }
 
-export function toBrokerError(err: unknown, context: ErrorContext = {}): BrokerError {
-  if (err instanceof BrokerError) return err;
+/** Node's happy-eyeballs connect reports an AggregateError (localhost -> ::1 and 127.0.0.1): its first error says why. */
+function unwrapAggregate(err: unknown): unknown {
+  const errors = typeof err === 'object' && err !== null ? (err as { errors?: unknown }).errors : undefined;
+  return errorCode(err) === undefined && Array.isArray(errors) && errors.length > 0 ? errors[0] : err;
+}
+
+/**
+ * Translates anything thrown while talking to a broker (amqplib errors and close frames, Node
+ * network and TLS errors, over AMQP or to the management API: see ErrorContext.service) into a
+ * BrokerError. A BrokerError passes through unchanged.
+ */
+export function toBrokerError(thrown: unknown, context: ErrorContext = {}): BrokerError {
+  if (thrown instanceof BrokerError) return thrown;
+  const err = unwrapAggregate(thrown);
   const secrets = context.secrets ?? [];
   const clean = (s: string) => redactSecrets(s, secrets);
   const raw = rawMessage(err);
-  const rawClean = clean(raw);
-  // Keep the original error as `cause` only if it carries nothing to redact.
-  const options = rawClean === raw ? { cause: err } : undefined;
+  // The original error rides along as `cause` only if nothing in it needs redaction.
+  const options = causeIfClean(thrown, secrets);
+  const service = context.service ?? 'amqp';
   const make = (message: string, source: ConstructorParameters<typeof BrokerError>[1], code?: number | string, replyText?: string) =>
     new BrokerError(clean(message), source, code, replyText === undefined ? undefined : clean(replyText), options);
   const code = errorCode(err);
@@ -174,20 +250,32 @@ export function toBrokerError(err: unknown, context: ErrorContext = {}): BrokerE
   }
 
   // --- TLS ----------------------------------------------------------------------------
-  if (typeof code === 'string' && (TLS_CODES[code] || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
-    const hint = TLS_CODES[code] ?? 'TLS handshake failed';
-    return make(`${prefix}TLS error connecting to ${where(context)}: ${hint} (${code}: ${raw.split('\n')[0]})`, 'tls', code);
-  }
-  if (typeof err === 'object' && err !== null && (err as { library?: unknown }).library === 'SSL routines') {
-    return make(`${prefix}TLS error connecting to ${where(context)}: ${raw.split('\n')[0]}`, 'tls', typeof code === 'string' ? code : undefined);
+  const firstLine = raw.split('\n')[0]!.trim();
+  const library = typeof err === 'object' && err !== null ? (err as { library?: unknown }).library : undefined;
+  if ((typeof code === 'string' && (isTlsErrorCode(code) || code === 'EPROTO')) || library === 'SSL routines') {
+    const tlsCode = typeof code === 'string' ? code : undefined;
+    // A known code says what is wrong and what to do; OpenSSL's own line stays in replyText.
+    const hint =
+      tlsCode === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(raw)
+        ? NOT_TLS_HINT[service]
+        : tlsCode !== undefined && has(TLS_CODES, tlsCode)
+          ? TLS_CODES[tlsCode]
+          : undefined;
+    const detail = hint !== undefined ? `${hint}${tlsCode !== undefined ? ` (${tlsCode})` : ''}` : `TLS handshake failed (${tlsCode !== undefined ? `${tlsCode}: ` : ''}${firstLine})`;
+    return make(`${prefix}TLS error connecting to ${where(context)}: ${detail}`, 'tls', tlsCode, firstLine);
   }
 
   // --- network --------------------------------------------------------------------------
-  if (typeof code === 'string' && NETWORK_CODES[code]) {
-    return make(`${prefix}Cannot reach ${where(context)}: ${NETWORK_CODES[code]} (${code})`, 'network', code);
+  if (typeof code === 'string' && has(NETWORK_CODES, code)) {
+    const hint = service === 'management' && has(MANAGEMENT_NETWORK_CODES, code) ? MANAGEMENT_NETWORK_CODES[code] : NETWORK_CODES[code];
+    return make(`${prefix}Cannot reach ${where(context)}: ${hint} (${code})`, 'network', code, firstLine);
   }
   if (/\bETIMEDOUT\b/.test(raw)) {
     return make(`${prefix}Cannot reach ${where(context)}: ${NETWORK_CODES.ETIMEDOUT} (ETIMEDOUT)`, 'network', 'ETIMEDOUT');
+  }
+  if (service === 'management') {
+    // Anything else node:http reports (socket hang up, a malformed response…) is a network problem, not AMQP.
+    return make(`${prefix}Network error talking to ${where(context)}: ${firstLine}`, 'network', typeof code === 'string' ? code : 'EUNKNOWN', firstLine);
   }
   if (raw === 'Heartbeat timeout') {
     return make(`${prefix}Connection to ${where(context)} lost: no heartbeat from the broker`, 'network', 'HEARTBEAT_TIMEOUT');
@@ -213,4 +301,52 @@ export function toBrokerError(err: unknown, context: ErrorContext = {}): BrokerE
     return make(`${prefix}${raw} (AMQP ${code})`, 'amqp', code);
   }
   return make(`${prefix}${raw}`, 'amqp', typeof code === 'string' || typeof code === 'number' ? code : undefined);
+}
+
+/** A management API answer that is not a success: an error status, or a 2xx whose body is not JSON. */
+export interface HttpFailure {
+  status: number;
+  statusMessage?: string;
+  /** The response body as text. */
+  body: string;
+  /** What was asked: method and API path, e.g. "GET /overview" (never headers). */
+  request: string;
+}
+
+/** The broker's reason from an error body: `{"error":"…","reason":"…"}`, or the start of a non-JSON body. */
+function httpReason(body: string): string | undefined {
+  const text = body.trim();
+  if (text === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return text.slice(0, 200);
+  }
+  if (json && typeof json === 'object') {
+    const j = json as { reason?: unknown; error?: unknown };
+    if (typeof j.reason === 'string' && j.reason !== '') return j.reason;
+    if (typeof j.error === 'string' && j.error !== '') return j.error;
+  }
+  return undefined;
+}
+
+/** Translates a failed management API call (see HttpFailure) into a BrokerError; context names the API's host and secrets. */
+export function httpError(res: HttpFailure, context: ErrorContext = {}): BrokerError {
+  const clean = (s: string) => redactSecrets(s, context.secrets ?? []);
+  const { status, request } = res;
+  if (status >= 200 && status < 300) {
+    return new BrokerError(
+      clean(`Management API ${request} returned a non-JSON response (${status}); is ${where({ ...context, service: 'amqp' })} really the management port?`),
+      'management',
+      status,
+    );
+  }
+  const reason = httpReason(res.body);
+  const cleanReason = reason === undefined ? undefined : clean(reason);
+  const statusText = res.statusMessage || http.STATUS_CODES[status] || '';
+  if (status === 401) {
+    return new BrokerError(`Management API login failed (401 ${statusText || 'Unauthorized'}): ${cleanReason ?? 'Login failed'}`, 'auth', 401, cleanReason);
+  }
+  return new BrokerError(clean(`Management API ${request} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`), 'management', status, cleanReason);
 }

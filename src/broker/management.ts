@@ -1,32 +1,17 @@
 /**
- * RabbitMQ management HTTP API client.
- *
- * Uses node:http / node:https directly (not global fetch) so that TLS options
- * (`ca`, `rejectUnauthorized`) work, with keep-alive agents.
- * Every failure is a BrokerError; messages never contain the password or the
- * Authorization header.
+ * RabbitMQ management HTTP API client: the endpoints Burrow uses, for listing (the explorer,
+ * the routing tester, the tail's view of a queue's bindings, policies for peek) and for admin
+ * operations (vhosts, users, permissions). Messages and topology changes go over AMQP.
+ * The HTTP transport (auth, TLS, deadlines, errors) is ManagementHttp in managementHttp.ts.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { BrokerError } from './errors';
-import { tlsHint } from './describe';
+import { ManagementHttp, buildQuery, type ManagementClientOptions, type RequestOptions } from './managementHttp';
+
+export { buildQuery, type ManagementClientOptions, type RequestOptions };
 
 // ---------------------------------------------------------------------------
-// Options and result types
+// Result types
 // ---------------------------------------------------------------------------
-
-export interface ManagementClientOptions {
-  /** e.g. http://127.0.0.1:15672 or https://host:15671/rabbitmq (a path prefix is honoured). */
-  baseUrl: string;
-  username: string;
-  password: string;
-  /** Extra CA certificate(s), PEM. */
-  ca?: string | Buffer;
-  /** false = accept self-signed / untrusted certificates. Default true. */
-  rejectUnauthorized?: boolean;
-  /** Per-request deadline (connect + response), default 10 000 ms. */
-  timeoutMs?: number;
-}
 
 export interface Overview {
   rabbitmq_version: string;
@@ -139,16 +124,6 @@ export interface PermissionInfo extends Permissions {
   vhost: string;
 }
 
-export interface ConnectionInfo {
-  name: string;
-  user: string;
-  vhost: string;
-  client_properties?: Record<string, unknown>;
-  peer_host?: string;
-  peer_port?: number;
-  state?: string;
-}
-
 export interface Page<T> {
   items: T[];
   page: number;
@@ -168,53 +143,6 @@ export interface ListOptions {
   useRegex?: boolean;
   /** Columns to return; nested fields use dots (message_stats.publish_details.rate). [] = all columns. */
   columns?: string[];
-}
-
-export type AckMode = 'ack_requeue_true' | 'reject_requeue_true' | 'ack_requeue_false' | 'reject_requeue_false';
-
-export interface GetMessagesOptions {
-  count: number;
-  ackmode: AckMode;
-  encoding: 'auto' | 'base64';
-  /** Truncate payloads longer than this many bytes. */
-  truncate?: number;
-}
-
-export interface ManagementMessage {
-  payload_bytes: number;
-  redelivered: boolean;
-  exchange: string;
-  routing_key: string;
-  message_count: number;
-  properties: Record<string, unknown>;
-  payload: string;
-  payload_encoding: 'string' | 'base64';
-}
-
-export interface PublishRequest {
-  routing_key: string;
-  payload: string;
-  payload_encoding: 'string' | 'base64';
-  properties: Record<string, unknown>;
-}
-
-export interface QueueDeclareOptions {
-  durable?: boolean;
-  auto_delete?: boolean;
-  arguments?: Record<string, unknown>;
-}
-
-export interface ExchangeDeclareOptions {
-  type: string;
-  durable?: boolean;
-  auto_delete?: boolean;
-  internal?: boolean;
-  arguments?: Record<string, unknown>;
-}
-
-export interface RequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
-  headers?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------
@@ -250,16 +178,6 @@ export function apiPath(...segments: string[]): string {
 /** The default exchange ("") is addressed as "amq.default" in management URLs. */
 export function exchangeSegment(name: string): string {
   return name === '' ? 'amq.default' : name;
-}
-
-export function buildQuery(query: RequestOptions['query']): string {
-  if (!query) return '';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined) continue;
-    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
-  }
-  return parts.length ? `?${parts.join('&')}` : '';
 }
 
 /** Query parameters for a list call. */
@@ -332,237 +250,11 @@ export function normalizeTags(tags: unknown): string[] {
   return [];
 }
 
-/** HTTP header values must be latin-1 without control characters. */
-export function sanitizeHeaderValue(v: string): string {
-  return v.replace(/[^\x20-\x7e]/g, '?');
-}
-
-const TLS_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HOSTNAME_MISMATCH',
-]);
-
-export function isTlsErrorCode(code: string | undefined): boolean {
-  if (!code) return false;
-  return TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code.includes('CERT');
-}
-
 // ---------------------------------------------------------------------------
-// Client
+// Client: the endpoints Burrow uses (listing and admin; messages and topology changes go over AMQP)
 // ---------------------------------------------------------------------------
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
-
-export class ManagementClient {
-  private readonly url: URL;
-  private readonly prefix: string;
-  private readonly isHttps: boolean;
-  private readonly agent: http.Agent;
-  private readonly authHeader: string;
-  private readonly timeoutMs: number;
-  private readonly hostPort: string;
-  private disposed = false;
-
-  constructor(opts: ManagementClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(opts.baseUrl);
-    } catch (e) {
-      throw new BrokerError('Invalid management URL', 'management', 'EINVALIDURL', undefined, { cause: e });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new BrokerError(`Invalid management URL protocol "${url.protocol}" (expected http: or https:)`, 'management', 'EINVALIDURL');
-    }
-    this.url = url;
-    this.isHttps = url.protocol === 'https:';
-    this.prefix = url.pathname.replace(/\/+$/, '');
-    this.hostPort = `${url.hostname}:${url.port || (this.isHttps ? '443' : '80')}`;
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.authHeader = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`, 'utf8').toString('base64');
-    this.agent = this.isHttps
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: 16,
-          ca: opts.ca,
-          rejectUnauthorized: opts.rejectUnauthorized ?? true,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
-  }
-
-  /** Destroys the keep-alive agent (open sockets). The client must not be used afterwards. */
-  dispose(): void {
-    this.disposed = true;
-    this.agent.destroy();
-  }
-
-  /**
-   * Generic request. `path` is relative to the API root, e.g. `/overview` or
-   * apiPath('queues', vhost, name); segments must already be encoded.
-   * Returns the parsed JSON body, or undefined for empty bodies (201/204).
-   */
-  request<T>(method: Method, path: string, body?: unknown, options?: RequestOptions): Promise<T> {
-    if (this.disposed) {
-      return Promise.reject(new BrokerError('Management client has been disposed', 'management', 'EDISPOSED'));
-    }
-    const fullPath = `${this.prefix}/api${path}${buildQuery(options?.query)}`;
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
-    const headers: Record<string, string | number> = {
-      accept: 'application/json',
-      authorization: this.authHeader,
-      ...options?.headers,
-    };
-    if (payload) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = payload.length;
-    }
-    // What we may show to the user: method and path, never headers.
-    const what = `${method} ${path}`;
-    const mod = this.isHttps ? https : http;
-
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const finish = (err: BrokerError | undefined, value?: T): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve(value as T);
-      };
-
-      const req = mod.request(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
-          port: this.url.port || undefined,
-          method,
-          path: fullPath,
-          headers,
-          agent: this.agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => finish(this.mapNetworkError(e, what)));
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown = undefined;
-            let parsed = false;
-            if (text.trim() !== '') {
-              try {
-                json = JSON.parse(text);
-                parsed = true;
-              } catch {
-                /* not JSON */
-              }
-            }
-            if (status >= 200 && status < 300) {
-              if (text.trim() !== '' && !parsed) {
-                finish(
-                  new BrokerError(
-                    `Management API ${what} returned a non-JSON response (${status}); is ${this.hostPort} really the management port?`,
-                    'management',
-                    status,
-                  ),
-                );
-              } else {
-                finish(undefined, json as T);
-              }
-              return;
-            }
-            finish(this.httpError(status, res.statusMessage ?? '', json, text, what));
-          });
-        },
-      );
-
-      const timer = setTimeout(() => {
-        const err = new BrokerError(
-          `Management API at ${this.hostPort} did not answer within ${this.timeoutMs} ms (${what})`,
-          'network',
-          'ETIMEDOUT',
-        );
-        finish(err);
-        req.destroy(err);
-      }, this.timeoutMs);
-
-      req.on('error', (e) => finish(this.mapNetworkError(e, what)));
-      if (payload) req.write(payload);
-      req.end();
-    });
-  }
-
-  private httpError(status: number, statusMessage: string, json: unknown, text: string, what: string): BrokerError {
-    let reason: string | undefined;
-    if (json && typeof json === 'object') {
-      const j = json as { reason?: unknown; error?: unknown };
-      if (typeof j.reason === 'string' && j.reason !== '') reason = j.reason;
-      else if (typeof j.error === 'string' && j.error !== '') reason = j.error;
-    }
-    if (reason === undefined && text.trim() !== '' && json === undefined) {
-      reason = text.trim().slice(0, 200);
-    }
-    const statusText = statusMessage || http.STATUS_CODES[status] || '';
-    if (status === 401) {
-      return new BrokerError(
-        `Management API login failed (401 ${statusText || 'Unauthorized'}): ${reason ?? 'Login failed'}`,
-        'auth',
-        401,
-        reason,
-      );
-    }
-    return new BrokerError(
-      `Management API ${what} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`,
-      'management',
-      status,
-      reason,
-    );
-  }
-
-  private mapNetworkError(e: unknown, what: string): BrokerError {
-    if (e instanceof BrokerError) return e;
-    let err = e as NodeJS.ErrnoException & { errors?: unknown[] };
-    // Node's happy-eyeballs may report an AggregateError (e.g. localhost -> ::1 and 127.0.0.1).
-    if (!err.code && Array.isArray(err.errors) && err.errors.length) {
-      err = err.errors[0] as NodeJS.ErrnoException;
-    }
-    const code = err.code ?? 'EUNKNOWN';
-    const detail = scrub(err.message ?? String(e)).trim();
-    if (isTlsErrorCode(code) || /ssl|tls|certificate/i.test(detail)) {
-      const hint =
-        code.startsWith('ERR_SSL_') || /wrong version number|packet length/i.test(detail)
-          ? ' (is this an https URL pointing at a plain http port?)'
-          : '';
-      // A certificate problem says what it is and what to do, as the AMQP side does (describe.ts).
-      const known = hint ? undefined : tlsHint(code);
-      return new BrokerError(
-        known
-          ? `TLS error talking to the management API at ${this.hostPort}: ${known} (${code})`
-          : `TLS error talking to the management API at ${this.hostPort}: ${code}${hint}`,
-        'tls',
-        code,
-        detail,
-        { cause: e },
-      );
-    }
-    const msg =
-      code === 'ECONNREFUSED'
-        ? `Connection refused by management API at ${this.hostPort} (is the management plugin enabled?)`
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? `Cannot resolve management API host ${this.url.hostname} (${code})`
-          : `Network error talking to the management API at ${this.hostPort} (${what}): ${code}`;
-    return new BrokerError(msg, 'network', code, detail, { cause: e });
-  }
-
+export class ManagementClient extends ManagementHttp {
   // ----- overview ----------------------------------------------------------
 
   overview(): Promise<Overview> {
@@ -648,26 +340,6 @@ export class ManagementClient {
     return this.list<ExchangeInfo>(apiPath('exchanges', vhost), opts);
   }
 
-  getExchange(vhost: string, name: string): Promise<ExchangeInfo> {
-    return this.request<ExchangeInfo>('GET', apiPath('exchanges', vhost, exchangeSegment(name)));
-  }
-
-  async declareExchange(vhost: string, name: string, opts: ExchangeDeclareOptions): Promise<void> {
-    await this.request('PUT', apiPath('exchanges', vhost, name), {
-      type: opts.type,
-      durable: opts.durable ?? true,
-      auto_delete: opts.auto_delete ?? false,
-      internal: opts.internal ?? false,
-      arguments: opts.arguments ?? {},
-    });
-  }
-
-  async deleteExchange(vhost: string, name: string, opts?: { ifUnused?: boolean }): Promise<void> {
-    await this.request('DELETE', apiPath('exchanges', vhost, name), undefined, {
-      query: { 'if-unused': opts?.ifUnused ? true : undefined },
-    });
-  }
-
   // ----- queues ------------------------------------------------------------
 
   /** By default only the columns the tree needs are requested (see DEFAULT_QUEUE_COLUMNS); pass columns: [] for all. */
@@ -677,25 +349,6 @@ export class ManagementClient {
 
   getQueue(vhost: string, name: string): Promise<QueueInfo> {
     return this.request<QueueInfo>('GET', apiPath('queues', vhost, name));
-  }
-
-  /** Queue type goes in arguments['x-queue-type'] ('classic' | 'quorum' | 'stream'). */
-  async declareQueue(vhost: string, name: string, opts: QueueDeclareOptions = {}): Promise<void> {
-    await this.request('PUT', apiPath('queues', vhost, name), {
-      durable: opts.durable ?? true,
-      auto_delete: opts.auto_delete ?? false,
-      arguments: opts.arguments ?? {},
-    });
-  }
-
-  async deleteQueue(vhost: string, name: string, opts?: { ifUnused?: boolean; ifEmpty?: boolean }): Promise<void> {
-    await this.request('DELETE', apiPath('queues', vhost, name), undefined, {
-      query: { 'if-unused': opts?.ifUnused ? true : undefined, 'if-empty': opts?.ifEmpty ? true : undefined },
-    });
-  }
-
-  async purgeQueue(vhost: string, name: string): Promise<void> {
-    await this.request('DELETE', apiPath('queues', vhost, name, 'contents'));
   }
 
   // ----- bindings ----------------------------------------------------------
@@ -716,25 +369,7 @@ export class ManagementClient {
     return this.request<BindingInfo[]>('GET', apiPath('bindings', vhost));
   }
 
-  async bindQueue(vhost: string, exchange: string, queue: string, routingKey = '', args: Record<string, unknown> = {}): Promise<void> {
-    await this.request('POST', apiPath('bindings', vhost, 'e', exchange, 'q', queue), { routing_key: routingKey, arguments: args });
-  }
-
-  async bindExchange(vhost: string, source: string, destination: string, routingKey = '', args: Record<string, unknown> = {}): Promise<void> {
-    await this.request('POST', apiPath('bindings', vhost, 'e', source, 'e', destination), { routing_key: routingKey, arguments: args });
-  }
-
-  /** Removes a binding identified by its properties_key (from BindingInfo). */
-  async unbind(binding: Pick<BindingInfo, 'vhost' | 'source' | 'destination' | 'destination_type' | 'properties_key'>): Promise<void> {
-    const t = binding.destination_type === 'queue' ? 'q' : 'e';
-    await this.request('DELETE', apiPath('bindings', binding.vhost, 'e', binding.source, t, binding.destination, binding.properties_key));
-  }
-
   // ----- consumers ---------------------------------------------------------
-
-  listConsumers(vhost: string): Promise<ConsumerInfo[]> {
-    return this.request<ConsumerInfo[]>('GET', apiPath('consumers', vhost));
-  }
 
   async queueConsumers(vhost: string, queue: string): Promise<ConsumerInfo[]> {
     const q = await this.request<{ consumer_details?: ConsumerInfo[] }>('GET', apiPath('queues', vhost, queue), undefined, {
@@ -773,10 +408,6 @@ export class ManagementClient {
     await this.request('DELETE', apiPath('users', name));
   }
 
-  listPermissions(): Promise<PermissionInfo[]> {
-    return this.request<PermissionInfo[]>('GET', '/permissions');
-  }
-
   vhostPermissions(vhost: string): Promise<PermissionInfo[]> {
     return this.request<PermissionInfo[]>('GET', apiPath('vhosts', vhost, 'permissions'));
   }
@@ -792,45 +423,6 @@ export class ManagementClient {
   async deletePermissions(vhost: string, user: string): Promise<void> {
     await this.request('DELETE', apiPath('permissions', vhost, user));
   }
-
-  // ----- connections -------------------------------------------------------
-
-  listConnections(): Promise<ConnectionInfo[]> {
-    return this.request<ConnectionInfo[]>('GET', '/connections', undefined, {
-      query: { columns: 'name,user,vhost,client_properties,peer_host,peer_port,state' },
-    });
-  }
-
-  async closeConnection(name: string, reason?: string): Promise<void> {
-    await this.request('DELETE', apiPath('connections', name), undefined, {
-      headers: reason ? { 'X-Reason': sanitizeHeaderValue(reason) } : undefined,
-    });
-  }
-
-  // ----- messages ----------------------------------------------------------
-
-  /** Management "Get messages" (basic.get under the hood). */
-  getMessages(vhost: string, queue: string, opts: GetMessagesOptions): Promise<ManagementMessage[]> {
-    const body: Record<string, unknown> = { count: opts.count, ackmode: opts.ackmode, encoding: opts.encoding };
-    if (opts.truncate !== undefined) body.truncate = opts.truncate;
-    return this.request<ManagementMessage[]>('POST', apiPath('queues', vhost, queue, 'get'), body);
-  }
-
-  /** Publish through the management API. The default exchange "" is addressed as amq.default. */
-  async publish(vhost: string, exchange: string, msg: PublishRequest): Promise<{ routed: boolean }> {
-    const r = await this.request<{ routed: boolean }>('POST', apiPath('exchanges', vhost, exchangeSegment(exchange), 'publish'), {
-      routing_key: msg.routing_key,
-      payload: msg.payload,
-      payload_encoding: msg.payload_encoding,
-      properties: msg.properties,
-    });
-    return { routed: !!r?.routed };
-  }
-}
-
-/** Removes anything that looks like credentials from a Node error message. */
-function scrub(s: string): string {
-  return s.replace(/\/\/[^/@\s]*@/g, '//***@').replace(/Basic\s+[A-Za-z0-9+/=]+/g, 'Basic ***');
 }
 
 // ----- policies (for a queue's effective delivery limit; see src/core/deliveryLimit.ts) ----------

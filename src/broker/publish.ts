@@ -10,7 +10,7 @@ import type * as amqp from 'amqplib';
 import { blockedError, type AmqpConnectionManager } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
-import type { MessageProperties } from '../core/message';
+import { PROPERTY_NAMES, type MessageProperties } from '../core/message';
 
 export interface PublishRequest {
   exchange: string;
@@ -103,21 +103,12 @@ function headersForAmqp(v: unknown, depth = 0): unknown {
 
 /** Maps Burrow message properties to amqplib publish options. */
 export function toPublishOptions(p: MessageProperties, mandatory = true): amqp.Options.Publish {
-  const o: amqp.Options.Publish = { mandatory };
-  if (p.contentType !== undefined) o.contentType = p.contentType;
-  if (p.contentEncoding !== undefined) o.contentEncoding = p.contentEncoding;
-  if (p.deliveryMode !== undefined) o.deliveryMode = p.deliveryMode;
-  if (p.priority !== undefined) o.priority = p.priority;
-  if (p.correlationId !== undefined) o.correlationId = p.correlationId;
-  if (p.replyTo !== undefined) o.replyTo = p.replyTo;
+  const o: Record<string, unknown> = { mandatory };
+  // amqplib takes every property as it is, except expiration (a string) and headers (converted).
+  for (const key of PROPERTY_NAMES) if (p[key] !== undefined) o[key] = p[key];
   if (p.expiration !== undefined) o.expiration = String(p.expiration);
-  if (p.messageId !== undefined) o.messageId = p.messageId;
-  if (p.timestamp !== undefined) o.timestamp = p.timestamp;
-  if (p.type !== undefined) o.type = p.type;
-  if (p.userId !== undefined) o.userId = p.userId;
-  if (p.appId !== undefined) o.appId = p.appId;
   if (p.headers !== undefined) o.headers = headersForAmqp(p.headers);
-  return o;
+  return o as amqp.Options.Publish;
 }
 
 /** A publish rejected by amqplib before anything was sent (bad property values). */

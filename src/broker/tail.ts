@@ -3,10 +3,9 @@
  * to an exchange with a pattern) that sees copies of new messages without touching the watched
  * queue, or a real consumer on the queue (which takes the messages).
  *
- * Deliveries are kept in a MessageRing (the newest messages, bounded by count and bytes, cheap
- * for the garbage collector) and handed to the UI in batches (never one callback per message)
- * as ranges of seqs; message objects are built only when someone asks (get(), messages(), a
- * batch's messages()). A run of deliveries with equal properties shares one properties object.
+ * QueueTail extends TailFeed (tailFeed.ts: the ring buffer of the newest messages, batches to
+ * the UI as ranges of seqs, the receive rate, pause/resume/clear, gap markers) with the broker
+ * side: setting the tap or consumer up, following reconnects, acks.
  *
  * After the connection manager re-establishes a lost connection, the tail sets itself up again
  * (tap queue and bindings re-declared, consumer re-created). Messages published while the
@@ -27,9 +26,10 @@ import type { AmqpConnectionManager, Disposable } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import type { ManagementClient } from './management';
-import { captureProperties, sameProperties, type CapturedMessage, type MessageProperties } from '../core/message';
-import { MessageRing } from '../core/messageRing';
-import { gapText, type GapMarker } from '../core/tailList';
+import { newTapQueue } from '../core/topology';
+import { TailFeed, type TailBatch, type TailStats } from './tailFeed';
+
+export { DEFAULT_BUFFER_BYTES, type TailBatch, type TailStats } from './tailFeed';
 
 export type TailSpec =
   /** Copies of what the queue receives through its bindings (read from the management API). */
@@ -40,23 +40,6 @@ export type TailSpec =
   | { mode: 'consume'; queue: string; prefetch: number; ack: 'auto' | 'manual' };
 
 export type TailState = 'idle' | 'starting' | 'running' | 'reconnecting' | 'stopped' | 'error';
-
-export interface TailStats {
-  /** Messages received since start (or the last clear()). */
-  received: number;
-  /** Messages pushed out of the ring buffer (no longer available for export). */
-  dropped: number;
-  /** Receive rate over about the last second. */
-  ratePerSec: number;
-}
-
-/** New messages: seqs first..last (none when last < first, a stats-only update). */
-export interface TailBatch {
-  readonly first: number;
-  readonly last: number;
-  /** The batch's messages, built on demand (call it inside onBatch: the buffer moves on). */
-  messages(): CapturedMessage[];
-}
 
 export interface TailOptions {
   /** Receives new messages in order, at most every flushIntervalMs or maxBatch at a time. */
@@ -82,12 +65,8 @@ export interface TapBinding {
 }
 
 const AUTO_ACK_DELAY_MS = 50;
-/** Gap markers kept, at most (the oldest go first; they also go when their messages leave the buffer). */
-const MAX_GAPS = 1000;
-export const DEFAULT_BUFFER_BYTES = 256 * 1024 * 1024;
-const STATS_TICK_MS = 1000;
 
-export class QueueTail {
+export class QueueTail extends TailFeed {
   /** Things the user should know about this tail (e.g. what a tap cannot see). Updated by start(). */
   notes: string[] = [];
   /** Bindings the tap queue copies (tap modes), as of the last (re)start. */
@@ -97,28 +76,9 @@ export class QueueTail {
   private _error?: BrokerError;
   private readonly stateListeners = new Set<(state: TailState, error?: BrokerError) => void>();
 
-  private readonly flushIntervalMs: number;
-  private readonly maxBatch: number;
   private readonly tapMaxLength: number;
   private readonly manualAck: boolean;
   private readonly autoAckEvery: number;
-
-  private readonly ring: MessageRing;
-  /** The last message's amqplib properties and our copy, shared while the next ones are equal. */
-  private lastRawProps?: object;
-  private lastProps: MessageProperties = {};
-  /** `received` at the last clear(). */
-  private clearBase = 0;
-  /** Highest seq handed to onBatch (or skipped by clear()). */
-  private forwarded = 0;
-  private _paused = false;
-  private flushTimer?: NodeJS.Timeout;
-  private statsTimer?: NodeJS.Timeout;
-  private rateSampleAt = 0;
-  private rateSampleCount = 0;
-  private rate = 0;
-  private lastReportedRate = 0;
-  private lastFlushAt = 0;
 
   private channel?: amqp.Channel;
   private channelError?: unknown;
@@ -129,8 +89,6 @@ export class QueueTail {
   private resuming?: Promise<void>;
   /** When the connection was lost (set until the tap is set up again). */
   private lostAt?: number;
-  private gapList: GapMarker[] = [];
-  private gapIds = 0;
 
   // auto-ack batching
   private unackedCount = 0;
@@ -148,18 +106,11 @@ export class QueueTail {
     readonly spec: TailSpec,
     private readonly options: TailOptions,
   ) {
-    this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 100);
-    this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500));
+    super(options);
     this.tapMaxLength = Math.max(1, Math.floor(options.tapMaxLength ?? 100_000));
-    this.ring = new MessageRing({ maxMessages: Math.max(1, Math.floor(options.bufferSize ?? 10_000)), maxBytes: Math.max(1, options.bufferBytes ?? DEFAULT_BUFFER_BYTES) });
     this.manualAck = spec.mode === 'consume' && spec.ack === 'manual';
     const prefetch = spec.mode === 'consume' ? Math.max(0, Math.floor(spec.prefetch)) : 0;
     this.autoAckEvery = prefetch > 0 ? Math.max(1, prefetch >> 1) : 500;
-  }
-
-  /** Messages received since start: also the last seq given out (seqs stay unique across clear()). */
-  private get received(): number {
-    return this.ring.lastSeq();
   }
 
   get state(): TailState {
@@ -170,11 +121,7 @@ export class QueueTail {
     return this._error;
   }
 
-  get paused(): boolean {
-    return this._paused;
-  }
-
-  /** The server-named tap queue, while a tap is set up. */
+  /** The tap queue (burrow.tap.…), while a tap is set up. */
   get tapQueue(): string | undefined {
     return this._tapQueue;
   }
@@ -182,73 +129,6 @@ export class QueueTail {
   onStateChange(listener: (state: TailState, error?: BrokerError) => void): Disposable {
     this.stateListeners.add(listener);
     return { dispose: () => void this.stateListeners.delete(listener) };
-  }
-
-  stats(): TailStats {
-    this.sampleRate(Date.now());
-    return this.counts();
-  }
-
-  /** The stats as of the last rate sample. */
-  private counts(): TailStats {
-    return { received: this.received - this.clearBase, dropped: this.ring.dropped, ratePerSec: this.rate };
-  }
-
-  /** Seq of the oldest buffered message (greater than lastSeq() while the buffer is empty). */
-  firstSeq(): number {
-    return this.ring.firstSeq();
-  }
-
-  /** Seq of the newest message received (delivered to onBatch or not). */
-  lastSeq(): number {
-    return this.ring.lastSeq();
-  }
-
-  /** The buffered message with this seq, if it is still in the buffer (a new object each time). O(1). */
-  get(seq: number): CapturedMessage | undefined {
-    return this.ring.get(seq);
-  }
-
-  /** The buffered messages, oldest first (for export). */
-  messages(): CapturedMessage[] {
-    return this.ring.range(this.ring.firstSeq(), this.ring.lastSeq());
-  }
-
-  /**
-   * Gaps a tap could not see (reconnects), oldest first, as long as the messages around them are
-   * buffered: a marker whose preceding message left the buffer goes too (except the one right
-   * before the buffer's first message).
-   */
-  gaps(): readonly GapMarker[] {
-    const lo = this.ring.firstSeq() - 1;
-    if (this.gapList.length > 0 && this.gapList[0]!.afterSeq < lo) this.gapList = this.gapList.filter((g) => g.afterSeq >= lo);
-    return this.gapList;
-  }
-
-  /**
-   * Stops handing batches to onBatch. Messages keep arriving into the ring buffer (and are
-   * counted); on resume() the ones still buffered are delivered in batches.
-   */
-  pause(): void {
-    this._paused = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-  }
-
-  resume(): void {
-    if (!this._paused) return;
-    this._paused = false;
-    if (this.received > this.forwarded) this.scheduleFlush(0);
-  }
-
-  /** Empties the ring buffer and resets the counters. Undelivered messages are discarded. */
-  clear(): void {
-    this.ring.clear();
-    this.gapList = [];
-    // seq keeps increasing (ids stay unique); counting restarts from here
-    this.forwarded = this.received;
-    this.clearBase = this.received;
-    this.rateSampleCount = this.received;
   }
 
   /** Sets the tail up and starts receiving. Throws a BrokerError (and goes to 'error') if that fails. */
@@ -268,11 +148,7 @@ export class QueueTail {
       throw e;
     }
     if (this.stopping) return;
-    const now = Date.now();
-    this.rateSampleAt = now;
-    this.lastFlushAt = now;
-    this.statsTimer = setInterval(() => this.statsTick(), STATS_TICK_MS);
-    this.statsTimer.unref?.();
+    this.startStats();
     this.setState('running');
   }
 
@@ -284,8 +160,7 @@ export class QueueTail {
     if (this._state === 'stopped' || this._state === 'idle') return;
     this.stopping = true;
     this.unsubscribe();
-    if (this.statsTimer) clearInterval(this.statsTimer);
-    this.statsTimer = undefined;
+    this.stopStats();
     if (this.ackTimer) clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     await this.resuming?.catch(() => undefined);
@@ -315,9 +190,7 @@ export class QueueTail {
     this.consumerTag = undefined;
     if (!connectionLost && this.mgr.state(this.vhost) !== 'connected') connectionLost = true;
     if (!tapDeleted && !connectionLost && tapQueue !== undefined) await this.deleteTapQueue(tapQueue);
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    this.flush();
+    this.flushNow();
     this.setState('stopped');
   }
 
@@ -498,13 +371,14 @@ export class QueueTail {
       let queue: string;
       let noAck: boolean;
       if (this.spec.mode === 'tap') {
+        const tap = newTapQueue(this.spec); // burrow.tap.…, marked: the tree shows it as Burrow's tap
         const q = await this.mgr.deadline(
           ch,
-          ch.assertQueue('', {
+          ch.assertQueue(tap.name, {
             exclusive: true,
             autoDelete: true,
             durable: false,
-            arguments: { 'x-max-length': this.tapMaxLength },
+            arguments: { 'x-max-length': this.tapMaxLength, ...tap.arguments },
           }),
           'Declare the tap queue',
         );
@@ -534,13 +408,6 @@ export class QueueTail {
     }
   }
 
-  /** Records a gap (after the newest message received so far). */
-  private addGap(lostAt: number, resumedAt: number): void {
-    const durationMs = Math.max(0, resumedAt - lostAt);
-    this.gapList.push({ id: ++this.gapIds, afterSeq: this.ring.lastSeq(), lostAt, resumedAt, durationMs, text: gapText(durationMs) });
-    if (this.gapList.length > MAX_GAPS) this.gapList = this.gapList.slice(-MAX_GAPS);
-  }
-
   private async deleteTapQueue(name: string): Promise<void> {
     try {
       await this.mgr.withChannel(this.vhost, (c) => this.mgr.deadline(c, c.deleteQueue(name), 'Delete the tap queue'));
@@ -563,13 +430,7 @@ export class QueueTail {
         if (tag > this.maxExposedTag) this.maxExposedTag = tag;
         this.outstanding.add(tag);
       }
-      const raw = m.properties;
-      if (raw !== this.lastRawProps) {
-        if (this.lastRawProps === undefined || !sameProperties(raw, this.lastRawProps)) this.lastProps = captureProperties(raw);
-        this.lastRawProps = raw;
-      }
-      const f = m.fields;
-      const seq = this.ring.push(f.exchange, f.routingKey, f.redelivered, this.lastProps, m.content, Date.now(), tag ?? 0);
+      this.push(m.fields, m.properties, m.content, tag ?? 0);
       if (autoAck) {
         if (++this.unackedCount >= this.autoAckEvery) {
           ch.ack(m, true);
@@ -581,10 +442,6 @@ export class QueueTail {
             this.ackTimer = setTimeout(() => this.ackPending(ch), AUTO_ACK_DELAY_MS);
           }
         }
-      }
-      if (!this._paused) {
-        if (seq - this.forwarded >= this.maxBatch) this.flush();
-        else if (!this.flushTimer) this.scheduleFlush(this.flushIntervalMs);
       }
     };
   }
@@ -637,62 +494,5 @@ export class QueueTail {
       const e = err !== undefined ? toBrokerError(err) : new BrokerError('The tail channel was closed', 'amqp', 'CHANNEL_CLOSED');
       this.setState('error', e);
     });
-  }
-
-  private scheduleFlush(delay: number): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush();
-    }, delay);
-  }
-
-  /** Hands the next (at most maxBatch) undelivered buffered messages to onBatch. */
-  private flush(): void {
-    if (this._paused) return;
-    const first = Math.max(this.forwarded + 1, this.ring.firstSeq());
-    if (first > this.received) {
-      this.forwarded = this.received;
-      return;
-    }
-    const last = Math.min(this.received, first + this.maxBatch - 1);
-    const batch: TailBatch = { first, last, messages: () => this.ring.range(first, last) };
-    this.forwarded = last;
-    const now = Date.now();
-    this.lastFlushAt = now;
-    this.sampleRate(now);
-    this.lastReportedRate = this.rate;
-    try {
-      this.options.onBatch(batch, this.counts());
-    } catch {
-      /* a failing UI callback must not break the consumer */
-    }
-    // A backlog (after resume, or a burst) drains without waiting a full interval.
-    if (this.forwarded < this.received && !this.flushTimer && !this._paused) this.scheduleFlush(0);
-  }
-
-  private sampleRate(now: number): void {
-    const dt = now - this.rateSampleAt;
-    if (dt >= 1000) {
-      this.rate = Math.round(((this.received - this.rateSampleCount) * 1000) / dt);
-      this.rateSampleAt = now;
-      this.rateSampleCount = this.received;
-    }
-  }
-
-  /** Once a second: if the rate changed while nothing was flushed (e.g. traffic stopped), report it. */
-  private statsTick(): void {
-    const now = Date.now();
-    this.sampleRate(now);
-    if (this._paused || now - this.lastFlushAt < STATS_TICK_MS) return;
-    if (this.rate !== this.lastReportedRate && this.forwarded >= this.received) {
-      this.lastReportedRate = this.rate;
-      this.lastFlushAt = now;
-      try {
-        this.options.onBatch({ first: this.received + 1, last: this.received, messages: () => [] }, this.counts());
-      } catch {
-        /* ignore */
-      }
-    }
   }
 }

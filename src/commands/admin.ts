@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { formatCount } from '../core/format';
+import { permissionsSummary } from '../core/topology';
 import { PermissionNode, UserNode, VhostNode, vhostOf, connectionOf, type ExplorerNode } from '../explorer/nodes';
 import { ask, confirmDanger, pick, pickMany } from './ui';
-import { registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
+import { attempt, done, registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
 
 const USER_TAGS = [
   { label: 'administrator', description: 'everything, including users and vhosts' },
@@ -21,8 +22,13 @@ function validRegex(v: string): string | undefined {
   }
 }
 
-function refreshConnection(s: CommandServices, node: ExplorerNode | undefined): void {
-  s.explorer.refresh(connectionOf(node));
+/**
+ * The Permissions row of `vhost` under the node's connection, where the tree shows it; else the
+ * connection row (or the whole tree from the palette).
+ */
+function permissionsRow(node: ExplorerNode | undefined, vhost: string): ExplorerNode | undefined {
+  const conn = connectionOf(node);
+  return conn?.vhostNode(vhost)?.permissions ?? conn;
 }
 
 async function createVhost(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -30,11 +36,12 @@ async function createVhost(s: CommandServices, node?: ExplorerNode): Promise<voi
   const session = await s.sessions.get(profile);
   const name = await ask({ title: 'Burrow: create virtual host', prompt: 'Name', validateInput: (v) => (v ? undefined : 'Required') });
   const description = await ask({ title: 'Burrow: create virtual host', prompt: 'Description (optional)' });
-  await session.management.createVhost(name, description || undefined);
+  await attempt(`Create vhost '${name}'`, () => session.management.createVhost(name, description || undefined));
   // The creator usually wants to use it right away.
-  await session.management.setPermissions(name, profile.username, { configure: '.*', write: '.*', read: '.*' });
-  void vscode.window.showInformationMessage(`Burrow: created vhost '${name}' and granted ${profile.username} full permissions on it.`);
-  refreshConnection(s, node);
+  await attempt(`Grant ${profile.username} permissions on the new vhost '${name}'`, () =>
+    session.management.setPermissions(name, profile.username, { configure: '.*', write: '.*', read: '.*' }),
+  );
+  done(s, `created vhost '${name}' and granted ${profile.username} full permissions on it.`, connectionOf(node));
 }
 
 async function deleteVhost(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -50,8 +57,8 @@ async function deleteVhost(s: CommandServices, node?: ExplorerNode): Promise<voi
     'Delete Virtual Host',
   );
   if (!ok) return;
-  await session.management.deleteVhost(vhostNode.vhost);
-  refreshConnection(s, node);
+  await attempt(`Delete vhost '${vhostNode.vhost}'`, () => session.management.deleteVhost(vhostNode.vhost));
+  done(s, `deleted vhost '${vhostNode.vhost}'.`, connectionOf(node));
 }
 
 async function createUser(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -61,9 +68,8 @@ async function createUser(s: CommandServices, node?: ExplorerNode): Promise<void
   const name = await ask({ title, prompt: 'User name', validateInput: (v) => (v ? undefined : 'Required') });
   const password = await ask({ title, prompt: `Password for ${name}`, password: true, validateInput: (v) => (v ? undefined : 'Required') });
   const tags = await pickMany(USER_TAGS, { title, placeHolder: 'Tags (none = can only use AMQP)' });
-  await session.management.createUser(name, password, tags.map((t) => t.label));
-  void vscode.window.showInformationMessage(`Burrow: created user '${name}'. Grant it permissions on a vhost with "Set Permissions…".`);
-  refreshConnection(s, node);
+  await attempt(`Create user '${name}'`, () => session.management.createUser(name, password, tags.map((t) => t.label)));
+  done(s, `created user '${name}'${tags.length ? ` (${tags.map((t) => t.label).join(', ')})` : ''}. Grant it permissions on a vhost with "Set Permissions…".`, connectionOf(node));
 }
 
 async function deleteUser(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -73,8 +79,8 @@ async function deleteUser(s: CommandServices, node?: ExplorerNode): Promise<void
   const ok = await confirmDanger(`Delete user '${node.name}'?`, `Its permissions are removed and its connections can no longer log in.${self}`, 'Delete User');
   if (!ok) return;
   const session = await s.sessions.get(profile);
-  await session.management.deleteUser(node.name);
-  refreshConnection(s, node);
+  await attempt(`Delete user '${node.name}'`, () => session.management.deleteUser(node.name));
+  done(s, `deleted user '${node.name}'.`, connectionOf(node));
 }
 
 async function setUserTags(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -85,8 +91,9 @@ async function setUserTags(s: CommandServices, node?: ExplorerNode): Promise<voi
     USER_TAGS.map((t) => ({ ...t, picked: current.has(t.label) })),
     { title: `Burrow: tags of ${node.name}` },
   );
-  await session.management.setUserTags(node.name, tags.map((t) => t.label));
-  refreshConnection(s, node);
+  const names = tags.map((t) => t.label);
+  await attempt(`Set the tags of '${node.name}'`, () => session.management.setUserTags(node.name, names));
+  done(s, `user '${node.name}' now has ${names.length ? `the tags ${names.join(', ')}` : 'no tags'}.`, node.parent);
 }
 
 async function setPermissions(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -110,8 +117,8 @@ async function setPermissions(s: CommandServices, node?: ExplorerNode): Promise<
   const configure = await ask({ title, prompt: 'Configure regex (declare/delete resources); empty = none', value: existing.configure, validateInput: validRegex });
   const write = await ask({ title, prompt: 'Write regex (publish to exchanges, bind); empty = none', value: existing.write, validateInput: validRegex });
   const read = await ask({ title, prompt: 'Read regex (consume from queues, bind); empty = none', value: existing.read, validateInput: validRegex });
-  await session.management.setPermissions(vhost, user, { configure, write, read });
-  refreshConnection(s, node);
+  await attempt(`Set permissions of '${user}' in vhost '${vhost}'`, () => session.management.setPermissions(vhost, user, { configure, write, read }));
+  done(s, `set permissions of '${user}' in vhost '${vhost}': ${permissionsSummary({ configure, write, read })}.`, permissionsRow(node, vhost));
 }
 
 async function deletePermissions(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -120,8 +127,8 @@ async function deletePermissions(s: CommandServices, node?: ExplorerNode): Promi
   const ok = await confirmDanger(`Remove ${p.user}'s permissions in '${p.vhost}'?`, `${p.user} can no longer use vhost ${p.vhost}.`, 'Remove');
   if (!ok) return;
   const session = await s.sessions.get(node.profileId);
-  await session.management.deletePermissions(p.vhost, p.user);
-  s.explorer.refresh(node.parent);
+  await attempt(`Remove the permissions of '${p.user}' in vhost '${p.vhost}'`, () => session.management.deletePermissions(p.vhost, p.user));
+  done(s, `removed the permissions of '${p.user}' in vhost '${p.vhost}'.`, node.parent);
 }
 
 export function registerAdminCommands(s: CommandServices): vscode.Disposable[] {

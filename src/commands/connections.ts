@@ -8,6 +8,7 @@ import {
   profileLabel,
   redactUri,
   resolveManagementUrl,
+  vhostOrDefault,
 } from '../core/uri';
 import { probeConnection } from '../broker/probe';
 import { Cancelled, ask, confirmDanger, pick, yesNo } from './ui';
@@ -84,7 +85,7 @@ async function addConnection(s: CommandServices): Promise<void> {
   const host = (await ask({ title, prompt: 'Host name or IP address of the broker', value: 'localhost', validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim();
   const tls = await yesNo(title, 'Use TLS (amqps)?', false);
   const port = Number(await ask({ title, prompt: 'AMQP port', value: tls ? '5671' : '5672', validateInput: validPort }));
-  const vhost = await ask({ title, prompt: 'Default virtual host', value: '/' });
+  const vhost = vhostOrDefault(await ask({ title, prompt: 'Default virtual host (empty = the default vhost /)', value: '/' }));
   const username = await ask({ title, prompt: 'User name', value: 'guest', validateInput: (v) => (v ? undefined : 'Required') });
   const password = await ask({ title, prompt: `Password for ${username} (kept in secret storage)`, password: true });
   const draft: ConnectionProfile = { id: '', name: host, host, port, vhost, username, tls };
@@ -168,7 +169,7 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
         profile = await withManagementUrl(title, { ...p, port: Number(await ask({ title, value: String(p.port), validateInput: validPort })) });
         break;
       case 'vhost':
-        profile = { ...p, vhost: await ask({ title, value: p.vhost }) };
+        profile = { ...p, vhost: vhostOrDefault(await ask({ title, prompt: 'Virtual host (empty = the default vhost /)', value: p.vhost })) };
         break;
       case 'username':
         profile = { ...p, username: await ask({ title, value: p.username, validateInput: (v) => (v ? undefined : 'Required') }) };

@@ -4,6 +4,7 @@ import type { SessionManager } from '../connections/sessions';
 import type { ExplorerProvider } from '../explorer/provider';
 import { connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
 import type { ConnectionProfile } from '../core/profile';
+import { describeForUser } from '../broker/errors';
 import { pick, safeCommand } from './ui';
 
 /** What every command needs; built once in extension.ts. */
@@ -48,4 +49,33 @@ export function registerAll(s: CommandServices, commands: Record<string, Command
   return Object.entries(commands).map(([id, fn]) =>
     vscode.commands.registerCommand(id, safeCommand(s.log, id, (...args: unknown[]) => fn(s, ...args))),
   );
+}
+
+/**
+ * How every command that changed something on the broker ends: one log line, one notification
+ * ("Burrow: <message>") and the tree rows it affected re-rendered (`undefined` = the whole tree).
+ * Failures end in safeCommand's error notification instead (see {@link attempt}).
+ */
+export function done(s: CommandServices, message: string, ...refresh: (ExplorerNode | undefined)[]): void {
+  s.log.info(message);
+  void vscode.window.showInformationMessage(`Burrow: ${message}`);
+  if (refresh.includes(undefined)) s.explorer.refresh();
+  else for (const node of new Set(refresh)) s.explorer.refresh(node);
+}
+
+/** A command's broker call failed: says what was being done, then the broker's code and text. */
+export class CommandFailed extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what} failed: ${describeForUser(cause)}`, { cause });
+    this.name = 'CommandFailed';
+  }
+}
+
+/** Runs one broker call of a command; a failure names the action ("Set permissions of … failed: …"). */
+export async function attempt<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw new CommandFailed(what, err);
+  }
 }

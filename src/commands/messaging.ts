@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ExchangeNode, QueueNode, connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
 import type { PanelManager } from '../panels/panelManager';
 import type { PanelTarget } from '../protocol/common';
-import { parseJsonWithPosition } from '../core/message';
+import { parseJsonWithPosition } from '../core/json';
 import { queueType } from '../core/topology';
 import { registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
 import { ask } from './ui';

@@ -18,6 +18,7 @@ import {
   LoadMoreNode,
   QueueNode,
   QueuesGroupNode,
+  TapQueueNode,
   UserNode,
   ConsumerNode,
   VhostNode,
@@ -26,8 +27,10 @@ import {
   type ExplorerNode,
 } from '../explorer/nodes';
 import { ask, confirmDanger, pick, pickMany, Cancelled } from './ui';
-import { registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
+import { attempt, done, registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
 import type { BrokerSession } from '../broker/session';
+import type { QueueInfo } from '../broker/management';
+import type * as amqp from 'amqplib';
 
 async function target(s: CommandServices, node: ExplorerNode | undefined): Promise<{ session: BrokerSession; vhost: string; profileId: string }> {
   const profile = await resolveProfile(s, node);
@@ -46,11 +49,10 @@ function requireArguments(text: string): Record<string, unknown> {
   return r.value;
 }
 
-/** Refreshes the group a vhost-level change affects, if it is in the tree. */
-function refreshGroup(s: CommandServices, node: ExplorerNode | undefined, kind: 'queues' | 'exchanges'): void {
+/** The group a vhost-level change affects, if it is in the tree (else undefined: the whole tree). */
+function groupRow(node: ExplorerNode | undefined, kind: 'queues' | 'exchanges'): ExplorerNode | undefined {
   const vhostNode = vhostOf(node);
-  if (vhostNode) s.explorer.refresh(kind === 'queues' ? vhostNode.queues : vhostNode.exchanges);
-  else s.explorer.refresh();
+  return vhostNode && (kind === 'queues' ? vhostNode.queues : vhostNode.exchanges);
 }
 
 async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -109,12 +111,10 @@ async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<vo
   const spec: QueueDeclareSpec = { name, type, durable, exclusive, autoDelete, arguments: args };
   const problems = validateQueueDeclare(spec);
   if (problems.length) throw new Error(`Cannot declare queue: ${problems.join('; ')}`);
-  const declared = await session.amqp.withChannel(vhost, (ch) =>
-    ch.assertQueue(name, { durable, exclusive, autoDelete, arguments: queueDeclareArguments(spec) }),
+  const declared = await attempt(`Declare queue '${name}'`, () =>
+    session.amqp.withChannel(vhost, (ch) => ch.assertQueue(name, { durable, exclusive, autoDelete, arguments: queueDeclareArguments(spec) })),
   );
-  s.log.info(`Declared ${type} queue '${declared.queue}' in vhost '${vhost}'`);
-  void vscode.window.showInformationMessage(`Burrow: declared ${type} queue '${declared.queue}' in ${vhost}.`);
-  refreshGroup(s, node, 'queues');
+  done(s, `declared ${type} queue '${declared.queue}' in vhost '${vhost}'.`, groupRow(node, 'queues'));
 }
 
 async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -147,18 +147,18 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
   const alternate = (await ask({ title, prompt: 'Alternate exchange for unroutable messages (optional)', placeHolder: 'unrouted' })).trim();
   const extra = requireArguments(await ask({ title, prompt: 'Extra arguments (optional): key=value, … or JSON', validateInput: argumentsValidator }));
   const has = (f: string) => flags.some((x) => x.label === f);
-  await session.amqp.withChannel(vhost, (ch) =>
-    ch.assertExchange(name, type, {
-      durable: has('durable'),
-      autoDelete: has('auto-delete'),
-      internal: has('internal'),
-      alternateExchange: alternate || undefined,
-      arguments: extra,
-    }),
+  await attempt(`Declare exchange '${name}'`, () =>
+    session.amqp.withChannel(vhost, (ch) =>
+      ch.assertExchange(name, type, {
+        durable: has('durable'),
+        autoDelete: has('auto-delete'),
+        internal: has('internal'),
+        alternateExchange: alternate || undefined,
+        arguments: extra,
+      }),
+    ),
   );
-  s.log.info(`Declared ${type} exchange '${name}' in vhost '${vhost}'`);
-  void vscode.window.showInformationMessage(`Burrow: declared ${type} exchange '${name}' in ${vhost}.`);
-  refreshGroup(s, node, 'exchanges');
+  done(s, `declared ${type} exchange '${name}' in vhost '${vhost}'.`, groupRow(node, 'exchanges'));
 }
 
 /** Quick pick over names from the broker that also accepts a typed name (for big vhosts). */
@@ -227,11 +227,13 @@ async function bind(s: CommandServices, node?: ExplorerNode): Promise<void> {
   }
   const sourceType = exchanges.find((x) => x.name === source)?.type;
   const { key, args } = await askBindingCriteria(`Bind ${source} → ${destination}`, sourceType);
-  await session.amqp.withChannel(vhost, (ch) =>
-    destinationType === 'queue' ? ch.bindQueue(destination, source, key, args) : ch.bindExchange(destination, source, key, args),
+  const criteria = bindingCriteria({ source, destination, destination_type: destinationType, routing_key: key, arguments: args });
+  await attempt(`Bind ${exchangeDisplayName(source)} → ${destinationType} '${destination}'`, () =>
+    session.amqp.withChannel(vhost, (ch) =>
+      destinationType === 'queue' ? ch.bindQueue(destination, source, key, args) : ch.bindExchange(destination, source, key, args),
+    ),
   );
-  s.log.info(`Bound ${source} → ${destinationType} ${destination} (${key || JSON.stringify(args)}) in '${vhost}'`);
-  s.explorer.refresh(node);
+  done(s, `bound exchange '${source}' → ${destinationType} '${destination}' (${criteria}) in vhost '${vhost}'.`, node);
 }
 
 async function unbind(s: CommandServices, node?: ExplorerNode): Promise<void> {
@@ -245,43 +247,57 @@ async function unbind(s: CommandServices, node?: ExplorerNode): Promise<void> {
   );
   if (!ok) return;
   const session = await s.sessions.get(node.profileId);
-  await session.amqp.withChannel(node.vhost, (ch) =>
-    b.destination_type === 'exchange'
-      ? ch.unbindExchange(b.destination, b.source, b.routing_key, b.arguments)
-      : ch.unbindQueue(b.destination, b.source, b.routing_key, b.arguments),
+  await attempt(`Remove the binding ${exchangeDisplayName(b.source)} → ${b.destination}`, () =>
+    session.amqp.withChannel(node.vhost, (ch) =>
+      b.destination_type === 'exchange'
+        ? ch.unbindExchange(b.destination, b.source, b.routing_key, b.arguments)
+        : ch.unbindQueue(b.destination, b.source, b.routing_key, b.arguments),
+    ),
   );
-  s.explorer.refresh(node.parent);
+  done(s, `removed the binding ${exchangeDisplayName(b.source)} → ${b.destination_type} '${b.destination}' (${bindingCriteria(b)}) in vhost '${node.vhost}'.`, node.parent);
 }
 
-async function purgeQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
+/** What differs between purging and deleting a queue. */
+interface QueueTeardown {
+  verb: 'Purge' | 'Delete';
+  button: string;
+  /** What the confirmation says is lost, from the queue's current counts. */
+  consequence(q: QueueInfo): string;
+  run(ch: amqp.Channel, queue: string): Promise<{ messageCount: number }>;
+  /** The "done" sentence, with the broker's message count. */
+  outcome(queue: string, messages: string): string;
+}
+
+/**
+ * Purges or deletes a queue: a modal question naming the queue and what it holds (read fresh from
+ * the broker), the AMQP call, then the "done" notification with the broker's message count.
+ */
+async function tearDownQueue(s: CommandServices, node: ExplorerNode | undefined, op: QueueTeardown): Promise<void> {
   if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
   const session = await s.sessions.get(node.profileId);
   const q = await session.management.getQueue(node.vhost, node.name);
-  const ok = await confirmDanger(
-    `Purge queue '${node.name}' in vhost '${node.vhost}'?`,
+  if (!(await confirmDanger(`${op.verb} queue '${node.name}' in vhost '${node.vhost}'?`, op.consequence(q), op.button))) return;
+  const result = await attempt(`${op.verb} queue '${node.name}'`, () => session.amqp.withChannel(node.vhost, (ch) => op.run(ch, node.name)));
+  done(s, op.outcome(node.name, formatCount(result.messageCount)), node.parent);
+}
+
+const PURGE: QueueTeardown = {
+  verb: 'Purge',
+  button: 'Purge',
+  consequence: (q) =>
     `It holds ${formatCount(q.messages_ready ?? 0)} ready messages (and ${formatCount(q.messages_unacknowledged ?? 0)} unacknowledged, which are kept). The ready messages are deleted and cannot be recovered.`,
-    'Purge',
-  );
-  if (!ok) return;
-  const result = await session.amqp.withChannel(node.vhost, (ch) => ch.purgeQueue(node.name));
-  void vscode.window.showInformationMessage(`Burrow: purged ${formatCount(result.messageCount)} messages from '${node.name}'.`);
-  s.explorer.refresh(node.parent);
-}
+  run: (ch, queue) => ch.purgeQueue(queue),
+  outcome: (queue, messages) => `purged ${messages} messages from queue '${queue}'.`,
+};
 
-async function deleteQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
-  if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
-  const session = await s.sessions.get(node.profileId);
-  const q = await session.management.getQueue(node.vhost, node.name);
-  const ok = await confirmDanger(
-    `Delete queue '${node.name}' in vhost '${node.vhost}'?`,
+const DELETE: QueueTeardown = {
+  verb: 'Delete',
+  button: 'Delete Queue',
+  consequence: (q) =>
     `It holds ${formatCount(q.messages ?? 0)} messages and has ${formatCount(q.consumers ?? 0)} consumers. The queue, its messages and its bindings are removed.`,
-    'Delete Queue',
-  );
-  if (!ok) return;
-  const result = await session.amqp.withChannel(node.vhost, (ch) => ch.deleteQueue(node.name));
-  void vscode.window.showInformationMessage(`Burrow: deleted queue '${node.name}' (${formatCount(result.messageCount)} messages).`);
-  s.explorer.refresh(node.parent);
-}
+  run: (ch, queue) => ch.deleteQueue(queue),
+  outcome: (queue, messages) => `deleted queue '${queue}' (${messages} messages).`,
+};
 
 async function deleteExchange(s: CommandServices, node?: ExplorerNode): Promise<void> {
   if (!(node instanceof ExchangeNode)) throw new Error('Choose an exchange in the Burrow tree.');
@@ -296,13 +312,13 @@ async function deleteExchange(s: CommandServices, node?: ExplorerNode): Promise<
     'Delete Exchange',
   );
   if (!ok) return;
-  await session.amqp.withChannel(node.vhost, (ch) => ch.deleteExchange(node.name));
-  s.explorer.refresh(node.parent);
+  await attempt(`Delete exchange '${node.name}'`, () => session.amqp.withChannel(node.vhost, (ch) => ch.deleteExchange(node.name)));
+  done(s, `deleted exchange '${node.name}' in vhost '${node.vhost}'.`, node.parent);
 }
 
 async function copyName(_s: CommandServices, node?: ExplorerNode): Promise<void> {
   const name =
-    node instanceof QueueNode || node instanceof ExchangeNode || node instanceof UserNode || node instanceof ConsumerNode
+    node instanceof QueueNode || node instanceof TapQueueNode || node instanceof ExchangeNode || node instanceof UserNode || node instanceof ConsumerNode
       ? node.name
       : node instanceof VhostNode
         ? node.vhost
@@ -350,8 +366,8 @@ export function registerTopologyCommands(s: CommandServices): vscode.Disposable[
     'burrow.declareExchange': declareExchange,
     'burrow.bind': bind,
     'burrow.unbind': unbind,
-    'burrow.purgeQueue': purgeQueue,
-    'burrow.deleteQueue': deleteQueue,
+    'burrow.purgeQueue': (_s, node?: ExplorerNode) => tearDownQueue(s, node, PURGE),
+    'burrow.deleteQueue': (_s, node?: ExplorerNode) => tearDownQueue(s, node, DELETE),
     'burrow.deleteExchange': deleteExchange,
   });
 }

@@ -2,6 +2,7 @@
  * Parsing what users type for AMQP arguments (queue arguments, binding arguments, headers),
  * keeping value types: 5 is a number, "5" a string, true a boolean, null a void.
  */
+import { parseJsonWithPosition } from './json';
 
 export type ArgumentsResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
 
@@ -14,13 +15,11 @@ export function parseArgumentsInput(text: string): ArgumentsResult {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: true, value: {} };
   if (trimmed.startsWith('{')) {
-    try {
-      const value: unknown = JSON.parse(trimmed);
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'Arguments must be a JSON object' };
-      return { ok: true, value: value as Record<string, unknown> };
-    } catch (err) {
-      return { ok: false, error: `Invalid JSON: ${(err as Error).message}` };
-    }
+    const parsed = parseJsonWithPosition(trimmed);
+    if (!parsed.ok) return { ok: false, error: `Invalid JSON: ${parsed.error}` };
+    const value = parsed.value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'Arguments must be a JSON object' };
+    return { ok: true, value: value as Record<string, unknown> };
   }
   const value: Record<string, unknown> = {};
   for (const raw of splitPairs(trimmed)) {

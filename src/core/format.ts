@@ -1,6 +1,6 @@
 /**
- * Small, locale-independent presentation helpers (tree descriptions, tooltips,
- * status bar). Non-finite input renders as an em dash.
+ * Burrow's presentation helpers for numbers and times (tree descriptions, tooltips, messages,
+ * header values), locale-independent. Non-finite counts render as an em dash.
  */
 
 const DASH = '—';
@@ -19,38 +19,10 @@ export function formatCount(n: number): string {
   ]);
 }
 
-/**
- * A per-second rate: "0/s", "<0.01/s", "0.25/s", "12.3/s", "1,234/s", "123.4k/s".
- */
-export function formatRate(perSecond: number): string {
-  if (!Number.isFinite(perSecond)) return `${DASH}/s`;
-  if (perSecond === 0) return '0/s';
-  const sign = perSecond < 0 ? '-' : '';
-  const abs = Math.abs(perSecond);
-  if (abs < 0.01) return `${sign}<0.01/s`;
-  if (abs < 1 && Number(abs.toFixed(2)) < 1) return `${sign}${abs.toFixed(2)}/s`;
-  if (abs < 100 && Number(abs.toFixed(1)) < 100) return `${sign}${abs.toFixed(1)}/s`;
-  return `${formatCount(perSecond)}/s`;
-}
-
-/** Bytes in binary units: "0 B", "512 B", "1.5 KiB", "12.0 MiB", "3.2 GiB". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return DASH;
-  const sign = n < 0 ? '-' : '';
-  let value = Math.abs(n);
-  if (Math.round(value) < 1024) return `${sign}${Math.round(value)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let unit = -1;
-  while (unit < units.length - 1 && Number(value.toFixed(1)) >= 1024) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit < 0) {
-    // Rounded to 1024 B: show as 1.0 KiB.
-    value /= 1024;
-    unit = 0;
-  }
-  return `${sign}${value.toFixed(1)} ${units[unit]}`;
+/** AMQP timestamp (seconds since the epoch) as an ISO date; the number itself if it is no date. */
+export function formatTimestamp(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString();
 }
 
 /**

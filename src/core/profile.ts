@@ -1,3 +1,5 @@
+import { vhostOrDefault } from './uri';
+
 /**
  * A saved connection. Everything here may live in settings.json: the password
  * never does (it is kept in VS Code's secret storage, keyed by `id`).
@@ -87,7 +89,7 @@ export function normalizeProfiles(raw: unknown): { profiles: ConnectionProfile[]
       name: typeof e.name === 'string' && e.name.trim() ? e.name.trim() : host,
       host,
       port,
-      vhost: typeof e.vhost === 'string' ? e.vhost : '/',
+      vhost: vhostOrDefault(typeof e.vhost === 'string' ? e.vhost : undefined),
       username: typeof e.username === 'string' && e.username ? e.username : 'guest',
       tls,
     };

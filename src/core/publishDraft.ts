@@ -4,7 +4,10 @@
  */
 import type { HeaderRow, PublishDraft, PublishTemplate } from '../protocol/publish';
 import { emptyDraft } from '../protocol/publish';
-import { base64ToBytes, buildHeaders, parseJsonWithPosition, type MessageProperties } from './message';
+import { base64ToBytes } from './base64';
+import { buildHeaders } from './fieldValues';
+import { parseJsonWithPosition } from './json';
+import type { MessageProperties } from './message';
 import { routingKeyWarnings } from './topic';
 
 export interface PublishRequestData {
@@ -27,7 +30,7 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
   switch (draft.bodyMode) {
     case 'json': {
       const parsed = parseJsonWithPosition(draft.body);
-      if (!parsed.ok) return fail('body', `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.error}`);
+      if (!parsed.ok) return fail('body', `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.message}`);
       body = new TextEncoder().encode(draft.body);
       break;
     }
@@ -115,12 +118,9 @@ export const TEMPLATES_FILE = '.burrow/templates.json';
 /** Parses the workspace templates file; reports problems instead of throwing. */
 export function parseTemplatesFile(text: string): { templates: PublishTemplate[]; problems: string[] } {
   const problems: string[] = [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { templates: [], problems: [`${TEMPLATES_FILE} is not valid JSON: ${(err as Error).message}`] };
-  }
+  const parsed = parseJsonWithPosition(text);
+  if (!parsed.ok) return { templates: [], problems: [`${TEMPLATES_FILE} is not valid JSON: ${parsed.error}`] };
+  const raw = parsed.value;
   const list = Array.isArray(raw) ? raw : (raw as { templates?: unknown })?.templates;
   if (!Array.isArray(list)) return { templates: [], problems: [`${TEMPLATES_FILE} should contain {"templates": [...]}`] };
   const templates: PublishTemplate[] = [];

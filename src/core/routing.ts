@@ -26,8 +26,9 @@
  * - The result is lists:usort'ed (each queue once); rabbit_amqqueue:lookup then drops
  *   queues that do not exist. Nothing left => basic.return 312 NO_ROUTE with mandatory.
  */
+import { formatCount, pluralize } from './format';
 import { TopicTrie, explainTopicMatch, routingKeyWarnings, type TopicMatchExplanation } from './topic';
-import { headersMatch, explainHeadersMatch, type HeadersMatchExplanation } from './headers';
+import { headersMatch, explainHeadersMatch, type HeadersMatchExplanation } from './headersExchange';
 
 export interface SimExchange {
   name: string;
@@ -489,10 +490,10 @@ export function explainBinding(type: string, b: SimBinding, routingKeys: string[
 function describeVisit(x: SimExchange, matched: SimBinding[], total: number): string {
   const what = `${x.type} exchange ${q(x.name)}`;
   if (total === 0) return `${what} has no bindings`;
-  if (matched.length === 0) return `${what}: none of its ${total} binding${total === 1 ? '' : 's'} matched`;
+  if (matched.length === 0) return `${what}: none of its ${pluralize(total, 'binding')} matched`;
   const dests = matched.map((b) => `${b.destination_type} ${q(b.destination)}`);
   const shown = dests.length > 10 ? `${dests.slice(0, 10).join(', ')} and ${dests.length - 10} more` : dests.join(', ');
-  return `${what}: ${matched.length} of ${total} binding${total === 1 ? '' : 's'} matched -> ${shown}`;
+  return `${what}: ${formatCount(matched.length)} of ${pluralize(total, 'binding')} matched -> ${shown}`;
 }
 
 function unwrap(v: unknown): unknown {

@@ -7,7 +7,8 @@
  * window. A row (body preview and all) is built only for messages that are on screen, so a
  * tail of 40,000 messages per second builds a few thousand rows per second, not 40,000.
  */
-import { toExportable, type CapturedMessage } from './message';
+import type { CapturedMessage } from './message';
+import { toExportable } from './messageExport';
 import type { TailRow, TailStats, TailToWebview } from '../protocol/tail';
 import { toTailRow } from './display';
 

@@ -11,6 +11,7 @@
  *
  * All matching here is polynomial: many '#' words cannot make it blow up.
  */
+import { pluralize } from './format';
 
 /** More '#' words than this are refused by RabbitMQ 4.3.5+ (MAX_HASH_WILDCARDS). */
 export const MAX_HASH_WILDCARDS = 2;
@@ -151,9 +152,9 @@ function failureReason(p: string[], k: string[], i: number, j: number, steps: To
   const remaining = k.slice(j);
   if (i === p.length) {
     if (p.length === 0) {
-      return `the empty pattern only matches the empty routing key, and this key has ${k.length} word${k.length === 1 ? '' : 's'}`;
+      return `the empty pattern only matches the empty routing key, and this key has ${pluralize(k.length, 'word')}`;
     }
-    return `the pattern ends after word ${i} but the routing key has ${remaining.length} more word${remaining.length === 1 ? '' : 's'}: ${remaining.map(q).join(', ')}`;
+    return `the pattern ends after word ${i} but the routing key has ${pluralize(remaining.length, 'more word')}: ${remaining.map(q).join(', ')}`;
   }
   const w = p[i]!;
   const after = steps.length > 0 && steps[steps.length - 1]!.patternWord === '#' ? ` (whatever '#' takes before it)` : '';

@@ -2,15 +2,19 @@
  * Presentation of topology objects (plain data from the management API) for the explorer.
  * Structural types only, so this module stays free of network code.
  */
-import { formatCount } from './format';
+import { formatCount, pluralize } from './format';
 
-export interface QueueLike {
+/** What queues and exchanges have in common as the management API lists them. */
+interface DeclaredLike {
   name: string;
-  type?: string;
   durable?: boolean;
   auto_delete?: boolean;
-  exclusive?: boolean;
   arguments?: Record<string, unknown>;
+}
+
+export interface QueueLike extends DeclaredLike {
+  type?: string;
+  exclusive?: boolean;
   messages?: number;
   messages_ready?: number;
   messages_unacknowledged?: number;
@@ -18,13 +22,9 @@ export interface QueueLike {
   state?: string;
 }
 
-export interface ExchangeLike {
-  name: string;
+export interface ExchangeLike extends DeclaredLike {
   type: string;
-  durable?: boolean;
-  auto_delete?: boolean;
   internal?: boolean;
-  arguments?: Record<string, unknown>;
 }
 
 export interface BindingLike {
@@ -35,30 +35,34 @@ export interface BindingLike {
   arguments?: Record<string, unknown>;
 }
 
+/** The tags whose condition holds, in order. */
+function tagsWhere(conditions: [boolean | undefined, string][]): string[] {
+  return conditions.filter(([on]) => on).map(([, tag]) => tag);
+}
+
 /** Short feature tags like the management UI: D, AD, Excl, TTL, DLX, Lim, Pri, SAC… */
 export function queueFeatures(q: QueueLike): string[] {
-  const tags: string[] = [];
   const args = q.arguments ?? {};
-  if (q.durable) tags.push('D');
-  if (q.auto_delete) tags.push('AD');
-  if (q.exclusive) tags.push('Excl');
-  if ('x-message-ttl' in args) tags.push('TTL');
-  if ('x-expires' in args) tags.push('Exp');
-  if ('x-dead-letter-exchange' in args) tags.push('DLX');
-  if ('x-max-length' in args || 'x-max-length-bytes' in args) tags.push('Lim');
-  if ('x-max-priority' in args) tags.push('Pri');
-  if (args['x-single-active-consumer'] === true) tags.push('SAC');
-  return tags;
+  return tagsWhere([
+    [q.durable, 'D'],
+    [q.auto_delete, 'AD'],
+    [q.exclusive, 'Excl'],
+    ['x-message-ttl' in args, 'TTL'],
+    ['x-expires' in args, 'Exp'],
+    ['x-dead-letter-exchange' in args, 'DLX'],
+    ['x-max-length' in args || 'x-max-length-bytes' in args, 'Lim'],
+    ['x-max-priority' in args, 'Pri'],
+    [args['x-single-active-consumer'] === true, 'SAC'],
+  ]);
 }
 
 export function exchangeFeatures(x: ExchangeLike): string[] {
-  const tags: string[] = [];
-  const args = x.arguments ?? {};
-  if (x.durable) tags.push('D');
-  if (x.auto_delete) tags.push('AD');
-  if (x.internal) tags.push('I');
-  if ('alternate-exchange' in args) tags.push('AE');
-  return tags;
+  return tagsWhere([
+    [x.durable, 'D'],
+    [x.auto_delete, 'AD'],
+    [x.internal, 'I'],
+    ['alternate-exchange' in (x.arguments ?? {}), 'AE'],
+  ]);
 }
 
 export function queueType(q: QueueLike): string {
@@ -74,7 +78,7 @@ export function queueDescription(q: QueueLike): string {
     parts.push(`${formatCount(q.messages_ready ?? q.messages ?? 0)} ready`);
     if (q.messages_unacknowledged) parts.push(`${formatCount(q.messages_unacknowledged)} unacked`);
   }
-  if (q.consumers !== undefined) parts.push(`${formatCount(q.consumers)} ${q.consumers === 1 ? 'consumer' : 'consumers'}`);
+  if (q.consumers !== undefined) parts.push(pluralize(q.consumers, 'consumer'));
   if (type !== 'classic') parts.push(type);
   if (q.state && q.state !== 'running') parts.push(q.state);
   return parts.join(' · ');
@@ -104,6 +108,17 @@ export function formatArgValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+export interface PermissionsLike {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+/** A user's three permission regexes on one line: "configure .* · write ^app\. · read ∅" (∅: none). */
+export function permissionsSummary(p: PermissionsLike): string {
+  return `configure ${p.configure || '∅'} · write ${p.write || '∅'} · read ${p.read || '∅'}`;
+}
+
 export function isSystemExchange(name: string): boolean {
   return name === '' || name.startsWith('amq.');
 }
@@ -118,4 +133,83 @@ export function filterToRegex(filter: string): string {
     .split('')
     .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : /[\\^$.|+()[\]{}]/.test(c) ? `\\${c}` : c))
     .join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Burrow's own tap queues (Tail in tap mode)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Names of the temporary queues a tap declares start with this (not `amq.`, which RabbitMQ
+ * reserves for server-named queues), so they are recognisable in the management UI and in
+ * `rabbitmqctl list_queues` too.
+ */
+export const TAP_QUEUE_PREFIX = 'burrow.tap.';
+/** Queue argument that marks a tap queue; its value is the tapped queue or exchange's name. */
+export const TAP_OF_ARGUMENT = 'x-burrow-tap-of';
+/** Queue argument saying what the tap copies: 'queue' (a queue's bindings) or 'exchange' (an exchange, with a pattern). */
+export const TAP_KIND_ARGUMENT = 'x-burrow-tap-kind';
+
+export type TapKind = 'queue' | 'exchange';
+
+/** RabbitMQ's limit on queue names, in UTF-8 bytes. */
+const MAX_QUEUE_NAME_BYTES = 255;
+
+/**
+ * The name of a tap queue: `burrow.tap.<tapped name>.<unique>`, the tapped name cut (at a whole
+ * character) so the whole stays within RabbitMQ's 255 bytes. `unique` is random text of the caller's.
+ */
+export function tapQueueName(target: string, unique: string): string {
+  const room = MAX_QUEUE_NAME_BYTES - utf8Length(TAP_QUEUE_PREFIX) - 1 - utf8Length(unique);
+  let cut = '';
+  let used = 0;
+  for (const ch of target) {
+    const n = utf8Length(ch);
+    if (used + n > room) break;
+    cut += ch;
+    used += n;
+  }
+  return `${TAP_QUEUE_PREFIX}${cut}.${unique}`;
+}
+
+/** The arguments that mark a tap queue (merged into its declaration). */
+export function tapQueueArguments(kind: TapKind, target: string): Record<string, string> {
+  return { [TAP_OF_ARGUMENT]: target, [TAP_KIND_ARGUMENT]: kind };
+}
+
+/**
+ * Name and marker arguments for a new tap queue on a queue's bindings or on an exchange. The name
+ * ends in 12 random hex digits: every tap (and every re-declaration after a reconnect) is new.
+ */
+export function newTapQueue(tapped: { queue: string } | { exchange: string }): { name: string; arguments: Record<string, string> } {
+  const [kind, target]: [TapKind, string] = 'queue' in tapped ? ['queue', tapped.queue] : ['exchange', tapped.exchange];
+  const unique = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return { name: tapQueueName(target, unique), arguments: tapQueueArguments(kind, target) };
+}
+
+export interface TapQueueInfo {
+  kind: TapKind;
+  /** The tapped queue or exchange. */
+  target: string;
+}
+
+/**
+ * Is this queue one of Burrow's taps (this window's or another Burrow's)? Both marks are needed:
+ * the name prefix and the marker argument. Other clients' server-named queues (`amq.gen-…`),
+ * and a queue someone merely named `burrow.tap.…`, are ordinary queues.
+ */
+export function tapQueueInfo(q: Pick<QueueLike, 'name' | 'arguments'>): TapQueueInfo | undefined {
+  if (!q.name.startsWith(TAP_QUEUE_PREFIX)) return undefined;
+  const target = q.arguments?.[TAP_OF_ARGUMENT];
+  if (typeof target !== 'string') return undefined;
+  return { kind: q.arguments?.[TAP_KIND_ARGUMENT] === 'exchange' ? 'exchange' : 'queue', target };
+}
+
+/** How the tree labels a tap queue: "Burrow tap (temporary) for orders" / "… for exchange logs". */
+export function tapQueueLabel(tap: TapQueueInfo): string {
+  return `Burrow tap (temporary) for ${tap.kind === 'exchange' ? `exchange ${exchangeDisplayName(tap.target)}` : tap.target}`;
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }

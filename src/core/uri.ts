@@ -43,6 +43,17 @@ export const AMQPS_PORT = 5671;
 export const MANAGEMENT_PORT = 15672;
 export const MANAGEMENT_TLS_PORT = 15671;
 
+/** The vhost every RabbitMQ node has, and the one an AMQP URI without a vhost means. */
+export const DEFAULT_VHOST = '/';
+
+/**
+ * The vhost to use for what a URI, a form or settings.json gave: the empty string means the
+ * default vhost "/" (RabbitMQ has no vhost named "", and clients read an empty path as "/").
+ */
+export function vhostOrDefault(vhost: string | undefined): string {
+  return vhost === undefined || vhost === '' ? DEFAULT_VHOST : vhost;
+}
+
 const DEFAULT_USER = 'guest';
 const DEFAULT_PASSWORD = 'guest';
 
@@ -51,8 +62,11 @@ const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 /**
  * Parses an amqp:// or amqps:// URI.
  *
- * - no path (`amqp://host`) means vhost "/"; an empty path segment
- *   (`amqp://host/`) means the empty vhost ""; `%2F` decodes to "/".
+ * - vhost: no path (`amqp://host`) and an empty path (`amqp://host/`, `amqp://host:5673/`) both
+ *   mean the default vhost "/", as amqplib, the Java and .NET clients and Pika do (the URI
+ *   spec reads an empty segment as a vhost named "", which RabbitMQ cannot create, so such a
+ *   connection could only ever fail). `%2F` decodes to "/"; `amqp://host//` (Celery and
+ *   kombu's spelling of the default vhost) is "/" too. Any other raw '/' in the path is an error.
  * - userinfo, host and vhost are percent-decoded ('+' stays a plus sign).
  * - IPv6 hosts go in brackets (`amqp://[::1]:5673`); the profile stores them without.
  * - query: `heartbeat`, `cacertfile` (-> caFile), `verify=verify_none|verify_peer`
@@ -142,11 +156,11 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
   const path = queryAt >= 0 ? beforeFragment.slice(0, queryAt) : beforeFragment;
   const query = queryAt >= 0 ? beforeFragment.slice(queryAt + 1) : '';
 
-  let vhost = '/';
-  if (path !== '') {
-    const segment = path.slice(1); // path always starts with '/' here
+  let vhost = DEFAULT_VHOST;
+  const segment = path.slice(1); // path is '' or starts with '/'
+  if (segment !== '' && segment !== '/') {
     if (segment.includes('/')) fail("the vhost must be a single path segment; write '/' inside a vhost name as %2F");
-    vhost = decodeOrFail(segment, 'the vhost', fail);
+    vhost = vhostOrDefault(decodeOrFail(segment, 'the vhost', fail));
   }
 
   const profile: UriProfile = { host, port, vhost, username, tls };
@@ -183,8 +197,9 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
 
 /**
  * Builds an AMQP URI from a profile; `parseAmqpUri(formatAmqpUri(p, pw))` gives back
- * the same host, port, vhost, username, tls, caFile, allowSelfSigned and password.
- * The default port for the scheme is omitted; vhost "/" is written as %2F.
+ * the same host, port, vhost, username, tls, caFile, allowSelfSigned and password (an empty
+ * vhost comes back as "/", which it means).
+ * The default port for the scheme is omitted; vhost "/" (and "", which means "/") is written as %2F.
  * `managementUrl` has no place in an AMQP URI and is not written.
  */
 export function formatAmqpUri(profile: UriProfile, password?: string): string {
@@ -194,7 +209,7 @@ export function formatAmqpUri(profile: UriProfile, password?: string): string {
     if (password !== undefined) out += `:${encodeURIComponent(password)}`;
     out += `@${formatHost(profile.host, true)}`;
     if (profile.port !== (profile.tls ? AMQPS_PORT : AMQP_PORT)) out += `:${profile.port}`;
-    out += `/${encodeURIComponent(profile.vhost)}`;
+    out += `/${encodeURIComponent(vhostOrDefault(profile.vhost))}`;
     const query: string[] = [];
     if (profile.caFile) query.push(`cacertfile=${encodeQueryValue(profile.caFile)}`);
     if (profile.allowSelfSigned !== undefined) query.push(`verify=${profile.allowSelfSigned ? 'verify_none' : 'verify_peer'}`);
@@ -347,8 +362,8 @@ export function deriveManagementUrl(profile: ManagementUrlFields): string {
 
 /** Short human label such as `guest@localhost:5672/` or `app@[::1]:5671/orders`. Never shows a password. */
 export function profileLabel(profile: Pick<ConnectionProfile, 'username' | 'host' | 'port' | 'vhost'>): string {
-  const vhost = profile.vhost === '/' ? '/' : profile.vhost === '' ? '/""' : `/${profile.vhost}`;
-  return `${profile.username}@${formatHost(profile.host, false)}:${profile.port}${vhost}`;
+  const vhost = vhostOrDefault(profile.vhost);
+  return `${profile.username}@${formatHost(profile.host, false)}:${profile.port}${vhost === '/' ? '/' : `/${vhost}`}`;
 }
 
 // ---------------------------------------------------------------------------

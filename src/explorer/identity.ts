@@ -6,7 +6,8 @@
 import type { ConnectionProfile } from '../core/profile';
 import type { IdentityVerdict } from '../core/brokerIdentity';
 import { resolveManagementUrl } from '../core/uri';
-import { ExplorerNode, type ConnectionNode, type NodeView } from './nodes';
+import { ExplorerNode, type NodeView } from './base';
+import type { ConnectionNode } from './nodes';
 
 /** What ConnectionNode asks of the check (ExplorerContext.identity). */
 export interface ConnectionWarnings {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { decodeBody, toExportable, type CapturedMessage } from '../core/message';
+import type { CapturedMessage } from '../core/message';
+import { decodeBody } from '../core/messageBody';
+import { toExportable } from '../core/messageExport';
 
 /** Opens a whole body (not the truncated preview) in an untitled editor. */
 export async function openBodyInEditor(m: CapturedMessage): Promise<void> {

@@ -3,7 +3,7 @@ import { BasePanel } from './basePanel';
 import type { PeekState, PeekToHost, PeekToWebview } from '../protocol/peek';
 import type { PanelTarget } from '../protocol/common';
 import type { CapturedMessage } from '../core/message';
-import { toExportable } from '../core/message';
+import { toExportable } from '../core/messageExport';
 import { toDisplayMessage } from '../core/display';
 import { peekMessages, peekStream, queueDeliveryLimit } from '../broker/peek';
 import { BrokerError, describeForUser } from '../broker/errors';

@@ -3,7 +3,7 @@ import { BasePanel } from './basePanel';
 import type { PanelTarget } from '../protocol/common';
 import { summarisePublishMany, type HistoryEntry, type PublishDraft, type PublishResult, type PublishState, type PublishTemplate, type PublishToHost, type PublishToWebview } from '../protocol/publish';
 import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates, TEMPLATES_FILE } from '../core/publishDraft';
-import { bytesToBase64 } from '../core/message';
+import { bytesToBase64 } from '../core/base64';
 import { publishMany, publishMessage, PublishManyError, type PublishManyResult, type PublishOutcome } from '../broker/publish';
 import { BrokerError, describeForUser } from '../broker/errors';
 import { formatCount } from '../core/format';

@@ -26,7 +26,7 @@ import {
   within,
 } from './harness';
 import { mgmt } from './broker';
-import { DEMO_EXCHANGES as ALL_DEMO_EXCHANGES, DEMO_QUEUES as ALL_DEMO_QUEUES } from '../../src/broker/demoServer';
+import { DEMO_EXCHANGES as ALL_DEMO_EXCHANGES, DEMO_QUEUES as ALL_DEMO_QUEUES } from '../../scripts/demoServer';
 
 const DEMO_EXCHANGES = ALL_DEMO_EXCHANGES.map((x) => x.name);
 const DEMO_QUEUES = ALL_DEMO_QUEUES.map((q) => q.name);

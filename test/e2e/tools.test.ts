@@ -24,7 +24,7 @@ import {
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
-import { startDemo, DEMO_QUEUES, DEMO_EXCHANGES, type DemoHandle } from '../../src/broker/demoServer';
+import { startDemo, DEMO_QUEUES, DEMO_EXCHANGES, type DemoHandle } from '../../scripts/demoServer';
 
 /**
  * Answers the prompts a palette command shows for its target: the connection (only when there are

@@ -60,8 +60,8 @@ for (const B of BROKERS) describe(`test connection and explorer model [${B.label
 
   test('explorer model over the real management API: first page of queues, load more, server-side filter', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `q-${String(i).padStart(2, '0')}`);
-    await Promise.all(names.map((n) => mc.declareQueue(vhost, n, { durable: false })));
-    await mc.declareQueue(vhost, 'other', { durable: false });
+    const declare = (n: string) => B.mgmt('PUT', `/api/queues/${encodeURIComponent(vhost)}/${encodeURIComponent(n)}`, { durable: false });
+    await Promise.all([...names, 'other'].map(declare));
     const session = await BrokerSession.open({ ...base, vhost }, 'guest');
     try {
       const ctx: ExplorerContext = {

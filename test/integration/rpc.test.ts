@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as amqp from 'amqplib';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { RpcClient, percentile, type RpcOutcome, type RpcRequest } from '../../src/broker/rpc';
-import { startDemo, fibReply, DEMO_EXCHANGES, DEMO_QUEUES, type DemoHandle } from '../../src/broker/demoServer';
+import { startDemo, fibReply, DEMO_EXCHANGES, DEMO_QUEUES, type DemoHandle } from '../../scripts/demoServer';
 import { createTestVhost, deleteTestVhost, endpointOf, managementClientOf, uniqueVhost, connectionByName } from './helpers';
 import { BROKERS } from '../brokers';
 

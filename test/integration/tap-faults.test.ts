@@ -12,7 +12,8 @@ import { BrokerError } from '../../src/broker/errors';
 import { describeForUser } from '../../src/broker/errors';
 import type { ManagementClient } from '../../src/broker/management';
 import { QueueTail, type TailBatch } from '../../src/broker/tail';
-import { parseExported, type CapturedMessage } from '../../src/core/message';
+import type { CapturedMessage } from '../../src/core/message';
+import { parseExported } from '../../src/core/messageExport';
 import { TailList } from '../../src/core/tailList';
 import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, poll, pause, within, connectionByName, type FaultProxy } from './helpers';
 

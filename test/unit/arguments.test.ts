@@ -26,7 +26,7 @@ test('bad input gets a clear error', () => {
     ['novalue', 'Expected key=value'],
     ['=3', 'Expected key=value'],
     ['a=1, a=2', 'given twice'],
-    ['{"a":', 'Invalid JSON'],
+    ['{"a":', 'Invalid JSON: Value expected at line 1, column 6'],
     ['[1,2]', 'Expected key=value'],
   ] as const) {
     const r = parseArgumentsInput(input);

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCount, formatRate, formatBytes, pluralize } from '../../src/core/format';
+import { formatCount, formatTimestamp, pluralize } from '../../src/core/format';
 
 describe('formatCount', () => {
   const cases: Array<[number, string]> = [
@@ -32,49 +32,9 @@ describe('formatCount', () => {
   for (const [n, expected] of cases) test(`${n} -> ${expected}`, () => assert.equal(formatCount(n), expected));
 });
 
-describe('formatRate', () => {
-  const cases: Array<[number, string]> = [
-    [0, '0/s'],
-    [0.004, '<0.01/s'],
-    [0.01, '0.01/s'],
-    [0.25, '0.25/s'],
-    [0.5, '0.50/s'],
-    [0.999, '1.0/s'],
-    [1, '1.0/s'],
-    [12.34, '12.3/s'],
-    [99.94, '99.9/s'],
-    [99.96, '100/s'],
-    [1234.4, '1,234/s'],
-    [34_000, '34,000/s'],
-    [123_456, '123.5k/s'],
-    [-2.5, '-2.5/s'],
-    [-0.004, '-<0.01/s'],
-    [NaN, '—/s'],
-  ];
-  for (const [n, expected] of cases) test(`${n} -> ${expected}`, () => assert.equal(formatRate(n), expected));
-});
-
-describe('formatBytes', () => {
-  const cases: Array<[number, string]> = [
-    [0, '0 B'],
-    [1, '1 B'],
-    [512, '512 B'],
-    [1023, '1023 B'],
-    [1023.6, '1.0 KiB'],
-    [1024, '1.0 KiB'],
-    [1536, '1.5 KiB'],
-    [10 * 1024, '10.0 KiB'],
-    [1024 * 1024 - 1, '1.0 MiB'],
-    [12 * 1024 * 1024, '12.0 MiB'],
-    [11.5 * 1024 * 1024, '11.5 MiB'],
-    [3.2 * 1024 ** 3, '3.2 GiB'],
-    [2 * 1024 ** 4, '2.0 TiB'],
-    [5 * 1024 ** 5, '5.0 PiB'],
-    [3 * 1024 ** 6, '3072.0 PiB'],
-    [-2048, '-2.0 KiB'],
-    [NaN, '—'],
-  ];
-  for (const [n, expected] of cases) test(`${n} -> ${expected}`, () => assert.equal(formatBytes(n), expected));
+describe('formatTimestamp', () => {
+  test('seconds since the epoch as an ISO date', () => assert.equal(formatTimestamp(1_700_000_000), '2023-11-14T22:13:20.000Z'));
+  test('not a date: the number', () => assert.equal(formatTimestamp(1e20), '100000000000000000000'));
 });
 
 describe('pluralize', () => {

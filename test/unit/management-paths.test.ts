@@ -5,10 +5,8 @@ import {
   buildQuery,
   clampPageSize,
   exchangeSegment,
-  isTlsErrorCode,
   listQuery,
   normalizeTags,
-  sanitizeHeaderValue,
   toPage,
   DEFAULT_QUEUE_COLUMNS,
 } from '../../src/broker/management';
@@ -59,13 +57,4 @@ test('normalizeTags accepts arrays and comma strings', () => {
   assert.deepEqual(normalizeTags('administrator, monitoring'), ['administrator', 'monitoring']);
   assert.deepEqual(normalizeTags(''), []);
   assert.deepEqual(normalizeTags(undefined), []);
-});
-
-test('header values and TLS codes', () => {
-  assert.equal(sanitizeHeaderValue('bye — ü\n'), 'bye ? ??');
-  assert.ok(isTlsErrorCode('DEPTH_ZERO_SELF_SIGNED_CERT'));
-  assert.ok(isTlsErrorCode('ERR_TLS_CERT_ALTNAME_INVALID'));
-  assert.ok(isTlsErrorCode('ERR_SSL_WRONG_VERSION_NUMBER'));
-  assert.ok(!isTlsErrorCode('ECONNREFUSED'));
-  assert.ok(!isTlsErrorCode(undefined));
 });

@@ -52,6 +52,11 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
   binding: { has: ['burrow.unbind'], not: ['burrow.deleteQueue'] },
   'binding.default': { has: [], not: ['burrow.unbind'] },
   consumer: { has: ['burrow.copyName'], not: ['burrow.deleteQueue'] },
+  // Burrow's own tap queue (a running Tail's): nothing that would destroy it or treat it as a work queue.
+  tapQueue: {
+    has: ['burrow.copyName'],
+    not: ['burrow.purgeQueue', 'burrow.deleteQueue', 'burrow.bind', 'burrow.peek', 'burrow.tail', 'burrow.publish', 'burrow.rpc', 'burrow.deleteExchange'],
+  },
   users: { has: ['burrow.createUser'], not: ['burrow.deleteUser', 'burrow.setPermissions'] },
   user: { has: ['burrow.deleteUser', 'burrow.setUserTags', 'burrow.setPermissions'], not: ['burrow.createUser'] },
   permissions: { has: ['burrow.setPermissions'], not: ['burrow.deletePermissions'] },

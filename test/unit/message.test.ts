@@ -1,30 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  base64ToBytes,
-  buildHeaders,
-  bytesToBase64,
-  captureMessage,
-  captureProperties,
-  createFilter,
-  decodeBody,
-  filterMessages,
-  formatXDeath,
-  fromExportable,
-  headerType,
-  hexDump,
-  locateJsonError,
-  matchesFilter,
-  parseExported,
-  parseJsonWithPosition,
-  PROPERTY_NAMES,
-  prettyJson,
-  toExportable,
-  sameProperties,
-  toNdjson,
-  typedHeaders,
-  type CapturedMessage,
-} from '../../src/core/message';
+import { base64ToBytes, bytesToBase64 } from '../../src/core/base64';
+import { buildHeaders, formatXDeath, headerType, typedHeaders } from '../../src/core/fieldValues';
+import { prettyJson } from '../../src/core/json';
+import { captureMessage, captureProperties, PROPERTY_NAMES, sameProperties, type CapturedMessage } from '../../src/core/message';
+import { decodeBody, hexDump } from '../../src/core/messageBody';
+import { fromExportable, parseExported, toExportable, toNdjson } from '../../src/core/messageExport';
+import { createFilter, filterMessages, matchesFilter } from '../../src/core/messageFilter';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -132,29 +114,27 @@ describe('decodeBody', () => {
     assert.equal(r.truncated, true);
   });
 
-  test('a 50 MB body is decoded in well under a second, truncated', () => {
+  test('a 50 MB body is decoded from its first bytes only, truncated', () => {
     const big = new Uint8Array(50 * 1024 * 1024).fill(0x61); // 'a'
     big[0] = 0x7b; // '{' — looks like JSON, must still not be parsed whole
-    let t0 = performance.now();
+    // Past the prefix that is looked at: invalid UTF-8 and a control character, which would make
+    // the whole body binary if it were decoded whole. (How fast this is: bench/rowWorstCase.ts.)
+    big[big.length - 2] = 0xff;
+    big[big.length - 1] = 0x01;
     const r = decodeBody(big, 'application/json');
-    let ms = performance.now() - t0;
     assert.equal(r.truncated, true);
     assert.equal(r.size, big.length);
     assert.equal(r.text.length, 100_000);
     assert.equal(r.kind, 'json');
-    assert.ok(ms < 250, `took ${ms} ms`);
 
     const text = decodeBody(big);
     assert.equal(text.kind, 'text');
 
     const bin = new Uint8Array(50 * 1024 * 1024); // zeros: binary
-    t0 = performance.now();
     const rb = decodeBody(bin);
-    ms = performance.now() - t0;
     assert.equal(rb.kind, 'binary');
     assert.equal(rb.truncated, true);
     assert.ok(rb.text.length <= 100_000);
-    assert.ok(ms < 250, `took ${ms} ms`);
   });
 
   test('a large body cut in the middle of a UTF-8 sequence is still text', () => {
@@ -162,54 +142,6 @@ describe('decodeBody', () => {
     const r = decodeBody(big, undefined, { maxChars: 1001 });
     assert.equal(r.kind, 'text');
     assert.equal(r.text, 'é'.repeat(1001));
-  });
-});
-
-describe('parseJsonWithPosition', () => {
-  test('valid JSON', () => {
-    assert.deepEqual(parseJsonWithPosition('{"a":[1]}'), { ok: true, value: { a: [1] } });
-  });
-
-  test('"at position N" becomes line and column', () => {
-    const r = parseJsonWithPosition('{\n  "a": 1\n  "b": 2\n}');
-    assert.equal(r.ok, false);
-    if (r.ok) return;
-    assert.equal(r.offset, 13);
-    assert.equal(r.line, 3);
-    assert.equal(r.column, 3);
-    assert.match(r.error, /line 3, column 3/);
-    assert.doesNotMatch(r.error, /position/);
-  });
-
-  test('messages without a position are located by the scanner', () => {
-    const r = parseJsonWithPosition('{"a": }');
-    assert.equal(r.ok, false);
-    if (r.ok) return;
-    assert.equal(r.offset, 6);
-    assert.equal(r.column, 7);
-    assert.doesNotMatch(r.error, /is not valid JSON/);
-    const h = parseJsonWithPosition('hello');
-    assert.equal(h.ok, false);
-    if (!h.ok) assert.equal(h.offset, 0);
-  });
-
-  test('unexpected end points after the last character', () => {
-    const r = parseJsonWithPosition('[1,\n2');
-    assert.equal(r.ok, false);
-    if (r.ok) return;
-    assert.equal(r.line, 2);
-    assert.equal(r.column, 2);
-    const e = parseJsonWithPosition('');
-    assert.equal(e.ok, false);
-  });
-
-  test('locateJsonError on assorted inputs', () => {
-    assert.equal(locateJsonError('{"a":1,}'), 7);
-    assert.equal(locateJsonError('[1 2]'), 3);
-    assert.equal(locateJsonError('{"a":1} x'), 8);
-    assert.equal(locateJsonError('"abc'), 4);
-    assert.equal(locateJsonError('tru'), 3);
-    assert.equal(locateJsonError('[01]'), 2);
   });
 });
 

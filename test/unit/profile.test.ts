@@ -37,3 +37,9 @@ test('new ids derive from names and avoid clashes', () => {
   assert.equal(newProfileId('!!!', []), 'connection');
   assert.equal(DEFAULT_PROFILE.host, 'localhost');
 });
+
+test('a profile saved with an empty vhost (from an amqp://host:port/ URI) uses the default vhost "/"', () => {
+  const { profiles, problems } = normalizeProfiles([{ id: 'a', host: 'h', port: 5673, vhost: '' }, { id: 'b', host: 'h', vhost: 'orders' }, { id: 'c', host: 'h' }]);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(profiles.map((p) => p.vhost), ['/', 'orders', '/']);
+});

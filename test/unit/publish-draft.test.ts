@@ -40,6 +40,7 @@ test('invalid JSON is refused with line and column', () => {
   if (r.ok) return;
   assert.equal(r.field, 'body');
   assert.match(r.error, /Invalid JSON at line 4, column 1/);
+  assert.equal(r.error, 'Invalid JSON at line 4, column 1: Value expected', 'the position is said once');
 });
 
 test('text bodies are sent verbatim, even when they look like HTML', () => {
@@ -98,7 +99,7 @@ test('templates round-trip through the workspace file and bad entries are report
   assert.equal(broken.templates[0].draft.headers[0].type, 'string');
   assert.equal(broken.templates[0].draft.headers[0].value, '1');
   assert.equal(broken.problems.length, 2);
-  assert.match(parseTemplatesFile('{oops').problems[0], /not valid JSON/);
+  assert.match(parseTemplatesFile('{oops').problems[0], /not valid JSON: Invalid symbol "oops" at line 1, column 2/);
 });
 
 test('normalizeDraft rejects non-objects and fills defaults', () => {

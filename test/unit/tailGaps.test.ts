@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageRing } from '../../src/core/messageRing';
 import { TailList, entriesToNdjson, formatGapSeconds, gapText, type GapMarker, type TailBuffer } from '../../src/core/tailList';
-import { createFilter, parseExported } from '../../src/core/message';
+import { parseExported } from '../../src/core/messageExport';
+import { createFilter } from '../../src/core/messageFilter';
 
 const enc = new TextEncoder();
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageRing } from '../../src/core/messageRing';
 import { MAX_WINDOW_ROWS, TailList, listBatching } from '../../src/core/tailList';
-import { createFilter } from '../../src/core/message';
+import { createFilter } from '../../src/core/messageFilter';
 
 const enc = new TextEncoder();
 

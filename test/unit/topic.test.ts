@@ -337,20 +337,17 @@ describe('topicMatches: edge cases', () => {
   }
 });
 
-describe('many # words stay fast', () => {
+describe('many # words (how fast: bench/rowWorstCase.ts)', () => {
   const pattern = '#.#.#.#.#.#.#.#.#.#.#.#.#.#.#.x';
   const longMiss = Array(60).fill('a').join('.');
   const longHit = `${longMiss}.x`;
   test('topicMatches', () => {
-    const t0 = Date.now();
     assert.equal(topicMatches(pattern, longMiss), false);
     assert.equal(topicMatches(pattern, longHit), true);
     assert.equal(topicMatches(Array(15).fill('#').join('.'), Array(31).fill('a').join('.')), true);
     assert.equal(topicMatches(Array(100).fill('#').join('.') + '.b', Array(200).fill('a').join('.')), false);
-    assert.ok(Date.now() - t0 < 1000);
   });
   test('explainTopicMatch', () => {
-    const t0 = Date.now();
     const miss = explainTopicMatch(pattern, longMiss);
     assert.equal(miss.matches, false);
     const hit = explainTopicMatch(pattern, longHit);
@@ -358,17 +355,14 @@ describe('many # words stay fast', () => {
     assert.equal(hit.steps.length, 16);
     assert.deepEqual(hit.steps.flatMap((s) => s.took), splitWords(longHit));
     assert.equal(explainTopicMatch(Array(100).fill('#').join('.') + '.b', Array(200).fill('a').join('.')).matches, false);
-    assert.ok(Date.now() - t0 < 2000);
   });
   test('TopicTrie', () => {
     const trie = new TopicTrie<string>();
     trie.add(pattern, 'x');
     trie.add(Array(15).fill('#').join('.'), 'all');
     trie.add('#.#.#.#.#.#.#.#.#.#.y', 'y');
-    const t0 = Date.now();
     assert.deepEqual([...trie.match(longHit)].sort(), ['all', 'x']);
     assert.deepEqual([...trie.match(longMiss)], ['all']);
-    assert.ok(Date.now() - t0 < 1000);
   });
 });
 

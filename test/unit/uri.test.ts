@@ -13,6 +13,8 @@ import {
   managementUrlToStore,
   ManagementUrlMissingError,
   profileLabel,
+  vhostOrDefault,
+  DEFAULT_VHOST,
   UriError,
   type UriProfile,
 } from '../../src/core/uri';
@@ -28,13 +30,13 @@ const VALID: Array<[string, Expect]> = [
   ['amqp://user:pass@host:10000/vhost', { username: 'user', password: 'pass', host: 'host', port: 10000, vhost: 'vhost' }],
   ['amqp://user%61:%61pass@ho%61st:10000/v%2fhost', { username: 'usera', password: 'apass', host: 'hoast', port: 10000, vhost: 'v/host' }],
   ['amqp://host', { host: 'host', vhost: '/', password: 'guest' }],
-  ['amqp://host/', { host: 'host', vhost: '' }],
+  ['amqp://host/', { host: 'host', vhost: '/' }], // empty path = the default vhost (not a vhost named "")
   ['amqp://host/%2f', { host: 'host', vhost: '/' }],
   ['amqp://host/%2F', { host: 'host', vhost: '/' }],
   ['amqp://[::1]', { host: '::1' }],
   ['amqp://user@host', { host: 'host', username: 'user', password: undefined }],
   ['amqp://user:pass@host', { host: 'host', username: 'user', password: 'pass' }],
-  ['amqp://:@host/', { host: 'host', username: '', password: '', vhost: '' }],
+  ['amqp://:@host/', { host: 'host', username: '', password: '', vhost: '/' }],
   // ports and schemes
   ['amqps://host', { host: 'host', port: 5671, tls: true }],
   ['AMQPS://host', { host: 'host', port: 5671, tls: true }],
@@ -45,7 +47,7 @@ const VALID: Array<[string, Expect]> = [
   ['amqp://host:65535', { host: 'host', port: 65535 }],
   ['amqp://host:05672', { host: 'host', port: 5672 }],
   // IPv6
-  ['amqp://[::1]:5673/', { host: '::1', port: 5673, vhost: '' }],
+  ['amqp://[::1]:5673/', { host: '::1', port: 5673, vhost: '/' }],
   ['amqps://u:p@[2001:db8::17]:5999/prod', { host: '2001:db8::17', port: 5999, tls: true, username: 'u', password: 'p', vhost: 'prod' }],
   ['amqp://[fe80::1%25eth0]', { host: 'fe80::1%eth0' }],
   // userinfo decoding
@@ -62,7 +64,9 @@ const VALID: Array<[string, Expect]> = [
   ['amqp://host/%2Fprod', { host: 'host', vhost: '/prod' }],
   ['amqp://host/v%20h', { host: 'host', vhost: 'v h' }],
   ['amqp://host/v%40h', { host: 'host', vhost: 'v@h' }],
-  ['amqp://host/?heartbeat=10', { host: 'host', vhost: '', heartbeat: 10 }],
+  ['amqp://host/?heartbeat=10', { host: 'host', vhost: '/', heartbeat: 10 }],
+  ['amqp://host//', { host: 'host', vhost: '/' }], // Celery / kombu spelling of the default vhost
+  ['amqp://host//?heartbeat=10', { host: 'host', vhost: '/', heartbeat: 10 }],
   ['amqp://host?heartbeat=10', { host: 'host', vhost: '/', heartbeat: 10 }],
   ['amqp://host#frag', { host: 'host', vhost: '/' }],
   // query
@@ -112,7 +116,8 @@ const INVALID: Array<[string, RegExp]> = [
   ['amqp://ho%zzst', /malformed percent-encoding in the host/],
   ['amqp://host?cacertfile=%zz', /malformed percent-encoding in the query parameter "cacertfile"/],
   ['amqp://host/a/b', /single path segment/],
-  ['amqp://host//', /single path segment/],
+  ['amqp://host///', /single path segment/],
+  ['amqp://host//vh', /single path segment/],
   ['amqp://host?heartbeat=abc', /invalid heartbeat "abc"/],
   ['amqp://host?heartbeat=-5', /invalid heartbeat/],
   ['amqp://host?verify=maybe', /invalid verify "maybe"/],
@@ -196,7 +201,7 @@ describe('formatAmqpUri', () => {
     [{ ...base, port: 5673 }, undefined, 'amqp://guest@localhost:5673/%2F'],
     [{ ...base, tls: true, port: 5671 }, undefined, 'amqps://guest@localhost/%2F'],
     [{ ...base, tls: true, port: 5672 }, undefined, 'amqps://guest@localhost:5672/%2F'],
-    [{ ...base, vhost: '' }, undefined, 'amqp://guest@localhost/'],
+    [{ ...base, vhost: '' }, undefined, 'amqp://guest@localhost/%2F'], // "" means the default vhost
     [{ ...base, vhost: 'prod' }, undefined, 'amqp://guest@localhost/prod'],
     [{ ...base, vhost: 'a/b c' }, undefined, 'amqp://guest@localhost/a%2Fb%20c'],
     [{ ...base, host: '::1' }, undefined, 'amqp://guest@[::1]/%2F'],
@@ -261,7 +266,8 @@ describe('parse/format round trip', () => {
       const password = rand() < 0.2 ? undefined : str(8);
       const uri = formatAmqpUri(profile, password);
       const parsed = parseAmqpUri(uri);
-      assert.deepEqual(parsed, { profile, password }, uri);
+      // A profile's empty vhost means the default vhost "/" (there is no vhost named "").
+      assert.deepEqual(parsed, { profile: { ...profile, vhost: vhostOrDefault(profile.vhost) }, password }, uri);
       if (password) assert.doesNotMatch(redactUri(uri), new RegExp(`:${encodeURIComponent(password).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@`));
     }
   });
@@ -404,11 +410,45 @@ describe('profileLabel', () => {
   test('formats', () => {
     assert.equal(profileLabel(base), 'guest@localhost:5672/');
     assert.equal(profileLabel({ ...base, vhost: 'prod' }), 'guest@localhost:5672/prod');
-    assert.equal(profileLabel({ ...base, vhost: '' }), 'guest@localhost:5672/""');
+    assert.equal(profileLabel({ ...base, vhost: '' }), 'guest@localhost:5672/', 'an empty vhost is the default vhost, never /""');
     assert.equal(profileLabel({ ...base, host: '::1', port: 5671, username: 'app' }), 'app@[::1]:5671/');
   });
   test('never contains a password, even for a full profile object with extra fields', () => {
     const withSecret = { ...base, id: 'x', name: 'x', tls: false, password: 'hunter2' } as ConnectionProfile;
     assert.doesNotMatch(profileLabel(withSecret), /hunter2/);
+  });
+});
+
+describe('the vhost of a URI: an empty path is the default vhost "/", never a vhost named ""', () => {
+  // [uri, vhost, what the connection row shows]
+  const cases: Array<[string, string, string]> = [
+    ['amqp://h', '/', 'guest@h:5672/'],
+    ['amqp://h/', '/', 'guest@h:5672/'],
+    ['amqp://h:5673/', '/', 'guest@h:5673/'],
+    ['amqp://guest:guest@h:5673/', '/', 'guest@h:5673/'],
+    ['amqp://h/%2F', '/', 'guest@h:5672/'],
+    ['amqp://h/vh', 'vh', 'guest@h:5672/vh'],
+    ['amqp://h//', '/', 'guest@h:5672/'],
+  ];
+  for (const [uri, vhost, label] of cases) {
+    test(`${uri} -> vhost ${JSON.stringify(vhost)}, shown as ${label}`, () => {
+      const { profile } = parseAmqpUri(uri);
+      assert.equal(profile.vhost, vhost);
+      assert.equal(profileLabel(profile), label);
+      assert.doesNotMatch(profileLabel(profile), /""/);
+      // Written back, it parses to the same vhost.
+      assert.equal(parseAmqpUri(formatAmqpUri(profile)).profile.vhost, vhost);
+    });
+  }
+  test('vhostOrDefault', () => {
+    assert.equal(DEFAULT_VHOST, '/');
+    assert.equal(vhostOrDefault(''), '/');
+    assert.equal(vhostOrDefault(undefined), '/');
+    assert.equal(vhostOrDefault('/'), '/');
+    assert.equal(vhostOrDefault(' '), ' ', 'only the empty string is the default; other names are kept as typed');
+    assert.equal(vhostOrDefault('orders'), 'orders');
+  });
+  test('redactUri keeps the empty path as it was written (it only hides the password)', () => {
+    assert.equal(redactUri('amqp://u:secret@h:5673/'), 'amqp://u:***@h:5673/');
   });
 });

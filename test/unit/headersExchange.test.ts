@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { headersMatch, explainHeadersMatch, valuesEqual, xMatchMode } from '../../src/core/headers';
+import { headersMatch, explainHeadersMatch, valuesEqual, xMatchMode } from '../../src/core/headersExchange';
 
 type Table = Record<string, unknown>;
 

@@ -1,13 +1,15 @@
 /**
  * Demo topology + Fibonacci RPC server (the RabbitMQ tutorials' shapes), for trying Burrow
- * and for integration tests. `stop()` removes every object the demo created (objects that
- * already existed before start are left alone).
+ * (`npm run demo`, `npm start`) and for integration tests, end-to-end tests and the benchmark.
+ * Tooling, not product: it lives outside src/ so the extension bundle never contains it.
+ * `stop()` removes every object the demo created (objects that already existed before start
+ * are left alone).
  *
  * The URL's password is never logged nor put in an error message.
  */
 import * as amqp from 'amqplib';
-import { BrokerError } from './errors';
-import { toBrokerError } from './describe';
+import { BrokerError } from '../src/broker/errors';
+import { toBrokerError } from '../src/broker/describe';
 
 export interface DemoOptions {
   /** Default amqp://guest:guest@127.0.0.1:5672. The URL's path is ignored: use `vhost`. */

@@ -1,5 +1,6 @@
 /**
- * Headers exchange matching, following RabbitMQ's rabbit_exchange_type_headers.erl
+ * Headers exchange matching (named for the exchange type: the AMQP header *values* of a message,
+ * their types, display and form input, are in fieldValues.ts), following RabbitMQ's rabbit_exchange_type_headers.erl
  * (3.10.x merge-walk `headers_match/5`, 3.13+/4.x `match_all`/`match_any`; both agree
  * on everything below except where noted):
  *
@@ -28,6 +29,7 @@
  *   as RabbitMQ compares them as ordered lists of fields.
  * - undefined values are treated as absent (amqplib does not send them).
  */
+import { pluralize } from './format';
 
 export type XMatchMode = 'all' | 'any' | 'all-with-x' | 'any-with-x';
 
@@ -134,12 +136,12 @@ export function explainHeadersMatch(
       : `x-match=${mode} with no arguments to compare matches every message`;
   } else if (any) {
     explanation.reason = matches
-      ? `${succeeded} of ${considered} argument${considered === 1 ? '' : 's'} matched; x-match=${mode} needs one`
-      : `none of the ${considered} argument${considered === 1 ? '' : 's'} matched; x-match=${mode} needs one`;
+      ? `${succeeded} of ${pluralize(considered, 'argument')} matched; x-match=${mode} needs one`
+      : `none of the ${pluralize(considered, 'argument')} matched; x-match=${mode} needs one`;
   } else {
     const failedKeys = args.filter((a) => a.result === 'missing' || a.result === 'mismatch').map((a) => a.key);
     explanation.reason = matches
-      ? `all ${considered} argument${considered === 1 ? '' : 's'} matched`
+      ? `all ${pluralize(considered, 'argument')} matched`
       : `x-match=${mode} needs every argument; failed: ${failedKeys.join(', ')}`;
   }
   return explanation;

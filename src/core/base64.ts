@@ -1,0 +1,79 @@
+/**
+ * base64 without Buffer or atob, so that it works the same in Node and in the webview.
+ */
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_LOOKUP = (() => {
+  const t = new Int16Array(128).fill(-1);
+  for (let i = 0; i < B64.length; i++) t[B64.charCodeAt(i)] = i;
+  return t;
+})();
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  const CHUNK = 3 * 16_384;
+  for (let start = 0; start < bytes.length; start += CHUNK) {
+    const end = Math.min(bytes.length, start + CHUNK);
+    let s = '';
+    let i = start;
+    for (; i + 2 < end; i += 3) {
+      const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
+    }
+    if (end - i === 1) {
+      const n = bytes[i] << 16;
+      s += B64[n >> 18] + B64[(n >> 12) & 63] + '==';
+    } else if (end - i === 2) {
+      const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
+      s += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + '=';
+    }
+    parts.push(s);
+  }
+  return parts.join('');
+}
+
+/**
+ * Decodes standard base64 (also base64url characters). Whitespace and line breaks are ignored;
+ * padding is optional. Throws an Error naming the offending character and its position.
+ */
+export function base64ToBytes(text: string): Uint8Array {
+  const out = new Uint8Array(Math.ceil((text.length * 3) / 4));
+  let o = 0;
+  let acc = 0; // up to 4 sextets
+  let count = 0; // sextets in acc
+  let total = 0; // sextets seen
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    if (c === 61 /* = */) {
+      padding++;
+      if (padding > 2) throw new Error(`Invalid base64: too much '=' padding at position ${i}`);
+      continue;
+    }
+    let v = c < 128 ? B64_LOOKUP[c] : -1;
+    if (c === 45 /* - */) v = 62;
+    else if (c === 95 /* _ */) v = 63;
+    if (v < 0) throw new Error(`Invalid base64: unexpected character '${text[i]}' at position ${i}`);
+    if (padding > 0) throw new Error(`Invalid base64: data after '=' padding at position ${i}`);
+    acc = (acc << 6) | v;
+    count++;
+    total++;
+    if (count === 4) {
+      out[o++] = (acc >> 16) & 255;
+      out[o++] = (acc >> 8) & 255;
+      out[o++] = acc & 255;
+      acc = 0;
+      count = 0;
+    }
+  }
+  if (count === 1) throw new Error('Invalid base64: the length is not valid (a character is missing or one too many)');
+  if (padding > 0 && (total + padding) % 4 !== 0) throw new Error("Invalid base64: wrong amount of '=' padding");
+  if (count === 2) {
+    out[o++] = (acc >> 4) & 255;
+  } else if (count === 3) {
+    out[o++] = (acc >> 10) & 255;
+    out[o++] = (acc >> 2) & 255;
+  }
+  return out.slice(0, o);
+}

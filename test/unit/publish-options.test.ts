@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { toPublishOptions } from '../../src/broker/publish';
+
+test('toPublishOptions copies every property amqplib takes, converts expiration and headers, skips the unset ones', () => {
+  assert.deepEqual(
+    toPublishOptions({
+      contentType: 'application/json',
+      contentEncoding: 'gzip',
+      deliveryMode: 2,
+      priority: 5,
+      correlationId: 'c-1',
+      replyTo: 'amq.rabbitmq.reply-to',
+      expiration: 60000 as unknown as string,
+      messageId: 'm-1',
+      timestamp: 1_700_000_000,
+      type: 'order.created',
+      userId: 'guest',
+      appId: 'burrow',
+      headers: { 'x-a': 1, 'x-skip': undefined },
+    }),
+    {
+      mandatory: true,
+      contentType: 'application/json',
+      contentEncoding: 'gzip',
+      deliveryMode: 2,
+      priority: 5,
+      correlationId: 'c-1',
+      replyTo: 'amq.rabbitmq.reply-to',
+      expiration: '60000',
+      messageId: 'm-1',
+      timestamp: 1_700_000_000,
+      type: 'order.created',
+      userId: 'guest',
+      appId: 'burrow',
+      headers: { 'x-a': 1 },
+    },
+  );
+  assert.deepEqual(toPublishOptions({}, false), { mandatory: false });
+  assert.deepEqual(toPublishOptions({ priority: 0, contentType: '' }), { mandatory: true, priority: 0, contentType: '' });
+});
