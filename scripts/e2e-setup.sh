@@ -7,6 +7,8 @@
 #     then fixed up by hand because its postinstall needs GitHub (see /work/shared/notes/e2e-code-server.md).
 #
 # Idempotent: a marker file is written at the end and later runs exit at once.
+# Concurrent runs (two test sessions starting at once) take turns on a lock (flock on
+# .tools/e2e-setup.lock): the second waits for the first, then finds the marker and exits.
 # Env: E2E_SETUP_FORCE=1 redoes everything (the marker is ignored).
 set -euo pipefail
 
@@ -19,6 +21,17 @@ VSC="$CS/lib/vscode"
 
 START=$(date +%s)
 step() { printf '[e2e-setup %4ss] %s\n' "$(( $(date +%s) - START ))" "$*"; }
+
+# One run at a time: two runs building the same native modules in .tools/ at once corrupt them
+# (both @vscode/spdlog builds fail). The lock is released when this process exits, however it exits.
+mkdir -p "$ROOT/.tools"
+LOCK="$ROOT/.tools/e2e-setup.lock"
+exec 9>>"$LOCK"
+if ! flock -n 9; then
+  step "another e2e-setup run holds $LOCK: waiting for it"
+  flock 9
+  step "lock acquired"
+fi
 
 # @vscode/spdlog writes VS Code's log files (user-data/logs/…, including the extension's output channel,
 # which the e2e tests search for leaked passwords). Without its native binding VS Code runs but logs nothing.

@@ -1,82 +1,112 @@
 /**
- * `npm start`: Burrow running in a real VS Code (code-server 4.100.3 / VS Code 1.100.3, from
- * .tools/, set up by scripts/e2e-setup.sh) against the local brokers, in your browser.
+ * `npm start`: Burrow running in a real VS Code in your browser, against the local broker.
  *
- * Packages the extension, installs it into a profile kept in .tools/start-profile/ (settings,
- * passwords and panels survive restarts), starts the demo topology (`npm run demo`'s work queue,
- * exchanges and Fibonacci RPC server) on the local RabbitMQ 3.10.8, and prints the URL to open.
- * Ctrl+C stops code-server and removes the demo topology.
+ * `npm start` first runs scripts/ensure-rabbitmq.sh (the local brokers) and scripts/e2e-setup.sh
+ * (code-server 4.100.3 = VS Code 1.100.3 in .tools/, the one the end-to-end tests use); then this
+ * script packages the extension (`npm run package`), declares the demo topology on the local
+ * RabbitMQ (127.0.0.1:5672, vhost /: `npm run demo`'s work queue, exchanges and Fibonacci RPC
+ * server), installs Burrow into a fresh profile in a temp dir, starts code-server and prints the
+ * URL to open. The built-in `localhost` connection (guest/guest) connects to that broker.
+ *
+ * Ctrl+C (SIGINT) or SIGTERM stops code-server (its whole process group: server, extension host,
+ * terminals), removes the demo topology and closes its connection, and deletes the temp profile.
  *
  * Env: BURROW_PORT (default 8080), BURROW_NO_DEMO=1 to skip the demo topology.
+ * Profile and code-server helpers: test/e2e/profile.ts and test/e2e/codeServer.ts (shared with the e2e tests).
  */
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { BASE_SETTINGS, installExtension, packageExtension, type Profile } from '../test/e2e/harness';
-import { startDemo } from './demoServer';
+import * as os from 'node:os';
+import { createProfile, installExtension, packageExtension, removeProfile, type Profile } from '../test/e2e/profile';
+import { logTail, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
+import { startDemo, type DemoHandle } from './demoServer';
 
-const ROOT = path.resolve(__dirname, '..');
-const DIR = path.join(ROOT, '.tools', 'start-profile');
-const port = Number(process.env.BURROW_PORT ?? 8080);
-const CODE_SERVER_ENTRY = path.join(ROOT, '.tools', 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const DEMO_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
-function profile(): Profile {
-  const p: Profile = {
-    dir: DIR,
-    userDataDir: path.join(DIR, 'user-data'),
-    extensionsDir: path.join(DIR, 'extensions'),
-    workspace: path.join(DIR, 'workspace'),
-    configFile: path.join(DIR, 'code-server.yaml'),
-    logFile: path.join(DIR, 'code-server.log'),
-  };
-  fs.mkdirSync(path.join(p.userDataDir, 'User'), { recursive: true });
-  fs.mkdirSync(p.extensionsDir, { recursive: true });
-  fs.mkdirSync(p.workspace, { recursive: true });
-  fs.writeFileSync(p.configFile, 'auth: none\ncert: false\n');
-  const settingsFile = path.join(p.userDataDir, 'User', 'settings.json');
-  if (!fs.existsSync(settingsFile)) {
-    fs.writeFileSync(settingsFile, JSON.stringify({ ...BASE_SETTINGS, 'burrow.explorer.autoRefreshSeconds': 5 }, null, 2) + '\n');
+function portFromEnv(): number {
+  const raw = process.env.BURROW_PORT ?? '8080';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`BURROW_PORT=${raw} is not a TCP port`);
+  return port;
+}
+
+const log = (s: string) => console.log(`[start] ${s}`);
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+let profile: Profile | undefined;
+let server: CodeServer | undefined;
+let demo: DemoHandle | undefined;
+let cleaning: Promise<void> | undefined;
+/** Set by the first Ctrl+C; during start-up, main() stops after the step under way. */
+let stopRequested = false;
+let starting = true;
+
+/** Stops everything this script started; idempotent. */
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await server?.stop().catch((e: unknown) => log(`stopping code-server: ${message(e)}`));
+    await demo?.stop().catch((e: unknown) => log(`removing the demo topology: ${message(e)}`));
+    if (profile) removeProfile(profile);
+  })();
+  return cleaning;
+}
+
+function shutdown(code: number): Promise<never> {
+  return cleanup().then(() => {
+    log('stopped');
+    process.exit(code);
+  });
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopRequested) {
+    log(`${signal} again: leaving now`);
+    process.exit(130);
   }
-  return p;
+  stopRequested = true;
+  log(`${signal}: stopping code-server, removing the demo topology and the temp profile…`);
+  if (!starting) void shutdown(0);
 }
 
 async function main(): Promise<void> {
-  const p = profile();
-  console.log('[start] packaging the extension (npm run package)…');
+  const port = portFromEnv();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  log('packaging the extension (npm run package)…');
   const vsix = await packageExtension();
-  await installExtension(p, vsix);
-  const demo = process.env.BURROW_NO_DEMO === '1' ? undefined : await startDemo({ url: 'amqp://guest:guest@127.0.0.1:5672' }).catch((e: unknown) => {
-    console.warn(`[start] demo topology not started: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
+  if (process.env.BURROW_NO_DEMO !== '1') {
+    log('declaring the demo topology and starting its RPC server on 127.0.0.1:5672…');
+    demo = await startDemo({ url: DEMO_URL });
+  }
+  if (stopRequested) return shutdown(0);
+  profile = createProfile({ 'burrow.explorer.autoRefreshSeconds': 5 }, {}, { parent: os.tmpdir(), prefix: 'burrow-start' });
+  log('installing Burrow into a fresh VS Code profile…');
+  await installExtension(profile, vsix);
+  if (stopRequested) return shutdown(0);
+  server = await startCodeServer(profile, { port });
+  starting = false;
+  if (stopRequested) return shutdown(0);
+  void server.exited.then((why) => {
+    if (cleaning) return;
+    log(`${why}; log tail:\n${logTail(profile!.logFile)}`);
+    void shutdown(1);
   });
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VSCODE_') && k !== 'ELECTRON_RUN_AS_NODE' && k !== 'NODE_OPTIONS') env[k] = v;
-  env.XDG_CONFIG_HOME = path.join(DIR, 'xdg-config');
-  env.XDG_DATA_HOME = path.join(DIR, 'xdg-data');
-  const cs = spawn(
-    process.execPath,
-    [CODE_SERVER_ENTRY, '--config', p.configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--user-data-dir', p.userDataDir, '--extensions-dir', p.extensionsDir, p.workspace],
-    { env, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  console.log(`\n  Burrow in VS Code: http://127.0.0.1:${port}/?folder=${encodeURIComponent(p.workspace)}`);
-  console.log('  Open the Burrow view in the activity bar; the localhost connection (guest/guest) is ready.');
-  if (demo) console.log('  Demo topology on the local broker: task_queue, logs, direct_logs, topic_logs, headers_demo, rpc_queue (send 10, get 55).');
-  console.log('  Ctrl+C stops it.\n');
-  const stop = async () => {
-    cs.kill('SIGTERM');
-    await demo?.stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  cs.on('exit', (code) => {
-    console.log(`[start] code-server exited (${code})`);
-    void demo?.stop().finally(() => process.exit(code ?? 0));
-  });
+
+  console.log(`
+  Burrow in VS Code: ${server.workbenchUrl}
+
+  Open the Burrow view in the activity bar: the localhost connection (guest/guest) is ready.${
+    demo
+      ? `
+  Demo topology on the local broker (vhost /): task_queue, the logs, direct_logs, topic_logs and
+  headers_demo exchanges with their queues, and an RPC server on rpc_queue (send 10, get 55).`
+      : ''
+  }
+  Temp profile: ${profile.dir} (removed on exit)
+  Ctrl+C stops it all.
+`);
 }
 
 main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
+  console.error(`[start] ${message(e)}`);
+  return shutdown(stopRequested ? 0 : 1);
 });

@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { poll } from './wait';
 
 export interface TestBroker {
   /** 'rmq3' (system 3.10.8) or 'rmq4' (the 4.x node). */
@@ -189,13 +190,20 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   };
 }
 
-/** Resolves when cond() is truthy; rejects after timeoutMs. */
-export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/**
+ * The management API's name of the AMQP connection whose client-provided name is `connectionName`
+ * (it is listed a moment after it opened: polls until then).
+ */
+export function connectionByName(b: TestBroker, connectionName: string, timeoutMs = 15_000): Promise<string> {
+  return poll(`connection '${connectionName}' in the management API of ${b.label}`, async () => {
+    const res = await b.mgmt('GET', '/api/connections?columns=name,client_properties');
+    const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
+    return list.find((c) => c.client_properties?.connection_name === connectionName)?.name;
+  }, timeoutMs, 100);
+}
+
+/** Force-closes (CONNECTION_FORCED) the AMQP connection whose client-provided name is `connectionName`. */
+export async function closeConnectionByName(b: TestBroker, connectionName: string): Promise<void> {
+  const name = await connectionByName(b, connectionName);
+  await b.mgmt('DELETE', `/api/connections/${encodeURIComponent(name)}`);
 }

@@ -10,9 +10,8 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import {
   startSession,
   openBurrowView,
-  waitForRow,
   waitForRowDescription,
-  setPasswordFromTree,
+  connectionReady,
   runCommand,
   quickPick,
   webviewFrame,
@@ -112,8 +111,7 @@ for (const B of BROKERS) describe(`Burrow tools in VS Code: routing-key tester a
     // The command palette lists Burrow's commands only once the extension is registered: wait for its view.
     await step(s, 'burrow-view', async () => {
       await openBurrowView(s.page);
-      await waitForRow(s.page, conn.name, 30_000);
-      if (conn.password !== undefined) await setPasswordFromTree(s.page, conn.name, conn.password);
+      await connectionReady(s.page, conn);
     });
   });
 

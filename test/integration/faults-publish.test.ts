@@ -7,7 +7,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { publishMany, PublishManyError, type PublishManyResult, type PublishRequest } from '../../src/broker/publish';
-import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, waitFor, type FaultProxy, type TestBroker } from './helpers';
+import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, type FaultProxy, type TestBroker } from './helpers';
 
 const COUNT = 50_000;
 
@@ -113,7 +113,7 @@ for (const B of BROKERS) {
         const inQueue = await depth(B, vhost, queue);
         checkAccounting(`${B.label} reset`, r, inQueue);
         // The manager reconnects; re-sending only the unknown ones is what the panel offers.
-        await waitFor(() => m.state(vhost, 'publish') === 'connected' || m.state(vhost, 'publish') === 'idle', 10_000, 'publish connection back');
+        await poll('publish connection back', () => m.state(vhost, 'publish') === 'connected' || m.state(vhost, 'publish') === 'idle', 10_000);
         const again = await publishMany(m, vhost, request(queue), 100);
         assert.equal(again.confirmed, 100);
         assert.equal(again.unknown, 0);

@@ -22,17 +22,14 @@ export async function deleteTestVhost(mc: ManagementClient, vhost: string): Prom
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Both brokers: every integration test file runs its tests once per broker of test/brokers.ts,
 // with the broker's version in the test names:
 //
 //   for (const B of BROKERS) describe(`peek [${B.label}]`, () => { … endpointOf(B) … });
 
-export { BROKERS, broker4, startFaultProxy, waitFor, type TestBroker, type FaultProxy } from '../brokers';
+export { BROKERS, broker4, startFaultProxy, connectionByName, closeConnectionByName, type TestBroker, type FaultProxy } from '../brokers';
+export { poll, waitForEvent, within, drainEventLoop, pause } from '../wait';
 import type { TestBroker } from '../brokers';
 
 export function endpointOf(b: TestBroker, extra: Partial<AmqpEndpoint> = {}): AmqpEndpoint {

@@ -12,6 +12,7 @@ import * as amqp from 'amqplib';
 import { ManagementClient } from '../../src/broker/management';
 import { BrokerError } from '../../src/broker/errors';
 import { BROKERS } from '../brokers';
+import { poll } from '../wait';
 
 for (const B of BROKERS) {
   const BASE = B.mgmtUrl;
@@ -19,17 +20,6 @@ for (const B of BROKERS) {
   const rnd = () => randomBytes(4).toString('hex');
   const VHOST = `burrow-test-${rnd()}`;
 
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-    const end = Date.now() + timeoutMs;
-    let v = await fn();
-    while (!ok(v) && Date.now() < end) {
-      await sleep(250);
-      v = await fn();
-    }
-    return v;
-  }
 
   async function rejectsWith(p: Promise<unknown>): Promise<BrokerError> {
     try {
@@ -224,8 +214,13 @@ for (const B of BROKERS) {
 
           // A queue lists its consumers once the broker has emitted their stats (every 5 s by default).
           const qc = await poll(
-            () => mc.queueConsumers(VHOST, 'q-02'),
-            (l) => l.length >= 1,
+            'the consumer of q-02 listed with its queue',
+            async () => {
+              const l = await mc.queueConsumers(VHOST, 'q-02');
+              return l.length >= 1 ? l : undefined;
+            },
+            10_000,
+            250,
           );
           assert.deepEqual(
             qc.map((x) => x.consumer_tag),
@@ -238,8 +233,13 @@ for (const B of BROKERS) {
           assert.equal(c.ack_required, true);
           assert.equal(c.exclusive, false);
           const auto = await poll(
-            () => mc.queueConsumers(VHOST, 'q-03'),
-            (l) => l.length >= 1,
+            'the consumer of q-03 listed with its queue',
+            async () => {
+              const l = await mc.queueConsumers(VHOST, 'q-03');
+              return l.length >= 1 ? l : undefined;
+            },
+            10_000,
+            250,
           );
           assert.equal(auto[0]?.ack_required, false);
           assert.deepEqual(await mc.queueConsumers(VHOST, 'q-04'), []);

@@ -16,7 +16,7 @@ import { publishMany, publishMessage, PublishManyError, type PublishManyResult }
 import { peekMessages } from '../../src/broker/peek';
 import { QueueTail } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
-import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, waitFor } from './helpers';
+import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, poll } from './helpers';
 
 const text = (m: CapturedMessage) => new TextDecoder().decode(m.body);
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -46,7 +46,7 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
       await tail?.stop().catch(() => undefined);
       // Whatever happened, leave the node running.
       await B.ctl('start_app').catch(() => undefined);
-      await waitFor(() => B.mgmt('GET', '/api/overview').then(() => true, () => false), 60_000, 'the 4.x node to answer again');
+      await poll('the 4.x node to answer again', () => B.mgmt('GET', '/api/overview').then(() => true, () => false), 60_000);
       await mgr?.dispose();
       management.dispose();
       await dropVhost(B, vhost);
@@ -61,7 +61,7 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
       });
       await tail.start();
       await publishMessage(mgr, vhost, { exchange: 'events', routingKey: 'order.before', body: enc('before'), properties: { deliveryMode: 2 } });
-      await waitFor(() => received.some((m) => text(m) === 'before'), 10_000, 'the tap to see a message before the restart');
+      await poll('the tap to see a message before the restart', () => received.some((m) => text(m) === 'before'), 10_000);
 
       // A bulk publish that the restart interrupts.
       const COUNT = 50_000;
@@ -72,7 +72,7 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
           throw err;
         },
       );
-      await waitFor(() => received.length > 100, 20_000, 'the bulk publish to be under way');
+      await poll('the bulk publish to be under way', () => received.length > 100, 20_000);
       const stoppedAt = Date.now();
       await B.ctl('stop_app');
       const outcome = await running;
@@ -84,13 +84,13 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
       if (r.confirmed + r.returned < COUNT) assert.ok(err, 'an interrupted bulk publish reports an error');
 
       // The same manager works again once the broker is back: publish, and peek (nothing lost).
-      const after = await waitFor(
+      const after = await poll(
+        'a publish to be confirmed after the restart',
         async () => {
           const o = await publishMessage(mgr, vhost, { exchange: 'events', routingKey: 'order.after', body: enc('after'), properties: { deliveryMode: 2 } });
           return o.status === 'confirmed' ? o : undefined;
         },
         60_000,
-        'a publish to be confirmed after the restart',
       );
       assert.equal(after?.status, 'confirmed');
       const inQueue = (await depth()) - 2; // 'before' and 'after' are in the queue too
@@ -101,9 +101,9 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
       assert.equal(await depth(), inQueue + 2, 'peeking after the restart took nothing');
 
       // The tap resumes by itself (maybe after 'after' was published: that one fell in the gap) and marks the gap.
-      await waitFor(() => tail!.state === 'running' && tail!.gaps().length >= 1, 60_000, 'the tap to resume with a gap marker');
+      await poll('the tap to resume with a gap marker', () => tail!.state === 'running' && tail!.gaps().length >= 1, 60_000);
       await publishMessage(mgr, vhost, { exchange: 'events', routingKey: 'order.resumed', body: enc('resumed'), properties: { deliveryMode: 2 } });
-      await waitFor(() => received.some((m) => text(m) === 'resumed'), 30_000, 'the tap to see a message after it resumed');
+      await poll('the tap to see a message after it resumed', () => received.some((m) => text(m) === 'resumed'), 30_000);
       const gaps = tail.gaps();
       assert.equal(gaps.length, 1, 'one gap marker');
       assert.ok(gaps[0]!.durationMs > 0 && gaps[0]!.durationMs < downMs + 30_000, `gap ${gaps[0]!.durationMs} ms`);

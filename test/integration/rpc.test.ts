@@ -5,7 +5,7 @@ import * as amqp from 'amqplib';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { RpcClient, percentile, type RpcOutcome, type RpcRequest } from '../../src/broker/rpc';
 import { startDemo, fibReply, DEMO_EXCHANGES, DEMO_QUEUES, type DemoHandle } from '../../scripts/demoServer';
-import { createTestVhost, deleteTestVhost, endpointOf, managementClientOf, sleep, uniqueVhost } from './helpers';
+import { createTestVhost, deleteTestVhost, endpointOf, managementClientOf, uniqueVhost, connectionByName } from './helpers';
 import { BROKERS } from '../brokers';
 
 for (const B of BROKERS) {
@@ -333,16 +333,5 @@ for (const B of BROKERS) {
     };
   }
 
-  async function findConnection(connectionName: string, timeoutMs = 15_000): Promise<string> {
-    const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64');
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const res = await fetch(`${B.mgmtUrl}/api/connections?columns=name,client_properties`, { headers: { authorization: auth } });
-      const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
-      const hit = list.find((c) => c.client_properties?.connection_name === connectionName);
-      if (hit) return hit.name;
-      await sleep(250);
-    }
-    throw new Error(`connection '${connectionName}' not listed by the management API`);
-  }
+  const findConnection = (connectionName: string, timeoutMs?: number) => connectionByName(B, connectionName, timeoutMs);
 }

@@ -7,7 +7,8 @@ import { ManagementClient } from '../../src/broker/management';
 import { QueueTail, type TailBatch, type TailState, type TailStats } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
 
-import { BROKERS } from '../brokers';
+import { BROKERS, closeConnectionByName } from '../brokers';
+import { poll } from '../wait';
 
 for (const B of BROKERS) {
   const SUFFIX = randomBytes(4).toString('hex');
@@ -19,13 +20,7 @@ for (const B of BROKERS) {
     return ((await res.json()) as { name: string }[]).map((q) => q.name);
   }
 
-  async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await cond())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+  const until = (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) => poll(what, cond, timeoutMs, 25);
 
   const text = (m: CapturedMessage) => new TextDecoder().decode(m.body);
 
@@ -117,16 +112,18 @@ for (const B of BROKERS) {
         ch.publish('hdrs', '', Buffer.from('not audit'), { headers: { kind: 'other' } });
         await ch.waitForConfirms();
       });
-      await until('4 tapped messages', () => c.received.length >= 4);
-      await new Promise((r) => setTimeout(r, 100));
-      assert.deepEqual(c.received.map(text), ['one', 'two', 'three', 'audit']);
-      assert.deepEqual(c.received.map((m) => m.seq), [1, 2, 3, 4]);
+      // A marker routed to the watched queue after everything else: once it is in, any copy of the
+      // messages that must not be tapped would have arrived before it.
+      await publish('events', 'order.marker', ['marker']);
+      await until('the marker', () => c.received.some((m) => text(m) === 'marker'));
+      assert.deepEqual(c.received.map(text), ['one', 'two', 'three', 'audit', 'marker']);
+      assert.deepEqual(c.received.map((m) => m.seq), [1, 2, 3, 4, 5]);
       assert.equal(c.received[0].exchange, 'events');
       assert.equal(c.received[0].routingKey, 'order.created');
       assert.equal(c.received[0].deliveryTag, undefined);
-      assert.equal(await depth('watched'), 4, 'the watched queue still holds its messages');
-      assert.deepEqual(t.messages().map(text), ['one', 'two', 'three', 'audit']);
-      assert.equal(c.stats?.received, 4);
+      assert.equal(await depth('watched'), 5, 'the watched queue still holds its messages');
+      assert.deepEqual(t.messages().map(text), ['one', 'two', 'three', 'audit', 'marker']);
+      assert.equal(c.stats?.received, 5);
 
       const tapQueue = t.tapQueue!;
       await t.stop();
@@ -204,12 +201,13 @@ for (const B of BROKERS) {
 
     test('ring buffer keeps the newest messages; pause holds batches back, resume delivers them; clear', async () => {
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'ring' }, { onBatch: c.onBatch, bufferSize: 10, flushIntervalMs: 20 });
+      // maxBatch 5: an unpaused tail hands over every 5th message at once, on arrival (no timer),
+      // so when all 25 have arrived, a pause that did not hold would already show here.
+      const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'ring' }, { onBatch: c.onBatch, bufferSize: 10, maxBatch: 5, flushIntervalMs: 20 });
       await t.start();
       t.pause();
       await publish('events', 'ring', Array.from({ length: 25 }, (_, i) => `r${i}`));
       await until('25 received', () => t.stats().received === 25);
-      await new Promise((r) => setTimeout(r, 80));
       assert.equal(c.received.length, 0, 'nothing delivered while paused');
       assert.deepEqual(t.stats().dropped, 15);
       assert.deepEqual(t.messages().map(text), Array.from({ length: 10 }, (_, i) => `r${i + 15}`));
@@ -247,8 +245,12 @@ for (const B of BROKERS) {
       assert.equal(t.ack(again.deliveryTag!, true), true, 'multiple ack of w4 and the redelivered w3');
       assert.deepEqual(t.unsettled(), []);
       assert.equal(t.ack(9999), false);
-      await new Promise((r) => setTimeout(r, 100));
+      // The channel is still open: a marker published now is delivered on it (a double or unknown ack
+      // sent to the broker would have closed the channel before this delivery).
+      await publish('', 'work', ['w5']);
+      await until('the marker delivery', () => c.received.some((m) => text(m) === 'w5'));
       assert.equal(t.state, 'running', 'channel still open');
+      assert.equal(t.ack(c.received.at(-1)!.deliveryTag!), true);
       await t.stop();
       assert.equal(await depth('work'), 0);
 
@@ -287,18 +289,7 @@ for (const B of BROKERS) {
       const oldTap = t.tapQueue;
 
       // find the manager's connection by its client-provided name and kill it
-      let connName: string | undefined;
-      await until(
-        'connection listed',
-        async () => {
-          const res = await B.mgmt('GET', '/api/connections?columns=name,client_properties');
-          const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
-          connName = list.find((x) => x.client_properties?.connection_name === CONNECTION_NAME)?.name;
-          return connName !== undefined;
-        },
-        15_000,
-      );
-      await B.mgmt('DELETE', `/api/connections/${encodeURIComponent(connName!)}`);
+      await closeConnectionByName(B, CONNECTION_NAME);
       await until('reconnecting', () => states.includes('reconnecting'));
       await until('running again', () => t.state === 'running' && states.lastIndexOf('running') > states.indexOf('reconnecting'), 15_000);
       assert.notEqual(t.tapQueue, oldTap, 'a new tap queue');
@@ -320,18 +311,7 @@ for (const B of BROKERS) {
       await t.start();
       await until('k1', () => c.received.length === 1);
       const staleTag = c.received[0].deliveryTag!;
-      let connName: string | undefined;
-      await until(
-        'connection listed',
-        async () => {
-          const res = await B.mgmt('GET', '/api/connections?columns=name,client_properties');
-          const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
-          connName = list.find((x) => x.client_properties?.connection_name === CONNECTION_NAME)?.name;
-          return connName !== undefined;
-        },
-        15_000,
-      );
-      await B.mgmt('DELETE', `/api/connections/${encodeURIComponent(connName!)}`);
+      await closeConnectionByName(B, CONNECTION_NAME);
       // the unacked k1 is requeued by the broker and delivered again on the new channel
       await until('k1 redelivered', () => c.received.length === 2, 15_000);
       assert.equal(t.state, 'running');

@@ -14,10 +14,9 @@ import { QueueTail, type TailBatch } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
 import { parseExported } from '../../src/core/messageExport';
 import { TailList } from '../../src/core/tailList';
-import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, waitFor, type FaultProxy } from './helpers';
+import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, poll, pause, within, connectionByName, type FaultProxy } from './helpers';
 
 const text = (m: CapturedMessage) => new TextDecoder().decode(m.body);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const B of BROKERS) {
   describe(`tap faults [${B.label}]`, () => {
@@ -97,7 +96,7 @@ for (const B of BROKERS) {
       assert.ok(tail.notes.some((n) => /default exchange/.test(n)), `notes: ${tail.notes.join(' | ')}`);
       const bodies = ['l1', 'l2', 'l3', 'l4', 'l5'];
       await publish('events', 'log.info', bodies);
-      await waitFor(() => received.length >= 5 && gotByReceiver.length >= 5, 10_000, 'copies in the tap and messages at the receiver');
+      await poll('copies in the tap and messages at the receiver', () => received.length >= 5 && gotByReceiver.length >= 5, 10_000);
       assert.deepEqual(received.map(text), bodies);
       assert.deepEqual(gotByReceiver, bodies, 'the receiver still gets every message');
       await tail.stop();
@@ -140,8 +139,8 @@ for (const B of BROKERS) {
       );
       await publish('', 'mixed', ['direct']);
       await publish('events', 'mixed.a', ['routed']);
-      await waitFor(() => received.length >= 1, 10_000, 'the routed copy');
-      await sleep(200);
+      // 'direct' went into the queue first: had it been tapped, it would arrive before 'routed'.
+      await poll('the routed copy', () => received.some((m) => text(m) === 'routed'), 10_000);
       assert.deepEqual(received.map(text), ['routed']);
       await tail.stop();
     });
@@ -157,7 +156,7 @@ for (const B of BROKERS) {
       const { tail, list, received } = tailOf(pm, { mode: 'tap', queue: 'watched' });
       await tail.start();
       await publish('events', 'gap.before', ['b1', 'b2', 'b3']);
-      await waitFor(() => received.length >= 3, 10_000, 'messages before the fault');
+      await poll('messages before the fault', () => received.length >= 3, 10_000);
 
       // The network fails for about 1.5 s while a producer keeps publishing.
       const during: { body: string; sentAt: number; confirmedAt: number }[] = [];
@@ -169,23 +168,22 @@ for (const B of BROKERS) {
           const sentAt = Date.now();
           await publish('events', 'gap.during', [body]);
           during.push({ body, sentAt, confirmedAt: Date.now() });
-          await sleep(10);
+          await pause(10);
         }
       })();
-      await sleep(100);
+      await pause(100); // the producer runs a while before the fault
       const faultAt = Date.now();
       proxy.refuse();
       proxy.resetAll();
-      await waitFor(() => tail.state === 'reconnecting', 5000, 'the tail to see the loss');
-      await sleep(1500);
+      await poll('the tail to see the loss', () => tail.state === 'reconnecting', 5000);
+      await pause(1500); // the outage lasts 1.5 s
       proxy.allow();
-      await waitFor(() => tail.state === 'running' && tail.gaps().length === 1, 15_000, 'the tail to resume');
-      await sleep(200);
+      await poll('the tail to resume', () => tail.state === 'running' && tail.gaps().length === 1, 15_000);
+      await pause(200); // and the producer runs on a while after it
       publishing = false;
       await producer;
       await publish('events', 'gap.after', ['a1', 'a2', 'a3']);
-      await waitFor(() => received.some((m) => text(m) === 'a3'), 10_000, 'messages after the gap');
-      await sleep(100); // a last flush
+      await poll('messages after the gap', () => received.some((m) => text(m) === 'a3'), 10_000);
 
       const [gap] = tail.gaps();
       assert.ok(gap);
@@ -251,15 +249,8 @@ for (const B of BROKERS) {
       const { tail, list, received } = tailOf(fm, { mode: 'tap', exchange: 'events', pattern: 'forced.#' });
       await tail.start();
       await publish('events', 'forced.before', ['f1']);
-      await waitFor(() => received.length >= 1, 10_000, 'a message before the close');
-      const conn = await waitFor(
-        async () => {
-          const res = await B.mgmt('GET', `/api/vhosts/${encodeURIComponent(vhost)}/connections`);
-          return ((await res.json()) as { name: string; client_properties?: { connection_name?: string } }[]).find((c) => c.client_properties?.connection_name === name);
-        },
-        15_000,
-        'the tail connection in the management API',
-      );
+      await poll('a message before the close', () => received.length >= 1, 10_000);
+      const connName = await connectionByName(B, name);
       let n = 0;
       let publishing = true;
       const sent: string[] = [];
@@ -268,17 +259,17 @@ for (const B of BROKERS) {
           const body = `x${++n}`;
           await publish('events', 'forced.during', [body]);
           sent.push(body);
-          await sleep(5);
+          await pause(5);
         }
       })();
-      await sleep(50);
-      await B.mgmt('DELETE', `/api/connections/${encodeURIComponent(conn!.name)}`);
-      await waitFor(() => tail.gaps().length === 1 && tail.state === 'running', 15_000, 'the tail to resume with a gap marker');
-      await sleep(100);
+      await pause(50); // the producer runs a while before the close
+      await B.mgmt('DELETE', `/api/connections/${encodeURIComponent(connName)}`);
+      await poll('the tail to resume with a gap marker', () => tail.gaps().length === 1 && tail.state === 'running', 15_000);
+      await pause(100); // and on a while after the tail resumed
       publishing = false;
       await producer;
       await publish('events', 'forced.after', ['f2']);
-      await waitFor(() => received.some((m) => text(m) === 'f2'), 10_000, 'a message after the gap');
+      await poll('a message after the gap', () => received.some((m) => text(m) === 'f2'), 10_000);
       const [gap] = tail.gaps();
       assert.ok(gap && gap.durationMs > 0);
       const rows = list.window({ from: 0, count: 500, follow: false }).rows;
@@ -302,13 +293,12 @@ for (const B of BROKERS) {
       const { tail, received } = tailOf(pm, { mode: 'tap', queue: 'watched' });
       await tail.start();
       await publish('events', 'gap.hole', ['h1']);
-      await waitFor(() => received.length >= 1, 10_000, 'a message before the fault');
+      await poll('a message before the fault', () => received.length >= 1, 10_000);
       proxy.blackhole();
       const t0 = Date.now();
-      const outcome = await Promise.race([tail.stop().then(() => 'settled'), sleep(4 * deadline + 2000).then(() => 'hung')]);
+      await within('stop() on a black-holed connection', tail.stop(), 4 * deadline + 2000);
       const elapsed = Date.now() - t0;
-      console.log(`[${B.label}] stop() on a black-holed connection: ${outcome} after ${elapsed} ms (deadline ${deadline} ms)`);
-      assert.equal(outcome, 'settled', `stop() still pending after ${elapsed} ms`);
+      console.log(`[${B.label}] stop() on a black-holed connection: settled after ${elapsed} ms (deadline ${deadline} ms)`);
       assert.ok(elapsed < 3 * deadline + 500, `stop() took ${elapsed} ms`);
       assert.equal(tail.state, 'stopped');
     });
