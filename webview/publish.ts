@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
 import { PanelApp } from './lib/app';
+import { historySection } from './lib/history';
 import type { PanelTarget } from '../src/protocol/common';
 import {
   checkPublishState,
@@ -239,20 +240,16 @@ function page() {
         </div>
       </vscode-collapsible>
 
-      <vscode-collapsible title="History" description=${`${view.history.length} recent`}>
-        <div style="padding: 8px">
-          ${view.history.length === 0 ? html`<div class="muted">Nothing published from this connection yet.</div>` : nothing}
-          ${view.history.map(
-            (h) => html`<div class="toolbar">
-              <span class="muted">${new Date(h.at).toLocaleString()}</span>
-              <span class="mono">${h.draft.exchange || '(default)'} → ${h.draft.routingKey}</span>
-              <span class="muted">${h.outcome}</span>
-              <vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}>Load</vscode-button>
-              <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>
-            </div>`,
-          )}
-        </div>
-      </vscode-collapsible>`;
+      ${historySection(
+        view.history,
+        (h) => ({
+          when: new Date(h.at).toLocaleString(),
+          what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}`,
+          actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}>Load</vscode-button>
+            <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>`,
+        }),
+        'Nothing published from this connection yet.',
+      )}`;
 }
 
 app.start({

@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
 import { PanelApp } from './lib/app';
+import { historySection } from './lib/history';
 import { messageDetails } from './lib/messageView';
 import type { PanelTarget } from '../src/protocol/common';
 import { checkRpcState, type RpcDraft, type RpcHistoryEntry, type RpcManyView, type RpcResultView, type RpcState, type RpcToHost, type RpcToWebview } from '../src/protocol/rpc';
@@ -107,18 +108,11 @@ function page() {
           </div>`
         : nothing}
       ${view.many ? html`<div class="banner ${view.many.failed ? 'warning' : 'ok'}" id="many">${view.many.text}</div>` : nothing}
-      <vscode-collapsible title="History" description=${`${view.history.length} recent`}>
-        <div style="padding: 8px">
-          ${view.history.map(
-            (h) => html`<div class="toolbar">
-              <span class="muted">${new Date(h.at).toLocaleTimeString()}</span>
-              <span class="mono">${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}</span>
-              <span class="muted">${h.outcome}</span>
-              <vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}>Re-send</vscode-button>
-            </div>`,
-          )}
-        </div>
-      </vscode-collapsible>`;
+      ${historySection(view.history, (h) => ({
+        when: new Date(h.at).toLocaleTimeString(),
+        what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}`,
+        actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}>Re-send</vscode-button>`,
+      }))}`;
 }
 
 app.start({

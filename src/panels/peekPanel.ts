@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './kit/basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { checkPeekToHost, type PeekState, type PeekToHost, type PeekToWebview } from '../protocol/peek';
 import type { PanelTarget } from '../protocol/common';
 import type { CapturedMessage } from '../core/message';
@@ -40,27 +40,19 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
     }
   }
 
-  protected async onMessage(msg: PeekToHost): Promise<void> {
-    switch (msg.type) {
-      case 'peek':
-        await this.peek(msg);
-        return;
-      case 'openBody': {
-        const m = this.messages.find((x) => x.seq === msg.id);
-        if (m) await openBodyInEditor(m);
-        return;
-      }
-      case 'copy': {
-        const chosen = this.messages.filter((m) => msg.ids.includes(m.seq));
-        await vscode.env.clipboard.writeText(JSON.stringify(chosen.map(toExportable), null, 2));
-        this.post({ type: 'info', message: `Copied ${chosen.length} message${chosen.length === 1 ? '' : 's'} as JSON (bodies in base64, re-publishable).` });
-        return;
-      }
-      case 'save':
-        await saveMessages(this.messages, `${this.target.queue}-peek.json`);
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<PeekToHost> = {
+    peek: (msg) => this.peek(msg),
+    openBody: async (msg) => {
+      const m = this.messages.find((x) => x.seq === msg.id);
+      if (m) await openBodyInEditor(m);
+    },
+    copy: async (msg) => {
+      const chosen = this.messages.filter((m) => msg.ids.includes(m.seq));
+      await vscode.env.clipboard.writeText(JSON.stringify(chosen.map(toExportable), null, 2));
+      this.post({ type: 'info', message: `Copied ${chosen.length} message${chosen.length === 1 ? '' : 's'} as JSON (bodies in base64, re-publishable).` });
+    },
+    save: () => saveMessages(this.messages, `${this.target.queue}-peek.json`),
+  };
 
   private async peek(msg: Extract<PeekToHost, { type: 'peek' }>): Promise<void> {
     this.count = Math.max(1, Math.min(1000, Math.floor(msg.count) || 1));

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './kit/basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { describeTarget, type PanelTarget } from '../protocol/common';
 import { checkPublishToHost, summarisePublishMany, type HistoryEntry, type PublishDraft, type PublishResult, type PublishState, type PublishTemplate, type PublishToHost, type PublishToWebview } from '../protocol/publish';
 import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates, TEMPLATES_FILE } from '../core/publishDraft';
@@ -87,36 +87,19 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     return { exchanges, queues: qs.items.map((q) => q.name), deliveryMode };
   }
 
-  protected async onMessage(msg: PublishToHost): Promise<void> {
-    switch (msg.type) {
-      case 'publish':
-        await this.publish(msg.draft, msg.count);
-        return;
-      case 'cancel':
-        this.abort?.abort();
-        return;
-      case 'resendUnknown':
-        await this.resendUnknown(msg.resultId);
-        return;
-      case 'suggest': {
-        const keys = await this.guarded((session) => this.suggestions(session, msg.exchange));
-        if (keys) this.reply(msg, { type: 'suggestions', exchange: msg.exchange, keys });
-        return;
-      }
-      case 'loadFile':
-        await this.loadFile();
-        return;
-      case 'saveTemplate':
-        await this.saveTemplate(msg.name, msg.draft);
-        return;
-      case 'deleteTemplate':
-        await this.deleteTemplate(msg.name);
-        return;
-      case 'refreshTopology':
-        await this.onReady();
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<PublishToHost> = {
+    publish: (msg) => this.publish(msg.draft, msg.count),
+    cancel: () => this.abort?.abort(),
+    resendUnknown: (msg) => this.resendUnknown(msg.resultId),
+    suggest: async (msg) => {
+      const keys = await this.guarded((session) => this.suggestions(session, msg.exchange));
+      if (keys) this.reply(msg, { type: 'suggestions', exchange: msg.exchange, keys });
+    },
+    loadFile: () => this.loadFile(),
+    saveTemplate: (msg) => this.saveTemplate(msg.name, msg.draft),
+    deleteTemplate: (msg) => this.deleteTemplate(msg.name),
+    refreshTopology: () => this.onReady(),
+  };
 
   /** Routing keys worth suggesting: the keys of the exchange's bindings (queue names for the default exchange). */
   private async suggestions(session: BrokerSession, exchange: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './kit/basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import type { PanelTarget } from '../protocol/common';
 import { checkRoutingToHost, type LiveRouteView, type RoutingState, type RoutingToHost, type RoutingToWebview } from '../protocol/routing';
 import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
@@ -63,45 +63,44 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
     return true;
   }
 
-  protected async onMessage(msg: RoutingToHost): Promise<void> {
-    switch (msg.type) {
-      case 'reload':
-        if (await this.load(true, true)) this.postInit();
-        return;
-      case 'route': {
-        const headers = parseArgumentsInput(msg.headers);
-        if (!headers.ok) {
-          this.post({ type: 'error', message: `Headers: ${headers.error}` });
-          return;
-        }
-        if (!(await this.load(false))) return;
-        const sim = this.simulator as RoutingSimulator;
-        const topo = this.topology as SimTopology;
-        const { result, bindings } = explainRoute(sim, msg.exchange, msg.routingKey, headers.value);
-        this.last = {
-          exchange: msg.exchange,
-          routingKey: msg.routingKey,
-          queues: result.queues,
-          unroutable: result.unroutable,
-          incomplete: result.incomplete,
-          steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
-          errors: result.errors,
-          warnings: result.warnings,
-          bindings: bindings.map((b) => ({
-            source: b.binding.source,
-            destination: b.binding.destination,
-            destinationType: b.binding.destination_type,
-            criteria: bindingCriteria(b.binding),
-            matched: b.matched,
-            reason: b.reason,
-          })),
-          topologyAt: this.topologyAt,
-          counts: { exchanges: topo.exchanges.length, bindings: topo.bindings.length, queues: topo.queues.length },
-        };
-        this.post({ type: 'route', view: this.last });
-        return;
-      }
+  protected readonly handlers: MessageHandlers<RoutingToHost> = {
+    reload: async () => {
+      if (await this.load(true, true)) this.postInit();
+    },
+    route: (msg) => this.route(msg),
+  };
+
+  private async route(msg: Extract<RoutingToHost, { type: 'route' }>): Promise<void> {
+    const headers = parseArgumentsInput(msg.headers);
+    if (!headers.ok) {
+      this.post({ type: 'error', message: `Headers: ${headers.error}` });
+      return;
     }
+    if (!(await this.load(false))) return;
+    const sim = this.simulator as RoutingSimulator;
+    const topo = this.topology as SimTopology;
+    const { result, bindings } = explainRoute(sim, msg.exchange, msg.routingKey, headers.value);
+    this.last = {
+      exchange: msg.exchange,
+      routingKey: msg.routingKey,
+      queues: result.queues,
+      unroutable: result.unroutable,
+      incomplete: result.incomplete,
+      steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
+      errors: result.errors,
+      warnings: result.warnings,
+      bindings: bindings.map((b) => ({
+        source: b.binding.source,
+        destination: b.binding.destination,
+        destinationType: b.binding.destination_type,
+        criteria: bindingCriteria(b.binding),
+        matched: b.matched,
+        reason: b.reason,
+      })),
+      topologyAt: this.topologyAt,
+      counts: { exchanges: topo.exchanges.length, bindings: topo.bindings.length, queues: topo.queues.length },
+    };
+    this.post({ type: 'route', view: this.last });
   }
 
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './kit/basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import type { PanelTarget } from '../protocol/common';
 import { checkRpcToHost, type RpcDraft, type RpcHistoryEntry, type RpcResultView, type RpcState, type RpcToHost, type RpcToWebview } from '../protocol/rpc';
 import { RpcClient, type RpcOutcome, type RpcRequest } from '../broker/rpc';
@@ -53,13 +53,10 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
     if (this.last) this.post({ type: 'result', result: this.last });
   }
 
-  protected async onMessage(msg: RpcToHost): Promise<void> {
-    if (msg.type === 'cancel') {
-      this.abort?.abort();
-      return;
-    }
-    if (msg.type === 'call') await this.call(msg.draft, msg.count);
-  }
+  protected readonly handlers: MessageHandlers<RpcToHost> = {
+    cancel: () => this.abort?.abort(),
+    call: (msg) => this.call(msg.draft, msg.count),
+  };
 
   private request(draft: RpcDraft, signal: AbortSignal): RpcRequest | string {
     if (draft.bodyMode === 'json') {

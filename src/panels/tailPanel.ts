@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './kit/basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { RunScope } from './kit/scopes';
 import type { PanelTarget } from '../protocol/common';
 import { checkTailToHost, type TailMode, type TailState, type TailStats, type TailStatus, type TailToHost, type TailToWebview } from '../protocol/tail';
@@ -52,54 +52,42 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     this.postWindow();
   }
 
-  protected async onMessage(msg: TailToHost): Promise<void> {
-    switch (msg.type) {
-      case 'start':
-        await this.start(msg.mode);
-        return;
-      case 'stop':
-        await this.stop();
-        return;
-      case 'pause':
-        this.tail?.pause();
-        this.setStatus('paused', 'Paused: messages keep arriving into the buffer and show up when you resume.');
-        return;
-      case 'resume':
-        this.tail?.resume();
-        this.setStatus('running');
-        return;
-      case 'clear':
-        this.tail?.clear();
-        this.list.clear();
-        this.postWindow();
-        return;
-      case 'filter':
-        this.list.setFilter(msg.text.trim() ? createFilter(msg.text) : undefined);
-        this.postWindow();
-        return;
-      case 'view':
-        this.view = { from: msg.from, count: msg.count, follow: msg.follow };
-        this.postWindow();
-        return;
-      case 'select': {
-        const m = this.find(msg.id);
-        if (m) this.reply(msg, { type: 'detail', message: toDisplayMessage(m), settled: this.list.settledOf(m.seq) });
-        else this.post({ type: 'info', message: 'That message has left the buffer.' });
-        return;
-      }
-      case 'openBody': {
-        const m = this.find(msg.id);
-        if (m) await openBodyInEditor(m);
-        return;
-      }
-      case 'settle':
-        this.settle(msg.id, msg.action);
-        return;
-      case 'export':
-        await this.export();
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<TailToHost> = {
+    start: (msg) => this.start(msg.mode),
+    stop: () => this.stop(),
+    pause: () => {
+      this.tail?.pause();
+      this.setStatus('paused', 'Paused: messages keep arriving into the buffer and show up when you resume.');
+    },
+    resume: () => {
+      this.tail?.resume();
+      this.setStatus('running');
+    },
+    clear: () => {
+      this.tail?.clear();
+      this.list.clear();
+      this.postWindow();
+    },
+    filter: (msg) => {
+      this.list.setFilter(msg.text.trim() ? createFilter(msg.text) : undefined);
+      this.postWindow();
+    },
+    view: (msg) => {
+      this.view = { from: msg.from, count: msg.count, follow: msg.follow };
+      this.postWindow();
+    },
+    select: (msg) => {
+      const m = this.find(msg.id);
+      if (m) this.reply(msg, { type: 'detail', message: toDisplayMessage(m), settled: this.list.settledOf(m.seq) });
+      else this.post({ type: 'info', message: 'That message has left the buffer.' });
+    },
+    openBody: async (msg) => {
+      const m = this.find(msg.id);
+      if (m) await openBodyInEditor(m);
+    },
+    settle: (msg) => this.settle(msg.id, msg.action),
+    export: () => this.export(),
+  };
 
   private find(id: number): CapturedMessage | undefined {
     if (id <= 0) return undefined; // gap markers have negative ids

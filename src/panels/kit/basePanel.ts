@@ -14,6 +14,9 @@ const LATEST_ONLY = new Set(['window', 'status', 'progress', 'busy', 'connection
 /** Omit over each member of a union. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/** One handler per message type the webview sends (besides 'ready'). */
+export type MessageHandlers<M extends { type: string }> = { [K in Exclude<M['type'], 'ready'>]: (message: Extract<M, { type: K }>) => unknown };
+
 export interface GuardOptions<T> {
   /** Show the busy state while it runs; a number is the total of a bulk job. */
   busy?: boolean | number;
@@ -204,12 +207,14 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
         .finally(() => pending.forEach((m) => this.post(m)));
       return;
     }
-    Promise.resolve(this.onMessage(message)).catch((err: unknown) => this.showError(err));
+    const handler = (this.handlers as unknown as Record<string, (m: ToHost) => unknown>)[message.type];
+    Promise.resolve(handler?.call(this, message)).catch((err: unknown) => this.showError(err));
   }
 
   /** Called on the first 'ready' and after each reload: send the panel its complete state. */
   protected abstract onReady(): void | Promise<void>;
-  protected abstract onMessage(message: ToHost): void | Promise<void>;
+  /** What to do with each message from the webview (already checked). */
+  protected abstract readonly handlers: MessageHandlers<ToHost>;
 
   dispose(): void {
     if (this.disposed) return;
