@@ -6,9 +6,11 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import type { FrameLocator } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import {
   startSession,
+  runCommand,
+  quickPick,
   openBurrowView,
   openVhostQueues,
   expandRow,
@@ -16,6 +18,7 @@ import {
   contextMenu,
   webviewFrame,
   collectErrors,
+  setPasswordFromTree,
   step,
   poll,
   type Session,
@@ -26,6 +29,26 @@ import { BROKERS } from '../brokers';
 /** `.value` of a custom element (vscode-textfield, vscode-single-select…) inside a webview. */
 async function elementValue(f: FrameLocator, selector: string): Promise<string> {
   return f.locator(selector).first().evaluate((el) => String((el as HTMLInputElement).value ?? ''));
+}
+
+/** Answers the prompts of a palette command: the connection (only when there are several), then the vhost. */
+async function answerTargetPrompts(page: Page, connection: string, vhost: string): Promise<void> {
+  const qi = page.locator('.quick-input-widget');
+  let connectionAnswered = false;
+  await poll('the connection / virtual host prompt', async () => {
+    if (!(await qi.isVisible())) return undefined;
+    const title = await qi.locator('.quick-input-title').innerText().catch(() => '');
+    if (/choose a virtual host/i.test(title)) {
+      await qi.locator('.quick-input-box input').fill(vhost);
+      await quickPick(page, vhost);
+      return true;
+    }
+    if (/choose a connection/i.test(title) && !connectionAnswered) {
+      await quickPick(page, connection);
+      connectionAnswered = true;
+    }
+    return undefined;
+  }, 30_000, 100);
 }
 
 /** A tiny RPC service: answers every request on `queue` with "echo:<body>" to its reply-to. */
@@ -117,6 +140,25 @@ for (const B of BROKERS) describe(`Burrow panel kit in VS Code: retarget, sessio
     void f;
   });
 
+  test('a draft sent to the publish panel while it is hidden shows up when it is revealed', async () => {
+    const text = `{"hidden": "${uniqueName('draft')}"}`;
+    await step(s, 'kit-hidden-editor', async () => {
+      // An untitled editor in the same group hides the publish panel (its webview goes away).
+      await runCommand(s.page, 'File: New Untitled Text File');
+      await s.page.locator('.monaco-editor textarea').first().waitFor({ timeout: 15_000 });
+      await s.page.keyboard.type(text);
+    });
+    await step(s, 'kit-hidden-publish-selection', async () => {
+      await runCommand(s.page, 'Burrow: Publish Selection as Message Body');
+      await answerTargetPrompts(s.page, conn.name, side.vhost);
+    });
+    await step(s, 'kit-hidden-draft-shown', async () => {
+      const f = await webviewFrame(s.page, 'Publish', 30_000);
+      await f.locator('.banner', { hasText: 'Loaded the body from' }).waitFor({ timeout: 30_000 });
+      await poll('the body to be the editor text', async () => (await elementValue(f, 'vscode-textarea#body')) === text, 15_000);
+    });
+  });
+
   test('the RPC panel keeps working after Disconnect closed the session it used (no reopening)', async () => {
     await step(s, 'kit-rpc-open', () => contextMenu(s.page, qRpc, 'RPC Call…'));
     const f = await step(s, 'kit-rpc-webview', () => webviewFrame(s.page, 'RPC', 30_000));
@@ -139,5 +181,58 @@ for (const B of BROKERS) describe(`Burrow panel kit in VS Code: retarget, sessio
 
   test('no CSP violations or script errors in the webviews', () => {
     assert.deepEqual(errs.webviewErrors(), [], `all console errors:\n${errs.errors.join('\n')}`);
+  });
+});
+
+// Two brokers, one VS Code: a vhost of the same name on each, and an RPC panel for each.
+const [B3, B4] = [BROKERS.find((b) => b.id === 'rmq3'), BROKERS.find((b) => b.id === 'rmq4')];
+if (B3 && B4) describe('Burrow panel titles name the connection when two panels would look alike', { timeout: 600_000 }, () => {
+  let s: Session;
+  let side3: BrokerSide;
+  let side4: BrokerSide;
+  // Named profiles for both (with settings, the built-in localhost profile is not added).
+  const profile = (b: typeof B3, name: string) => ({ id: `e2e-title-${b.id}`, name, host: '127.0.0.1', port: b.amqpPort, vhost: '/', username: 'guest', tls: false, managementUrl: b.mgmtUrl });
+  const c3 = { name: 'broker-3', password: 'guest' };
+  const c4 = { name: 'broker-4', password: 'guest' };
+
+  before(async () => {
+    side3 = await BrokerSide.withVhost(B3, 'title');
+    side4 = new BrokerSide(`amqp://guest:guest@127.0.0.1:${B4.amqpPort}`, B4.mgmtUrl, side3.vhost);
+    await side4.mgmt('PUT', `/vhosts/${encodeURIComponent(side3.vhost)}`, {});
+    await side4.mgmt('PUT', `/permissions/${encodeURIComponent(side3.vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+    s = await startSession({ settings: { 'burrow.connections': [profile(B3, c3.name), profile(B4, c4.name)] }, label: 'kit-titles' });
+    await step(s, 'titles-view', async () => {
+      await openBurrowView(s.page);
+      for (const c of [c3, c4]) {
+        await waitForRow(s.page, c.name, 30_000);
+        await setPasswordFromTree(s.page, c.name, c.password);
+      }
+    });
+  });
+
+  after(async () => {
+    try {
+      await s?.close();
+    } finally {
+      await side4?.mgmt('DELETE', `/vhosts/${encodeURIComponent(side3.vhost)}`).catch(() => undefined);
+      await side3?.cleanup();
+    }
+  });
+
+  test('two RPC panels for the same vhost name on two brokers have distinct tab titles', async () => {
+    for (const c of [c3, c4]) {
+      await step(s, `titles-open-${c.name}`, async () => {
+        await runCommand(s.page, 'Burrow: RPC Call…');
+        await answerTargetPrompts(s.page, c.name, side3.vhost);
+        await webviewFrame(s.page, 'RPC', 30_000);
+      });
+    }
+    const titles = await step(s, 'titles-tabs', () =>
+      poll('two RPC tabs', async () => {
+        const tabs = (await s.page.locator('.tabs-container .tab .label-name').allInnerTexts()).map((t) => t.trim()).filter((t) => t.startsWith('RPC:'));
+        return tabs.length === 2 ? tabs : undefined;
+      }, 30_000),
+    );
+    assert.deepEqual([...titles].sort(), [`RPC: ${side3.vhost} · ${c3.name}`, `RPC: ${side3.vhost} · ${c4.name}`].sort(), JSON.stringify(titles));
   });
 });
