@@ -97,6 +97,7 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
         this.last = this.view(outcome);
         this.post({ type: 'result', result: this.last });
         await this.remember(draft, this.last.text);
+        return outcome.status !== 'error';
       } else {
         let lastPost = 0;
         const r = await client.callMany(req, count, {
@@ -113,8 +114,10 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
         const text = `${r.cancelled ? 'Cancelled: ' : ''}${r.ok} of ${count} answered, ${r.failed} failed. Latency min ${f(r.min)}, median ${f(r.median)}, p95 ${f(r.p95)}, max ${f(r.max)}.${failures}`;
         this.post({ type: 'many', result: { n: count, ok: r.ok, failed: r.failed, min: r.min, median: r.median, p95: r.p95, max: r.max, text } });
         await this.remember(draft, text);
+        return r.ok > 0;
       }
-    }, { busy: true });
+      // Only an answered call says the connection works (an error outcome may be a refused login).
+    }, { busy: true, ok: (answered) => answered });
     this.abort = undefined;
   }
 

@@ -179,6 +179,25 @@ for (const B of BROKERS) describe(`Burrow panel kit in VS Code: retarget, sessio
     await callOnce('kit-rpc-after-disconnect', 'two');
   });
 
+  test('the RPC panel shows its broker connection state; after Set Password it works again without reopening', async () => {
+    const f = await step(s, 'kit-status-webview', () => webviewFrame(s.page, 'RPC', 30_000));
+    await step(s, 'kit-status-wrong-password', () => setPasswordFromTree(s.page, conn.name, 'not-the-password'));
+    await step(s, 'kit-status-badge', async () => {
+      await f.locator('vscode-textarea#body textarea').fill('three');
+      await f.locator('vscode-button#call').click();
+      // The call fails (refused login), and the panel shows that the connection is in error.
+      await f.locator('#error, #result[data-status="error"]').first().waitFor({ timeout: 30_000 });
+      await f.locator('.subtitle #connection', { hasText: 'error' }).waitFor({ timeout: 30_000 });
+    });
+    await step(s, 'kit-status-right-password', () => setPasswordFromTree(s.page, conn.name, conn.password ?? 'guest'));
+    await step(s, 'kit-status-call-again', async () => {
+      await f.locator('vscode-textarea#body textarea').fill('four');
+      await f.locator('vscode-button#call').click();
+      await poll('the reply to four', async () => ((await f.locator('#result pre.body').innerText().catch(() => '')).trim() === 'echo:four') || undefined, 30_000);
+      await f.locator('#connection').waitFor({ state: 'detached', timeout: 30_000 });
+    });
+  });
+
   test('no CSP violations or script errors in the webviews', () => {
     assert.deepEqual(errs.webviewErrors(), [], `all console errors:\n${errs.errors.join('\n')}`);
   });
