@@ -1,21 +1,17 @@
-import { html, render, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import './lib/elements';
-import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { PanelApp } from './lib/app';
 import { messageDetails, messageHead } from './lib/messageView';
-import type { DisplayMessage, PanelTarget } from '../src/protocol/common';
-import type { PeekState, PeekToHost, PeekToWebview, StreamOffset } from '../src/protocol/peek';
+import type { DisplayMessage } from '../src/protocol/common';
+import { checkPeekState, type PeekState, type PeekToHost, type PeekToWebview, type StreamOffset } from '../src/protocol/peek';
 
 interface View {
-  target?: PanelTarget;
   count: number;
   offset: 'first' | 'last' | 'next' | 'timestamp';
   timestamp: string;
-  busy: boolean;
   messages: DisplayMessage[];
   note?: string;
   summary?: string;
-  error?: string;
-  info?: string;
   /** Asked before peeking (the queue has consumers): 'Peek anyway' re-sends with confirmConsumers. */
   confirm?: string;
   limit?: string;
@@ -25,21 +21,18 @@ interface View {
   expanded: Set<number>;
 }
 
-const saved = getState<PeekState>();
-const view: View = { target: saved?.target, count: saved?.count ?? 10, offset: 'first', timestamp: '', busy: false, messages: [], warnings: [], offerIgnoreMemory: false, expanded: new Set() };
-const send = (m: PeekToHost) => post(m);
-const root = document.getElementById('app') as HTMLElement;
-
-function persist(): void {
-  if (view.target) setState<PeekState>({ target: view.target, count: view.count });
-}
+const app = new PanelApp<PeekState, PeekToWebview, PeekToHost>(checkPeekState);
+const saved = app.saved;
+const view: View = { count: saved?.count ?? 10, offset: 'first', timestamp: '', messages: [], warnings: [], offerIgnoreMemory: false, expanded: new Set() };
+const send = (m: PeekToHost) => app.send(m);
+const draw = () => app.draw();
+const persist = () => app.persist();
 
 function peek(extra: { confirmConsumers?: boolean; ignoreMemory?: boolean } = {}): void {
-  view.error = undefined;
-  view.info = undefined;
+  app.clearBanners();
   view.confirm = undefined;
   let offset: StreamOffset | undefined;
-  if (view.target?.queueType === 'stream') {
+  if (app.target?.queueType === 'stream') {
     offset = view.offset === 'timestamp' ? { timestamp: Date.parse(view.timestamp) || Date.now() } : view.offset;
   }
   send({ type: 'peek', count: view.count, offset, ...extra });
@@ -52,12 +45,11 @@ function toggle(id: number): void {
   draw();
 }
 
-function draw(): void {
-  const t = view.target;
+function page() {
+  const t = app.target;
   const isStream = t?.queueType === 'stream';
-  render(
-    html`<h1>Peek ${t ? html`<span class="mono">${t.queue}</span>` : nothing}</h1>
-      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}${t.queueType ? ` · ${t.queueType} queue` : ''}` : 'Loading…'}</div>
+  return html`<h1>Peek ${t ? html`<span class="mono">${t.queue}</span>` : nothing}</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}${t.queueType ? ` · ${t.queueType} queue` : ''}` : 'Loading…'} ${app.connectionBadge()}</div>
       <div class="toolbar">
         <label for="count">Messages</label>
         <vscode-textfield
@@ -80,8 +72,8 @@ function draw(): void {
                 ? html`<vscode-textfield placeholder="2026-11-22T10:00:00Z" .value=${view.timestamp} @input=${(e: Event) => (view.timestamp = (e.target as HTMLInputElement).value)}></vscode-textfield>`
                 : nothing}`
           : nothing}
-        <vscode-button id="peek" ?disabled=${view.busy} @click=${() => peek()}>Peek</vscode-button>
-        ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
+        <vscode-button id="peek" ?disabled=${app.busy} @click=${() => peek()}>Peek</vscode-button>
+        ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
         <span class="spacer"></span>
         <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'copy', ids: view.messages.map((m) => m.id) })}>Copy all as JSON</vscode-button>
         <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'save' })}>Save…</vscode-button>
@@ -112,8 +104,7 @@ function draw(): void {
               : nothing}
           </div>`
         : nothing}
-      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
-      ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
+      ${app.banners()}
       ${view.summary ? html`<div class="muted" id="summary">${view.summary}</div>` : nothing}
       ${view.note ? html`<div class="muted">${view.note}${view.limit ? html` · ${view.limit}` : nothing}</div>` : nothing}
       <div id="messages">
@@ -123,28 +114,21 @@ function draw(): void {
             ${view.expanded.has(m.id) ? html`<div class="content">${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}</div>` : nothing}
           </div>`,
         )}
-      </div>`,
-    root,
-  );
+      </div>`;
 }
 
-onMessage<PeekToWebview>((msg) => {
-  switch (msg.type) {
-    case 'init':
-      view.target = msg.target;
+app.start({
+  persist: (target) => ({ target, count: view.count }),
+  view: page,
+  on: {
+    init: (msg) => {
       if (!saved) view.count = msg.count;
-      persist();
-      break;
-    case 'busy':
-      view.busy = msg.busy;
-      break;
-    case 'confirm':
-      view.confirm = msg.message;
-      break;
-    case 'result':
+    },
+    confirm: (msg) => (view.confirm = msg.message),
+    result: (msg) => {
       view.messages = msg.messages;
       view.note = msg.note;
-      view.error = undefined;
+      app.error = undefined;
       view.confirm = undefined;
       view.limit = msg.limit;
       view.withheld = msg.withheld;
@@ -156,19 +140,6 @@ onMessage<PeekToWebview>((msg) => {
         `${msg.messages.length} message${msg.messages.length === 1 ? '' : 's'} in ${msg.tookMs} ms` +
         (msg.depthAfter !== undefined ? ` · queue depth now ${msg.depthAfter}` : '') +
         ` · ${new Date(msg.at).toLocaleTimeString()}`;
-      break;
-    case 'info':
-      view.info = msg.message;
-      break;
-    case 'error':
-      view.error = msg.message;
-      break;
-    case 'connection':
-      if (msg.state === 'reconnecting') view.error = 'Connection lost; reconnecting…';
-      break;
-  }
-  draw();
+    },
+  },
 });
-
-draw();
-ready();

@@ -1,9 +1,11 @@
-import { html, render, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
-import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { PanelApp } from './lib/app';
+import { historySection } from './lib/history';
 import type { PanelTarget } from '../src/protocol/common';
 import {
+  checkPublishState,
   emptyDraft,
   UNKNOWN_EXPLANATION,
   type BodyMode,
@@ -20,12 +22,10 @@ import {
 import { parseJsonWithPosition } from '../src/core/json';
 
 interface View {
-  target?: PanelTarget;
   draft: PublishDraft;
   count: number;
   exchanges: ExchangeOption[];
   suggestions: string[];
-  busy: boolean;
   progress?: Extract<PublishToWebview, { type: 'progress' }>;
   results: PublishResult[];
   history: HistoryEntry[];
@@ -33,33 +33,31 @@ interface View {
   templatesFile?: string;
   templateName: string;
   validation?: { field: string; message: string };
-  error?: string;
   loadedFrom?: string;
-  connection?: string;
   /** The broker's reason while it blocks publishing on this vhost. */
   blocked?: string;
 }
 
-const saved = getState<PublishState>();
+const app = new PanelApp<PublishState, PublishToWebview, PublishToHost>(checkPublishState);
+const saved = app.saved;
 const view: View = {
-  target: saved?.target,
   draft: saved?.draft ?? emptyDraft(),
   count: saved?.count ?? 1,
   exchanges: [],
   suggestions: [],
-  busy: false,
   results: [],
   history: [],
   templates: [],
   templateName: '',
 };
 let initialised = !!saved?.draft;
-const root = document.getElementById('app') as HTMLElement;
-const send = (m: PublishToHost) => post(m);
+const send = (m: PublishToHost) => app.send(m);
+const draw = () => app.draw();
+const persist = () => app.persist();
+const suggest = () => app.request({ type: 'suggest', exchange: view.draft.exchange });
 
-function persist(): void {
-  if (view.target) setState<PublishState>({ target: view.target, draft: view.draft, count: view.count });
-}
+/** A draft aimed at the target: the default exchange with the queue's name as routing key, or the exchange. */
+const aimedAt = (t: PanelTarget, deliveryMode: 1 | 2) => emptyDraft(t.exchange ?? '', t.queue && !t.exchange ? t.queue : '', deliveryMode);
 
 function update(mutate: (d: PublishDraft) => void): void {
   mutate(view.draft);
@@ -77,7 +75,7 @@ function jsonStatus(): { ok: boolean; text: string } | undefined {
 }
 
 function publish(): void {
-  view.error = undefined;
+  app.clearBanners();
   const status = jsonStatus();
   if (status && !status.ok) {
     view.validation = { field: 'body', message: status.text };
@@ -91,7 +89,7 @@ function publish(): void {
 function selectExchange(name: string): void {
   update((d) => (d.exchange = name));
   view.suggestions = [];
-  send({ type: 'suggest', exchange: name });
+  suggest();
 }
 
 function formatJson(): void {
@@ -132,15 +130,14 @@ function resultBadge(kind: PublishResult['kind']) {
   return html`<span class="badge ${cls}">${kind}</span>`;
 }
 
-function draw(): void {
-  const t = view.target;
+function page() {
+  const t = app.target;
   const d = view.draft;
   const status = jsonStatus();
   const exchangeType = view.exchanges.find((x) => x.name === d.exchange)?.type;
-  render(
-    html`<h1>Publish</h1>
-      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${view.connection ? html`· <span class="badge warn">${view.connection}</span>` : nothing}</div>
-      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+  return html`<h1>Publish</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
+      ${app.banners()}
       ${view.blocked !== undefined
         ? html`<div class="banner warning" role="status" id="blocked">The broker blocks publishing on this vhost: ${view.blocked}. Publishes fail at once until the alarm clears; peek, tail and browsing still work.</div>`
         : nothing}
@@ -198,11 +195,11 @@ function draw(): void {
       ${status && !status.ok ? html`<div class="banner error" role="alert">${status.text}</div>` : field('body')}
 
       <div class="toolbar">
-        <vscode-button id="publish" ?disabled=${view.busy} @click=${publish}>${view.count > 1 ? `Publish ${view.count} times` : 'Publish'}</vscode-button>
+        <vscode-button id="publish" ?disabled=${app.busy} @click=${publish}>${view.count > 1 ? `Publish ${view.count} times` : 'Publish'}</vscode-button>
         <label for="count">times</label>
         <vscode-textfield id="count" type="number" min="1" style="width: 110px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
-        ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
-        ${view.busy && view.progress
+        ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+        ${app.busy && view.progress
           ? html`<span class="muted">${view.progress.done} / ${view.progress.total} · ${view.progress.ratePerSec} msg/s · ${view.progress.returned} returned · ${view.progress.nacked} nacked</span>`
           : nothing}
       </div>
@@ -217,7 +214,7 @@ function draw(): void {
               ? html`<div class="banner warning unknown">
                   <div>${UNKNOWN_EXPLANATION}</div>
                   <div class="toolbar">
-                    <vscode-button secondary ?disabled=${view.busy} @click=${() => send({ type: 'resendUnknown', resultId: r.id })}>${`Re-send the ${r.resendable} unknown`}</vscode-button>
+                    <vscode-button secondary ?disabled=${app.busy} @click=${() => send({ type: 'resendUnknown', resultId: r.id })}>${`Re-send the ${r.resendable} unknown`}</vscode-button>
                     <span class="muted">Messages that did arrive will be duplicated.</span>
                   </div>
                 </div>`
@@ -243,81 +240,62 @@ function draw(): void {
         </div>
       </vscode-collapsible>
 
-      <vscode-collapsible title="History" description=${`${view.history.length} recent`}>
-        <div style="padding: 8px">
-          ${view.history.length === 0 ? html`<div class="muted">Nothing published from this connection yet.</div>` : nothing}
-          ${view.history.map(
-            (h) => html`<div class="toolbar">
-              <span class="muted">${new Date(h.at).toLocaleString()}</span>
-              <span class="mono">${h.draft.exchange || '(default)'} → ${h.draft.routingKey}</span>
-              <span class="muted">${h.outcome}</span>
-              <vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}>Load</vscode-button>
-              <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>
-            </div>`,
-          )}
-        </div>
-      </vscode-collapsible>`,
-    root,
-  );
+      ${historySection(
+        view.history,
+        (h) => ({
+          when: new Date(h.at).toLocaleString(),
+          what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}`,
+          actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}>Load</vscode-button>
+            <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>`,
+        }),
+        'Nothing published from this connection yet.',
+      )}`;
 }
 
-onMessage<PublishToWebview>((msg) => {
-  switch (msg.type) {
-    case 'init':
-      view.target = msg.target;
+app.start({
+  persist: (target) => ({ target, draft: view.draft, count: view.count }),
+  view: page,
+  // Another exchange or queue: aim the draft there, and never keep the old repeat count.
+  retarget: (target) => {
+    view.draft = { ...aimedAt(target, view.draft.properties.deliveryMode), properties: view.draft.properties, headers: view.draft.headers, bodyMode: view.draft.bodyMode, body: view.draft.body };
+    view.count = 1;
+    view.suggestions = [];
+    view.validation = undefined;
+    view.loadedFrom = undefined;
+    initialised = true;
+  },
+  on: {
+    init: (msg) => {
       view.exchanges = msg.exchanges;
       view.history = msg.history;
       view.templates = msg.templates;
       view.templatesFile = msg.templatesFile;
       if (!initialised) {
-        const t = msg.target;
-        view.draft = emptyDraft(t.exchange ?? '', t.queue && !t.exchange ? t.queue : '', msg.defaultDeliveryMode);
+        view.draft = aimedAt(msg.target, msg.defaultDeliveryMode);
         initialised = true;
       }
-      persist();
-      send({ type: 'suggest', exchange: view.draft.exchange });
-      break;
-    case 'suggestions':
-      if (msg.exchange === view.draft.exchange) view.suggestions = msg.keys;
-      break;
-    case 'loadDraft':
+      suggest();
+    },
+    suggestions: (msg) => (view.suggestions = msg.keys),
+    loadDraft: (msg) => {
       view.draft = { ...view.draft, ...msg.draft, properties: { ...view.draft.properties, ...(msg.draft.properties ?? {}) } };
       view.loadedFrom = msg.source;
       persist();
-      break;
-    case 'busy':
-      view.busy = msg.busy;
+    },
+    busy: (msg) => {
       if (!msg.busy) view.progress = undefined;
-      break;
-    case 'progress':
-      view.progress = msg;
-      break;
-    case 'result':
+    },
+    progress: (msg) => (view.progress = msg),
+    result: (msg) => {
       view.results = [msg.result, ...view.results].slice(0, 20);
-      view.error = undefined;
-      break;
-    case 'history':
-      view.history = msg.history;
-      break;
-    case 'templates':
+      app.error = undefined;
+    },
+    history: (msg) => (view.history = msg.history),
+    templates: (msg) => {
       view.templates = msg.templates;
       view.templatesFile = msg.templatesFile;
-      break;
-    case 'validation':
-      view.validation = { field: msg.field, message: msg.message };
-      break;
-    case 'error':
-      view.error = msg.message;
-      break;
-    case 'blocked':
-      view.blocked = msg.reason;
-      break;
-    case 'connection':
-      view.connection = msg.state === 'connected' || msg.state === 'idle' ? undefined : msg.state;
-      break;
-  }
-  draw();
+    },
+    validation: (msg) => (view.validation = { field: msg.field, message: msg.message }),
+    blocked: (msg) => (view.blocked = msg.reason),
+  },
 });
-
-draw();
-ready();

@@ -1,13 +1,11 @@
-import { html, render, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
-import { getState, onMessage, post, ready, setState } from './lib/bridge';
-import type { PanelTarget } from '../src/protocol/common';
-import type { LiveRouteView, RoutingState, RoutingToHost, RoutingToWebview } from '../src/protocol/routing';
+import { PanelApp } from './lib/app';
+import { checkRoutingState, type LiveRouteView, type RoutingState, type RoutingToHost, type RoutingToWebview } from '../src/protocol/routing';
 import { explainTopicMatch, routingKeyWarnings, topicPatternWarnings, type TopicMatchStep } from '../src/core/topic';
 
 interface View {
-  target?: PanelTarget;
   tab: 'offline' | 'live';
   pattern: string;
   keys: string;
@@ -16,13 +14,11 @@ interface View {
   routingKey: string;
   headers: string;
   route?: LiveRouteView;
-  busy: boolean;
-  error?: string;
 }
 
-const saved = getState<RoutingState>();
+const app = new PanelApp<RoutingState, RoutingToWebview, RoutingToHost>(checkRoutingState);
+const saved = app.saved;
 const view: View = {
-  target: saved?.target,
   tab: saved?.tab ?? 'offline',
   pattern: saved?.pattern ?? '*.info',
   keys: saved?.keys ?? 'kern.info\na.b.info\ninfo',
@@ -30,16 +26,11 @@ const view: View = {
   exchange: saved?.live?.exchange ?? 'amq.topic',
   routingKey: saved?.live?.routingKey ?? '',
   headers: saved?.live?.headers ?? '',
-  busy: false,
 };
-const root = document.getElementById('app') as HTMLElement;
-const send = (m: RoutingToHost) => post(m);
+const send = (m: RoutingToHost) => app.send(m);
+const draw = () => app.draw();
+const persist = () => app.persist();
 const value = (e: Event) => (e.target as HTMLInputElement).value;
-
-function persist(): void {
-  if (view.target)
-    setState<RoutingState>({ target: view.target, tab: view.tab, pattern: view.pattern, keys: view.keys, live: { exchange: view.exchange, routingKey: view.routingKey, headers: view.headers } });
-}
 
 function describeStep(s: TopicMatchStep): string {
   const took = s.took.length === 0 ? 'zero words' : s.took.map((w) => (w === '' ? '(empty word)' : `'${w}'`)).join(' ');
@@ -96,7 +87,7 @@ function live() {
     <div class="toolbar">
       <vscode-button @click=${() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers })}>Route</vscode-button>
       <vscode-button secondary @click=${() => send({ type: 'reload' })}>Reload topology</vscode-button>
-      ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
+      ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
       ${r ? html`<span class="muted">topology read ${new Date(r.topologyAt).toLocaleTimeString()}: ${r.counts.exchanges} exchanges, ${r.counts.bindings} bindings, ${r.counts.queues} queues</span>` : nothing}
     </div>
     ${r
@@ -124,46 +115,37 @@ function live() {
       : nothing}`;
 }
 
-function draw(): void {
-  const t = view.target;
-  render(
-    html`<h1>Routing-key tester</h1>
-      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''}</div>
+function page() {
+  const t = app.target;
+  return html`<h1>Routing-key tester</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''} ${app.connectionBadge()}</div>
       <div class="toolbar">
         <vscode-radio-group .value=${view.tab} @change=${(e: Event) => ((view.tab = value(e) as View['tab']), persist(), draw(), view.tab === 'live' && routeSoon())}>
           <vscode-radio name="tab" value="offline" ?checked=${view.tab === 'offline'}>Pattern vs keys (offline)</vscode-radio>
           <vscode-radio name="tab" value="live" ?checked=${view.tab === 'live'}>Live: route through this vhost's bindings</vscode-radio>
         </vscode-radio-group>
       </div>
-      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
-      ${view.tab === 'offline' ? offline() : live()}`,
-    root,
-  );
+      ${app.banners()}
+      ${view.tab === 'offline' ? offline() : live()}`;
 }
 
-onMessage<RoutingToWebview>((msg) => {
-  switch (msg.type) {
-    case 'init':
-      view.target = msg.target;
+app.start({
+  persist: (target) => ({ target, tab: view.tab, pattern: view.pattern, keys: view.keys, live: { exchange: view.exchange, routingKey: view.routingKey, headers: view.headers } }),
+  view: page,
+  retarget: (target) => {
+    if (target.exchange !== undefined) view.exchange = target.exchange;
+    view.route = undefined;
+  },
+  on: {
+    init: (msg) => {
       view.exchanges = msg.exchanges;
-      view.error = undefined;
-      if (view.target.exchange && !saved?.live) view.exchange = view.target.exchange;
-      persist();
+      app.error = undefined;
+      if (msg.target.exchange && !saved?.live) view.exchange = msg.target.exchange;
       if (view.tab === 'live') routeSoon();
-      break;
-    case 'route':
+    },
+    route: (msg) => {
       view.route = msg.view;
-      view.error = undefined;
-      break;
-    case 'busy':
-      view.busy = msg.busy;
-      break;
-    case 'error':
-      view.error = msg.message;
-      break;
-  }
-  draw();
+      app.error = undefined;
+    },
+  },
 });
-
-draw();
-ready();

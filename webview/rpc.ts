@@ -1,45 +1,50 @@
-import { html, render, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
-import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { PanelApp } from './lib/app';
+import { historySection } from './lib/history';
 import { messageDetails } from './lib/messageView';
 import type { PanelTarget } from '../src/protocol/common';
-import type { RpcDraft, RpcHistoryEntry, RpcManyView, RpcResultView, RpcState, RpcToHost, RpcToWebview } from '../src/protocol/rpc';
+import { checkRpcState, type RpcDraft, type RpcHistoryEntry, type RpcManyView, type RpcResultView, type RpcState, type RpcToHost, type RpcToWebview } from '../src/protocol/rpc';
 import { parseJsonWithPosition } from '../src/core/json';
 
 interface View {
-  target?: PanelTarget;
   exchanges: { name: string; type: string }[];
   draft: RpcDraft;
   count: number;
-  busy: boolean;
   progress?: { done: number; total: number };
   result?: RpcResultView;
   many?: RpcManyView;
   history: RpcHistoryEntry[];
-  error?: string;
 }
 
-const saved = getState<RpcState>();
+const app = new PanelApp<RpcState, RpcToWebview, RpcToHost>(checkRpcState);
+const saved = app.saved;
 const fresh = (): RpcDraft => ({ exchange: '', routingKey: 'rpc_queue', bodyMode: 'text', body: '10', contentType: 'text/plain', headers: [], timeoutMs: 5000, replyMode: 'direct-reply-to' });
-const view: View = { target: saved?.target, exchanges: [], draft: saved?.draft ?? fresh(), count: saved?.count ?? 1, busy: false, history: [] };
+const view: View = { exchanges: [], draft: saved?.draft ?? fresh(), count: saved?.count ?? 1, history: [] };
 let initialised = !!saved?.draft;
-const root = document.getElementById('app') as HTMLElement;
-const send = (m: RpcToHost) => post(m);
+const send = (m: RpcToHost) => app.send(m);
+const draw = () => app.draw();
+const persist = () => app.persist();
 const value = (e: Event) => (e.target as HTMLInputElement).value;
 
-function persist(): void {
-  if (view.target) setState<RpcState>({ target: view.target, draft: view.draft, count: view.count });
+/** Requests go to the target: the queue by the default exchange, or the exchange. */
+function aimAt(t: PanelTarget): void {
+  if (t.queue) {
+    view.draft.exchange = '';
+    view.draft.routingKey = t.queue;
+  } else if (t.exchange !== undefined) view.draft.exchange = t.exchange;
 }
+
 function update(f: (d: RpcDraft) => void): void {
   f(view.draft);
-  view.error = undefined;
+  app.error = undefined;
   persist();
   draw();
 }
 
 function call(): void {
-  view.error = undefined;
+  app.clearBanners();
   view.result = undefined;
   view.many = undefined;
   send({ type: 'call', draft: structuredClone(view.draft), count: view.count });
@@ -50,14 +55,13 @@ function statusBadge(status: RpcResultView['status']) {
   return html`<span class="badge ${status === 'reply' ? 'ok' : status === 'cancelled' ? 'warn' : 'err'}">${status}</span>`;
 }
 
-function draw(): void {
+function page() {
   const d = view.draft;
-  const t = view.target;
+  const t = app.target;
   const json = d.bodyMode === 'json' ? parseJsonWithPosition(d.body) : undefined;
   const r = view.result;
-  render(
-    html`<h1>RPC</h1>
-      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''}</div>
+  return html`<h1>RPC</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''} ${app.connectionBadge()}</div>
       <div class="grid">
         <label for="exchange">Exchange</label>
         ${view.exchanges.length === 0 ? html`<span class="muted">loading exchanges…</span>` : html`<vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => update((x) => (x.exchange = fromOptionValue(value(e))))}>
@@ -83,13 +87,13 @@ function draw(): void {
       <vscode-textarea id="body" rows="5" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
       ${json && !json.ok ? html`<div class="banner error">Invalid JSON at line ${json.line}, column ${json.column}: ${json.error}</div>` : nothing}
       <div class="toolbar">
-        <vscode-button id="call" ?disabled=${view.busy} @click=${call}>${view.count > 1 ? `Call ${view.count} times` : 'Call'}</vscode-button>
+        <vscode-button id="call" ?disabled=${app.busy} @click=${call}>${view.count > 1 ? `Call ${view.count} times` : 'Call'}</vscode-button>
         <label for="count">times</label>
         <vscode-textfield id="count" type="number" min="1" style="width: 100px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
-        ${view.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
-        ${view.busy && view.progress ? html`<span class="muted">${view.progress.done} / ${view.progress.total}</span>` : nothing}
+        ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+        ${app.busy && view.progress ? html`<span class="muted">${view.progress.done} / ${view.progress.total}</span>` : nothing}
       </div>
-      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
+      ${app.banners()}
       ${r
         ? html`<div id="result" class="message" data-status=${r.status}>
             <div class="head">${statusBadge(r.status)} <span id="result-text">${r.text}</span>
@@ -104,61 +108,39 @@ function draw(): void {
           </div>`
         : nothing}
       ${view.many ? html`<div class="banner ${view.many.failed ? 'warning' : 'ok'}" id="many">${view.many.text}</div>` : nothing}
-      <vscode-collapsible title="History" description=${`${view.history.length} recent`}>
-        <div style="padding: 8px">
-          ${view.history.map(
-            (h) => html`<div class="toolbar">
-              <span class="muted">${new Date(h.at).toLocaleTimeString()}</span>
-              <span class="mono">${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}</span>
-              <span class="muted">${h.outcome}</span>
-              <vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}>Re-send</vscode-button>
-            </div>`,
-          )}
-        </div>
-      </vscode-collapsible>`,
-    root,
-  );
+      ${historySection(view.history, (h) => ({
+        when: new Date(h.at).toLocaleTimeString(),
+        what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}`,
+        actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}>Re-send</vscode-button>`,
+      }))}`;
 }
 
-onMessage<RpcToWebview>((msg) => {
-  switch (msg.type) {
-    case 'init':
-      view.target = msg.target;
+app.start({
+  persist: (target) => ({ target, draft: view.draft, count: view.count }),
+  view: page,
+  retarget: (target) => {
+    aimAt(target);
+    view.count = 1;
+    view.result = undefined;
+    view.many = undefined;
+  },
+  on: {
+    init: (msg) => {
       view.exchanges = msg.exchanges;
       view.history = msg.history;
       if (!initialised) {
         view.draft.timeoutMs = msg.defaultTimeoutMs;
-        if (msg.target.queue) {
-          view.draft.exchange = '';
-          view.draft.routingKey = msg.target.queue;
-        } else if (msg.target.exchange !== undefined) view.draft.exchange = msg.target.exchange;
+        aimAt(msg.target);
         initialised = true;
       }
-      persist();
-      break;
-    case 'busy':
-      view.busy = msg.busy;
+    },
+    busy: (msg) => {
       if (!msg.busy) view.progress = undefined;
-      break;
-    case 'progress':
-      view.progress = msg;
-      break;
-    case 'result':
-      view.result = msg.result;
-      break;
-    case 'many':
-      view.many = msg.result;
-      break;
-    case 'history':
-      view.history = msg.history;
-      break;
-    case 'validation':
-    case 'error':
-      view.error = msg.message;
-      break;
-  }
-  draw();
+    },
+    progress: (msg) => (view.progress = msg),
+    result: (msg) => (view.result = msg.result),
+    many: (msg) => (view.many = msg.result),
+    history: (msg) => (view.history = msg.history),
+    validation: (msg) => (app.error = msg.message),
+  },
 });
-
-draw();
-ready();

@@ -1,16 +1,15 @@
-import { html, render, nothing } from 'lit';
+import { html, nothing } from 'lit';
 import './lib/elements';
-import { getState, onMessage, post, ready, setState } from './lib/bridge';
+import { PanelApp } from './lib/app';
 import { formatSize, messageDetails, messageHead } from './lib/messageView';
-import type { DisplayMessage, PanelTarget } from '../src/protocol/common';
-import type { TailMode, TailRow, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../src/protocol/tail';
+import type { DisplayMessage } from '../src/protocol/common';
+import { checkTailState, type TailMode, type TailRow, type TailState, type TailStats, type TailStatus, type TailToHost, type TailToWebview } from '../src/protocol/tail';
 
 const ROW_HEIGHT = 24;
 /** Rows requested beyond each edge of the visible part, so that scrolling rarely shows a gap. */
 const OVERSCAN = 20;
 
 interface View {
-  target?: PanelTarget;
   exchanges: string[];
   bufferSize: number;
   modeKind: 'tap' | 'tap-exchange' | 'consume';
@@ -33,14 +32,12 @@ interface View {
   /** Settled state of the selected message (its row may be scrolled out of the window). */
   detailSettled?: TailRow['settled'];
   follow: boolean;
-  error?: string;
-  info?: string;
 }
 
-const saved = getState<TailState>();
+const app = new PanelApp<TailState, TailToWebview, TailToHost>(checkTailState);
+const saved = app.saved;
 const savedMode = saved?.mode;
 const view: View = {
-  target: saved?.target,
   exchanges: [],
   bufferSize: 10_000,
   modeKind: savedMode?.mode ?? 'tap',
@@ -57,8 +54,9 @@ const view: View = {
   stats: { received: 0, dropped: 0, ratePerSec: 0, buffered: 0 },
   follow: true,
 };
-const root = document.getElementById('app') as HTMLElement;
-const send = (m: TailToHost) => post(m);
+const send = (m: TailToHost) => app.send(m);
+const draw = () => app.draw();
+const persist = () => app.persist();
 const value = (e: Event) => (e.target as HTMLInputElement).value;
 
 function mode(): TailMode {
@@ -67,23 +65,8 @@ function mode(): TailMode {
   return { mode: 'tap' };
 }
 
-function persist(): void {
-  if (view.target) setState<TailState>({ target: view.target, mode: mode(), filter: view.filter });
-}
-
-let scheduled = false;
-function draw(): void {
-  if (scheduled) return;
-  scheduled = true;
-  requestAnimationFrame(() => {
-    scheduled = false;
-    drawNow();
-  });
-}
-
 function start(): void {
-  view.error = undefined;
-  view.info = undefined;
+  app.clearBanners();
   if (view.modeKind === 'consume' && !confirmConsume) {
     confirmConsume = true;
     draw();
@@ -162,7 +145,7 @@ function onScroll(): void {
 function select(id: number): void {
   view.selected = id;
   view.detail = undefined;
-  send({ type: 'select', id });
+  app.request({ type: 'select', id });
   draw();
 }
 
@@ -176,7 +159,7 @@ function modeControls() {
       </vscode-radio-group>
     </div>
     ${view.modeKind === 'tap'
-      ? html`<div class="muted">A temporary exclusive queue is bound to the same exchanges with the same keys as ${view.target?.queue ?? 'the queue'}: you see copies of new messages; the queue and its consumers are untouched.</div>`
+      ? html`<div class="muted">A temporary exclusive queue is bound to the same exchanges with the same keys as ${app.target?.queue ?? 'the queue'}: you see copies of new messages; the queue and its consumers are untouched.</div>`
       : nothing}
     ${view.modeKind === 'tap-exchange'
       ? html`<div class="toolbar">
@@ -223,17 +206,15 @@ function modeControls() {
     </div>`;
 }
 
-function drawNow(): void {
-  const t = view.target;
+function page() {
+  const t = app.target;
   const s = view.stats;
   const canSettle = view.detail?.deliveryTag !== undefined && view.detailSettled === undefined;
-  render(
-    html`<h1>Tail ${t?.queue ? html`<span class="mono">${t.queue}</span>` : t?.exchange ? html`<span class="mono">${t.exchange}</span>` : nothing}</h1>
-      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'}</div>
+  return html`<h1>Tail ${t?.queue ? html`<span class="mono">${t.queue}</span>` : t?.exchange ? html`<span class="mono">${t.exchange}</span>` : nothing}</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
       ${modeControls()}
       ${view.statusDetail ? html`<div class="banner ${view.status === 'error' ? 'error' : view.status === 'reconnecting' ? 'warning' : ''}">${view.statusDetail}</div>` : nothing}
-      ${view.error ? html`<div class="banner error" role="alert">${view.error}</div>` : nothing}
-      ${view.info ? html`<div class="banner ok">${view.info}</div>` : nothing}
+      ${app.banners()}
       <div class="muted" id="stats">
         ${s.received} received · ${s.ratePerSec}/s · ${view.total - (s.gaps ?? 0)} shown${view.filtered ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}${s.gaps ? html` · <span id="gaps">${s.gaps} reconnect gap${s.gaps === 1 ? '' : 's'} (messages missed)</span>` : nothing}
       </div>
@@ -252,9 +233,10 @@ function drawNow(): void {
           </div>`
         : view.selected !== undefined
           ? html`<div class="muted">Loading message…</div>`
-          : html`<div class="muted">Select a message to see its properties, headers and body.</div>`}`,
-    root,
-  );
+          : html`<div class="muted">Select a message to see its properties, headers and body.</div>`}`;
+}
+
+function afterDraw(): void {
   if (view.follow) {
     const el = document.getElementById('list');
     if (el) el.scrollTop = el.scrollHeight;
@@ -262,21 +244,23 @@ function drawNow(): void {
   syncView();
 }
 
-onMessage<TailToWebview>((msg) => {
-  switch (msg.type) {
-    case 'init':
-      view.target = msg.target;
+app.start({
+  persist: (target) => ({ target, mode: mode(), filter: view.filter }),
+  view: page,
+  perFrame: true,
+  afterDraw,
+  on: {
+    init: (msg) => {
       view.bufferSize = msg.bufferSize;
       view.exchanges = msg.exchanges;
       if (!view.exchange && msg.target.exchange) view.exchange = msg.target.exchange;
       if (view.filter) send({ type: 'filter', text: view.filter });
-      persist();
-      break;
-    case 'status':
+    },
+    status: (msg) => {
       view.status = msg.status;
       view.statusDetail = msg.detail;
-      break;
-    case 'window':
+    },
+    window: (msg) => {
       view.total = msg.total;
       view.from = msg.from;
       view.rows = msg.rows;
@@ -286,31 +270,18 @@ onMessage<TailToWebview>((msg) => {
         view.selected = undefined;
         view.detail = undefined;
       }
-      break;
-    case 'detail':
-      if (msg.message.id === view.selected) {
-        view.detail = msg.message;
-        view.detailSettled = msg.settled;
-      }
-      break;
-    case 'settled': {
+    },
+    // The reply to the latest 'select' (older replies are dropped by their requestId).
+    detail: (msg) => {
+      if (view.selected === undefined) return;
+      view.detail = msg.message;
+      view.detailSettled = msg.settled;
+    },
+    settled: (msg) => {
       const row = view.rows.find((r) => r.id === msg.id);
       if (row) row.settled = msg.settled;
       if (msg.id === view.selected) view.detailSettled = msg.settled;
-      break;
-    }
-    case 'info':
-      view.info = msg.message;
-      break;
-    case 'error':
-      view.error = msg.message;
-      break;
-    case 'connection':
-      break;
-  }
-  draw();
+    },
+  },
 });
-
 window.addEventListener('resize', draw);
-drawNow();
-ready();

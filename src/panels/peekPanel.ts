@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './basePanel';
-import type { PeekState, PeekToHost, PeekToWebview } from '../protocol/peek';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
+import { checkPeekToHost, type PeekState, type PeekToHost, type PeekToWebview } from '../protocol/peek';
 import type { PanelTarget } from '../protocol/common';
 import type { CapturedMessage } from '../core/message';
 import { toExportable } from '../core/messageExport';
 import { toDisplayMessage } from '../core/display';
 import { peekMessages, peekStream, queueDeliveryLimit } from '../broker/peek';
-import { BrokerError, describeForUser } from '../broker/errors';
+import { BrokerError } from '../broker/errors';
 import { peekSafetyTexts } from '../core/deliveryLimit';
 import type { PanelServices } from './services';
 import { openBodyInEditor, saveMessages } from './messageActions';
@@ -25,11 +25,10 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
   /** A freshly opened panel peeks at once (a restored one waits for the user). */
   private autoPeek: boolean;
 
-  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, state?: Partial<PeekState>) {
-    super(panel, services.extensionUri, 'peek', services.log);
+  constructor(panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, state?: PeekState) {
+    super(panel, services, target, 'peek', checkPeekToHost);
     this.count = state?.count ?? 10;
     this.autoPeek = state === undefined;
-    panel.title = `Peek: ${target.queue}`;
   }
 
   protected async onReady(): Promise<void> {
@@ -41,35 +40,25 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
     }
   }
 
-  protected async onMessage(msg: PeekToHost): Promise<void> {
-    switch (msg.type) {
-      case 'peek':
-        await this.peek(msg);
-        return;
-      case 'openBody': {
-        const m = this.messages.find((x) => x.seq === msg.id);
-        if (m) await openBodyInEditor(m);
-        return;
-      }
-      case 'copy': {
-        const chosen = this.messages.filter((m) => msg.ids.includes(m.seq));
-        await vscode.env.clipboard.writeText(JSON.stringify(chosen.map(toExportable), null, 2));
-        this.post({ type: 'info', message: `Copied ${chosen.length} message${chosen.length === 1 ? '' : 's'} as JSON (bodies in base64, re-publishable).` });
-        return;
-      }
-      case 'save':
-        await saveMessages(this.messages, `${this.target.queue}-peek.json`);
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<PeekToHost> = {
+    peek: (msg) => this.peek(msg),
+    openBody: async (msg) => {
+      const m = this.messages.find((x) => x.seq === msg.id);
+      if (m) await openBodyInEditor(m);
+    },
+    copy: async (msg) => {
+      const chosen = this.messages.filter((m) => msg.ids.includes(m.seq));
+      await vscode.env.clipboard.writeText(JSON.stringify(chosen.map(toExportable), null, 2));
+      this.post({ type: 'info', message: `Copied ${chosen.length} message${chosen.length === 1 ? '' : 's'} as JSON (bodies in base64, re-publishable).` });
+    },
+    save: () => saveMessages(this.messages, `${this.target.queue}-peek.json`),
+  };
 
   private async peek(msg: Extract<PeekToHost, { type: 'peek' }>): Promise<void> {
     this.count = Math.max(1, Math.min(1000, Math.floor(msg.count) || 1));
     const queue = this.target.queue as string;
-    this.post({ type: 'busy', busy: true });
     const started = Date.now();
-    try {
-      const session = await this.services.sessions.get(this.target.profileId);
+    await this.guarded(async (session) => {
       let note: string;
       let depthBefore: number | undefined;
       let safety: ReturnType<typeof peekSafetyTexts> = { warnings: [] };
@@ -102,7 +91,7 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
         } catch (err) {
           if (err instanceof BrokerError && err.code === 'PEEK_HAS_CONSUMERS') {
             this.post({ type: 'confirm', kind: 'consumers', message: `${err.message}. Nothing has been taken yet.` });
-            return;
+            return false;
           }
           throw err;
         }
@@ -125,15 +114,7 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
         offerIgnoreMemory: offerIgnoreMemory || undefined,
       };
       this.post(this.last);
-      this.services.sessions.reportOk(this.target.profileId);
-    } catch (err) {
-      this.showError(err);
-    } finally {
-      this.post({ type: 'busy', busy: false });
-    }
-  }
-
-  protected showError(err: unknown): void {
-    this.post({ type: 'error', message: describeForUser(err) });
+      return true;
+    }, { busy: true, ok: (done) => done });
   }
 }

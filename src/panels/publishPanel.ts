@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './basePanel';
-import type { PanelTarget } from '../protocol/common';
-import { summarisePublishMany, type HistoryEntry, type PublishDraft, type PublishResult, type PublishState, type PublishTemplate, type PublishToHost, type PublishToWebview } from '../protocol/publish';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
+import { describeTarget, type PanelTarget } from '../protocol/common';
+import { checkPublishToHost, summarisePublishMany, type HistoryEntry, type PublishDraft, type PublishResult, type PublishState, type PublishTemplate, type PublishToHost, type PublishToWebview } from '../protocol/publish';
 import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates, TEMPLATES_FILE } from '../core/publishDraft';
 import { bytesToBase64 } from '../core/base64';
 import { publishMany, publishMessage, PublishManyError, type PublishManyResult, type PublishOutcome } from '../broker/publish';
 import { BrokerError, describeForUser } from '../broker/errors';
 import { formatCount } from '../core/format';
 import type { PanelServices } from './services';
+import type { BrokerSession } from '../broker/session';
 import { recordHistory } from './history';
 
 export const PUBLISH_VIEW_TYPE = 'burrow.publish';
@@ -24,17 +25,21 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   private lastBlocked?: string;
   private lastDraft?: PublishDraft;
 
-  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<PublishState>) {
-    super(panel, services.extensionUri, 'publish', services.log);
-    panel.title = `Publish: ${target.profileName} ${target.vhost}`;
-    this.disposables.push(
-      services.sessions.onDidChangeStatus((id) => {
-        if (id !== this.target.profileId) return;
-        const state = services.sessions.status(id);
-        this.post({ type: 'connection', state, detail: services.sessions.lastError(id) });
-        this.postBlocked();
-      }),
-    );
+  constructor(panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, _state?: PublishState) {
+    super(panel, services, target, 'publish', checkPublishToHost);
+  }
+
+  protected override onStatusChange(): void {
+    this.postBlocked();
+  }
+
+  protected override retargetNotice(target: PanelTarget): string {
+    return `Now publishing to ${describeTarget(target)}: the routing key and the repeat count were reset.`;
+  }
+
+  protected override onRetarget(): void {
+    // A re-send offer belongs to the old target.
+    this.unknown = undefined;
   }
 
   /** Tells the webview whether the broker blocks publishing on this vhost (only when it changed). */
@@ -52,10 +57,11 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    const { exchanges, queues, deliveryMode } = await this.topology().catch((err: unknown) => {
-      this.showError(err);
-      return { exchanges: [{ name: '', type: 'direct' }], queues: [] as string[], deliveryMode: 2 as const };
-    });
+    const { exchanges, queues, deliveryMode } = (await this.guarded((session) => this.topology(session))) ?? {
+      exchanges: [{ name: '', type: 'direct' }],
+      queues: [] as string[],
+      deliveryMode: 2 as const,
+    };
     const templates = await this.readTemplates();
     this.post({
       type: 'init',
@@ -70,8 +76,7 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     this.postBlocked(true);
   }
 
-  private async topology(): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
-    const session = await this.services.sessions.get(this.target.profileId);
+  private async topology(session: BrokerSession): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
     const m = session.management;
     const [xs, qs] = await Promise.all([m.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }), m.listQueues(this.target.vhost, { page: 1, pageSize: 500 })]);
     const exchanges = xs.items.map((x) => ({ name: x.name, type: x.type }));
@@ -82,38 +87,22 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     return { exchanges, queues: qs.items.map((q) => q.name), deliveryMode };
   }
 
-  protected async onMessage(msg: PublishToHost): Promise<void> {
-    switch (msg.type) {
-      case 'publish':
-        await this.publish(msg.draft, msg.count);
-        return;
-      case 'cancel':
-        this.abort?.abort();
-        return;
-      case 'resendUnknown':
-        await this.resendUnknown(msg.resultId);
-        return;
-      case 'suggest':
-        this.post({ type: 'suggestions', exchange: msg.exchange, keys: await this.suggestions(msg.exchange) });
-        return;
-      case 'loadFile':
-        await this.loadFile();
-        return;
-      case 'saveTemplate':
-        await this.saveTemplate(msg.name, msg.draft);
-        return;
-      case 'deleteTemplate':
-        await this.deleteTemplate(msg.name);
-        return;
-      case 'refreshTopology':
-        await this.onReady();
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<PublishToHost> = {
+    publish: (msg) => this.publish(msg.draft, msg.count),
+    cancel: () => this.abort?.abort(),
+    resendUnknown: (msg) => this.resendUnknown(msg.resultId),
+    suggest: async (msg) => {
+      const keys = await this.guarded((session) => this.suggestions(session, msg.exchange));
+      if (keys) this.reply(msg, { type: 'suggestions', exchange: msg.exchange, keys });
+    },
+    loadFile: () => this.loadFile(),
+    saveTemplate: (msg) => this.saveTemplate(msg.name, msg.draft),
+    deleteTemplate: (msg) => this.deleteTemplate(msg.name),
+    refreshTopology: () => this.onReady(),
+  };
 
   /** Routing keys worth suggesting: the keys of the exchange's bindings (queue names for the default exchange). */
-  private async suggestions(exchange: string): Promise<string[]> {
-    const session = await this.services.sessions.get(this.target.profileId);
+  private async suggestions(session: BrokerSession, exchange: string): Promise<string[]> {
     if (exchange === '') return (await session.management.listQueues(this.target.vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name);
     const bindings = await session.management.exchangeBindingsAsSource(this.target.vhost, exchange);
     return [...new Set(bindings.map((b) => b.routing_key))].sort();
@@ -148,7 +137,7 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     }
     const count = Math.max(1, Math.min(10_000_000, Math.floor(countRaw) || 1));
     const req = converted.request;
-    const session = await this.services.sessions.get(this.target.profileId);
+    const session = await this.openSession();
     const started = Date.now();
     this.post({ type: 'busy', busy: true, total: count });
     let result: PublishResult;
@@ -292,10 +281,6 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     }
     const bytes = await vscode.workspace.fs.readFile(uri);
     this.post({ type: 'loadDraft', draft: { bodyMode: 'base64', body: bytesToBase64(bytes) }, source: `file ${uri.path.split('/').pop()} (${formatCount(bytes.length)} bytes)` });
-  }
-
-  protected showError(err: unknown): void {
-    this.post({ type: 'error', message: describeForUser(err) });
   }
 
   protected override onDispose(): void {

@@ -1,11 +1,10 @@
 import type * as vscode from 'vscode';
-import { BasePanel } from './basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import type { PanelTarget } from '../protocol/common';
-import type { LiveRouteView, RoutingState, RoutingToHost, RoutingToWebview } from '../protocol/routing';
+import { checkRoutingToHost, type LiveRouteView, type RoutingState, type RoutingToHost, type RoutingToWebview } from '../protocol/routing';
 import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
 import { parseArgumentsInput } from '../core/arguments';
 import { bindingCriteria } from '../core/topology';
-import { describeForUser } from '../broker/errors';
 import type { ManagementClient } from '../broker/management';
 import type { PanelServices } from './services';
 
@@ -35,82 +34,73 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
   private topologyAt = 0;
   private last?: LiveRouteView;
 
-  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<RoutingState>) {
-    super(panel, services.extensionUri, 'routing', services.log);
-    panel.title = `Routing: ${target.profileName} ${target.vhost}`;
+  constructor(panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, _state?: RoutingState) {
+    super(panel, services, target, 'routing', checkRoutingToHost);
   }
 
   protected async onReady(): Promise<void> {
-    let exchanges: { name: string; type: string }[] = [];
-    try {
-      await this.load(false);
-      exchanges = (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type }));
-    } catch (err) {
-      this.showError(err);
-    }
-    this.post({ type: 'init', target: this.target, exchanges });
+    await this.load(false);
+    this.postInit();
     if (this.last) this.post({ type: 'route', view: this.last });
   }
 
-  private async load(force: boolean): Promise<void> {
-    if (this.simulator && !force) return;
-    const session = await this.services.sessions.get(this.target.profileId);
-    this.topology = await readTopology(session.management, this.target.vhost);
-    this.simulator = new RoutingSimulator(this.topology);
+  private postInit(): void {
+    this.post({ type: 'init', target: this.target, exchanges: (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type })) });
+  }
+
+  /**
+   * Reads the topology (once, or again when forced). Through guarded(), like every panel: a success marks the
+   * connection connected in the tree/status bar (otherwise a session opened only by this panel shows
+   * "connecting" forever), a failure shows in the banner.
+   */
+  private async load(force: boolean, busy = false): Promise<boolean> {
+    if (this.simulator && !force) return true;
+    const topology = await this.guarded((session) => readTopology(session.management, this.target.vhost), { busy });
+    if (!topology) return false;
+    this.topology = topology;
+    this.simulator = new RoutingSimulator(topology);
     this.topologyAt = Date.now();
-    // Like the other panels: a successful broker call marks the connection connected in the tree/status bar
-    // (otherwise a session opened only by this panel shows "connecting" forever).
-    this.services.sessions.reportOk(this.target.profileId);
+    return true;
   }
 
-  protected async onMessage(msg: RoutingToHost): Promise<void> {
-    switch (msg.type) {
-      case 'reload':
-        this.post({ type: 'busy', busy: true });
-        try {
-          await this.load(true);
-          this.post({ type: 'init', target: this.target, exchanges: (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type })) });
-        } finally {
-          this.post({ type: 'busy', busy: false });
-        }
-        return;
-      case 'route': {
-        const headers = parseArgumentsInput(msg.headers);
-        if (!headers.ok) {
-          this.post({ type: 'error', message: `Headers: ${headers.error}` });
-          return;
-        }
-        await this.load(false);
-        const sim = this.simulator as RoutingSimulator;
-        const topo = this.topology as SimTopology;
-        const { result, bindings } = explainRoute(sim, msg.exchange, msg.routingKey, headers.value);
-        this.last = {
-          exchange: msg.exchange,
-          routingKey: msg.routingKey,
-          queues: result.queues,
-          unroutable: result.unroutable,
-          incomplete: result.incomplete,
-          steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
-          errors: result.errors,
-          warnings: result.warnings,
-          bindings: bindings.map((b) => ({
-            source: b.binding.source,
-            destination: b.binding.destination,
-            destinationType: b.binding.destination_type,
-            criteria: bindingCriteria(b.binding),
-            matched: b.matched,
-            reason: b.reason,
-          })),
-          topologyAt: this.topologyAt,
-          counts: { exchanges: topo.exchanges.length, bindings: topo.bindings.length, queues: topo.queues.length },
-        };
-        this.post({ type: 'route', view: this.last });
-        return;
-      }
+  protected readonly handlers: MessageHandlers<RoutingToHost> = {
+    reload: async () => {
+      if (await this.load(true, true)) this.postInit();
+    },
+    route: (msg) => this.route(msg),
+  };
+
+  private async route(msg: Extract<RoutingToHost, { type: 'route' }>): Promise<void> {
+    const headers = parseArgumentsInput(msg.headers);
+    if (!headers.ok) {
+      this.post({ type: 'error', message: `Headers: ${headers.error}` });
+      return;
     }
+    if (!(await this.load(false))) return;
+    const sim = this.simulator as RoutingSimulator;
+    const topo = this.topology as SimTopology;
+    const { result, bindings } = explainRoute(sim, msg.exchange, msg.routingKey, headers.value);
+    this.last = {
+      exchange: msg.exchange,
+      routingKey: msg.routingKey,
+      queues: result.queues,
+      unroutable: result.unroutable,
+      incomplete: result.incomplete,
+      steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
+      errors: result.errors,
+      warnings: result.warnings,
+      bindings: bindings.map((b) => ({
+        source: b.binding.source,
+        destination: b.binding.destination,
+        destinationType: b.binding.destination_type,
+        criteria: bindingCriteria(b.binding),
+        matched: b.matched,
+        reason: b.reason,
+      })),
+      topologyAt: this.topologyAt,
+      counts: { exchanges: topo.exchanges.length, bindings: topo.bindings.length, queues: topo.queues.length },
+    };
+    this.post({ type: 'route', view: this.last });
   }
 
-  protected showError(err: unknown): void {
-    this.post({ type: 'error', message: describeForUser(err) });
-  }
 }

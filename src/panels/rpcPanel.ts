@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import type { PanelTarget } from '../protocol/common';
-import type { RpcDraft, RpcHistoryEntry, RpcResultView, RpcState, RpcToHost, RpcToWebview } from '../protocol/rpc';
+import { checkRpcToHost, type RpcDraft, type RpcHistoryEntry, type RpcResultView, type RpcState, type RpcToHost, type RpcToWebview } from '../protocol/rpc';
 import { RpcClient, type RpcOutcome, type RpcRequest } from '../broker/rpc';
 import { describeForUser } from '../broker/errors';
 import { buildHeaders } from '../core/fieldValues';
@@ -17,14 +17,21 @@ const HISTORY_LIMIT = 20;
 
 /** Request/reply against a service: direct reply-to or a callback queue, correlation ids, timeouts, latency stats. */
 export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
-  private client?: RpcClient;
+  /** Bound to one session: dropped when Disconnect / Set Password / an edit closes it, rebuilt on the next call. */
+  private readonly client = this.sessionScoped(
+    (session) => new RpcClient(session.amqp, this.target.vhost),
+    (client) => void client.dispose().catch(() => undefined),
+  );
   private abort?: AbortController;
   private resultId = 0;
   private last?: RpcResultView;
 
-  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, _state?: Partial<RpcState>) {
-    super(panel, services.extensionUri, 'rpc', services.log);
-    panel.title = `RPC: ${target.queue ?? target.exchange ?? target.vhost}`;
+  constructor(panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, _state?: RpcState) {
+    super(panel, services, target, 'rpc', checkRpcToHost);
+  }
+
+  protected override onRetarget(): void {
+    this.last = undefined;
   }
 
   private timeoutDefault(): number {
@@ -36,16 +43,8 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    let exchanges: { name: string; type: string }[] = [{ name: '', type: 'direct' }];
-    try {
-      const session = await this.services.sessions.get(this.target.profileId);
-      const page = await session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 });
-      exchanges = page.items.map((x) => ({ name: x.name, type: x.type }));
-      // A successful broker call marks the connection connected (as the publish and peek panels do).
-      this.services.sessions.reportOk(this.target.profileId);
-    } catch (err) {
-      this.showError(err);
-    }
+    const listed = await this.guarded((session) => session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }));
+    const exchanges = listed?.items.map((x) => ({ name: x.name, type: x.type })) ?? [{ name: '', type: 'direct' }];
     this.post({
       type: 'init',
       target: this.target,
@@ -56,13 +55,10 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
     if (this.last) this.post({ type: 'result', result: this.last });
   }
 
-  protected async onMessage(msg: RpcToHost): Promise<void> {
-    if (msg.type === 'cancel') {
-      this.abort?.abort();
-      return;
-    }
-    if (msg.type === 'call') await this.call(msg.draft, msg.count);
-  }
+  protected readonly handlers: MessageHandlers<RpcToHost> = {
+    cancel: () => this.abort?.abort(),
+    call: (msg) => this.call(msg.draft, msg.count),
+  };
 
   private request(draft: RpcDraft, signal: AbortSignal): RpcRequest | string {
     if (draft.bodyMode === 'json') {
@@ -95,19 +91,19 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
       this.post({ type: 'validation', message: req });
       return;
     }
-    this.post({ type: 'busy', busy: true });
-    try {
-      const session = await this.services.sessions.get(this.target.profileId);
-      this.client ??= new RpcClient(session.amqp, this.target.vhost);
+    const signal = this.abort.signal;
+    await this.guarded(async (session) => {
+      const client = this.client.get(session);
       if (count === 1) {
-        const outcome = await this.client.call(req);
+        const outcome = await client.call(req);
         this.last = this.view(outcome);
         this.post({ type: 'result', result: this.last });
         await this.remember(draft, this.last.text);
+        return outcome.status !== 'error';
       } else {
         let lastPost = 0;
-        const r = await this.client.callMany(req, count, {
-          signal: this.abort.signal,
+        const r = await client.callMany(req, count, {
+          signal,
           onProgress: (done, total) => {
             const now = Date.now();
             if (now - lastPost < 100 && done < total) return;
@@ -120,13 +116,11 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
         const text = `${r.cancelled ? 'Cancelled: ' : ''}${r.ok} of ${count} answered, ${r.failed} failed. Latency min ${f(r.min)}, median ${f(r.median)}, p95 ${f(r.p95)}, max ${f(r.max)}.${failures}`;
         this.post({ type: 'many', result: { n: count, ok: r.ok, failed: r.failed, min: r.min, median: r.median, p95: r.p95, max: r.max, text } });
         await this.remember(draft, text);
+        return r.ok > 0;
       }
-    } catch (err) {
-      this.showError(err);
-    } finally {
-      this.abort = undefined;
-      this.post({ type: 'busy', busy: false });
-    }
+      // Only an answered call says the connection works (an error outcome may be a refused login).
+    }, { busy: true, ok: (answered) => answered });
+    this.abort = undefined;
   }
 
   private view(o: RpcOutcome): RpcResultView {
@@ -158,12 +152,7 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
     this.post({ type: 'history', history });
   }
 
-  protected showError(err: unknown): void {
-    this.post({ type: 'error', message: describeForUser(err) });
-  }
-
   protected override onDispose(): void {
     this.abort?.abort();
-    void this.client?.dispose().catch(() => undefined);
   }
 }

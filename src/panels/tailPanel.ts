@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { BasePanel } from './basePanel';
+import { BasePanel, type MessageHandlers } from './kit/basePanel';
+import { RunScope } from './kit/scopes';
 import type { PanelTarget } from '../protocol/common';
-import type { TailMode, TailState, TailStats, TailStatus, TailToHost, TailToWebview } from '../protocol/tail';
+import { checkTailToHost, type TailMode, type TailState, type TailStats, type TailStatus, type TailToHost, type TailToWebview } from '../protocol/tail';
 import { DEFAULT_BUFFER_BYTES, QueueTail, type TailBatch, type TailSpec } from '../broker/tail';
 import { describeForUser } from '../broker/errors';
 import type { CapturedMessage } from '../core/message';
@@ -26,10 +27,12 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   private readonly list = new TailList();
   /** What the webview shows; until it says, the end of the list. */
   private view: ListView = { from: 0, count: 50, follow: true };
+  /** What belongs to the current run (its state subscription): disposed when the tail stops or restarts. */
+  readonly run = new RunScope();
 
-  constructor(panel: vscode.WebviewPanel, private readonly services: PanelServices, readonly target: PanelTarget, state?: Partial<TailState>) {
-    super(panel, services.extensionUri, 'tail', services.log);
-    panel.title = `Tail: ${target.queue ?? target.exchange}`;
+  constructor(panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, state?: TailState) {
+    super(panel, services, target, 'tail', checkTailToHost);
+    this.disposables.push(this.run);
     const filter = state?.filter ?? '';
     if (filter.trim()) this.list.setFilter(createFilter(filter));
   }
@@ -43,66 +46,49 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    let exchanges: string[] = [];
-    try {
-      const session = await this.services.sessions.get(this.target.profileId);
-      exchanges = (await session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 })).items.map((x) => x.name).filter((n) => n !== '');
-    } catch (err) {
-      this.showError(err);
-    }
+    const listed = await this.guarded((session) => session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }));
+    const exchanges = (listed?.items ?? []).map((x) => x.name).filter((n) => n !== '');
     this.post({ type: 'init', target: this.target, bufferSize: this.bufferSize(), exchanges });
     this.post({ type: 'status', status: this.status, detail: this.statusDetail, mode: this.mode });
     this.postWindow();
   }
 
-  protected async onMessage(msg: TailToHost): Promise<void> {
-    switch (msg.type) {
-      case 'start':
-        await this.start(msg.mode);
-        return;
-      case 'stop':
-        await this.stop();
-        return;
-      case 'pause':
-        this.tail?.pause();
-        this.setStatus('paused', 'Paused: messages keep arriving into the buffer and show up when you resume.');
-        return;
-      case 'resume':
-        this.tail?.resume();
-        this.setStatus('running');
-        return;
-      case 'clear':
-        this.tail?.clear();
-        this.list.clear();
-        this.postWindow();
-        return;
-      case 'filter':
-        this.list.setFilter(msg.text.trim() ? createFilter(msg.text) : undefined);
-        this.postWindow();
-        return;
-      case 'view':
-        this.view = { from: msg.from, count: msg.count, follow: msg.follow };
-        this.postWindow();
-        return;
-      case 'select': {
-        const m = this.find(msg.id);
-        if (m) this.post({ type: 'detail', message: toDisplayMessage(m), settled: this.list.settledOf(m.seq) });
-        else this.post({ type: 'info', message: 'That message has left the buffer.' });
-        return;
-      }
-      case 'openBody': {
-        const m = this.find(msg.id);
-        if (m) await openBodyInEditor(m);
-        return;
-      }
-      case 'settle':
-        this.settle(msg.id, msg.action);
-        return;
-      case 'export':
-        await this.export();
-        return;
-    }
-  }
+  protected readonly handlers: MessageHandlers<TailToHost> = {
+    start: (msg) => this.start(msg.mode),
+    stop: () => this.stop(),
+    pause: () => {
+      this.tail?.pause();
+      this.setStatus('paused', 'Paused: messages keep arriving into the buffer and show up when you resume.');
+    },
+    resume: () => {
+      this.tail?.resume();
+      this.setStatus('running');
+    },
+    clear: () => {
+      this.tail?.clear();
+      this.list.clear();
+      this.postWindow();
+    },
+    filter: (msg) => {
+      this.list.setFilter(msg.text.trim() ? createFilter(msg.text) : undefined);
+      this.postWindow();
+    },
+    view: (msg) => {
+      this.view = { from: msg.from, count: msg.count, follow: msg.follow };
+      this.postWindow();
+    },
+    select: (msg) => {
+      const m = this.find(msg.id);
+      if (m) this.reply(msg, { type: 'detail', message: toDisplayMessage(m), settled: this.list.settledOf(m.seq) });
+      else this.post({ type: 'info', message: 'That message has left the buffer.' });
+    },
+    openBody: async (msg) => {
+      const m = this.find(msg.id);
+      if (m) await openBodyInEditor(m);
+    },
+    settle: (msg) => this.settle(msg.id, msg.action),
+    export: () => this.export(),
+  };
 
   private find(id: number): CapturedMessage | undefined {
     if (id <= 0) return undefined; // gap markers have negative ids
@@ -127,7 +113,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   private async start(mode: TailMode): Promise<void> {
     await this.stop();
     this.mode = mode;
-    const session = await this.services.sessions.get(this.target.profileId);
+    const session = await this.openSession();
     const tail = new QueueTail(session.amqp, this.target.vhost, this.spec(mode), {
       management: session.management,
       bufferSize: this.bufferSize(),
@@ -137,7 +123,7 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     });
     this.tail = tail;
     this.list.attach(tail);
-    this.disposables.push(
+    this.run.add(
       tail.onStateChange((state, error) => {
         if (this.tail !== tail) return;
         if (state === 'reconnecting') this.setStatus('reconnecting', 'Connection lost: reconnecting… the tail resumes by itself (messages published meanwhile are not seen by a tap; the list will mark the gap).');
@@ -236,13 +222,10 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
 
   private async stop(): Promise<void> {
     const tail = this.tail;
+    this.run.dispose();
     if (!tail) return;
     await tail.stop().catch((err: unknown) => this.log.warn(`Stopping tail failed: ${describeForUser(err)}`));
     this.setStatus('stopped', this.mode?.mode === 'consume' ? 'Stopped. Unacknowledged messages went back to the queue.' : 'Stopped. The temporary tap queue was deleted.');
-  }
-
-  protected showError(err: unknown): void {
-    this.post({ type: 'error', message: describeForUser(err) });
   }
 
   protected override onDispose(): void {

@@ -1,3 +1,5 @@
+import { int, object, ProtocolError, optional, orUndefined, str, type Check } from './validate';
+
 /**
  * Messages shared by every panel. Each panel's protocol file adds its own unions;
  * both the extension host bundle and the webview bundle import these types.
@@ -58,16 +60,69 @@ export interface DisplayMessage {
   deliveryTag?: number;
 }
 
+/** Host → webview: the panel's busy state (a broker call is running); `total` for bulk jobs. */
+export interface BusyMessage {
+  type: 'busy';
+  busy: boolean;
+  total?: number;
+}
+
+/** Host → webview: a passing notice (saved, copied…). */
+export interface InfoMessage {
+  type: 'info';
+  message: string;
+}
+
+/**
+ * Host → webview: the panel now points somewhere else (e.g. Publish Message… from another exchange
+ * while the vhost's publish panel is open). The webview shows `notice`, resets what belonged to the
+ * old target (routing key, repeat count) and persists the new target.
+ */
+export interface RetargetMessage {
+  type: 'retarget';
+  target: PanelTarget;
+  notice: string;
+}
+
+/** What every panel's webview may receive, handled by the webview app base (webview/lib/app.ts). */
+export type CommonToWebview = ErrorMessage | ConnectionMessage | BusyMessage | InfoMessage | RetargetMessage;
+
+/**
+ * Request/response pairs: the webview numbers a request (`requestId`), the host's reply carries the
+ * same number, and the webview drops replies to requests it has since superseded.
+ */
+export interface Numbered {
+  requestId: number;
+}
+
+export const panelTarget: Check<PanelTarget> = object({
+  profileId: str,
+  profileName: str,
+  vhost: str,
+  queue: optional(str),
+  exchange: optional(str),
+  queueType: optional(str),
+});
+
+export const requestId: Check<number> = (v, p = 'requestId') => {
+  const n = int(v, p);
+  if (n < 0) throw new ProtocolError(p, 'a request id (0 or more)');
+  return n;
+};
+
 /** Serialized panel state comes from the webview (and disk): check it before trusting it. */
 export function validTarget(state: unknown): PanelTarget | undefined {
-  const t = (state as { target?: Partial<PanelTarget> } | undefined)?.target;
-  if (!t || typeof t.profileId !== 'string' || typeof t.vhost !== 'string' || typeof t.profileName !== 'string') return undefined;
-  return {
-    profileId: t.profileId,
-    profileName: t.profileName,
-    vhost: t.vhost,
-    queue: typeof t.queue === 'string' ? t.queue : undefined,
-    exchange: typeof t.exchange === 'string' ? t.exchange : undefined,
-    queueType: typeof t.queueType === 'string' ? t.queueType : undefined,
-  };
+  return orUndefined(object({ target: panelTarget }), state)?.target;
+}
+
+/** Same connection, vhost, queue and exchange. */
+export function sameTarget(a: PanelTarget, b: PanelTarget): boolean {
+  return a.profileId === b.profileId && a.vhost === b.vhost && a.queue === b.queue && a.exchange === b.exchange;
+}
+
+/** How a target is named in notices: "exchange logs", "queue task_queue (AMQP default exchange)". */
+export function describeTarget(t: PanelTarget): string {
+  if (t.exchange !== undefined) return t.exchange === '' ? 'the (AMQP default) exchange' : `exchange ${t.exchange}`;
+  if (t.queue !== undefined) return `queue ${t.queue}`;
+  return `vhost ${t.vhost}`;
 }

@@ -1,10 +1,10 @@
-import type { ConnectionMessage, DisplayMessage, ErrorMessage, PanelTarget, ReadyMessage } from './common';
+import { panelTarget, type CommonToWebview, type DisplayMessage, type PanelTarget, type ReadyMessage } from './common';
+import { array, bool, int, lenient, literal, messages, num, object, oneOf, optional, type Check } from './validate';
 
 export type StreamOffset = 'first' | 'last' | 'next' | { timestamp: number } | { offset: number };
 
 export type PeekToWebview =
   | { type: 'init'; target: PanelTarget; count: number }
-  | { type: 'busy'; busy: boolean }
   | {
       type: 'result';
       messages: DisplayMessage[];
@@ -24,9 +24,7 @@ export type PeekToWebview =
     }
   /** Asked before a peek takes anything (e.g. the queue has consumers); 'Peek anyway' re-sends the peek with confirmConsumers. */
   | { type: 'confirm'; kind: 'consumers'; message: string }
-  | { type: 'info'; message: string }
-  | ErrorMessage
-  | ConnectionMessage;
+  | CommonToWebview;
 
 export type PeekToHost =
   | ReadyMessage
@@ -43,8 +41,27 @@ export type PeekToHost =
   | { type: 'copy'; ids: number[] }
   | { type: 'save' };
 
+const streamOffset: Check<StreamOffset> = oneOf<StreamOffset>(
+  literal('first', 'last', 'next'),
+  object({ timestamp: num }),
+  object({ offset: int }),
+);
+
+export const checkPeekToHost = messages<PeekToHost>({
+  ready: object({}),
+  peek: object({ count: int, offset: optional(streamOffset), confirmConsumers: optional(bool), ignoreMemory: optional(bool) }),
+  openBody: object({ id: int }),
+  copy: object({ ids: array(int) }),
+  save: object({}),
+});
+
 /** What the webview persists with setState (and the serializer restores from). */
 export interface PeekState {
   target: PanelTarget;
   count: number;
 }
+
+export const checkPeekState: Check<PeekState> = (v, p) => {
+  const s = object({ target: panelTarget, count: lenient(int) })(v, p);
+  return { target: s.target, count: s.count ?? 10 };
+};

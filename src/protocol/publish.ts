@@ -1,4 +1,5 @@
-import type { ConnectionMessage, ErrorMessage, PanelTarget, ReadyMessage } from './common';
+import { panelTarget, requestId, type CommonToWebview, type Numbered, type PanelTarget, type ReadyMessage } from './common';
+import { array, bool, int, lenient, literal, messages, object, str, type Check } from './validate';
 
 export type BodyMode = 'text' | 'json' | 'base64';
 export type HeaderType = 'string' | 'number' | 'boolean' | 'null' | 'json';
@@ -79,9 +80,9 @@ export interface PublishResult {
 
 export type PublishToWebview =
   | { type: 'init'; target: PanelTarget; exchanges: ExchangeOption[]; queues: string[]; defaultDeliveryMode: 1 | 2; history: HistoryEntry[]; templates: PublishTemplate[]; templatesFile?: string }
-  | { type: 'suggestions'; exchange: string; keys: string[] }
+  /** Reply to 'suggest' (same requestId). */
+  | ({ type: 'suggestions'; exchange: string; keys: string[] } & Numbered)
   | { type: 'loadDraft'; draft: Partial<PublishDraft>; source: string }
-  | { type: 'busy'; busy: boolean; total?: number }
   | { type: 'progress'; done: number; total: number; confirmed: number; returned: number; nacked: number; ratePerSec: number }
   | { type: 'result'; result: PublishResult }
   | { type: 'history'; history: HistoryEntry[] }
@@ -89,8 +90,7 @@ export type PublishToWebview =
   | { type: 'validation'; field: string; message: string }
   /** The broker blocks publishing on this vhost (connection.blocked); reason undefined = not blocked. */
   | { type: 'blocked'; reason?: string }
-  | ErrorMessage
-  | ConnectionMessage;
+  | CommonToWebview;
 
 export type PublishToHost =
   | ReadyMessage
@@ -98,7 +98,7 @@ export type PublishToHost =
   | { type: 'cancel' }
   /** Re-send the messages of a result whose outcome is unknown (the host asks before sending duplicates). */
   | { type: 'resendUnknown'; resultId: number }
-  | { type: 'suggest'; exchange: string }
+  | ({ type: 'suggest'; exchange: string } & Numbered)
   | { type: 'loadFile' }
   | { type: 'saveTemplate'; name: string; draft: PublishDraft }
   | { type: 'deleteTemplate'; name: string }
@@ -109,6 +109,46 @@ export interface PublishState {
   draft?: PublishDraft;
   count?: number;
 }
+
+export const headerRow: Check<HeaderRow> = object({ name: str, type: literal('string', 'number', 'boolean', 'null', 'json'), value: str });
+
+export const publishDraft: Check<PublishDraft> = object({
+  exchange: str,
+  routingKey: str,
+  mandatory: bool,
+  properties: object({
+    contentType: str,
+    contentEncoding: str,
+    deliveryMode: literal(1, 2),
+    priority: str,
+    correlationId: str,
+    replyTo: str,
+    expiration: str,
+    messageId: str,
+    timestamp: str,
+    type: str,
+    userId: str,
+    appId: str,
+  }),
+  headers: array(headerRow, 1000),
+  bodyMode: literal('text', 'json', 'base64'),
+  body: str,
+});
+
+export const checkPublishToHost = messages<PublishToHost>({
+  ready: object({}),
+  publish: object({ draft: publishDraft, count: int }),
+  cancel: object({}),
+  resendUnknown: object({ resultId: int }),
+  suggest: object({ exchange: str, requestId }),
+  loadFile: object({}),
+  saveTemplate: object({ name: str, draft: publishDraft }),
+  deleteTemplate: object({ name: str }),
+  refreshTopology: object({}),
+});
+
+/** Restored state: the target must be sound; a draft or count that is not is dropped. */
+export const checkPublishState: Check<PublishState> = object({ target: panelTarget, draft: lenient(publishDraft), count: lenient(int) });
 
 export function emptyDraft(exchange = '', routingKey = '', deliveryMode: 1 | 2 = 2): PublishDraft {
   return {

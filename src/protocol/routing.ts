@@ -1,4 +1,5 @@
-import type { ErrorMessage, PanelTarget, ReadyMessage } from './common';
+import { panelTarget, type CommonToWebview, type PanelTarget, type ReadyMessage } from './common';
+import { lenient, literal, messages, object, str, type Check } from './validate';
 
 export interface LiveBindingRow {
   source: string;
@@ -27,8 +28,7 @@ export interface LiveRouteView {
 export type RoutingToWebview =
   | { type: 'init'; target: PanelTarget; exchanges: { name: string; type: string }[] }
   | { type: 'route'; view: LiveRouteView }
-  | { type: 'busy'; busy: boolean }
-  | ErrorMessage;
+  | CommonToWebview;
 
 export type RoutingToHost =
   | ReadyMessage
@@ -42,3 +42,17 @@ export interface RoutingState {
   live?: { exchange: string; routingKey: string; headers: string };
   tab?: 'offline' | 'live';
 }
+
+export const checkRoutingToHost = messages<RoutingToHost>({
+  ready: object({}),
+  route: object({ exchange: str, routingKey: str, headers: str }),
+  reload: object({}),
+});
+
+export const checkRoutingState: Check<RoutingState> = object({
+  target: panelTarget,
+  pattern: lenient(str),
+  keys: lenient(str),
+  live: lenient(object({ exchange: str, routingKey: str, headers: str })),
+  tab: lenient(literal('offline', 'live')),
+});

@@ -1,5 +1,7 @@
-import type { DisplayMessage, ErrorMessage, PanelTarget, ReadyMessage } from './common';
+import { panelTarget, type CommonToWebview, type DisplayMessage, type PanelTarget, type ReadyMessage } from './common';
+import { headerRow } from './publish';
 import type { HeaderRow } from './publish';
+import { array, int, lenient, literal, messages, num, object, str, type Check } from './validate';
 
 export interface RpcDraft {
   exchange: string;
@@ -43,13 +45,12 @@ export interface RpcHistoryEntry {
 
 export type RpcToWebview =
   | { type: 'init'; target: PanelTarget; exchanges: { name: string; type: string }[]; defaultTimeoutMs: number; history: RpcHistoryEntry[] }
-  | { type: 'busy'; busy: boolean }
   | { type: 'result'; result: RpcResultView }
   | { type: 'progress'; done: number; total: number }
   | { type: 'many'; result: RpcManyView }
   | { type: 'history'; history: RpcHistoryEntry[] }
   | { type: 'validation'; message: string }
-  | ErrorMessage;
+  | CommonToWebview;
 
 export type RpcToHost = ReadyMessage | { type: 'call'; draft: RpcDraft; count: number } | { type: 'cancel' };
 
@@ -58,3 +59,22 @@ export interface RpcState {
   draft?: RpcDraft;
   count?: number;
 }
+
+const rpcDraft: Check<RpcDraft> = object({
+  exchange: str,
+  routingKey: str,
+  bodyMode: literal('text', 'json'),
+  body: str,
+  contentType: str,
+  headers: array(headerRow, 1000),
+  timeoutMs: num,
+  replyMode: literal('direct-reply-to', 'callback-queue'),
+});
+
+export const checkRpcToHost = messages<RpcToHost>({
+  ready: object({}),
+  call: object({ draft: rpcDraft, count: int }),
+  cancel: object({}),
+});
+
+export const checkRpcState: Check<RpcState> = object({ target: panelTarget, draft: lenient(rpcDraft), count: lenient(int) });

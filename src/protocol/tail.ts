@@ -1,4 +1,5 @@
-import type { ConnectionMessage, DisplayMessage, ErrorMessage, PanelTarget, ReadyMessage } from './common';
+import { panelTarget, requestId, type CommonToWebview, type DisplayMessage, type Numbered, type PanelTarget, type ReadyMessage } from './common';
+import { bool, int, jsonObject, lenient, literal, messages, object, oneOf, optional, str, type Check } from './validate';
 
 /**
  * A compact row for the live list; the full message is fetched when selected. A gap marker
@@ -47,11 +48,9 @@ export type TailToWebview =
    */
   | { type: 'window'; total: number; from: number; rows: TailRow[]; stats: TailStats; filtered: boolean }
   /** The selected message in full; `settled` if it was acked, requeued or rejected here. */
-  | { type: 'detail'; message: DisplayMessage; settled?: NonNullable<TailRow['settled']> }
+  | ({ type: 'detail'; message: DisplayMessage; settled?: NonNullable<TailRow['settled']> } & Numbered)
   | { type: 'settled'; id: number; settled: NonNullable<TailRow['settled']> }
-  | { type: 'info'; message: string }
-  | ErrorMessage
-  | ConnectionMessage;
+  | CommonToWebview;
 
 export type TailToHost =
   | ReadyMessage
@@ -63,7 +62,8 @@ export type TailToHost =
   | { type: 'filter'; text: string }
   /** The rows the list shows: `count` rows from index `from`, or the last `count` rows while following the end. */
   | { type: 'view'; from: number; count: number; follow: boolean }
-  | { type: 'select'; id: number }
+  /** Answered by 'detail' with the same requestId. */
+  | ({ type: 'select'; id: number } & Numbered)
   | { type: 'settle'; id: number; action: 'ack' | 'requeue' | 'reject' }
   | { type: 'export' }
   | { type: 'openBody'; id: number };
@@ -73,3 +73,26 @@ export interface TailState {
   mode?: TailMode;
   filter?: string;
 }
+
+const tailMode: Check<TailMode> = oneOf<TailMode>(
+  object({ mode: literal('tap') }),
+  object({ mode: literal('tap-exchange'), exchange: str, pattern: str, arguments: optional(jsonObject) }),
+  object({ mode: literal('consume'), prefetch: int, ack: literal('auto', 'manual') }),
+);
+
+export const checkTailToHost = messages<TailToHost>({
+  ready: object({}),
+  start: object({ mode: tailMode }),
+  stop: object({}),
+  pause: object({}),
+  resume: object({}),
+  clear: object({}),
+  filter: object({ text: str }),
+  view: object({ from: int, count: int, follow: bool }),
+  select: object({ id: int, requestId }),
+  settle: object({ id: int, action: literal('ack', 'requeue', 'reject') }),
+  export: object({}),
+  openBody: object({ id: int }),
+});
+
+export const checkTailState: Check<TailState> = object({ target: panelTarget, mode: lenient(tailMode), filter: lenient(str) });

@@ -21,9 +21,9 @@ export function onMessage<T extends { type: string }>(handler: (message: T) => v
   });
 }
 
-/** Persisted UI state (survives hiding the panel and VS Code restarts via the panel serializer). */
-export function getState<S>(): S | undefined {
-  return api.getState() as S | undefined;
+/** Persisted UI state (survives hiding the panel and VS Code restarts via the panel serializer): check it before use. */
+export function getState(): unknown {
+  return api.getState();
 }
 
 export function setState<S>(state: S): void {
