@@ -57,7 +57,15 @@ export async function benchBrokers(only?: string[]): Promise<BenchBroker[]> {
   const port = process.env.BURROW_BENCH_AMQP_PORT;
   if (port !== undefined) {
     const host = process.env.BURROW_BENCH_HOST ?? '127.0.0.1';
-    return [benchBroker('custom', `broker at ${host}:${port}`, host, Number(port), process.env.BURROW_BENCH_MGMT_URL ?? `http://${host}:15672`)];
+    return [
+      benchBroker(
+        'custom',
+        `broker at ${host}:${port}`,
+        host,
+        Number(port),
+        process.env.BURROW_BENCH_MGMT_URL ?? `http://${host}:15672`,
+      ),
+    ];
   }
   // Imported lazily: test/brokers.ts throws when .tools/brokers.json is missing, which must not
   // stop a run against a broker given through the environment.
@@ -74,7 +82,9 @@ export async function probeBrokers(brokers: BenchBroker[]): Promise<void> {
     try {
       o = await b.admin.overview();
     } catch (e) {
-      throw new Error(`${b.label} (management ${b.mgmtUrl}) does not answer: ${(e as Error).message}. Start the test brokers with scripts/ensure-rabbitmq.sh.`);
+      throw new Error(
+        `${b.label} (management ${b.mgmtUrl}) does not answer: ${(e as Error).message}. Start the test brokers with scripts/ensure-rabbitmq.sh.`,
+      );
     }
     const version = o.product_version ?? o.rabbitmq_version;
     if (version !== undefined) b.label = `${o.product_name ?? 'RabbitMQ'} ${version}`;
@@ -84,7 +94,15 @@ export async function probeBrokers(brokers: BenchBroker[]): Promise<void> {
 
 /** ~150-byte JSON body, the "small message" of every message row. */
 export const BODY = Buffer.from(
-  JSON.stringify({ id: 123456, type: 'order.created', customer: 'c-0042', total: 99.95, currency: 'EUR', items: [{ sku: 'A-1', qty: 2 }], note: 'x'.repeat(21) }),
+  JSON.stringify({
+    id: 123456,
+    type: 'order.created',
+    customer: 'c-0042',
+    total: 99.95,
+    currency: 'EUR',
+    items: [{ sku: 'A-1', qty: 2 }],
+    note: 'x'.repeat(21),
+  }),
 );
 export const BODY_PROPS = { contentType: 'application/json' } as const;
 
@@ -174,7 +192,9 @@ export async function deleteBenchVhost(b: BenchBroker, name: string): Promise<vo
       } catch (e) {
         if ((e as { code?: unknown }).code === 404) return;
         if (Date.now() > deadline) throw e;
-        console.error(`  deleting vhost ${name} on ${b.label} (attempt ${attempt}) failed: ${(e as Error).message}; trying again`);
+        console.error(
+          `  deleting vhost ${name} on ${b.label} (attempt ${attempt}) failed: ${(e as Error).message}; trying again`,
+        );
         await sleep(1000);
       }
     }
@@ -188,7 +208,12 @@ export async function deleteBenchVhost(b: BenchBroker, name: string): Promise<vo
  * than letting the vhost deletion do it (3,000 classic queues: 5.9 s against 28 s), and no HTTP
  * request runs long enough to be reset.
  */
-export async function deleteQueues(b: BenchBroker, vhost: string, names: readonly string[], channels = 16): Promise<void> {
+export async function deleteQueues(
+  b: BenchBroker,
+  vhost: string,
+  names: readonly string[],
+  channels = 16,
+): Promise<void> {
   const conn = await rawConnect(b, vhost);
   try {
     let next = 0;
@@ -241,7 +266,10 @@ export function cleanupAll(): Promise<void> {
     const left = [...vhosts.values()];
     const results = await Promise.allSettled(left.map((v) => deleteBenchVhost(v.broker, v.name)));
     results.forEach((r, i) => {
-      if (r.status === 'rejected') console.error(`could not delete vhost ${left[i]!.name} on ${left[i]!.broker.label}: ${(r.reason as Error)?.message ?? r.reason}`);
+      if (r.status === 'rejected')
+        console.error(
+          `could not delete vhost ${left[i]!.name} on ${left[i]!.broker.label}: ${(r.reason as Error)?.message ?? r.reason}`,
+        );
     });
   })();
   return cleaning;
@@ -282,9 +310,22 @@ export function newManagementClient(b: BenchBroker, timeoutMs = 60_000): Managem
 }
 
 /** The amqplib options of a raw connection with exactly the settings AmqpConnectionManager uses. */
-export function rawConnectArgs(host: string, port: number, vhost: string, name: string): Parameters<typeof amqp.connect> {
+export function rawConnectArgs(
+  host: string,
+  port: number,
+  vhost: string,
+  name: string,
+): Parameters<typeof amqp.connect> {
   return [
-    { protocol: 'amqp', hostname: host, port, username: USER, password: PASSWORD, vhost: encodeURIComponent(vhost), heartbeat: 30 },
+    {
+      protocol: 'amqp',
+      hostname: host,
+      port,
+      username: USER,
+      password: PASSWORD,
+      vhost: encodeURIComponent(vhost),
+      heartbeat: 30,
+    },
     { noDelay: true, timeout: 10_000, clientProperties: { connection_name: name } },
   ];
 }
@@ -399,7 +440,8 @@ const HEADER = ['figure', 'broker', 'ours', 'baseline (same run, same broker)', 
 function cells(rows: RowResult[], smoke: boolean, named = false): string[][] {
   return rows.map((r, i) => {
     const first = i === 0 || rows[i - 1]!.figure !== r.figure;
-    const baseline = named && r.baselineName && r.error === undefined ? `${r.baseline} (${r.baselineName})` : r.baseline;
+    const baseline =
+      named && r.baselineName && r.error === undefined ? `${r.baseline} (${r.baselineName})` : r.baseline;
     return [first ? r.figure : '', r.broker, r.ours, baseline, r.ratio, first ? r.target : '', resultText(r, smoke)];
   });
 }
@@ -407,13 +449,21 @@ function cells(rows: RowResult[], smoke: boolean, named = false): string[][] {
 export function formatTable(rows: RowResult[], smoke: boolean): string {
   const body = cells(rows, smoke);
   const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('-|-'), ...body.map(line)].join('\n');
 }
 
 export function formatMarkdown(rows: RowResult[], smoke: boolean): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  return [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`, ...cells(rows, smoke, true).map((c) => `| ${c.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${HEADER.join(' | ')} |`,
+    `|${HEADER.map(() => '---').join('|')}|`,
+    ...cells(rows, smoke, true).map((c) => `| ${c.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 function resultText(r: RowResult, smoke: boolean): string {
@@ -427,7 +477,9 @@ export function machineLine(brokers: BenchBroker[]): string {
   const cpus = os.cpus();
   const model = cpus[0]?.model.trim() || 'unknown CPU';
   const ram = `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM`;
-  const rabbits = brokers.map((b) => `${b.label}${b.erlang ? ` (Erlang ${b.erlang})` : ''} on ${b.host}:${b.amqpPort}`).join(' and ');
+  const rabbits = brokers
+    .map((b) => `${b.label}${b.erlang ? ` (Erlang ${b.erlang})` : ''} on ${b.host}:${b.amqpPort}`)
+    .join(' and ');
   return `${model}, ${cpus.length} cores, ${ram}, ${os.type()} ${os.release()}, Node ${process.version}, ${rabbits}, load avg ${os
     .loadavg()
     .map((x) => x.toFixed(2))
@@ -436,8 +488,18 @@ export function machineLine(brokers: BenchBroker[]): string {
 
 export const fmt = {
   rate: (perSec: number) => `${Math.round(perSec).toLocaleString('en-US')} msg/s`,
-  ms: (ms: number) => (ms >= 100 ? `${Math.round(ms).toLocaleString('en-US')} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`),
-  us: (us: number) => (us >= 1000 ? `${Math.round(us).toLocaleString('en-US')} µs` : us >= 10 ? `${us.toFixed(1)} µs` : `${us.toFixed(2)} µs`),
+  ms: (ms: number) =>
+    ms >= 100
+      ? `${Math.round(ms).toLocaleString('en-US')} ms`
+      : ms >= 10
+        ? `${ms.toFixed(1)} ms`
+        : `${ms.toFixed(2)} ms`,
+  us: (us: number) =>
+    us >= 1000
+      ? `${Math.round(us).toLocaleString('en-US')} µs`
+      : us >= 10
+        ? `${us.toFixed(1)} µs`
+        : `${us.toFixed(2)} µs`,
   mb: (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`,
   x: (r: number) => `${r.toFixed(2)}×`,
   n: (n: number) => n.toLocaleString('en-US'),

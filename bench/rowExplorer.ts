@@ -7,7 +7,21 @@
 import { apiPath, type ManagementClient } from '../src/broker/management';
 import type { ConnectionProfile } from '../src/core/profile';
 import { RootNode, VhostNode, type ExplorerContext, type ExplorerNode } from '../src/explorer/nodes';
-import { CLASSIC_QUEUE, USER, createBenchVhost, deleteQueues, newManagementClient, type BenchBroker, deleteBenchVhost, fmt, median, now, rawConnect, sleep, type BenchRow } from './harness';
+import {
+  CLASSIC_QUEUE,
+  USER,
+  createBenchVhost,
+  deleteQueues,
+  newManagementClient,
+  type BenchBroker,
+  deleteBenchVhost,
+  fmt,
+  median,
+  now,
+  rawConnect,
+  sleep,
+  type BenchRow,
+} from './harness';
 
 /** The explorer's default page size (setting burrow.explorer.pageSize). */
 const PAGE_SIZE = 100;
@@ -72,7 +86,8 @@ async function firstQueuesPage(profile: ConnectionProfile, mc: ManagementClient,
 /** One unpaged GET of every queue (all columns), body read and parsed. */
 async function unpagedGet(mc: ManagementClient, vhost: string, expected: number): Promise<void> {
   const all = await mc.request<unknown[]>('GET', apiPath('queues', vhost));
-  if (!Array.isArray(all) || all.length !== expected) throw new Error(`unpaged GET returned ${Array.isArray(all) ? all.length : typeof all} queues`);
+  if (!Array.isArray(all) || all.length !== expected)
+    throw new Error(`unpaged GET returned ${Array.isArray(all) ? all.length : typeof all} queues`);
 }
 
 export const explorerRow: BenchRow = {
@@ -96,7 +111,16 @@ export const explorerRow: BenchRow = {
         if (i > 120) throw new Error(`management API sees only ${p.totalCount} of ${n} queues`);
         await sleep(500);
       }
-      const profile: ConnectionProfile = { id: 'bench', name: 'bench', host: broker.host, port: broker.amqpPort, vhost, username: USER, tls: false, managementUrl: broker.mgmtUrl };
+      const profile: ConnectionProfile = {
+        id: 'bench',
+        name: 'bench',
+        host: broker.host,
+        port: broker.amqpPort,
+        vhost,
+        username: USER,
+        tls: false,
+        managementUrl: broker.mgmtUrl,
+      };
       // Warm-up: keep-alive sockets, JIT.
       await firstQueuesPage(profile, mc, vhost);
       await unpagedGet(mc, vhost, n);
@@ -123,7 +147,9 @@ export const explorerRow: BenchRow = {
     } finally {
       mc.dispose();
       // Queues first, over AMQP: see deleteQueues (the vhost deletion alone is slow on 4.x).
-      await deleteQueues(broker, vhost, queueNames(n)).catch((e: unknown) => ctx.log(`  deleting the queues over AMQP failed (${(e as Error).message}); the vhost deletion removes them`));
+      await deleteQueues(broker, vhost, queueNames(n)).catch((e: unknown) =>
+        ctx.log(`  deleting the queues over AMQP failed (${(e as Error).message}); the vhost deletion removes them`),
+      );
       await deleteBenchVhost(broker, vhost);
     }
   },

@@ -10,7 +10,19 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { QueueTail } from '../src/broker/tail';
-import { CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fmt, getGc, newManager, now, rawConnect, trackChild, type BenchRow } from './harness';
+import {
+  CLASSIC_QUEUE,
+  createBenchVhost,
+  expectClassic,
+  deleteBenchVhost,
+  fmt,
+  getGc,
+  newManager,
+  now,
+  rawConnect,
+  trackChild,
+  type BenchRow,
+} from './harness';
 import { listBatching } from '../src/core/tailList';
 import { PANEL_BUFFER, TAIL_PREFETCH, makePanelSink } from './rowsMessages';
 
@@ -55,36 +67,53 @@ export const memoryRow: BenchRow = {
         fail = rej;
       });
       const t0 = now();
-      tail = new QueueTail(mgr, vhost, { mode: 'consume', queue: 'memory', prefetch: TAIL_PREFETCH, ack: 'auto' }, {
-        bufferSize: PANEL_BUFFER,
-        ...listBatching(PANEL_BUFFER),
-        onBatch: makePanelSink(() => tail!, (json, messages) => {
-          posted += messages;
-          postedBytes += json.length;
-          if (posted - lastReport >= 5_000 || posted >= total) {
-            lastReport = posted;
-            child?.send({ received: posted });
-          }
-          while (posted >= nextSample) {
-            gc();
-            const m = process.memoryUsage();
-            samples.push({ at: nextSample, heapUsed: m.heapUsed, rss: m.rss });
-            ctx.log(`  ${fmt.n(nextSample)}: heapUsed ${fmt.mb(m.heapUsed)}, rss ${fmt.mb(m.rss)} (external ${fmt.mb(m.external)}, arrayBuffers ${fmt.mb(m.arrayBuffers)})`);
-            nextSample += step;
-          }
-          if (posted >= total) finish();
-        }),
-      });
+      tail = new QueueTail(
+        mgr,
+        vhost,
+        { mode: 'consume', queue: 'memory', prefetch: TAIL_PREFETCH, ack: 'auto' },
+        {
+          bufferSize: PANEL_BUFFER,
+          ...listBatching(PANEL_BUFFER),
+          onBatch: makePanelSink(
+            () => tail!,
+            (json, messages) => {
+              posted += messages;
+              postedBytes += json.length;
+              if (posted - lastReport >= 5_000 || posted >= total) {
+                lastReport = posted;
+                child?.send({ received: posted });
+              }
+              while (posted >= nextSample) {
+                gc();
+                const m = process.memoryUsage();
+                samples.push({ at: nextSample, heapUsed: m.heapUsed, rss: m.rss });
+                ctx.log(
+                  `  ${fmt.n(nextSample)}: heapUsed ${fmt.mb(m.heapUsed)}, rss ${fmt.mb(m.rss)} (external ${fmt.mb(m.external)}, arrayBuffers ${fmt.mb(m.arrayBuffers)})`,
+                );
+                nextSample += step;
+              }
+              if (posted >= total) finish();
+            },
+          ),
+        },
+      );
       await tail.start();
-      child = fork(path.join(__dirname, 'publisher.ts'), [broker.host, String(broker.amqpPort), vhost, 'memory', String(total), String(50_000)], {
-        execArgv: ['--import', 'tsx'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
+      child = fork(
+        path.join(__dirname, 'publisher.ts'),
+        [broker.host, String(broker.amqpPort), vhost, 'memory', String(total), String(50_000)],
+        {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        },
+      );
       trackChild(child);
       child.once('exit', (code) => {
         if (code !== 0 && posted < total) fail(new Error(`publisher exited with code ${code}`));
       });
-      const timeout = setTimeout(() => fail(new Error(`only ${posted} of ${total} messages tailed in time`)), ctx.smoke ? 60_000 : 600_000);
+      const timeout = setTimeout(
+        () => fail(new Error(`only ${posted} of ${total} messages tailed in time`)),
+        ctx.smoke ? 60_000 : 600_000,
+      );
       try {
         await finished;
       } finally {

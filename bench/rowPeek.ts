@@ -6,7 +6,21 @@
  */
 import { apiPath } from '../src/broker/management';
 import { peekMessages } from '../src/broker/peek';
-import { BODY, CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fillQueue, fmt, median, newManagementClient, newManager, now, rawConnect, type BenchRow } from './harness';
+import {
+  BODY,
+  CLASSIC_QUEUE,
+  createBenchVhost,
+  expectClassic,
+  deleteBenchVhost,
+  fillQueue,
+  fmt,
+  median,
+  newManagementClient,
+  newManager,
+  now,
+  rawConnect,
+  type BenchRow,
+} from './harness';
 
 export const peekRow: BenchRow = {
   figure: 'peek 100 messages (non-destructive)',
@@ -38,7 +52,11 @@ export const peekRow: BenchRow = {
       const baseline = async () => {
         const t = now();
         // The management API's "get messages" (Burrow itself peeks over AMQP, so the client has no endpoint for it).
-        const r = await mc.request<unknown[]>('POST', apiPath('queues', vhost, 'peek', 'get'), { count, ackmode: 'ack_requeue_true', encoding: 'auto' });
+        const r = await mc.request<unknown[]>('POST', apiPath('queues', vhost, 'peek', 'get'), {
+          count,
+          ackmode: 'ack_requeue_true',
+          encoding: 'auto',
+        });
         const ms = now() - t;
         if (r.length !== count) throw new Error(`management get returned ${r.length} messages`);
         return ms;
@@ -57,7 +75,9 @@ export const peekRow: BenchRow = {
       if (left !== depth) throw new Error(`the queue holds ${left} messages after peeking, expected ${depth}`);
       const b = median(base);
       const o = median(mine);
-      ctx.log(`  baseline ${base.map((x) => x.toFixed(1)).join(' ')}\n  ours     ${mine.map((x) => x.toFixed(1)).join(' ')}`);
+      ctx.log(
+        `  baseline ${base.map((x) => x.toFixed(1)).join(' ')}\n  ours     ${mine.map((x) => x.toFixed(1)).join(' ')}`,
+      );
       return {
         ours: fmt.ms(o),
         baseline: fmt.ms(b),

@@ -19,7 +19,28 @@ function rng(seed: number): () => number {
   };
 }
 
-const WORDS = ['eu', 'us', 'ap', 'orders', 'payments', 'users', 'stock', 'audit', 'created', 'updated', 'deleted', 'failed', 'v1', 'v2', 'shop', 'erp', 'crm', 'web', 'mobile', 'batch'];
+const WORDS = [
+  'eu',
+  'us',
+  'ap',
+  'orders',
+  'payments',
+  'users',
+  'stock',
+  'audit',
+  'created',
+  'updated',
+  'deleted',
+  'failed',
+  'v1',
+  'v2',
+  'shop',
+  'erp',
+  'crm',
+  'web',
+  'mobile',
+  'batch',
+];
 
 /** Patterns of 1-5 words: mostly literals, some '*', at most two '#' (RabbitMQ 4.3.5+ refuses more). */
 export function makeBindings(n: number, queues: number, seed = 42): SimBinding[] {
@@ -37,7 +58,12 @@ export function makeBindings(n: number, queues: number, seed = 42): SimBinding[]
       } else if (x < 0.16) words.push('*');
       else words.push(WORDS[Math.floor(r() * WORDS.length)]!);
     }
-    out.push({ source: 'bench.topic', destination: `q${i % queues}`, destination_type: 'queue', routing_key: words.join('.') });
+    out.push({
+      source: 'bench.topic',
+      destination: `q${i % queues}`,
+      destination_type: 'queue',
+      routing_key: words.join('.'),
+    });
   }
   return out;
 }
@@ -55,7 +81,12 @@ export const routingRow: BenchRow = {
     const bindings = makeBindings(n, queueCount);
     const queues = Array.from({ length: queueCount }, (_, i) => `q${i}`);
     const tb = now();
-    const sim = new RoutingSimulator({ exchanges: [{ name: 'bench.topic', type: 'topic' }], bindings, queues, vhost: 'bench' });
+    const sim = new RoutingSimulator({
+      exchanges: [{ name: 'bench.topic', type: 'topic' }],
+      bindings,
+      queues,
+      vhost: 'bench',
+    });
     const buildMs = now() - tb;
 
     const baseline = (): Set<string> => {
@@ -68,7 +99,8 @@ export const routingRow: BenchRow = {
     // Same answer, or the comparison means nothing.
     const expected = [...baseline()].sort();
     const got = ours();
-    if (JSON.stringify(expected) !== JSON.stringify(got)) throw new Error(`simulator routed to ${got.length} queues, the pattern-by-pattern loop to ${expected.length}`);
+    if (JSON.stringify(expected) !== JSON.stringify(got))
+      throw new Error(`simulator routed to ${got.length} queues, the pattern-by-pattern loop to ${expected.length}`);
     const matchedBindings = bindings.filter((b) => topicMatches(b.routing_key, ROUTING_KEY)).length;
 
     // Warm-up, then alternating blocks: each call timed on its own.
@@ -93,7 +125,9 @@ export const routingRow: BenchRow = {
     }
     const b = median(base);
     const o = median(mine);
-    ctx.log(`  ${fmt.n(matchedBindings)} bindings match ${JSON.stringify(ROUTING_KEY)} (${got.length} queues); index built in ${fmt.ms(buildMs)}`);
+    ctx.log(
+      `  ${fmt.n(matchedBindings)} bindings match ${JSON.stringify(ROUTING_KEY)} (${got.length} queues); index built in ${fmt.ms(buildMs)}`,
+    );
     return {
       ours: fmt.us(o),
       baseline: fmt.us(b),

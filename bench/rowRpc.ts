@@ -7,7 +7,17 @@ import { randomUUID } from 'node:crypto';
 import type * as amqp from 'amqplib';
 import { RpcClient, type RpcRequest } from '../src/broker/rpc';
 import { DEMO_RPC_QUEUE, startDemo } from '../scripts/demoServer';
-import { createBenchVhost, deleteBenchVhost, fmt, now, percentile, rawConnect, trackCloser, newManager, type BenchRow } from './harness';
+import {
+  createBenchVhost,
+  deleteBenchVhost,
+  fmt,
+  now,
+  percentile,
+  rawConnect,
+  trackCloser,
+  newManager,
+  type BenchRow,
+} from './harness';
 
 const REQUEST = Buffer.from('20'); // fib(20) = 6765
 
@@ -54,12 +64,19 @@ export const rpcRow: BenchRow = {
     const conn = await rawConnect(broker, vhost);
     try {
       const raw = await rawRpcClient(conn);
-      const req: RpcRequest = { exchange: '', routingKey: DEMO_RPC_QUEUE, body: REQUEST, timeoutMs: 5_000, replyMode: 'direct-reply-to' };
+      const req: RpcRequest = {
+        exchange: '',
+        routingKey: DEMO_RPC_QUEUE,
+        body: REQUEST,
+        timeoutMs: 5_000,
+        replyMode: 'direct-reply-to',
+      };
       const ours = async () => {
         const t = now();
         const o = await client.call(req);
         const ms = now() - t;
-        if (o.status !== 'reply' || Buffer.from(o.reply.body).toString() !== '6765') throw new Error(`RpcClient.call: ${o.status}`);
+        if (o.status !== 'reply' || Buffer.from(o.reply.body).toString() !== '6765')
+          throw new Error(`RpcClient.call: ${o.status}`);
         return ms;
       };
       const baseline = async () => {

@@ -89,7 +89,8 @@ export const topicWorstRow: BenchRow = {
       t.add(pattern, 'q');
       return t;
     };
-    if (topicMatches(hashes, miss) || !topicMatches(hashes, hit) || !trieOf(hashes).match(hit).has('q')) throw new Error('wrong topic match');
+    if (topicMatches(hashes, miss) || !topicMatches(hashes, hit) || !trieOf(hashes).match(hit).has('q'))
+      throw new Error('wrong topic match');
     const rounds = ctx.smoke ? 5 : 200;
     const { base, mine } = alternate(rounds, calls(literal, trieOf(literal)), calls(hashes, trieOf(hashes)));
     const ratio = mine / base;

@@ -8,7 +8,21 @@ import type { AmqpConnectionManager } from '../src/broker/amqp';
 import { QueueTail, type TailBatch, type TailStats } from '../src/broker/tail';
 import { publishMany } from '../src/broker/publish';
 import { TailList, listBatching, type ListView, type TailBuffer } from '../src/core/tailList';
-import { BODY, BODY_PROPS, CLASSIC_QUEUE, createBenchVhost, expectClassic, deleteBenchVhost, fillQueue, fmt, median, newManager, now, rawConnect, type BenchRow } from './harness';
+import {
+  BODY,
+  BODY_PROPS,
+  CLASSIC_QUEUE,
+  createBenchVhost,
+  expectClassic,
+  deleteBenchVhost,
+  fillQueue,
+  fmt,
+  median,
+  newManager,
+  now,
+  rawConnect,
+  type BenchRow,
+} from './harness';
 
 /** Consumer prefetch used by both sides of the ingest row (and the memory row). */
 export const TAIL_PREFETCH = 1000;
@@ -20,7 +34,13 @@ function describe(r: Run, n: number): string {
 }
 
 /** Best round of each side (noise only ever slows a run down), plus client CPU per message for context. */
-function summarise(base: Run[], ours: Run[], n: number, rounds: number, what: string): { ours: string; baseline: string; ratio: string; pass: boolean; method: string } {
+function summarise(
+  base: Run[],
+  ours: Run[],
+  n: number,
+  rounds: number,
+  what: string,
+): { ours: string; baseline: string; ratio: string; pass: boolean; method: string } {
   const best = (runs: Run[]) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   const b = best(base);
   const o = best(ours);
@@ -51,7 +71,10 @@ export const BENCH_VIEW: ListView = { from: 0, count: 60, follow: true };
  * of it (VS Code serializes it that way). `post` gets the JSON and the number of messages the
  * batch carried.
  */
-export function makePanelSink(tail: () => TailBuffer, post: (json: string, messages: number) => void): (batch: TailBatch, stats: TailStats) => void {
+export function makePanelSink(
+  tail: () => TailBuffer,
+  post: (json: string, messages: number) => void,
+): (batch: TailBatch, stats: TailStats) => void {
   const list = new TailList();
   let attached = false;
   return (batch, stats) => {
@@ -111,23 +134,37 @@ async function rawConsume(conn: amqp.ChannelModel, queue: string, n: number, pre
 }
 
 /** QueueTail consume mode + the panel's per-batch work, until the last row is posted. */
-async function tailConsume(mgr: AmqpConnectionManager, vhost: string, queue: string, n: number, prefetch: number): Promise<Run> {
+async function tailConsume(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  n: number,
+  prefetch: number,
+): Promise<Run> {
   let posted = 0;
   let run: Run | undefined;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
   const stop = clock();
-  const tail: QueueTail = new QueueTail(mgr, vhost, { mode: 'consume', queue, prefetch, ack: 'auto' }, {
-    bufferSize: PANEL_BUFFER,
-    ...listBatching(PANEL_BUFFER),
-    onBatch: makePanelSink(() => tail, (_json, messages) => {
-      posted += messages;
-      if (posted >= n && run === undefined) {
-        run = stop();
-        done();
-      }
-    }),
-  });
+  const tail: QueueTail = new QueueTail(
+    mgr,
+    vhost,
+    { mode: 'consume', queue, prefetch, ack: 'auto' },
+    {
+      bufferSize: PANEL_BUFFER,
+      ...listBatching(PANEL_BUFFER),
+      onBatch: makePanelSink(
+        () => tail,
+        (_json, messages) => {
+          posted += messages;
+          if (posted >= n && run === undefined) {
+            run = stop();
+            done();
+          }
+        },
+      ),
+    },
+  );
   await tail.start();
   await finished;
   await tail.stop();
@@ -171,7 +208,13 @@ export const tailIngestRow: BenchRow = {
         ours.push(await tailConsume(mgr, vhost, 'ingest', n, TAIL_PREFETCH));
         ctx.log(`  round ${r + 1}: raw ${describe(base[r]!, n)}; tail ${describe(ours[r]!, n)}`);
       }
-      return summarise(base, ours, n, rounds, `${fmt.n(n)} msgs of ${BODY.length} B from a pre-filled queue, prefetch ${TAIL_PREFETCH}; ours = QueueTail consume/auto-ack → TailList.add → JSON.stringify of the panel's window message (${BENCH_VIEW.count} rows, following the end) per batch (the panel's batching: every ${listBatching(PANEL_BUFFER).flushIntervalMs} ms), baseline = raw consumer acking every ${TAIL_PREFETCH / 2}`);
+      return summarise(
+        base,
+        ours,
+        n,
+        rounds,
+        `${fmt.n(n)} msgs of ${BODY.length} B from a pre-filled queue, prefetch ${TAIL_PREFETCH}; ours = QueueTail consume/auto-ack → TailList.add → JSON.stringify of the panel's window message (${BENCH_VIEW.count} rows, following the end) per batch (the panel's batching: every ${listBatching(PANEL_BUFFER).flushIntervalMs} ms), baseline = raw consumer acking every ${TAIL_PREFETCH / 2}`,
+      );
     } finally {
       await conn.close().catch(() => undefined);
       await mgr.dispose();
@@ -196,10 +239,16 @@ async function rawPublish(conn: amqp.ChannelModel, queue: string, n: number): Pr
 
 async function burrowPublish(mgr: AmqpConnectionManager, vhost: string, queue: string, n: number): Promise<Run> {
   const stop = clock();
-  const r = await publishMany(mgr, vhost, { exchange: '', routingKey: queue, body: BODY, properties: { ...BODY_PROPS } }, n, {
-    // The panel reports progress; the callback itself does nothing here.
-    onProgress: () => undefined,
-  });
+  const r = await publishMany(
+    mgr,
+    vhost,
+    { exchange: '', routingKey: queue, body: BODY, properties: { ...BODY_PROPS } },
+    n,
+    {
+      // The panel reports progress; the callback itself does nothing here.
+      onProgress: () => undefined,
+    },
+  );
   const run = stop();
   if (r.confirmed !== n) throw new Error(`publishMany confirmed ${r.confirmed} of ${n}`);
   return run;
@@ -237,7 +286,13 @@ export const publishRow: BenchRow = {
         ctx.log(`  round ${r + 1}: raw ${describe(base[r]!, n)}; publishMany ${describe(ours[r]!, n)}`);
       }
       await purge();
-      return summarise(base, ours, n, rounds, `${fmt.n(n)} msgs of ${BODY.length} B, mandatory, to one queue (purged between runs); ours = publishMany (window 1000), baseline = raw confirm channel publish + drain + waitForConfirms`);
+      return summarise(
+        base,
+        ours,
+        n,
+        rounds,
+        `${fmt.n(n)} msgs of ${BODY.length} B, mandatory, to one queue (purged between runs); ours = publishMany (window 1000), baseline = raw confirm channel publish + drain + waitForConfirms`,
+      );
     } finally {
       await conn.close().catch(() => undefined);
       await mgr.dispose();

@@ -40,7 +40,17 @@ import { rpcRow } from './rowRpc';
 import { memoryRow } from './rowMemory';
 import { decodeRow, topicWorstRow } from './rowWorstCase';
 
-const ROWS: BenchRow[] = [tailIngestRow, publishRow, explorerRow, routingRow, decodeRow, topicWorstRow, peekRow, rpcRow, memoryRow];
+const ROWS: BenchRow[] = [
+  tailIngestRow,
+  publishRow,
+  explorerRow,
+  routingRow,
+  decodeRow,
+  topicWorstRow,
+  peekRow,
+  rpcRow,
+  memoryRow,
+];
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -55,7 +65,9 @@ async function main(): Promise<number> {
   if (brokers.length === 0) throw new Error(`no broker to bench${brokerArg ? ` (--broker=${brokerArg})` : ''}`);
   await probeBrokers(brokers);
   const machine = machineLine(brokers);
-  console.log(`Burrow bench${smoke ? ' — SMOKE RUN (tiny sizes; checks that every row runs on every broker, ratios are NOT judged)' : ''}`);
+  console.log(
+    `Burrow bench${smoke ? ' — SMOKE RUN (tiny sizes; checks that every row runs on every broker, ratios are NOT judged)' : ''}`,
+  );
   console.log(`machine: ${machine}`);
   const rows = ROWS.filter((r) => only === undefined || r.figure.toLowerCase().includes(only.toLowerCase()));
   const results: RowResult[] = [];
@@ -72,7 +84,11 @@ async function main(): Promise<number> {
         console.log(`\n▶ ${row.figure} [${where}]`);
         const base = { figure: row.figure, target: row.target, broker: where, baselineName: row.baselineName };
         try {
-          const r = await row.run({ smoke, broker: broker ?? brokers[0]!, log: (m) => (quiet ? undefined : console.log(m)) });
+          const r = await row.run({
+            smoke,
+            broker: broker ?? brokers[0]!,
+            log: (m) => (quiet ? undefined : console.log(m)),
+          });
           results.push({ ...base, ...r, pass: smoke ? undefined : r.pass });
           console.log(`  ${r.ours} vs ${r.baseline}: ${r.ratio} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
         } catch (err) {
@@ -88,11 +104,14 @@ async function main(): Promise<number> {
     for (const b of brokers) b.admin.dispose();
   }
 
-  console.log(`\n${smoke ? 'SMOKE RUN — sizes are tiny, ratios are not judged' : 'Results'} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(
+    `\n${smoke ? 'SMOKE RUN — sizes are tiny, ratios are not judged' : 'Results'} (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
   console.log(`machine: ${machine}\n`);
   console.log(formatTable(results, smoke));
   console.log('\nHow each row was measured:');
-  for (const r of results) console.log(`- ${r.figure} [${r.broker}]: ${r.error !== undefined ? `ERROR: ${r.error}` : r.method}`);
+  for (const r of results)
+    console.log(`- ${r.figure} [${r.broker}]: ${r.error !== undefined ? `ERROR: ${r.error}` : r.method}`);
   if (markdown) {
     console.log(`\nMarkdown:\n\nMeasured on ${machine}.\n`);
     console.log(formatMarkdown(results, smoke));
@@ -114,11 +133,22 @@ async function main(): Promise<number> {
     leftovers.length ? `${leftovers.length} vhost(s) left behind` : '',
   ].filter(Boolean);
   if (smoke) {
-    console.log(broken ? `\nSMOKE FAILED: ${problems.join('; ')}.` : `\nSMOKE OK: all ${rows.length} rows ran on ${brokers.map((b) => b.label).join(' and ')} (${results.length} runs) and produced numbers.`);
+    console.log(
+      broken
+        ? `\nSMOKE FAILED: ${problems.join('; ')}.`
+        : `\nSMOKE OK: all ${rows.length} rows ran on ${brokers.map((b) => b.label).join(' and ')} (${results.length} runs) and produced numbers.`,
+    );
     return broken ? 1 : 0;
   }
-  if (failed.length) problems.unshift(`${failed.length} missed the target (${failed.map((r) => `${r.figure} [${r.broker}]`).join('; ')})`);
-  console.log(problems.length ? `\nFAILED: ${problems.join('; ')}.` : `\nALL ${results.length} ROW RUNS PASS (${rows.length} rows on ${brokers.map((b) => b.label).join(' and ')}).`);
+  if (failed.length)
+    problems.unshift(
+      `${failed.length} missed the target (${failed.map((r) => `${r.figure} [${r.broker}]`).join('; ')})`,
+    );
+  console.log(
+    problems.length
+      ? `\nFAILED: ${problems.join('; ')}.`
+      : `\nALL ${results.length} ROW RUNS PASS (${rows.length} rows on ${brokers.map((b) => b.label).join(' and ')}).`,
+  );
   return problems.length ? 1 : 0;
 }
 

@@ -13,7 +13,9 @@ const common = {
 };
 
 const webviewEntries = existsSync('webview')
-  ? readdirSync('webview').filter((f) => /^[a-z][\w-]*\.ts$/.test(f) && !f.endsWith('.d.ts')).map((f) => `webview/${f}`)
+  ? readdirSync('webview')
+      .filter((f) => /^[a-z][\w-]*\.ts$/.test(f) && !f.endsWith('.d.ts'))
+      .map((f) => `webview/${f}`)
   : [];
 
 const configs = [

@@ -73,8 +73,18 @@ export const DEMO_BINDINGS: readonly BindingDecl[] = [
   { exchange: 'topic_logs', queue: 'topic_logs.kern', key: 'kern.*' },
   { exchange: 'topic_logs', queue: 'topic_logs.ends_ne', key: '#.ne' },
   { exchange: 'topic_logs', queue: 'topic_logs.audit', key: 'audit.#' },
-  { exchange: 'headers_demo', queue: 'headers_demo.pdf_report_all', key: '', args: { 'x-match': 'all', format: 'pdf', type: 'report' } },
-  { exchange: 'headers_demo', queue: 'headers_demo.pdf_or_report_any', key: '', args: { 'x-match': 'any', format: 'pdf', type: 'report' } },
+  {
+    exchange: 'headers_demo',
+    queue: 'headers_demo.pdf_report_all',
+    key: '',
+    args: { 'x-match': 'all', format: 'pdf', type: 'report' },
+  },
+  {
+    exchange: 'headers_demo',
+    queue: 'headers_demo.pdf_or_report_any',
+    key: '',
+    args: { 'x-match': 'any', format: 'pdf', type: 'report' },
+  },
 ];
 
 /** fib(0) = 0, fib(1) = 1, fib(10) = 55. */
@@ -88,20 +98,26 @@ export function fib(n: number): bigint {
 /** The responder's answer for a request body: the Fibonacci number, or an error text. */
 export function fibReply(body: string): { ok: true; text: string } | { ok: false; text: string } {
   const s = body.trim();
-  if (!/^\d+$/.test(s)) return { ok: false, text: `error: expected a non-negative integer, got ${JSON.stringify(body.slice(0, 100))}` };
+  if (!/^\d+$/.test(s))
+    return { ok: false, text: `error: expected a non-negative integer, got ${JSON.stringify(body.slice(0, 100))}` };
   const n = Number(s);
-  if (!Number.isSafeInteger(n) || n > DEMO_MAX_FIB) return { ok: false, text: `error: n must be at most ${DEMO_MAX_FIB}` };
+  if (!Number.isSafeInteger(n) || n > DEMO_MAX_FIB)
+    return { ok: false, text: `error: n must be at most ${DEMO_MAX_FIB}` };
   return { ok: true, text: fib(n).toString() };
 }
 
-function connectOptions(url: string, vhost: string): { options: amqp.Options.Connect; password: string; where: string } {
+function connectOptions(
+  url: string,
+  vhost: string,
+): { options: amqp.Options.Connect; password: string; where: string } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     throw new BrokerError('Invalid AMQP URL for the demo', 'amqp', 'EINVALIDURL');
   }
-  if (u.protocol !== 'amqp:' && u.protocol !== 'amqps:') throw new BrokerError(`Invalid AMQP URL protocol "${u.protocol}"`, 'amqp', 'EINVALIDURL');
+  if (u.protocol !== 'amqp:' && u.protocol !== 'amqps:')
+    throw new BrokerError(`Invalid AMQP URL protocol "${u.protocol}"`, 'amqp', 'EINVALIDURL');
   const password = decodeURIComponent(u.password);
   const options: amqp.Options.Connect = {
     protocol: u.protocol.slice(0, -1),
@@ -171,10 +187,14 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
       }
     }).catch(() => undefined);
     for (const q of createdQueues) {
-      await onChannel((ch) => ch.deleteQueue(q)).catch((e: unknown) => log(`could not delete queue ${q}: ${toBrokerError(e, ctx).message}`));
+      await onChannel((ch) => ch.deleteQueue(q)).catch((e: unknown) =>
+        log(`could not delete queue ${q}: ${toBrokerError(e, ctx).message}`),
+      );
     }
     for (const x of createdExchanges) {
-      await onChannel((ch) => ch.deleteExchange(x)).catch((e: unknown) => log(`could not delete exchange ${x}: ${toBrokerError(e, ctx).message}`));
+      await onChannel((ch) => ch.deleteExchange(x)).catch((e: unknown) =>
+        log(`could not delete exchange ${x}: ${toBrokerError(e, ctx).message}`),
+      );
     }
   };
 
@@ -198,7 +218,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
       for (const b of DEMO_BINDINGS) {
         await ch.bindQueue(b.queue, b.exchange, b.key, b.args ?? {});
         addedBindings.push(b);
-        log(`bound ${b.queue} to ${b.exchange}${b.args ? ` with ${JSON.stringify(b.args)}` : ` with key ${JSON.stringify(b.key)}`}`);
+        log(
+          `bound ${b.queue} to ${b.exchange}${b.args ? ` with ${JSON.stringify(b.args)}` : ` with key ${JSON.stringify(b.key)}`}`,
+        );
       }
     });
 

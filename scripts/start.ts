@@ -78,7 +78,11 @@ async function main(): Promise<void> {
     demo = await startDemo({ url: DEMO_URL });
   }
   if (stopRequested) return shutdown(0);
-  profile = createProfile({ 'burrow.explorer.autoRefreshSeconds': 5 }, {}, { parent: os.tmpdir(), prefix: 'burrow-start' });
+  profile = createProfile(
+    { 'burrow.explorer.autoRefreshSeconds': 5 },
+    {},
+    { parent: os.tmpdir(), prefix: 'burrow-start' },
+  );
   log('installing Burrow into a fresh VS Code profile…');
   await installExtension(profile, vsix);
   if (stopRequested) return shutdown(0);

@@ -39,7 +39,17 @@ export interface TestBroker {
 }
 
 interface BrokerFile {
-  brokers: { id: 'rmq3' | 'rmq4'; version: string; amqpPort: number; mgmtPort: number; amqpsPort?: number; mgmtsPort?: number; caFile?: string; chroot?: string; node?: string }[];
+  brokers: {
+    id: 'rmq3' | 'rmq4';
+    version: string;
+    amqpPort: number;
+    mgmtPort: number;
+    amqpsPort?: number;
+    mgmtsPort?: number;
+    caFile?: string;
+    chroot?: string;
+    node?: string;
+  }[];
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -50,7 +60,9 @@ function loadBrokers(): TestBroker[] {
   try {
     file = JSON.parse(readFileSync(path.join(ROOT, '.tools', 'brokers.json'), 'utf8')) as BrokerFile;
   } catch {
-    throw new Error('.tools/brokers.json is missing: run scripts/ensure-rabbitmq.sh (npm test does) to start the test brokers');
+    throw new Error(
+      '.tools/brokers.json is missing: run scripts/ensure-rabbitmq.sh (npm test does) to start the test brokers',
+    );
   }
   const only = process.env.BURROW_BROKERS?.split(',').map((s) => s.trim());
   return file.brokers
@@ -59,7 +71,15 @@ function loadBrokers(): TestBroker[] {
       const mgmtUrl = `http://127.0.0.1:${b.mgmtPort}`;
       const ctl = (...args: string[]) =>
         b.chroot
-          ? run('chroot', [b.chroot, '/usr/bin/env', 'HOME=/var/lib/rabbitmq', 'rabbitmqctl', '-n', b.node ?? 'rabbit4@localhost', ...args])
+          ? run('chroot', [
+              b.chroot,
+              '/usr/bin/env',
+              'HOME=/var/lib/rabbitmq',
+              'rabbitmqctl',
+              '-n',
+              b.node ?? 'rabbit4@localhost',
+              ...args,
+            ])
           : run('rabbitmqctl', args);
       const mgmt = async (method: string, p: string, body?: unknown) => {
         const res = await fetch(mgmtUrl + p, {
@@ -67,19 +87,32 @@ function loadBrokers(): TestBroker[] {
           headers: { authorization: AUTH, 'content-type': 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
-        if (!res.ok && !(method === 'DELETE' && res.status === 404)) throw new Error(`${method} ${p} -> ${res.status} ${await res.text()}`);
+        if (!res.ok && !(method === 'DELETE' && res.status === 404))
+          throw new Error(`${method} ${p} -> ${res.status} ${await res.text()}`);
         return res;
       };
-      return { ...b, label: `RabbitMQ ${b.version}`, major: Number.parseInt(b.version, 10) || (b.id === 'rmq4' ? 4 : 3), mgmtUrl, ctl, mgmt };
+      return {
+        ...b,
+        label: `RabbitMQ ${b.version}`,
+        major: Number.parseInt(b.version, 10) || (b.id === 'rmq4' ? 4 : 3),
+        mgmtUrl,
+        ctl,
+        mgmt,
+      };
     });
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/lib/rabbitmq/bin` }, timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      cmd,
+      args,
+      { env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/lib/rabbitmq/bin` }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${stderr || err.message}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -195,11 +228,16 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
  * (it is listed a moment after it opened: polls until then).
  */
 export function connectionByName(b: TestBroker, connectionName: string, timeoutMs = 15_000): Promise<string> {
-  return poll(`connection '${connectionName}' in the management API of ${b.label}`, async () => {
-    const res = await b.mgmt('GET', '/api/connections?columns=name,client_properties');
-    const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
-    return list.find((c) => c.client_properties?.connection_name === connectionName)?.name;
-  }, timeoutMs, 100);
+  return poll(
+    `connection '${connectionName}' in the management API of ${b.label}`,
+    async () => {
+      const res = await b.mgmt('GET', '/api/connections?columns=name,client_properties');
+      const list = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
+      return list.find((c) => c.client_properties?.connection_name === connectionName)?.name;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** Force-closes (CONNECTION_FORCED) the AMQP connection whose client-provided name is `connectionName`. */

@@ -50,7 +50,11 @@ export async function poll<T>(
  *   const reconnected = waitForEvent<string>('onReconnected', (done) => m.onReconnected(done));
  *   const closed = waitForEvent('the connection to close', (done) => conn.once('close', done));
  */
-export function waitForEvent<T = void>(what: string, subscribe: (resolve: (v: T) => void) => Unsubscribe, timeoutMs = 15_000): Promise<T> {
+export function waitForEvent<T = void>(
+  what: string,
+  subscribe: (resolve: (v: T) => void) => Unsubscribe,
+  timeoutMs = 15_000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const off = () => {

@@ -49,7 +49,11 @@ export class AmqpConnectionManager extends VhostConnections {
   }
 
   /** Like withChannel, with a confirm channel on the vhost's 'publish' connection. */
-  withConfirmChannel<T>(vhost: string, fn: (ch: amqp.ConfirmChannel) => Promise<T>, opts: ChannelCallOptions = {}): Promise<T> {
+  withConfirmChannel<T>(
+    vhost: string,
+    fn: (ch: amqp.ConfirmChannel) => Promise<T>,
+    opts: ChannelCallOptions = {},
+  ): Promise<T> {
     return this.runOnChannel(vhost, true, fn as (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>, opts);
   }
 
@@ -62,12 +66,21 @@ export class AmqpConnectionManager extends VhostConnections {
    */
   openChannel(vhost: string, opts?: { confirm?: false; purpose?: ConnectionPurpose }): Promise<amqp.Channel>;
   openChannel(vhost: string, opts: { confirm: true; purpose?: ConnectionPurpose }): Promise<amqp.ConfirmChannel>;
-  openChannel(vhost: string, opts?: { confirm?: boolean; purpose?: ConnectionPurpose }): Promise<amqp.Channel | amqp.ConfirmChannel>;
-  async openChannel(vhost: string, opts: { confirm?: boolean; purpose?: ConnectionPurpose } = {}): Promise<amqp.Channel | amqp.ConfirmChannel> {
+  openChannel(
+    vhost: string,
+    opts?: { confirm?: boolean; purpose?: ConnectionPurpose },
+  ): Promise<amqp.Channel | amqp.ConfirmChannel>;
+  async openChannel(
+    vhost: string,
+    opts: { confirm?: boolean; purpose?: ConnectionPurpose } = {},
+  ): Promise<amqp.Channel | amqp.ConfirmChannel> {
     const confirm = opts.confirm === true;
     const ch = await this.createChannel(vhost, confirm, opts.purpose ?? (confirm ? 'publish' : 'read'));
     ch.on('error', (err: unknown) => {
-      this.log('warn', `AMQP channel on vhost '${vhost}' closed: ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`);
+      this.log(
+        'warn',
+        `AMQP channel on vhost '${vhost}' closed: ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`,
+      );
     });
     return ch;
   }
@@ -83,7 +96,10 @@ export class AmqpConnectionManager extends VhostConnections {
     if (await closeChannelWithin(ch, timeoutMs)) return true;
     const conn = (ch as unknown as { connection?: { blocked?: boolean } }).connection;
     if (conn?.blocked) {
-      this.log('info', `AMQP channel close not answered within ${secs(timeoutMs)} s: the connection is blocked by the broker; it completes when the alarm clears`);
+      this.log(
+        'info',
+        `AMQP channel close not answered within ${secs(timeoutMs)} s: the connection is blocked by the broker; it completes when the alarm clears`,
+      );
       return false;
     }
     this.tearDown(ch, `no close-ok for a channel within ${secs(timeoutMs)} s`);
@@ -125,7 +141,11 @@ export class AmqpConnectionManager extends VhostConnections {
     destroyModel({ connection: conn } as unknown as amqp.ChannelModel, reason);
   }
 
-  private async createChannel(vhost: string, confirm: boolean, purpose: ConnectionPurpose): Promise<amqp.Channel | amqp.ConfirmChannel> {
+  private async createChannel(
+    vhost: string,
+    confirm: boolean,
+    purpose: ConnectionPurpose,
+  ): Promise<amqp.Channel | amqp.ConfirmChannel> {
     const model = await this.connection(vhost, purpose);
     let ch: amqp.Channel | amqp.ConfirmChannel;
     let timer: NodeJS.Timeout | undefined;
@@ -137,7 +157,10 @@ export class AmqpConnectionManager extends VhostConnections {
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             destroyModel(model, `channel.open: no answer within ${secs(this.callDeadlineMs)} s`);
-            this.log('warn', `AMQP connection on vhost '${vhost}' (${purpose}) torn down: channel.open not answered within ${secs(this.callDeadlineMs)} s`);
+            this.log(
+              'warn',
+              `AMQP connection on vhost '${vhost}' (${purpose}) torn down: channel.open not answered within ${secs(this.callDeadlineMs)} s`,
+            );
             reject(deadlineError(`Opening a channel on vhost '${vhost}'`, this.callDeadlineMs, true));
           }, this.callDeadlineMs);
         }),
@@ -154,7 +177,12 @@ export class AmqpConnectionManager extends VhostConnections {
     return ch;
   }
 
-  private async runOnChannel<T>(vhost: string, confirm: boolean, fn: (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>, opts: ChannelCallOptions): Promise<T> {
+  private async runOnChannel<T>(
+    vhost: string,
+    confirm: boolean,
+    fn: (ch: amqp.Channel | amqp.ConfirmChannel) => Promise<T>,
+    opts: ChannelCallOptions,
+  ): Promise<T> {
     const started = performance.now();
     const deadlineMs = opts.deadlineMs ?? this.operationDeadlineMs;
     if (confirm) this.assertNotBlocked(vhost);
@@ -178,7 +206,10 @@ export class AmqpConnectionManager extends VhostConnections {
         result = await Promise.race([
           running,
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(deadlineError(`A broker call on vhost '${vhost}'`, deadlineMs, false)), left);
+            timer = setTimeout(
+              () => reject(deadlineError(`A broker call on vhost '${vhost}'`, deadlineMs, false)),
+              left,
+            );
           }),
         ]);
       } else {

@@ -37,7 +37,14 @@ export function secs(ms: number): number {
 }
 
 export function errorContext(endpoint: AmqpEndpoint, vhost: string, what?: string): ErrorContext {
-  return { host: endpoint.host, port: endpoint.port, vhost, username: endpoint.username, secrets: [endpoint.password], what };
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    vhost,
+    username: endpoint.username,
+    secrets: [endpoint.password],
+    what,
+  };
 }
 
 /** Builds amqplib's connect arguments from an endpoint: an options object, never a URL. */
@@ -69,7 +76,9 @@ function connectArgs(endpoint: AmqpEndpoint, vhost: string): [amqp.Options.Conne
 
 /** Destroys a model's socket (no close handshake): amqplib then closes it and all its channels. */
 export function destroyModel(model: amqp.ChannelModel, reason: string): void {
-  const conn = (model as unknown as { connection?: { stream?: { destroy(err?: Error): void }; onSocketError?(err: Error): void } }).connection;
+  const conn = (
+    model as unknown as { connection?: { stream?: { destroy(err?: Error): void }; onSocketError?(err: Error): void } }
+  ).connection;
   try {
     conn?.onSocketError?.(new Error(`Burrow closed the connection: ${reason}`));
   } catch {
@@ -122,7 +131,11 @@ export async function openRaw(endpoint: AmqpEndpoint, vhost: string): Promise<am
             (late) => destroyModel(late, 'opened after its deadline'),
             () => undefined,
           );
-          reject(Object.assign(new Error(`AMQP handshake not completed within ${secs(limit)} s: connect ETIMEDOUT`), { code: 'ETIMEDOUT' }));
+          reject(
+            Object.assign(new Error(`AMQP handshake not completed within ${secs(limit)} s: connect ETIMEDOUT`), {
+              code: 'ETIMEDOUT',
+            }),
+          );
         }, limit);
       }),
     ]);
@@ -161,12 +174,17 @@ export function closeChannelWithin(ch: amqp.Channel, timeoutMs: number): Promise
 
 /** A broker round trip that did not finish in time (code 'DEADLINE'); tornDown: its connection was closed for it. */
 export function deadlineError(what: string, timeoutMs: number, tornDown: boolean): BrokerError {
-  const tail = tornDown ? '; the connection was closed and is being re-opened' : '; its channel is being closed (the connection is re-opened if it does not answer)';
+  const tail = tornDown
+    ? '; the connection was closed and is being re-opened'
+    : '; its channel is being closed (the connection is re-opened if it does not answer)';
   return new BrokerError(`${what}: the broker did not answer within ${secs(timeoutMs)} s${tail}`, 'amqp', 'DEADLINE');
 }
 
 /** Opens and closes a connection to check host, credentials and vhost. Throws BrokerError. */
-export async function testAmqpLogin(endpoint: AmqpEndpoint, vhost: string): Promise<{ serverProperties: Record<string, unknown> }> {
+export async function testAmqpLogin(
+  endpoint: AmqpEndpoint,
+  vhost: string,
+): Promise<{ serverProperties: Record<string, unknown> }> {
   const model = await openRaw(endpoint, vhost);
   model.on('error', () => undefined);
   const serverProperties = { ...(model.connection.serverProperties as Record<string, unknown>) };

@@ -6,7 +6,15 @@
 import type * as amqp from 'amqplib';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
-import { DEFAULT_CALL_DEADLINE_MS, DEFAULT_CONNECTION_NAME, closeModelWithin, errorContext, openRaw, secs, type AmqpEndpoint } from './amqpConnect';
+import {
+  DEFAULT_CALL_DEADLINE_MS,
+  DEFAULT_CONNECTION_NAME,
+  closeModelWithin,
+  errorContext,
+  openRaw,
+  secs,
+  type AmqpEndpoint,
+} from './amqpConnect';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'error' | 'closed';
 
@@ -101,7 +109,12 @@ export function blockedError(vhost: string, reason: string | undefined, sent = f
   const tail = sent
     ? 'the message was sent but not confirmed: it may still be delivered when the alarm clears'
     : 'nothing was sent; reads (peek, tail, listing) still work';
-  return new BrokerError(`broker blocked: ${why} (vhost '${vhost}'; publishing is paused by a broker resource alarm; ${tail})`, 'amqp', 'BLOCKED', why);
+  return new BrokerError(
+    `broker blocked: ${why} (vhost '${vhost}'; publishing is paused by a broker resource alarm; ${tail})`,
+    'amqp',
+    'BLOCKED',
+    why,
+  );
 }
 
 /** The broker closed the connection because its vhost was deleted (320 CONNECTION_FORCED "vhost 'x' is deleted"). */
@@ -127,7 +140,10 @@ export class VhostConnections {
   /** Keyed by purpose + '\0' + vhost. */
   private readonly slots = new Map<string, VhostSlot>();
   private readonly stateListeners = new Set<{ all: boolean; fn: (e: StateChange) => void }>();
-  private readonly reconnectListeners = new Set<{ all: boolean; fn: (vhost: string, purpose: ConnectionPurpose) => void }>();
+  private readonly reconnectListeners = new Set<{
+    all: boolean;
+    fn: (vhost: string, purpose: ConnectionPurpose) => void;
+  }>();
   private readonly blockedListeners = new Set<(e: BlockedChange) => void>();
   /** Models we are closing on purpose: their 'close' event must not trigger a reconnect. */
   private readonly closingOnPurpose = new WeakSet<amqp.ChannelModel>();
@@ -261,7 +277,10 @@ export class VhostConnections {
    * Fired after a successful RE-connection of a vhost's 'read' connection, so long-lived users
    * can re-subscribe; with { all: true } also for 'publish' connections.
    */
-  onReconnected(listener: (vhost: string, purpose: ConnectionPurpose) => void, opts: { all?: boolean } = {}): Disposable {
+  onReconnected(
+    listener: (vhost: string, purpose: ConnectionPurpose) => void,
+    opts: { all?: boolean } = {},
+  ): Disposable {
     const entry = { all: opts.all === true, fn: listener };
     this.reconnectListeners.add(entry);
     return { dispose: () => void this.reconnectListeners.delete(entry) };
@@ -321,11 +340,17 @@ export class VhostConnections {
   private open(slot: VhostSlot): Promise<amqp.ChannelModel> {
     const { vhost, purpose } = slot;
     const p = (async () => {
-      const endpoint = purpose === 'publish' ? { ...this.endpoint, connectionName: `${this.endpoint.connectionName ?? DEFAULT_CONNECTION_NAME} publish` } : this.endpoint;
+      const endpoint =
+        purpose === 'publish'
+          ? { ...this.endpoint, connectionName: `${this.endpoint.connectionName ?? DEFAULT_CONNECTION_NAME} publish` }
+          : this.endpoint;
       const model = await openRaw(endpoint, vhost);
       // Listeners first: an unhandled 'error' event would crash the extension host.
       model.on('error', (err: unknown) => {
-        this.log('warn', `AMQP connection error on vhost '${vhost}' (${purpose}): ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`);
+        this.log(
+          'warn',
+          `AMQP connection error on vhost '${vhost}' (${purpose}): ${toBrokerError(err, errorContext(this.endpoint, vhost)).message}`,
+        );
       });
       model.on('blocked', (reason: unknown) => {
         if (slot.model !== model) return;
@@ -369,12 +394,21 @@ export class VhostConnections {
       if (isVhostDeletedClose(error)) {
         // Reconnecting cannot help: the next open would be refused with 530 NOT_ALLOWED.
         slot.gone = true;
-        const gone = new BrokerError(`Virtual host '${slot.vhost}' was deleted: the broker closed its connection (${error.replyText ?? error.message})`, 'amqp', 'VHOST_DELETED', error.replyText, { cause: error });
+        const gone = new BrokerError(
+          `Virtual host '${slot.vhost}' was deleted: the broker closed its connection (${error.replyText ?? error.message})`,
+          'amqp',
+          'VHOST_DELETED',
+          error.replyText,
+          { cause: error },
+        );
         this.log('warn', `AMQP connection on vhost '${slot.vhost}' closed: the vhost was deleted; not reconnecting`);
         this.setState(slot, { state: 'error', error: gone });
         return;
       }
-      this.log('warn', `AMQP connection on vhost '${slot.vhost}' (${slot.purpose}) lost: ${error.message}; reconnecting`);
+      this.log(
+        'warn',
+        `AMQP connection on vhost '${slot.vhost}' (${slot.purpose}) lost: ${error.message}; reconnecting`,
+      );
       slot.reconnecting = true;
       this.scheduleReconnect(slot, error);
     });
@@ -446,13 +480,22 @@ export class VhostConnections {
   /** Closes a model on purpose; a broker that does not answer close within callDeadlineMs gets its socket destroyed. */
   private async closeQuietly(model: amqp.ChannelModel): Promise<void> {
     this.closingOnPurpose.add(model);
-    await closeModelWithin(model, this.callDeadlineMs, `no close-ok for the connection within ${secs(this.callDeadlineMs)} s`);
+    await closeModelWithin(
+      model,
+      this.callDeadlineMs,
+      `no close-ok for the connection within ${secs(this.callDeadlineMs)} s`,
+    );
   }
 
   private setBlocked(slot: VhostSlot, reason: string | undefined): void {
     if (slot.blocked === reason) return;
     slot.blocked = reason;
-    const event: BlockedChange = { vhost: slot.vhost, purpose: slot.purpose, blocked: reason !== undefined, ...(reason !== undefined ? { reason } : {}) };
+    const event: BlockedChange = {
+      vhost: slot.vhost,
+      purpose: slot.purpose,
+      blocked: reason !== undefined,
+      ...(reason !== undefined ? { reason } : {}),
+    };
     for (const listener of [...this.blockedListeners]) {
       try {
         listener(event);

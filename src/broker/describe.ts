@@ -39,7 +39,9 @@ const MIN_SECRET_LENGTH = 3;
  */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
-  const sorted = secrets.filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+  const sorted = secrets
+    .filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length);
   for (const secret of sorted) {
     out = out.split(secret).join('***');
     const encoded = encodeURIComponent(secret);
@@ -68,7 +70,11 @@ function carriesSecret(value: unknown, clean: (s: string) => string, depth: numb
   if (depth > MAX_CAUSE_DEPTH || keys.length > MAX_CAUSE_FIELDS) return true;
   seen.add(value);
   // message and stack are not enumerable on Error objects; input (ERR_INVALID_URL), path, url, … are.
-  const fields: unknown[] = [(value as { message?: unknown }).message, (value as { stack?: unknown }).stack, (value as { cause?: unknown }).cause];
+  const fields: unknown[] = [
+    (value as { message?: unknown }).message,
+    (value as { stack?: unknown }).stack,
+    (value as { cause?: unknown }).cause,
+  ];
   if (Array.isArray((value as { errors?: unknown }).errors)) fields.push(...(value as { errors: unknown[] }).errors);
   for (const key of keys) fields.push((value as Record<string, unknown>)[key]);
   return fields.some((f) => carriesSecret(f, clean, depth + 1, seen));
@@ -104,7 +110,8 @@ const MANAGEMENT_NETWORK_CODES: Record<string, string> = {
 };
 
 const SELF_SIGNED_HINT = 'set a CA file for this connection, or allow self-signed certificates';
-const HOST_MISMATCH_HINT = 'the server certificate does not match the host name (connect using a name listed in the certificate)';
+const HOST_MISMATCH_HINT =
+  'the server certificate does not match the host name (connect using a name listed in the certificate)';
 const TLS_CODES: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: `the server certificate is self-signed; ${SELF_SIGNED_HINT}`,
   SELF_SIGNED_CERT_IN_CHAIN: `the certificate chain contains a self-signed certificate; ${SELF_SIGNED_HINT}`,
@@ -164,7 +171,12 @@ const CLOSE_RE = /(\d{3}) \(([A-Z-]+|undefined)\) with message "([\s\S]*)"\s*$/;
 
 function where(ctx: ErrorContext): string {
   const host = ctx.host?.replace(/^\[|\]$/g, '');
-  const hostPort = host === undefined ? 'the broker' : ctx.port === undefined ? host : `${host.includes(':') ? `[${host}]` : host}:${ctx.port}`;
+  const hostPort =
+    host === undefined
+      ? 'the broker'
+      : ctx.port === undefined
+        ? host
+        : `${host.includes(':') ? `[${host}]` : host}:${ctx.port}`;
   return ctx.service === 'management' ? `the management API at ${hostPort}` : hostPort;
 }
 
@@ -205,8 +217,12 @@ export function toBrokerError(thrown: unknown, context: ErrorContext = {}): Brok
   // The original error rides along as `cause` only if nothing in it needs redaction.
   const options = causeIfClean(thrown, secrets);
   const service = context.service ?? 'amqp';
-  const make = (message: string, source: ConstructorParameters<typeof BrokerError>[1], code?: number | string, replyText?: string) =>
-    new BrokerError(clean(message), source, code, replyText === undefined ? undefined : clean(replyText), options);
+  const make = (
+    message: string,
+    source: ConstructorParameters<typeof BrokerError>[1],
+    code?: number | string,
+    replyText?: string,
+  ) => new BrokerError(clean(message), source, code, replyText === undefined ? undefined : clean(replyText), options);
   const code = errorCode(err);
   const prefix = context.what ? `${context.what} failed: ` : '';
   const user = context.username !== undefined ? ` for user '${context.username}'` : '';
@@ -221,7 +237,12 @@ export function toBrokerError(thrown: unknown, context: ErrorContext = {}): Brok
     if (replyCode === 403 || /ACCESS_REFUSED/.test(replyText)) {
       return make(`AMQP login refused${user}: ${short}`, 'auth', 403, replyText);
     }
-    return make(`AMQP connection to ${where(context)} refused during handshake: ${short}${replyCode ? ` (AMQP ${replyCode})` : ''}`, 'amqp', replyCode, replyText);
+    return make(
+      `AMQP connection to ${where(context)} refused during handshake: ${short}${replyCode ? ` (AMQP ${replyCode})` : ''}`,
+      'amqp',
+      replyCode,
+      replyText,
+    );
   }
 
   // --- vhost missing or not permitted: amqplib only says "Expected ConnectionOpenOk; got <ConnectionClose channel:0>"
@@ -256,29 +277,49 @@ export function toBrokerError(thrown: unknown, context: ErrorContext = {}): Brok
     const tlsCode = typeof code === 'string' ? code : undefined;
     // A known code says what is wrong and what to do; OpenSSL's own line stays in replyText.
     const hint =
-      tlsCode === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|http request/i.test(raw)
+      tlsCode === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+      /wrong version number|packet length too long|http request/i.test(raw)
         ? NOT_TLS_HINT[service]
         : tlsCode !== undefined && has(TLS_CODES, tlsCode)
           ? TLS_CODES[tlsCode]
           : undefined;
-    const detail = hint !== undefined ? `${hint}${tlsCode !== undefined ? ` (${tlsCode})` : ''}` : `TLS handshake failed (${tlsCode !== undefined ? `${tlsCode}: ` : ''}${firstLine})`;
+    const detail =
+      hint !== undefined
+        ? `${hint}${tlsCode !== undefined ? ` (${tlsCode})` : ''}`
+        : `TLS handshake failed (${tlsCode !== undefined ? `${tlsCode}: ` : ''}${firstLine})`;
     return make(`${prefix}TLS error connecting to ${where(context)}: ${detail}`, 'tls', tlsCode, firstLine);
   }
 
   // --- network --------------------------------------------------------------------------
   if (typeof code === 'string' && has(NETWORK_CODES, code)) {
-    const hint = service === 'management' && has(MANAGEMENT_NETWORK_CODES, code) ? MANAGEMENT_NETWORK_CODES[code] : NETWORK_CODES[code];
+    const hint =
+      service === 'management' && has(MANAGEMENT_NETWORK_CODES, code)
+        ? MANAGEMENT_NETWORK_CODES[code]
+        : NETWORK_CODES[code];
     return make(`${prefix}Cannot reach ${where(context)}: ${hint} (${code})`, 'network', code, firstLine);
   }
   if (/\bETIMEDOUT\b/.test(raw)) {
-    return make(`${prefix}Cannot reach ${where(context)}: ${NETWORK_CODES.ETIMEDOUT} (ETIMEDOUT)`, 'network', 'ETIMEDOUT');
+    return make(
+      `${prefix}Cannot reach ${where(context)}: ${NETWORK_CODES.ETIMEDOUT} (ETIMEDOUT)`,
+      'network',
+      'ETIMEDOUT',
+    );
   }
   if (service === 'management') {
     // Anything else node:http reports (socket hang up, a malformed response…) is a network problem, not AMQP.
-    return make(`${prefix}Network error talking to ${where(context)}: ${firstLine}`, 'network', typeof code === 'string' ? code : 'EUNKNOWN', firstLine);
+    return make(
+      `${prefix}Network error talking to ${where(context)}: ${firstLine}`,
+      'network',
+      typeof code === 'string' ? code : 'EUNKNOWN',
+      firstLine,
+    );
   }
   if (raw === 'Heartbeat timeout') {
-    return make(`${prefix}Connection to ${where(context)} lost: no heartbeat from the broker`, 'network', 'HEARTBEAT_TIMEOUT');
+    return make(
+      `${prefix}Connection to ${where(context)} lost: no heartbeat from the broker`,
+      'network',
+      'HEARTBEAT_TIMEOUT',
+    );
   }
   if (raw === 'Unexpected close') {
     return make(`${prefix}Connection to ${where(context)} lost unexpectedly`, 'network', 'CONNECTION_LOST');
@@ -294,7 +335,11 @@ export function toBrokerError(thrown: unknown, context: ErrorContext = {}): Brok
   // --- amqplib state errors (operation on a closed channel/connection) --------------------
   if (err instanceof Error && err.name === 'IllegalOperationError') {
     const isChannel = /^Channel (closed|ended)/.test(raw);
-    return make(`${prefix}${isChannel ? 'AMQP channel is closed' : 'AMQP connection is closed'} (${raw})`, 'amqp', isChannel ? 'CHANNEL_CLOSED' : 'CONNECTION_CLOSED');
+    return make(
+      `${prefix}${isChannel ? 'AMQP channel is closed' : 'AMQP connection is closed'} (${raw})`,
+      'amqp',
+      isChannel ? 'CHANNEL_CLOSED' : 'CONNECTION_CLOSED',
+    );
   }
 
   if (typeof code === 'number' && AMQP_CONSTANTS[code]) {
@@ -337,7 +382,9 @@ export function httpError(res: HttpFailure, context: ErrorContext = {}): BrokerE
   const { status, request } = res;
   if (status >= 200 && status < 300) {
     return new BrokerError(
-      clean(`Management API ${request} returned a non-JSON response (${status}); is ${where({ ...context, service: 'amqp' })} really the management port?`),
+      clean(
+        `Management API ${request} returned a non-JSON response (${status}); is ${where({ ...context, service: 'amqp' })} really the management port?`,
+      ),
       'management',
       status,
     );
@@ -346,7 +393,17 @@ export function httpError(res: HttpFailure, context: ErrorContext = {}): BrokerE
   const cleanReason = reason === undefined ? undefined : clean(reason);
   const statusText = res.statusMessage || http.STATUS_CODES[status] || '';
   if (status === 401) {
-    return new BrokerError(`Management API login failed (401 ${statusText || 'Unauthorized'}): ${cleanReason ?? 'Login failed'}`, 'auth', 401, cleanReason);
+    return new BrokerError(
+      `Management API login failed (401 ${statusText || 'Unauthorized'}): ${cleanReason ?? 'Login failed'}`,
+      'auth',
+      401,
+      cleanReason,
+    );
   }
-  return new BrokerError(clean(`Management API ${request} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`), 'management', status, cleanReason);
+  return new BrokerError(
+    clean(`Management API ${request} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`),
+    'management',
+    status,
+    cleanReason,
+  );
 }

@@ -181,7 +181,10 @@ export function exchangeSegment(name: string): string {
 }
 
 /** Query parameters for a list call. */
-export function listQuery(opts: ListOptions | undefined, defaultColumns?: readonly string[]): Record<string, string | number | boolean | undefined> {
+export function listQuery(
+  opts: ListOptions | undefined,
+  defaultColumns?: readonly string[],
+): Record<string, string | number | boolean | undefined> {
   const q: Record<string, string | number | boolean | undefined> = {};
   const columns = opts?.columns ?? defaultColumns;
   if (columns && columns.length) q.columns = columns.join(',');
@@ -274,9 +277,11 @@ export class ManagementClient extends ManagementHttp {
   // ----- vhosts ------------------------------------------------------------
 
   async listVhosts(): Promise<VhostInfo[]> {
-    return (await this.request<VhostInfo[]>('GET', '/vhosts', undefined, {
-      query: { columns: 'name,description,messages,tracing' },
-    })) ?? [];
+    return (
+      (await this.request<VhostInfo[]>('GET', '/vhosts', undefined, {
+        query: { columns: 'name,description,messages,tracing' },
+      })) ?? []
+    );
   }
 
   async createVhost(name: string, description?: string): Promise<void> {
@@ -289,7 +294,11 @@ export class ManagementClient extends ManagementHttp {
 
   // ----- paging ------------------------------------------------------------
 
-  private async list<T>(base: string, opts: ListOptions | undefined, defaultColumns?: readonly string[]): Promise<Page<T>> {
+  private async list<T>(
+    base: string,
+    opts: ListOptions | undefined,
+    defaultColumns?: readonly string[],
+  ): Promise<Page<T>> {
     if (opts?.page === undefined && opts?.name !== undefined && opts.name !== '') {
       // The API only filters by name when paging: walk all pages.
       return this.listAllFiltered<T>(base, opts, defaultColumns);
@@ -298,7 +307,12 @@ export class ManagementClient extends ManagementHttp {
     try {
       return toPage<T>(await this.request<unknown>('GET', base, undefined, { query }));
     } catch (e) {
-      if (opts?.page !== undefined && e instanceof BrokerError && e.code === 400 && /page_out_of_range|out of range/i.test(`${e.replyText}`)) {
+      if (
+        opts?.page !== undefined &&
+        e instanceof BrokerError &&
+        e.code === 400 &&
+        /page_out_of_range|out of range/i.test(`${e.replyText}`)
+      ) {
         // Beyond the last page: an empty page, with the counts from page 1.
         const first = toPage<T>(
           await this.request<unknown>('GET', base, undefined, {
@@ -311,7 +325,11 @@ export class ManagementClient extends ManagementHttp {
     }
   }
 
-  private async listAllFiltered<T>(base: string, opts: ListOptions, defaultColumns?: readonly string[]): Promise<Page<T>> {
+  private async listAllFiltered<T>(
+    base: string,
+    opts: ListOptions,
+    defaultColumns?: readonly string[],
+  ): Promise<Page<T>> {
     const items: T[] = [];
     let page = 1;
     let last: Page<T>;
@@ -358,11 +376,17 @@ export class ManagementClient extends ManagementHttp {
   }
 
   exchangeBindingsAsSource(vhost: string, exchange: string): Promise<BindingInfo[]> {
-    return this.request<BindingInfo[]>('GET', apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'source'));
+    return this.request<BindingInfo[]>(
+      'GET',
+      apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'source'),
+    );
   }
 
   exchangeBindingsAsDestination(vhost: string, exchange: string): Promise<BindingInfo[]> {
-    return this.request<BindingInfo[]>('GET', apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'destination'));
+    return this.request<BindingInfo[]>(
+      'GET',
+      apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'destination'),
+    );
   }
 
   listBindings(vhost: string): Promise<BindingInfo[]> {
@@ -372,9 +396,14 @@ export class ManagementClient extends ManagementHttp {
   // ----- consumers ---------------------------------------------------------
 
   async queueConsumers(vhost: string, queue: string): Promise<ConsumerInfo[]> {
-    const q = await this.request<{ consumer_details?: ConsumerInfo[] }>('GET', apiPath('queues', vhost, queue), undefined, {
-      query: { columns: 'consumer_details' },
-    });
+    const q = await this.request<{ consumer_details?: ConsumerInfo[] }>(
+      'GET',
+      apiPath('queues', vhost, queue),
+      undefined,
+      {
+        query: { columns: 'consumer_details' },
+      },
+    );
     return q.consumer_details ?? [];
   }
 

@@ -59,10 +59,20 @@ export class ManagementHttp {
       url = new URL(opts.baseUrl);
     } catch (e) {
       // The URL error's `input` holds the URL as typed, password included: attached only if clean.
-      throw new BrokerError('Invalid management URL', 'management', 'EINVALIDURL', undefined, causeIfClean(e, [opts.password]));
+      throw new BrokerError(
+        'Invalid management URL',
+        'management',
+        'EINVALIDURL',
+        undefined,
+        causeIfClean(e, [opts.password]),
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new BrokerError(`Invalid management URL protocol "${url.protocol}" (expected http: or https:)`, 'management', 'EINVALIDURL');
+      throw new BrokerError(
+        `Invalid management URL protocol "${url.protocol}" (expected http: or https:)`,
+        'management',
+        'EINVALIDURL',
+      );
     }
     this.url = url;
     this.isHttps = url.protocol === 'https:';
@@ -155,7 +165,10 @@ export class ManagementHttp {
               }
             }
             if (status >= 200 && status < 300 && parsed) finish(undefined, json as T);
-            else finish(httpError({ status, statusMessage: res.statusMessage, body: text, request: what }, this.errorContext));
+            else
+              finish(
+                httpError({ status, statusMessage: res.statusMessage, body: text, request: what }, this.errorContext),
+              );
           });
         },
       );

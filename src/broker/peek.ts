@@ -110,7 +110,8 @@ export const RESTORE_WAIT_MS = 2000;
 
 function checkCount(count: number): number {
   const n = Math.floor(count);
-  if (!Number.isFinite(n) || n < 1) throw new BrokerError(`Peek count must be at least 1 (got ${count})`, 'amqp', 'INVALID_ARGUMENT');
+  if (!Number.isFinite(n) || n < 1)
+    throw new BrokerError(`Peek count must be at least 1 (got ${count})`, 'amqp', 'INVALID_ARGUMENT');
   return Math.min(n, MAX_PEEK);
 }
 
@@ -127,7 +128,11 @@ interface QueueState {
 
 const states = new WeakMap<AmqpConnectionManager, Map<string, QueueState>>();
 
-function queueState(mgr: AmqpConnectionManager, vhost: string, queue: string): { key: string; map: Map<string, QueueState>; state: QueueState } {
+function queueState(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+): { key: string; map: Map<string, QueueState>; state: QueueState } {
   let map = states.get(mgr);
   if (!map) states.set(mgr, (map = new Map()));
   const key = JSON.stringify([vhost, queue]);
@@ -137,7 +142,12 @@ function queueState(mgr: AmqpConnectionManager, vhost: string, queue: string): {
 }
 
 /** Runs fn after every earlier peek of the same queue on the same manager has finished. */
-async function serialised<T>(mgr: AmqpConnectionManager, vhost: string, queue: string, fn: (state: QueueState) => Promise<T>): Promise<T> {
+async function serialised<T>(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  fn: (state: QueueState) => Promise<T>,
+): Promise<T> {
   const { key, map, state } = queueState(mgr, vhost, queue);
   const before = state.tail;
   let release!: () => void;
@@ -170,7 +180,11 @@ export function rememberedDeliveryCount(mgr: AmqpConnectionManager, vhost: strin
  * that can't be read (a user without the rights) make the result `guessed`. Rejects when the
  * queue or the overview can't be read.
  */
-export async function queueDeliveryLimit(mc: ManagementClient, vhost: string, queue: string): Promise<DeliveryLimit & { queueType: string }> {
+export async function queueDeliveryLimit(
+  mc: ManagementClient,
+  vhost: string,
+  queue: string,
+): Promise<DeliveryLimit & { queueType: string }> {
   const [q, overview, policies, operatorPolicies] = await Promise.all([
     mc.getQueue(vhost, queue),
     mc.overview(),
@@ -199,7 +213,13 @@ export async function queueDeliveryLimit(mc: ManagementClient, vhost: string, qu
  * Missing queue → BrokerError code 404 (the connection stays open).
  * With queueType 'stream' this reads the stream from its first message instead (see peekStream).
  */
-export async function peekMessages(mgr: AmqpConnectionManager, vhost: string, queue: string, count: number, opts: PeekOptions = {}): Promise<PeekResult> {
+export async function peekMessages(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  count: number,
+  opts: PeekOptions = {},
+): Promise<PeekResult> {
   if (opts.queueType === 'stream') return peekStream(mgr, vhost, queue, count, 'first');
   const wanted = checkCount(count);
   return serialised(mgr, vhost, queue, (state) => peekNow(mgr, vhost, queue, wanted, opts, state));
@@ -211,10 +231,21 @@ interface Progress {
   taken: number;
 }
 
-async function peekNow(mgr: AmqpConnectionManager, vhost: string, queue: string, wanted: number, opts: PeekOptions, state: QueueState): Promise<PeekResult> {
+async function peekNow(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  wanted: number,
+  opts: PeekOptions,
+  state: QueueState,
+): Promise<PeekResult> {
   const classic = opts.queueType === 'classic';
   // Unknown type: it may be a quorum queue, so it gets the careful path with the 4.x default.
-  const limit: number | null = classic ? null : opts.deliveryLimit !== undefined ? opts.deliveryLimit : DEFAULT_DELIVERY_LIMIT_4X;
+  const limit: number | null = classic
+    ? null
+    : opts.deliveryLimit !== undefined
+      ? opts.deliveryLimit
+      : DEFAULT_DELIVERY_LIMIT_4X;
   const progress: Progress = { taking: false, taken: 0 };
   let peek: PeekResult;
   try {
@@ -233,7 +264,12 @@ async function peekNow(mgr: AmqpConnectionManager, vhost: string, queue: string,
       if (limit === null) {
         const raw = target > 0 ? await consumeHead(mgr, ch, queue, target, progress) : [];
         const now = Date.now();
-        return { ...base, messages: raw.map((m, i) => captureMessage(m, i + 1, now)), note: PEEK_NOTE, ...(opts.queueType === 'quorum' ? { deliveryLimit: null } : {}) };
+        return {
+          ...base,
+          messages: raw.map((m, i) => captureMessage(m, i + 1, now)),
+          note: PEEK_NOTE,
+          ...(opts.queueType === 'quorum' ? { deliveryLimit: null } : {}),
+        };
       }
       return takeCarefully(mgr, ch, queue, target, limit, opts, state, progress, base);
     });
@@ -261,7 +297,9 @@ async function peekNow(mgr: AmqpConnectionManager, vhost: string, queue: string,
   if (peek.messages.length > 0 && peek.consumers === 0 && !classic) {
     const depth = peek.queueDepthBefore;
     // The peek itself succeeded: a failing check (queue deleted meanwhile) only ends the wait.
-    const back = await mgr.withChannel(vhost, (ch) => waitForDepth(mgr, ch, queue, depth, RESTORE_WAIT_MS)).catch(() => true);
+    const back = await mgr
+      .withChannel(vhost, (ch) => waitForDepth(mgr, ch, queue, depth, RESTORE_WAIT_MS))
+      .catch(() => true);
     if (!back) peek.note += `; the broker had not put all of them back after ${RESTORE_WAIT_MS / 1000} s`;
   }
   return peek;
@@ -309,8 +347,14 @@ async function takeCarefully(
     if (got < size) break; // fewer ready messages than the depth said (a consumer took some)
   }
   // Everything in the queue was taken: its counts are now known exactly.
-  if (messages.length > 0 && messages.length === base.queueDepthBefore && seenMax !== undefined && !opts.ignoreMemory) state.restCount = seenMax + 1;
-  const result: PeekResult = { ...base, messages, note: `${PEEK_NOTE}; on a quorum queue each peek counts as one delivery of every message it shows (delivery limit ${limit})`, deliveryLimit: limit };
+  if (messages.length > 0 && messages.length === base.queueDepthBefore && seenMax !== undefined && !opts.ignoreMemory)
+    state.restCount = seenMax + 1;
+  const result: PeekResult = {
+    ...base,
+    messages,
+    note: `${PEEK_NOTE}; on a quorum queue each peek counts as one delivery of every message it shows (delivery limit ${limit})`,
+    deliveryLimit: limit,
+  };
   const left = target - messages.length;
   if (stoppedBy && left > 0) {
     const known = stoppedBy === 'memory' ? (remembered as number) : (seenMax as number);
@@ -367,7 +411,13 @@ async function takeStep(
  * Rejects when the channel closes first (connection lost), and, when fewer than `target` came,
  * checks with a deadline that the channel still answers (a dead path looks like an idle queue).
  */
-async function consumeHead(mgr: AmqpConnectionManager, ch: amqp.Channel, queue: string, target: number, progress: Progress): Promise<amqp.ConsumeMessage[]> {
+async function consumeHead(
+  mgr: AmqpConnectionManager,
+  ch: amqp.Channel,
+  queue: string,
+  target: number,
+  progress: Progress,
+): Promise<amqp.ConsumeMessage[]> {
   const raw: amqp.ConsumeMessage[] = [];
   let done = false;
   await consumeUpTo(mgr, ch, queue, target, progress, undefined, (m) => {
@@ -407,7 +457,8 @@ async function consumeUpTo(
       if (err !== undefined) reject(err);
       else resolve();
     };
-    const onClose = () => finish(new BrokerError('The channel closed while the peek was taking messages', 'amqp', 'CHANNEL_CLOSED'));
+    const onClose = () =>
+      finish(new BrokerError('The channel closed while the peek was taking messages', 'amqp', 'CHANNEL_CLOSED'));
     ch.on('close', onClose);
     const armIdle = () => {
       if (finished) return;
@@ -417,7 +468,14 @@ async function consumeUpTo(
     ch.consume(
       queue,
       (m) => {
-        if (m === null) return finish(new BrokerError(`The broker cancelled the peek's consumer on '${queue}' (was the queue deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
+        if (m === null)
+          return finish(
+            new BrokerError(
+              `The broker cancelled the peek's consumer on '${queue}' (was the queue deleted?)`,
+              'amqp',
+              'CONSUMER_CANCELLED',
+            ),
+          );
         if (onMessage(m) >= size) finish();
         else armIdle();
       },
@@ -427,10 +485,17 @@ async function consumeUpTo(
 }
 
 /** Polls the ready count until it reaches `depth`; false when `timeoutMs` passed first. */
-async function waitForDepth(mgr: AmqpConnectionManager, ch: amqp.Channel, queue: string, depth: number | undefined, timeoutMs: number): Promise<boolean> {
+async function waitForDepth(
+  mgr: AmqpConnectionManager,
+  ch: amqp.Channel,
+  queue: string,
+  depth: number | undefined,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
-    if ((await mgr.deadline(ch, ch.checkQueue(queue), `Peek '${queue}': queue.declare`)).messageCount >= (depth ?? 0)) return true;
+    if ((await mgr.deadline(ch, ch.checkQueue(queue), `Peek '${queue}': queue.declare`)).messageCount >= (depth ?? 0))
+      return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, pause));
   }
@@ -450,7 +515,8 @@ export function streamOffsetArgument(offset: StreamOffset): unknown {
 }
 
 function checkOffset(n: number): unknown {
-  if (!Number.isSafeInteger(n) || n < 0) throw new BrokerError(`Invalid stream offset ${n}: expected a whole number ≥ 0`, 'amqp', 'INVALID_ARGUMENT');
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new BrokerError(`Invalid stream offset ${n}: expected a whole number ≥ 0`, 'amqp', 'INVALID_ARGUMENT');
   return { '!': 'long', value: n };
 }
 
@@ -506,12 +572,22 @@ export async function peekStream(
         if (idle) clearTimeout(idle);
         idle = setTimeout(() => finish(), idleMs);
       };
-      const onClose = () => finish(channelError ?? new BrokerError('The channel closed while reading the stream', 'amqp', 'CHANNEL_CLOSED'));
+      const onClose = () =>
+        finish(
+          channelError ?? new BrokerError('The channel closed while reading the stream', 'amqp', 'CHANNEL_CLOSED'),
+        );
       ch.on('close', onClose);
       ch.consume(
         queue,
         (m) => {
-          if (m === null) return finish(new BrokerError(`The broker cancelled the consumer on '${queue}' (was the queue deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
+          if (m === null)
+            return finish(
+              new BrokerError(
+                `The broker cancelled the consumer on '${queue}' (was the queue deleted?)`,
+                'amqp',
+                'CONSUMER_CANCELLED',
+              ),
+            );
           if (done) return;
           if (messages.length < wanted) messages.push(captureMessage(m, messages.length + 1, Date.now()));
           if (messages.length >= wanted) finish();

@@ -52,7 +52,13 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
       amqpSide = amqpIdentityFromServerProperties(serverProperties);
       const product = amqpSide.product ?? 'broker';
       const cluster = amqpSide.clusterName ? ` (cluster ${amqpSide.clusterName})` : '';
-      return { ok: true, detail: `logged in to ${product} ${amqpSide.version ?? ''}${cluster}, vhost ${profile.vhost}`.replace(/\s+/g, ' ') };
+      return {
+        ok: true,
+        detail: `logged in to ${product} ${amqpSide.version ?? ''}${cluster}, vhost ${profile.vhost}`.replace(
+          /\s+/g,
+          ' ',
+        ),
+      };
     } catch (err) {
       return { ok: false, detail: describeForUser(err), error: err };
     }
@@ -72,12 +78,17 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
         client.whoami(),
         client.overview(),
         // Needs the monitoring tag; without it the check uses the overview alone.
-        client.request<unknown>('GET', '/nodes', undefined, { query: { columns: 'name,applications' } }).catch(() => undefined),
+        client
+          .request<unknown>('GET', '/nodes', undefined, { query: { columns: 'name,applications' } })
+          .catch(() => undefined),
       ]);
       managementSide = managementIdentityFrom(overview as unknown as Record<string, unknown>, nodes);
       const tags = who.tags.length ? who.tags.join(', ') : 'no tags';
       const cluster = overview.cluster_name ? ` (cluster ${overview.cluster_name})` : '';
-      return { ok: true, detail: `user ${who.name} (${tags}) on RabbitMQ ${overview.rabbitmq_version}${cluster} at ${where.url}` };
+      return {
+        ok: true,
+        detail: `user ${who.name} (${tags}) on RabbitMQ ${overview.rabbitmq_version}${cluster} at ${where.url}`,
+      };
     } catch (err) {
       return { ok: false, detail: describeForUser(err), error: err };
     } finally {

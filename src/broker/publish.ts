@@ -179,7 +179,16 @@ export async function publishMessage(
           });
           ch.on('close', () => {
             // Normally the confirm callback (with "channel closed") runs first; this is a backstop.
-            finish(() => reject(channelError ?? new BrokerError('The channel closed before the broker confirmed the message: it may or may not have arrived', 'amqp', 'CHANNEL_CLOSED')));
+            finish(() =>
+              reject(
+                channelError ??
+                  new BrokerError(
+                    'The channel closed before the broker confirmed the message: it may or may not have arrived',
+                    'amqp',
+                    'CHANNEL_CLOSED',
+                  ),
+              ),
+            );
           });
           try {
             ch.publish(req.exchange, req.routingKey, content, options, (err) => {
@@ -191,7 +200,15 @@ export async function publishMessage(
                 } else if (isNack(err)) {
                   resolve({ status: 'nacked' });
                 } else {
-                  reject(new BrokerError('The connection was lost before the broker confirmed the message: it may or may not have arrived', 'amqp', 'CONNECTION_LOST', undefined, { cause: err }));
+                  reject(
+                    new BrokerError(
+                      'The connection was lost before the broker confirmed the message: it may or may not have arrived',
+                      'amqp',
+                      'CONNECTION_LOST',
+                      undefined,
+                      { cause: err },
+                    ),
+                  );
                 }
               });
             });
@@ -318,7 +335,11 @@ export async function publishMany(
       if (fault || closed || outstanding.size === 0) return;
       if (performance.now() - lastProgress < confirmTimeoutMs) return;
       const s = Math.round(confirmTimeoutMs / 100) / 10;
-      fault = new BrokerError(`No publisher confirm from the broker for ${s} s; the connection was closed and is being re-opened`, 'amqp', 'DEADLINE');
+      fault = new BrokerError(
+        `No publisher confirm from the broker for ${s} s; the connection was closed and is being re-opened`,
+        'amqp',
+        'DEADLINE',
+      );
       mgr.tearDown(ch, `publishMany: no confirm for ${s} s`);
       wakeUp();
     },
@@ -390,7 +411,8 @@ export async function publishMany(
         try {
           written = ch.publish(req.exchange, req.routingKey, content, options, (err) => onConfirm(seq, err));
         } catch (err) {
-          if (closed || channelError !== undefined || (err instanceof Error && err.name === 'IllegalOperationError')) break;
+          if (closed || channelError !== undefined || (err instanceof Error && err.name === 'IllegalOperationError'))
+            break;
           throw invalidRequest(err);
         }
         sentCount = seq;
@@ -405,10 +427,30 @@ export async function publishMany(
     // Wait for the outstanding confirms (or the channel to close, or a fault).
     await waitOutstanding(0, false);
     frozen = true;
-    if (fault || (closed && outstanding.size > 0) || (channelError !== undefined && sentCount < total && !opts.signal?.aborted)) {
-      const cause = fault ?? toBrokerError(channelError ?? connectionError ?? new BrokerError('The channel or connection closed before all messages were confirmed', 'amqp', 'CONNECTION_LOST'), { what });
+    if (
+      fault ||
+      (closed && outstanding.size > 0) ||
+      (channelError !== undefined && sentCount < total && !opts.signal?.aborted)
+    ) {
+      const cause =
+        fault ??
+        toBrokerError(
+          channelError ??
+            connectionError ??
+            new BrokerError(
+              'The channel or connection closed before all messages were confirmed',
+              'amqp',
+              'CONNECTION_LOST',
+            ),
+          { what },
+        );
       const r = result();
-      const parts = [`${r.confirmed} confirmed`, `${r.returned} returned`, `${r.nacked} nacked`, `${r.unknown} unknown (may or may not be in the queue)`];
+      const parts = [
+        `${r.confirmed} confirmed`,
+        `${r.returned} returned`,
+        `${r.nacked} nacked`,
+        `${r.unknown} unknown (may or may not be in the queue)`,
+      ];
       if (r.notSent) parts.push(`${r.notSent} not sent`);
       throw new PublishManyError(`${cause.message} (${parts.join(', ')})`, cause, r);
     }

@@ -28,7 +28,8 @@ import { toBrokerError } from './describe';
 export type ReplyMode = 'direct-reply-to' | 'callback-queue';
 
 /** amqplib publish options a request may set (correlationId, replyTo and mandatory are the client's). */
-export type RpcProperties = Omit<amqp.Options.Publish, 'correlationId' | 'replyTo' | 'mandatory'> & Record<string, unknown>;
+export type RpcProperties = Omit<amqp.Options.Publish, 'correlationId' | 'replyTo' | 'mandatory'> &
+  Record<string, unknown>;
 
 export interface RpcRequest {
   exchange: string;
@@ -149,14 +150,16 @@ export class RpcClient {
     // Requests in flight when the broker blocks publishing fail now, not when the alarm clears.
     this.blockedSubscription = mgr.onBlockedChange((e) => {
       if (e.vhost !== this.vhost || !e.blocked) return;
-      for (const p of [...this.pending.values()]) p.settle({ status: 'error', error: blockedError(this.vhost, e.reason, true) });
+      for (const p of [...this.pending.values()])
+        p.settle({ status: 'error', error: blockedError(this.vhost, e.reason, true) });
     });
   }
 
   /** Sends one request and waits for its reply (or timeout / return / cancel / error). Never throws. */
   async call(req: RpcRequest): Promise<RpcOutcome> {
     if (req.signal?.aborted) return { status: 'cancelled' };
-    if (this.disposed) return { status: 'error', error: new BrokerError('The RPC client has been disposed', 'amqp', 'closed') };
+    if (this.disposed)
+      return { status: 'error', error: new BrokerError('The RPC client has been disposed', 'amqp', 'closed') };
     const pre = await this.preflight(req);
     if (pre) return pre;
     const outcome = await this.send(req);
@@ -286,7 +289,8 @@ export class RpcClient {
       return await this.mgr.deadline(cc.ch, fn(cc.ch), what);
     } catch (err) {
       // After a 404 amqplib may only say "Channel closed": the broker's reason is the useful part.
-      const cause = err instanceof Error && err.name === 'IllegalOperationError' && cc.reason !== undefined ? cc.reason : err;
+      const cause =
+        err instanceof Error && err.name === 'IllegalOperationError' && cc.reason !== undefined ? cc.reason : err;
       throw toBrokerError(cause, { what, vhost: this.vhost });
     }
   }
@@ -312,7 +316,11 @@ export class RpcClient {
     ch.on('return', (msg: amqp.Message) => this.onReturn(msg));
     try {
       if (mode === 'callback-queue') {
-        const q = await this.mgr.deadline(ch, ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false }), 'Declare the callback queue');
+        const q = await this.mgr.deadline(
+          ch,
+          ch.assertQueue('', { exclusive: true, autoDelete: true, durable: false }),
+          'Declare the callback queue',
+        );
         rc.replyTo = q.queue;
       }
       await this.mgr.deadline(
@@ -372,12 +380,18 @@ export class RpcClient {
             replyTo: rc.replyTo,
             mandatory: true,
           };
-          timer = setTimeout(() => entry.settle({ status: 'timeout', timeoutMs: req.timeoutMs, correlationId, strays: entry.strays }), Math.max(0, req.timeoutMs));
+          timer = setTimeout(
+            () => entry.settle({ status: 'timeout', timeoutMs: req.timeoutMs, correlationId, strays: entry.strays }),
+            Math.max(0, req.timeoutMs),
+          );
           entry.startedAt = performance.now();
           try {
             rc.ch.publish(req.exchange, req.routingKey, body, options);
           } catch (err) {
-            entry.settle({ status: 'error', error: toBrokerError(err, { what: 'Publish request', vhost: this.vhost }) });
+            entry.settle({
+              status: 'error',
+              error: toBrokerError(err, { what: 'Publish request', vhost: this.vhost }),
+            });
           }
         },
         (err: unknown) => entry.settle({ status: 'error', error: toBrokerError(err, { vhost: this.vhost }) }),
@@ -414,7 +428,11 @@ export class RpcClient {
     const p = id !== undefined ? this.pending.get(id) : undefined;
     if (!p) return;
     const fields = msg.fields as unknown as { replyCode?: number; replyText?: string };
-    p.settle({ status: 'unroutable', replyCode: fields.replyCode ?? 312, replyText: fields.replyText ?? NO_ROUTE_TEXT });
+    p.settle({
+      status: 'unroutable',
+      replyCode: fields.replyCode ?? 312,
+      replyText: fields.replyText ?? NO_ROUTE_TEXT,
+    });
   }
 
   private onReplyChannelClosed(rc: ReplyChannel): void {

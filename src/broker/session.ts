@@ -16,7 +16,11 @@ export class BrokerSession {
   readonly management: ManagementClient;
   readonly amqp: AmqpConnectionManager;
 
-  private constructor(readonly profile: ConnectionProfile, management: ManagementClient, amqp: AmqpConnectionManager) {
+  private constructor(
+    readonly profile: ConnectionProfile,
+    management: ManagementClient,
+    amqp: AmqpConnectionManager,
+  ) {
     this.management = management;
     this.amqp = amqp;
   }
@@ -60,6 +64,8 @@ export async function readCa(caFile: string | undefined): Promise<string | undef
     return await readFile(caFile, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new BrokerError(`Cannot read CA file ${caFile}: ${code ?? String(err)}`, 'tls', code, undefined, { cause: err });
+    throw new BrokerError(`Cannot read CA file ${caFile}: ${code ?? String(err)}`, 'tls', code, undefined, {
+      cause: err,
+    });
   }
 }

@@ -174,7 +174,8 @@ export class QueueTail extends TailFeed {
     let connectionLost = false;
     if (ch) {
       try {
-        if (this.consumerTag !== undefined) await this.mgr.deadline(ch, ch.cancel(this.consumerTag), 'Cancel the tail consumer');
+        if (this.consumerTag !== undefined)
+          await this.mgr.deadline(ch, ch.cancel(this.consumerTag), 'Cancel the tail consumer');
         // Everything delivered before CancelOk has been captured by now.
         if (this.spec.mode === 'consume' && !this.manualAck && this.received > 0) ch.ackAll();
         if (tapQueue !== undefined) {
@@ -217,7 +218,11 @@ export class QueueTail extends TailFeed {
 
   // ---------------------------------------------------------------------------------------
 
-  private settle(tag: number, multiple: boolean, op: (ch: amqp.Channel, msg: amqp.Message, multiple: boolean) => void): boolean {
+  private settle(
+    tag: number,
+    multiple: boolean,
+    op: (ch: amqp.Channel, msg: amqp.Message, multiple: boolean) => void,
+  ): boolean {
     const ch = this.channel;
     if (!this.manualAck || !ch || tag <= this.tagOffset) return false;
     let target = tag;
@@ -261,9 +266,14 @@ export class QueueTail extends TailFeed {
       }),
       this.mgr.onStateChange((e) => {
         if (e.vhost !== this.vhost || this.stopping) return;
-        if (e.state === 'reconnecting' && (this._state === 'running' || this._state === 'reconnecting')) this.lostAt ??= Date.now();
+        if (e.state === 'reconnecting' && (this._state === 'running' || this._state === 'reconnecting'))
+          this.lostAt ??= Date.now();
         if (e.state === 'reconnecting' && this._state === 'running') this.setState('reconnecting');
-        else if ((e.state === 'error' || e.state === 'closed') && (this._state === 'running' || this._state === 'reconnecting') && !this.channel) {
+        else if (
+          (e.state === 'error' || e.state === 'closed') &&
+          (this._state === 'running' || this._state === 'reconnecting') &&
+          !this.channel
+        ) {
           this.setState('error', e.error ?? new BrokerError('The AMQP connection was closed', 'amqp', 'closed'));
         }
       }),
@@ -303,19 +313,36 @@ export class QueueTail extends TailFeed {
     const spec = this.spec;
     if (spec.mode === 'consume') return [];
     if ('exchange' in spec) {
-      if (spec.exchange === '') throw new BrokerError('The default exchange cannot be tapped (nothing can be bound to it)', 'amqp', 'INVALID_ARGUMENT');
+      if (spec.exchange === '')
+        throw new BrokerError(
+          'The default exchange cannot be tapped (nothing can be bound to it)',
+          'amqp',
+          'INVALID_ARGUMENT',
+        );
       this.notes = [];
       return [{ exchange: spec.exchange, routingKey: spec.pattern, arguments: spec.arguments ?? {} }];
     }
     const mgmt = this.options.management;
-    if (!mgmt) throw new BrokerError('Tapping a queue needs the management API (to read its bindings)', 'management', 'NO_MANAGEMENT');
+    if (!mgmt)
+      throw new BrokerError(
+        'Tapping a queue needs the management API (to read its bindings)',
+        'management',
+        'NO_MANAGEMENT',
+      );
     // Only the management API is asked: a passive declare on an exclusive queue owned by another
     // connection fails with 405 RESOURCE_LOCKED. The API lists the default-exchange binding even
     // for a queue that does not exist, so the queue itself is looked up too.
     const [, all] = await Promise.all([
       mgmt.getQueue(this.vhost, spec.queue).catch((err: unknown) => {
         const e = toBrokerError(err);
-        if (e.code === 404) throw new BrokerError(`Queue '${spec.queue}' not found in vhost '${this.vhost}'`, 'management', 404, e.replyText, { cause: err });
+        if (e.code === 404)
+          throw new BrokerError(
+            `Queue '${spec.queue}' not found in vhost '${this.vhost}'`,
+            'management',
+            404,
+            e.replyText,
+            { cause: err },
+          );
         throw e;
       }),
       mgmt.queueBindings(this.vhost, spec.queue),
@@ -326,7 +353,7 @@ export class QueueTail extends TailFeed {
     if (copied.length === 0) {
       throw new BrokerError(
         `Queue '${spec.queue}' cannot be tapped: it is fed only through the default exchange (it has no other bindings). ` +
-          'A tap copies the queue\'s bindings onto a temporary queue, and nothing can be bound to the default exchange, so the tap would never see a message. ' +
+          "A tap copies the queue's bindings onto a temporary queue, and nothing can be bound to the default exchange, so the tap would never see a message. " +
           'Use consume mode instead (it takes the messages off the queue), or tap the exchange its producers publish to.',
         'amqp',
         'DEFAULT_EXCHANGE_ONLY',
@@ -338,7 +365,9 @@ export class QueueTail extends TailFeed {
         `Messages published straight to '${spec.queue}' through the default exchange are not seen: the default exchange cannot be tapped (nothing can be bound to it). Only the ${copied.length === 1 ? 'binding' : `${copied.length} bindings`} from other exchanges ${copied.length === 1 ? 'is' : 'are'} tapped.`,
       );
     }
-    notes.push('Bindings are copied when the tap starts; bindings added to the queue later are not followed until the tap is restarted.');
+    notes.push(
+      'Bindings are copied when the tap starts; bindings added to the queue later are not followed until the tap is restarted.',
+    );
     this.notes = notes;
     return copied;
   }
@@ -384,7 +413,12 @@ export class QueueTail extends TailFeed {
         );
         declared = q.queue;
         this._tapQueue = q.queue;
-        for (const b of bindings) await this.mgr.deadline(ch, ch.bindQueue(q.queue, b.exchange, b.routingKey, b.arguments), `Bind the tap queue to '${b.exchange}'`);
+        for (const b of bindings)
+          await this.mgr.deadline(
+            ch,
+            ch.bindQueue(q.queue, b.exchange, b.routingKey, b.arguments),
+            `Bind the tap queue to '${b.exchange}'`,
+          );
         queue = q.queue;
         noAck = true;
         if (again && this.lostAt !== undefined) this.addGap(this.lostAt, Date.now());
@@ -394,7 +428,11 @@ export class QueueTail extends TailFeed {
         noAck = false;
       }
       this.lostAt = undefined;
-      const ok = await this.mgr.deadline(ch, ch.consume(queue, this.makeHandler(ch), { noAck }), 'Start the tail consumer');
+      const ok = await this.mgr.deadline(
+        ch,
+        ch.consume(queue, this.makeHandler(ch), { noAck }),
+        'Start the tail consumer',
+      );
       if (this.channel === ch) this.consumerTag = ok.consumerTag;
     } catch (err) {
       const cause = this.channelError ?? err;
@@ -468,7 +506,10 @@ export class QueueTail extends TailFeed {
     this._tapQueue = undefined;
     void this.mgr.closeChannel(ch);
     if (tapQueue !== undefined) void this.deleteTapQueue(tapQueue);
-    this.setState('error', new BrokerError(`The broker cancelled the consumer on ${what} (was it deleted?)`, 'amqp', 'CONSUMER_CANCELLED'));
+    this.setState(
+      'error',
+      new BrokerError(`The broker cancelled the consumer on ${what} (was it deleted?)`, 'amqp', 'CONSUMER_CANCELLED'),
+    );
   }
 
   private onChannelClosed(ch: amqp.Channel): void {
@@ -491,7 +532,10 @@ export class QueueTail extends TailFeed {
       const tapQueue = this._tapQueue;
       this._tapQueue = undefined;
       if (tapQueue !== undefined && s === 'connected') void this.deleteTapQueue(tapQueue);
-      const e = err !== undefined ? toBrokerError(err) : new BrokerError('The tail channel was closed', 'amqp', 'CHANNEL_CLOSED');
+      const e =
+        err !== undefined
+          ? toBrokerError(err)
+          : new BrokerError('The tail channel was closed', 'amqp', 'CHANNEL_CLOSED');
       this.setState('error', e);
     });
   }

@@ -78,7 +78,10 @@ export class TailFeed {
     this.onBatch = options.onBatch;
     this.flushIntervalMs = Math.max(1, options.flushIntervalMs ?? 100);
     this.maxBatch = Math.max(1, Math.floor(options.maxBatch ?? 500));
-    this.ring = new MessageRing({ maxMessages: Math.max(1, Math.floor(options.bufferSize ?? 10_000)), maxBytes: Math.max(1, options.bufferBytes ?? DEFAULT_BUFFER_BYTES) });
+    this.ring = new MessageRing({
+      maxMessages: Math.max(1, Math.floor(options.bufferSize ?? 10_000)),
+      maxBytes: Math.max(1, options.bufferBytes ?? DEFAULT_BUFFER_BYTES),
+    });
   }
 
   /** Messages received since start: also the last seq given out (seqs stay unique across clear()). */
@@ -127,14 +130,22 @@ export class TailFeed {
    */
   gaps(): readonly GapMarker[] {
     const lo = this.ring.firstSeq() - 1;
-    if (this.gapList.length > 0 && this.gapList[0]!.afterSeq < lo) this.gapList = this.gapList.filter((g) => g.afterSeq >= lo);
+    if (this.gapList.length > 0 && this.gapList[0]!.afterSeq < lo)
+      this.gapList = this.gapList.filter((g) => g.afterSeq >= lo);
     return this.gapList;
   }
 
   /** Records a gap (after the newest message received so far). */
   protected addGap(lostAt: number, resumedAt: number): void {
     const durationMs = Math.max(0, resumedAt - lostAt);
-    this.gapList.push({ id: ++this.gapIds, afterSeq: this.ring.lastSeq(), lostAt, resumedAt, durationMs, text: gapText(durationMs) });
+    this.gapList.push({
+      id: ++this.gapIds,
+      afterSeq: this.ring.lastSeq(),
+      lostAt,
+      resumedAt,
+      durationMs,
+      text: gapText(durationMs),
+    });
     if (this.gapList.length > MAX_GAPS) this.gapList = this.gapList.slice(-MAX_GAPS);
   }
 
@@ -168,7 +179,8 @@ export class TailFeed {
    */
   protected push(f: DeliveryFields, raw: object, content: Buffer, tag: number): void {
     if (raw !== this.lastRawProps) {
-      if (this.lastRawProps === undefined || !sameProperties(raw, this.lastRawProps)) this.lastProps = captureProperties(raw);
+      if (this.lastRawProps === undefined || !sameProperties(raw, this.lastRawProps))
+        this.lastProps = captureProperties(raw);
       this.lastRawProps = raw;
     }
     const seq = this.ring.push(f.exchange, f.routingKey, f.redelivered, this.lastProps, content, Date.now(), tag);

@@ -34,7 +34,11 @@ function permissionsRow(node: ExplorerNode | undefined, vhost: string): Explorer
 async function createVhost(s: CommandServices, node?: ExplorerNode): Promise<void> {
   const profile = await resolveProfile(s, node);
   const session = await s.sessions.get(profile);
-  const name = await ask({ title: 'Burrow: create virtual host', prompt: 'Name', validateInput: (v) => (v ? undefined : 'Required') });
+  const name = await ask({
+    title: 'Burrow: create virtual host',
+    prompt: 'Name',
+    validateInput: (v) => (v ? undefined : 'Required'),
+  });
   const description = await ask({ title: 'Burrow: create virtual host', prompt: 'Description (optional)' });
   await attempt(`Create vhost '${name}'`, () => session.management.createVhost(name, description || undefined));
   // The creator usually wants to use it right away.
@@ -66,17 +70,36 @@ async function createUser(s: CommandServices, node?: ExplorerNode): Promise<void
   const session = await s.sessions.get(profile);
   const title = 'Burrow: create user';
   const name = await ask({ title, prompt: 'User name', validateInput: (v) => (v ? undefined : 'Required') });
-  const password = await ask({ title, prompt: `Password for ${name}`, password: true, validateInput: (v) => (v ? undefined : 'Required') });
+  const password = await ask({
+    title,
+    prompt: `Password for ${name}`,
+    password: true,
+    validateInput: (v) => (v ? undefined : 'Required'),
+  });
   const tags = await pickMany(USER_TAGS, { title, placeHolder: 'Tags (none = can only use AMQP)' });
-  await attempt(`Create user '${name}'`, () => session.management.createUser(name, password, tags.map((t) => t.label)));
-  done(s, `created user '${name}'${tags.length ? ` (${tags.map((t) => t.label).join(', ')})` : ''}. Grant it permissions on a vhost with "Set Permissions…".`, connectionOf(node));
+  await attempt(`Create user '${name}'`, () =>
+    session.management.createUser(
+      name,
+      password,
+      tags.map((t) => t.label),
+    ),
+  );
+  done(
+    s,
+    `created user '${name}'${tags.length ? ` (${tags.map((t) => t.label).join(', ')})` : ''}. Grant it permissions on a vhost with "Set Permissions…".`,
+    connectionOf(node),
+  );
 }
 
 async function deleteUser(s: CommandServices, node?: ExplorerNode): Promise<void> {
   if (!(node instanceof UserNode)) throw new Error('Choose a user in the Burrow tree.');
   const profile = await resolveProfile(s, node);
   const self = node.name === profile.username ? ' This is the user Burrow logs in with.' : '';
-  const ok = await confirmDanger(`Delete user '${node.name}'?`, `Its permissions are removed and its connections can no longer log in.${self}`, 'Delete User');
+  const ok = await confirmDanger(
+    `Delete user '${node.name}'?`,
+    `Its permissions are removed and its connections can no longer log in.${self}`,
+    'Delete User',
+  );
   if (!ok) return;
   const session = await s.sessions.get(profile);
   await attempt(`Delete user '${node.name}'`, () => session.management.deleteUser(node.name));
@@ -109,25 +132,57 @@ async function setPermissions(s: CommandServices, node?: ExplorerNode): Promise<
     user = node.name;
   } else {
     const users = await session.management.listUsers();
-    user = (await pick(users.map((u) => ({ label: u.name, description: u.tags.join(', ') })), { title: `Permissions in ${vhost}`, placeHolder: 'User' })).label;
+    user = (
+      await pick(
+        users.map((u) => ({ label: u.name, description: u.tags.join(', ') })),
+        { title: `Permissions in ${vhost}`, placeHolder: 'User' },
+      )
+    ).label;
     const perm = (await session.management.vhostPermissions(vhost)).find((p) => p.user === user);
     if (perm) existing = perm;
   }
   const title = `Burrow: permissions of ${user} in ${vhost}`;
-  const configure = await ask({ title, prompt: 'Configure regex (declare/delete resources); empty = none', value: existing.configure, validateInput: validRegex });
-  const write = await ask({ title, prompt: 'Write regex (publish to exchanges, bind); empty = none', value: existing.write, validateInput: validRegex });
-  const read = await ask({ title, prompt: 'Read regex (consume from queues, bind); empty = none', value: existing.read, validateInput: validRegex });
-  await attempt(`Set permissions of '${user}' in vhost '${vhost}'`, () => session.management.setPermissions(vhost, user, { configure, write, read }));
-  done(s, `set permissions of '${user}' in vhost '${vhost}': ${permissionsSummary({ configure, write, read })}.`, permissionsRow(node, vhost));
+  const configure = await ask({
+    title,
+    prompt: 'Configure regex (declare/delete resources); empty = none',
+    value: existing.configure,
+    validateInput: validRegex,
+  });
+  const write = await ask({
+    title,
+    prompt: 'Write regex (publish to exchanges, bind); empty = none',
+    value: existing.write,
+    validateInput: validRegex,
+  });
+  const read = await ask({
+    title,
+    prompt: 'Read regex (consume from queues, bind); empty = none',
+    value: existing.read,
+    validateInput: validRegex,
+  });
+  await attempt(`Set permissions of '${user}' in vhost '${vhost}'`, () =>
+    session.management.setPermissions(vhost, user, { configure, write, read }),
+  );
+  done(
+    s,
+    `set permissions of '${user}' in vhost '${vhost}': ${permissionsSummary({ configure, write, read })}.`,
+    permissionsRow(node, vhost),
+  );
 }
 
 async function deletePermissions(s: CommandServices, node?: ExplorerNode): Promise<void> {
   if (!(node instanceof PermissionNode)) throw new Error('Choose a permission in the Burrow tree.');
   const p = node.permission;
-  const ok = await confirmDanger(`Remove ${p.user}'s permissions in '${p.vhost}'?`, `${p.user} can no longer use vhost ${p.vhost}.`, 'Remove');
+  const ok = await confirmDanger(
+    `Remove ${p.user}'s permissions in '${p.vhost}'?`,
+    `${p.user} can no longer use vhost ${p.vhost}.`,
+    'Remove',
+  );
   if (!ok) return;
   const session = await s.sessions.get(node.profileId);
-  await attempt(`Remove the permissions of '${p.user}' in vhost '${p.vhost}'`, () => session.management.deletePermissions(p.vhost, p.user));
+  await attempt(`Remove the permissions of '${p.user}' in vhost '${p.vhost}'`, () =>
+    session.management.deletePermissions(p.vhost, p.user),
+  );
   done(s, `removed the permissions of '${p.user}' in vhost '${p.vhost}'.`, node.parent);
 }
 

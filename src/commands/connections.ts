@@ -38,16 +38,22 @@ async function askManagementUrl(title: string, draft: ConnectionProfile): Promis
 }
 
 async function askPassword(profileName: string, username: string): Promise<string> {
-  return ask({ title: `Password for ${username} on ${profileName}`, password: true, prompt: 'Stored in VS Code secret storage, never in settings' });
+  return ask({
+    title: `Password for ${username} on ${profileName}`,
+    password: true,
+    prompt: 'Stored in VS Code secret storage, never in settings',
+  });
 }
 
 /** Runs "test connection" and reports both halves in one notification. Returns true when both passed. */
 export async function testAndReport(s: CommandServices, profile: ConnectionProfile): Promise<boolean> {
   const password = await s.store.getPassword(profile);
   if (password === undefined) {
-    void vscode.window.showWarningMessage(`Burrow: no password stored for ${profile.name}.`, 'Set Password').then((c) => {
-      if (c) void vscode.commands.executeCommand('burrow.setPassword', profile.id);
-    });
+    void vscode.window
+      .showWarningMessage(`Burrow: no password stored for ${profile.name}.`, 'Set Password')
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('burrow.setPassword', profile.id);
+      });
     return false;
   }
   const result = await vscode.window.withProgress(
@@ -62,9 +68,11 @@ export async function testAndReport(s: CommandServices, profile: ConnectionProfi
   if (result.amqp.ok && result.management.ok && mismatch) {
     // Both halves logged in, but not to the same broker: the tree would show the other one.
     s.log.warn(`Test connection ${profileLabel(profile)}: ${mismatch}`);
-    void vscode.window.showWarningMessage(`Burrow: ${profile.name}: ${mismatch}.`, { detail: text }, 'Edit Connection').then((c) => {
-      if (c) void vscode.commands.executeCommand('burrow.editConnection', profile.id);
-    });
+    void vscode.window
+      .showWarningMessage(`Burrow: ${profile.name}: ${mismatch}.`, { detail: text }, 'Edit Connection')
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('burrow.editConnection', profile.id);
+      });
     return false;
   }
   if (result.amqp.ok && result.management.ok) {
@@ -82,16 +90,41 @@ export async function testAndReport(s: CommandServices, profile: ConnectionProfi
 
 async function addConnection(s: CommandServices): Promise<void> {
   const title = 'Burrow: add connection';
-  const host = (await ask({ title, prompt: 'Host name or IP address of the broker', value: 'localhost', validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim();
+  const host = (
+    await ask({
+      title,
+      prompt: 'Host name or IP address of the broker',
+      value: 'localhost',
+      validateInput: (v) => (v.trim() ? undefined : 'Required'),
+    })
+  ).trim();
   const tls = await yesNo(title, 'Use TLS (amqps)?', false);
-  const port = Number(await ask({ title, prompt: 'AMQP port', value: tls ? '5671' : '5672', validateInput: validPort }));
-  const vhost = vhostOrDefault(await ask({ title, prompt: 'Default virtual host (empty = the default vhost /)', value: '/' }));
-  const username = await ask({ title, prompt: 'User name', value: 'guest', validateInput: (v) => (v ? undefined : 'Required') });
+  const port = Number(
+    await ask({ title, prompt: 'AMQP port', value: tls ? '5671' : '5672', validateInput: validPort }),
+  );
+  const vhost = vhostOrDefault(
+    await ask({ title, prompt: 'Default virtual host (empty = the default vhost /)', value: '/' }),
+  );
+  const username = await ask({
+    title,
+    prompt: 'User name',
+    value: 'guest',
+    validateInput: (v) => (v ? undefined : 'Required'),
+  });
   const password = await ask({ title, prompt: `Password for ${username} (kept in secret storage)`, password: true });
   const draft: ConnectionProfile = { id: '', name: host, host, port, vhost, username, tls };
   const managementUrl = await askManagementUrl(title, draft);
-  const name = (await ask({ title, prompt: 'Display name', value: host === 'localhost' ? `localhost:${port}` : host })).trim() || host;
-  const profile: ConnectionProfile = { ...draft, name, id: newProfileId(name, s.store.list().map((p) => p.id)) };
+  const name =
+    (await ask({ title, prompt: 'Display name', value: host === 'localhost' ? `localhost:${port}` : host })).trim() ||
+    host;
+  const profile: ConnectionProfile = {
+    ...draft,
+    name,
+    id: newProfileId(
+      name,
+      s.store.list().map((p) => p.id),
+    ),
+  };
   if (managementUrl !== undefined) profile.managementUrl = managementUrl;
   await s.store.save(profile, password);
   s.log.info(`Added connection ${profileLabel(profile)}`);
@@ -119,8 +152,18 @@ async function addConnectionFromUri(s: CommandServices, uriArg?: unknown): Promi
         });
   const parsed = parseAmqpUri(uri.trim());
   const defaultName = parsed.profile.host;
-  const name = typeof uriArg === 'string' ? defaultName : (await ask({ title, prompt: 'Display name', value: defaultName })).trim() || defaultName;
-  const profile: ConnectionProfile = { ...parsed.profile, name, id: newProfileId(name, s.store.list().map((p) => p.id)) };
+  const name =
+    typeof uriArg === 'string'
+      ? defaultName
+      : (await ask({ title, prompt: 'Display name', value: defaultName })).trim() || defaultName;
+  const profile: ConnectionProfile = {
+    ...parsed.profile,
+    name,
+    id: newProfileId(
+      name,
+      s.store.list().map((p) => p.id),
+    ),
+  };
   // An AMQP URI says nothing about the management API: take the default for the port, or ask.
   if (resolveManagementUrl(profile).problem) {
     const managementUrl = await askManagementUrl(title, profile);
@@ -150,7 +193,11 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
       { label: 'Password', description: password !== undefined ? 'changed' : 'unchanged', field: 'password' },
       { label: 'TLS (amqps)', description: p.tls ? 'on' : 'off', field: 'tls' },
       { label: 'CA file', description: p.caFile ?? 'system CAs', field: 'caFile' },
-      { label: 'Allow self-signed certificates', description: p.allowSelfSigned ? 'yes' : 'no', field: 'allowSelfSigned' },
+      {
+        label: 'Allow self-signed certificates',
+        description: p.allowSelfSigned ? 'yes' : 'no',
+        field: 'allowSelfSigned',
+      },
       { label: 'Management URL', description: managementUrlDescription(p), field: 'managementUrl' },
     ];
     const choice = await pick(items, { title: `Burrow: edit ${p.name}`, placeHolder: 'Pick a field to change' });
@@ -163,16 +210,30 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
         await testAndReport(s, p);
         return;
       case 'host':
-        profile = { ...p, host: (await ask({ title, value: p.host, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim() };
+        profile = {
+          ...p,
+          host: (await ask({ title, value: p.host, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim(),
+        };
         break;
       case 'port':
-        profile = await withManagementUrl(title, { ...p, port: Number(await ask({ title, value: String(p.port), validateInput: validPort })) });
+        profile = await withManagementUrl(title, {
+          ...p,
+          port: Number(await ask({ title, value: String(p.port), validateInput: validPort })),
+        });
         break;
       case 'vhost':
-        profile = { ...p, vhost: vhostOrDefault(await ask({ title, prompt: 'Virtual host (empty = the default vhost /)', value: p.vhost })) };
+        profile = {
+          ...p,
+          vhost: vhostOrDefault(
+            await ask({ title, prompt: 'Virtual host (empty = the default vhost /)', value: p.vhost }),
+          ),
+        };
         break;
       case 'username':
-        profile = { ...p, username: await ask({ title, value: p.username, validateInput: (v) => (v ? undefined : 'Required') }) };
+        profile = {
+          ...p,
+          username: await ask({ title, value: p.username, validateInput: (v) => (v ? undefined : 'Required') }),
+        };
         break;
       case 'password':
         password = await askPassword(p.name, p.username);
@@ -184,7 +245,11 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
         break;
       }
       case 'caFile': {
-        const files = await vscode.window.showOpenDialog({ title: 'CA certificate (PEM)', canSelectMany: false, filters: { PEM: ['pem', 'crt', 'cer'], All: ['*'] } });
+        const files = await vscode.window.showOpenDialog({
+          title: 'CA certificate (PEM)',
+          canSelectMany: false,
+          filters: { PEM: ['pem', 'crt', 'cer'], All: ['*'] },
+        });
         profile = { ...p, caFile: files?.[0]?.fsPath };
         break;
       }
@@ -220,14 +285,24 @@ async function withManagementUrl(title: string, p: ConnectionProfile): Promise<C
 
 async function renameConnection(s: CommandServices, node?: ExplorerNode): Promise<void> {
   const profile = await resolveProfile(s, node);
-  const name = (await ask({ title: 'Burrow: rename connection', value: profile.name, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim();
+  const name = (
+    await ask({
+      title: 'Burrow: rename connection',
+      value: profile.name,
+      validateInput: (v) => (v.trim() ? undefined : 'Required'),
+    })
+  ).trim();
   await s.store.save({ ...profile, name });
   s.explorer.refresh();
 }
 
 async function removeConnection(s: CommandServices, node?: ExplorerNode): Promise<void> {
   const profile = await resolveProfile(s, node);
-  const ok = await confirmDanger(`Remove the connection '${profile.name}'?`, `${profileLabel(profile)}\nIts stored password is deleted too. Nothing on the broker changes.`, 'Remove');
+  const ok = await confirmDanger(
+    `Remove the connection '${profile.name}'?`,
+    `${profileLabel(profile)}\nIts stored password is deleted too. Nothing on the broker changes.`,
+    'Remove',
+  );
   if (!ok) return;
   s.sessions.close(profile.id);
   await s.store.remove(profile.id);

@@ -29,13 +29,20 @@ export async function resolveProfile(s: CommandServices, node: ExplorerNode | un
 }
 
 /** The vhost a command applies to: from the tree node, else asked for (listed via the management API). */
-export async function resolveVhost(s: CommandServices, node: ExplorerNode | undefined, profile: ConnectionProfile): Promise<string> {
+export async function resolveVhost(
+  s: CommandServices,
+  node: ExplorerNode | undefined,
+  profile: ConnectionProfile,
+): Promise<string> {
   const v = vhostOf(node);
   if (v) return v.vhost;
   const session = await s.sessions.get(profile);
   const vhosts = await session.management.listVhosts();
   const chosen = await pick(
-    vhosts.map((x) => ({ label: x.name, description: x.name === profile.vhost ? 'default for this connection' : undefined })),
+    vhosts.map((x) => ({
+      label: x.name,
+      description: x.name === profile.vhost ? 'default for this connection' : undefined,
+    })),
     { title: 'Burrow: choose a virtual host' },
   );
   return chosen.label;
@@ -47,7 +54,10 @@ type CommandFn = (s: CommandServices, ...args: any[]) => Promise<void>;
 /** Registers commands wrapped by safeCommand (errors become notifications, never rejections). */
 export function registerAll(s: CommandServices, commands: Record<string, CommandFn>): vscode.Disposable[] {
   return Object.entries(commands).map(([id, fn]) =>
-    vscode.commands.registerCommand(id, safeCommand(s.log, id, (...args: unknown[]) => fn(s, ...args))),
+    vscode.commands.registerCommand(
+      id,
+      safeCommand(s.log, id, (...args: unknown[]) => fn(s, ...args)),
+    ),
   );
 }
 

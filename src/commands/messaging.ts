@@ -44,12 +44,17 @@ export function registerMessagingCommands(s: CommandServices, panels: PanelManag
       if (!editor) throw new Error('Open an editor with the message body first.');
       const selection = editor.selection;
       const text = selection.isEmpty ? editor.document.getText() : editor.document.getText(selection);
-      const isJson = editor.document.languageId === 'json' || editor.document.languageId === 'jsonc' || parseJsonWithPosition(text).ok;
+      const isJson =
+        editor.document.languageId === 'json' ||
+        editor.document.languageId === 'jsonc' ||
+        parseJsonWithPosition(text).ok;
       const target = await targetFor(s, undefined);
       panels.publishDraft(
         target,
         { body: text, bodyMode: isJson ? 'json' : 'text' },
-        selection.isEmpty ? `the body from ${vscode.workspace.asRelativePath(editor.document.uri)}` : 'the body from the editor selection',
+        selection.isEmpty
+          ? `the body from ${vscode.workspace.asRelativePath(editor.document.uri)}`
+          : 'the body from the editor selection',
       );
     },
   });

@@ -32,7 +32,10 @@ import type { BrokerSession } from '../broker/session';
 import type { QueueInfo } from '../broker/management';
 import type * as amqp from 'amqplib';
 
-async function target(s: CommandServices, node: ExplorerNode | undefined): Promise<{ session: BrokerSession; vhost: string; profileId: string }> {
+async function target(
+  s: CommandServices,
+  node: ExplorerNode | undefined,
+): Promise<{ session: BrokerSession; vhost: string; profileId: string }> {
   const profile = await resolveProfile(s, node);
   const vhost = await resolveVhost(s, node, profile);
   return { session: await s.sessions.get(profile), vhost, profileId: profile.id };
@@ -58,7 +61,9 @@ function groupRow(node: ExplorerNode | undefined, kind: 'queues' | 'exchanges'):
 async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<void> {
   const { session, vhost } = await target(s, node);
   const title = `Burrow: declare queue in ${vhost}`;
-  const name = (await ask({ title, prompt: 'Queue name (empty for a server-named queue)', placeHolder: 'orders' })).trim();
+  const name = (
+    await ask({ title, prompt: 'Queue name (empty for a server-named queue)', placeHolder: 'orders' })
+  ).trim();
   const type = (
     await pick(
       [
@@ -87,7 +92,15 @@ async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<vo
   }
   const offered = QUEUE_ARGUMENTS.filter((a) => a.types.includes(type));
   const chosen = await pickMany(
-    [...offered.map((a) => ({ label: a.key, description: a.label, detail: a.hint, info: a })), { label: 'other…', description: 'any key=value arguments', detail: 'e.g. x-queue-leader-locator=balanced', info: undefined }],
+    [
+      ...offered.map((a) => ({ label: a.key, description: a.label, detail: a.hint, info: a })),
+      {
+        label: 'other…',
+        description: 'any key=value arguments',
+        detail: 'e.g. x-queue-leader-locator=balanced',
+        info: undefined,
+      },
+    ],
     { title, placeHolder: 'Arguments (optional)' },
   );
   const args: Record<string, unknown> = {};
@@ -105,14 +118,25 @@ async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<vo
       const r = parseArgumentValue(info, text);
       if (r.ok) args[info.key] = r.value;
     } else {
-      Object.assign(args, requireArguments(await ask({ title, prompt: 'Extra arguments: key=value, … or a JSON object', validateInput: argumentsValidator })));
+      Object.assign(
+        args,
+        requireArguments(
+          await ask({
+            title,
+            prompt: 'Extra arguments: key=value, … or a JSON object',
+            validateInput: argumentsValidator,
+          }),
+        ),
+      );
     }
   }
   const spec: QueueDeclareSpec = { name, type, durable, exclusive, autoDelete, arguments: args };
   const problems = validateQueueDeclare(spec);
   if (problems.length) throw new Error(`Cannot declare queue: ${problems.join('; ')}`);
   const declared = await attempt(`Declare queue '${name}'`, () =>
-    session.amqp.withChannel(vhost, (ch) => ch.assertQueue(name, { durable, exclusive, autoDelete, arguments: queueDeclareArguments(spec) })),
+    session.amqp.withChannel(vhost, (ch) =>
+      ch.assertQueue(name, { durable, exclusive, autoDelete, arguments: queueDeclareArguments(spec) }),
+    ),
   );
   done(s, `declared ${type} queue '${declared.queue}' in vhost '${vhost}'.`, groupRow(node, 'queues'));
 }
@@ -124,7 +148,8 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
     await ask({
       title,
       prompt: 'Exchange name',
-      validateInput: (v) => (!v.trim() ? 'Required' : v.startsWith('amq.') ? "Names starting with 'amq.' are reserved" : undefined),
+      validateInput: (v) =>
+        !v.trim() ? 'Required' : v.startsWith('amq.') ? "Names starting with 'amq.' are reserved" : undefined,
     })
   ).trim();
   let types = ['direct', 'fanout', 'topic', 'headers'];
@@ -135,7 +160,12 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
   } catch {
     // plugin exchange types are a nicety; the four standard ones always exist
   }
-  const type = (await pick(types.map((label) => ({ label })), { title, placeHolder: 'Exchange type' })).label;
+  const type = (
+    await pick(
+      types.map((label) => ({ label })),
+      { title, placeHolder: 'Exchange type' },
+    )
+  ).label;
   const flags = await pickMany(
     [
       { label: 'durable', description: 'survives a broker restart', picked: true },
@@ -144,8 +174,12 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
     ],
     { title, placeHolder: 'Flags' },
   );
-  const alternate = (await ask({ title, prompt: 'Alternate exchange for unroutable messages (optional)', placeHolder: 'unrouted' })).trim();
-  const extra = requireArguments(await ask({ title, prompt: 'Extra arguments (optional): key=value, … or JSON', validateInput: argumentsValidator }));
+  const alternate = (
+    await ask({ title, prompt: 'Alternate exchange for unroutable messages (optional)', placeHolder: 'unrouted' })
+  ).trim();
+  const extra = requireArguments(
+    await ask({ title, prompt: 'Extra arguments (optional): key=value, … or JSON', validateInput: argumentsValidator }),
+  );
   const has = (f: string) => flags.some((x) => x.label === f);
   await attempt(`Declare exchange '${name}'`, () =>
     session.amqp.withChannel(vhost, (ch) =>
@@ -187,7 +221,10 @@ async function pickName(title: string, placeHolder: string, names: string[]): Pr
   });
 }
 
-async function askBindingCriteria(title: string, exchangeType: string | undefined): Promise<{ key: string; args: Record<string, unknown> }> {
+async function askBindingCriteria(
+  title: string,
+  exchangeType: string | undefined,
+): Promise<{ key: string; args: Record<string, unknown> }> {
   if (exchangeType === 'fanout') return { key: '', args: {} };
   if (exchangeType === 'headers') {
     const text = await ask({
@@ -200,14 +237,23 @@ async function askBindingCriteria(title: string, exchangeType: string | undefine
   }
   const key = await ask({
     title,
-    prompt: exchangeType === 'topic' ? 'Binding pattern: words separated by dots; * = one word, # = zero or more' : 'Routing key',
-    validateInput: (v) => (exchangeType === 'topic' ? topicPatternWarnings(v).join('; ') || undefined : new TextEncoder().encode(v).length > 255 ? 'Routing keys are limited to 255 bytes' : undefined),
+    prompt:
+      exchangeType === 'topic'
+        ? 'Binding pattern: words separated by dots; * = one word, # = zero or more'
+        : 'Routing key',
+    validateInput: (v) =>
+      exchangeType === 'topic'
+        ? topicPatternWarnings(v).join('; ') || undefined
+        : new TextEncoder().encode(v).length > 255
+          ? 'Routing keys are limited to 255 bytes'
+          : undefined,
   });
   return { key, args: {} };
 }
 
 async function bind(s: CommandServices, node?: ExplorerNode): Promise<void> {
-  if (!(node instanceof QueueNode) && !(node instanceof ExchangeNode)) throw new Error('Choose a queue or an exchange in the Burrow tree to bind it.');
+  if (!(node instanceof QueueNode) && !(node instanceof ExchangeNode))
+    throw new Error('Choose a queue or an exchange in the Burrow tree to bind it.');
   const { session, vhost } = await target(s, node);
   const m = session.management;
   const exchanges = (await m.listExchanges(vhost, { page: 1, pageSize: 500 })).items.filter((x) => x.name !== '');
@@ -217,20 +263,39 @@ async function bind(s: CommandServices, node?: ExplorerNode): Promise<void> {
   if (node instanceof QueueNode) {
     destination = node.name;
     destinationType = 'queue';
-    source = await pickName(`Bind queue '${destination}'`, 'Source exchange', exchanges.map((x) => x.name));
+    source = await pickName(
+      `Bind queue '${destination}'`,
+      'Source exchange',
+      exchanges.map((x) => x.name),
+    );
   } else {
     source = node.name;
-    destinationType = (await pick([{ label: 'queue' }, { label: 'exchange' }], { title: `Bind from exchange '${source}'`, placeHolder: 'Destination kind' })).label as 'queue' | 'exchange';
+    destinationType = (
+      await pick([{ label: 'queue' }, { label: 'exchange' }], {
+        title: `Bind from exchange '${source}'`,
+        placeHolder: 'Destination kind',
+      })
+    ).label as 'queue' | 'exchange';
     const names =
-      destinationType === 'queue' ? (await m.listQueues(vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name) : exchanges.map((x) => x.name).filter((n) => n !== source);
+      destinationType === 'queue'
+        ? (await m.listQueues(vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name)
+        : exchanges.map((x) => x.name).filter((n) => n !== source);
     destination = await pickName(`Bind from exchange '${source}'`, `Destination ${destinationType}`, names);
   }
   const sourceType = exchanges.find((x) => x.name === source)?.type;
   const { key, args } = await askBindingCriteria(`Bind ${source} → ${destination}`, sourceType);
-  const criteria = bindingCriteria({ source, destination, destination_type: destinationType, routing_key: key, arguments: args });
+  const criteria = bindingCriteria({
+    source,
+    destination,
+    destination_type: destinationType,
+    routing_key: key,
+    arguments: args,
+  });
   await attempt(`Bind ${exchangeDisplayName(source)} → ${destinationType} '${destination}'`, () =>
     session.amqp.withChannel(vhost, (ch) =>
-      destinationType === 'queue' ? ch.bindQueue(destination, source, key, args) : ch.bindExchange(destination, source, key, args),
+      destinationType === 'queue'
+        ? ch.bindQueue(destination, source, key, args)
+        : ch.bindExchange(destination, source, key, args),
     ),
   );
   done(s, `bound exchange '${source}' → ${destinationType} '${destination}' (${criteria}) in vhost '${vhost}'.`, node);
@@ -254,7 +319,11 @@ async function unbind(s: CommandServices, node?: ExplorerNode): Promise<void> {
         : ch.unbindQueue(b.destination, b.source, b.routing_key, b.arguments),
     ),
   );
-  done(s, `removed the binding ${exchangeDisplayName(b.source)} → ${b.destination_type} '${b.destination}' (${bindingCriteria(b)}) in vhost '${node.vhost}'.`, node.parent);
+  done(
+    s,
+    `removed the binding ${exchangeDisplayName(b.source)} → ${b.destination_type} '${b.destination}' (${bindingCriteria(b)}) in vhost '${node.vhost}'.`,
+    node.parent,
+  );
 }
 
 /** What differs between purging and deleting a queue. */
@@ -276,8 +345,11 @@ async function tearDownQueue(s: CommandServices, node: ExplorerNode | undefined,
   if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
   const session = await s.sessions.get(node.profileId);
   const q = await session.management.getQueue(node.vhost, node.name);
-  if (!(await confirmDanger(`${op.verb} queue '${node.name}' in vhost '${node.vhost}'?`, op.consequence(q), op.button))) return;
-  const result = await attempt(`${op.verb} queue '${node.name}'`, () => session.amqp.withChannel(node.vhost, (ch) => op.run(ch, node.name)));
+  if (!(await confirmDanger(`${op.verb} queue '${node.name}' in vhost '${node.vhost}'?`, op.consequence(q), op.button)))
+    return;
+  const result = await attempt(`${op.verb} queue '${node.name}'`, () =>
+    session.amqp.withChannel(node.vhost, (ch) => op.run(ch, node.name)),
+  );
   done(s, op.outcome(node.name, formatCount(result.messageCount)), node.parent);
 }
 
@@ -312,13 +384,19 @@ async function deleteExchange(s: CommandServices, node?: ExplorerNode): Promise<
     'Delete Exchange',
   );
   if (!ok) return;
-  await attempt(`Delete exchange '${node.name}'`, () => session.amqp.withChannel(node.vhost, (ch) => ch.deleteExchange(node.name)));
+  await attempt(`Delete exchange '${node.name}'`, () =>
+    session.amqp.withChannel(node.vhost, (ch) => ch.deleteExchange(node.name)),
+  );
   done(s, `deleted exchange '${node.name}' in vhost '${node.vhost}'.`, node.parent);
 }
 
 async function copyName(_s: CommandServices, node?: ExplorerNode): Promise<void> {
   const name =
-    node instanceof QueueNode || node instanceof TapQueueNode || node instanceof ExchangeNode || node instanceof UserNode || node instanceof ConsumerNode
+    node instanceof QueueNode ||
+    node instanceof TapQueueNode ||
+    node instanceof ExchangeNode ||
+    node instanceof UserNode ||
+    node instanceof ConsumerNode
       ? node.name
       : node instanceof VhostNode
         ? node.vhost

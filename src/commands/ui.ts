@@ -14,13 +14,19 @@ export async function ask(options: vscode.InputBoxOptions): Promise<string> {
   return value;
 }
 
-export async function pick<T extends vscode.QuickPickItem>(items: T[] | Promise<T[]>, options: vscode.QuickPickOptions): Promise<T> {
+export async function pick<T extends vscode.QuickPickItem>(
+  items: T[] | Promise<T[]>,
+  options: vscode.QuickPickOptions,
+): Promise<T> {
   const chosen = await vscode.window.showQuickPick(items, { ignoreFocusOut: true, ...options });
   if (chosen === undefined) throw new Cancelled();
   return chosen;
 }
 
-export async function pickMany<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions): Promise<T[]> {
+export async function pickMany<T extends vscode.QuickPickItem>(
+  items: T[],
+  options: vscode.QuickPickOptions,
+): Promise<T[]> {
   const chosen = await vscode.window.showQuickPick(items, { ignoreFocusOut: true, ...options, canPickMany: true });
   if (chosen === undefined) throw new Cancelled();
   return chosen;
@@ -28,7 +34,10 @@ export async function pickMany<T extends vscode.QuickPickItem>(items: T[], optio
 
 export async function yesNo(title: string, placeHolder: string, defaultYes: boolean): Promise<boolean> {
   const items = defaultYes ? ['Yes', 'No'] : ['No', 'Yes'];
-  const choice = await pick(items.map((label) => ({ label })), { title, placeHolder });
+  const choice = await pick(
+    items.map((label) => ({ label })),
+    { title, placeHolder },
+  );
   return choice.label === 'Yes';
 }
 

@@ -49,7 +49,14 @@ export class SessionManager implements vscode.Disposable {
     const existing = this.entries.get(profile.id);
     if (existing && existing.profileKey === key) return existing.session;
     if (existing) this.close(profile.id);
-    const entry: Entry = { profileKey: key, ok: false, amqpState: 'idle', blocked: new Map(), subscriptions: [], session: undefined as never };
+    const entry: Entry = {
+      profileKey: key,
+      ok: false,
+      amqpState: 'idle',
+      blocked: new Map(),
+      subscriptions: [],
+      session: undefined as never,
+    };
     entry.session = this.open(profile, entry);
     entry.session.catch((err) => {
       // A failed open is not cached: the next call tries again (e.g. after the password is set).
@@ -66,17 +73,26 @@ export class SessionManager implements vscode.Disposable {
     if (password === undefined) {
       throw new Error(`No password stored for '${profile.name}'. Use "Burrow: Set Password…" on the connection.`);
     }
-    const session = await BrokerSession.open(profile, password, (level, message) => this.log[level](`[${profile.name}] ${message}`));
+    const session = await BrokerSession.open(profile, password, (level, message) =>
+      this.log[level](`[${profile.name}] ${message}`),
+    );
     entry.subscriptions.push(
       session.amqp.onStateChange(
         (change) => {
           entry.amqpState = session.amqp.overallState();
           const which = change.purpose === 'publish' ? 'publishing connection' : 'connection';
           if (change.state === 'reconnecting') {
-            this.log.warn(`[${profile.name}] AMQP ${which} to vhost '${change.vhost}' lost; reconnecting (attempt ${change.attempt ?? 1})`);
-          } else if (change.state === 'error' && (change.error?.code === 'VHOST_DELETED' || change.error?.code === 530)) {
+            this.log.warn(
+              `[${profile.name}] AMQP ${which} to vhost '${change.vhost}' lost; reconnecting (attempt ${change.attempt ?? 1})`,
+            );
+          } else if (
+            change.state === 'error' &&
+            (change.error?.code === 'VHOST_DELETED' || change.error?.code === 530)
+          ) {
             // The tree refreshes on this status change and no longer lists the vhost.
-            this.log.warn(`[${profile.name}] vhost '${change.vhost}' is gone (deleted, or no permission): its ${which} is closed and not retried`);
+            this.log.warn(
+              `[${profile.name}] vhost '${change.vhost}' is gone (deleted, or no permission): its ${which} is closed and not retried`,
+            );
           }
           this.emitter.fire(profile.id);
         },
@@ -91,7 +107,10 @@ export class SessionManager implements vscode.Disposable {
         entry.blocked = session.amqp.blockedVhosts();
         const now = entry.blocked.get(e.vhost);
         if (before === now) return;
-        if (now !== undefined) this.log.warn(`[${profile.name}] the broker blocks publishing on vhost '${e.vhost}': ${now}. Publishes fail at once until it clears; reads keep working.`);
+        if (now !== undefined)
+          this.log.warn(
+            `[${profile.name}] the broker blocks publishing on vhost '${e.vhost}': ${now}. Publishes fail at once until it clears; reads keep working.`,
+          );
         else this.log.info(`[${profile.name}] the broker no longer blocks publishing on vhost '${e.vhost}'`);
         this.emitter.fire(profile.id);
       }),

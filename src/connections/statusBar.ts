@@ -39,7 +39,9 @@ export class ConnectionStatusBar implements vscode.Disposable {
     this.item.tooltip = open
       .map((p) => {
         const err = this.sessions.lastError(p.id);
-        const b = [...this.sessions.blocked(p.id)].map(([vhost, reason]) => `publishing blocked on '${vhost}': ${reason}`);
+        const b = [...this.sessions.blocked(p.id)].map(
+          ([vhost, reason]) => `publishing blocked on '${vhost}': ${reason}`,
+        );
         return `${p.name}: ${this.sessions.status(p.id)}${b.length ? ` — ${b.join('; ')}` : ''}${err ? ` — ${err}` : ''}`;
       })
       .join('\n');

@@ -18,7 +18,8 @@ export function parseArgumentsInput(text: string): ArgumentsResult {
     const parsed = parseJsonWithPosition(trimmed);
     if (!parsed.ok) return { ok: false, error: `Invalid JSON: ${parsed.error}` };
     const value = parsed.value;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'Arguments must be a JSON object' };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return { ok: false, error: 'Arguments must be a JSON object' };
     return { ok: true, value: value as Record<string, unknown> };
   }
   const value: Record<string, unknown> = {};
@@ -89,22 +90,99 @@ export interface QueueArgumentInfo {
 
 /** The queue arguments the declare wizard offers (the management UI's list). */
 export const QUEUE_ARGUMENTS: QueueArgumentInfo[] = [
-  { key: 'x-message-ttl', label: 'Message TTL', kind: 'number', types: ['classic', 'quorum'], hint: 'milliseconds a message may stay in the queue' },
-  { key: 'x-expires', label: 'Auto expire', kind: 'number', types: ['classic', 'quorum'], hint: 'milliseconds of disuse before the queue is deleted' },
-  { key: 'x-max-length', label: 'Max length', kind: 'number', types: ['classic', 'quorum'], hint: 'maximum number of ready messages' },
-  { key: 'x-max-length-bytes', label: 'Max length bytes', kind: 'number', types: ['classic', 'quorum', 'stream'], hint: 'maximum total body size' },
-  { key: 'x-overflow', label: 'Overflow behaviour', kind: 'enum', values: ['drop-head', 'reject-publish', 'reject-publish-dlx'], types: ['classic', 'quorum'], hint: 'what happens when full' },
-  { key: 'x-dead-letter-exchange', label: 'Dead letter exchange', kind: 'string', types: ['classic', 'quorum'], hint: 'exchange for rejected or expired messages' },
-  { key: 'x-dead-letter-routing-key', label: 'Dead letter routing key', kind: 'string', types: ['classic', 'quorum'], hint: 'routing key for dead-lettered messages' },
-  { key: 'x-single-active-consumer', label: 'Single active consumer', kind: 'boolean', types: ['classic', 'quorum'], hint: 'only one consumer receives at a time' },
-  { key: 'x-max-priority', label: 'Maximum priority', kind: 'number', types: ['classic'], hint: '1–255 (10 or less recommended)' },
-  { key: 'x-queue-mode', label: 'Lazy mode', kind: 'enum', values: ['default', 'lazy'], types: ['classic'], hint: 'keep messages on disk' },
-  { key: 'x-delivery-limit', label: 'Delivery limit', kind: 'number', types: ['quorum'], hint: 'redeliveries before dead-lettering' },
+  {
+    key: 'x-message-ttl',
+    label: 'Message TTL',
+    kind: 'number',
+    types: ['classic', 'quorum'],
+    hint: 'milliseconds a message may stay in the queue',
+  },
+  {
+    key: 'x-expires',
+    label: 'Auto expire',
+    kind: 'number',
+    types: ['classic', 'quorum'],
+    hint: 'milliseconds of disuse before the queue is deleted',
+  },
+  {
+    key: 'x-max-length',
+    label: 'Max length',
+    kind: 'number',
+    types: ['classic', 'quorum'],
+    hint: 'maximum number of ready messages',
+  },
+  {
+    key: 'x-max-length-bytes',
+    label: 'Max length bytes',
+    kind: 'number',
+    types: ['classic', 'quorum', 'stream'],
+    hint: 'maximum total body size',
+  },
+  {
+    key: 'x-overflow',
+    label: 'Overflow behaviour',
+    kind: 'enum',
+    values: ['drop-head', 'reject-publish', 'reject-publish-dlx'],
+    types: ['classic', 'quorum'],
+    hint: 'what happens when full',
+  },
+  {
+    key: 'x-dead-letter-exchange',
+    label: 'Dead letter exchange',
+    kind: 'string',
+    types: ['classic', 'quorum'],
+    hint: 'exchange for rejected or expired messages',
+  },
+  {
+    key: 'x-dead-letter-routing-key',
+    label: 'Dead letter routing key',
+    kind: 'string',
+    types: ['classic', 'quorum'],
+    hint: 'routing key for dead-lettered messages',
+  },
+  {
+    key: 'x-single-active-consumer',
+    label: 'Single active consumer',
+    kind: 'boolean',
+    types: ['classic', 'quorum'],
+    hint: 'only one consumer receives at a time',
+  },
+  {
+    key: 'x-max-priority',
+    label: 'Maximum priority',
+    kind: 'number',
+    types: ['classic'],
+    hint: '1–255 (10 or less recommended)',
+  },
+  {
+    key: 'x-queue-mode',
+    label: 'Lazy mode',
+    kind: 'enum',
+    values: ['default', 'lazy'],
+    types: ['classic'],
+    hint: 'keep messages on disk',
+  },
+  {
+    key: 'x-delivery-limit',
+    label: 'Delivery limit',
+    kind: 'number',
+    types: ['quorum'],
+    hint: 'redeliveries before dead-lettering',
+  },
   { key: 'x-max-age', label: 'Max age', kind: 'string', types: ['stream'], hint: 'e.g. 7D, 12h, 30m' },
-  { key: 'x-stream-max-segment-size-bytes', label: 'Max segment size', kind: 'number', types: ['stream'], hint: 'bytes per segment file' },
+  {
+    key: 'x-stream-max-segment-size-bytes',
+    label: 'Max segment size',
+    kind: 'number',
+    types: ['stream'],
+    hint: 'bytes per segment file',
+  },
 ];
 
-export function parseArgumentValue(info: QueueArgumentInfo, text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+export function parseArgumentValue(
+  info: QueueArgumentInfo,
+  text: string,
+): { ok: true; value: unknown } | { ok: false; error: string } {
   const t = text.trim();
   switch (info.kind) {
     case 'number': {

@@ -60,7 +60,10 @@ export function amqpIdentityFromServerProperties(props: Record<string, unknown> 
  * missing fields (old versions have no product_name; a user without the monitoring tag may get
  * no node list).
  */
-export function managementIdentityFrom(overview: Record<string, unknown> | undefined, nodes?: unknown): ManagementSideIdentity {
+export function managementIdentityFrom(
+  overview: Record<string, unknown> | undefined,
+  nodes?: unknown,
+): ManagementSideIdentity {
   const o = overview ?? {};
   const out: ManagementSideIdentity = dropUndefined({
     product: text(o.product_name),
@@ -77,9 +80,9 @@ export function managementIdentityFrom(overview: Record<string, unknown> | undef
       const name = text(rec.name);
       if (!name) continue;
       const apps = Array.isArray(rec.applications) ? (rec.applications as unknown[]) : [];
-      const rabbit = apps.find((a) => typeof a === 'object' && a !== null && (a as Record<string, unknown>).name === 'rabbit') as
-        | Record<string, unknown>
-        | undefined;
+      const rabbit = apps.find(
+        (a) => typeof a === 'object' && a !== null && (a as Record<string, unknown>).name === 'rabbit',
+      ) as Record<string, unknown> | undefined;
       const version = text(rabbit?.version);
       list.push(version ? { name, version } : { name });
     }
@@ -96,7 +99,12 @@ export function managementIdentityFrom(overview: Record<string, unknown> | undef
 export function compareBrokerIdentity(amqp: AmqpSideIdentity, management: ManagementSideIdentity): IdentityVerdict {
   const compared: IdentityDifference[] = [];
   const differences: IdentityDifference[] = [];
-  const check = (field: IdentityDifference, a: string | undefined, m: string | undefined, same: (a: string, m: string) => boolean) => {
+  const check = (
+    field: IdentityDifference,
+    a: string | undefined,
+    m: string | undefined,
+    same: (a: string, m: string) => boolean,
+  ) => {
     if (a === undefined || m === undefined) return;
     compared.push(field);
     if (!same(a, m)) differences.push(field);
@@ -124,7 +132,11 @@ export function describeSide(side: AmqpSideIdentity & { node?: string; nodes?: M
   const nodeNames = side.nodes && side.nodes.length > 0 ? side.nodes.map((n) => n.name) : side.node ? [side.node] : [];
   const details = [
     side.clusterName ? `cluster ${side.clusterName}` : undefined,
-    nodeNames.length === 1 ? `node ${nodeNames[0]}` : nodeNames.length > 1 ? `nodes ${nodeNames.join(', ')}` : undefined,
+    nodeNames.length === 1
+      ? `node ${nodeNames[0]}`
+      : nodeNames.length > 1
+        ? `nodes ${nodeNames.join(', ')}`
+        : undefined,
   ].filter(Boolean);
   return details.length > 0 ? `${name} (${details.join(', ')})` : name;
 }

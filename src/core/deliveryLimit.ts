@@ -99,7 +99,11 @@ function patternMatches(pattern: string, name: string): boolean {
  * the broker's pick is not specified; the returned value is the lowest delivery-limit among the
  * tied policies (the safe side) and the name of one of them.
  */
-export function policyDeliveryLimit(policies: PolicyLike[], queueName: string, queueType: string): { name: string; value: number | undefined } | undefined {
+export function policyDeliveryLimit(
+  policies: PolicyLike[],
+  queueName: string,
+  queueType: string,
+): { name: string; value: number | undefined } | undefined {
   const matching = policies.filter((p) => appliesTo(p['apply-to'], queueType) && patternMatches(p.pattern, queueName));
   if (matching.length === 0) return undefined;
   const top = Math.max(...matching.map((p) => p.priority ?? 0));
@@ -183,7 +187,11 @@ export function highestTakeableCount(limit: number, spare = PEEK_SPARE_RETURNS):
  * when Burrow last put it back). Undefined knowledge (the first message, nothing remembered)
  * is taken as a fresh message (count 0).
  */
-export function mayTakeNext(limit: number | null, highestKnown: number | undefined, spare = PEEK_SPARE_RETURNS): boolean {
+export function mayTakeNext(
+  limit: number | null,
+  highestKnown: number | undefined,
+  spare = PEEK_SPARE_RETURNS,
+): boolean {
   if (limit === null) return true;
   return (highestKnown ?? 0) <= highestTakeableCount(limit, spare);
 }
@@ -227,7 +235,9 @@ export function peekSafetyTexts(r: PeekSafetyInput): { limit?: string; withheld?
   const warnings: string[] = [];
   let limit: string | undefined;
   if (typeof r.deliveryLimit === 'number') {
-    limit = `delivery limit ${r.deliveryLimit}` + (r.limitSource ? ` (${r.limitSource})` : ' (assumed: the management API could not tell)');
+    limit =
+      `delivery limit ${r.deliveryLimit}` +
+      (r.limitSource ? ` (${r.limitSource})` : ' (assumed: the management API could not tell)');
   } else if (r.deliveryLimit === null && r.queueType === 'quorum') {
     limit = 'no delivery limit' + (r.limitSource ? ` (${r.limitSource})` : '');
   }

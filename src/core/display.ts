@@ -84,7 +84,8 @@ export function toTailRow(m: CapturedMessage): TailRow {
     const head = m.body.subarray(0, PREVIEW_BYTES);
     const decoded = decodeBody(head, m.properties.contentType, { maxChars: PREVIEW_BYTES });
     // Binary previews are hex dumps: keep the hex column of the first line only.
-    preview = decoded.kind === 'binary' ? hexPreview(m.body) : decoded.text.replace(/\s+/g, ' ').slice(0, PREVIEW_CHARS);
+    preview =
+      decoded.kind === 'binary' ? hexPreview(m.body) : decoded.text.replace(/\s+/g, ' ').slice(0, PREVIEW_CHARS);
     // A cut-off JSON document is not valid JSON: report the kind of the whole body where cheap.
     kind = decoded.kind === 'text' && /^\s*[[{]/.test(decoded.text) ? 'json' : decoded.kind;
   }

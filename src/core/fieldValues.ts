@@ -10,7 +10,8 @@ import { HEX_DIGITS } from './messageBody';
 import { formatTimestamp, pluralize } from './format';
 import { parseJsonWithPosition } from './json';
 
-export type HeaderType = 'string' | 'int' | 'float' | 'bool' | 'void' | 'array' | 'table' | 'timestamp' | 'bytes' | 'decimal';
+export type HeaderType =
+  'string' | 'int' | 'float' | 'bool' | 'void' | 'array' | 'table' | 'timestamp' | 'bytes' | 'decimal';
 
 export interface TypedHeader {
   name: string;
@@ -21,7 +22,13 @@ export interface TypedHeader {
 
 /** An amqplib typed value such as `{ '!': 'timestamp', value: 5 }` with this tag. */
 export function isTyped(v: unknown, tag: string): v is { '!': string; value: unknown } {
-  return typeof v === 'object' && v !== null && !(v instanceof Uint8Array) && (v as Record<string, unknown>)['!'] === tag && 'value' in v;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !(v instanceof Uint8Array) &&
+    (v as Record<string, unknown>)['!'] === tag &&
+    'value' in v
+  );
 }
 
 /** AMQP field type of a header value as amqplib decodes it. */
@@ -147,7 +154,14 @@ export function formatXDeath(headers: Record<string, unknown> | undefined): XDea
   for (const entry of raw) {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) continue;
     const e = entry as Record<string, unknown>;
-    const str = (x: unknown) => (x === undefined || x === null ? '' : typeof x === 'string' ? x : x instanceof Uint8Array ? new TextDecoder().decode(x) : String(x));
+    const str = (x: unknown) =>
+      x === undefined || x === null
+        ? ''
+        : typeof x === 'string'
+          ? x
+          : x instanceof Uint8Array
+            ? new TextDecoder().decode(x)
+            : String(x);
     const seconds = timestampSeconds(e.time);
     const rks = Array.isArray(e['routing-keys']) ? (e['routing-keys'] as unknown[]).map(str) : [];
     const row: XDeathRow = {
@@ -159,7 +173,8 @@ export function formatXDeath(headers: Record<string, unknown> | undefined): XDea
       fields: [],
     };
     if (seconds !== undefined) row.time = formatTimestamp(seconds);
-    if (e['original-expiration'] !== undefined && e['original-expiration'] !== null) row.originalExpiration = str(e['original-expiration']);
+    if (e['original-expiration'] !== undefined && e['original-expiration'] !== null)
+      row.originalExpiration = str(e['original-expiration']);
     row.fields.push(
       { name: 'queue', value: row.queue },
       { name: 'exchange', value: row.exchange === '' ? '(AMQP default)' : row.exchange },
@@ -168,7 +183,8 @@ export function formatXDeath(headers: Record<string, unknown> | undefined): XDea
     );
     if (row.time !== undefined) row.fields.push({ name: 'time', value: row.time });
     row.fields.push({ name: 'routing keys', value: rks.join(', ') });
-    if (row.originalExpiration !== undefined) row.fields.push({ name: 'original expiration', value: `${row.originalExpiration} ms` });
+    if (row.originalExpiration !== undefined)
+      row.fields.push({ name: 'original expiration', value: `${row.originalExpiration} ms` });
     rows.push(row);
   }
   return rows;
@@ -180,7 +196,8 @@ export interface HeaderInput {
   value: string;
 }
 
-export type BuildHeadersResult = { ok: true; headers: Record<string, unknown> } | { ok: false; error: string; index?: number };
+export type BuildHeadersResult =
+  { ok: true; headers: Record<string, unknown> } | { ok: false; error: string; index?: number };
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -194,8 +211,10 @@ export function buildHeaders(inputs: readonly HeaderInput[]): BuildHeadersResult
     if (trimmedName === '' && value.trim() === '') continue;
     const where = `Header ${idx + 1}${trimmedName ? ` '${trimmedName}'` : ''}`;
     if (trimmedName === '') return { ok: false, error: `${where}: the name is empty`, index: idx };
-    if (trimmedName.length > 255) return { ok: false, error: `${where}: the name is longer than 255 characters`, index: idx };
-    if (seen.has(trimmedName)) return { ok: false, error: `Header '${trimmedName}' appears more than once`, index: idx };
+    if (trimmedName.length > 255)
+      return { ok: false, error: `${where}: the name is longer than 255 characters`, index: idx };
+    if (seen.has(trimmedName))
+      return { ok: false, error: `Header '${trimmedName}' appears more than once`, index: idx };
     seen.add(trimmedName);
     switch (type) {
       case 'string':
@@ -207,14 +226,19 @@ export function buildHeaders(inputs: readonly HeaderInput[]): BuildHeadersResult
         const n = Number(t);
         if (!Number.isFinite(n)) return { ok: false, error: `${where}: '${value}' is out of range`, index: idx };
         if (Number.isInteger(n) && !Number.isSafeInteger(n) && /^[+-]?\d+$/.test(t)) {
-          return { ok: false, error: `${where}: ${t} is too large to be sent exactly (integers are limited to ±${Number.MAX_SAFE_INTEGER})`, index: idx };
+          return {
+            ok: false,
+            error: `${where}: ${t} is too large to be sent exactly (integers are limited to ±${Number.MAX_SAFE_INTEGER})`,
+            index: idx,
+          };
         }
         headers[trimmedName] = n;
         break;
       }
       case 'boolean': {
         const t = value.trim().toLowerCase();
-        if (t !== 'true' && t !== 'false') return { ok: false, error: `${where}: expected true or false, got '${value}'`, index: idx };
+        if (t !== 'true' && t !== 'false')
+          return { ok: false, error: `${where}: expected true or false, got '${value}'`, index: idx };
         headers[trimmedName] = t === 'true';
         break;
       }
@@ -225,7 +249,11 @@ export function buildHeaders(inputs: readonly HeaderInput[]): BuildHeadersResult
         const r = parseJsonWithPosition(value);
         if (!r.ok) return { ok: false, error: `${where}: ${r.error}`, index: idx };
         if (typeof r.value !== 'object' || r.value === null) {
-          return { ok: false, error: `${where}: JSON headers must be an object or an array (use the string, number, boolean or null type for single values)`, index: idx };
+          return {
+            ok: false,
+            error: `${where}: JSON headers must be an object or an array (use the string, number, boolean or null type for single values)`,
+            index: idx,
+          };
         }
         headers[trimmedName] = r.value;
         break;

@@ -11,12 +11,15 @@ export function formatCount(n: number): string {
   const sign = n < 0 ? '-' : '';
   const abs = Math.round(Math.abs(n));
   if (abs < 100_000) return sign + groupThousands(abs);
-  return sign + compact(abs, [
-    [1e3, 'k'],
-    [1e6, 'M'],
-    [1e9, 'B'],
-    [1e12, 'T'],
-  ]);
+  return (
+    sign +
+    compact(abs, [
+      [1e3, 'k'],
+      [1e6, 'M'],
+      [1e9, 'B'],
+      [1e12, 'T'],
+    ])
+  );
 }
 
 /** AMQP timestamp (seconds since the epoch) as an ISO date; the number itself if it is no date. */

@@ -36,8 +36,24 @@ export type XMatchMode = 'all' | 'any' | 'all-with-x' | 'any-with-x';
 const MODES: readonly XMatchMode[] = ['all', 'any', 'all-with-x', 'any-with-x'];
 
 const NUMERIC_TYPES = new Set([
-  'byte', 'int8', 'unsignedbyte', 'uint8', 'short', 'int16', 'unsignedshort', 'uint16',
-  'int', 'int32', 'unsignedint', 'uint32', 'long', 'int64', 'float', 'double', 'float64', 'timestamp',
+  'byte',
+  'int8',
+  'unsignedbyte',
+  'uint8',
+  'short',
+  'int16',
+  'unsignedshort',
+  'uint16',
+  'int',
+  'int32',
+  'unsignedint',
+  'uint32',
+  'long',
+  'int64',
+  'float',
+  'double',
+  'float64',
+  'timestamp',
 ]);
 
 export type HeaderArgResult = 'match' | 'mismatch' | 'missing' | 'present' | 'ignored';

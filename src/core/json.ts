@@ -30,7 +30,14 @@ export function parseJsonWithPosition(text: string): JsonParseResult {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
     const found = findJsonError(text) ?? engineError(text, e);
-    return { ok: false, error: `${found.message} at line ${found.line}, column ${found.column}`, message: found.message, line: found.line, column: found.column, offset: found.offset };
+    return {
+      ok: false,
+      error: `${found.message} at line ${found.line}, column ${found.column}`,
+      message: found.message,
+      line: found.line,
+      column: found.column,
+      offset: found.offset,
+    };
   }
 }
 
@@ -77,8 +84,10 @@ export function findJsonError(text: string): JsonError | undefined {
           let delta = 0;
           const token = text.slice(offset, offset + length);
           if (name === 'UnexpectedEndOfString' || name === 'UnexpectedEndOfNumber') delta = length;
-          else if (name === 'InvalidUnicode' || name === 'InvalidEscapeCharacter' || name === 'InvalidCharacter') delta = VALID_STRING_PREFIX.exec(token)?.[0].length ?? 0;
-          else if (name === 'InvalidSymbol') message += ` ${JSON.stringify(token.length > 20 ? `${token.slice(0, 20)}…` : token)}`;
+          else if (name === 'InvalidUnicode' || name === 'InvalidEscapeCharacter' || name === 'InvalidCharacter')
+            delta = VALID_STRING_PREFIX.exec(token)?.[0].length ?? 0;
+          else if (name === 'InvalidSymbol')
+            message += ` ${JSON.stringify(token.length > 20 ? `${token.slice(0, 20)}…` : token)}`;
           // A token never spans a line break (a string stops at one), so the column moves with the offset.
           found = { message, offset: offset + delta, line: startLine + 1, column: startCharacter + delta + 1 };
           throw STOP;
@@ -102,7 +111,9 @@ function engineError(text: string, e: unknown): JsonError {
   const raw = e instanceof Error ? e.message : String(e);
   const position = /\s+(?:in JSON\s+)?at position (\d+)/.exec(raw);
   const offset = position ? Math.min(Number(position[1]), text.length) : text.length;
-  const message = (position ? raw.replace(position[0], '') : raw).replace(/,\s*"[\s\S]*" is not valid JSON$/, '').trim() || 'Invalid JSON';
+  const message =
+    (position ? raw.replace(position[0], '') : raw).replace(/,\s*"[\s\S]*" is not valid JSON$/, '').trim() ||
+    'Invalid JSON';
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset; i++) {

@@ -6,7 +6,13 @@
 import { base64ToBytes, bytesToBase64 } from './base64';
 import { isTyped } from './fieldValues';
 import { parseJsonWithPosition } from './json';
-import { NUMERIC_PROPERTIES, PROPERTY_NAMES, type CapturedMessage, type MessageProperties, type PublishableMessage } from './message';
+import {
+  NUMERIC_PROPERTIES,
+  PROPERTY_NAMES,
+  type CapturedMessage,
+  type MessageProperties,
+  type PublishableMessage,
+} from './message';
 import { strictUtf8 } from './messageBody';
 
 export interface ExportedMessage {
@@ -48,7 +54,8 @@ function importHeaderValue(v: unknown, path: string, depth = 0): unknown {
       return base64ToBytes(o.value);
     }
     if (tag === 'timestamp') {
-      if (typeof o.value !== 'number' || !Number.isFinite(o.value)) throw new Error(`${path}: timestamp value must be a number of seconds`);
+      if (typeof o.value !== 'number' || !Number.isFinite(o.value))
+        throw new Error(`${path}: timestamp value must be a number of seconds`);
       return { '!': 'timestamp', value: o.value };
     }
     if (tag === 'decimal') return { '!': 'decimal', value: o.value };
@@ -59,7 +66,7 @@ function importHeaderValue(v: unknown, path: string, depth = 0): unknown {
 }
 
 /** A JSON-safe copy of a message that fromExportable() can read back (and the publish panel can send again). */
-export function toExportable(msg: CapturedMessage | PublishableMessage & { redelivered?: boolean }): ExportedMessage {
+export function toExportable(msg: CapturedMessage | (PublishableMessage & { redelivered?: boolean })): ExportedMessage {
   const properties: Record<string, unknown> = {};
   for (const name of PROPERTY_NAMES) {
     const v = msg.properties[name];
@@ -78,7 +85,8 @@ export function toExportable(msg: CapturedMessage | PublishableMessage & { redel
   return out;
 }
 
-export type FromExportableResult = { ok: true; message: PublishableMessage & { redelivered: boolean } } | { ok: false; error: string };
+export type FromExportableResult =
+  { ok: true; message: PublishableMessage & { redelivered: boolean } } | { ok: false; error: string };
 
 /** Validates and reads back an exported message (also accepts a hand-written one with bodyText only). */
 export function fromExportable(obj: unknown): FromExportableResult {
@@ -89,7 +97,8 @@ export function fromExportable(obj: unknown): FromExportableResult {
   if (typeof exchange !== 'string') return fail("'exchange' must be a string");
   const routingKey = o.routingKey ?? '';
   if (typeof routingKey !== 'string') return fail("'routingKey' must be a string");
-  if (routingKey.length > 255 || new TextEncoder().encode(routingKey).length > 255) return fail("'routingKey' is longer than 255 bytes");
+  if (routingKey.length > 255 || new TextEncoder().encode(routingKey).length > 255)
+    return fail("'routingKey' is longer than 255 bytes");
   if (o.redelivered !== undefined && typeof o.redelivered !== 'boolean') return fail("'redelivered' must be a boolean");
 
   let body: Uint8Array;
@@ -109,7 +118,8 @@ export function fromExportable(obj: unknown): FromExportableResult {
 
   const properties: MessageProperties = {};
   const rawProps = o.properties ?? {};
-  if (typeof rawProps !== 'object' || rawProps === null || Array.isArray(rawProps)) return fail("'properties' must be an object");
+  if (typeof rawProps !== 'object' || rawProps === null || Array.isArray(rawProps))
+    return fail("'properties' must be an object");
   const known = new Set<string>([...PROPERTY_NAMES, 'headers']);
   for (const [k, v] of Object.entries(rawProps as Record<string, unknown>)) {
     if (!known.has(k)) return fail(`Unknown property '${k}' (expected one of ${[...known].join(', ')})`);
@@ -125,8 +135,10 @@ export function fromExportable(obj: unknown): FromExportableResult {
     }
     if (NUMERIC_PROPERTIES.has(k)) {
       if (typeof v !== 'number' || !Number.isFinite(v)) return fail(`'properties.${k}' must be a number`);
-      if (k === 'deliveryMode' && v !== 1 && v !== 2) return fail("'properties.deliveryMode' must be 1 (transient) or 2 (persistent)");
-      if (k === 'priority' && (!Number.isInteger(v) || v < 0 || v > 255)) return fail("'properties.priority' must be an integer from 0 to 255");
+      if (k === 'deliveryMode' && v !== 1 && v !== 2)
+        return fail("'properties.deliveryMode' must be 1 (transient) or 2 (persistent)");
+      if (k === 'priority' && (!Number.isInteger(v) || v < 0 || v > 255))
+        return fail("'properties.priority' must be an integer from 0 to 255");
       (properties as Record<string, unknown>)[k] = v;
       continue;
     }
@@ -158,7 +170,9 @@ function isGapLine(v: unknown): boolean {
  * Reads exported messages back (skipping a tail export's gap markers): a JSON array, a single message object, or NDJSON (one per line).
  * Errors name the message (1-based) or line.
  */
-export function parseExported(text: string): { ok: true; messages: (PublishableMessage & { redelivered: boolean })[] } | { ok: false; error: string } {
+export function parseExported(
+  text: string,
+): { ok: true; messages: (PublishableMessage & { redelivered: boolean })[] } | { ok: false; error: string } {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, error: 'The file is empty' };
   const collect = (items: unknown[], label: string) => {

@@ -118,7 +118,15 @@ export class MessageRing {
    * Appends a message and returns its seq. The body is copied (or, if large, kept by reference);
    * `properties` is stored as given: pass the same object for messages with equal properties.
    */
-  push(exchange: string, routingKey: string, redelivered: boolean, properties: MessageProperties, body: Uint8Array, receivedAt: number, deliveryTag = 0): number {
+  push(
+    exchange: string,
+    routingKey: string,
+    redelivered: boolean,
+    properties: MessageProperties,
+    body: Uint8Array,
+    receivedAt: number,
+    deliveryTag = 0,
+  ): number {
     const seq = ++this.last;
     const i = (seq - 1) % this.maxMessages;
     this.exchanges[i] = exchange;
@@ -228,7 +236,11 @@ export class MessageRing {
   /** Frees what the oldest messages held once they have left, and keeps big bodies within maxBytes. */
   private release(): void {
     // Big bodies over budget: the oldest messages go (never the newest).
-    while (this.bigTotal + this.chunks.length * this.chunkBytes > this.maxBytes && this.bigHead < this.bigSeqs.length && this.bigSeqs[this.bigHead]! < this.last) {
+    while (
+      this.bigTotal + this.chunks.length * this.chunkBytes > this.maxBytes &&
+      this.bigHead < this.bigSeqs.length &&
+      this.bigSeqs[this.bigHead]! < this.last
+    ) {
       const s = this.bigSeqs[this.bigHead]!;
       if (s + 1 > this.firstByBytes) this.firstByBytes = s + 1;
       this.releaseBig();
@@ -250,6 +262,7 @@ export class MessageRing {
     this.bigHead++;
     const i = (s - 1) % this.maxMessages;
     // The slot may already hold a newer message.
-    if (this.chunkIds[i] === -1 && this.bigBodies[i] !== undefined && s > this.last - this.maxMessages) this.bigBodies[i] = undefined;
+    if (this.chunkIds[i] === -1 && this.bigBodies[i] !== undefined && s > this.last - this.maxMessages)
+      this.bigBodies[i] = undefined;
   }
 }

@@ -104,7 +104,11 @@ export function normalizeProfiles(raw: unknown): { profiles: ConnectionProfile[]
 /** A new id that does not clash with existing ones, derived from a name. */
 export function newProfileId(name: string, existing: Iterable<string>): string {
   const taken = new Set(existing);
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'connection';
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'connection';
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   return id;

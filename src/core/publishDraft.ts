@@ -30,7 +30,8 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
   switch (draft.bodyMode) {
     case 'json': {
       const parsed = parseJsonWithPosition(draft.body);
-      if (!parsed.ok) return fail('body', `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.message}`);
+      if (!parsed.ok)
+        return fail('body', `Invalid JSON at line ${parsed.line}, column ${parsed.column}: ${parsed.message}`);
       body = new TextEncoder().encode(draft.body);
       break;
     }
@@ -62,7 +63,8 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
     properties.priority = n;
   }
   if (p.expiration.trim() !== '') {
-    if (!/^\d+$/.test(p.expiration.trim())) return fail('expiration', 'Expiration is a whole number of milliseconds (e.g. 60000)');
+    if (!/^\d+$/.test(p.expiration.trim()))
+      return fail('expiration', 'Expiration is a whole number of milliseconds (e.g. 60000)');
     properties.expiration = p.expiration.trim();
   }
   const ts = p.timestamp.trim();
@@ -75,8 +77,12 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
   const headers = buildHeaders(draft.headers);
   if (!headers.ok) return fail('headers', headers.error);
   if (Object.keys(headers.headers).length) properties.headers = headers.headers;
-  for (const k of Object.keys(properties) as (keyof MessageProperties)[]) if (properties[k] === undefined) delete properties[k];
-  return { ok: true, request: { exchange: draft.exchange, routingKey: draft.routingKey, mandatory: draft.mandatory, body, properties } };
+  for (const k of Object.keys(properties) as (keyof MessageProperties)[])
+    if (properties[k] === undefined) delete properties[k];
+  return {
+    ok: true,
+    request: { exchange: draft.exchange, routingKey: draft.routingKey, mandatory: draft.mandatory, body, properties },
+  };
 }
 
 const HEADER_TYPES = new Set(['string', 'number', 'boolean', 'null', 'json']);
@@ -87,7 +93,10 @@ export function normalizeDraft(raw: unknown): PublishDraft | undefined {
   const r = raw as Record<string, unknown>;
   const base = emptyDraft();
   const str = (v: unknown, d: string) => (typeof v === 'string' ? v : d);
-  const props = (typeof r.properties === 'object' && r.properties !== null ? r.properties : {}) as Record<string, unknown>;
+  const props = (typeof r.properties === 'object' && r.properties !== null ? r.properties : {}) as Record<
+    string,
+    unknown
+  >;
   const draft: PublishDraft = {
     exchange: str(r.exchange, ''),
     routingKey: str(r.routingKey, ''),
@@ -122,12 +131,14 @@ export function parseTemplatesFile(text: string): { templates: PublishTemplate[]
   if (!parsed.ok) return { templates: [], problems: [`${TEMPLATES_FILE} is not valid JSON: ${parsed.error}`] };
   const raw = parsed.value;
   const list = Array.isArray(raw) ? raw : (raw as { templates?: unknown })?.templates;
-  if (!Array.isArray(list)) return { templates: [], problems: [`${TEMPLATES_FILE} should contain {"templates": [...]}`] };
+  if (!Array.isArray(list))
+    return { templates: [], problems: [`${TEMPLATES_FILE} should contain {"templates": [...]}`] };
   const templates: PublishTemplate[] = [];
   list.forEach((entry: unknown, i) => {
     const e = entry as { name?: unknown; draft?: unknown } | null;
     const draft = normalizeDraft(e?.draft);
-    if (!e || typeof e.name !== 'string' || !e.name.trim() || !draft) problems.push(`template #${i + 1} has no name or no draft`);
+    if (!e || typeof e.name !== 'string' || !e.name.trim() || !draft)
+      problems.push(`template #${i + 1} has no name or no draft`);
     else templates.push({ name: e.name.trim(), draft });
   });
   return { templates, problems };

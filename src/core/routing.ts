@@ -220,7 +220,8 @@ export class RoutingSimulator {
       this.routeGraph(entry, keys, headers, result, found);
     }
     result.queues = [...found].sort();
-    result.unroutable = result.queues.length === 0 && !result.incomplete && !result.steps.some((s) => s.kind === 'direct-reply-to');
+    result.unroutable =
+      result.queues.length === 0 && !result.incomplete && !result.steps.some((s) => s.kind === 'direct-reply-to');
     return result;
   }
 
@@ -239,7 +240,9 @@ export class RoutingSimulator {
         return {
           binding: { source: '', destination: k, destination_type: 'queue' as const, routing_key: k },
           matched: exists,
-          reason: exists ? `the default exchange delivers to the queue named ${JSON.stringify(k)}` : `no queue is named ${JSON.stringify(k)}`,
+          reason: exists
+            ? `the default exchange delivers to the queue named ${JSON.stringify(k)}`
+            : `no queue is named ${JSON.stringify(k)}`,
         };
       });
     }
@@ -268,7 +271,13 @@ export class RoutingSimulator {
         found.add(k);
         hits.push(k);
       } else {
-        result.steps.push({ kind: 'missing-queue', exchange: '', depth: 0, queue: k, text: `the default exchange routes to the queue named by the routing key, and there is no queue ${q(k)}` });
+        result.steps.push({
+          kind: 'missing-queue',
+          exchange: '',
+          depth: 0,
+          queue: k,
+          text: `the default exchange routes to the queue named by the routing key, and there is no queue ${q(k)}`,
+        });
       }
     }
     result.steps.unshift({
@@ -276,11 +285,20 @@ export class RoutingSimulator {
       exchange: '',
       depth: 0,
       matched: hits.map((k) => ({ source: '', destination: k, destination_type: 'queue', routing_key: k })),
-      text: hits.length > 0 ? `default exchange: delivers to queue ${hits.map(q).join(', ')}` : 'default exchange: no queue has the routing key as its name',
+      text:
+        hits.length > 0
+          ? `default exchange: delivers to queue ${hits.map(q).join(', ')}`
+          : 'default exchange: no queue has the routing key as its name',
     });
   }
 
-  private routeGraph(entry: ExchangeIndex, keys: string[], headers: Record<string, unknown>, result: RouteResult, found: Set<string>): void {
+  private routeGraph(
+    entry: ExchangeIndex,
+    keys: string[],
+    headers: Record<string, unknown>,
+    result: RouteResult,
+    found: Set<string>,
+  ): void {
     interface Work {
       idx: ExchangeIndex;
       depth: number;
@@ -415,7 +433,10 @@ export function explainRoute(
   routingKey: string,
   headers: Record<string, unknown> = {},
 ): { result: RouteResult; bindings: BindingCheck[] } {
-  return { result: sim.route(exchange, routingKey, headers), bindings: sim.explainBindings(exchange, routingKey, headers) };
+  return {
+    result: sim.route(exchange, routingKey, headers),
+    bindings: sim.explainBindings(exchange, routingKey, headers),
+  };
 }
 
 /** The alternate exchange RabbitMQ would use: the declared argument, else the policy's. */
@@ -438,7 +459,9 @@ export function extraRoutingKeys(headers: Record<string, unknown>): { keys: stri
     const v = headers[h];
     if (v === undefined) continue;
     if (!Array.isArray(v)) {
-      return { error: `406 PRECONDITION_FAILED - invalid message: the ${h} header must be an array of strings (sender-selected distribution)` };
+      return {
+        error: `406 PRECONDITION_FAILED - invalid message: the ${h} header must be an array of strings (sender-selected distribution)`,
+      };
     }
     for (const e of v) if (typeof e === 'string') keys.push(e);
   }
@@ -446,8 +469,16 @@ export function extraRoutingKeys(headers: Record<string, unknown>): { keys: stri
 }
 
 /** Matched or not, and why, for one binding of an exchange of `type`. */
-export function explainBinding(type: string, b: SimBinding, routingKeys: string[], headers: Record<string, unknown>): BindingCheck {
-  const keysText = routingKeys.length === 1 ? `routing key ${JSON.stringify(routingKeys[0])}` : `routing keys ${routingKeys.map((k) => JSON.stringify(k)).join(', ')}`;
+export function explainBinding(
+  type: string,
+  b: SimBinding,
+  routingKeys: string[],
+  headers: Record<string, unknown>,
+): BindingCheck {
+  const keysText =
+    routingKeys.length === 1
+      ? `routing key ${JSON.stringify(routingKeys[0])}`
+      : `routing keys ${routingKeys.map((k) => JSON.stringify(k)).join(', ')}`;
   switch (type) {
     case 'fanout':
       return { binding: b, matched: true, reason: 'a fanout exchange routes to every binding (keys are ignored)' };
@@ -467,7 +498,12 @@ export function explainBinding(type: string, b: SimBinding, routingKeys: string[
         const e = explainTopicMatch(b.routing_key, k);
         if (!first) first = e;
         if (e.matches) {
-          return { binding: b, matched: true, topic: e, reason: `pattern ${JSON.stringify(b.routing_key)} matches ${JSON.stringify(k)}` };
+          return {
+            binding: b,
+            matched: true,
+            topic: e,
+            reason: `pattern ${JSON.stringify(b.routing_key)} matches ${JSON.stringify(k)}`,
+          };
         }
       }
       return {
@@ -496,6 +532,7 @@ function describeVisit(x: SimExchange, matched: SimBinding[], total: number): st
 }
 
 function unwrap(v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'value' in v && '!' in v) return (v as { value: unknown }).value;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'value' in v && '!' in v)
+    return (v as { value: unknown }).value;
   return v;
 }

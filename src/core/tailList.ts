@@ -44,8 +44,17 @@ export function gapText(durationMs: number): string {
 }
 
 /** The NDJSON export's line for a gap: `{"gap": {...}}` (parseExported skips it). */
-export function gapExport(g: GapMarker): { gap: { lostAt: string; resumedAt: string; durationMs: number; text: string } } {
-  return { gap: { lostAt: new Date(g.lostAt).toISOString(), resumedAt: new Date(g.resumedAt).toISOString(), durationMs: g.durationMs, text: g.text } };
+export function gapExport(g: GapMarker): {
+  gap: { lostAt: string; resumedAt: string; durationMs: number; text: string };
+} {
+  return {
+    gap: {
+      lostAt: new Date(g.lostAt).toISOString(),
+      resumedAt: new Date(g.resumedAt).toISOString(),
+      durationMs: g.durationMs,
+      text: g.text,
+    },
+  };
 }
 
 /** A list entry: a buffered message or a gap marker. */
@@ -60,7 +69,17 @@ export function entriesToNdjson(entries: readonly TailEntry[]): string {
 
 /** The list row of a gap marker: a negative id (never a message's seq), the text as preview. */
 export function gapRow(g: GapMarker): TailRow {
-  return { id: -g.id, at: g.resumedAt, exchange: '', routingKey: '', size: 0, redelivered: false, preview: g.text, kind: 'text', gap: { lostAt: g.lostAt, durationMs: g.durationMs } };
+  return {
+    id: -g.id,
+    at: g.resumedAt,
+    exchange: '',
+    routingKey: '',
+    size: 0,
+    redelivered: false,
+    preview: g.text,
+    kind: 'text',
+    gap: { lostAt: g.lostAt, durationMs: g.durationMs },
+  };
 }
 
 /** Read access to a tail's ring buffer (QueueTail implements it). */

@@ -157,7 +157,8 @@ function failureReason(p: string[], k: string[], i: number, j: number, steps: To
     return `the pattern ends after word ${i} but the routing key has ${pluralize(remaining.length, 'more word')}: ${remaining.map(q).join(', ')}`;
   }
   const w = p[i]!;
-  const after = steps.length > 0 && steps[steps.length - 1]!.patternWord === '#' ? ` (whatever '#' takes before it)` : '';
+  const after =
+    steps.length > 0 && steps[steps.length - 1]!.patternWord === '#' ? ` (whatever '#' takes before it)` : '';
   if (j === k.length) {
     const what = w === '*' ? `'*' needs exactly one word` : `pattern word ${i + 1} ${q(w)} needs a word`;
     return `${what}, but the routing key has no words left${after}`;
@@ -185,7 +186,9 @@ export function topicPatternWarnings(pattern: string): string[] {
   const warnings: string[] = [];
   const hashes = splitWords(pattern).filter((w) => w === '#').length;
   if (hashes > MAX_HASH_WILDCARDS) {
-    warnings.push(`uses ${hashes} '#' wildcards: more than ${MAX_HASH_WILDCARDS} are refused by RabbitMQ 4.3.5+, can stall routing on older brokers`);
+    warnings.push(
+      `uses ${hashes} '#' wildcards: more than ${MAX_HASH_WILDCARDS} are refused by RabbitMQ 4.3.5+, can stall routing on older brokers`,
+    );
   }
   const bytes = utf8ByteLength(pattern);
   if (bytes > MAX_KEY_BYTES) warnings.push(`over 255 bytes (${bytes} bytes of UTF-8): AMQP 0-9-1 cannot send it`);

@@ -181,9 +181,14 @@ export function tapQueueArguments(kind: TapKind, target: string): Record<string,
  * Name and marker arguments for a new tap queue on a queue's bindings or on an exchange. The name
  * ends in 12 random hex digits: every tap (and every re-declaration after a reconnect) is new.
  */
-export function newTapQueue(tapped: { queue: string } | { exchange: string }): { name: string; arguments: Record<string, string> } {
+export function newTapQueue(tapped: { queue: string } | { exchange: string }): {
+  name: string;
+  arguments: Record<string, string>;
+} {
   const [kind, target]: [TapKind, string] = 'queue' in tapped ? ['queue', tapped.queue] : ['exchange', tapped.exchange];
-  const unique = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const unique = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
   return { name: tapQueueName(target, unique), arguments: tapQueueArguments(kind, target) };
 }
 

@@ -96,7 +96,9 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
   const authority = rest.slice(0, authorityEnd);
   const afterAuthority = rest.slice(authorityEnd);
   if (!authority.includes('@') && afterAuthority.includes('@')) {
-    fail("unexpected '@' after the host; percent-encode '@', '/', '?' and '#' in user names, passwords and vhosts (e.g. '@' as %40, '/' as %2F)");
+    fail(
+      "unexpected '@' after the host; percent-encode '@', '/', '?' and '#' in user names, passwords and vhosts (e.g. '@' as %40, '/' as %2F)",
+    );
   }
 
   // userinfo
@@ -131,7 +133,8 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
   } else {
     const colon = hostPort.indexOf(':');
     if (colon >= 0) {
-      if (hostPort.indexOf(':', colon + 1) >= 0) fail('IPv6 addresses must be written in brackets, e.g. amqp://[::1]:5672');
+      if (hostPort.indexOf(':', colon + 1) >= 0)
+        fail('IPv6 addresses must be written in brackets, e.g. amqp://[::1]:5672');
       rawHost = hostPort.slice(0, colon);
       rawPort = hostPort.slice(colon + 1);
     } else {
@@ -212,7 +215,8 @@ export function formatAmqpUri(profile: UriProfile, password?: string): string {
     out += `/${encodeURIComponent(vhostOrDefault(profile.vhost))}`;
     const query: string[] = [];
     if (profile.caFile) query.push(`cacertfile=${encodeQueryValue(profile.caFile)}`);
-    if (profile.allowSelfSigned !== undefined) query.push(`verify=${profile.allowSelfSigned ? 'verify_none' : 'verify_peer'}`);
+    if (profile.allowSelfSigned !== undefined)
+      query.push(`verify=${profile.allowSelfSigned ? 'verify_none' : 'verify_peer'}`);
     if (query.length > 0) out += `?${query.join('&')}`;
     return out;
   } catch {
@@ -249,8 +253,14 @@ export function redactUri(uri: string): string {
 export class ManagementUrlMissingError extends Error {
   /** Why there is no default, e.g. "AMQP port 5673 is not a standard port". */
   readonly reason: string;
-  constructor(readonly port: number, readonly tls: boolean, readonly example: string) {
-    super(`Set the management URL for this connection: ${portProblem(port, tls)}, so Burrow does not guess where the management API is (e.g. ${example})`);
+  constructor(
+    readonly port: number,
+    readonly tls: boolean,
+    readonly example: string,
+  ) {
+    super(
+      `Set the management URL for this connection: ${portProblem(port, tls)}, so Burrow does not guess where the management API is (e.g. ${example})`,
+    );
     this.reason = portProblem(port, tls);
     this.name = 'ManagementUrlMissingError';
   }
@@ -265,13 +275,15 @@ type ManagementUrlFields = Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'ma
  */
 export function defaultManagementUrl(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>): string | undefined {
   if (profile.port === AMQP_PORT && !profile.tls) return `http://${formatHost(profile.host, false)}:${MANAGEMENT_PORT}`;
-  if (profile.port === AMQPS_PORT && profile.tls) return `https://${formatHost(profile.host, false)}:${MANAGEMENT_TLS_PORT}`;
+  if (profile.port === AMQPS_PORT && profile.tls)
+    return `https://${formatHost(profile.host, false)}:${MANAGEMENT_TLS_PORT}`;
   return undefined;
 }
 
 /** A plausible management URL to show as an example for a non-standard port (never used unasked). */
 export function exampleManagementUrl(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>): string {
-  const port = profile.port + 10000 <= 65535 ? profile.port + 10000 : profile.tls ? MANAGEMENT_TLS_PORT : MANAGEMENT_PORT;
+  const port =
+    profile.port + 10000 <= 65535 ? profile.port + 10000 : profile.tls ? MANAGEMENT_TLS_PORT : MANAGEMENT_PORT;
   return `${profile.tls ? 'https' : 'http'}://${formatHost(profile.host, false)}:${port}`;
 }
 
@@ -287,7 +299,8 @@ export function managementUrlPrompt(profile: Pick<ConnectionProfile, 'host' | 'p
 }
 
 function portProblem(port: number, tls: boolean): string {
-  if (port === AMQP_PORT || port === AMQPS_PORT) return `AMQP port ${port} with TLS ${tls ? 'on' : 'off'} is not a standard pair`;
+  if (port === AMQP_PORT || port === AMQPS_PORT)
+    return `AMQP port ${port} with TLS ${tls ? 'on' : 'off'} is not a standard pair`;
   return `AMQP port ${port} is not a standard port`;
 }
 
@@ -302,9 +315,15 @@ export interface ManagementUrlField {
   example?: string;
 }
 
-export function managementUrlField(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>): ManagementUrlField {
+export function managementUrlField(
+  profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>,
+): ManagementUrlField {
   const fallback = defaultManagementUrl(profile);
-  const field: ManagementUrlField = { value: profile.managementUrl?.trim() || fallback || '', prompt: managementUrlPrompt(profile), required: fallback === undefined };
+  const field: ManagementUrlField = {
+    value: profile.managementUrl?.trim() || fallback || '',
+    prompt: managementUrlPrompt(profile),
+    required: fallback === undefined,
+  };
   if (field.required) field.example = exampleManagementUrl(profile);
   return field;
 }
@@ -329,7 +348,10 @@ export function checkManagementUrlInput(text: string, required: boolean): string
  * equals the default for the AMQP port (so the default follows later host/port changes),
  * else the URL itself.
  */
-export function managementUrlToStore(profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>, entered: string): string | undefined {
+export function managementUrlToStore(
+  profile: Pick<ConnectionProfile, 'host' | 'port' | 'tls'>,
+  entered: string,
+): string | undefined {
   const t = entered.trim().replace(/\/+$/, '');
   if (!t) return undefined;
   return t === defaultManagementUrl(profile) ? undefined : t;
@@ -341,7 +363,9 @@ export function managementUrlToStore(profile: Pick<ConnectionProfile, 'host' | '
  */
 export function resolveManagementUrl(
   profile: ManagementUrlFields,
-): { url: string; derived: boolean; problem?: undefined } | { url?: undefined; derived?: undefined; problem: ManagementUrlMissingError } {
+):
+  | { url: string; derived: boolean; problem?: undefined }
+  | { url?: undefined; derived?: undefined; problem: ManagementUrlMissingError } {
   const explicit = profile.managementUrl?.trim();
   if (explicit) return { url: explicit.replace(/\/+$/, ''), derived: false };
   const url = defaultManagementUrl(profile);

@@ -9,7 +9,13 @@ import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } 
 /** A fixed row (Users, Permissions) whose children come from one management API listing. */
 abstract class ListingNode extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, key: string, private readonly row: Omit<NodeView, 'collapsible'>) {
+  constructor(
+    parent: ExplorerNode,
+    readonly ctx: ExplorerContext,
+    readonly profileId: string,
+    key: string,
+    private readonly row: Omit<NodeView, 'collapsible'>,
+  ) {
     super(parent);
     this.id = `${parent.id}/${key}`;
   }
@@ -24,7 +30,12 @@ abstract class ListingNode extends ExplorerNode {
 
 export class UsersNode extends ListingNode {
   constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string) {
-    super(parent, ctx, profileId, 'users', { label: 'Users', tooltip: 'Users and their tags (administrator, monitoring, …)', contextValue: 'users', icon: { codicon: 'organization' } });
+    super(parent, ctx, profileId, 'users', {
+      label: 'Users',
+      tooltip: 'Users and their tags (administrator, monitoring, …)',
+      contextValue: 'users',
+      icon: { codicon: 'organization' },
+    });
   }
   protected async load(m: ManagementClient): Promise<ExplorerNode[]> {
     const users = await m.listUsers();
@@ -35,14 +46,22 @@ export class UsersNode extends ListingNode {
 /** A leaf row for one record of a listing: a user, a user's permissions in a vhost. */
 abstract class RecordNode extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly profileId: string, key: string) {
+  constructor(
+    parent: ExplorerNode,
+    readonly profileId: string,
+    key: string,
+  ) {
     super(parent);
     this.id = `${parent.id}/${key}`;
   }
 }
 
 export class UserNode extends RecordNode {
-  constructor(parent: ExplorerNode, profileId: string, readonly user: UserInfo) {
+  constructor(
+    parent: ExplorerNode,
+    profileId: string,
+    readonly user: UserInfo,
+  ) {
     super(parent, profileId, `u:${user.name}`);
   }
   get name(): string {
@@ -62,8 +81,18 @@ export class UserNode extends RecordNode {
 }
 
 export class PermissionsNode extends ListingNode {
-  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, readonly vhost: string) {
-    super(parent, ctx, profileId, 'permissions', { label: 'Permissions', tooltip: `Who may configure / write / read in ${vhost}`, contextValue: 'permissions', icon: { codicon: 'key' } });
+  constructor(
+    parent: ExplorerNode,
+    ctx: ExplorerContext,
+    profileId: string,
+    readonly vhost: string,
+  ) {
+    super(parent, ctx, profileId, 'permissions', {
+      label: 'Permissions',
+      tooltip: `Who may configure / write / read in ${vhost}`,
+      contextValue: 'permissions',
+      icon: { codicon: 'key' },
+    });
   }
   protected async load(m: ManagementClient): Promise<ExplorerNode[]> {
     const perms = await m.vhostPermissions(this.vhost);
@@ -73,7 +102,11 @@ export class PermissionsNode extends ListingNode {
 }
 
 export class PermissionNode extends RecordNode {
-  constructor(parent: ExplorerNode, profileId: string, readonly permission: PermissionInfo) {
+  constructor(
+    parent: ExplorerNode,
+    profileId: string,
+    readonly permission: PermissionInfo,
+  ) {
     super(parent, profileId, `p:${permission.user}`);
   }
   view(): NodeView {

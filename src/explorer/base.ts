@@ -56,7 +56,10 @@ export abstract class ExplorerNode {
 /** A broker call that failed, shown in place of the children it was meant to produce. */
 export class ErrorNode extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly message: string) {
+  constructor(
+    parent: ExplorerNode,
+    readonly message: string,
+  ) {
     super(parent);
     this.id = `${parent.id}/!error`;
   }
@@ -73,7 +76,11 @@ export class ErrorNode extends ExplorerNode {
 
 export class InfoNode extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly message: string, key = 'info') {
+  constructor(
+    parent: ExplorerNode,
+    readonly message: string,
+    key = 'info',
+  ) {
     super(parent);
     this.id = `${parent.id}/!${key}`;
   }
@@ -81,7 +88,6 @@ export class InfoNode extends ExplorerNode {
     return { label: this.message, contextValue: 'info', icon: { codicon: 'info' }, collapsible: 'none' };
   }
 }
-
 
 /** Runs a management call for a node; failures become an error node and update the connection status. */
 export async function guarded(

@@ -44,7 +44,10 @@ export class IdentityWarningNode extends ExplorerNode {
       description: this.short?.description,
       tooltip: `${this.message}\n\nClick to edit the connection.`,
       contextValue: 'warning',
-      icon: this.severity === 'error' ? { codicon: 'error', color: 'errorForeground' } : { codicon: 'warning', color: 'list.warningForeground' },
+      icon:
+        this.severity === 'error'
+          ? { codicon: 'error', color: 'errorForeground' }
+          : { codicon: 'warning', color: 'list.warningForeground' },
       collapsible: 'none',
       command: { command: 'burrow.editConnection', title: 'Edit Connection' },
     };
@@ -106,12 +109,28 @@ export class IdentityChecks implements ConnectionWarnings {
     if (where.problem) {
       conn.ctx.reportError(profile.id, where.problem);
       const label = 'Set the management URL for this connection';
-      return { rows: [new IdentityWarningNode(conn, where.problem.message, 'error', { label, description: `${where.problem.reason} (e.g. ${where.problem.example})` })], stop: true };
+      return {
+        rows: [
+          new IdentityWarningNode(conn, where.problem.message, 'error', {
+            label,
+            description: `${where.problem.reason} (e.g. ${where.problem.example})`,
+          }),
+        ],
+        stop: true,
+      };
     }
     this.ensure(profile);
     const v = this.verdict(profile);
     if (!v?.warning) return { rows: [], stop: false };
-    return { rows: [new IdentityWarningNode(conn, v.warning, 'warning', { label: 'Management URL reaches another broker', description: sidesInBrief(v) })], stop: false };
+    return {
+      rows: [
+        new IdentityWarningNode(conn, v.warning, 'warning', {
+          label: 'Management URL reaches another broker',
+          description: sidesInBrief(v),
+        }),
+      ],
+      stop: false,
+    };
   }
 
   /** Starts a check for the profile unless one is running or the last one is recent enough. */
@@ -168,5 +187,14 @@ export class IdentityChecks implements ConnectionWarnings {
  * its keys in another order (and Test Connection may hold a copy built by a form).
  */
 function keyOf(p: ConnectionProfile): string {
-  return JSON.stringify([p.host, p.port, p.tls, p.vhost, p.username, p.managementUrl ?? null, p.caFile ?? null, p.allowSelfSigned ?? false]);
+  return JSON.stringify([
+    p.host,
+    p.port,
+    p.tls,
+    p.vhost,
+    p.username,
+    p.managementUrl ?? null,
+    p.caFile ?? null,
+    p.allowSelfSigned ?? false,
+  ]);
 }

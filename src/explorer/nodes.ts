@@ -65,7 +65,11 @@ export class ConnectionNode extends ExplorerNode {
   readonly id: string;
   private readonly vhostNodes = new Map<string, VhostNode>();
   private usersNode?: UsersNode;
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, public profile: ConnectionProfile) {
+  constructor(
+    parent: ExplorerNode,
+    readonly ctx: ExplorerContext,
+    public profile: ConnectionProfile,
+  ) {
     super(parent);
     this.id = `conn:${profile.id}`;
   }
@@ -77,8 +81,21 @@ export class ConnectionNode extends ExplorerNode {
     const blocked = blockedSummary(this.ctx.blocked?.(this.profile.id));
     return {
       label: this.profile.name,
-      description: [profileLabel(this.profile), statusText, blocked ? 'publishing blocked' : '', warning ? '⚠ management URL reaches another broker' : ''].filter(Boolean).join(' · '),
-      tooltip: [`${this.profile.name} — ${profileLabel(this.profile)}`, `Status: ${status}`, blocked, warning ? `⚠ ${warning}` : '', error ? `Last error: ${error}` : '']
+      description: [
+        profileLabel(this.profile),
+        statusText,
+        blocked ? 'publishing blocked' : '',
+        warning ? '⚠ management URL reaches another broker' : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+      tooltip: [
+        `${this.profile.name} — ${profileLabel(this.profile)}`,
+        `Status: ${status}`,
+        blocked,
+        warning ? `⚠ ${warning}` : '',
+        error ? `Last error: ${error}` : '',
+      ]
         .filter(Boolean)
         .join('\n'),
       contextValue: status === 'idle' ? 'connection' : 'connection.open',
@@ -122,7 +139,12 @@ export class VhostNode extends ExplorerNode {
   readonly exchanges: ExchangesGroupNode;
   readonly queues: QueuesGroupNode;
   readonly permissions: PermissionsNode;
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string) {
+  constructor(
+    parent: ExplorerNode,
+    readonly ctx: ExplorerContext,
+    readonly profileId: string,
+    readonly vhost: string,
+  ) {
     super(parent);
     this.id = `${parent.id}/vhost:${vhost}`;
     this.exchanges = new ExchangesGroupNode(this, ctx, profileId, vhost);
@@ -132,7 +154,13 @@ export class VhostNode extends ExplorerNode {
   view(): NodeView {
     const reason = this.ctx.blocked?.(this.profileId).get(this.vhost);
     if (reason === undefined) {
-      return { label: this.vhost, tooltip: `Virtual host ${this.vhost}`, contextValue: 'vhost', icon: { codicon: 'folder-library' }, collapsible: 'collapsed' };
+      return {
+        label: this.vhost,
+        tooltip: `Virtual host ${this.vhost}`,
+        contextValue: 'vhost',
+        icon: { codicon: 'folder-library' },
+        collapsible: 'collapsed',
+      };
     }
     return {
       label: this.vhost,

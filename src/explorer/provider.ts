@@ -26,7 +26,11 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
     item.description = v.description;
     item.tooltip = v.tooltip;
     item.contextValue = v.contextValue;
-    if (v.icon) item.iconPath = new vscode.ThemeIcon(v.icon.codicon, v.icon.color ? new vscode.ThemeColor(v.icon.color) : undefined);
+    if (v.icon)
+      item.iconPath = new vscode.ThemeIcon(
+        v.icon.codicon,
+        v.icon.color ? new vscode.ThemeColor(v.icon.color) : undefined,
+      );
     if (v.command) item.command = { command: v.command.command, title: v.command.title, arguments: [node] };
     return item;
   }

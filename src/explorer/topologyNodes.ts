@@ -18,7 +18,15 @@ import {
   type TapQueueInfo,
 } from '../core/topology';
 import { formatCount } from '../core/format';
-import type { BindingInfo, ConsumerInfo, ExchangeInfo, ListOptions, ManagementClient, Page, QueueInfo } from '../broker/management';
+import type {
+  BindingInfo,
+  ConsumerInfo,
+  ExchangeInfo,
+  ListOptions,
+  ManagementClient,
+  Page,
+  QueueInfo,
+} from '../broker/management';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
 
 /** What makes a paged group the Exchanges or the Queues group. */
@@ -46,7 +54,13 @@ abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
   private loadedOnce = false;
   protected readonly title: string;
 
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string, private readonly spec: GroupSpec<T>) {
+  constructor(
+    parent: ExplorerNode,
+    readonly ctx: ExplorerContext,
+    readonly profileId: string,
+    readonly vhost: string,
+    private readonly spec: GroupSpec<T>,
+  ) {
     super(parent);
     this.id = `${parent.id}/${spec.row.kind}`;
     this.title = spec.row.title;
@@ -57,7 +71,11 @@ abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
   }
 
   view(): NodeView {
-    const count = this.loadedOnce ? (this.filter ? `${formatCount(this.filtered)} of ${formatCount(this.total)}` : formatCount(this.total)) : '';
+    const count = this.loadedOnce
+      ? this.filter
+        ? `${formatCount(this.filtered)} of ${formatCount(this.total)}`
+        : formatCount(this.total)
+      : '';
     return {
       label: this.title,
       description: [count, this.filter ? `filter: ${this.filter}` : ''].filter(Boolean).join(' · '),
@@ -121,14 +139,24 @@ abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
     const keep = this.spec.keep ?? (() => true);
     const nodes: ExplorerNode[] = this.items.filter((i) => keep(i)).map((i) => this.spec.toNode(this, i));
     if (this.hasMore) nodes.push(new LoadMoreNode(this, this.items.length, this.filter ? this.filtered : this.total));
-    if (nodes.length === 0) nodes.push(new InfoNode(this, this.filter ? `No ${this.title.toLowerCase()} match '${this.filter}'` : `No ${this.title.toLowerCase()}`));
+    if (nodes.length === 0)
+      nodes.push(
+        new InfoNode(
+          this,
+          this.filter ? `No ${this.title.toLowerCase()} match '${this.filter}'` : `No ${this.title.toLowerCase()}`,
+        ),
+      );
     return nodes;
   }
 }
 
 export class LoadMoreNode extends ExplorerNode {
   readonly id: string;
-  constructor(readonly group: ExplorerNode & { loadMore(): Promise<void> }, readonly shown: number, readonly of: number) {
+  constructor(
+    readonly group: ExplorerNode & { loadMore(): Promise<void> },
+    readonly shown: number,
+    readonly of: number,
+  ) {
     super(group);
     this.id = `${group.id}/!more`;
   }
@@ -163,7 +191,9 @@ export class QueuesGroupNode extends PagedGroupNode<QueueInfo> {
       fetch: (m, v, opts) => m.listQueues(v, opts),
       toNode: (group, q) => {
         const tap = tapQueueInfo(q);
-        return tap ? new TapQueueNode(group, ctx, profileId, vhost, q, tap) : new QueueNode(group, ctx, profileId, vhost, q);
+        return tap
+          ? new TapQueueNode(group, ctx, profileId, vhost, q, tap)
+          : new QueueNode(group, ctx, profileId, vhost, q);
       },
     });
   }
@@ -179,7 +209,14 @@ const EXCHANGE_ICONS: Record<string, string> = {
 /** A row for one named object of a vhost (exchange, queue, tap queue), as the management API listed it. */
 abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly ctx: ExplorerContext, readonly profileId: string, readonly vhost: string, protected readonly item: T, idKind: string) {
+  constructor(
+    parent: ExplorerNode,
+    readonly ctx: ExplorerContext,
+    readonly profileId: string,
+    readonly vhost: string,
+    protected readonly item: T,
+    idKind: string,
+  ) {
     super(parent);
     this.id = `${parent.id}/${idKind}:${item.name}`;
   }
@@ -190,7 +227,13 @@ abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode 
 }
 
 export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
-  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, readonly exchange: ExchangeInfo) {
+  constructor(
+    parent: ExplorerNode,
+    ctx: ExplorerContext,
+    profileId: string,
+    vhost: string,
+    readonly exchange: ExchangeInfo,
+  ) {
     super(parent, ctx, profileId, vhost, exchange, 'x');
   }
   view(): NodeView {
@@ -225,7 +268,13 @@ export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
 }
 
 export class QueueNode extends VhostObjectNode<QueueInfo> {
-  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, readonly queue: QueueInfo) {
+  constructor(
+    parent: ExplorerNode,
+    ctx: ExplorerContext,
+    profileId: string,
+    vhost: string,
+    readonly queue: QueueInfo,
+  ) {
     super(parent, ctx, profileId, vhost, queue, 'q');
   }
   view(): NodeView {
@@ -258,7 +307,10 @@ function queueDetails(q: QueueInfo): string[] {
 /** A queue row's children: its bindings and its consumers. */
 function queueChildren(node: QueueNode | TapQueueNode): Promise<ExplorerNode[]> {
   return guarded(node.ctx, node.profileId, node, async (m) => {
-    const [bindings, consumers] = await Promise.all([m.queueBindings(node.vhost, node.name), m.queueConsumers(node.vhost, node.name)]);
+    const [bindings, consumers] = await Promise.all([
+      m.queueBindings(node.vhost, node.name),
+      m.queueConsumers(node.vhost, node.name),
+    ]);
     const nodes: ExplorerNode[] = [
       ...bindings.map((b) => new BindingNode(node, node.profileId, node.vhost, b, 'in')),
       ...consumers.map((c) => new ConsumerNode(node, c)),
@@ -274,12 +326,22 @@ function queueChildren(node: QueueNode | TapQueueNode): Promise<ExplorerNode[]> 
  * running tail and goes away when that tail stops. Its bindings and consumer are its children.
  */
 export class TapQueueNode extends VhostObjectNode<QueueInfo> {
-  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, readonly queue: QueueInfo, readonly tap: TapQueueInfo) {
+  constructor(
+    parent: ExplorerNode,
+    ctx: ExplorerContext,
+    profileId: string,
+    vhost: string,
+    readonly queue: QueueInfo,
+    readonly tap: TapQueueInfo,
+  ) {
     super(parent, ctx, profileId, vhost, queue, 'tap');
   }
   view(): NodeView {
     const q = this.queue;
-    const what = this.tap.kind === 'exchange' ? `exchange '${exchangeDisplayName(this.tap.target)}' routes to it` : `queue '${this.tap.target}' receives`;
+    const what =
+      this.tap.kind === 'exchange'
+        ? `exchange '${exchangeDisplayName(this.tap.target)}' routes to it`
+        : `queue '${this.tap.target}' receives`;
     return {
       label: tapQueueLabel(this.tap),
       description: queueDescription(q),
@@ -329,7 +391,10 @@ export class BindingNode extends ExplorerNode {
 
 export class ConsumerNode extends ExplorerNode {
   readonly id: string;
-  constructor(parent: ExplorerNode, readonly consumer: ConsumerInfo) {
+  constructor(
+    parent: ExplorerNode,
+    readonly consumer: ConsumerInfo,
+  ) {
     super(parent);
     this.id = `${parent.id}/c:${consumer.channel_details?.name ?? ''}:${consumer.consumer_tag}`;
   }
@@ -342,7 +407,14 @@ export class ConsumerNode extends ExplorerNode {
     const from = c.channel_details?.connection_name ?? c.channel_details?.name ?? '';
     return {
       label: c.consumer_tag,
-      description: [`prefetch ${c.prefetch_count}`, ack, c.exclusive ? 'exclusive' : '', c.active === false ? 'inactive' : ''].filter(Boolean).join(' · '),
+      description: [
+        `prefetch ${c.prefetch_count}`,
+        ack,
+        c.exclusive ? 'exclusive' : '',
+        c.active === false ? 'inactive' : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
       tooltip: `Consumer ${c.consumer_tag}\n${ack}, prefetch ${c.prefetch_count}\nChannel: ${from}`,
       contextValue: 'consumer',
       icon: { codicon: 'person' },

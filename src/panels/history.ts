@@ -13,7 +13,10 @@ export async function recordHistory<D>(
 ): Promise<{ at: number; draft: D; outcome: string }[]> {
   const text = JSON.stringify(draft);
   const prior = state.get<{ at: number; draft: D; outcome: string }[]>(key, []);
-  const history = [{ at: Date.now(), draft, outcome }, ...prior.filter((h) => JSON.stringify(h.draft) !== text)].slice(0, limit);
+  const history = [{ at: Date.now(), draft, outcome }, ...prior.filter((h) => JSON.stringify(h.draft) !== text)].slice(
+    0,
+    limit,
+  );
   await state.update(key, history);
   return history;
 }

@@ -26,5 +26,7 @@ export async function saveMessages(messages: CapturedMessage[], suggestedName: s
   if (!target) return;
   const text = JSON.stringify(messages.map(toExportable), null, 2);
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
-  void vscode.window.showInformationMessage(`Burrow: saved ${messages.length} messages to ${vscode.workspace.asRelativePath(target)}.`);
+  void vscode.window.showInformationMessage(
+    `Burrow: saved ${messages.length} messages to ${vscode.workspace.asRelativePath(target)}.`,
+  );
 }

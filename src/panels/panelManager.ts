@@ -42,11 +42,41 @@ const spec = <S extends { target: PanelTarget }>(s: KindSpec<S>) => s as unknown
 const perVhost = () => '';
 
 const KINDS: Record<Kind, KindSpec> = {
-  peek: spec({ viewType: PEEK_VIEW_TYPE, title: (t) => `Peek: ${t.queue}`, key: (t) => `${t.queue}`, state: checkPeekState, make: (p, s, t, st) => new PeekPanel(p, s, t, st) }),
-  publish: spec({ viewType: PUBLISH_VIEW_TYPE, title: (t) => `Publish: ${t.profileName} ${t.vhost}`, key: perVhost, state: checkPublishState, make: (p, s, t, st) => new PublishPanel(p, s, t, st) }),
-  tail: spec({ viewType: TAIL_VIEW_TYPE, title: (t) => `Tail: ${t.queue ?? t.exchange}`, key: (t) => `${t.queue ?? ''}|${t.exchange ?? ''}`, state: checkTailState, make: (p, s, t, st) => new TailPanel(p, s, t, st) }),
-  routing: spec({ viewType: ROUTING_VIEW_TYPE, title: (t) => `Routing: ${t.profileName} ${t.vhost}`, key: perVhost, state: checkRoutingState, make: (p, s, t, st) => new RoutingPanel(p, s, t, st) }),
-  rpc: spec({ viewType: RPC_VIEW_TYPE, title: (t) => `RPC: ${t.queue ?? t.exchange ?? t.vhost}`, key: perVhost, state: checkRpcState, make: (p, s, t, st) => new RpcPanel(p, s, t, st) }),
+  peek: spec({
+    viewType: PEEK_VIEW_TYPE,
+    title: (t) => `Peek: ${t.queue}`,
+    key: (t) => `${t.queue}`,
+    state: checkPeekState,
+    make: (p, s, t, st) => new PeekPanel(p, s, t, st),
+  }),
+  publish: spec({
+    viewType: PUBLISH_VIEW_TYPE,
+    title: (t) => `Publish: ${t.profileName} ${t.vhost}`,
+    key: perVhost,
+    state: checkPublishState,
+    make: (p, s, t, st) => new PublishPanel(p, s, t, st),
+  }),
+  tail: spec({
+    viewType: TAIL_VIEW_TYPE,
+    title: (t) => `Tail: ${t.queue ?? t.exchange}`,
+    key: (t) => `${t.queue ?? ''}|${t.exchange ?? ''}`,
+    state: checkTailState,
+    make: (p, s, t, st) => new TailPanel(p, s, t, st),
+  }),
+  routing: spec({
+    viewType: ROUTING_VIEW_TYPE,
+    title: (t) => `Routing: ${t.profileName} ${t.vhost}`,
+    key: perVhost,
+    state: checkRoutingState,
+    make: (p, s, t, st) => new RoutingPanel(p, s, t, st),
+  }),
+  rpc: spec({
+    viewType: RPC_VIEW_TYPE,
+    title: (t) => `RPC: ${t.queue ?? t.exchange ?? t.vhost}`,
+    key: perVhost,
+    state: checkRpcState,
+    make: (p, s, t, st) => new RpcPanel(p, s, t, st),
+  }),
 };
 
 /**

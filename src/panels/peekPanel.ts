@@ -49,7 +49,10 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
     copy: async (msg) => {
       const chosen = this.messages.filter((m) => msg.ids.includes(m.seq));
       await vscode.env.clipboard.writeText(JSON.stringify(chosen.map(toExportable), null, 2));
-      this.post({ type: 'info', message: `Copied ${chosen.length} message${chosen.length === 1 ? '' : 's'} as JSON (bodies in base64, re-publishable).` });
+      this.post({
+        type: 'info',
+        message: `Copied ${chosen.length} message${chosen.length === 1 ? '' : 's'} as JSON (bodies in base64, re-publishable).`,
+      });
     },
     save: () => saveMessages(this.messages, `${this.target.queue}-peek.json`),
   };
@@ -58,63 +61,74 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
     this.count = Math.max(1, Math.min(1000, Math.floor(msg.count) || 1));
     const queue = this.target.queue as string;
     const started = Date.now();
-    await this.guarded(async (session) => {
-      let note: string;
-      let depthBefore: number | undefined;
-      let safety: ReturnType<typeof peekSafetyTexts> = { warnings: [] };
-      let offerIgnoreMemory = false;
-      if (this.target.queueType === 'stream') {
-        const r = await peekStream(session.amqp, this.target.vhost, queue, this.count, msg.offset ?? 'first');
-        this.messages = r.messages;
-        note = r.note;
-      } else {
-        // The delivery limit, when the queue may have one: read through the management API; when
-        // that fails the peek assumes RabbitMQ 4's default (and says so).
-        let limit: Awaited<ReturnType<typeof queueDeliveryLimit>> | undefined;
-        if (this.target.queueType !== 'classic') limit = await queueDeliveryLimit(session.management, this.target.vhost, queue).catch(() => undefined);
-        const queueType = limit?.queueType ?? this.target.queueType;
-        // Policies unreadable and nothing else sets a limit: one may still apply, so peek as if
-        // the limit were 4.x's default (peekMessages' assumption for an unknown limit).
-        if (limit?.guessed && limit.limit === null && queueType === 'quorum') limit = undefined;
-        try {
-          const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count, {
-            queueType,
-            deliveryLimit: limit?.limit,
-            refuseIfConsumers: msg.confirmConsumers !== true,
-            ignoreMemory: msg.ignoreMemory === true,
-          });
+    await this.guarded(
+      async (session) => {
+        let note: string;
+        let depthBefore: number | undefined;
+        let safety: ReturnType<typeof peekSafetyTexts> = { warnings: [] };
+        let offerIgnoreMemory = false;
+        if (this.target.queueType === 'stream') {
+          const r = await peekStream(session.amqp, this.target.vhost, queue, this.count, msg.offset ?? 'first');
           this.messages = r.messages;
           note = r.note;
-          depthBefore = r.queueDepthBefore;
-          safety = peekSafetyTexts({ queueType, deliveryLimit: r.deliveryLimit, limitSource: limit?.source, withheld: r.withheld, atRisk: r.atRisk });
-          offerIgnoreMemory = r.withheld !== undefined && r.messages.length === 0 && /peeked at earlier/.test(r.withheld.reason);
-        } catch (err) {
-          if (err instanceof BrokerError && err.code === 'PEEK_HAS_CONSUMERS') {
-            this.post({ type: 'confirm', kind: 'consumers', message: `${err.message}. Nothing has been taken yet.` });
-            return false;
+        } else {
+          // The delivery limit, when the queue may have one: read through the management API; when
+          // that fails the peek assumes RabbitMQ 4's default (and says so).
+          let limit: Awaited<ReturnType<typeof queueDeliveryLimit>> | undefined;
+          if (this.target.queueType !== 'classic')
+            limit = await queueDeliveryLimit(session.management, this.target.vhost, queue).catch(() => undefined);
+          const queueType = limit?.queueType ?? this.target.queueType;
+          // Policies unreadable and nothing else sets a limit: one may still apply, so peek as if
+          // the limit were 4.x's default (peekMessages' assumption for an unknown limit).
+          if (limit?.guessed && limit.limit === null && queueType === 'quorum') limit = undefined;
+          try {
+            const r = await peekMessages(session.amqp, this.target.vhost, queue, this.count, {
+              queueType,
+              deliveryLimit: limit?.limit,
+              refuseIfConsumers: msg.confirmConsumers !== true,
+              ignoreMemory: msg.ignoreMemory === true,
+            });
+            this.messages = r.messages;
+            note = r.note;
+            depthBefore = r.queueDepthBefore;
+            safety = peekSafetyTexts({
+              queueType,
+              deliveryLimit: r.deliveryLimit,
+              limitSource: limit?.source,
+              withheld: r.withheld,
+              atRisk: r.atRisk,
+            });
+            offerIgnoreMemory =
+              r.withheld !== undefined && r.messages.length === 0 && /peeked at earlier/.test(r.withheld.reason);
+          } catch (err) {
+            if (err instanceof BrokerError && err.code === 'PEEK_HAS_CONSUMERS') {
+              this.post({ type: 'confirm', kind: 'consumers', message: `${err.message}. Nothing has been taken yet.` });
+              return false;
+            }
+            throw err;
           }
-          throw err;
         }
-      }
-      const depthAfter = await session.amqp
-        .withChannel(this.target.vhost, (ch) => ch.checkQueue(queue))
-        .then((q) => q.messageCount)
-        .catch(() => undefined);
-      this.last = {
-        type: 'result',
-        messages: this.messages.map((m) => toDisplayMessage(m)),
-        note,
-        tookMs: Date.now() - started,
-        depthBefore,
-        depthAfter,
-        at: Date.now(),
-        limit: safety.limit,
-        withheld: safety.withheld,
-        warnings: safety.warnings.length > 0 ? safety.warnings : undefined,
-        offerIgnoreMemory: offerIgnoreMemory || undefined,
-      };
-      this.post(this.last);
-      return true;
-    }, { busy: true, ok: (done) => done });
+        const depthAfter = await session.amqp
+          .withChannel(this.target.vhost, (ch) => ch.checkQueue(queue))
+          .then((q) => q.messageCount)
+          .catch(() => undefined);
+        this.last = {
+          type: 'result',
+          messages: this.messages.map((m) => toDisplayMessage(m)),
+          note,
+          tookMs: Date.now() - started,
+          depthBefore,
+          depthAfter,
+          at: Date.now(),
+          limit: safety.limit,
+          withheld: safety.withheld,
+          warnings: safety.warnings.length > 0 ? safety.warnings : undefined,
+          offerIgnoreMemory: offerIgnoreMemory || undefined,
+        };
+        this.post(this.last);
+        return true;
+      },
+      { busy: true, ok: (done) => done },
+    );
   }
 }

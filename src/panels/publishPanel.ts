@@ -1,10 +1,32 @@
 import * as vscode from 'vscode';
 import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { describeTarget, type PanelTarget } from '../protocol/common';
-import { checkPublishToHost, summarisePublishMany, type HistoryEntry, type PublishDraft, type PublishResult, type PublishState, type PublishTemplate, type PublishToHost, type PublishToWebview } from '../protocol/publish';
-import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates, TEMPLATES_FILE } from '../core/publishDraft';
+import {
+  checkPublishToHost,
+  summarisePublishMany,
+  type HistoryEntry,
+  type PublishDraft,
+  type PublishResult,
+  type PublishState,
+  type PublishTemplate,
+  type PublishToHost,
+  type PublishToWebview,
+} from '../protocol/publish';
+import {
+  draftToRequest,
+  normalizeDraft,
+  parseTemplatesFile,
+  serializeTemplates,
+  TEMPLATES_FILE,
+} from '../core/publishDraft';
 import { bytesToBase64 } from '../core/base64';
-import { publishMany, publishMessage, PublishManyError, type PublishManyResult, type PublishOutcome } from '../broker/publish';
+import {
+  publishMany,
+  publishMessage,
+  PublishManyError,
+  type PublishManyResult,
+  type PublishOutcome,
+} from '../broker/publish';
 import { BrokerError, describeForUser } from '../broker/errors';
 import { formatCount } from '../core/format';
 import type { PanelServices } from './services';
@@ -76,9 +98,14 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     this.postBlocked(true);
   }
 
-  private async topology(session: BrokerSession): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
+  private async topology(
+    session: BrokerSession,
+  ): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
     const m = session.management;
-    const [xs, qs] = await Promise.all([m.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }), m.listQueues(this.target.vhost, { page: 1, pageSize: 500 })]);
+    const [xs, qs] = await Promise.all([
+      m.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }),
+      m.listQueues(this.target.vhost, { page: 1, pageSize: 500 }),
+    ]);
     const exchanges = xs.items.map((x) => ({ name: x.name, type: x.type }));
     if (!exchanges.some((x) => x.name === '')) exchanges.unshift({ name: '', type: 'direct' });
     // Persistent by default, unless the queue this panel was opened on is transient.
@@ -103,7 +130,10 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
 
   /** Routing keys worth suggesting: the keys of the exchange's bindings (queue names for the default exchange). */
   private async suggestions(session: BrokerSession, exchange: string): Promise<string[]> {
-    if (exchange === '') return (await session.management.listQueues(this.target.vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name);
+    if (exchange === '')
+      return (await session.management.listQueues(this.target.vhost, { page: 1, pageSize: 500 })).items.map(
+        (q) => q.name,
+      );
     const bindings = await session.management.exchangeBindingsAsSource(this.target.vhost, exchange);
     return [...new Set(bindings.map((b) => b.routing_key))].sort();
   }
@@ -159,7 +189,15 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
               if (now - lastPost < 100 && done < count) return;
               lastPost = now;
               const elapsed = Math.max(1, now - started);
-              this.post({ type: 'progress', done, total: count, confirmed: counts.confirmed, returned: counts.returned, nacked: counts.nacked, ratePerSec: Math.round((done * 1000) / elapsed) });
+              this.post({
+                type: 'progress',
+                done,
+                total: count,
+                confirmed: counts.confirmed,
+                returned: counts.returned,
+                nacked: counts.nacked,
+                ratePerSec: Math.round((done * 1000) / elapsed),
+              });
             },
           });
         } catch (err) {
@@ -175,7 +213,13 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
           ...summary,
           count,
           elapsedMs: r.elapsedMs,
-          counts: { confirmed: r.confirmed, returned: r.returned, nacked: r.nacked, unknown: r.unknown, notSent: r.notSent },
+          counts: {
+            confirmed: r.confirmed,
+            returned: r.returned,
+            nacked: r.nacked,
+            unknown: r.unknown,
+            notSent: r.notSent,
+          },
           ...(r.unknown > 0 ? { resendable: r.unknown } : {}),
         };
         if (r.unknown > 0) this.unknown = { resultId: id, draft, count: r.unknown };
@@ -183,7 +227,14 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       }
       if (count === 1 && result.kind !== 'error') this.services.sessions.reportOk(this.target.profileId);
     } catch (err) {
-      result = { id: ++this.resultId, at: Date.now(), kind: 'error', text: describeForUser(err), count, elapsedMs: Date.now() - started };
+      result = {
+        id: ++this.resultId,
+        at: Date.now(),
+        kind: 'error',
+        text: describeForUser(err),
+        count,
+        elapsedMs: Date.now() - started,
+      };
     } finally {
       this.abort = undefined;
       this.post({ type: 'busy', busy: false });
@@ -197,15 +248,27 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     const base = { id: ++this.resultId, at: Date.now(), count: 1, elapsedMs };
     switch (outcome.status) {
       case 'confirmed':
-        return { ...base, kind: 'confirmed', text: `Confirmed by the broker: published to ${where} in ${elapsedMs} ms` };
+        return {
+          ...base,
+          kind: 'confirmed',
+          text: `Confirmed by the broker: published to ${where} in ${elapsedMs} ms`,
+        };
       case 'returned':
-        return { ...base, kind: 'returned', text: `Returned as unroutable (${outcome.replyCode} ${outcome.replyText}): no queue is bound to ${where}` };
+        return {
+          ...base,
+          kind: 'returned',
+          text: `Returned as unroutable (${outcome.replyCode} ${outcome.replyText}): no queue is bound to ${where}`,
+        };
       case 'nacked':
         return { ...base, kind: 'nacked', text: `Nacked by the broker: it could not take the message (${where})` };
       case 'error': {
         // No confirm and no nack: the message may or may not have arrived.
         const code = outcome.error.code;
-        const unknown = code === 'CONFIRM_TIMEOUT' || code === 'CONNECTION_LOST' || code === 'CHANNEL_CLOSED' || (code === 'BLOCKED' && /may still be delivered/.test(outcome.error.message));
+        const unknown =
+          code === 'CONFIRM_TIMEOUT' ||
+          code === 'CONNECTION_LOST' ||
+          code === 'CHANNEL_CLOSED' ||
+          (code === 'BLOCKED' && /may still be delivered/.test(outcome.error.message));
         if (unknown) {
           this.unknown = { resultId: base.id, draft: this.lastDraft!, count: 1 };
           return { ...base, kind: 'unknown', text: `${describeForUser(outcome.error)}`, resendable: 1 };
@@ -225,7 +288,13 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
 
   private async remember(draft: PublishDraft, outcome: string): Promise<void> {
     if (draft.body.length > HISTORY_BODY_LIMIT) return;
-    const history = await recordHistory(this.services.context.globalState, this.historyKey(), draft, outcome, HISTORY_LIMIT);
+    const history = await recordHistory(
+      this.services.context.globalState,
+      this.historyKey(),
+      draft,
+      outcome,
+      HISTORY_LIMIT,
+    );
     this.post({ type: 'history', history });
   }
 
@@ -250,7 +319,10 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   private async saveTemplate(name: string, draft: PublishDraft): Promise<void> {
     const uri = this.templatesUri();
     if (!uri) {
-      this.post({ type: 'error', message: 'Open a folder to save templates: they are stored in .burrow/templates.json so they can be committed.' });
+      this.post({
+        type: 'error',
+        message: 'Open a folder to save templates: they are stored in .burrow/templates.json so they can be committed.',
+      });
       return;
     }
     const clean = normalizeDraft(draft);
@@ -276,11 +348,18 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     if (!uri) return;
     const stat = await vscode.workspace.fs.stat(uri);
     if (stat.size > FILE_LIMIT) {
-      this.post({ type: 'error', message: `That file is ${formatCount(stat.size)} bytes; the publish panel takes bodies up to ${formatCount(FILE_LIMIT)} bytes.` });
+      this.post({
+        type: 'error',
+        message: `That file is ${formatCount(stat.size)} bytes; the publish panel takes bodies up to ${formatCount(FILE_LIMIT)} bytes.`,
+      });
       return;
     }
     const bytes = await vscode.workspace.fs.readFile(uri);
-    this.post({ type: 'loadDraft', draft: { bodyMode: 'base64', body: bytesToBase64(bytes) }, source: `file ${uri.path.split('/').pop()} (${formatCount(bytes.length)} bytes)` });
+    this.post({
+      type: 'loadDraft',
+      draft: { bodyMode: 'base64', body: bytesToBase64(bytes) },
+      source: `file ${uri.path.split('/').pop()} (${formatCount(bytes.length)} bytes)`,
+    });
   }
 
   protected override onDispose(): void {

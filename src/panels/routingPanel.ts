@@ -1,7 +1,13 @@
 import type * as vscode from 'vscode';
 import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import type { PanelTarget } from '../protocol/common';
-import { checkRoutingToHost, type LiveRouteView, type RoutingState, type RoutingToHost, type RoutingToWebview } from '../protocol/routing';
+import {
+  checkRoutingToHost,
+  type LiveRouteView,
+  type RoutingState,
+  type RoutingToHost,
+  type RoutingToWebview,
+} from '../protocol/routing';
 import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
 import { parseArgumentsInput } from '../core/arguments';
 import { bindingCriteria } from '../core/topology';
@@ -14,15 +20,23 @@ export const ROUTING_VIEW_TYPE = 'burrow.routing';
 export async function readTopology(m: ManagementClient, vhost: string): Promise<SimTopology> {
   const exchanges = await m.listExchanges(vhost, { page: 1, pageSize: 500 });
   const allExchanges = [...exchanges.items];
-  for (let page = 2; page <= exchanges.pageCount; page++) allExchanges.push(...(await m.listExchanges(vhost, { page, pageSize: 500 })).items);
+  for (let page = 2; page <= exchanges.pageCount; page++)
+    allExchanges.push(...(await m.listExchanges(vhost, { page, pageSize: 500 })).items);
   const queues = await m.listQueues(vhost, { page: 1, pageSize: 500, columns: ['name'] });
   const allQueues = queues.items.map((q) => q.name);
-  for (let page = 2; page <= queues.pageCount; page++) allQueues.push(...(await m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })).items.map((q) => q.name));
+  for (let page = 2; page <= queues.pageCount; page++)
+    allQueues.push(...(await m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })).items.map((q) => q.name));
   const bindings = await m.listBindings(vhost);
   return {
     vhost,
     exchanges: allExchanges.map((x) => ({ name: x.name, type: x.type, arguments: x.arguments, internal: x.internal })),
-    bindings: bindings.map((b) => ({ source: b.source, destination: b.destination, destination_type: b.destination_type as 'queue' | 'exchange', routing_key: b.routing_key, arguments: b.arguments })),
+    bindings: bindings.map((b) => ({
+      source: b.source,
+      destination: b.destination,
+      destination_type: b.destination_type as 'queue' | 'exchange',
+      routing_key: b.routing_key,
+      arguments: b.arguments,
+    })),
     queues: allQueues,
   };
 }
@@ -45,7 +59,11 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
   }
 
   private postInit(): void {
-    this.post({ type: 'init', target: this.target, exchanges: (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type })) });
+    this.post({
+      type: 'init',
+      target: this.target,
+      exchanges: (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type })),
+    });
   }
 
   /**
@@ -102,5 +120,4 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
     };
     this.post({ type: 'route', view: this.last });
   }
-
 }

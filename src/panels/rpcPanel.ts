@@ -1,7 +1,15 @@
 import * as vscode from 'vscode';
 import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import type { PanelTarget } from '../protocol/common';
-import { checkRpcToHost, type RpcDraft, type RpcHistoryEntry, type RpcResultView, type RpcState, type RpcToHost, type RpcToWebview } from '../protocol/rpc';
+import {
+  checkRpcToHost,
+  type RpcDraft,
+  type RpcHistoryEntry,
+  type RpcResultView,
+  type RpcState,
+  type RpcToHost,
+  type RpcToWebview,
+} from '../protocol/rpc';
 import { RpcClient, type RpcOutcome, type RpcRequest } from '../broker/rpc';
 import { describeForUser } from '../broker/errors';
 import { buildHeaders } from '../core/fieldValues';
@@ -43,7 +51,9 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    const listed = await this.guarded((session) => session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }));
+    const listed = await this.guarded((session) =>
+      session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }),
+    );
     const exchanges = listed?.items.map((x) => ({ name: x.name, type: x.type })) ?? [{ name: '', type: 'direct' }];
     this.post({
       type: 'init',
@@ -92,52 +102,97 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
       return;
     }
     const signal = this.abort.signal;
-    await this.guarded(async (session) => {
-      const client = this.client.get(session);
-      if (count === 1) {
-        const outcome = await client.call(req);
-        this.last = this.view(outcome);
-        this.post({ type: 'result', result: this.last });
-        await this.remember(draft, this.last.text);
-        return outcome.status !== 'error';
-      } else {
-        let lastPost = 0;
-        const r = await client.callMany(req, count, {
-          signal,
-          onProgress: (done, total) => {
-            const now = Date.now();
-            if (now - lastPost < 100 && done < total) return;
-            lastPost = now;
-            this.post({ type: 'progress', done, total });
-          },
-        });
-        const f = (n: number) => `${n.toFixed(2)} ms`;
-        const failures = r.firstFailure ? ` First failure: ${this.view(r.firstFailure).text}` : '';
-        const text = `${r.cancelled ? 'Cancelled: ' : ''}${r.ok} of ${count} answered, ${r.failed} failed. Latency min ${f(r.min)}, median ${f(r.median)}, p95 ${f(r.p95)}, max ${f(r.max)}.${failures}`;
-        this.post({ type: 'many', result: { n: count, ok: r.ok, failed: r.failed, min: r.min, median: r.median, p95: r.p95, max: r.max, text } });
-        await this.remember(draft, text);
-        return r.ok > 0;
-      }
-      // Only an answered call says the connection works (an error outcome may be a refused login).
-    }, { busy: true, ok: (answered) => answered });
+    await this.guarded(
+      async (session) => {
+        const client = this.client.get(session);
+        if (count === 1) {
+          const outcome = await client.call(req);
+          this.last = this.view(outcome);
+          this.post({ type: 'result', result: this.last });
+          await this.remember(draft, this.last.text);
+          return outcome.status !== 'error';
+        } else {
+          let lastPost = 0;
+          const r = await client.callMany(req, count, {
+            signal,
+            onProgress: (done, total) => {
+              const now = Date.now();
+              if (now - lastPost < 100 && done < total) return;
+              lastPost = now;
+              this.post({ type: 'progress', done, total });
+            },
+          });
+          const f = (n: number) => `${n.toFixed(2)} ms`;
+          const failures = r.firstFailure ? ` First failure: ${this.view(r.firstFailure).text}` : '';
+          const text = `${r.cancelled ? 'Cancelled: ' : ''}${r.ok} of ${count} answered, ${r.failed} failed. Latency min ${f(r.min)}, median ${f(r.median)}, p95 ${f(r.p95)}, max ${f(r.max)}.${failures}`;
+          this.post({
+            type: 'many',
+            result: {
+              n: count,
+              ok: r.ok,
+              failed: r.failed,
+              min: r.min,
+              median: r.median,
+              p95: r.p95,
+              max: r.max,
+              text,
+            },
+          });
+          await this.remember(draft, text);
+          return r.ok > 0;
+        }
+        // Only an answered call says the connection works (an error outcome may be a refused login).
+      },
+      { busy: true, ok: (answered) => answered },
+    );
     this.abort = undefined;
   }
 
   private view(o: RpcOutcome): RpcResultView {
     const base = { id: ++this.resultId, at: Date.now(), strays: [] as RpcResultView['strays'] };
     const strays = (list: { correlationId: string | undefined; body: Uint8Array; receivedAt: number }[]) =>
-      list.map((s) => ({ correlationId: s.correlationId ?? '(none)', preview: decodeBody(s.body, undefined, { maxChars: 200 }).text, at: s.receivedAt }));
+      list.map((s) => ({
+        correlationId: s.correlationId ?? '(none)',
+        preview: decodeBody(s.body, undefined, { maxChars: 200 }).text,
+        at: s.receivedAt,
+      }));
     switch (o.status) {
       case 'reply': {
         const reply = toDisplayMessage(
-          captureMessage({ content: o.reply.body, fields: { exchange: o.reply.exchange, routingKey: o.reply.routingKey, redelivered: false }, properties: o.reply.properties }, base.id, Date.now()),
+          captureMessage(
+            {
+              content: o.reply.body,
+              fields: { exchange: o.reply.exchange, routingKey: o.reply.routingKey, redelivered: false },
+              properties: o.reply.properties,
+            },
+            base.id,
+            Date.now(),
+          ),
         );
-        return { ...base, status: 'reply', text: `Reply in ${o.rttMs.toFixed(2)} ms`, rttMs: o.rttMs, correlationId: o.correlationId, reply, strays: strays(o.strays) };
+        return {
+          ...base,
+          status: 'reply',
+          text: `Reply in ${o.rttMs.toFixed(2)} ms`,
+          rttMs: o.rttMs,
+          correlationId: o.correlationId,
+          reply,
+          strays: strays(o.strays),
+        };
       }
       case 'timeout':
-        return { ...base, status: 'timeout', text: `No reply within ${o.timeoutMs} ms (correlation id ${o.correlationId})`, correlationId: o.correlationId, strays: strays(o.strays) };
+        return {
+          ...base,
+          status: 'timeout',
+          text: `No reply within ${o.timeoutMs} ms (correlation id ${o.correlationId})`,
+          correlationId: o.correlationId,
+          strays: strays(o.strays),
+        };
       case 'unroutable':
-        return { ...base, status: 'unroutable', text: `Returned as unroutable (${o.replyCode} ${o.replyText}): no queue is bound for that exchange and routing key` };
+        return {
+          ...base,
+          status: 'unroutable',
+          text: `Returned as unroutable (${o.replyCode} ${o.replyText}): no queue is bound for that exchange and routing key`,
+        };
       case 'no-consumer':
         return { ...base, status: 'no-consumer', text: o.message };
       case 'cancelled':
@@ -148,7 +203,13 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
   }
 
   private async remember(draft: RpcDraft, outcome: string): Promise<void> {
-    const history = await recordHistory(this.services.context.globalState, this.historyKey(), draft, outcome, HISTORY_LIMIT);
+    const history = await recordHistory(
+      this.services.context.globalState,
+      this.historyKey(),
+      draft,
+      outcome,
+      HISTORY_LIMIT,
+    );
     this.post({ type: 'history', history });
   }
 

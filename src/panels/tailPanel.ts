@@ -2,7 +2,15 @@ import * as vscode from 'vscode';
 import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { RunScope } from './kit/scopes';
 import type { PanelTarget } from '../protocol/common';
-import { checkTailToHost, type TailMode, type TailState, type TailStats, type TailStatus, type TailToHost, type TailToWebview } from '../protocol/tail';
+import {
+  checkTailToHost,
+  type TailMode,
+  type TailState,
+  type TailStats,
+  type TailStatus,
+  type TailToHost,
+  type TailToWebview,
+} from '../protocol/tail';
 import { DEFAULT_BUFFER_BYTES, QueueTail, type TailBatch, type TailSpec } from '../broker/tail';
 import { describeForUser } from '../broker/errors';
 import type { CapturedMessage } from '../core/message';
@@ -38,15 +46,26 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   private bufferSize(): number {
-    return Math.max(100, Math.min(1_000_000, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferSize', 10_000)));
+    return Math.max(
+      100,
+      Math.min(1_000_000, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferSize', 10_000)),
+    );
   }
 
   private bufferMegabytes(): number {
-    return Math.max(1, Math.min(8192, vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferMegabytes', DEFAULT_BUFFER_BYTES / MIB)));
+    return Math.max(
+      1,
+      Math.min(
+        8192,
+        vscode.workspace.getConfiguration('burrow.tail').get<number>('bufferMegabytes', DEFAULT_BUFFER_BYTES / MIB),
+      ),
+    );
   }
 
   protected async onReady(): Promise<void> {
-    const listed = await this.guarded((session) => session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }));
+    const listed = await this.guarded((session) =>
+      session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }),
+    );
     const exchanges = (listed?.items ?? []).map((x) => x.name).filter((n) => n !== '');
     this.post({ type: 'init', target: this.target, bufferSize: this.bufferSize(), exchanges });
     this.post({ type: 'status', status: this.status, detail: this.statusDetail, mode: this.mode });
@@ -126,12 +145,16 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     this.run.add(
       tail.onStateChange((state, error) => {
         if (this.tail !== tail) return;
-        if (state === 'reconnecting') this.setStatus('reconnecting', 'Connection lost: reconnecting… the tail resumes by itself (messages published meanwhile are not seen by a tap; the list will mark the gap).');
+        if (state === 'reconnecting')
+          this.setStatus(
+            'reconnecting',
+            'Connection lost: reconnecting… the tail resumes by itself (messages published meanwhile are not seen by a tap; the list will mark the gap).',
+          );
         else if (state === 'running') {
           this.setStatus('running', this.notes());
           this.postWindow(); // a gap marker may have been added
-        }
-        else if (state === 'error') this.setStatus('error', error ? describeForUser(error) : 'The tail stopped with an error.');
+        } else if (state === 'error')
+          this.setStatus('error', error ? describeForUser(error) : 'The tail stopped with an error.');
         else if (state === 'stopped') this.setStatus('stopped');
       }),
     );
@@ -153,7 +176,11 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     const parts: string[] = [];
     if (t.spec.mode === 'tap') {
       const keys = t.bindings.map((b) => `${b.exchange} ${b.routingKey || JSON.stringify(b.arguments)}`);
-      parts.push(keys.length ? `Tapping ${keys.length} binding${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}.` : 'The queue has no bindings to tap.');
+      parts.push(
+        keys.length
+          ? `Tapping ${keys.length} binding${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}.`
+          : 'The queue has no bindings to tap.',
+      );
     }
     parts.push(...t.notes);
     const gaps = t.gaps();
@@ -183,13 +210,24 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   private settle(id: number, action: 'ack' | 'requeue' | 'reject'): void {
     const m = this.find(id);
     if (!this.tail || !m || m.deliveryTag === undefined) {
-      this.post({ type: 'error', message: 'That message cannot be settled any more (it left the buffer, or the tail was restarted).' });
+      this.post({
+        type: 'error',
+        message: 'That message cannot be settled any more (it left the buffer, or the tail was restarted).',
+      });
       return;
     }
     const ok =
-      action === 'ack' ? this.tail.ack(m.deliveryTag) : action === 'requeue' ? this.tail.nack(m.deliveryTag, { requeue: true }) : this.tail.reject(m.deliveryTag, false);
+      action === 'ack'
+        ? this.tail.ack(m.deliveryTag)
+        : action === 'requeue'
+          ? this.tail.nack(m.deliveryTag, { requeue: true })
+          : this.tail.reject(m.deliveryTag, false);
     if (!ok) {
-      this.post({ type: 'error', message: 'The broker no longer knows that delivery (the channel was re-opened after a reconnect); it was requeued.' });
+      this.post({
+        type: 'error',
+        message:
+          'The broker no longer knows that delivery (the channel was re-opened after a reconnect); it was requeued.',
+      });
       return;
     }
     const settled = action === 'ack' ? 'acked' : action === 'requeue' ? 'requeued' : 'rejected';
@@ -207,11 +245,20 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = `${(this.target.queue ?? this.target.exchange ?? 'tail').replace(/[^\w.-]+/g, '_')}-tail.ndjson`;
-    const uri = await vscode.window.showSaveDialog({ defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined, filters: { NDJSON: ['ndjson', 'jsonl'] } });
+    const uri = await vscode.window.showSaveDialog({
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: { NDJSON: ['ndjson', 'jsonl'] },
+    });
     if (!uri) return;
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(entriesToNdjson(entries)));
-    const gapNote = gaps > 0 ? ` and ${gaps} gap marker${gaps === 1 ? '' : 's'} ({"gap": …} lines where messages were missed while reconnecting)` : '';
-    this.post({ type: 'info', message: `Exported ${count} messages${gapNote} to ${vscode.workspace.asRelativePath(uri)}.` });
+    const gapNote =
+      gaps > 0
+        ? ` and ${gaps} gap marker${gaps === 1 ? '' : 's'} ({"gap": …} lines where messages were missed while reconnecting)`
+        : '';
+    this.post({
+      type: 'info',
+      message: `Exported ${count} messages${gapNote} to ${vscode.workspace.asRelativePath(uri)}.`,
+    });
   }
 
   private setStatus(status: TailStatus, detail?: string): void {
@@ -225,7 +272,12 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     this.run.dispose();
     if (!tail) return;
     await tail.stop().catch((err: unknown) => this.log.warn(`Stopping tail failed: ${describeForUser(err)}`));
-    this.setStatus('stopped', this.mode?.mode === 'consume' ? 'Stopped. Unacknowledged messages went back to the queue.' : 'Stopped. The temporary tap queue was deleted.');
+    this.setStatus(
+      'stopped',
+      this.mode?.mode === 'consume'
+        ? 'Stopped. Unacknowledged messages went back to the queue.'
+        : 'Stopped. The temporary tap queue was deleted.',
+    );
   }
 
   protected override onDispose(): void {

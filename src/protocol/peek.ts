@@ -49,7 +49,12 @@ const streamOffset: Check<StreamOffset> = oneOf<StreamOffset>(
 
 export const checkPeekToHost = messages<PeekToHost>({
   ready: object({}),
-  peek: object({ count: int, offset: optional(streamOffset), confirmConsumers: optional(bool), ignoreMemory: optional(bool) }),
+  peek: object({
+    count: int,
+    offset: optional(streamOffset),
+    confirmConsumers: optional(bool),
+    ignoreMemory: optional(bool),
+  }),
   openBody: object({ id: int }),
   copy: object({ ids: array(int) }),
   save: object({}),

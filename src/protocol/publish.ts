@@ -1,4 +1,11 @@
-import { panelTarget, requestId, type CommonToWebview, type Numbered, type PanelTarget, type ReadyMessage } from './common';
+import {
+  panelTarget,
+  requestId,
+  type CommonToWebview,
+  type Numbered,
+  type PanelTarget,
+  type ReadyMessage,
+} from './common';
 import { array, bool, int, lenient, literal, messages, object, str, type Check } from './validate';
 
 export type BodyMode = 'text' | 'json' | 'base64';
@@ -79,11 +86,28 @@ export interface PublishResult {
 }
 
 export type PublishToWebview =
-  | { type: 'init'; target: PanelTarget; exchanges: ExchangeOption[]; queues: string[]; defaultDeliveryMode: 1 | 2; history: HistoryEntry[]; templates: PublishTemplate[]; templatesFile?: string }
+  | {
+      type: 'init';
+      target: PanelTarget;
+      exchanges: ExchangeOption[];
+      queues: string[];
+      defaultDeliveryMode: 1 | 2;
+      history: HistoryEntry[];
+      templates: PublishTemplate[];
+      templatesFile?: string;
+    }
   /** Reply to 'suggest' (same requestId). */
   | ({ type: 'suggestions'; exchange: string; keys: string[] } & Numbered)
   | { type: 'loadDraft'; draft: Partial<PublishDraft>; source: string }
-  | { type: 'progress'; done: number; total: number; confirmed: number; returned: number; nacked: number; ratePerSec: number }
+  | {
+      type: 'progress';
+      done: number;
+      total: number;
+      confirmed: number;
+      returned: number;
+      nacked: number;
+      ratePerSec: number;
+    }
   | { type: 'result'; result: PublishResult }
   | { type: 'history'; history: HistoryEntry[] }
   | { type: 'templates'; templates: PublishTemplate[]; templatesFile?: string }
@@ -110,7 +134,11 @@ export interface PublishState {
   count?: number;
 }
 
-export const headerRow: Check<HeaderRow> = object({ name: str, type: literal('string', 'number', 'boolean', 'null', 'json'), value: str });
+export const headerRow: Check<HeaderRow> = object({
+  name: str,
+  type: literal('string', 'number', 'boolean', 'null', 'json'),
+  value: str,
+});
 
 export const publishDraft: Check<PublishDraft> = object({
   exchange: str,
@@ -148,7 +176,11 @@ export const checkPublishToHost = messages<PublishToHost>({
 });
 
 /** Restored state: the target must be sound; a draft or count that is not is dropped. */
-export const checkPublishState: Check<PublishState> = object({ target: panelTarget, draft: lenient(publishDraft), count: lenient(int) });
+export const checkPublishState: Check<PublishState> = object({
+  target: panelTarget,
+  draft: lenient(publishDraft),
+  count: lenient(int),
+});
 
 export function emptyDraft(exchange = '', routingKey = '', deliveryMode: 1 | 2 = 2): PublishDraft {
   return {
@@ -188,7 +220,11 @@ export interface ManySummaryInput extends PublishCountsView {
  * The kind and one-line text of a bulk publish result. `error` is the fault that ended it early
  * (connection lost, broker blocked…), already described for the user.
  */
-export function summarisePublishMany(r: ManySummaryInput, total: number, error?: string): { kind: OutcomeKind; text: string } {
+export function summarisePublishMany(
+  r: ManySummaryInput,
+  total: number,
+  error?: string,
+): { kind: OutcomeKind; text: string } {
   const n = (x: number) => x.toLocaleString('en-US');
   const sent = r.confirmed + r.returned + r.nacked + r.unknown;
   const parts = [`${n(r.confirmed)} confirmed`];
@@ -197,7 +233,21 @@ export function summarisePublishMany(r: ManySummaryInput, total: number, error?:
   if (r.unknown) parts.push(`${n(r.unknown)} unknown (may or may not be in the queue)`);
   if (r.notSent) parts.push(`${n(r.notSent)} not sent`);
   const rate = Math.round(((r.confirmed + r.returned) * 1000) / Math.max(1, r.elapsedMs));
-  const kind: OutcomeKind = r.unknown ? 'unknown' : error ? 'error' : r.cancelled ? 'cancelled' : r.nacked ? 'nacked' : r.returned ? 'returned' : 'confirmed';
-  const lead = error ? `Stopped after ${n(sent)} of ${n(total)}: ${error} —` : r.cancelled ? `Cancelled after ${n(sent)} of ${n(total)}:` : `Published ${n(sent)} of ${n(total)}:`;
+  const kind: OutcomeKind = r.unknown
+    ? 'unknown'
+    : error
+      ? 'error'
+      : r.cancelled
+        ? 'cancelled'
+        : r.nacked
+          ? 'nacked'
+          : r.returned
+            ? 'returned'
+            : 'confirmed';
+  const lead = error
+    ? `Stopped after ${n(sent)} of ${n(total)}: ${error} —`
+    : r.cancelled
+      ? `Cancelled after ${n(sent)} of ${n(total)}:`
+      : `Published ${n(sent)} of ${n(total)}:`;
   return { kind, text: `${lead} ${parts.join(', ')} in ${r.elapsedMs} ms (${n(rate)} msg/s)` };
 }

@@ -31,9 +31,7 @@ export type RoutingToWebview =
   | CommonToWebview;
 
 export type RoutingToHost =
-  | ReadyMessage
-  | { type: 'route'; exchange: string; routingKey: string; headers: string }
-  | { type: 'reload' };
+  ReadyMessage | { type: 'route'; exchange: string; routingKey: string; headers: string } | { type: 'reload' };
 
 export interface RoutingState {
   target: PanelTarget;

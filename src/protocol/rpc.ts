@@ -44,7 +44,13 @@ export interface RpcHistoryEntry {
 }
 
 export type RpcToWebview =
-  | { type: 'init'; target: PanelTarget; exchanges: { name: string; type: string }[]; defaultTimeoutMs: number; history: RpcHistoryEntry[] }
+  | {
+      type: 'init';
+      target: PanelTarget;
+      exchanges: { name: string; type: string }[];
+      defaultTimeoutMs: number;
+      history: RpcHistoryEntry[];
+    }
   | { type: 'result'; result: RpcResultView }
   | { type: 'progress'; done: number; total: number }
   | { type: 'many'; result: RpcManyView }
@@ -77,4 +83,8 @@ export const checkRpcToHost = messages<RpcToHost>({
   cancel: object({}),
 });
 
-export const checkRpcState: Check<RpcState> = object({ target: panelTarget, draft: lenient(rpcDraft), count: lenient(int) });
+export const checkRpcState: Check<RpcState> = object({
+  target: panelTarget,
+  draft: lenient(rpcDraft),
+  count: lenient(int),
+});

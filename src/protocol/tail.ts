@@ -1,5 +1,25 @@
-import { panelTarget, requestId, type CommonToWebview, type DisplayMessage, type Numbered, type PanelTarget, type ReadyMessage } from './common';
-import { bool, int, jsonObject, lenient, literal, messages, object, oneOf, optional, str, type Check } from './validate';
+import {
+  panelTarget,
+  requestId,
+  type CommonToWebview,
+  type DisplayMessage,
+  type Numbered,
+  type PanelTarget,
+  type ReadyMessage,
+} from './common';
+import {
+  bool,
+  int,
+  jsonObject,
+  lenient,
+  literal,
+  messages,
+  object,
+  oneOf,
+  optional,
+  str,
+  type Check,
+} from './validate';
 
 /**
  * A compact row for the live list; the full message is fetched when selected. A gap marker
@@ -95,4 +115,8 @@ export const checkTailToHost = messages<TailToHost>({
   openBody: object({ id: int }),
 });
 
-export const checkTailState: Check<TailState> = object({ target: panelTarget, mode: lenient(tailMode), filter: lenient(str) });
+export const checkTailState: Check<TailState> = object({
+  target: panelTarget,
+  mode: lenient(tailMode),
+  filter: lenient(str),
+});

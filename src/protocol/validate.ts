@@ -5,7 +5,10 @@
  * ProtocolError naming the first wrong field.
  */
 export class ProtocolError extends Error {
-  constructor(readonly path: string, expected: string) {
+  constructor(
+    readonly path: string,
+    expected: string,
+  ) {
     super(`${path || 'message'}: expected ${expected}`);
     this.name = 'ProtocolError';
   }
@@ -20,13 +23,16 @@ const fail = (path: string, expected: string): never => {
 /** Longest string accepted anywhere (bodies up to the publish panel's 10 MiB file limit, in base64). */
 const MAX_STRING = 16 * 1024 * 1024;
 
-export const str: Check<string> = (v, p = '') => (typeof v === 'string' && v.length <= MAX_STRING ? v : fail(p, 'a string'));
-export const num: Check<number> = (v, p = '') => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a finite number'));
+export const str: Check<string> = (v, p = '') =>
+  typeof v === 'string' && v.length <= MAX_STRING ? v : fail(p, 'a string');
+export const num: Check<number> = (v, p = '') =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a finite number');
 export const int: Check<number> = (v, p = '') => (Number.isSafeInteger(v) ? (v as number) : fail(p, 'a whole number'));
 export const bool: Check<boolean> = (v, p = '') => (typeof v === 'boolean' ? v : fail(p, 'true or false'));
 
 export function literal<L extends string | number>(...allowed: L[]): Check<L> {
-  return (v, p = '') => (allowed.includes(v as L) ? (v as L) : fail(p, allowed.map((a) => JSON.stringify(a)).join(' | ')));
+  return (v, p = '') =>
+    allowed.includes(v as L) ? (v as L) : fail(p, allowed.map((a) => JSON.stringify(a)).join(' | '));
 }
 
 export function optional<T>(check: Check<T>): Check<T | undefined> {
@@ -40,7 +46,8 @@ export function array<T>(check: Check<T>, max = 100_000): Check<T[]> {
   };
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A JSON object of anything (e.g. binding arguments); prototype keys are refused. */
 export const jsonObject: Check<Record<string, unknown>> = (v, p = '') => {
@@ -81,7 +88,9 @@ export function oneOf<T>(...checks: Check<T>[]): Check<T> {
 }
 
 /** A message union, dispatched on `type`: each type has its own check. */
-export function messages<M extends { type: string }>(cases: { [K in M['type']]: Check<Omit<Extract<M, { type: K }>, 'type'>> }): Check<M> {
+export function messages<M extends { type: string }>(cases: {
+  [K in M['type']]: Check<Omit<Extract<M, { type: K }>, 'type'>>;
+}): Check<M> {
   return (v, p = '') => {
     if (!isPlainObject(v) || typeof v.type !== 'string' || !Object.prototype.hasOwnProperty.call(cases, v.type)) {
       return fail(p ? `${p}.type` : 'type', `one of ${Object.keys(cases).join(', ')}`);

@@ -72,7 +72,9 @@ export class BrokerSide {
 
   /** Names of the queues or exchanges in this vhost. */
   async names(kind: 'queues' | 'exchanges'): Promise<Set<string>> {
-    return new Set((await this.mgmt<{ name: string }[]>('GET', `/${kind}/${enc(this.vhost)}?columns=name`)).map((x) => x.name));
+    return new Set(
+      (await this.mgmt<{ name: string }[]>('GET', `/${kind}/${enc(this.vhost)}?columns=name`)).map((x) => x.name),
+    );
   }
 
   /** The broker's own count (AMQP queue.declare passive): exact and immediate, unlike the management stats. */
@@ -95,9 +97,15 @@ export class BrokerSide {
   }
 
   /** Publishes with publisher confirms (resolves once the broker confirmed each message). */
-  async publish(exchange: string, routingKey: string, bodies: (string | Buffer)[], props: amqp.Options.Publish = {}): Promise<void> {
+  async publish(
+    exchange: string,
+    routingKey: string,
+    bodies: (string | Buffer)[],
+    props: amqp.Options.Publish = {},
+  ): Promise<void> {
     await this.withChannel(async (ch) => {
-      for (const b of bodies) ch.publish(exchange, routingKey, Buffer.isBuffer(b) ? b : Buffer.from(b), { persistent: false, ...props });
+      for (const b of bodies)
+        ch.publish(exchange, routingKey, Buffer.isBuffer(b) ? b : Buffer.from(b), { persistent: false, ...props });
       await ch.waitForConfirms();
     });
   }
@@ -124,7 +132,8 @@ export class BrokerSide {
    */
   async cleanup(): Promise<void> {
     const errors: string[] = [];
-    const del = (path: string) => this.mgmt('DELETE', path).catch((e: Error) => (/404/.test(e.message) ? undefined : errors.push(e.message)));
+    const del = (path: string) =>
+      this.mgmt('DELETE', path).catch((e: Error) => (/404/.test(e.message) ? undefined : errors.push(e.message)));
     const c = this.conn;
     this.conn = undefined;
     await c?.close().catch(() => undefined);
@@ -166,7 +175,16 @@ export function connectionFor(b: TestBroker): E2EConnection {
     name,
     settings: {
       'burrow.connections': [
-        { id: `e2e-${b.id}`, name, host: '127.0.0.1', port: b.amqpPort, vhost: '/', username: 'guest', tls: false, managementUrl: b.mgmtUrl },
+        {
+          id: `e2e-${b.id}`,
+          name,
+          host: '127.0.0.1',
+          port: b.amqpPort,
+          vhost: '/',
+          username: 'guest',
+          tls: false,
+          managementUrl: b.mgmtUrl,
+        },
       ],
     },
     password: 'guest',
@@ -200,7 +218,12 @@ export function withChannel<T>(fn: (ch: amqp.ConfirmChannel) => Promise<T>): Pro
   return defaultSide.withChannel(fn);
 }
 
-export function publish(exchange: string, routingKey: string, bodies: (string | Buffer)[], props: amqp.Options.Publish = {}): Promise<void> {
+export function publish(
+  exchange: string,
+  routingKey: string,
+  bodies: (string | Buffer)[],
+  props: amqp.Options.Publish = {},
+): Promise<void> {
   return defaultSide.publish(exchange, routingKey, bodies, props);
 }
 

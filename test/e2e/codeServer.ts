@@ -75,16 +75,21 @@ export async function startCodeServer(profile: Profile, opts: { port?: number } 
     process.execPath,
     [
       CODE_SERVER_ENTRY,
-      '--config', profile.configFile,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--config',
+      profile.configFile,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
       '--ignore-last-opened',
-      '--user-data-dir', profile.userDataDir,
-      '--extensions-dir', profile.extensionsDir,
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
       profile.workspace,
     ],
     // detached: own process group, so stop() can kill code-server, its server child, the extension host and ptys at once.
@@ -118,10 +123,13 @@ export async function startCodeServer(profile: Profile, opts: { port?: number } 
           } catch {
             /* gone */
           }
-          await poll('code-server process group to die after SIGKILL', () => !groupAlive(pgid), 5000, 50).catch(() => undefined);
+          await poll('code-server process group to die after SIGKILL', () => !groupAlive(pgid), 5000, 50).catch(
+            () => undefined,
+          );
         }
       }
-      if (exited === undefined) await within('code-server to report its exit', exitPromise, 2000).catch(() => undefined);
+      if (exited === undefined)
+        await within('code-server to report its exit', exitPromise, 2000).catch(() => undefined);
       liveGroups.delete(pgid);
     })();
     return stopping;
@@ -129,10 +137,15 @@ export async function startCodeServer(profile: Profile, opts: { port?: number } 
 
   const url = `http://127.0.0.1:${port}`;
   try {
-    await poll(`code-server to answer on ${url}/healthz`, async () => {
-      if (exited) throw new Error(`${exited}; log:\n${logTail(profile.logFile)}`);
-      return (await httpStatus(`${url}/healthz`)) === 200;
-    }, 60_000, 100);
+    await poll(
+      `code-server to answer on ${url}/healthz`,
+      async () => {
+        if (exited) throw new Error(`${exited}; log:\n${logTail(profile.logFile)}`);
+        return (await httpStatus(`${url}/healthz`)) === 200;
+      },
+      60_000,
+      100,
+    );
   } catch (e) {
     await stop();
     if (exited) throw new Error(`${exited} before answering HTTP. Log tail:\n${logTail(profile.logFile)}`);

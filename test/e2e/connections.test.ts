@@ -70,12 +70,19 @@ describe('Burrow connections in VS Code', { timeout: 300_000 }, () => {
       await expandRow(page, NAME);
       await poll('an error row under the broken connection', async () => {
         const texts = await treeAccessibleTexts(page);
-        return texts.some((t) => /ACCESS_REFUSED|\b401\b|login refused|authentication/i.test(t) && !t.includes(NAME)) || undefined;
+        return (
+          texts.some((t) => /ACCESS_REFUSED|\b401\b|login refused|authentication/i.test(t) && !t.includes(NAME)) ||
+          undefined
+        );
       });
     });
     // The "testing…" progress toast goes away once the test has finished.
     await step(s, 'progress-done', () =>
-      poll('the "testing" progress notification to close', async () => !(await notificationsText(page)).some((t) => /testing bad-login/.test(t)), 15_000),
+      poll(
+        'the "testing" progress notification to close',
+        async () => !(await notificationsText(page)).some((t) => /testing bad-login/.test(t)),
+        15_000,
+      ),
     );
     await parkMouse(page);
     await screenshot(page, 'connection-wrong-password');
@@ -86,7 +93,8 @@ describe('Burrow connections in VS Code', { timeout: 300_000 }, () => {
       // Hover tooltip of the connection row (rendered on hover, not in aria-label).
       await rowLocator(page, NAME).hover();
       const hover = page.locator('.monaco-hover, .workbench-hover').first();
-      if (await hover.isVisible().catch(() => false)) assert.ok(!(await hover.innerText()).includes(PASSWORD), 'password in the row tooltip');
+      if (await hover.isVisible().catch(() => false))
+        assert.ok(!(await hover.innerText()).includes(PASSWORD), 'password in the row tooltip');
       await parkMouse(page);
     });
     await step(s, 'password-not-in-settings-or-logs', async () => {
@@ -94,11 +102,19 @@ describe('Burrow connections in VS Code', { timeout: 300_000 }, () => {
       const settings = fs.readFileSync(settingsFile, 'utf8');
       assert.ok(settings.includes(`"${NAME}"`), `the connection is saved in settings.json:\n${settings}`);
       // The extension's own log (output channel "Burrow"), once it has the test-connection line.
-      const burrowLog = await poll('the Burrow log file to record the failed test', () => {
-        const f = filesUnder(path.join(s.profile.userDataDir, 'logs')).find((x) => x.endsWith(`${path.sep}Burrow.log`));
-        return f && /Test connection .*ACCESS_REFUSED/.test(fs.readFileSync(f, 'utf8')) ? f : undefined;
-      }, 15_000).catch((e: Error) => {
-        throw new Error(`${e.message} (no user-data/logs/**/Burrow.log: is @vscode/spdlog built? run scripts/e2e-setup.sh)`);
+      const burrowLog = await poll(
+        'the Burrow log file to record the failed test',
+        () => {
+          const f = filesUnder(path.join(s.profile.userDataDir, 'logs')).find((x) =>
+            x.endsWith(`${path.sep}Burrow.log`),
+          );
+          return f && /Test connection .*ACCESS_REFUSED/.test(fs.readFileSync(f, 'utf8')) ? f : undefined;
+        },
+        15_000,
+      ).catch((e: Error) => {
+        throw new Error(
+          `${e.message} (no user-data/logs/**/Burrow.log: is @vscode/spdlog built? run scripts/e2e-setup.sh)`,
+        );
       });
       assert.ok(sessionLogs(s).includes(burrowLog));
       await assertSecretNowhere(s, PASSWORD); // settings.json, its local history, every log
@@ -109,7 +125,10 @@ describe('Burrow connections in VS Code', { timeout: 300_000 }, () => {
       await expandRow(page, 'localhost');
       await waitForRowDescription(page, 'localhost', /\bconnected\b/, 30_000);
       const notes = await notificationsText(page);
-      assert.ok(!notes.some((n) => /extension host|terminated unexpectedly/i.test(n)), `notifications: ${JSON.stringify(notes)}`);
+      assert.ok(
+        !notes.some((n) => /extension host|terminated unexpectedly/i.test(n)),
+        `notifications: ${JSON.stringify(notes)}`,
+      );
     });
 
     // Clean up: remove the connection again (its secret goes with it).
@@ -119,8 +138,10 @@ describe('Burrow connections in VS Code', { timeout: 300_000 }, () => {
       assert.match(text, new RegExp(`Remove the connection '${NAME}'`));
       assert.ok(!text.includes(PASSWORD), 'password in the confirmation dialog');
       await rowLocator(page, NAME).waitFor({ state: 'detached', timeout: 15_000 });
-      await poll('the connection to leave settings.json', () =>
-        !fs.readFileSync(path.join(s.profile.userDataDir, 'User', 'settings.json'), 'utf8').includes(`"${NAME}"`));
+      await poll(
+        'the connection to leave settings.json',
+        () => !fs.readFileSync(path.join(s.profile.userDataDir, 'User', 'settings.json'), 'utf8').includes(`"${NAME}"`),
+      );
     });
   });
 });

@@ -55,7 +55,12 @@ describe('Burrow in VS Code', { timeout: 300_000 }, () => {
       const items = await treeItems(s.page);
       assert.deepEqual(
         items.slice(0, 4).map((r) => [r.label, r.level]),
-        [['localhost', 1], ['/', 2], ['Exchanges', 3], ['Queues', 3]],
+        [
+          ['localhost', 1],
+          ['/', 2],
+          ['Exchanges', 3],
+          ['Queues', 3],
+        ],
         `rows: ${JSON.stringify(items)}`,
       );
       return items;
@@ -73,7 +78,9 @@ describe('Burrow in VS Code', { timeout: 300_000 }, () => {
       await waitForRow(s.page, queue, 30_000);
     });
     // The management API's stats lag (~5 s): refresh until the queue shows its 2 messages.
-    const description = await step(s, 'queue-count', () => refreshUntilRowDescription(s.page, queue, /^2 ready\b/, 30_000));
+    const description = await step(s, 'queue-count', () =>
+      refreshUntilRowDescription(s.page, queue, /^2 ready\b/, 30_000),
+    );
     assert.match(description, /^2 ready · 0 consumers$/);
     await parkMouse(s.page);
     const shot = await screenshot(s.page, 'explorer-tree');

@@ -16,7 +16,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, REPO_ROOT, createProfile, installExtension, packageExtension, removeProfile, type Profile } from './profile';
+import {
+  CHROMIUM,
+  REPO_ROOT,
+  createProfile,
+  installExtension,
+  packageExtension,
+  removeProfile,
+  type Profile,
+} from './profile';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { allVisibleText, dumpFailure, notificationsText } from './workbench';
 import { treeAccessibleTexts } from './tree';
@@ -50,7 +58,10 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** Opens the workbench in a new 1400x900 page and waits for `.monaco-workbench`. */
-export async function openWorkbench(browser: Browser, server: Pick<CodeServer, 'workbenchUrl'>): Promise<{ context: BrowserContext; page: Page }> {
+export async function openWorkbench(
+  browser: Browser,
+  server: Pick<CodeServer, 'workbenchUrl'>,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   await page.goto(server.workbenchUrl, { waitUntil: 'domcontentloaded', timeout: 60_000 });
@@ -100,7 +111,9 @@ export async function startSession(opts: SessionOptions = {}): Promise<Session> 
     if (!failed && process.env.BURROW_E2E_KEEP !== '1') {
       removeProfile(profile);
     } else {
-      console.log(`[e2e] kept session dir ${path.relative(REPO_ROOT, profile.dir)} (logs: user-data/logs, code-server.log)`);
+      console.log(
+        `[e2e] kept session dir ${path.relative(REPO_ROOT, profile.dir)} (logs: user-data/logs, code-server.log)`,
+      );
     }
   };
   try {
@@ -108,7 +121,17 @@ export async function startSession(opts: SessionOptions = {}): Promise<Session> 
     server = await startCodeServer(profile);
     browser = await launchBrowser();
     const { page } = await openWorkbench(browser, server);
-    return { profile, server, browser, page, label: opts.label, markFailed: () => { failed = true; }, close };
+    return {
+      profile,
+      server,
+      browser,
+      page,
+      label: opts.label,
+      markFailed: () => {
+        failed = true;
+      },
+      close,
+    };
   } catch (e) {
     failed = true;
     await close();
@@ -127,7 +150,9 @@ export async function step<T>(session: Session, name: string, fn: () => Promise<
     session.markFailed();
     const dump = await dumpFailure(session.page, session.label ? `${session.label}-${name}` : name);
     const msg = e instanceof Error ? e.message : String(e);
-    const err = new Error(`step "${name}" failed: ${msg}\n${dump}\nsession dir: ${path.relative(REPO_ROOT, session.profile.dir)}`);
+    const err = new Error(
+      `step "${name}" failed: ${msg}\n${dump}\nsession dir: ${path.relative(REPO_ROOT, session.profile.dir)}`,
+    );
     if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
     throw err;
   }
@@ -160,14 +185,17 @@ export async function assertSecretNowhere(session: Session, secret: string): Pro
   const { page, profile } = session;
   if (!secret) throw new Error('assertSecretNowhere: empty secret');
   if ((await allVisibleText(page)).includes(secret)) throw new Error('password in the visible page text');
-  for (const n of await notificationsText(page)) if (n.includes(secret)) throw new Error(`password in a notification: ${n}`);
-  for (const t of await treeAccessibleTexts(page)) if (t.includes(secret)) throw new Error(`password in a tree label/tooltip: ${t}`);
+  for (const n of await notificationsText(page))
+    if (n.includes(secret)) throw new Error(`password in a notification: ${n}`);
+  for (const t of await treeAccessibleTexts(page))
+    if (t.includes(secret)) throw new Error(`password in a tree label/tooltip: ${t}`);
   const files = [
     path.join(profile.userDataDir, 'User', 'settings.json'),
     ...filesUnder(path.join(profile.userDataDir, 'User', 'History')), // settings.json's local history
     ...sessionLogs(session),
   ];
   for (const f of files) {
-    if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes(secret)) throw new Error(`password in ${path.relative(profile.dir, f)}`);
+    if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes(secret))
+      throw new Error(`password in ${path.relative(profile.dir, f)}`);
   }
 }

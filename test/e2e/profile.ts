@@ -43,7 +43,9 @@ export function packageExtension(): Promise<string> {
       await execFileP(npm, ['run', 'package'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`npm run package failed: ${err.message}\n${(err.stdout ?? '').slice(-4000)}\n${(err.stderr ?? '').slice(-4000)}`);
+      throw new Error(
+        `npm run package failed: ${err.message}\n${(err.stdout ?? '').slice(-4000)}\n${(err.stderr ?? '').slice(-4000)}`,
+      );
     }
     const vsix = path.join(REPO_ROOT, 'burrow.vsix');
     if (!fs.existsSync(vsix)) throw new Error(`npm run package did not produce ${vsix}`);
@@ -75,7 +77,9 @@ export function createProfile(
 ): Profile {
   const parent = where.parent ?? E2E_DIR;
   fs.mkdirSync(parent, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(parent, `${where.prefix ?? 'run'}-${new Date().toISOString().replace(/[:.]/g, '-')}-`));
+  const dir = fs.mkdtempSync(
+    path.join(parent, `${where.prefix ?? 'run'}-${new Date().toISOString().replace(/[:.]/g, '-')}-`),
+  );
   const profile: Profile = {
     dir,
     userDataDir: path.join(dir, 'user-data'),
@@ -132,10 +136,14 @@ export async function installExtension(profile: Profile, vsix: string): Promise<
   assertCodeServerInstalled();
   const args = [
     CODE_SERVER_ENTRY,
-    '--config', profile.configFile,
-    '--user-data-dir', profile.userDataDir,
-    '--extensions-dir', profile.extensionsDir,
-    '--install-extension', vsix,
+    '--config',
+    profile.configFile,
+    '--user-data-dir',
+    profile.userDataDir,
+    '--extensions-dir',
+    profile.extensionsDir,
+    '--install-extension',
+    vsix,
     '--force',
   ];
   try {

@@ -46,7 +46,12 @@ const BIG = 'A'.repeat(512 * 1024) + H.img + 'B'.repeat(512 * 1024);
 const CAPPED = 'C'.repeat(50_000) + H.img + 'D'.repeat(50_000 - H.img.length);
 const END = (panel: string) => `end of hostile fixture for ${panel} ${H.img}`;
 
-const target = (extra: Record<string, unknown> = {}) => ({ profileId: 'p1', profileName: `conn ${H.script}`, vhost: `vh ${H.rtl}`, ...extra });
+const target = (extra: Record<string, unknown> = {}) => ({
+  profileId: 'p1',
+  profileName: `conn ${H.script}`,
+  vhost: `vh ${H.rtl}`,
+  ...extra,
+});
 
 const field = (name: string, value: string, type = 'string') => ({ name, value, type });
 
@@ -100,7 +105,22 @@ const PANELS: PanelFixture[] = [
       { post: { type: 'info', message: `info ${H.control}` } },
       { post: { type: 'error', message: END('peek') } },
     ],
-    shown: [`q ${H.img}`, ALL, CAPPED, `hdr ${H.img}`, `val ${H.script}`, `x-rtl ${H.rtl}`, `dlq ${H.img}`, `rk ${H.textarea}`, `ex ${H.svg}`, `withheld ${H.textarea}`, `warning ${H.script}`, `confirm ${H.attr}`, `info ${H.control}`, END('peek')],
+    shown: [
+      `q ${H.img}`,
+      ALL,
+      CAPPED,
+      `hdr ${H.img}`,
+      `val ${H.script}`,
+      `x-rtl ${H.rtl}`,
+      `dlq ${H.img}`,
+      `rk ${H.textarea}`,
+      `ex ${H.svg}`,
+      `withheld ${H.textarea}`,
+      `warning ${H.script}`,
+      `confirm ${H.attr}`,
+      `info ${H.control}`,
+      END('peek'),
+    ],
   },
   {
     script: 'publish',
@@ -109,10 +129,19 @@ const PANELS: PanelFixture[] = [
         post: {
           type: 'init',
           target: target({ exchange: `x ${H.img}` }),
-          exchanges: [{ name: `x ${H.img}`, type: 'topic' }, { name: `y ${H.script}`, type: 'direct' }],
+          exchanges: [
+            { name: `x ${H.img}`, type: 'topic' },
+            { name: `y ${H.script}`, type: 'direct' },
+          ],
           queues: [`q ${H.textarea}`],
           defaultDeliveryMode: 2,
-          history: [{ at: 1_700_000_000_000, draft: { exchange: `hx ${H.svg}`, routingKey: `hrk ${H.rtl}` }, outcome: `outcome ${H.attr}` }],
+          history: [
+            {
+              at: 1_700_000_000_000,
+              draft: { exchange: `hx ${H.svg}`, routingKey: `hrk ${H.rtl}` },
+              outcome: `outcome ${H.attr}`,
+            },
+          ],
           templates: [{ name: `tpl ${H.textarea}`, draft: {} }],
           templatesFile: `/tmp/${H.img}.json`,
         },
@@ -125,23 +154,45 @@ const PANELS: PanelFixture[] = [
           draft: {
             exchange: `x ${H.img}`,
             routingKey: `rk ${H.textarea}`,
-            headers: [{ name: `hdr ${H.img}`, type: 'string', value: `val ${H.script}` }, { name: `x-ctl ${H.control}`, type: 'json', value: H.template }],
+            headers: [
+              { name: `hdr ${H.img}`, type: 'string', value: `val ${H.script}` },
+              { name: `x-ctl ${H.control}`, type: 'json', value: H.template },
+            ],
             bodyMode: 'text',
             body: BIG,
           },
         },
       },
-      { post: { type: 'result', result: { id: 1, at: 1_700_000_000_000, kind: 'error', text: `result ${H.img}`, count: 1, elapsedMs: 1 } } },
+      {
+        post: {
+          type: 'result',
+          result: { id: 1, at: 1_700_000_000_000, kind: 'error', text: `result ${H.img}`, count: 1, elapsedMs: 1 },
+        },
+      },
       { post: { type: 'validation', field: 'body', message: `validation ${H.textarea}` } },
       { post: { type: 'blocked', reason: `blocked ${H.rtl}` } },
       { post: { type: 'error', message: END('publish') } },
     ],
-    shown: [`x ${H.img}`, `rk ${H.textarea}`, `hdr ${H.img}`, `val ${H.script}`, `x-ctl ${H.control}`, H.template, BIG, `result ${H.img}`, `validation ${H.textarea}`, `blocked ${H.rtl}`, END('publish')],
+    shown: [
+      `x ${H.img}`,
+      `rk ${H.textarea}`,
+      `hdr ${H.img}`,
+      `val ${H.script}`,
+      `x-ctl ${H.control}`,
+      H.template,
+      BIG,
+      `result ${H.img}`,
+      `validation ${H.textarea}`,
+      `blocked ${H.rtl}`,
+      END('publish'),
+    ],
   },
   {
     script: 'tail',
     steps: [
-      { post: { type: 'init', target: target({ queue: `q ${H.img}` }), bufferSize: 100, exchanges: [`x ${H.script}`] } },
+      {
+        post: { type: 'init', target: target({ queue: `q ${H.img}` }), bufferSize: 100, exchanges: [`x ${H.script}`] },
+      },
       { post: { type: 'status', status: 'running', detail: `detail ${H.svg}`, mode: { mode: 'tap' } } },
       {
         post: {
@@ -150,7 +201,18 @@ const PANELS: PanelFixture[] = [
           from: 0,
           filtered: false,
           stats: { received: 1, dropped: 0, ratePerSec: 0, buffered: 1 },
-          rows: [{ id: 1, at: 1_700_000_000_000, exchange: `ex ${H.svg}`, routingKey: `rk ${H.textarea}`, size: 10, redelivered: false, preview: `preview ${H.img}`, kind: 'text' }],
+          rows: [
+            {
+              id: 1,
+              at: 1_700_000_000_000,
+              exchange: `ex ${H.svg}`,
+              routingKey: `rk ${H.textarea}`,
+              size: 10,
+              redelivered: false,
+              preview: `preview ${H.img}`,
+              kind: 'text',
+            },
+          ],
         },
       },
       { click: '.row[data-id="1"]' },
@@ -158,13 +220,36 @@ const PANELS: PanelFixture[] = [
       { post: { type: 'info', message: `info ${H.control}` } },
       { post: { type: 'error', message: END('tail') } },
     ],
-    shown: [`q ${H.img}`, `rk ${H.textarea}`, `preview ${H.img}`, CAPPED, `hdr ${H.img}`, `val ${H.script}`, `dlq ${H.img}`, `info ${H.control}`, END('tail')],
+    shown: [
+      `q ${H.img}`,
+      `rk ${H.textarea}`,
+      `preview ${H.img}`,
+      CAPPED,
+      `hdr ${H.img}`,
+      `val ${H.script}`,
+      `dlq ${H.img}`,
+      `info ${H.control}`,
+      END('tail'),
+    ],
   },
   {
     script: 'routing',
-    state: { target: target({ exchange: `x ${H.img}` }), tab: 'live', live: { exchange: `x ${H.img}`, routingKey: `rk ${H.textarea}`, headers: '' } },
+    state: {
+      target: target({ exchange: `x ${H.img}` }),
+      tab: 'live',
+      live: { exchange: `x ${H.img}`, routingKey: `rk ${H.textarea}`, headers: '' },
+    },
     steps: [
-      { post: { type: 'init', target: target({ exchange: `x ${H.img}` }), exchanges: [{ name: `x ${H.img}`, type: 'topic' }, { name: `y ${H.script}`, type: 'headers' }] } },
+      {
+        post: {
+          type: 'init',
+          target: target({ exchange: `x ${H.img}` }),
+          exchanges: [
+            { name: `x ${H.img}`, type: 'topic' },
+            { name: `y ${H.script}`, type: 'headers' },
+          ],
+        },
+      },
       {
         post: {
           type: 'route',
@@ -177,7 +262,16 @@ const PANELS: PanelFixture[] = [
             steps: [`step ${H.script}`],
             errors: [`routing error ${H.attr}`],
             warnings: [`warning ${H.control}`],
-            bindings: [{ source: `x ${H.img}`, destination: `q ${H.svg}`, destinationType: 'queue', criteria: `crit ${H.template}`, matched: true, reason: `reason ${H.textarea}` }],
+            bindings: [
+              {
+                source: `x ${H.img}`,
+                destination: `q ${H.svg}`,
+                destinationType: 'queue',
+                criteria: `crit ${H.template}`,
+                matched: true,
+                reason: `reason ${H.textarea}`,
+              },
+            ],
             topologyAt: 1_700_000_000_000,
             counts: { exchanges: 2, bindings: 1, queues: 2 },
           },
@@ -185,7 +279,15 @@ const PANELS: PanelFixture[] = [
       },
       { post: { type: 'error', message: END('routing') } },
     ],
-    shown: [`rk ${H.textarea}`, `q ${H.svg}`, `q2 ${H.rtl}`, `routing error ${H.attr}`, `warning ${H.control}`, `reason ${H.textarea}`, END('routing')],
+    shown: [
+      `rk ${H.textarea}`,
+      `q ${H.svg}`,
+      `q2 ${H.rtl}`,
+      `routing error ${H.attr}`,
+      `warning ${H.control}`,
+      `reason ${H.textarea}`,
+      END('routing'),
+    ],
   },
   {
     script: 'rpc',
@@ -196,7 +298,22 @@ const PANELS: PanelFixture[] = [
           target: target({ queue: `q ${H.img}` }),
           exchanges: [{ name: `x ${H.script}`, type: 'direct' }],
           defaultTimeoutMs: 5000,
-          history: [{ at: 1_700_000_000_000, draft: { exchange: '', routingKey: `hrk ${H.svg}`, bodyMode: 'text', body: H.img, contentType: '', headers: [], timeoutMs: 5000, replyMode: 'direct-reply-to' }, outcome: `outcome ${H.attr}` }],
+          history: [
+            {
+              at: 1_700_000_000_000,
+              draft: {
+                exchange: '',
+                routingKey: `hrk ${H.svg}`,
+                bodyMode: 'text',
+                body: H.img,
+                contentType: '',
+                headers: [],
+                timeoutMs: 5000,
+                replyMode: 'direct-reply-to',
+              },
+              outcome: `outcome ${H.attr}`,
+            },
+          ],
         },
       },
       {
@@ -224,7 +341,14 @@ const PANELS: PanelFixture[] = [
 // A page like BasePanel's, served from a local HTTP server
 // ------------------------------------------------------------------------------------------------
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.ttf': 'font/ttf', '.woff2': 'font/woff2' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.ttf': 'font/ttf',
+  '.woff2': 'font/woff2',
+};
 
 function panelHtml(origin: string, script: string, nonce: string, state: unknown): string {
   // The same policy as src/panels/basePanel.ts, with this server's origin as the webview's cspSource.
@@ -287,7 +411,9 @@ function startServer(states: Map<string, unknown>): Promise<{ origin: string; cl
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+    res
+      .writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
+      .end(fs.readFileSync(file));
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
@@ -322,12 +448,17 @@ function scanPage(page: Page, shown: string[]): Promise<Scan> {
       const nodeRoot = stack.pop()!;
       for (const el of Array.from(nodeRoot.querySelectorAll('*'))) {
         const tag = el.tagName.toLowerCase();
-        if (el.hasAttribute('data-pwn') || ['img', 'iframe', 'object', 'embed'].includes(tag) || (tag === 'svg' && el.querySelector('a'))) {
+        if (
+          el.hasAttribute('data-pwn') ||
+          ['img', 'iframe', 'object', 'embed'].includes(tag) ||
+          (tag === 'svg' && el.querySelector('a'))
+        ) {
           out.injected.push(el.outerHTML.slice(0, 200));
         }
         if (tag === 'script') out.scripts++;
         for (const a of Array.from(el.attributes)) {
-          if (/^on/i.test(a.name) || /^\s*javascript:/i.test(a.value)) out.handlers.push(`${tag} ${a.name}=${a.value.slice(0, 80)}`);
+          if (/^on/i.test(a.name) || /^\s*javascript:/i.test(a.value))
+            out.handlers.push(`${tag} ${a.name}=${a.value.slice(0, 80)}`);
         }
         const v = (el as unknown as { value?: unknown }).value;
         if (typeof v === 'string' && v) values.push(v);
@@ -364,7 +495,10 @@ describe('webview renderer with hostile content (headless Chromium, BasePanel CS
 
   for (const panel of PANELS) {
     test(`${panel.script}: hostile bodies, headers, names and errors are shown as text; nothing runs or loads`, async () => {
-      assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', 'webview', `${panel.script}.js`)), `dist/webview/${panel.script}.js was not built`);
+      assert.ok(
+        fs.existsSync(path.join(REPO_ROOT, 'dist', 'webview', `${panel.script}.js`)),
+        `dist/webview/${panel.script}.js was not built`,
+      );
       const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
       const page = await context.newPage();
       const problems: string[] = [];
@@ -373,18 +507,25 @@ describe('webview renderer with hostile content (headless Chromium, BasePanel CS
         void d.dismiss().catch(() => undefined);
       });
       page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
+        if (m.type() === 'error' || m.type() === 'warning')
+          problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       // Anything the page loads besides the bundle and the style sheet is injected content.
       page.on('request', (r) => {
         const u = new URL(r.url());
-        if (!/^\/(panel\/\w+\.html|dist\/webview\/\w+\.js(\.map)?|media\/panel\.css)$/.test(u.pathname) && u.protocol !== 'data:') problems.push(`request: ${r.url()}`);
+        if (
+          !/^\/(panel\/\w+\.html|dist\/webview\/\w+\.js(\.map)?|media\/panel\.css)$/.test(u.pathname) &&
+          u.protocol !== 'data:'
+        )
+          problems.push(`request: ${r.url()}`);
       });
       try {
         await page.goto(`${server.origin}/panel/${panel.script}.html`);
         await poll(`the ${panel.script} webview to say ready`, () =>
-          page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready')),
+          page.evaluate(() =>
+            (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'),
+          ),
         ).catch((e: Error) => {
           throw new Error(`${e.message}; ${problems.join('; ')}`);
         });
@@ -393,22 +534,34 @@ describe('webview renderer with hostile content (headless Chromium, BasePanel CS
           if ('post' in s) await page.evaluate((m) => window.postMessage(m, '*'), s.post);
           else await page.locator(s.click).first().click();
         }
-        await poll(`the ${panel.script} webview to show the last fixture`, () =>
-          page.evaluate((end) => document.getElementById('app')?.textContent?.includes(end) ?? false, END(panel.script)), 30_000,
+        await poll(
+          `the ${panel.script} webview to show the last fixture`,
+          () =>
+            page.evaluate(
+              (end) => document.getElementById('app')?.textContent?.includes(end) ?? false,
+              END(panel.script),
+            ),
+          30_000,
         );
         const renderMs = Date.now() - started;
 
         const scan = await scanPage(page, panel.shown);
         assert.deepEqual(scan.injected, [], 'elements injected by the content');
         assert.deepEqual(scan.handlers, [], 'event-handler or javascript: attributes');
-        assert.equal(scan.scripts, 3, 'only the page\'s own scripts (state, API, bundle)');
+        assert.equal(scan.scripts, 3, "only the page's own scripts (state, API, bundle)");
         const calls = await page.evaluate(() => (window as unknown as { __pwnedCalls: string[] }).__pwnedCalls);
         assert.deepEqual(calls, [], 'injected code ran');
-        const violations = await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations);
+        const violations = await page.evaluate(
+          () => (window as unknown as { __cspViolations: string[] }).__cspViolations,
+        );
         assert.deepEqual(violations, [], 'something tried to run or load against the CSP');
         assert.deepEqual(problems, [], 'dialogs, console errors, page errors or unexpected requests');
         const short = (t: string) => (t.length > 200 ? `${t.slice(0, 100)}…(${t.length} chars)` : t);
-        assert.deepEqual(scan.missing.map((i) => short(panel.shown[i]!)), [], 'texts not shown literally');
+        assert.deepEqual(
+          scan.missing.map((i) => short(panel.shown[i]!)),
+          [],
+          'texts not shown literally',
+        );
         console.log(`[renderer] ${panel.script}: ${panel.steps.length} steps rendered in ${renderMs} ms`);
       } finally {
         await context.close();

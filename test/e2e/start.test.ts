@@ -66,7 +66,10 @@ async function namesIn(kind: 'queues' | 'exchanges'): Promise<Set<string>> {
 }
 
 async function demoConnections(): Promise<number> {
-  const conns = await mgmt<{ vhost: string; client_properties?: { connection_name?: string } }[]>('GET', '/connections?columns=vhost,client_properties');
+  const conns = await mgmt<{ vhost: string; client_properties?: { connection_name?: string } }[]>(
+    'GET',
+    '/connections?columns=vhost,client_properties',
+  );
   return conns.filter((c) => c.vhost === '/' && c.client_properties?.connection_name === 'Burrow demo').length;
 }
 
@@ -86,7 +89,9 @@ describe('npm start', { timeout: 600_000 }, () => {
     });
     child.stdout!.on('data', (d: Buffer) => (out.text += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out.text += d.toString()));
-    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    const exited = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? String(code))),
+    );
     const running = () => child.exitCode === null && child.signalCode === null;
     const killGroup = (signal: NodeJS.Signals) => {
       try {
@@ -99,20 +104,27 @@ describe('npm start', { timeout: 600_000 }, () => {
     let page: Page | undefined;
     let profileDir: string | undefined;
     try {
-      const url = await waitForEvent<string>('npm start to print the URL', (done) => {
-        const check = () => {
-          const m = /Burrow in VS Code: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/.exec(out.text);
-          if (m) done(m[1]!);
-        };
-        child.stdout!.on('data', check);
-        void exited.then(() => done(''));
-        return () => child.stdout!.off('data', check);
-      }, 480_000);
+      const url = await waitForEvent<string>(
+        'npm start to print the URL',
+        (done) => {
+          const check = () => {
+            const m = /Burrow in VS Code: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/.exec(out.text);
+            if (m) done(m[1]!);
+          };
+          child.stdout!.on('data', check);
+          void exited.then(() => done(''));
+          return () => child.stdout!.off('data', check);
+        },
+        480_000,
+      );
       assert.ok(url, `npm start exited before printing the URL:\n${out.text.slice(-4000)}`);
       console.log(`[npm start] URL printed after ${Date.now() - t0} ms`);
       assert.ok(url.startsWith(`http://127.0.0.1:${port}/`), `the URL uses BURROW_PORT: ${url}`);
       profileDir = /Temp profile: (\S+)/.exec(out.text)?.[1];
-      assert.ok(profileDir && fs.existsSync(profileDir), `the temp profile is printed and exists:\n${out.text.slice(-2000)}`);
+      assert.ok(
+        profileDir && fs.existsSync(profileDir),
+        `the temp profile is printed and exists:\n${out.text.slice(-2000)}`,
+      );
 
       browser = await launchBrowser();
       ({ page } = await openWorkbench(browser, { workbenchUrl: url }));
@@ -150,7 +162,8 @@ describe('npm start', { timeout: 600_000 }, () => {
       const queuesAfter = await namesIn('queues');
       const exchangesAfter = await namesIn('exchanges');
       for (const q of DEMO_QUEUES) if (!queuesBefore.has(q)) assert.ok(!queuesAfter.has(q), `demo queue ${q} removed`);
-      for (const x of DEMO_EXCHANGES) if (!exchangesBefore.has(x)) assert.ok(!exchangesAfter.has(x), `demo exchange ${x} removed`);
+      for (const x of DEMO_EXCHANGES)
+        if (!exchangesBefore.has(x)) assert.ok(!exchangesAfter.has(x), `demo exchange ${x} removed`);
       // The management API lists a closed connection for a moment longer.
       await poll('the demo RPC server connection to be gone', async () => (await demoConnections()) === 0, 15_000);
     } catch (e) {
@@ -169,8 +182,11 @@ describe('npm start', { timeout: 600_000 }, () => {
         fs.rmSync(profileDir, { recursive: true, force: true });
       }
       // What a failed clean-up left on the shared broker (only what was not there before).
-      for (const q of DEMO_QUEUES) if (!queuesBefore.has(q)) await mgmt('DELETE', `/queues/%2F/${encodeURIComponent(q)}`).catch(() => undefined);
-      for (const x of DEMO_EXCHANGES) if (!exchangesBefore.has(x)) await mgmt('DELETE', `/exchanges/%2F/${encodeURIComponent(x)}`).catch(() => undefined);
+      for (const q of DEMO_QUEUES)
+        if (!queuesBefore.has(q)) await mgmt('DELETE', `/queues/%2F/${encodeURIComponent(q)}`).catch(() => undefined);
+      for (const x of DEMO_EXCHANGES)
+        if (!exchangesBefore.has(x))
+          await mgmt('DELETE', `/exchanges/%2F/${encodeURIComponent(x)}`).catch(() => undefined);
     }
   });
 });

@@ -14,9 +14,13 @@ export function burrowContainer(page: Page): Locator {
 
 /** The activity bar entry whose aria-label contains `label`. */
 export function activityBarItem(page: Page, label = 'Burrow'): Locator {
-  return page.locator('.part.activitybar li.action-item').filter({
-    has: page.locator(`[aria-label*="${label}"]`),
-  }).or(page.locator(`.part.activitybar li.action-item[aria-label*="${label}"]`)).first();
+  return page
+    .locator('.part.activitybar li.action-item')
+    .filter({
+      has: page.locator(`[aria-label*="${label}"]`),
+    })
+    .or(page.locator(`.part.activitybar li.action-item[aria-label*="${label}"]`))
+    .first();
 }
 
 /** Clicks the Burrow activity bar item (unless the view is already showing) and waits for the view. */
@@ -77,7 +81,8 @@ export async function treeRows(page: Page, paneTitle?: string): Promise<string[]
 export function rowLocator(page: Page, label: string | RegExp, paneTitle?: string): Locator {
   const re = typeof label === 'string' ? exact(label) : label;
   const rows = treeRowLocator(page, paneTitle);
-  return rows.filter({ has: page.locator('.label-name', { hasText: re }) })
+  return rows
+    .filter({ has: page.locator('.label-name', { hasText: re }) })
     .or(rows.filter({ hasText: re }))
     .first();
 }
@@ -86,7 +91,12 @@ export function rowLocator(page: Page, label: string | RegExp, paneTitle?: strin
  * Waits until a tree row whose label matches appears; returns its locator. In the Burrow tree (no
  * `paneTitle`) it scrolls to the row when it is out of view (see revealRow).
  */
-export async function waitForRow(page: Page, label: string | RegExp, timeoutMs = 15_000, paneTitle?: string): Promise<Locator> {
+export async function waitForRow(
+  page: Page,
+  label: string | RegExp,
+  timeoutMs = 15_000,
+  paneTitle?: string,
+): Promise<Locator> {
   if (paneTitle === undefined) return revealRow(page, label, timeoutMs);
   const row = rowLocator(page, label, paneTitle);
   try {
@@ -111,30 +121,37 @@ export async function revealRow(page: Page, label: string | RegExp, timeoutMs = 
   let phase: 'up' | 'down' = 'up';
   let lastIndexes = '';
   try {
-    await poll(`tree row ${String(label)} (scrolling the tree to it)`, async () => {
-      const visible = await row.isVisible();
-      const box = await list.boundingBox();
-      if (!box) return visible || undefined;
-      let delta: number;
-      if (visible) {
-        const r = await row.boundingBox();
-        if (!r) return undefined;
-        if (r.y >= box.y - 1 && r.y + r.height <= box.y + box.height + 1) return true;
-        delta = r.y < box.y ? -(box.y - r.y + 30) : r.y + r.height - (box.y + box.height) + 30;
-      } else {
-        // data-index: the row's position in the whole (virtual) list.
-        const indexes = await treeRowLocator(page).evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-index'))));
-        if (indexes.length === 0) return undefined;
-        const key = indexes.join(',');
-        if (phase === 'up' && Math.min(...indexes) === 0) phase = 'down';
-        else if (phase === 'down' && key === lastIndexes) phase = 'up'; // the end: nothing moved
-        lastIndexes = key;
-        delta = phase === 'up' ? -2000 : 300;
-      }
-      await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
-      await page.mouse.wheel(0, delta);
-      return undefined;
-    }, timeoutMs, 150);
+    await poll(
+      `tree row ${String(label)} (scrolling the tree to it)`,
+      async () => {
+        const visible = await row.isVisible();
+        const box = await list.boundingBox();
+        if (!box) return visible || undefined;
+        let delta: number;
+        if (visible) {
+          const r = await row.boundingBox();
+          if (!r) return undefined;
+          if (r.y >= box.y - 1 && r.y + r.height <= box.y + box.height + 1) return true;
+          delta = r.y < box.y ? -(box.y - r.y + 30) : r.y + r.height - (box.y + box.height) + 30;
+        } else {
+          // data-index: the row's position in the whole (virtual) list.
+          const indexes = await treeRowLocator(page).evaluateAll((els) =>
+            els.map((e) => Number(e.getAttribute('data-index'))),
+          );
+          if (indexes.length === 0) return undefined;
+          const key = indexes.join(',');
+          if (phase === 'up' && Math.min(...indexes) === 0) phase = 'down';
+          else if (phase === 'down' && key === lastIndexes) phase = 'up'; // the end: nothing moved
+          lastIndexes = key;
+          delta = phase === 'up' ? -2000 : 300;
+        }
+        await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 200));
+        await page.mouse.wheel(0, delta);
+        return undefined;
+      },
+      timeoutMs,
+      150,
+    );
   } catch {
     const rows = await treeRows(page).catch(() => [] as string[]);
     throw new Error(`no tree row ${String(label)} within ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`);
@@ -152,26 +169,40 @@ export async function waitForRowDescription(
 ): Promise<string> {
   let last: TreeRow | undefined;
   try {
-    return await poll(`row ${label} with a description matching ${String(re)}`, async () => {
-      last = (await treeItems(page, paneTitle)).find((r) => r.label === label);
-      // Out of view in the Burrow tree (not rendered): scroll to it.
-      if (!last && paneTitle === undefined) await revealRow(page, label, 3_000).catch(() => undefined);
-      return last && re.test(last.description) ? last.description : undefined;
-    }, timeoutMs, 200);
+    return await poll(
+      `row ${label} with a description matching ${String(re)}`,
+      async () => {
+        last = (await treeItems(page, paneTitle)).find((r) => r.label === label);
+        // Out of view in the Burrow tree (not rendered): scroll to it.
+        if (!last && paneTitle === undefined) await revealRow(page, label, 3_000).catch(() => undefined);
+        return last && re.test(last.description) ? last.description : undefined;
+      },
+      timeoutMs,
+      200,
+    );
   } catch (e) {
     throw new Error(`${(e as Error).message}; last seen: ${JSON.stringify(last ?? null)}`);
   }
 }
 
 /** Expands the row labelled `label` (no-op if expanded) and waits until it reports aria-expanded=true. */
-export async function expandRow(page: Page, label: string | RegExp, timeoutMs = 15_000, paneTitle?: string): Promise<Locator> {
+export async function expandRow(
+  page: Page,
+  label: string | RegExp,
+  timeoutMs = 15_000,
+  paneTitle?: string,
+): Promise<Locator> {
   const row = await waitForRow(page, label, timeoutMs, paneTitle);
   if ((await row.getAttribute('aria-expanded')) !== 'true') {
     const twistie = row.locator('.monaco-tl-twistie');
     if (await twistie.isVisible()) await twistie.click();
     else await row.click();
   }
-  await poll(`row ${String(label)} to be expanded`, async () => (await row.getAttribute('aria-expanded')) === 'true', timeoutMs);
+  await poll(
+    `row ${String(label)} to be expanded`,
+    async () => (await row.getAttribute('aria-expanded')) === 'true',
+    timeoutMs,
+  );
   return row;
 }
 
@@ -179,24 +210,39 @@ export async function expandRow(page: Page, label: string | RegExp, timeoutMs = 
  * Runs "Burrow: Refresh" until the row labelled `label` has a description matching `re` (the management
  * API's queue stats lag behind the broker by up to ~5 s); returns the description.
  */
-export async function refreshUntilRowDescription(page: Page, label: string, re: RegExp, timeoutMs = 30_000): Promise<string> {
+export async function refreshUntilRowDescription(
+  page: Page,
+  label: string,
+  re: RegExp,
+  timeoutMs = 30_000,
+): Promise<string> {
   let refresh = false;
-  return poll(`row ${label} with a description matching ${String(re)} (refreshing the tree)`, async () => {
-    if (refresh) await runCommand(page, 'Burrow: Refresh');
-    refresh = true;
-    return waitForRowDescription(page, label, re, 2_500); // throws "…last seen: …", reported if the deadline passes
-  }, timeoutMs, 0);
+  return poll(
+    `row ${label} with a description matching ${String(re)} (refreshing the tree)`,
+    async () => {
+      if (refresh) await runCommand(page, 'Burrow: Refresh');
+      refresh = true;
+      return waitForRowDescription(page, label, re, 2_500); // throws "…last seen: …", reported if the deadline passes
+    },
+    timeoutMs,
+    0,
+  );
 }
 
 /** aria-labels (tree tooltips), titles and descriptions of all tree rows, for "is X shown anywhere" checks. */
 export async function treeAccessibleTexts(page: Page): Promise<string[]> {
   return treeRowLocator(page).evaluateAll((els) =>
-    els.flatMap((el) => [
-      el.getAttribute('aria-label') ?? '',
-      (el as HTMLElement).title ?? '',
-      ...Array.from(el.querySelectorAll('[title], [aria-label]')).flatMap((c) => [c.getAttribute('title') ?? '', c.getAttribute('aria-label') ?? '']),
-      (el as HTMLElement).innerText,
-    ]).filter(Boolean),
+    els
+      .flatMap((el) => [
+        el.getAttribute('aria-label') ?? '',
+        (el as HTMLElement).title ?? '',
+        ...Array.from(el.querySelectorAll('[title], [aria-label]')).flatMap((c) => [
+          c.getAttribute('title') ?? '',
+          c.getAttribute('aria-label') ?? '',
+        ]),
+        (el as HTMLElement).innerText,
+      ])
+      .filter(Boolean),
   );
 }
 
@@ -216,7 +262,10 @@ export async function contextMenu(page: Page, label: string | RegExp, item: stri
       () => false,
     );
     if (!asked) return;
-    if (attempt >= 3) throw new Error(`"${item}" on row ${String(label)} kept running without its tree element (the tree re-rendered under the menu)`);
+    if (attempt >= 3)
+      throw new Error(
+        `"${item}" on row ${String(label)} kept running without its tree element (the tree re-rendered under the menu)`,
+      );
     await page.keyboard.press('Escape');
     await page.waitForTimeout(400);
   }
@@ -231,17 +280,30 @@ async function contextMenuOnce(page: Page, label: string | RegExp, item: string,
   try {
     await entry.waitFor({ state: 'visible', timeout: timeoutMs });
   } catch {
-    const shown = await menu.locator('.action-label').allInnerTexts().catch(() => [] as string[]);
+    const shown = await menu
+      .locator('.action-label')
+      .allInnerTexts()
+      .catch(() => [] as string[]);
     await page.keyboard.press('Escape');
-    throw new Error(`no context menu item "${item}" on row ${String(label)}; shown: ${JSON.stringify(shown.filter(Boolean))}`);
+    throw new Error(
+      `no context menu item "${item}" on row ${String(label)}; shown: ${JSON.stringify(shown.filter(Boolean))}`,
+    );
   }
   // A click straight after the menu opened is sometimes ignored by VS Code's menu: hover the entry first
   // and wait until the menu has focused it, then click.
-  const menuItem = menu.locator('.action-item').filter({ has: page.locator('.action-label', { hasText: exact(item) }) }).first();
-  await poll(`context menu item "${item}" to take focus`, async () => {
-    await entry.hover();
-    return /\bfocused\b/.test((await menuItem.getAttribute('class', { timeout: 2_000 })) ?? '');
-  }, timeoutMs, 100);
+  const menuItem = menu
+    .locator('.action-item')
+    .filter({ has: page.locator('.action-label', { hasText: exact(item) }) })
+    .first();
+  await poll(
+    `context menu item "${item}" to take focus`,
+    async () => {
+      await entry.hover();
+      return /\bfocused\b/.test((await menuItem.getAttribute('class', { timeout: 2_000 })) ?? '');
+    },
+    timeoutMs,
+    100,
+  );
   await entry.click();
   try {
     await menu.waitFor({ state: 'hidden', timeout: timeoutMs });
@@ -251,7 +313,12 @@ async function contextMenuOnce(page: Page, label: string | RegExp, item: string,
 }
 
 /** Hovers the tree row labelled `label` and clicks its inline action whose title (aria-label) is `title`. */
-export async function inlineAction(page: Page, label: string | RegExp, title: string, timeoutMs = 15_000): Promise<void> {
+export async function inlineAction(
+  page: Page,
+  label: string | RegExp,
+  title: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const row = await waitForRow(page, label, timeoutMs);
   await row.hover();
   const action = row.locator(`.actions .action-label[aria-label="${title.replace(/"/g, '\\"')}"]`).first();
@@ -262,7 +329,12 @@ export async function inlineAction(page: Page, label: string | RegExp, title: st
 // Connections
 
 /** Enters the password of the connection row labelled `connection` through its "Set Password…" menu item. */
-export async function setPasswordFromTree(page: Page, connection: string, password: string, username = 'guest'): Promise<void> {
+export async function setPasswordFromTree(
+  page: Page,
+  connection: string,
+  password: string,
+  username = 'guest',
+): Promise<void> {
   await contextMenu(page, connection, 'Set Password…', 30_000);
   await answerInput(page, `Password for ${username} on ${connection}`, password);
   await quickInput(page).waitFor({ state: 'hidden', timeout: 15_000 });
@@ -273,7 +345,11 @@ export async function setPasswordFromTree(page: Page, connection: string, passwo
  * through "Set Password…" when it needs one (a profile from settings), nothing for the built-in one.
  * Assumes the Burrow view is open.
  */
-export async function connectionReady(page: Page, conn: { name: string; password?: string }, timeoutMs = 30_000): Promise<void> {
+export async function connectionReady(
+  page: Page,
+  conn: { name: string; password?: string },
+  timeoutMs = 30_000,
+): Promise<void> {
   await waitForRow(page, conn.name, timeoutMs);
   if (conn.password !== undefined) await setPasswordFromTree(page, conn.name, conn.password);
 }

@@ -19,7 +19,10 @@ export function quickInput(page: Page): Locator {
 /** Runs a command by its title through the command palette (F1). */
 export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
   const qi = quickInput(page);
-  await page.locator('.monaco-workbench').focus().catch(() => undefined);
+  await page
+    .locator('.monaco-workbench')
+    .focus()
+    .catch(() => undefined);
   await page.keyboard.press('F1');
   if (!(await qi.isVisible())) {
     await page.keyboard.press('Control+Shift+P');
@@ -28,15 +31,22 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   const input = qi.locator('.quick-input-box input');
   await input.fill(`>${title}`);
   // Wait until the list shows an entry with this exact title, then pick it (highlighted first match).
-  const entry = qi.locator('.quick-input-list .monaco-list-row', {
-    has: page.locator('.label-name', { hasText: exact(title) }),
-  }).first();
+  const entry = qi
+    .locator('.quick-input-list .monaco-list-row', {
+      has: page.locator('.label-name', { hasText: exact(title) }),
+    })
+    .first();
   try {
     await entry.waitFor({ state: 'visible', timeout: timeoutMs });
   } catch {
-    const shown = await qi.locator('.quick-input-list .monaco-list-row').allInnerTexts().catch(() => []);
+    const shown = await qi
+      .locator('.quick-input-list .monaco-list-row')
+      .allInnerTexts()
+      .catch(() => []);
     await page.keyboard.press('Escape');
-    throw new Error(`command "${title}" not found in the command palette; shown: ${JSON.stringify(shown.slice(0, 10))}`);
+    throw new Error(
+      `command "${title}" not found in the command palette; shown: ${JSON.stringify(shown.slice(0, 10))}`,
+    );
   }
   await entry.click();
   await qi.waitFor({ state: 'hidden', timeout: timeoutMs }).catch(() => undefined); // may stay open for a follow-up prompt
@@ -56,7 +66,9 @@ export async function quickPick(page: Page, label: string | RegExp, timeoutMs = 
   const qi = quickInput(page);
   await qi.waitFor({ state: 'visible', timeout: timeoutMs });
   const re = typeof label === 'string' ? exact(label) : label;
-  const entry = qi.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: re }) }).first();
+  const entry = qi
+    .locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: re }) })
+    .first();
   await entry.waitFor({ state: 'visible', timeout: timeoutMs });
   await entry.click();
 }
@@ -65,19 +77,43 @@ export async function quickPick(page: Page, label: string | RegExp, timeoutMs = 
  * Answers the input box whose prompt/title contains `promptContains` (waits for that prompt, so a
  * follow-up box is not confused with the previous one), types `text` and accepts with Enter.
  */
-export async function answerInput(page: Page, promptContains: string | RegExp, text: string, timeoutMs = 15_000): Promise<void> {
+export async function answerInput(
+  page: Page,
+  promptContains: string | RegExp,
+  text: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const qi = quickInput(page);
-  const re = typeof promptContains === 'string' ? new RegExp(promptContains.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : promptContains;
-  await poll(`an input box asking ${String(re)}`, async () => {
-    if (!(await qi.isVisible())) return undefined;
-    const shown = [
-      await qi.locator('.quick-input-message').innerText().catch(() => ''),
-      await qi.locator('.quick-input-title').innerText().catch(() => ''),
-      (await qi.locator('.quick-input-box input').getAttribute('aria-label').catch(() => '')) ?? '',
-      (await qi.locator('.quick-input-box input').getAttribute('placeholder').catch(() => '')) ?? '',
-    ].join('\n');
-    return re.test(shown);
-  }, timeoutMs);
+  const re =
+    typeof promptContains === 'string'
+      ? new RegExp(promptContains.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      : promptContains;
+  await poll(
+    `an input box asking ${String(re)}`,
+    async () => {
+      if (!(await qi.isVisible())) return undefined;
+      const shown = [
+        await qi
+          .locator('.quick-input-message')
+          .innerText()
+          .catch(() => ''),
+        await qi
+          .locator('.quick-input-title')
+          .innerText()
+          .catch(() => ''),
+        (await qi
+          .locator('.quick-input-box input')
+          .getAttribute('aria-label')
+          .catch(() => '')) ?? '',
+        (await qi
+          .locator('.quick-input-box input')
+          .getAttribute('placeholder')
+          .catch(() => '')) ?? '',
+      ].join('\n');
+      return re.test(shown);
+    },
+    timeoutMs,
+  );
   const input = qi.locator('.quick-input-box input');
   await input.fill(text);
   await input.press('Enter');
@@ -92,7 +128,11 @@ export async function notificationsText(page: Page): Promise<string[]> {
 /** Waits for a notification toast whose message matches. */
 export async function waitForNotification(page: Page, text: string | RegExp, timeoutMs = 15_000): Promise<string> {
   const re = typeof text === 'string' ? new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : text;
-  return poll(`a notification matching ${String(re)}`, async () => (await notificationsText(page)).find((t) => re.test(t)), timeoutMs);
+  return poll(
+    `a notification matching ${String(re)}`,
+    async () => (await notificationsText(page)).find((t) => re.test(t)),
+    timeoutMs,
+  );
 }
 
 /** Clicks the button labelled `button` in the visible modal dialog (e.g. a confirmation); returns the dialog text. */
@@ -100,7 +140,10 @@ export async function dialogButton(page: Page, button: string, timeoutMs = 15_00
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
   const text = (await dialog.innerText()).trim();
-  await dialog.locator('.dialog-buttons .monaco-button', { hasText: exact(button) }).first().click();
+  await dialog
+    .locator('.dialog-buttons .monaco-button', { hasText: exact(button) })
+    .first()
+    .click();
   await dialog.waitFor({ state: 'hidden', timeout: timeoutMs });
   return text;
 }
@@ -116,7 +159,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** Visible text of the workbench (document.body.innerText), whitespace-trimmed. */
 export async function workbenchText(page: Page): Promise<string> {
   const text = await page.evaluate(() => document.body.innerText);
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).join('\n');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** Every visible text a user could read: page text plus texts inside all webview frames. */
@@ -150,16 +197,21 @@ export async function dumpFailure(page: Page, name: string): Promise<string> {
  */
 export async function webviewFrame(page: Page, titleContains: string, timeoutMs = 15_000): Promise<FrameLocator> {
   const sel = `iframe#active-frame[title*="${titleContains.replace(/"/g, '\\"')}"]`;
-  const hostName = await poll(`a webview titled *${titleContains}*`, async () => {
-    const hosts = page.locator('iframe.webview');
-    const n = await hosts.count();
-    for (let i = 0; i < n; i++) {
-      const host = hosts.nth(i);
-      if (!(await host.isVisible())) continue;
-      if ((await host.contentFrame().locator(sel).count()) > 0) return (await host.getAttribute('name')) ?? undefined;
-    }
-    return undefined;
-  }, timeoutMs, 200);
+  const hostName = await poll(
+    `a webview titled *${titleContains}*`,
+    async () => {
+      const hosts = page.locator('iframe.webview');
+      const n = await hosts.count();
+      for (let i = 0; i < n; i++) {
+        const host = hosts.nth(i);
+        if (!(await host.isVisible())) continue;
+        if ((await host.contentFrame().locator(sel).count()) > 0) return (await host.getAttribute('name')) ?? undefined;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    200,
+  );
   // The host iframe's name is the webview's unique id, so this locator stays valid when other webviews open.
   return page.frameLocator(`iframe.webview[name="${hostName}"]`).frameLocator(sel);
 }
@@ -177,10 +229,14 @@ export async function setSideBarWidth(page: Page, width: number): Promise<number
   await page.mouse.move(edge + 20, y, { steps: 2 });
   await page.mouse.move(box.x + width, y, { steps: 5 });
   await page.mouse.up();
-  return poll(`the side bar to be about ${width} px wide`, async () => {
-    const b = await sidebar.boundingBox();
-    return b && Math.abs(b.width - width) <= 30 ? b.width : undefined;
-  }, 5_000);
+  return poll(
+    `the side bar to be about ${width} px wide`,
+    async () => {
+      const b = await sidebar.boundingBox();
+      return b && Math.abs(b.width - width) <= 30 ? b.width : undefined;
+    },
+    5_000,
+  );
 }
 
 /** Moves the mouse to a neutral spot (status bar), so no hover or tooltip covers a screenshot. */
@@ -212,8 +268,9 @@ export function collectErrors(page: Page): { errors: string[]; webviewErrors(): 
     webviewErrors: () =>
       errors.filter(
         (e) =>
-          /^\(webview\?\)|webview\/browser\/pre\/|vscode-cdn|vscode-resource|Content Security Policy|Refused to/i.test(e) &&
-          !/\[Extension Host\]/.test(e),
+          /^\(webview\?\)|webview\/browser\/pre\/|vscode-cdn|vscode-resource|Content Security Policy|Refused to/i.test(
+            e,
+          ) && !/\[Extension Host\]/.test(e),
       ),
   };
 }

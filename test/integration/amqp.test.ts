@@ -15,10 +15,13 @@ for (const B of BROKERS) {
   const USER = `burrow-test-${suffix}`;
   const USER_PW = `pw-${randomBytes(6).toString('hex')}`;
 
-
   async function createVhost(vhost: string, user = 'guest'): Promise<void> {
     await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`, {});
-    await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(user)}`, { configure: '.*', write: '.*', read: '.*' });
+    await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(user)}`, {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
   }
 
   const forceClose = (connectionName: string) => closeConnectionByName(B, connectionName);
@@ -58,12 +61,23 @@ for (const B of BROKERS) {
   }
 
   function endpoint(overrides: Partial<AmqpEndpoint> = {}): AmqpEndpoint {
-    return { host: '127.0.0.1', port: B.amqpPort, tls: false, username: 'guest', password: 'guest', connectTimeoutMs: 5000, ...overrides };
+    return {
+      host: '127.0.0.1',
+      port: B.amqpPort,
+      tls: false,
+      username: 'guest',
+      password: 'guest',
+      connectTimeoutMs: 5000,
+      ...overrides,
+    };
   }
 
   describe(`AmqpConnectionManager against the real broker [${B.label}]`, () => {
     const managers: AmqpConnectionManager[] = [];
-    const manager = (ep: AmqpEndpoint = endpoint(), options?: ConstructorParameters<typeof AmqpConnectionManager>[1]) => {
+    const manager = (
+      ep: AmqpEndpoint = endpoint(),
+      options?: ConstructorParameters<typeof AmqpConnectionManager>[1],
+    ) => {
       const m = new AmqpConnectionManager(ep, options);
       managers.push(m);
       return m;
@@ -118,7 +132,10 @@ for (const B of BROKERS) {
         },
       );
       // basic.get on a missing queue too
-      await assert.rejects(m.withChannel(VHOST, (ch) => ch.get('no-such-queue')), (err: unknown) => err instanceof BrokerError && err.code === 404);
+      await assert.rejects(
+        m.withChannel(VHOST, (ch) => ch.get('no-such-queue')),
+        (err: unknown) => err instanceof BrokerError && err.code === 404,
+      );
       const ok = await m.withChannel(VHOST, async (ch) => {
         const q = await ch.assertQueue('', { exclusive: true });
         return q.queue;
@@ -180,7 +197,10 @@ for (const B of BROKERS) {
         ['connecting', 'error'],
         'no retry loop after a first failure',
       );
-      await assert.rejects(testAmqpLogin(endpoint({ password }), '/'), (err: unknown) => err instanceof BrokerError && err.source === 'auth');
+      await assert.rejects(
+        testAmqpLogin(endpoint({ password }), '/'),
+        (err: unknown) => err instanceof BrokerError && err.source === 'auth',
+      );
     });
 
     test('connection refused -> network ECONNREFUSED; the next call tries again', async () => {
@@ -246,7 +266,9 @@ for (const B of BROKERS) {
       );
       // Exactly one broker connection with that name afterwards (the management API drops the closed one a moment later).
       await poll('exactly one connection with that name in the management API', async () => {
-        const list = (await (await B.mgmt('GET', '/api/connections?columns=client_properties')).json()) as { client_properties?: { connection_name?: string } }[];
+        const list = (await (await B.mgmt('GET', '/api/connections?columns=client_properties')).json()) as {
+          client_properties?: { connection_name?: string };
+        }[];
         return list.filter((c) => c.client_properties?.connection_name === connectionName).length === 1;
       });
     });
@@ -286,11 +308,20 @@ for (const B of BROKERS) {
 
     test('login refused while reconnecting stops the retry loop', async () => {
       await B.mgmt('PUT', `/api/users/${encodeURIComponent(USER)}`, { password: USER_PW, tags: '' });
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/${encodeURIComponent(USER)}`, { configure: '.*', write: '.*', read: '.*' });
+      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/${encodeURIComponent(USER)}`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
       const connectionName = `burrow-test-${suffix}-authstop`;
-      const m = manager(endpoint({ username: USER, password: USER_PW, connectionName }), { backoff: { initialMs: 100 } });
+      const m = manager(endpoint({ username: USER, password: USER_PW, connectionName }), {
+        backoff: { initialMs: 100 },
+      });
       await m.connection(VHOST);
-      await B.mgmt('PUT', `/api/users/${encodeURIComponent(USER)}`, { password: `changed-${randomBytes(4).toString('hex')}`, tags: '' });
+      await B.mgmt('PUT', `/api/users/${encodeURIComponent(USER)}`, {
+        password: `changed-${randomBytes(4).toString('hex')}`,
+        tags: '',
+      });
       const errored = waitForEvent<StateChange>('error state', (resolve) =>
         m.onStateChange((e) => {
           if (e.state === 'error') resolve(e);

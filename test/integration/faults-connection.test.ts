@@ -6,22 +6,49 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as amqp from 'amqplib';
-import { AmqpConnectionManager, type AmqpManagerOptions, type BlockedChange, type ConnectionPurpose, type StateChange } from '../../src/broker/amqp';
+import {
+  AmqpConnectionManager,
+  type AmqpManagerOptions,
+  type BlockedChange,
+  type ConnectionPurpose,
+  type StateChange,
+} from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { publishMany, publishMessage, PublishManyError, type PublishRequest } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
 import { RpcClient } from '../../src/broker/rpc';
-import { BROKERS, broker4, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, drainEventLoop, waitForEvent, within, type FaultProxy, type TestBroker } from './helpers';
+import {
+  BROKERS,
+  broker4,
+  endpointOf,
+  makeVhost,
+  dropVhost,
+  startFaultProxy,
+  poll,
+  drainEventLoop,
+  waitForEvent,
+  within,
+  type FaultProxy,
+  type TestBroker,
+} from './helpers';
 
 const CALL_DEADLINE = 1500;
 const OPERATION_DEADLINE = 3000;
 const CONNECT_TIMEOUT = 2000;
 /** Scheduling, socket teardown and amqplib bookkeeping on a loaded machine. */
 const SLACK = 1500;
-const OPTS: AmqpManagerOptions = { callDeadlineMs: CALL_DEADLINE, operationDeadlineMs: OPERATION_DEADLINE, backoff: { initialMs: 100, maxMs: 1000 } };
+const OPTS: AmqpManagerOptions = {
+  callDeadlineMs: CALL_DEADLINE,
+  operationDeadlineMs: OPERATION_DEADLINE,
+  backoff: { initialMs: 100, maxMs: 1000 },
+};
 
 /** Awaits p, failing the test if it takes longer than maxMs (and never waiting more than maxMs + 10 s). */
-async function settlesWithin<T>(p: Promise<T>, maxMs: number, what: string): Promise<{ value?: T; error?: unknown; ms: number }> {
+async function settlesWithin<T>(
+  p: Promise<T>,
+  maxMs: number,
+  what: string,
+): Promise<{ value?: T; error?: unknown; ms: number }> {
   const t0 = performance.now();
   const outcome = await within(
     what,
@@ -32,13 +59,20 @@ async function settlesWithin<T>(p: Promise<T>, maxMs: number, what: string): Pro
     maxMs + 10_000,
   );
   const ms = Math.round(performance.now() - t0);
-  console.log(`  ${what}: settled in ${ms} ms (limit ${maxMs})${(outcome as { error?: unknown }).error ? ` — ${String((outcome as { error: Error }).error.message ?? (outcome as { error: unknown }).error)}` : ''}`);
+  console.log(
+    `  ${what}: settled in ${ms} ms (limit ${maxMs})${(outcome as { error?: unknown }).error ? ` — ${String((outcome as { error: Error }).error.message ?? (outcome as { error: unknown }).error)}` : ''}`,
+  );
   assert.ok(ms <= maxMs, `${what} settled in ${ms} ms, more than ${maxMs}`);
   return { ...(outcome as { value?: T; error?: unknown }), ms };
 }
 
 /** Resolves once the manager has seen the connection drop and come back ('connected' after a 'reconnecting'). */
-function reconnected(m: AmqpConnectionManager, vhost: string, purpose: ConnectionPurpose, timeoutMs = 20_000): Promise<void> {
+function reconnected(
+  m: AmqpConnectionManager,
+  vhost: string,
+  purpose: ConnectionPurpose,
+  timeoutMs = 20_000,
+): Promise<void> {
   let sawDrop = m.state(vhost, purpose) === 'reconnecting';
   return waitForEvent(
     `${purpose} connection re-established`,
@@ -112,7 +146,10 @@ for (const B of BROKERS) {
         'withChannel (channel.open)',
       );
       deadlineError(r.error);
-      assert.match((r.error as Error).message, /did not answer within 1\.5 s; the connection was closed and is being re-opened/);
+      assert.match(
+        (r.error as Error).message,
+        /did not answer within 1\.5 s; the connection was closed and is being re-opened/,
+      );
       proxy.heal();
       await back;
       assert.equal((await m.withChannel(vhost, (ch) => ch.checkQueue(Q))).queue, Q);
@@ -149,7 +186,11 @@ for (const B of BROKERS) {
           o,
         )) as typeof m.withConfirmChannel;
       const back = reconnected(m, vhost, 'publish');
-      const r = await settlesWithin(publishMessage(m, vhost, req(Q), { timeoutMs: 2000 }), 2000 + SLACK, 'publishMessage (confirm timeout)');
+      const r = await settlesWithin(
+        publishMessage(m, vhost, req(Q), { timeoutMs: 2000 }),
+        2000 + SLACK,
+        'publishMessage (confirm timeout)',
+      );
       m.withConfirmChannel = orig;
       const outcome = r.value!;
       assert.equal(outcome.status, 'error');
@@ -167,7 +208,11 @@ for (const B of BROKERS) {
       assert.equal((await publishMessage(m, vhost, req(Q))).status, 'confirmed');
       proxy.blackhole();
       const back = reconnected(m, vhost, 'publish');
-      const r = await settlesWithin(publishMessage(m, vhost, req(Q), { timeoutMs: 5000 }), CALL_DEADLINE + SLACK, 'publishMessage (channel.open)');
+      const r = await settlesWithin(
+        publishMessage(m, vhost, req(Q), { timeoutMs: 5000 }),
+        CALL_DEADLINE + SLACK,
+        'publishMessage (channel.open)',
+      );
       assert.equal(r.value!.status, 'error');
       if (r.value!.status === 'error') assert.equal(r.value!.error.code, 'DEADLINE');
       proxy.heal();
@@ -213,10 +258,18 @@ for (const B of BROKERS) {
       await sch.assertQueue('rpc', { durable: false, autoDelete: true });
       await sch.consume('rpc', (msg) => {
         if (!msg) return;
-        sch.sendToQueue(msg.properties.replyTo as string, msg.content, { correlationId: msg.properties.correlationId as string });
+        sch.sendToQueue(msg.properties.replyTo as string, msg.content, {
+          correlationId: msg.properties.correlationId as string,
+        });
         sch.ack(msg);
       });
-      const call = { exchange: '', routingKey: 'rpc', body: Buffer.from('ping'), timeoutMs: 2000, replyMode: 'direct-reply-to' as const };
+      const call = {
+        exchange: '',
+        routingKey: 'rpc',
+        body: Buffer.from('ping'),
+        timeoutMs: 2000,
+        replyMode: 'direct-reply-to' as const,
+      };
       try {
         const checked = new RpcClient(m, vhost, { preflightCacheMs: 0 });
         const cached = new RpcClient(m, vhost, { preflightCacheMs: 600_000 });
@@ -269,16 +322,26 @@ for (const B of BROKERS) {
         assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
         const t0 = performance.now();
         await dropVhost(B, vhost);
-        await poll('both connections in error', () => m.state(vhost, 'read') === 'error' && m.state(vhost, 'publish') === 'error', 5000);
+        await poll(
+          'both connections in error',
+          () => m.state(vhost, 'read') === 'error' && m.state(vhost, 'publish') === 'error',
+          5000,
+        );
         const ms = Math.round(performance.now() - t0);
         // Nothing may be retrying in the background: a retry is announced ('reconnecting', with its
         // delay) when it is scheduled, so once the queued callbacks have run, 'error' must be the last word.
         await drainEventLoop();
         for (const purpose of ['read', 'publish'] as const) {
-          assert.equal(events.filter((e) => e.purpose === purpose && e.vhost === vhost).at(-1)?.state, 'error', `${purpose}: no retry scheduled after the error`);
+          assert.equal(
+            events.filter((e) => e.purpose === purpose && e.vhost === vhost).at(-1)?.state,
+            'error',
+            `${purpose}: no retry scheduled after the error`,
+          );
         }
         const reconnects = events.filter((e) => e.state === 'reconnecting' || e.state === 'connecting').length;
-        console.log(`  vhost deleted -> error in ${ms} ms; events: ${events.map((e) => `${e.purpose}:${e.state}${e.error ? `(${String(e.error.code)})` : ''}`).join(' ')}`);
+        console.log(
+          `  vhost deleted -> error in ${ms} ms; events: ${events.map((e) => `${e.purpose}:${e.state}${e.error ? `(${String(e.error.code)})` : ''}`).join(' ')}`,
+        );
         assert.ok(reconnects <= 4, `at most a bounded number of attempts (got ${reconnects})`);
         const last = events.filter((e) => e.purpose === 'read').at(-1)!;
         assert.equal(last.state, 'error');
@@ -287,7 +350,10 @@ for (const B of BROKERS) {
         assert.notEqual(m.overallState(), 'reconnecting');
         // A call now fails at once (530), no loop either.
         const before = events.length;
-        await assert.rejects(m.withChannel(vhost, (ch) => ch.checkQueue('q')), (err: unknown) => err instanceof BrokerError && err.code === 530);
+        await assert.rejects(
+          m.withChannel(vhost, (ch) => ch.checkQueue('q')),
+          (err: unknown) => err instanceof BrokerError && err.code === 530,
+        );
         await drainEventLoop();
         assert.ok(events.length - before <= 2, 'one attempt per call');
         assert.equal(events.at(-1)?.state, 'error', 'and no retry scheduled after it');
@@ -296,7 +362,10 @@ for (const B of BROKERS) {
         await dropVhost(B, vhost);
       }
       const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-      assert.ok(timersAfter <= timersBefore, `no timers left by the manager (${timersBefore} before, ${timersAfter} after)`);
+      assert.ok(
+        timersAfter <= timersBefore,
+        `no timers left by the manager (${timersBefore} before, ${timersAfter} after)`,
+      );
     });
   });
 }
@@ -312,71 +381,97 @@ if (B4) {
       await dropVhost(broker4(), vhost);
     });
 
-    test('publishMessage / publishMany / RPC fail fast with "broker blocked: <reason>"; peek and checkQueue still work; unblocked after', { timeout: 60_000 }, async () => {
-      const B: TestBroker = broker4();
-      const m = new AmqpConnectionManager(endpointOf(B));
-      const blocked: BlockedChange[] = [];
-      m.onBlockedChange((e) => blocked.push(e));
-      const rpc = new RpcClient(m, vhost, { preflightCacheMs: 0 });
-      try {
-        await m.withChannel(vhost, (ch) => ch.assertQueue('q', { durable: true }));
-        for (let i = 0; i < 3; i++) assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
-        let alarmAt = 0;
+    test(
+      'publishMessage / publishMany / RPC fail fast with "broker blocked: <reason>"; peek and checkQueue still work; unblocked after',
+      { timeout: 60_000 },
+      async () => {
+        const B: TestBroker = broker4();
+        const m = new AmqpConnectionManager(endpointOf(B));
+        const blocked: BlockedChange[] = [];
+        m.onBlockedChange((e) => blocked.push(e));
+        const rpc = new RpcClient(m, vhost, { preflightCacheMs: 0 });
         try {
-          await B.ctl('set_vm_memory_high_watermark', '0.0000001');
-          alarmAt = performance.now();
-          // The broker tells publishing connections (our publish connection published) that it blocks them.
-          await poll('connection.blocked', () => m.blockedReason(vhost) !== undefined, 5000).catch(() => undefined);
-          const t0 = performance.now();
-          const outcome = await publishMessage(m, vhost, req('q'), { timeoutMs: 10_000 });
-          const ms = Math.round(performance.now() - t0);
-          console.log(`  blocked publishMessage settled in ${ms} ms; blocked events: ${JSON.stringify(blocked)}`);
-          assert.equal(outcome.status, 'error');
-          if (outcome.status === 'error') {
-            assert.equal(outcome.error.code, 'BLOCKED');
-            assert.match(outcome.error.message, /broker blocked: .*memory/i);
-          }
-          assert.ok(ms < 1000, `fails fast (${ms} ms)`);
-          assert.match(m.blockedReason(vhost) ?? '', /memory/i);
-          await assert.rejects(publishMany(m, vhost, req('q'), 100), (err: unknown) => err instanceof BrokerError && err.code === 'BLOCKED');
-          // A reply-to routing key skips the pre-publish check: the request itself is refused at once.
-          const r0 = performance.now();
-          const r = await rpc.call({ exchange: '', routingKey: 'amq.rabbitmq.reply-to.none', body: Buffer.from('x'), timeoutMs: 5000, replyMode: 'direct-reply-to' });
-          assert.equal(r.status, 'error');
-          if (r.status === 'error') assert.equal(r.error.code, 'BLOCKED');
-          assert.ok(performance.now() - r0 < 1000, 'RPC fails fast');
-          // 'q' has no consumer: the pre-publish check (a read) still answers.
-          assert.equal((await rpc.call({ exchange: '', routingKey: 'q', body: Buffer.from('x'), timeoutMs: 5000, replyMode: 'direct-reply-to' })).status, 'no-consumer');
-          // A manager whose publish connection opens during the alarm: the broker blocks it on its first publish.
-          const m2 = new AmqpConnectionManager(endpointOf(B));
+          await m.withChannel(vhost, (ch) => ch.assertQueue('q', { durable: true }));
+          for (let i = 0; i < 3; i++) assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
+          let alarmAt = 0;
           try {
-            const t2 = performance.now();
-            const o2 = await publishMessage(m2, vhost, req('q'), { timeoutMs: 10_000 });
-            const ms2 = Math.round(performance.now() - t2);
-            console.log(`  publishMessage on a new connection during the alarm settled in ${ms2} ms: ${o2.status === 'error' ? o2.error.message : o2.status}`);
-            assert.equal(o2.status, 'error');
-            if (o2.status === 'error') assert.equal(o2.error.code, 'BLOCKED');
-            assert.ok(ms2 < 2000, `fails fast (${ms2} ms)`);
+            await B.ctl('set_vm_memory_high_watermark', '0.0000001');
+            alarmAt = performance.now();
+            // The broker tells publishing connections (our publish connection published) that it blocks them.
+            await poll('connection.blocked', () => m.blockedReason(vhost) !== undefined, 5000).catch(() => undefined);
+            const t0 = performance.now();
+            const outcome = await publishMessage(m, vhost, req('q'), { timeoutMs: 10_000 });
+            const ms = Math.round(performance.now() - t0);
+            console.log(`  blocked publishMessage settled in ${ms} ms; blocked events: ${JSON.stringify(blocked)}`);
+            assert.equal(outcome.status, 'error');
+            if (outcome.status === 'error') {
+              assert.equal(outcome.error.code, 'BLOCKED');
+              assert.match(outcome.error.message, /broker blocked: .*memory/i);
+            }
+            assert.ok(ms < 1000, `fails fast (${ms} ms)`);
+            assert.match(m.blockedReason(vhost) ?? '', /memory/i);
+            await assert.rejects(
+              publishMany(m, vhost, req('q'), 100),
+              (err: unknown) => err instanceof BrokerError && err.code === 'BLOCKED',
+            );
+            // A reply-to routing key skips the pre-publish check: the request itself is refused at once.
+            const r0 = performance.now();
+            const r = await rpc.call({
+              exchange: '',
+              routingKey: 'amq.rabbitmq.reply-to.none',
+              body: Buffer.from('x'),
+              timeoutMs: 5000,
+              replyMode: 'direct-reply-to',
+            });
+            assert.equal(r.status, 'error');
+            if (r.status === 'error') assert.equal(r.error.code, 'BLOCKED');
+            assert.ok(performance.now() - r0 < 1000, 'RPC fails fast');
+            // 'q' has no consumer: the pre-publish check (a read) still answers.
+            assert.equal(
+              (
+                await rpc.call({
+                  exchange: '',
+                  routingKey: 'q',
+                  body: Buffer.from('x'),
+                  timeoutMs: 5000,
+                  replyMode: 'direct-reply-to',
+                })
+              ).status,
+              'no-consumer',
+            );
+            // A manager whose publish connection opens during the alarm: the broker blocks it on its first publish.
+            const m2 = new AmqpConnectionManager(endpointOf(B));
+            try {
+              const t2 = performance.now();
+              const o2 = await publishMessage(m2, vhost, req('q'), { timeoutMs: 10_000 });
+              const ms2 = Math.round(performance.now() - t2);
+              console.log(
+                `  publishMessage on a new connection during the alarm settled in ${ms2} ms: ${o2.status === 'error' ? o2.error.message : o2.status}`,
+              );
+              assert.equal(o2.status, 'error');
+              if (o2.status === 'error') assert.equal(o2.error.code, 'BLOCKED');
+              assert.ok(ms2 < 2000, `fails fast (${ms2} ms)`);
+            } finally {
+              void m2.dispose();
+            }
+            // Reads keep working on the read connection.
+            const t1 = performance.now();
+            assert.equal((await m.withChannel(vhost, (ch) => ch.checkQueue('q'))).messageCount, 3);
+            const peek = await peekMessages(m, vhost, 'q', 3, { queueType: 'classic' });
+            assert.equal(peek.messages.length, 3);
+            assert.ok(performance.now() - t1 < 5000, 'reads are not stalled');
           } finally {
-            void m2.dispose();
+            await B.ctl('set_vm_memory_high_watermark', '0.4');
+            console.log(`  alarm window ${Math.round(performance.now() - alarmAt)} ms`);
           }
-          // Reads keep working on the read connection.
-          const t1 = performance.now();
-          assert.equal((await m.withChannel(vhost, (ch) => ch.checkQueue('q'))).messageCount, 3);
-          const peek = await peekMessages(m, vhost, 'q', 3, { queueType: 'classic' });
-          assert.equal(peek.messages.length, 3);
-          assert.ok(performance.now() - t1 < 5000, 'reads are not stalled');
+          await poll('connection.unblocked', () => m.blockedReason(vhost) === undefined, 15_000);
+          assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
+          assert.ok(blocked.some((e) => e.blocked) && blocked.at(-1)?.blocked === false);
         } finally {
-          await B.ctl('set_vm_memory_high_watermark', '0.4');
-          console.log(`  alarm window ${Math.round(performance.now() - alarmAt)} ms`);
+          await rpc.dispose();
+          await m.dispose();
         }
-        await poll('connection.unblocked', () => m.blockedReason(vhost) === undefined, 15_000);
-        assert.equal((await publishMessage(m, vhost, req('q'))).status, 'confirmed');
-        assert.ok(blocked.some((e) => e.blocked) && blocked.at(-1)?.blocked === false);
-      } finally {
-        await rpc.dispose();
-        await m.dispose();
-      }
-    });
+      },
+    );
   });
 }

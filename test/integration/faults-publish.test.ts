@@ -7,12 +7,26 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { publishMany, PublishManyError, type PublishManyResult, type PublishRequest } from '../../src/broker/publish';
-import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, type FaultProxy, type TestBroker } from './helpers';
+import {
+  BROKERS,
+  endpointOf,
+  makeVhost,
+  dropVhost,
+  startFaultProxy,
+  poll,
+  type FaultProxy,
+  type TestBroker,
+} from './helpers';
 
 const COUNT = 50_000;
 
 function request(queue: string): PublishRequest {
-  return { exchange: '', routingKey: queue, body: Buffer.from('x'.repeat(200)), properties: { deliveryMode: 2, contentType: 'text/plain' } };
+  return {
+    exchange: '',
+    routingKey: queue,
+    body: Buffer.from('x'.repeat(200)),
+    properties: { deliveryMode: 2, contentType: 'text/plain' },
+  };
 }
 
 async function depth(B: TestBroker, vhost: string, queue: string): Promise<number> {
@@ -34,7 +48,13 @@ async function declare(B: TestBroker, vhost: string, queue: string): Promise<voi
 }
 
 /** Runs publishMany, injects `fault` once `after` messages are settled; returns the PublishManyError's result. */
-async function publishWithFault(m: AmqpConnectionManager, vhost: string, queue: string, after: number, fault: () => void | Promise<void>): Promise<{ r: PublishManyResult; err: PublishManyError }> {
+async function publishWithFault(
+  m: AmqpConnectionManager,
+  vhost: string,
+  queue: string,
+  after: number,
+  fault: () => void | Promise<void>,
+): Promise<{ r: PublishManyResult; err: PublishManyError }> {
   let fired = false;
   let err: unknown;
   try {
@@ -71,7 +91,10 @@ function checkAccounting(label: string, r: PublishManyResult, inQueue: number): 
   for (let i = 1; i < r.unknownSeqs.length; i++) assert.ok(r.unknownSeqs[i]! > r.unknownSeqs[i - 1]!);
   assert.ok(r.unknownSeqs[0]! >= 1 && r.unknownSeqs[r.unknownSeqs.length - 1]! <= r.sent);
   assert.ok(r.confirmed <= inQueue, `nothing confirmed is missing: confirmed ${r.confirmed} <= in queue ${inQueue}`);
-  assert.ok(inQueue <= r.confirmed + r.unknown, `nothing beyond confirmed + unknown: ${inQueue} <= ${r.confirmed + r.unknown}`);
+  assert.ok(
+    inQueue <= r.confirmed + r.unknown,
+    `nothing beyond confirmed + unknown: ${inQueue} <= ${r.confirmed + r.unknown}`,
+  );
 }
 
 for (const B of BROKERS) {
@@ -88,40 +111,56 @@ for (const B of BROKERS) {
       await dropVhost(B, vhost);
     });
 
-    test(`broker closes the connection (close_all_connections --vhost) during ${COUNT} persistent messages`, { timeout: 120_000 }, async () => {
-      const queue = 'closed-by-broker';
-      await declare(B, vhost, queue);
-      const m = new AmqpConnectionManager(endpointOf(B), { backoff: { initialMs: 100, maxMs: 500 } });
-      try {
-        const { r, err } = await publishWithFault(m, vhost, queue, 1000, () =>
-          B.ctl('close_all_connections', '--vhost', vhost, '--limit', '100', 'burrow fault test').then(() => undefined),
-        );
-        assert.equal(err.code, 320, err.message);
-        assert.match(err.message, /unknown \(may or may not be in the queue\)/);
-        checkAccounting(`${B.label} close_all_connections`, r, await depth(B, vhost, queue));
-      } finally {
-        await m.dispose();
-      }
-    });
+    test(
+      `broker closes the connection (close_all_connections --vhost) during ${COUNT} persistent messages`,
+      { timeout: 120_000 },
+      async () => {
+        const queue = 'closed-by-broker';
+        await declare(B, vhost, queue);
+        const m = new AmqpConnectionManager(endpointOf(B), { backoff: { initialMs: 100, maxMs: 500 } });
+        try {
+          const { r, err } = await publishWithFault(m, vhost, queue, 1000, () =>
+            B.ctl('close_all_connections', '--vhost', vhost, '--limit', '100', 'burrow fault test').then(
+              () => undefined,
+            ),
+          );
+          assert.equal(err.code, 320, err.message);
+          assert.match(err.message, /unknown \(may or may not be in the queue\)/);
+          checkAccounting(`${B.label} close_all_connections`, r, await depth(B, vhost, queue));
+        } finally {
+          await m.dispose();
+        }
+      },
+    );
 
-    test(`network reset (fault proxy) during ${COUNT} persistent messages; the next run works`, { timeout: 120_000 }, async () => {
-      const queue = 'reset-by-network';
-      await declare(B, vhost, queue);
-      const m = new AmqpConnectionManager(endpointOf(B, { port: proxy.port }), { backoff: { initialMs: 100, maxMs: 500 } });
-      try {
-        const { r } = await publishWithFault(m, vhost, queue, 3000, () => proxy.resetAll());
-        const inQueue = await depth(B, vhost, queue);
-        checkAccounting(`${B.label} reset`, r, inQueue);
-        // The manager reconnects; re-sending only the unknown ones is what the panel offers.
-        await poll('publish connection back', () => m.state(vhost, 'publish') === 'connected' || m.state(vhost, 'publish') === 'idle', 10_000);
-        const again = await publishMany(m, vhost, request(queue), 100);
-        assert.equal(again.confirmed, 100);
-        assert.equal(again.unknown, 0);
-        assert.equal(again.cancelled, false);
-      } finally {
-        await m.dispose();
-      }
-    });
+    test(
+      `network reset (fault proxy) during ${COUNT} persistent messages; the next run works`,
+      { timeout: 120_000 },
+      async () => {
+        const queue = 'reset-by-network';
+        await declare(B, vhost, queue);
+        const m = new AmqpConnectionManager(endpointOf(B, { port: proxy.port }), {
+          backoff: { initialMs: 100, maxMs: 500 },
+        });
+        try {
+          const { r } = await publishWithFault(m, vhost, queue, 3000, () => proxy.resetAll());
+          const inQueue = await depth(B, vhost, queue);
+          checkAccounting(`${B.label} reset`, r, inQueue);
+          // The manager reconnects; re-sending only the unknown ones is what the panel offers.
+          await poll(
+            'publish connection back',
+            () => m.state(vhost, 'publish') === 'connected' || m.state(vhost, 'publish') === 'idle',
+            10_000,
+          );
+          const again = await publishMany(m, vhost, request(queue), 100);
+          assert.equal(again.confirmed, 100);
+          assert.equal(again.unknown, 0);
+          assert.equal(again.cancelled, false);
+        } finally {
+          await m.dispose();
+        }
+      },
+    );
 
     test('a user cancel is "cancelled", with no unknown', { timeout: 60_000 }, async () => {
       const queue = 'cancelled';

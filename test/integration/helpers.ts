@@ -28,7 +28,15 @@ export async function deleteTestVhost(mc: ManagementClient, vhost: string): Prom
 //
 //   for (const B of BROKERS) describe(`peek [${B.label}]`, () => { … endpointOf(B) … });
 
-export { BROKERS, broker4, startFaultProxy, connectionByName, closeConnectionByName, type TestBroker, type FaultProxy } from '../brokers';
+export {
+  BROKERS,
+  broker4,
+  startFaultProxy,
+  connectionByName,
+  closeConnectionByName,
+  type TestBroker,
+  type FaultProxy,
+} from '../brokers';
 export { poll, waitForEvent, within, drainEventLoop, pause } from '../wait';
 import type { TestBroker } from '../brokers';
 
@@ -44,7 +52,11 @@ export function managementClientOf(b: TestBroker): ManagementClient {
 export async function makeVhost(b: TestBroker, prefix = 'burrow-test'): Promise<string> {
   const vhost = uniqueVhost(prefix);
   await b.mgmt('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`, {});
-  await b.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+  await b.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, {
+    configure: '.*',
+    write: '.*',
+    read: '.*',
+  });
   return vhost;
 }
 

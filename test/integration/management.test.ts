@@ -20,7 +20,6 @@ for (const B of BROKERS) {
   const rnd = () => randomBytes(4).toString('hex');
   const VHOST = `burrow-test-${rnd()}`;
 
-
   async function rejectsWith(p: Promise<unknown>): Promise<BrokerError> {
     try {
       await p;
@@ -83,7 +82,10 @@ for (const B of BROKERS) {
       const at = (...segments: string[]) => `/api/${segments.map(encodeURIComponent).join('/')}`;
       before(async () => {
         await Promise.all(queueNames.map((q) => B.mgmt('PUT', at('queues', VHOST, q), { durable: false })));
-        await B.mgmt('PUT', at('queues', VHOST, 'special/ queue#?%'), { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+        await B.mgmt('PUT', at('queues', VHOST, 'special/ queue#?%'), {
+          durable: true,
+          arguments: { 'x-queue-type': 'quorum' },
+        });
         await B.mgmt('PUT', at('exchanges', VHOST, 'burrow.topic'), { type: 'topic', durable: false });
         await B.mgmt('PUT', at('exchanges', VHOST, 'burrow.fanout'), { type: 'fanout', durable: false });
       });
@@ -172,8 +174,14 @@ for (const B of BROKERS) {
       });
 
       test('bindings: of a queue, of an exchange as source and as destination, of a vhost', async () => {
-        await B.mgmt('POST', at('bindings', VHOST, 'e', 'burrow.topic', 'q', 'q-00'), { routing_key: 'orders.*.created', arguments: { 'x-note': 'a' } });
-        await B.mgmt('POST', at('bindings', VHOST, 'e', 'burrow.fanout', 'e', 'burrow.topic'), { routing_key: 'ignored', arguments: {} });
+        await B.mgmt('POST', at('bindings', VHOST, 'e', 'burrow.topic', 'q', 'q-00'), {
+          routing_key: 'orders.*.created',
+          arguments: { 'x-note': 'a' },
+        });
+        await B.mgmt('POST', at('bindings', VHOST, 'e', 'burrow.fanout', 'e', 'burrow.topic'), {
+          routing_key: 'ignored',
+          arguments: {},
+        });
         const qb = await mc.queueBindings(VHOST, 'q-00');
         // default-exchange binding + ours
         assert.ok(qb.some((b) => b.source === '' && b.routing_key === 'q-00'));
@@ -316,7 +324,11 @@ for (const B of BROKERS) {
       });
 
       test('https against the plain http port -> tls error with a hint', async () => {
-        const c = new ManagementClient({ baseUrl: BASE.replace(/^http:/, 'https:'), username: 'guest', password: 'guest' });
+        const c = new ManagementClient({
+          baseUrl: BASE.replace(/^http:/, 'https:'),
+          username: 'guest',
+          password: 'guest',
+        });
         try {
           const e = await rejectsWith(c.overview());
           assert.ok(e.source === 'tls' || e.source === 'network', e.source);
@@ -332,7 +344,12 @@ for (const B of BROKERS) {
         server.on('connection', (s) => sockets.add(s));
         await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
         const port = (server.address() as AddressInfo).port;
-        const c = new ManagementClient({ baseUrl: `http://127.0.0.1:${port}`, username: 'u', password: 'p', timeoutMs: 300 });
+        const c = new ManagementClient({
+          baseUrl: `http://127.0.0.1:${port}`,
+          username: 'u',
+          password: 'p',
+          timeoutMs: 300,
+        });
         try {
           const t0 = Date.now();
           const e = await rejectsWith(c.overview());
@@ -360,8 +377,21 @@ for (const B of BROKERS) {
           execFileSync(
             'openssl',
             [
-              'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-              '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+              'req',
+              '-x509',
+              '-newkey',
+              'rsa:2048',
+              '-nodes',
+              '-days',
+              '1',
+              '-subj',
+              '/CN=127.0.0.1',
+              '-addext',
+              'subjectAltName=IP:127.0.0.1',
+              '-keyout',
+              path.join(dir, 'key.pem'),
+              '-out',
+              path.join(dir, 'cert.pem'),
             ],
             { stdio: 'ignore' },
           );
@@ -403,8 +433,18 @@ for (const B of BROKERS) {
 
       test('rejectUnauthorized: false and ca both work; prefix honoured; string tags normalized', async (t) => {
         if (!server) return t.skip('no openssl');
-        const a = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}/rabbitmq/`, username: 'u', password: 'p', rejectUnauthorized: false });
-        const b = new ManagementClient({ baseUrl: `https://127.0.0.1:${port}/rabbitmq`, username: 'u', password: 'p', ca: cert });
+        const a = new ManagementClient({
+          baseUrl: `https://127.0.0.1:${port}/rabbitmq/`,
+          username: 'u',
+          password: 'p',
+          rejectUnauthorized: false,
+        });
+        const b = new ManagementClient({
+          baseUrl: `https://127.0.0.1:${port}/rabbitmq`,
+          username: 'u',
+          password: 'p',
+          ca: cert,
+        });
         try {
           assert.deepEqual(await a.whoami(), { name: 'tls-user', tags: ['administrator', 'monitoring'] });
           assert.deepEqual(await b.whoami(), { name: 'tls-user', tags: ['administrator', 'monitoring'] });

@@ -13,12 +13,37 @@ import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { peekMessages, queueDeliveryLimit, rememberedDeliveryCount } from '../../src/broker/peek';
 import type { ManagementClient } from '../../src/broker/management';
-import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, poll, pause, within } from './helpers';
+import {
+  BROKERS,
+  dropVhost,
+  endpointOf,
+  makeVhost,
+  managementClientOf,
+  startFaultProxy,
+  poll,
+  pause,
+  within,
+} from './helpers';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-type ReturnPath = 'channel close' | 'cancel + channel close' | 'nack(requeue)' | 'reject(requeue)' | 'basic.recover' | 'basic.get + channel close' | 'connection close';
-const PATHS: ReturnPath[] = ['channel close', 'cancel + channel close', 'nack(requeue)', 'reject(requeue)', 'basic.recover', 'basic.get + channel close', 'connection close'];
+type ReturnPath =
+  | 'channel close'
+  | 'cancel + channel close'
+  | 'nack(requeue)'
+  | 'reject(requeue)'
+  | 'basic.recover'
+  | 'basic.get + channel close'
+  | 'connection close';
+const PATHS: ReturnPath[] = [
+  'channel close',
+  'cancel + channel close',
+  'nack(requeue)',
+  'reject(requeue)',
+  'basic.recover',
+  'basic.get + channel close',
+  'connection close',
+];
 
 for (const B of BROKERS) {
   describe(`peek safety [${B.label}]`, () => {
@@ -162,7 +187,11 @@ for (const B of BROKERS) {
         await fill(q, 1);
         const seen = await cycle(q, path, 10);
         // The first delivery has no header (3.10 sends 0 on basic.get).
-        assert.deepEqual(seen.map((s) => (s === '-' ? '0' : s)), ['0', '1', '2', '3', 'GONE'], `${path}: ${seen.join(' ')}`);
+        assert.deepEqual(
+          seen.map((s) => (s === '-' ? '0' : s)),
+          ['0', '1', '2', '3', 'GONE'],
+          `${path}: ${seen.join(' ')}`,
+        );
       }
     });
 
@@ -184,20 +213,36 @@ for (const B of BROKERS) {
     test('classic queues have no delivery limit: x-delivery-limit is refused, and 25 returns keep a message (with no x-delivery-count)', async () => {
       const ch = await conn.createChannel();
       ch.on('error', () => undefined);
-      await assert.rejects(ch.assertQueue('classic-limit', { durable: true, arguments: { 'x-delivery-limit': 2 } }), /invalid arg 'x-delivery-limit'/);
+      await assert.rejects(
+        ch.assertQueue('classic-limit', { durable: true, arguments: { 'x-delivery-limit': 2 } }),
+        /invalid arg 'x-delivery-limit'/,
+      );
       await declare('classic', {});
       await fill('classic', 1);
       const seen = await cycle('classic', 'channel close', 25);
       assert.equal(seen.length, 25);
-      assert.ok(seen.every((s) => s === '-'), seen.join(' '));
+      assert.ok(
+        seen.every((s) => s === '-'),
+        seen.join(' '),
+      );
       assert.equal(await depth('classic'), 1);
       assert.deepEqual((await queueDeliveryLimit(mc, vhost, 'classic')).limit, null);
     });
 
     test('the effective limit: argument 7, policy 5, operator policy 4 → 4, and the broker drops at exactly that', async () => {
       const ev = encodeURIComponent(vhost);
-      await B.mgmt('PUT', `/api/policies/${ev}/limit5`, { pattern: '^eff-', definition: { 'delivery-limit': 5 }, 'apply-to': 'queues', priority: 1 });
-      await B.mgmt('PUT', `/api/operator-policies/${ev}/limit4`, { pattern: '^eff-op', definition: { 'delivery-limit': 4 }, 'apply-to': 'queues', priority: 1 });
+      await B.mgmt('PUT', `/api/policies/${ev}/limit5`, {
+        pattern: '^eff-',
+        definition: { 'delivery-limit': 5 },
+        'apply-to': 'queues',
+        priority: 1,
+      });
+      await B.mgmt('PUT', `/api/operator-policies/${ev}/limit4`, {
+        pattern: '^eff-op',
+        definition: { 'delivery-limit': 4 },
+        'apply-to': 'queues',
+        priority: 1,
+      });
       try {
         await declare('eff-op', { 'x-queue-type': 'quorum', 'x-delivery-limit': 7 });
         await declare('eff-pol', { 'x-queue-type': 'quorum', 'x-delivery-limit': 7 });
@@ -229,7 +274,11 @@ for (const B of BROKERS) {
       for (let i = 0; i < 30; i++) {
         last = await peekMessages(mgr, vhost, 'lim3', 5, { queueType: 'quorum', deliveryLimit: limit.limit });
         shown.push(last.messages.length);
-        if (last.messages.length > 0) assert.deepEqual(last.messages.map((m) => text(m.body)), names(5));
+        if (last.messages.length > 0)
+          assert.deepEqual(
+            last.messages.map((m) => text(m.body)),
+            names(5),
+          );
       }
       // Taken at count 0 and 1 (back at 1 and 2: one return to spare); then withheld.
       assert.deepEqual(shown, [5, 5, ...Array(28).fill(0)]);
@@ -246,7 +295,11 @@ for (const B of BROKERS) {
       const limit = await queueDeliveryLimit(mc, vhost, 'noargs');
       assert.equal(limit.limit, B.major >= 4 ? 20 : null);
       const shown: number[] = [];
-      for (let i = 0; i < 30; i++) shown.push((await peekMessages(mgr, vhost, 'noargs', 5, { queueType: 'quorum', deliveryLimit: limit.limit })).messages.length);
+      for (let i = 0; i < 30; i++)
+        shown.push(
+          (await peekMessages(mgr, vhost, 'noargs', 5, { queueType: 'quorum', deliveryLimit: limit.limit })).messages
+            .length,
+        );
       assert.deepEqual(shown, B.major >= 4 ? [...Array(19).fill(5), ...Array(11).fill(0)] : Array(30).fill(5));
       assert.equal(await depth('noargs'), 5);
       assert.deepEqual(await drain('noargs', 5), names(5));
@@ -265,7 +318,10 @@ for (const B of BROKERS) {
         assert.equal(r.messages.length, 1);
         assert.deepEqual(r.atRisk, [{ seq: 1, deliveryCount: 2, risk: 'no-spare' }]);
         assert.equal(r.withheld?.count, 3);
-        assert.match(r.withheld?.reason ?? '', /^3 messages not shown: a message this peek took had been returned 2 times \(delivery limit 3\)/);
+        assert.match(
+          r.withheld?.reason ?? '',
+          /^3 messages not shown: a message this peek took had been returned 2 times \(delivery limit 3\)/,
+        );
       } finally {
         await fresh.dispose();
       }
@@ -287,14 +343,18 @@ for (const B of BROKERS) {
       await poll('the broker to drop it', async () => (await depth('blind')) === 0, 3000);
     });
 
-    test('peeking 100 of 300 on a quorum queue with a limit keeps the order (the peek\'s steps come back in order)', async () => {
+    test("peeking 100 of 300 on a quorum queue with a limit keeps the order (the peek's steps come back in order)", async () => {
       // One basic.get per message came back out of order on both brokers (1, 10, 11, 2, … and,
       // past 32 messages, shuffled); the steps' consumers are what keeps it.
       await declare('order', { 'x-queue-type': 'quorum', 'x-delivery-limit': 50 });
       await fill('order', 300);
       for (let i = 0; i < 2; i++) {
         const r = await peekMessages(mgr, vhost, 'order', 100, { queueType: 'quorum', deliveryLimit: 50 });
-        assert.deepEqual(r.messages.map((m) => text(m.body)), names(100), `peek ${i + 1}`);
+        assert.deepEqual(
+          r.messages.map((m) => text(m.body)),
+          names(100),
+          `peek ${i + 1}`,
+        );
       }
       await poll('300 in order', async () => (await depth('order')) === 300);
       assert.deepEqual(await drain('order', 300), names(300));
@@ -304,8 +364,16 @@ for (const B of BROKERS) {
       await declare('conc', { 'x-queue-type': 'quorum' });
       await fill('conc', 10);
       const limit = (await queueDeliveryLimit(mc, vhost, 'conc')).limit;
-      const results = await Promise.all(Array.from({ length: 6 }, () => peekMessages(mgr, vhost, 'conc', 3, { queueType: 'quorum', deliveryLimit: limit })));
-      for (const r of results) assert.deepEqual(r.messages.map((m) => text(m.body)), names(3));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          peekMessages(mgr, vhost, 'conc', 3, { queueType: 'quorum', deliveryLimit: limit }),
+        ),
+      );
+      for (const r of results)
+        assert.deepEqual(
+          r.messages.map((m) => text(m.body)),
+          names(3),
+        );
       await poll('10 in conc', async () => (await depth('conc')) === 10);
       assert.deepEqual(await drain('conc', 10), names(10));
     });
@@ -322,15 +390,21 @@ for (const B of BROKERS) {
           if (m) held = m;
         });
         await poll('the other consumer to hold a message', () => held);
-        await assert.rejects(peekMessages(mgr, vhost, 'busy', 5, { queueType: 'quorum', refuseIfConsumers: true }), (err: unknown) => {
-          assert.ok(err instanceof BrokerError);
-          assert.equal(err.code, 'PEEK_HAS_CONSUMERS');
-          assert.match(err.message, /has 1 consumer: a peek may take messages they would have received/);
-          return true;
-        });
+        await assert.rejects(
+          peekMessages(mgr, vhost, 'busy', 5, { queueType: 'quorum', refuseIfConsumers: true }),
+          (err: unknown) => {
+            assert.ok(err instanceof BrokerError);
+            assert.equal(err.code, 'PEEK_HAS_CONSUMERS');
+            assert.match(err.message, /has 1 consumer: a peek may take messages they would have received/);
+            return true;
+          },
+        );
         const r = await peekMessages(mgr, vhost, 'busy', 5, { queueType: 'quorum', deliveryLimit: null });
         assert.equal(r.consumers, 1);
-        assert.deepEqual(r.messages.map((m) => text(m.body)), ['m2', 'm3']);
+        assert.deepEqual(
+          r.messages.map((m) => text(m.body)),
+          ['m2', 'm3'],
+        );
       } finally {
         await other.close();
       }
@@ -342,12 +416,17 @@ for (const B of BROKERS) {
         await declare(q, kind === 'quorum' ? { 'x-queue-type': 'quorum' } : {});
         await fill(q, 1000, 2000);
         const proxy = await startFaultProxy(B.amqpPort);
-        const viaProxy = new AmqpConnectionManager(endpointOf(B, { port: proxy.port }), { backoff: { initialMs: 50, maxMs: 200 } });
+        const viaProxy = new AmqpConnectionManager(endpointOf(B, { port: proxy.port }), {
+          backoff: { initialMs: 50, maxMs: 200 },
+        });
         let interrupted = 0;
         try {
           for (const delay of [5, 15, 30, 60, 120, 250]) {
             await viaProxy.withChannel(vhost, (ch) => ch.checkQueue(q)); // connected before the clock starts
-            const peek = peekMessages(viaProxy, vhost, q, 1000, { queueType: kind, deliveryLimit: kind === 'quorum' ? (B.major >= 4 ? 20 : null) : undefined });
+            const peek = peekMessages(viaProxy, vhost, q, 1000, {
+              queueType: kind,
+              deliveryLimit: kind === 'quorum' ? (B.major >= 4 ? 20 : null) : undefined,
+            });
             const settled = peek.then(
               (r) => ({ ok: r.messages.length }),
               (e: unknown) => ({ err: e }),
@@ -361,7 +440,10 @@ for (const B of BROKERS) {
               assert.ok(out.err instanceof BrokerError, String(out.err));
               if (out.err.code === 'PEEK_INTERRUPTED') {
                 interrupted++;
-                assert.match(out.err.message, /^The peek failed after taking \d+ messages? \(.*\)\. Nothing is shown, because the list would be incomplete\. The messages the peek had taken are back in the queue, marked redelivered/);
+                assert.match(
+                  out.err.message,
+                  /^The peek failed after taking \d+ messages? \(.*\)\. Nothing is shown, because the list would be incomplete\. The messages the peek had taken are back in the queue, marked redelivered/,
+                );
               }
             }
             await poll(`all 1,000 back after reset at ${delay} ms`, async () => (await depth(q)) === 1000, 10_000);
@@ -388,7 +470,10 @@ for (const B of BROKERS) {
       await declare('hole', { 'x-queue-type': 'quorum' });
       await fill('hole', 300, 2000);
       const proxy = await startFaultProxy(B.amqpPort);
-      const viaProxy = new AmqpConnectionManager(endpointOf(B, { port: proxy.port, heartbeatSeconds: 2 }), { callDeadlineMs: 1500, backoff: { initialMs: 50, maxMs: 200 } });
+      const viaProxy = new AmqpConnectionManager(endpointOf(B, { port: proxy.port, heartbeatSeconds: 2 }), {
+        callDeadlineMs: 1500,
+        backoff: { initialMs: 50, maxMs: 200 },
+      });
       try {
         await viaProxy.withChannel(vhost, (ch) => ch.checkQueue('hole'));
         const started = Date.now();
@@ -400,7 +485,11 @@ for (const B of BROKERS) {
         proxy.blackhole();
         const out = await within('the peek on a black-holed connection', peek, 20_000);
         if ('ok' in out) assert.equal(out.ok, 300);
-        else assert.ok(out.err instanceof BrokerError && (out.err.code === 'PEEK_INTERRUPTED' || out.err.code === 'DEADLINE'), String(out.err));
+        else
+          assert.ok(
+            out.err instanceof BrokerError && (out.err.code === 'PEEK_INTERRUPTED' || out.err.code === 'DEADLINE'),
+            String(out.err),
+          );
         assert.ok(Date.now() - started < 10_000, `settled after ${Date.now() - started} ms`);
         proxy.heal();
         await poll('the broker to give the messages back', async () => (await depth('hole')) === 300, 30_000);

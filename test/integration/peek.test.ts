@@ -19,13 +19,27 @@ for (const B of BROKERS) {
 
     before(async () => {
       await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-      mgr = new AmqpConnectionManager({ host: '127.0.0.1', port: B.amqpPort, tls: false, username: 'guest', password: 'guest', connectionName: 'burrow-test-peek' });
+      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+      mgr = new AmqpConnectionManager({
+        host: '127.0.0.1',
+        port: B.amqpPort,
+        tls: false,
+        username: 'guest',
+        password: 'guest',
+        connectionName: 'burrow-test-peek',
+      });
       await mgr.withConfirmChannel(VHOST, async (ch) => {
         await ch.assertQueue('ten', { durable: false });
         await ch.assertQueue('qq', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
         // No delivery limit: 3.10 has none by default; on 4.x a negative limit means none (its default is 20).
-        await ch.assertQueue('qq-unlimited', { durable: true, arguments: { 'x-queue-type': 'quorum', ...(B.major >= 4 ? { 'x-delivery-limit': -1 } : {}) } });
+        await ch.assertQueue('qq-unlimited', {
+          durable: true,
+          arguments: { 'x-queue-type': 'quorum', ...(B.major >= 4 ? { 'x-delivery-limit': -1 } : {}) },
+        });
         await ch.assertQueue('st', { durable: true, arguments: { 'x-queue-type': 'stream' } });
         for (let i = 1; i <= 10; i++) {
           ch.sendToQueue('ten', Buffer.from(`message ${i}`), { messageId: `m${i}`, headers: { i } });
@@ -44,8 +58,14 @@ for (const B of BROKERS) {
 
     test('peek 5 of 10 returns the first 5 in order and leaves the queue intact', async () => {
       const r = await peekMessages(mgr, VHOST, 'ten', 5);
-      assert.deepEqual(r.messages.map((m) => text(m.body)), ['message 1', 'message 2', 'message 3', 'message 4', 'message 5']);
-      assert.deepEqual(r.messages.map((m) => m.seq), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        r.messages.map((m) => text(m.body)),
+        ['message 1', 'message 2', 'message 3', 'message 4', 'message 5'],
+      );
+      assert.deepEqual(
+        r.messages.map((m) => m.seq),
+        [1, 2, 3, 4, 5],
+      );
       assert.equal(r.messages[0].properties.messageId, 'm1');
       assert.deepEqual(r.messages[0].properties.headers, { i: 1 });
       assert.equal(r.messages[0].routingKey, 'ten');
@@ -57,26 +77,41 @@ for (const B of BROKERS) {
       assert.equal(await depth('ten'), 10);
 
       const again = await peekMessages(mgr, VHOST, 'ten', 5);
-      assert.deepEqual(again.messages.map((m) => text(m.body)), ['message 1', 'message 2', 'message 3', 'message 4', 'message 5']);
+      assert.deepEqual(
+        again.messages.map((m) => text(m.body)),
+        ['message 1', 'message 2', 'message 3', 'message 4', 'message 5'],
+      );
       assert.ok(again.messages.every((m) => m.redelivered === true));
       assert.equal(await depth('ten'), 10);
     });
 
     test('peeking more than the queue holds returns everything, in order', async () => {
       const r = await peekMessages(mgr, VHOST, 'ten', 500);
-      assert.deepEqual(r.messages.map((m) => text(m.body)), Array.from({ length: 10 }, (_, i) => `message ${i + 1}`));
+      assert.deepEqual(
+        r.messages.map((m) => text(m.body)),
+        Array.from({ length: 10 }, (_, i) => `message ${i + 1}`),
+      );
       assert.equal(await depth('ten'), 10);
     });
 
     test('quorum queue peek keeps the order (nack-requeue would move them to the back on 3.10)', async () => {
       const r = await peekMessages(mgr, VHOST, 'qq', 3, { queueType: 'quorum' });
-      assert.deepEqual(r.messages.map((m) => text(m.body)), ['quorum 1', 'quorum 2', 'quorum 3']);
+      assert.deepEqual(
+        r.messages.map((m) => text(m.body)),
+        ['quorum 1', 'quorum 2', 'quorum 3'],
+      );
       assert.match(r.note, /delivery limit/);
       const again = await peekMessages(mgr, VHOST, 'qq', 3);
-      assert.deepEqual(again.messages.map((m) => text(m.body)), ['quorum 1', 'quorum 2', 'quorum 3']);
+      assert.deepEqual(
+        again.messages.map((m) => text(m.body)),
+        ['quorum 1', 'quorum 2', 'quorum 3'],
+      );
       assert.ok(again.messages.every((m) => m.redelivered));
       const all = await peekMessages(mgr, VHOST, 'qq', 20);
-      assert.deepEqual(all.messages.map((m) => text(m.body)), Array.from({ length: 10 }, (_, i) => `quorum ${i + 1}`));
+      assert.deepEqual(
+        all.messages.map((m) => text(m.body)),
+        Array.from({ length: 10 }, (_, i) => `quorum ${i + 1}`),
+      );
       assert.equal(await depth('qq'), 10);
     });
 
@@ -119,12 +154,21 @@ for (const B of BROKERS) {
 
     test('stream peek from first, from an offset, and from last', async () => {
       const first = await peekStream(mgr, VHOST, 'st', 5, 'first', { idleMs: 500 });
-      assert.deepEqual(first.messages.map((m) => text(m.body)), ['stream 1', 'stream 2', 'stream 3', 'stream 4', 'stream 5']);
+      assert.deepEqual(
+        first.messages.map((m) => text(m.body)),
+        ['stream 1', 'stream 2', 'stream 3', 'stream 4', 'stream 5'],
+      );
       assert.equal(first.messages[0].properties.headers?.['x-stream-offset'], 0);
       const fromOffset = await peekStream(mgr, VHOST, 'st', 3, 7, { idleMs: 500 });
-      assert.deepEqual(fromOffset.messages.map((m) => text(m.body)), ['stream 8', 'stream 9', 'stream 10']);
+      assert.deepEqual(
+        fromOffset.messages.map((m) => text(m.body)),
+        ['stream 8', 'stream 9', 'stream 10'],
+      );
       const same = await peekStream(mgr, VHOST, 'st', 3, { offset: 7 }, { idleMs: 500 });
-      assert.deepEqual(same.messages.map((m) => text(m.body)), ['stream 8', 'stream 9', 'stream 10']);
+      assert.deepEqual(
+        same.messages.map((m) => text(m.body)),
+        ['stream 8', 'stream 9', 'stream 10'],
+      );
       // more than there is: stops after the idle time with what there is
       const t0 = Date.now();
       const all = await peekStream(mgr, VHOST, 'st', 100, 'first', { idleMs: 500 });
@@ -133,20 +177,39 @@ for (const B of BROKERS) {
       const last = await peekStream(mgr, VHOST, 'st', 100, 'last', { idleMs: 500 });
       assert.ok(last.messages.length >= 1);
       assert.equal(text(last.messages[last.messages.length - 1].body), 'stream 20');
-      const ts = await peekStream(mgr, VHOST, 'st', 2, { timestamp: new Date(Date.now() - 3_600_000) }, { idleMs: 500 });
-      assert.deepEqual(ts.messages.map((m) => text(m.body)), ['stream 1', 'stream 2']);
+      const ts = await peekStream(
+        mgr,
+        VHOST,
+        'st',
+        2,
+        { timestamp: new Date(Date.now() - 3_600_000) },
+        { idleMs: 500 },
+      );
+      assert.deepEqual(
+        ts.messages.map((m) => text(m.body)),
+        ['stream 1', 'stream 2'],
+      );
       // peekMessages with queueType stream reads from the start
       const viaPeek = await peekMessages(mgr, VHOST, 'st', 2, { queueType: 'stream' });
-      assert.deepEqual(viaPeek.messages.map((m) => text(m.body)), ['stream 1', 'stream 2']);
+      assert.deepEqual(
+        viaPeek.messages.map((m) => text(m.body)),
+        ['stream 1', 'stream 2'],
+      );
     });
 
     test('stream peek on a classic queue by mistake is refused (406) and consumes nothing', async () => {
-      await assert.rejects(peekStream(mgr, VHOST, 'ten', 3, 'first', { idleMs: 300 }), (err: unknown) => err instanceof BrokerError && err.code === 406);
+      await assert.rejects(
+        peekStream(mgr, VHOST, 'ten', 3, 'first', { idleMs: 300 }),
+        (err: unknown) => err instanceof BrokerError && err.code === 406,
+      );
       assert.equal(await depth('ten'), 10);
     });
 
     test('stream peek on a missing queue is a 404', async () => {
-      await assert.rejects(peekStream(mgr, VHOST, 'nope', 3, 'first'), (err: unknown) => err instanceof BrokerError && err.code === 404);
+      await assert.rejects(
+        peekStream(mgr, VHOST, 'nope', 3, 'first'),
+        (err: unknown) => err instanceof BrokerError && err.code === 404,
+      );
     });
   });
 }

@@ -19,8 +19,19 @@ for (const B of BROKERS) {
 
     before(async () => {
       await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-      mgr = new AmqpConnectionManager({ host: '127.0.0.1', port: B.amqpPort, tls: false, username: 'guest', password: 'guest', connectionName: `burrow-test-publish` });
+      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+      mgr = new AmqpConnectionManager({
+        host: '127.0.0.1',
+        port: B.amqpPort,
+        tls: false,
+        username: 'guest',
+        password: 'guest',
+        connectionName: `burrow-test-publish`,
+      });
       await mgr.withChannel(VHOST, async (ch) => {
         await ch.assertExchange('ex', 'topic', { durable: false });
         await ch.assertQueue('q', { durable: false });
@@ -48,9 +59,23 @@ for (const B of BROKERS) {
         type: 'order.created',
         userId: 'guest',
         appId: 'burrow-tests',
-        headers: { s: 'x', n: 42, f: 1.5, b: true, v: null, t: { k: 'v' }, a: [1, 'two'], bytes: new Uint8Array([0, 255]) },
+        headers: {
+          s: 'x',
+          n: 42,
+          f: 1.5,
+          b: true,
+          v: null,
+          t: { k: 'v' },
+          a: [1, 'two'],
+          bytes: new Uint8Array([0, 255]),
+        },
       };
-      const outcome = await publishMessage(mgr, VHOST, { exchange: 'ex', routingKey: 'order.created', body: enc('{"id":1}'), properties });
+      const outcome = await publishMessage(mgr, VHOST, {
+        exchange: 'ex',
+        routingKey: 'order.created',
+        body: enc('{"id":1}'),
+        properties,
+      });
       assert.deepEqual(outcome, { status: 'confirmed' });
       const { messages } = await peekMessages(mgr, VHOST, 'q', 10);
       assert.equal(messages.length, 1);
@@ -64,16 +89,32 @@ for (const B of BROKERS) {
     });
 
     test('an unroutable message comes back as returned 312 NO_ROUTE', async () => {
-      const outcome = await publishMessage(mgr, VHOST, { exchange: 'ex', routingKey: 'nobody.listens.here', body: enc('x'), properties: {} });
+      const outcome = await publishMessage(mgr, VHOST, {
+        exchange: 'ex',
+        routingKey: 'nobody.listens.here',
+        body: enc('x'),
+        properties: {},
+      });
       assert.deepEqual(outcome, { status: 'returned', replyCode: 312, replyText: 'NO_ROUTE' });
       // without mandatory it is simply confirmed (and dropped)
-      const quiet = await publishMessage(mgr, VHOST, { exchange: 'ex', routingKey: 'nobody', body: enc('x'), properties: {}, mandatory: false });
+      const quiet = await publishMessage(mgr, VHOST, {
+        exchange: 'ex',
+        routingKey: 'nobody',
+        body: enc('x'),
+        properties: {},
+        mandatory: false,
+      });
       assert.deepEqual(quiet, { status: 'confirmed' });
     });
 
     test('a missing exchange is a 404 error and the connection keeps working', async () => {
       const conn = await mgr.connection(VHOST);
-      const outcome = await publishMessage(mgr, VHOST, { exchange: 'no-such-exchange', routingKey: 'k', body: enc('x'), properties: {} });
+      const outcome = await publishMessage(mgr, VHOST, {
+        exchange: 'no-such-exchange',
+        routingKey: 'k',
+        body: enc('x'),
+        properties: {},
+      });
       assert.equal(outcome.status, 'error');
       if (outcome.status !== 'error') return;
       assert.ok(outcome.error instanceof BrokerError);
@@ -81,13 +122,23 @@ for (const B of BROKERS) {
       assert.match(outcome.error.replyText ?? '', /no exchange 'no-such-exchange'/);
       assert.match(outcome.error.message, /no exchange 'no-such-exchange'/);
       assert.equal(await mgr.connection(VHOST), conn, 'same connection');
-      const again = await publishMessage(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('ok'), properties: {} });
+      const again = await publishMessage(mgr, VHOST, {
+        exchange: '',
+        routingKey: 'many',
+        body: enc('ok'),
+        properties: {},
+      });
       assert.deepEqual(again, { status: 'confirmed' });
       await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('many'));
     });
 
     test('a user-id that is not the logged-in user is a 406 error', async () => {
-      const outcome = await publishMessage(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('x'), properties: { userId: 'someone-else' } });
+      const outcome = await publishMessage(mgr, VHOST, {
+        exchange: '',
+        routingKey: 'many',
+        body: enc('x'),
+        properties: { userId: 'someone-else' },
+      });
       assert.equal(outcome.status, 'error');
       if (outcome.status === 'error') {
         assert.equal(outcome.error.code, 406);
@@ -96,19 +147,30 @@ for (const B of BROKERS) {
     });
 
     test('invalid property values are an error outcome, not a throw', async () => {
-      const outcome = await publishMessage(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('x'), properties: { priority: 'high' as unknown as number } });
+      const outcome = await publishMessage(mgr, VHOST, {
+        exchange: '',
+        routingKey: 'many',
+        body: enc('x'),
+        properties: { priority: 'high' as unknown as number },
+      });
       assert.equal(outcome.status, 'error');
     });
 
     test('publishMany: 1000 messages all confirmed, progress reported', async () => {
       let lastDone = -1;
-      const r = await publishMany(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('payload'), properties: {} }, 1000, {
-        windowSize: 100,
-        onProgress: (done) => {
-          assert.ok(done >= lastDone);
-          lastDone = done;
+      const r = await publishMany(
+        mgr,
+        VHOST,
+        { exchange: '', routingKey: 'many', body: enc('payload'), properties: {} },
+        1000,
+        {
+          windowSize: 100,
+          onProgress: (done) => {
+            assert.ok(done >= lastDone);
+            lastDone = done;
+          },
         },
-      });
+      );
       assert.equal(r.confirmed, 1000);
       assert.equal(r.nacked, 0);
       assert.equal(r.returned, 0);
@@ -120,25 +182,45 @@ for (const B of BROKERS) {
     });
 
     test('publishMany counts returned messages', async () => {
-      const r = await publishMany(mgr, VHOST, { exchange: 'ex', routingKey: 'unrouted', body: enc('x'), properties: {} }, 50);
-      assert.deepEqual({ confirmed: r.confirmed, returned: r.returned, nacked: r.nacked }, { confirmed: 0, returned: 50, nacked: 0 });
+      const r = await publishMany(
+        mgr,
+        VHOST,
+        { exchange: 'ex', routingKey: 'unrouted', body: enc('x'), properties: {} },
+        50,
+      );
+      assert.deepEqual(
+        { confirmed: r.confirmed, returned: r.returned, nacked: r.nacked },
+        { confirmed: 0, returned: 50, nacked: 0 },
+      );
     });
 
     test('publishMany can be cancelled', async () => {
       const ac = new AbortController();
-      const r = await publishMany(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('payload'), properties: {} }, 1_000_000, {
-        signal: ac.signal,
-        onProgress: (done) => {
-          if (done > 0) ac.abort();
+      const r = await publishMany(
+        mgr,
+        VHOST,
+        { exchange: '', routingKey: 'many', body: enc('payload'), properties: {} },
+        1_000_000,
+        {
+          signal: ac.signal,
+          onProgress: (done) => {
+            if (done > 0) ac.abort();
+          },
         },
-      });
+      );
       assert.equal(r.cancelled, true);
       assert.ok(r.confirmed > 0 && r.confirmed < 1_000_000, `confirmed ${r.confirmed}`);
       const depth = await mgr.withChannel(VHOST, (ch) => ch.checkQueue('many'));
       assert.equal(depth.messageCount, r.confirmed, 'everything sent was confirmed and is in the queue');
       await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('many'));
       // already aborted: nothing is sent
-      const none = await publishMany(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('p'), properties: {} }, 10, { signal: ac.signal });
+      const none = await publishMany(
+        mgr,
+        VHOST,
+        { exchange: '', routingKey: 'many', body: enc('p'), properties: {} },
+        10,
+        { signal: ac.signal },
+      );
       assert.equal(none.confirmed, 0);
       assert.equal(none.cancelled, true);
     });
@@ -148,7 +230,10 @@ for (const B of BROKERS) {
         publishMany(mgr, VHOST, { exchange: 'missing', routingKey: 'k', body: enc('x'), properties: {} }, 100),
         (err: unknown) => err instanceof BrokerError && err.code === 404 && /no exchange 'missing'/.test(err.message),
       );
-      assert.deepEqual(await publishMessage(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('ok'), properties: {} }), { status: 'confirmed' });
+      assert.deepEqual(
+        await publishMessage(mgr, VHOST, { exchange: '', routingKey: 'many', body: enc('ok'), properties: {} }),
+        { status: 'confirmed' },
+      );
       await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('many'));
     });
   });

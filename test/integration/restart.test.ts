@@ -33,7 +33,9 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
 
     before(async () => {
       vhost = await makeVhost(B, 'burrow-test-restart');
-      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: `burrow-test-restart-${SUFFIX}` }), { backoff: { initialMs: 200, maxMs: 1000 } });
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: `burrow-test-restart-${SUFFIX}` }), {
+        backoff: { initialMs: 200, maxMs: 1000 },
+      });
       await mgr.withChannel(vhost, async (ch) => {
         // Durable: they must survive the restart (the tap re-binds to the exchange afterwards).
         await ch.assertExchange('events', 'topic', { durable: true });
@@ -46,7 +48,15 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
       await tail?.stop().catch(() => undefined);
       // Whatever happened, leave the node running.
       await B.ctl('start_app').catch(() => undefined);
-      await poll('the 4.x node to answer again', () => B.mgmt('GET', '/api/overview').then(() => true, () => false), 60_000);
+      await poll(
+        'the 4.x node to answer again',
+        () =>
+          B.mgmt('GET', '/api/overview').then(
+            () => true,
+            () => false,
+          ),
+        60_000,
+      );
       await mgr?.dispose();
       management.dispose();
       await dropVhost(B, vhost);
@@ -54,18 +64,37 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
 
     test(`publishMany, a tap and peek across a broker restart: nothing confirmed is lost, the tap marks its gap, the next calls work [${B.label}]`, async () => {
       const received: CapturedMessage[] = [];
-      tail = new QueueTail(mgr, vhost, { mode: 'tap', queue: 'orders' }, {
-        management,
-        flushIntervalMs: 20,
-        onBatch: (batch) => received.push(...batch.messages()),
-      });
+      tail = new QueueTail(
+        mgr,
+        vhost,
+        { mode: 'tap', queue: 'orders' },
+        {
+          management,
+          flushIntervalMs: 20,
+          onBatch: (batch) => received.push(...batch.messages()),
+        },
+      );
       await tail.start();
-      await publishMessage(mgr, vhost, { exchange: 'events', routingKey: 'order.before', body: enc('before'), properties: { deliveryMode: 2 } });
-      await poll('the tap to see a message before the restart', () => received.some((m) => text(m) === 'before'), 10_000);
+      await publishMessage(mgr, vhost, {
+        exchange: 'events',
+        routingKey: 'order.before',
+        body: enc('before'),
+        properties: { deliveryMode: 2 },
+      });
+      await poll(
+        'the tap to see a message before the restart',
+        () => received.some((m) => text(m) === 'before'),
+        10_000,
+      );
 
       // A bulk publish that the restart interrupts.
       const COUNT = 50_000;
-      const running = publishMany(mgr, vhost, { exchange: 'events', routingKey: 'order.bulk', body: enc('bulk'), properties: { deliveryMode: 2 } }, COUNT).then(
+      const running = publishMany(
+        mgr,
+        vhost,
+        { exchange: 'events', routingKey: 'order.bulk', body: enc('bulk'), properties: { deliveryMode: 2 } },
+        COUNT,
+      ).then(
         (r): { r: PublishManyResult; err?: PublishManyError } => ({ r }),
         (err: unknown) => {
           if (err instanceof PublishManyError) return { r: err.result, err };
@@ -87,23 +116,47 @@ for (const B of BROKERS.filter((b) => b.id === 'rmq4')) {
       const after = await poll(
         'a publish to be confirmed after the restart',
         async () => {
-          const o = await publishMessage(mgr, vhost, { exchange: 'events', routingKey: 'order.after', body: enc('after'), properties: { deliveryMode: 2 } });
+          const o = await publishMessage(mgr, vhost, {
+            exchange: 'events',
+            routingKey: 'order.after',
+            body: enc('after'),
+            properties: { deliveryMode: 2 },
+          });
           return o.status === 'confirmed' ? o : undefined;
         },
         60_000,
       );
       assert.equal(after?.status, 'confirmed');
       const inQueue = (await depth()) - 2; // 'before' and 'after' are in the queue too
-      assert.ok(inQueue >= r.confirmed, `no confirmed message is missing: ${inQueue} in the queue, ${r.confirmed} confirmed`);
-      assert.ok(inQueue <= r.confirmed + r.unknown, `at most the unknown ones more: ${inQueue} in the queue, ${r.confirmed} confirmed + ${r.unknown} unknown`);
+      assert.ok(
+        inQueue >= r.confirmed,
+        `no confirmed message is missing: ${inQueue} in the queue, ${r.confirmed} confirmed`,
+      );
+      assert.ok(
+        inQueue <= r.confirmed + r.unknown,
+        `at most the unknown ones more: ${inQueue} in the queue, ${r.confirmed} confirmed + ${r.unknown} unknown`,
+      );
       const peek = await peekMessages(mgr, vhost, 'orders', 3, { queueType: 'classic' });
       assert.deepEqual(peek.messages.map(text), ['before', 'bulk', 'bulk']);
       assert.equal(await depth(), inQueue + 2, 'peeking after the restart took nothing');
 
       // The tap resumes by itself (maybe after 'after' was published: that one fell in the gap) and marks the gap.
-      await poll('the tap to resume with a gap marker', () => tail!.state === 'running' && tail!.gaps().length >= 1, 60_000);
-      await publishMessage(mgr, vhost, { exchange: 'events', routingKey: 'order.resumed', body: enc('resumed'), properties: { deliveryMode: 2 } });
-      await poll('the tap to see a message after it resumed', () => received.some((m) => text(m) === 'resumed'), 30_000);
+      await poll(
+        'the tap to resume with a gap marker',
+        () => tail!.state === 'running' && tail!.gaps().length >= 1,
+        60_000,
+      );
+      await publishMessage(mgr, vhost, {
+        exchange: 'events',
+        routingKey: 'order.resumed',
+        body: enc('resumed'),
+        properties: { deliveryMode: 2 },
+      });
+      await poll(
+        'the tap to see a message after it resumed',
+        () => received.some((m) => text(m) === 'resumed'),
+        30_000,
+      );
       const gaps = tail.gaps();
       assert.equal(gaps.length, 1, 'one gap marker');
       assert.ok(gaps[0]!.durationMs > 0 && gaps[0]!.durationMs < downMs + 30_000, `gap ${gaps[0]!.durationMs} ms`);

@@ -51,7 +51,22 @@ for (const B of BROKERS) {
   ];
 
   // No pattern has more than two '#' words (3.10.8 can stall on those).
-  const TOPIC_PATTERNS = ['*.info', 'kern.*', '#.ne', 'audit.#', '#', 'a.*.c', '', '*', 'a.#.c', '#.b.#', 'a*.b', '*.*', 'ключ.*', '#.#'];
+  const TOPIC_PATTERNS = [
+    '*.info',
+    'kern.*',
+    '#.ne',
+    'audit.#',
+    '#',
+    'a.*.c',
+    '',
+    '*',
+    'a.#.c',
+    '#.b.#',
+    'a*.b',
+    '*.*',
+    'ключ.*',
+    '#.#',
+  ];
 
   const BINDINGS: BDecl[] = [
     ...TOPIC_PATTERNS.map((key) => ({ source: 't', key })),
@@ -89,13 +104,56 @@ for (const B of BROKERS) {
   ];
 
   const KEYS = [
-    '', '.', '..', 'a..b', 'a..c', 'kern.info', 'a.b.ne', 'ne', 'audit', 'audit.x.y', 'a.b.c', 'a.x.y.c', 'x', 'info', '.info',
-    'kern.', 'e2e.ne', 'e2e', 'known', 'k2', 'loop', 'a', 'A', 'b', 'a*.b', 'ab.b', 'a.b', 'ключ.x', 'q.f.0', 'q.t.0',
+    '',
+    '.',
+    '..',
+    'a..b',
+    'a..c',
+    'kern.info',
+    'a.b.ne',
+    'ne',
+    'audit',
+    'audit.x.y',
+    'a.b.c',
+    'a.x.y.c',
+    'x',
+    'info',
+    '.info',
+    'kern.',
+    'e2e.ne',
+    'e2e',
+    'known',
+    'k2',
+    'loop',
+    'a',
+    'A',
+    'b',
+    'a*.b',
+    'ab.b',
+    'a.b',
+    'ключ.x',
+    'q.f.0',
+    'q.t.0',
     'w.'.repeat(126) + 'ne', // 254 bytes
     'audit.' + 'x'.repeat(249), // 255 bytes
     'a.' + 'b.'.repeat(60) + 'c',
   ];
-  const KEY_ENTRIES = ['t', 'd', 'f', 'x1', 'x2', 'withae', 'withae2', 'aeloop1', 'aedef', 'aemissing', 'fwd', 'deadend-src', '', 'amq.topic'];
+  const KEY_ENTRIES = [
+    't',
+    'd',
+    'f',
+    'x1',
+    'x2',
+    'withae',
+    'withae2',
+    'aeloop1',
+    'aedef',
+    'aemissing',
+    'fwd',
+    'deadend-src',
+    '',
+    'amq.topic',
+  ];
 
   const HEADER_SETS: Array<Record<string, unknown>> = [
     {},
@@ -135,7 +193,12 @@ for (const B of BROKERS) {
       await createTestVhost(mc, VHOST);
       await mgr.withChannel(VHOST, async (ch) => {
         for (const x of EXCHANGES) {
-          await ch.assertExchange(x.name, x.type, { durable: false, autoDelete: false, internal: x.internal ?? false, arguments: x.args ?? {} });
+          await ch.assertExchange(x.name, x.type, {
+            durable: false,
+            autoDelete: false,
+            internal: x.internal ?? false,
+            arguments: x.args ?? {},
+          });
         }
         for (const [i, b] of BINDINGS.entries()) {
           if (b.toExchange !== undefined) {
@@ -156,7 +219,12 @@ for (const B of BROKERS) {
       ]);
       topology = {
         vhost: VHOST,
-        exchanges: exchanges.items.map((x): SimExchange => ({ name: x.name, type: x.type, arguments: x.arguments, internal: x.internal })),
+        exchanges: exchanges.items.map((x): SimExchange => ({
+          name: x.name,
+          type: x.type,
+          arguments: x.arguments,
+          internal: x.internal,
+        })),
         bindings: bindings.map((b) => ({
           source: b.source,
           destination: b.destination,
@@ -169,7 +237,8 @@ for (const B of BROKERS) {
       sim = new RoutingSimulator(topology);
 
       for (const exchange of KEY_ENTRIES) for (const key of KEYS) cases.push({ exchange, key, headers: {} });
-      for (const headers of HEADER_SETS) for (const key of ['', 'kern.info']) cases.push({ exchange: 'h', key, headers });
+      for (const headers of HEADER_SETS)
+        for (const key of ['', 'kern.info']) cases.push({ exchange: 'h', key, headers });
       // sender-selected distribution
       cases.push({ exchange: 't', key: 'nothing.here.at.all', headers: { CC: ['kern.info'] } });
       cases.push({ exchange: 'd', key: 'zzz', headers: { CC: ['a'], BCC: ['b'] } });
@@ -183,7 +252,11 @@ for (const B of BROKERS) {
       });
       try {
         for (const [i, c] of cases.entries()) {
-          ch.publish(c.exchange, c.key, Buffer.from(`case ${i}`), { messageId: `m${i}`, headers: c.headers, mandatory: true });
+          ch.publish(c.exchange, c.key, Buffer.from(`case ${i}`), {
+            messageId: `m${i}`,
+            headers: c.headers,
+            mandatory: true,
+          });
         }
         await ch.waitForConfirms();
         for (const q of topology.queues) {
@@ -226,7 +299,8 @@ for (const B of BROKERS) {
           mismatches.push(`${label}: broker ${JSON.stringify(actual)} simulator ${JSON.stringify(r.queues)}`);
         }
         const wasReturned = returned.has(`m${i}`);
-        if (wasReturned !== r.unroutable) mismatches.push(`${label}: broker returned=${wasReturned} simulator unroutable=${r.unroutable}`);
+        if (wasReturned !== r.unroutable)
+          mismatches.push(`${label}: broker returned=${wasReturned} simulator unroutable=${r.unroutable}`);
         if (wasReturned) assert.equal(returned.get(`m${i}`), 312);
       }
       assert.deepEqual(mismatches, []);
@@ -236,7 +310,9 @@ for (const B of BROKERS) {
 
     test('spot checks the broker agrees with (AE chain, AE to e2e, cycles)', () => {
       const at = (exchange: string, key: string) => {
-        const i = cases.findIndex((c) => c.exchange === exchange && c.key === key && Object.keys(c.headers).length === 0);
+        const i = cases.findIndex(
+          (c) => c.exchange === exchange && c.key === key && Object.keys(c.headers).length === 0,
+        );
         return [...(delivered.get(`m${i}`) ?? [])].sort();
       };
       const q = (source: string, pred: (b: BDecl) => boolean) => {
@@ -252,10 +328,13 @@ for (const B of BROKERS) {
       assert.deepEqual(at('aedef', 'q.f.0'), []);
     });
 
-    test('errors the simulator predicts are the broker\'s', async () => {
+    test("errors the simulator predicts are the broker's", async () => {
       assert.match(sim.route('no-such', 'x').errors[0]!, /^404 NOT_FOUND/);
       assert.match(sim.route('int', 'x').errors[0]!, /^403 ACCESS_REFUSED/);
-      for (const [exchange, code] of [['no-such', 404], ['int', 403]] as const) {
+      for (const [exchange, code] of [
+        ['no-such', 404],
+        ['int', 403],
+      ] as const) {
         await assert.rejects(
           mgr.withConfirmChannel(VHOST, async (ch) => {
             // waitForConfirms only says "channel closed": keep the broker's reason.

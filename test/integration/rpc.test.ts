@@ -5,7 +5,14 @@ import * as amqp from 'amqplib';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { RpcClient, percentile, type RpcOutcome, type RpcRequest } from '../../src/broker/rpc';
 import { startDemo, fibReply, DEMO_EXCHANGES, DEMO_QUEUES, type DemoHandle } from '../../scripts/demoServer';
-import { createTestVhost, deleteTestVhost, endpointOf, managementClientOf, uniqueVhost, connectionByName } from './helpers';
+import {
+  createTestVhost,
+  deleteTestVhost,
+  endpointOf,
+  managementClientOf,
+  uniqueVhost,
+  connectionByName,
+} from './helpers';
 import { BROKERS } from '../brokers';
 
 for (const B of BROKERS) {
@@ -16,7 +23,14 @@ for (const B of BROKERS) {
   const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
   function req(overrides: Partial<RpcRequest> = {}): RpcRequest {
-    return { exchange: '', routingKey: 'rpc_queue', body: enc('10'), timeoutMs: 5000, replyMode: 'direct-reply-to', ...overrides };
+    return {
+      exchange: '',
+      routingKey: 'rpc_queue',
+      body: enc('10'),
+      timeoutMs: 5000,
+      replyMode: 'direct-reply-to',
+      ...overrides,
+    };
   }
 
   function expectReply(o: RpcOutcome): Extract<RpcOutcome, { status: 'reply' }> {
@@ -38,7 +52,10 @@ for (const B of BROKERS) {
 
   describe(`RpcClient against the demo server [${B.label}]`, { timeout: 180_000 }, () => {
     const mc = managementClientOf(B);
-    const mgr = new AmqpConnectionManager({ ...endpointOf(B), connectionName: CONNECTION_NAME }, { backoff: { initialMs: 100, maxMs: 1000 } });
+    const mgr = new AmqpConnectionManager(
+      { ...endpointOf(B), connectionName: CONNECTION_NAME },
+      { backoff: { initialMs: 100, maxMs: 1000 } },
+    );
     let client: RpcClient;
     let demo: DemoHandle | undefined;
     let helper: amqp.ChannelModel;
@@ -103,7 +120,9 @@ for (const B of BROKERS) {
     });
 
     test('request properties are passed through', async () => {
-      const o = expectReply(await client.call(req({ properties: { contentType: 'text/plain', headers: { a: 1 }, expiration: '60000' } })));
+      const o = expectReply(
+        await client.call(req({ properties: { contentType: 'text/plain', headers: { a: 1 }, expiration: '60000' } })),
+      );
       assert.equal(dec(o.reply.body), '55');
     });
 
@@ -183,7 +202,12 @@ for (const B of BROKERS) {
 
     test('callMany(50): stats are sane', async () => {
       let progress = 0;
-      const r = await client.callMany(req(), 50, { onProgress: (done, total) => { progress = done; assert.equal(total, 50); } });
+      const r = await client.callMany(req(), 50, {
+        onProgress: (done, total) => {
+          progress = done;
+          assert.equal(total, 50);
+        },
+      });
       assert.equal(r.ok, 50);
       assert.equal(r.failed, 0);
       assert.equal(r.latencies.length, 50);
@@ -193,7 +217,10 @@ for (const B of BROKERS) {
       assert.equal(c.ok, 50);
       // cancelled part-way
       const ac = new AbortController();
-      const cut = await client.callMany(req(), 1000, { signal: ac.signal, onProgress: (done) => done === 10 && ac.abort() });
+      const cut = await client.callMany(req(), 1000, {
+        signal: ac.signal,
+        onProgress: (done) => done === 10 && ac.abort(),
+      });
       assert.equal(cut.cancelled, true);
       assert.ok(cut.ok >= 10 && cut.ok < 1000);
       // a target without consumer fails once, up front
@@ -257,7 +284,11 @@ for (const B of BROKERS) {
         }
         await uncached.dispose();
         const many = await client.callMany(req(), N);
-        const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+        const p50 = (xs: number[]) =>
+          percentile(
+            [...xs].sort((a, b) => a - b),
+            50,
+          );
         const rawP50 = p50(rawTimes);
         const report = {
           rawP50: +rawP50.toFixed(3),
@@ -286,7 +317,10 @@ for (const B of BROKERS) {
       const exchanges = (await mc.listExchanges(VHOST)).items.map((x) => x.name);
       for (const q of DEMO_QUEUES) assert.ok(!queues.includes(q.name), `queue ${q.name} left behind`);
       for (const x of DEMO_EXCHANGES) assert.ok(!exchanges.includes(x.name), `exchange ${x.name} left behind`);
-      assert.deepEqual(queues.filter((q) => !['blackhole', 'idle_queue', 'stray_rpc'].includes(q) && !q.startsWith('amq.gen-')), []);
+      assert.deepEqual(
+        queues.filter((q) => !['blackhole', 'idle_queue', 'stray_rpc'].includes(q) && !q.startsWith('amq.gen-')),
+        [],
+      );
       // a client that checks before every request now sees a missing queue (404)
       const fresh = new RpcClient(mgr, VHOST, { preflightCacheMs: 0 });
       try {
@@ -303,7 +337,9 @@ for (const B of BROKERS) {
   });
 
   /** A minimal direct reply-to client written straight against amqplib, as a baseline. */
-  async function rawDirectReplyTo(vhost: string): Promise<{ call(body: string): Promise<string>; close(): Promise<void> }> {
+  async function rawDirectReplyTo(
+    vhost: string,
+  ): Promise<{ call(body: string): Promise<string>; close(): Promise<void> }> {
     const conn = await amqp.connect(`${AMQP_URL}/${encodeURIComponent(vhost)}`);
     const ch = await conn.createChannel();
     const waiting = new Map<string, (body: string) => void>();

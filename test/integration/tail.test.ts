@@ -20,7 +20,8 @@ for (const B of BROKERS) {
     return ((await res.json()) as { name: string }[]).map((q) => q.name);
   }
 
-  const until = (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) => poll(what, cond, timeoutMs, 25);
+  const until = (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) =>
+    poll(what, cond, timeoutMs, 25);
 
   const text = (m: CapturedMessage) => new TextDecoder().decode(m.body);
 
@@ -37,7 +38,11 @@ for (const B of BROKERS) {
       },
       onBatch: (batch: TailBatch, s: TailStats) => {
         const messages = batch.messages();
-        assert.equal(messages.length, Math.max(0, batch.last - batch.first + 1), 'a batch is a contiguous range of buffered seqs');
+        assert.equal(
+          messages.length,
+          Math.max(0, batch.last - batch.first + 1),
+          'a batch is a contiguous range of buffered seqs',
+        );
         if (messages.length) batches.push(messages.length);
         received.push(...messages);
         stats = s;
@@ -59,9 +64,20 @@ for (const B of BROKERS) {
 
     before(async () => {
       await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, { configure: '.*', write: '.*', read: '.*' });
+      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
       mgr = new AmqpConnectionManager(
-        { host: '127.0.0.1', port: B.amqpPort, tls: false, username: 'guest', password: 'guest', connectionName: CONNECTION_NAME },
+        {
+          host: '127.0.0.1',
+          port: B.amqpPort,
+          tls: false,
+          username: 'guest',
+          password: 'guest',
+          connectionName: CONNECTION_NAME,
+        },
         { backoff: { initialMs: 100, maxMs: 500 } },
       );
       management = new ManagementClient({ baseUrl: B.mgmtUrl, username: 'guest', password: 'guest' });
@@ -90,18 +106,20 @@ for (const B of BROKERS) {
 
     test('tap on a queue sees new messages in order and leaves the queue untouched', async () => {
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'tap', queue: 'watched' }, { onBatch: c.onBatch, management, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'tap', queue: 'watched' },
+        { onBatch: c.onBatch, management, flushIntervalMs: 20 },
+      );
       const states: TailState[] = [];
       t.onStateChange((s) => states.push(s));
       await t.start();
       assert.equal(t.state, 'running');
-      assert.deepEqual(
-        t.bindings.map((b) => [b.exchange, b.routingKey]).sort(),
-        [
-          ['events', 'order.*'],
-          ['hdrs', ''],
-        ],
-      );
+      assert.deepEqual(t.bindings.map((b) => [b.exchange, b.routingKey]).sort(), [
+        ['events', 'order.*'],
+        ['hdrs', ''],
+      ]);
       assert.ok(t.notes.some((n) => /default exchange cannot be tapped/.test(n)));
       assert.ok(t.tapQueue && (await queueNames()).includes(t.tapQueue));
 
@@ -117,7 +135,10 @@ for (const B of BROKERS) {
       await publish('events', 'order.marker', ['marker']);
       await until('the marker', () => c.received.some((m) => text(m) === 'marker'));
       assert.deepEqual(c.received.map(text), ['one', 'two', 'three', 'audit', 'marker']);
-      assert.deepEqual(c.received.map((m) => m.seq), [1, 2, 3, 4, 5]);
+      assert.deepEqual(
+        c.received.map((m) => m.seq),
+        [1, 2, 3, 4, 5],
+      );
       assert.equal(c.received[0].exchange, 'events');
       assert.equal(c.received[0].routingKey, 'order.created');
       assert.equal(c.received[0].deliveryTag, undefined);
@@ -135,7 +156,12 @@ for (const B of BROKERS) {
 
     test('tap on an exchange with a pattern', async () => {
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'user.#' }, { onBatch: c.onBatch, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'tap', exchange: 'events', pattern: 'user.#' },
+        { onBatch: c.onBatch, flushIntervalMs: 20 },
+      );
       await t.start();
       await publish('events', 'order.created', ['o']);
       await publish('events', 'user.created.eu', ['u1', 'u2']);
@@ -155,29 +181,59 @@ for (const B of BROKERS) {
       await assert.rejects(t2.start(), (e: unknown) => e instanceof BrokerError && e.code === 404);
       const t3 = tail(mgr, VHOST, { mode: 'tap', queue: 'watched' }, { onBatch: noop });
       await assert.rejects(t3.start(), (e: unknown) => e instanceof BrokerError && /management API/.test(e.message));
-      const t4 = tail(mgr, VHOST, { mode: 'consume', queue: 'missing-queue', prefetch: 10, ack: 'auto' }, { onBatch: noop });
+      const t4 = tail(
+        mgr,
+        VHOST,
+        { mode: 'consume', queue: 'missing-queue', prefetch: 10, ack: 'auto' },
+        { onBatch: noop },
+      );
       await assert.rejects(t4.start(), (e: unknown) => e instanceof BrokerError && e.code === 404);
-      await until('no tap queue left', async () => (await queueNames()).sort().join() === ['watched', 'work'].sort().join(), 5000);
+      await until(
+        'no tap queue left',
+        async () => (await queueNames()).sort().join() === ['watched', 'work'].sort().join(),
+        5000,
+      );
     });
 
     test('batches: at most maxBatch per callback, never one callback per message', async () => {
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'bulk' }, { onBatch: c.onBatch, maxBatch: 100, flushIntervalMs: 50 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'tap', exchange: 'events', pattern: 'bulk' },
+        { onBatch: c.onBatch, maxBatch: 100, flushIntervalMs: 50 },
+      );
       await t.start();
-      await publish('events', 'bulk', Array.from({ length: 1000 }, (_, i) => `m${i}`));
+      await publish(
+        'events',
+        'bulk',
+        Array.from({ length: 1000 }, (_, i) => `m${i}`),
+      );
       await until('1000 messages', () => c.received.length >= 1000);
       assert.ok(c.batches.every((n) => n <= 100));
       assert.ok(c.batches.length <= 20, `${c.batches.length} batches`);
-      assert.deepEqual(c.received.map(text), Array.from({ length: 1000 }, (_, i) => `m${i}`));
+      assert.deepEqual(
+        c.received.map(text),
+        Array.from({ length: 1000 }, (_, i) => `m${i}`),
+      );
       await t.stop();
     });
 
     test('bufferBytes bounds the bodies kept: large messages push the oldest out; properties and headers survive', async () => {
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'bytes' }, { onBatch: c.onBatch, bufferBytes: 2 << 20, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'tap', exchange: 'events', pattern: 'bytes' },
+        { onBatch: c.onBatch, bufferBytes: 2 << 20, flushIntervalMs: 20 },
+      );
       await t.start();
       await mgr.withConfirmChannel(VHOST, async (ch) => {
-        for (let i = 0; i < 6; i++) ch.publish('events', 'bytes', Buffer.alloc(300_000, 48 + i), { contentType: 'text/plain', headers: { n: i } });
+        for (let i = 0; i < 6; i++)
+          ch.publish('events', 'bytes', Buffer.alloc(300_000, 48 + i), {
+            contentType: 'text/plain',
+            headers: { n: i },
+          });
         ch.publish('events', 'bytes', Buffer.from('small'), { contentType: 'text/plain', messageId: 'm-7' });
         await ch.waitForConfirms();
       });
@@ -203,17 +259,32 @@ for (const B of BROKERS) {
       const c = collector();
       // maxBatch 5: an unpaused tail hands over every 5th message at once, on arrival (no timer),
       // so when all 25 have arrived, a pause that did not hold would already show here.
-      const t = tail(mgr, VHOST, { mode: 'tap', exchange: 'events', pattern: 'ring' }, { onBatch: c.onBatch, bufferSize: 10, maxBatch: 5, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'tap', exchange: 'events', pattern: 'ring' },
+        { onBatch: c.onBatch, bufferSize: 10, maxBatch: 5, flushIntervalMs: 20 },
+      );
       await t.start();
       t.pause();
-      await publish('events', 'ring', Array.from({ length: 25 }, (_, i) => `r${i}`));
+      await publish(
+        'events',
+        'ring',
+        Array.from({ length: 25 }, (_, i) => `r${i}`),
+      );
       await until('25 received', () => t.stats().received === 25);
       assert.equal(c.received.length, 0, 'nothing delivered while paused');
       assert.deepEqual(t.stats().dropped, 15);
-      assert.deepEqual(t.messages().map(text), Array.from({ length: 10 }, (_, i) => `r${i + 15}`));
+      assert.deepEqual(
+        t.messages().map(text),
+        Array.from({ length: 10 }, (_, i) => `r${i + 15}`),
+      );
       t.resume();
       await until('buffered messages delivered', () => c.received.length === 10);
-      assert.deepEqual(c.received.map(text), Array.from({ length: 10 }, (_, i) => `r${i + 15}`));
+      assert.deepEqual(
+        c.received.map(text),
+        Array.from({ length: 10 }, (_, i) => `r${i + 15}`),
+      );
       assert.equal(c.stats?.dropped, 15);
       t.clear();
       assert.deepEqual(t.messages(), []);
@@ -228,7 +299,12 @@ for (const B of BROKERS) {
     test('consume mode with manual acks: ack removes, nack requeues, reject drops', async () => {
       await publish('', 'work', ['w1', 'w2', 'w3', 'w4']);
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'consume', queue: 'work', prefetch: 10, ack: 'manual' }, { onBatch: c.onBatch, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'consume', queue: 'work', prefetch: 10, ack: 'manual' },
+        { onBatch: c.onBatch, flushIntervalMs: 20 },
+      );
       await t.start();
       await until('4 deliveries', () => c.received.length >= 4);
       assert.deepEqual(c.received.map(text), ['w1', 'w2', 'w3', 'w4']);
@@ -257,7 +333,12 @@ for (const B of BROKERS) {
       // stop() with unacked messages puts them back
       await publish('', 'work', ['x1', 'x2']);
       const c2 = collector();
-      const t2 = tail(mgr, VHOST, { mode: 'consume', queue: 'work', prefetch: 10, ack: 'manual' }, { onBatch: c2.onBatch, flushIntervalMs: 20 });
+      const t2 = tail(
+        mgr,
+        VHOST,
+        { mode: 'consume', queue: 'work', prefetch: 10, ack: 'manual' },
+        { onBatch: c2.onBatch, flushIntervalMs: 20 },
+      );
       await t2.start();
       await until('2 deliveries', () => c2.received.length >= 2);
       await t2.stop();
@@ -266,12 +347,24 @@ for (const B of BROKERS) {
     });
 
     test('consume mode with auto acks drains the queue', async () => {
-      await publish('', 'work', Array.from({ length: 300 }, (_, i) => `a${i}`));
+      await publish(
+        '',
+        'work',
+        Array.from({ length: 300 }, (_, i) => `a${i}`),
+      );
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'consume', queue: 'work', prefetch: 50, ack: 'auto' }, { onBatch: c.onBatch, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'consume', queue: 'work', prefetch: 50, ack: 'auto' },
+        { onBatch: c.onBatch, flushIntervalMs: 20 },
+      );
       await t.start();
       await until('300 deliveries', () => c.received.length >= 300);
-      assert.deepEqual(c.received.map(text), Array.from({ length: 300 }, (_, i) => `a${i}`));
+      assert.deepEqual(
+        c.received.map(text),
+        Array.from({ length: 300 }, (_, i) => `a${i}`),
+      );
       assert.ok(c.received.every((m) => m.deliveryTag === undefined));
       await until('queue empty', async () => (await depth('work')) === 0);
       await t.stop();
@@ -280,7 +373,12 @@ for (const B of BROKERS) {
 
     test('a tap resumes after the connection is force-closed and sees messages published afterwards', async () => {
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'tap', queue: 'watched' }, { onBatch: c.onBatch, management, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'tap', queue: 'watched' },
+        { onBatch: c.onBatch, management, flushIntervalMs: 20 },
+      );
       const states: TailState[] = [];
       t.onStateChange((s) => states.push(s));
       await t.start();
@@ -291,7 +389,11 @@ for (const B of BROKERS) {
       // find the manager's connection by its client-provided name and kill it
       await closeConnectionByName(B, CONNECTION_NAME);
       await until('reconnecting', () => states.includes('reconnecting'));
-      await until('running again', () => t.state === 'running' && states.lastIndexOf('running') > states.indexOf('reconnecting'), 15_000);
+      await until(
+        'running again',
+        () => t.state === 'running' && states.lastIndexOf('running') > states.indexOf('reconnecting'),
+        15_000,
+      );
       assert.notEqual(t.tapQueue, oldTap, 'a new tap queue');
 
       await publish('events', 'order.after', ['after 1', 'after 2']);
@@ -307,7 +409,12 @@ for (const B of BROKERS) {
     test('consume mode resumes after a reconnect; stale delivery tags are refused', async () => {
       await publish('', 'work', ['k1']);
       const c = collector();
-      const t = tail(mgr, VHOST, { mode: 'consume', queue: 'work', prefetch: 10, ack: 'manual' }, { onBatch: c.onBatch, flushIntervalMs: 20 });
+      const t = tail(
+        mgr,
+        VHOST,
+        { mode: 'consume', queue: 'work', prefetch: 10, ack: 'manual' },
+        { onBatch: c.onBatch, flushIntervalMs: 20 },
+      );
       await t.start();
       await until('k1', () => c.received.length === 1);
       const staleTag = c.received[0].deliveryTag!;

@@ -14,7 +14,19 @@ import { QueueTail, type TailBatch } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
 import { parseExported } from '../../src/core/messageExport';
 import { TailList } from '../../src/core/tailList';
-import { BROKERS, dropVhost, endpointOf, makeVhost, managementClientOf, startFaultProxy, poll, pause, within, connectionByName, type FaultProxy } from './helpers';
+import {
+  BROKERS,
+  dropVhost,
+  endpointOf,
+  makeVhost,
+  managementClientOf,
+  startFaultProxy,
+  poll,
+  pause,
+  within,
+  connectionByName,
+  type FaultProxy,
+} from './helpers';
 
 const text = (m: CapturedMessage) => new TextDecoder().decode(m.body);
 
@@ -55,7 +67,9 @@ for (const B of BROKERS) {
     before(async () => {
       vhost = await makeVhost(B, 'burrow-test-tapfaults');
       management = managementClientOf(B);
-      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: `burrow-test-tapfaults-${SUFFIX}` }), { backoff: { initialMs: 100, maxMs: 500 } });
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: `burrow-test-tapfaults-${SUFFIX}` }), {
+        backoff: { initialMs: 100, maxMs: 500 },
+      });
       await mgr.withChannel(vhost, async (ch) => {
         await ch.assertExchange('events', 'topic', { durable: false });
         await ch.assertQueue('watched', { durable: false });
@@ -77,7 +91,13 @@ for (const B of BROKERS) {
 
     test(`an exclusive queue held by another connection (a tutorial receiver) is tapped: copies arrive, its consumer still gets every message [${B.label}]`, async () => {
       // The tutorial receiver: a server-named exclusive queue (amq.gen-…) bound to the exchange, consuming.
-      const conn = await amqplib.connect({ hostname: '127.0.0.1', port: B.amqpPort, username: 'guest', password: 'guest', vhost });
+      const conn = await amqplib.connect({
+        hostname: '127.0.0.1',
+        port: B.amqpPort,
+        username: 'guest',
+        password: 'guest',
+        vhost,
+      });
       raw.push(conn);
       const ch = await conn.createChannel();
       const q = await ch.assertQueue('', { exclusive: true });
@@ -93,10 +113,17 @@ for (const B of BROKERS) {
         tail.bindings.map((b) => [b.exchange, b.routingKey]),
         [['events', 'log.*']],
       );
-      assert.ok(tail.notes.some((n) => /default exchange/.test(n)), `notes: ${tail.notes.join(' | ')}`);
+      assert.ok(
+        tail.notes.some((n) => /default exchange/.test(n)),
+        `notes: ${tail.notes.join(' | ')}`,
+      );
       const bodies = ['l1', 'l2', 'l3', 'l4', 'l5'];
       await publish('events', 'log.info', bodies);
-      await poll('copies in the tap and messages at the receiver', () => received.length >= 5 && gotByReceiver.length >= 5, 10_000);
+      await poll(
+        'copies in the tap and messages at the receiver',
+        () => received.length >= 5 && gotByReceiver.length >= 5,
+        10_000,
+      );
       assert.deepEqual(received.map(text), bodies);
       assert.deepEqual(gotByReceiver, bodies, 'the receiver still gets every message');
       await tail.stop();
@@ -105,7 +132,10 @@ for (const B of BROKERS) {
 
     test(`tapping a missing queue fails with "not found" [${B.label}]`, async () => {
       const { tail } = tailOf(mgr, { mode: 'tap', queue: 'no-such-queue' });
-      await assert.rejects(tail.start(), (e: unknown) => e instanceof BrokerError && e.code === 404 && /no-such-queue/.test(e.message));
+      await assert.rejects(
+        tail.start(),
+        (e: unknown) => e instanceof BrokerError && e.code === 404 && /no-such-queue/.test(e.message),
+      );
       assert.equal(tail.state, 'error');
     });
 
@@ -148,10 +178,13 @@ for (const B of BROKERS) {
     test(`after a connection loss the list and the export mark the gap, with its duration; messages after it arrive [${B.label}]`, async () => {
       const proxy = await startFaultProxy(B.amqpPort);
       proxies.push(proxy);
-      const pm = new AmqpConnectionManager(endpointOf(B, { port: proxy.port, connectionName: `burrow-test-tapfaults-gap-${SUFFIX}` }), {
-        backoff: { initialMs: 200, maxMs: 1000 },
-        callDeadlineMs: 3000,
-      });
+      const pm = new AmqpConnectionManager(
+        endpointOf(B, { port: proxy.port, connectionName: `burrow-test-tapfaults-gap-${SUFFIX}` }),
+        {
+          backoff: { initialMs: 200, maxMs: 1000 },
+          callDeadlineMs: 3000,
+        },
+      );
       managers.push(pm);
       const { tail, list, received } = tailOf(pm, { mode: 'tap', queue: 'watched' });
       await tail.start();
@@ -199,7 +232,10 @@ for (const B of BROKERS) {
       const bodies = entries.map((e) => ('gap' in e ? '<gap>' : text(e.message)));
       assert.deepEqual(bodies.slice(0, gapIndex), ['b1', 'b2', 'b3', ...bodies.slice(3, gapIndex)]);
       assert.ok(bodies.slice(gapIndex + 1).includes('a3'));
-      assert.ok(!bodies.slice(0, gapIndex).some((b) => b.startsWith('a')), 'nothing published after the gap sits before the marker');
+      assert.ok(
+        !bodies.slice(0, gapIndex).some((b) => b.startsWith('a')),
+        'nothing published after the gap sits before the marker',
+      );
       assert.equal(list.length, received.length + 1, 'the marker is a list row, counted apart from messages');
       assert.equal(tail.stats().received, received.length, 'the marker is not counted as a message');
       const w = list.window({ from: 0, count: 500, follow: false });
@@ -210,7 +246,11 @@ for (const B of BROKERS) {
       assert.equal(w.rows.indexOf(gapRows[0]!), gapIndex, 'the marker scrolls with the messages');
 
       // The export: a {"gap": …} line in order among the messages; importing it skips the marker.
-      const lines = list.toNdjson().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = list
+        .toNdjson()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(lines.length, received.length + 1);
       const g = lines[gapIndex]!.gap as { durationMs: number; lostAt: string; resumedAt: string; text: string };
       assert.ok(g, `line ${gapIndex + 1} is the gap: ${JSON.stringify(lines[gapIndex])}`);
@@ -226,7 +266,11 @@ for (const B of BROKERS) {
       const missed = during.filter((d) => !seen.has(d.body));
       const inGap = during.filter((d) => d.confirmedAt > gap.lostAt && d.sentAt < gap.resumedAt);
       assert.ok(missed.length > 0, 'messages published during the outage were not seen (else the test proves nothing)');
-      for (const d of missed) assert.ok(d.confirmedAt > gap.lostAt - 100 && d.sentAt < gap.resumedAt, `${d.body}, missed, was published in the gap`);
+      for (const d of missed)
+        assert.ok(
+          d.confirmedAt > gap.lostAt - 100 && d.sentAt < gap.resumedAt,
+          `${d.body}, missed, was published in the gap`,
+        );
       for (const d of during.filter((x) => x.sentAt > gap.resumedAt)) {
         assert.ok(seen.has(d.body), `${d.body}, published after the tap was bound again, was seen`);
         assert.ok(bodies.indexOf(d.body) > gapIndex, `${d.body} is after the marker`);
@@ -244,7 +288,10 @@ for (const B of BROKERS) {
 
     test(`a connection closed by the broker (management API, CONNECTION_FORCED) leaves a gap marker too [${B.label}]`, async () => {
       const name = `burrow-test-tapfaults-forced-${SUFFIX}`;
-      const fm = new AmqpConnectionManager(endpointOf(B, { connectionName: name }), { backoff: { initialMs: 500, maxMs: 1000 }, callDeadlineMs: 3000 });
+      const fm = new AmqpConnectionManager(endpointOf(B, { connectionName: name }), {
+        backoff: { initialMs: 500, maxMs: 1000 },
+        callDeadlineMs: 3000,
+      });
       managers.push(fm);
       const { tail, list, received } = tailOf(fm, { mode: 'tap', exchange: 'events', pattern: 'forced.#' });
       await tail.start();
@@ -264,7 +311,11 @@ for (const B of BROKERS) {
       })();
       await pause(50); // the producer runs a while before the close
       await B.mgmt('DELETE', `/api/connections/${encodeURIComponent(connName)}`);
-      await poll('the tail to resume with a gap marker', () => tail.gaps().length === 1 && tail.state === 'running', 15_000);
+      await poll(
+        'the tail to resume with a gap marker',
+        () => tail.gaps().length === 1 && tail.state === 'running',
+        15_000,
+      );
       await pause(100); // and on a while after the tail resumed
       publishing = false;
       await producer;
@@ -277,7 +328,9 @@ for (const B of BROKERS) {
       assert.ok(at > 0 && at < rows.length - 1, 'the marker sits between messages');
       const seen = new Set(received.map(text));
       const missed = sent.filter((b) => !seen.has(b));
-      console.log(`[${B.label}] broker-side close: gap ${gap.durationMs} ms; producer published ${sent.length}, missed ${missed.length}`);
+      console.log(
+        `[${B.label}] broker-side close: gap ${gap.durationMs} ms; producer published ${sent.length}, missed ${missed.length}`,
+      );
       await tail.stop();
     });
 
@@ -285,10 +338,13 @@ for (const B of BROKERS) {
       const proxy = await startFaultProxy(B.amqpPort);
       proxies.push(proxy);
       const deadline = 1000;
-      const pm = new AmqpConnectionManager(endpointOf(B, { port: proxy.port, connectionName: `burrow-test-tapfaults-hole-${SUFFIX}` }), {
-        backoff: { initialMs: 200, maxMs: 1000 },
-        callDeadlineMs: deadline,
-      });
+      const pm = new AmqpConnectionManager(
+        endpointOf(B, { port: proxy.port, connectionName: `burrow-test-tapfaults-hole-${SUFFIX}` }),
+        {
+          backoff: { initialMs: 200, maxMs: 1000 },
+          callDeadlineMs: deadline,
+        },
+      );
       managers.push(pm);
       const { tail, received } = tailOf(pm, { mode: 'tap', queue: 'watched' });
       await tail.start();
@@ -298,7 +354,9 @@ for (const B of BROKERS) {
       const t0 = Date.now();
       await within('stop() on a black-holed connection', tail.stop(), 4 * deadline + 2000);
       const elapsed = Date.now() - t0;
-      console.log(`[${B.label}] stop() on a black-holed connection: settled after ${elapsed} ms (deadline ${deadline} ms)`);
+      console.log(
+        `[${B.label}] stop() on a black-holed connection: settled after ${elapsed} ms (deadline ${deadline} ms)`,
+      );
       assert.ok(elapsed < 3 * deadline + 500, `stop() took ${elapsed} ms`);
       assert.equal(tail.state, 'stopped');
     });

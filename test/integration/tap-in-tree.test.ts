@@ -9,7 +9,15 @@ import * as amqp from 'amqplib';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { ManagementClient } from '../../src/broker/management';
 import { QueueTail } from '../../src/broker/tail';
-import { QueueNode, RootNode, TapQueueNode, VhostNode, type ConnectionNode, type ExplorerContext, type ExplorerNode } from '../../src/explorer/nodes';
+import {
+  QueueNode,
+  RootNode,
+  TapQueueNode,
+  VhostNode,
+  type ConnectionNode,
+  type ExplorerContext,
+  type ExplorerNode,
+} from '../../src/explorer/nodes';
 import { TAP_OF_ARGUMENT, tapQueueInfo } from '../../src/core/topology';
 import { BROKERS } from '../brokers';
 
@@ -24,8 +32,19 @@ for (const B of BROKERS) {
 
     before(async () => {
       await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, { configure: '.*', write: '.*', read: '.*' });
-      mgr = new AmqpConnectionManager({ host: '127.0.0.1', port: B.amqpPort, tls: false, username: 'guest', password: 'guest', connectionName: `burrow-test-${VHOST}` });
+      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
+        configure: '.*',
+        write: '.*',
+        read: '.*',
+      });
+      mgr = new AmqpConnectionManager({
+        host: '127.0.0.1',
+        port: B.amqpPort,
+        tls: false,
+        username: 'guest',
+        password: 'guest',
+        connectionName: `burrow-test-${VHOST}`,
+      });
       management = new ManagementClient({ baseUrl: B.mgmtUrl, username: 'guest', password: 'guest' });
       await mgr.withChannel(VHOST, async (ch) => {
         await ch.assertExchange('orders-x', 'topic', { durable: false });
@@ -44,7 +63,18 @@ for (const B of BROKERS) {
 
     async function queueRows(): Promise<ExplorerNode[]> {
       const ctx: ExplorerContext = {
-        profiles: () => [{ id: 'p', name: 'p', host: '127.0.0.1', port: B.amqpPort, vhost: '/', username: 'guest', tls: false, managementUrl: B.mgmtUrl }],
+        profiles: () => [
+          {
+            id: 'p',
+            name: 'p',
+            host: '127.0.0.1',
+            port: B.amqpPort,
+            vhost: '/',
+            username: 'guest',
+            tls: false,
+            managementUrl: B.mgmtUrl,
+          },
+        ],
         management: async () => management,
         status: () => 'connected',
         lastError: () => undefined,

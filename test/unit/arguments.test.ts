@@ -1,10 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgumentsInput, parseArgumentValue, QUEUE_ARGUMENTS, queueDeclareArguments, validateQueueDeclare, typeScalar } from '../../src/core/arguments';
+import {
+  parseArgumentsInput,
+  parseArgumentValue,
+  QUEUE_ARGUMENTS,
+  queueDeclareArguments,
+  validateQueueDeclare,
+  typeScalar,
+} from '../../src/core/arguments';
 
 test('key=value pairs keep their types', () => {
   const r = parseArgumentsInput('x-match=any, format=pdf, size=3, ratio=0.5, on=true, off=false, gone=null, code="42"');
-  assert.deepEqual(r, { ok: true, value: { 'x-match': 'any', format: 'pdf', size: 3, ratio: 0.5, on: true, off: false, gone: null, code: '42' } });
+  assert.deepEqual(r, {
+    ok: true,
+    value: { 'x-match': 'any', format: 'pdf', size: 3, ratio: 0.5, on: true, off: false, gone: null, code: '42' },
+  });
 });
 
 test('pairs may be split by newlines, and quoted values may contain commas', () => {
@@ -59,7 +69,14 @@ test('queue argument values are validated by kind', () => {
 });
 
 test('declare validation catches what RabbitMQ refuses', () => {
-  const base = { name: 'q', type: 'classic' as const, durable: true, exclusive: false, autoDelete: false, arguments: {} };
+  const base = {
+    name: 'q',
+    type: 'classic' as const,
+    durable: true,
+    exclusive: false,
+    autoDelete: false,
+    arguments: {},
+  };
   assert.deepEqual(validateQueueDeclare(base), []);
   assert.match(validateQueueDeclare({ ...base, type: 'quorum', durable: false }).join(), /must be durable/);
   assert.match(validateQueueDeclare({ ...base, type: 'quorum', exclusive: true }).join(), /cannot be exclusive/);
@@ -68,12 +85,18 @@ test('declare validation catches what RabbitMQ refuses', () => {
   assert.match(validateQueueDeclare({ ...base, name: 'amq.mine' }).join(), /reserved/);
   assert.match(validateQueueDeclare({ ...base, name: 'é'.repeat(128) }).join(), /255 bytes/);
   assert.match(validateQueueDeclare({ ...base, arguments: { 'x-max-priority': 300 } }).join(), /between 1 and 255/);
-  assert.match(validateQueueDeclare({ ...base, type: 'quorum', arguments: { 'x-max-priority': 5 } }).join(), /does not apply to quorum/);
+  assert.match(
+    validateQueueDeclare({ ...base, type: 'quorum', arguments: { 'x-max-priority': 5 } }).join(),
+    /does not apply to quorum/,
+  );
   assert.deepEqual(validateQueueDeclare({ ...base, name: '' }), []);
 });
 
 test('non-classic queues carry x-queue-type', () => {
   const spec = { name: 'q', durable: true, exclusive: false, autoDelete: false, arguments: { 'x-delivery-limit': 5 } };
-  assert.deepEqual(queueDeclareArguments({ ...spec, type: 'quorum' }), { 'x-delivery-limit': 5, 'x-queue-type': 'quorum' });
+  assert.deepEqual(queueDeclareArguments({ ...spec, type: 'quorum' }), {
+    'x-delivery-limit': 5,
+    'x-queue-type': 'quorum',
+  });
   assert.deepEqual(queueDeclareArguments({ ...spec, type: 'classic' }), { 'x-delivery-limit': 5 });
 });

@@ -22,15 +22,46 @@ const AMQP_4 = {
   version: '4.0.5',
 };
 const AMQP_3 = { cluster_name: 'rabbit@vm', platform: 'Erlang/OTP 25.2.3', product: 'RabbitMQ', version: '3.10.8' };
-const OVERVIEW_3 = { cluster_name: 'rabbit@vm', rabbitmq_version: '3.10.8', node: 'rabbit@localhost', product_name: 'RabbitMQ', product_version: '3.10.8', management_version: '3.10.8' };
-const OVERVIEW_4 = { cluster_name: 'rabbit4@vm', rabbitmq_version: '4.0.5', node: 'rabbit4@localhost', product_name: 'RabbitMQ', product_version: '4.0.5', management_version: '4.0.5' };
-const NODES_3 = [{ name: 'rabbit@localhost', applications: [{ name: 'amqp_client', version: '3.10.8' }, { name: 'rabbit', description: 'RabbitMQ', version: '3.10.8' }] }];
-const NODES_4 = [{ name: 'rabbit4@localhost', applications: [{ name: 'rabbit', description: 'RabbitMQ', version: '4.0.5' }] }];
+const OVERVIEW_3 = {
+  cluster_name: 'rabbit@vm',
+  rabbitmq_version: '3.10.8',
+  node: 'rabbit@localhost',
+  product_name: 'RabbitMQ',
+  product_version: '3.10.8',
+  management_version: '3.10.8',
+};
+const OVERVIEW_4 = {
+  cluster_name: 'rabbit4@vm',
+  rabbitmq_version: '4.0.5',
+  node: 'rabbit4@localhost',
+  product_name: 'RabbitMQ',
+  product_version: '4.0.5',
+  management_version: '4.0.5',
+};
+const NODES_3 = [
+  {
+    name: 'rabbit@localhost',
+    applications: [
+      { name: 'amqp_client', version: '3.10.8' },
+      { name: 'rabbit', description: 'RabbitMQ', version: '3.10.8' },
+    ],
+  },
+];
+const NODES_4 = [
+  { name: 'rabbit4@localhost', applications: [{ name: 'rabbit', description: 'RabbitMQ', version: '4.0.5' }] },
+];
 
 describe('broker identity: AMQP server properties vs management overview', () => {
   test('reads both sides (strings or Buffers from amqplib; missing fields left out)', () => {
-    assert.deepEqual(amqpIdentityFromServerProperties(AMQP_4), { product: 'RabbitMQ', version: '4.0.5', clusterName: 'rabbit4@vm' });
-    assert.deepEqual(amqpIdentityFromServerProperties({ product: Buffer.from('RabbitMQ'), version: Buffer.from('3.13.7') }), { product: 'RabbitMQ', version: '3.13.7' });
+    assert.deepEqual(amqpIdentityFromServerProperties(AMQP_4), {
+      product: 'RabbitMQ',
+      version: '4.0.5',
+      clusterName: 'rabbit4@vm',
+    });
+    assert.deepEqual(
+      amqpIdentityFromServerProperties({ product: Buffer.from('RabbitMQ'), version: Buffer.from('3.13.7') }),
+      { product: 'RabbitMQ', version: '3.13.7' },
+    );
     assert.deepEqual(amqpIdentityFromServerProperties(undefined), {});
     assert.deepEqual(managementIdentityFrom(OVERVIEW_3, NODES_3), {
       product: 'RabbitMQ',
@@ -39,12 +70,18 @@ describe('broker identity: AMQP server properties vs management overview', () =>
       node: 'rabbit@localhost',
       nodes: [{ name: 'rabbit@localhost', version: '3.10.8' }],
     });
-    assert.deepEqual(managementIdentityFrom({ rabbitmq_version: '3.7.0', cluster_name: 'c' }), { version: '3.7.0', clusterName: 'c' });
+    assert.deepEqual(managementIdentityFrom({ rabbitmq_version: '3.7.0', cluster_name: 'c' }), {
+      version: '3.7.0',
+      clusterName: 'c',
+    });
     assert.deepEqual(managementIdentityFrom(OVERVIEW_4, [{ name: 'n1' }, 'junk', null]).nodes, [{ name: 'n1' }]);
   });
 
   test('the issue-10 pair (AMQP 5673 = 4.0.5, management 15672 = 3.10.8): different, with a plain warning', () => {
-    const v = compareBrokerIdentity(amqpIdentityFromServerProperties(AMQP_4), managementIdentityFrom(OVERVIEW_3, NODES_3));
+    const v = compareBrokerIdentity(
+      amqpIdentityFromServerProperties(AMQP_4),
+      managementIdentityFrom(OVERVIEW_3, NODES_3),
+    );
     assert.equal(v.status, 'different');
     assert.deepEqual(v.differences, ['cluster', 'version']);
     assert.equal(
@@ -67,10 +104,16 @@ describe('broker identity: AMQP server properties vs management overview', () =>
   });
 
   test('same version, different cluster name: different (two brokers of one version on one host)', () => {
-    const v = compareBrokerIdentity({ product: 'RabbitMQ', version: '3.13.7', clusterName: 'a@h' }, { product: 'RabbitMQ', version: '3.13.7', clusterName: 'b@h', node: 'b@h' });
+    const v = compareBrokerIdentity(
+      { product: 'RabbitMQ', version: '3.13.7', clusterName: 'a@h' },
+      { product: 'RabbitMQ', version: '3.13.7', clusterName: 'b@h', node: 'b@h' },
+    );
     assert.equal(v.status, 'different');
     assert.deepEqual(v.differences, ['cluster']);
-    assert.match(v.warning ?? '', /^AMQP reaches RabbitMQ 3\.13\.7 \(cluster a@h\) but the management URL reaches RabbitMQ 3\.13\.7 \(cluster b@h, node b@h\)/);
+    assert.match(
+      v.warning ?? '',
+      /^AMQP reaches RabbitMQ 3\.13\.7 \(cluster a@h\) but the management URL reaches RabbitMQ 3\.13\.7 \(cluster b@h, node b@h\)/,
+    );
   });
 
   test('rolling upgrade: same cluster, AMQP node on a version another cluster node runs: same', () => {
@@ -81,15 +124,32 @@ describe('broker identity: AMQP server properties vs management overview', () =>
         { name: 'rabbit@b', applications: [{ name: 'rabbit', version: '3.13.6' }] },
       ],
     );
-    assert.equal(compareBrokerIdentity({ product: 'RabbitMQ', version: '3.13.6', clusterName: 'prod' }, m).status, 'same');
+    assert.equal(
+      compareBrokerIdentity({ product: 'RabbitMQ', version: '3.13.6', clusterName: 'prod' }, m).status,
+      'same',
+    );
     // ...but not when no node runs that version, nor across cluster names.
-    assert.equal(compareBrokerIdentity({ product: 'RabbitMQ', version: '3.12.0', clusterName: 'prod' }, m).status, 'different');
-    assert.equal(compareBrokerIdentity({ product: 'RabbitMQ', version: '3.13.6', clusterName: 'other' }, m).status, 'different');
+    assert.equal(
+      compareBrokerIdentity({ product: 'RabbitMQ', version: '3.12.0', clusterName: 'prod' }, m).status,
+      'different',
+    );
+    assert.equal(
+      compareBrokerIdentity({ product: 'RabbitMQ', version: '3.13.6', clusterName: 'other' }, m).status,
+      'different',
+    );
   });
 
   test('another product behind the management URL is a difference; product names compare case-insensitively', () => {
-    assert.deepEqual(compareBrokerIdentity({ product: 'LavinMQ', version: '1.2' }, { product: 'RabbitMQ', version: '1.2' }).differences, ['product']);
-    assert.equal(compareBrokerIdentity({ product: 'rabbitmq', version: '4.0.5' }, { product: 'RabbitMQ', version: '4.0.5' }).status, 'same');
+    assert.deepEqual(
+      compareBrokerIdentity({ product: 'LavinMQ', version: '1.2' }, { product: 'RabbitMQ', version: '1.2' })
+        .differences,
+      ['product'],
+    );
+    assert.equal(
+      compareBrokerIdentity({ product: 'rabbitmq', version: '4.0.5' }, { product: 'RabbitMQ', version: '4.0.5' })
+        .status,
+      'same',
+    );
   });
 
   test('nothing to compare: unknown, never a warning', () => {
@@ -101,18 +161,40 @@ describe('broker identity: AMQP server properties vs management overview', () =>
   test('describeSide', () => {
     assert.equal(describeSide({}), 'a broker');
     assert.equal(describeSide({ product: 'RabbitMQ', version: '4.0.5' }), 'RabbitMQ 4.0.5');
-    assert.equal(describeSide({ product: 'RabbitMQ', version: '4.0.5', clusterName: 'c', nodes: [{ name: 'a' }, { name: 'b' }] }), 'RabbitMQ 4.0.5 (cluster c, nodes a, b)');
+    assert.equal(
+      describeSide({ product: 'RabbitMQ', version: '4.0.5', clusterName: 'c', nodes: [{ name: 'a' }, { name: 'b' }] }),
+      'RabbitMQ 4.0.5 (cluster c, nodes a, b)',
+    );
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 // The tree: IdentityChecks caches verdicts, ConnectionNode shows them.
 
-const PROFILE: ConnectionProfile = { id: 'c1', name: 'four', host: '127.0.0.1', port: 5673, vhost: '/', username: 'guest', tls: false, managementUrl: 'http://127.0.0.1:15672' };
-const MISMATCH = compareBrokerIdentity(amqpIdentityFromServerProperties(AMQP_4), managementIdentityFrom(OVERVIEW_3, NODES_3));
-const MATCH = compareBrokerIdentity(amqpIdentityFromServerProperties(AMQP_4), managementIdentityFrom(OVERVIEW_4, NODES_4));
+const PROFILE: ConnectionProfile = {
+  id: 'c1',
+  name: 'four',
+  host: '127.0.0.1',
+  port: 5673,
+  vhost: '/',
+  username: 'guest',
+  tls: false,
+  managementUrl: 'http://127.0.0.1:15672',
+};
+const MISMATCH = compareBrokerIdentity(
+  amqpIdentityFromServerProperties(AMQP_4),
+  managementIdentityFrom(OVERVIEW_3, NODES_3),
+);
+const MATCH = compareBrokerIdentity(
+  amqpIdentityFromServerProperties(AMQP_4),
+  managementIdentityFrom(OVERVIEW_4, NODES_4),
+);
 
-function treeWith(profile: ConnectionProfile, verdicts: (IdentityVerdict | undefined)[], opts: { recheckMs?: number; now?: () => number } = {}) {
+function treeWith(
+  profile: ConnectionProfile,
+  verdicts: (IdentityVerdict | undefined)[],
+  opts: { recheckMs?: number; now?: () => number } = {},
+) {
   const calls: ConnectionProfile[] = [];
   const changed: string[] = [];
   const errors = new Map<string, string>();
@@ -143,7 +225,10 @@ describe('tree: AMQP and management reaching different brokers', () => {
   test('a mismatch becomes a warning row (click = Edit Connection), a description note and a tooltip line', async () => {
     const t = treeWith(PROFILE, [MISMATCH]);
     const [conn] = (await new RootNode(t.ctx).getChildren()) as ConnectionNode[];
-    assert.ok(!(await conn!.getChildren()).some((n) => n instanceof IdentityWarningNode), 'no verdict before the check ends');
+    assert.ok(
+      !(await conn!.getChildren()).some((n) => n instanceof IdentityWarningNode),
+      'no verdict before the check ends',
+    );
     await t.checks.settled(PROFILE.id);
     assert.deepEqual(t.changed, ['c1'], 're-render the connection once the verdict arrives');
     const rows = await conn!.getChildren();
@@ -154,10 +239,16 @@ describe('tree: AMQP and management reaching different brokers', () => {
     assert.equal(row.tooltip, `${MISMATCH.warning}\n\nClick to edit the connection.`);
     assert.equal(row.command?.command, 'burrow.editConnection');
     assert.equal(row.icon?.codicon, 'warning');
-    assert.ok(rows.slice(1).some((n) => n instanceof VhostNode), 'the vhosts are still listed below the warning');
+    assert.ok(
+      rows.slice(1).some((n) => n instanceof VhostNode),
+      'the vhosts are still listed below the warning',
+    );
     const view = conn!.view();
     assert.match(view.description ?? '', /⚠ management URL reaches another broker/);
-    assert.match(view.tooltip ?? '', /⚠ AMQP reaches RabbitMQ 4\.0\.5 \(cluster rabbit4@vm\) but the management URL reaches RabbitMQ 3\.10\.8/);
+    assert.match(
+      view.tooltip ?? '',
+      /⚠ AMQP reaches RabbitMQ 4\.0\.5 \(cluster rabbit4@vm\) but the management URL reaches RabbitMQ 3\.10\.8/,
+    );
     assert.equal(t.calls.length, 1, 'checked once, not on every render');
   });
 
@@ -211,10 +302,23 @@ describe('tree: AMQP and management reaching different brokers', () => {
 
   test('the same profile with its keys in another order (read back from settings) keeps its verdict', () => {
     const t = treeWith(PROFILE, []);
-    const fromForm: ConnectionProfile = { host: '127.0.0.1', port: 5673, vhost: '/', username: 'guest', tls: false, name: 'four', id: 'c1', managementUrl: 'http://127.0.0.1:15672' };
+    const fromForm: ConnectionProfile = {
+      host: '127.0.0.1',
+      port: 5673,
+      vhost: '/',
+      username: 'guest',
+      tls: false,
+      name: 'four',
+      id: 'c1',
+      managementUrl: 'http://127.0.0.1:15672',
+    };
     t.checks.record(fromForm, MISMATCH);
     assert.equal(t.checks.warning(PROFILE), MISMATCH.warning);
-    assert.equal(t.checks.warning({ ...PROFILE, name: 'renamed' }), MISMATCH.warning, 'a rename does not change the broker');
+    assert.equal(
+      t.checks.warning({ ...PROFILE, name: 'renamed' }),
+      MISMATCH.warning,
+      'a rename does not change the broker',
+    );
     assert.equal(t.checks.warning({ ...PROFILE, managementUrl: 'http://127.0.0.1:15673' }), undefined);
   });
 
@@ -237,7 +341,10 @@ describe('tree: AMQP and management reaching different brokers', () => {
     const v = rows[0]!.view();
     assert.equal(v.label, 'Set the management URL for this connection');
     assert.equal(v.description, 'AMQP port 5673 is not a standard port (e.g. http://127.0.0.1:15673)');
-    assert.match(v.tooltip ?? '', /^Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is \(e\.g\. http:\/\/127\.0\.0\.1:15673\)/);
+    assert.match(
+      v.tooltip ?? '',
+      /^Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is \(e\.g\. http:\/\/127\.0\.0\.1:15673\)/,
+    );
     assert.equal(v.command?.command, 'burrow.editConnection');
     assert.equal(v.icon?.codicon, 'error');
     assert.equal(t.listed(), 0, 'no management call to a guessed URL');

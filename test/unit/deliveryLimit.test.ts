@@ -13,7 +13,13 @@ import {
   type PolicyLike,
 } from '../../src/core/deliveryLimit';
 
-const pol = (name: string, pattern: string, limit: number | undefined, priority = 0, applyTo = 'queues'): PolicyLike => ({
+const pol = (
+  name: string,
+  pattern: string,
+  limit: number | undefined,
+  priority = 0,
+  applyTo = 'queues',
+): PolicyLike => ({
   name,
   pattern,
   'apply-to': applyTo,
@@ -22,7 +28,15 @@ const pol = (name: string, pattern: string, limit: number | undefined, priority 
 });
 
 const q = (extra: Partial<Parameters<typeof effectiveDeliveryLimit>[0]> = {}) =>
-  effectiveDeliveryLimit({ queueName: 'orders', queueType: 'quorum', arguments: {}, brokerMajor: 4, policies: [], operatorPolicies: [], ...extra });
+  effectiveDeliveryLimit({
+    queueName: 'orders',
+    queueType: 'quorum',
+    arguments: {},
+    brokerMajor: 4,
+    policies: [],
+    operatorPolicies: [],
+    ...extra,
+  });
 
 describe('effectiveDeliveryLimit', () => {
   test('classic queues and streams have none, on both versions', () => {
@@ -48,12 +62,29 @@ describe('effectiveDeliveryLimit', () => {
   });
 
   test('argument, policy and operator policy: the lowest wins', () => {
-    const r = q({ arguments: { 'x-delivery-limit': 7 }, policies: [pol('p1', '^ord', 5)], operatorPolicies: [pol('o1', '^ord', 4)] });
+    const r = q({
+      arguments: { 'x-delivery-limit': 7 },
+      policies: [pol('p1', '^ord', 5)],
+      operatorPolicies: [pol('o1', '^ord', 4)],
+    });
     assert.equal(r.limit, 4);
     assert.match(r.source, /operator policy 'o1'/);
-    assert.equal(q({ arguments: { 'x-delivery-limit': 2 }, policies: [pol('p1', '^ord', 5)], operatorPolicies: [pol('o1', '^ord', 4)] }).limit, 2);
-    assert.equal(q({ brokerMajor: 3, arguments: { 'x-delivery-limit': 7 }, policies: [pol('p1', '^ord', 5)] }).limit, 5);
-    assert.equal(q({ brokerMajor: 3, policies: [pol('p1', '^ord', 9)], operatorPolicies: [pol('o1', '^ord', 4)] }).limit, 4);
+    assert.equal(
+      q({
+        arguments: { 'x-delivery-limit': 2 },
+        policies: [pol('p1', '^ord', 5)],
+        operatorPolicies: [pol('o1', '^ord', 4)],
+      }).limit,
+      2,
+    );
+    assert.equal(
+      q({ brokerMajor: 3, arguments: { 'x-delivery-limit': 7 }, policies: [pol('p1', '^ord', 5)] }).limit,
+      5,
+    );
+    assert.equal(
+      q({ brokerMajor: 3, policies: [pol('p1', '^ord', 9)], operatorPolicies: [pol('o1', '^ord', 4)] }).limit,
+      4,
+    );
   });
 
   test('4.x: negative means no limit, unless another source sets one', () => {
@@ -78,7 +109,10 @@ describe('effectiveDeliveryLimit', () => {
 
   test('only the highest-priority matching policy applies (even when it sets no limit)', () => {
     assert.equal(policyDeliveryLimit([pol('low', '.*', 2, 1), pol('high', '.*', 9, 5)], 'orders', 'quorum')?.value, 9);
-    assert.equal(q({ brokerMajor: 3, policies: [pol('low', '.*', 2, 1), pol('high', '.*', undefined, 5)] }).limit, null);
+    assert.equal(
+      q({ brokerMajor: 3, policies: [pol('low', '.*', 2, 1), pol('high', '.*', undefined, 5)] }).limit,
+      null,
+    );
     // A tie: the broker's pick is unspecified, so the lower limit (the safe side).
     assert.equal(policyDeliveryLimit([pol('a', '.*', 8, 1), pol('b', '.*', 3, 1)], 'orders', 'quorum')?.value, 3);
   });
@@ -137,16 +171,29 @@ describe('take decisions', () => {
     assert.match(t, /^3 messages not shown/);
     assert.match(t, /returned 19 times/);
     assert.match(t, /delivery limit 20/);
-    assert.match(withheldText(1, 20, 19, true), /^1 message not shown: messages of this queue that Burrow peeked at earlier have been returned 19 times \(delivery limit 20\)/);
+    assert.match(
+      withheldText(1, 20, 19, true),
+      /^1 message not shown: messages of this queue that Burrow peeked at earlier have been returned 19 times \(delivery limit 20\)/,
+    );
     assert.match(withheldText(5, 1, 0, false), /delivery limit is 1, so even one peek/);
   });
 });
 
 describe('peekSafetyTexts (what the peek panel shows)', () => {
   test('the limit and where it comes from', () => {
-    assert.equal(peekSafetyTexts({ queueType: 'quorum', deliveryLimit: 20, limitSource: "RabbitMQ 4's default for quorum queues" }).limit, "delivery limit 20 (RabbitMQ 4's default for quorum queues)");
-    assert.equal(peekSafetyTexts({ queueType: 'quorum', deliveryLimit: 20 }).limit, 'delivery limit 20 (assumed: the management API could not tell)');
-    assert.equal(peekSafetyTexts({ queueType: 'quorum', deliveryLimit: null, limitSource: 'no delivery limit is set' }).limit, 'no delivery limit (no delivery limit is set)');
+    assert.equal(
+      peekSafetyTexts({ queueType: 'quorum', deliveryLimit: 20, limitSource: "RabbitMQ 4's default for quorum queues" })
+        .limit,
+      "delivery limit 20 (RabbitMQ 4's default for quorum queues)",
+    );
+    assert.equal(
+      peekSafetyTexts({ queueType: 'quorum', deliveryLimit: 20 }).limit,
+      'delivery limit 20 (assumed: the management API could not tell)',
+    );
+    assert.equal(
+      peekSafetyTexts({ queueType: 'quorum', deliveryLimit: null, limitSource: 'no delivery limit is set' }).limit,
+      'no delivery limit (no delivery limit is set)',
+    );
     assert.equal(peekSafetyTexts({ queueType: 'classic', deliveryLimit: undefined }).limit, undefined);
     assert.deepEqual(peekSafetyTexts({ queueType: 'classic' }).warnings, []);
   });
@@ -163,7 +210,13 @@ describe('peekSafetyTexts (what the peek panel shows)', () => {
     });
     assert.match(t.withheld ?? '', /^3 messages not shown/);
     assert.equal(t.warnings.length, 2);
-    assert.match(t.warnings[0], /^Message #1 had already been returned 3 times \(delivery limit 3\): the peek's return made the broker drop it/);
-    assert.match(t.warnings[1], /^Message #2 had already been returned 2 times \(delivery limit 3\): it is back in the queue, but its next return will make the broker drop it/);
+    assert.match(
+      t.warnings[0],
+      /^Message #1 had already been returned 3 times \(delivery limit 3\): the peek's return made the broker drop it/,
+    );
+    assert.match(
+      t.warnings[1],
+      /^Message #2 had already been returned 2 times \(delivery limit 3\): it is back in the queue, but its next return will make the broker drop it/,
+    );
   });
 });

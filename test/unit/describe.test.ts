@@ -16,7 +16,10 @@ const ctx = { host: 'rabbit.example', port: 5672, username: 'guest', vhost: 'v1'
 
 describe('toBrokerError: AMQP server closes', () => {
   test('channel close from an RPC (checkQueue on a missing queue)', () => {
-    const err = amqpError(`Operation failed: QueueDeclare; 404 (NOT-FOUND) with message "NOT_FOUND - no queue 'q' in vhost '/'"`, 404);
+    const err = amqpError(
+      `Operation failed: QueueDeclare; 404 (NOT-FOUND) with message "NOT_FOUND - no queue 'q' in vhost '/'"`,
+      404,
+    );
     const b = toBrokerError(err);
     assert.ok(b instanceof BrokerError);
     assert.equal(b.source, 'amqp');
@@ -27,7 +30,8 @@ describe('toBrokerError: AMQP server closes', () => {
   });
 
   test("channel 'error' event text, with quotes inside the reply text", () => {
-    const text = "PRECONDITION_FAILED - inequivalent arg 'durable' for queue 'q' in vhost '/': received 'true' but current is 'false'";
+    const text =
+      "PRECONDITION_FAILED - inequivalent arg 'durable' for queue 'q' in vhost '/': received 'true' but current is 'false'";
     const err = amqpError(`Channel closed by server: 406 (PRECONDITION-FAILED) with message "${text}"`, 406);
     const b = toBrokerError(err, { what: "Declare queue 'q'" });
     assert.equal(b.source, 'amqp');
@@ -37,14 +41,20 @@ describe('toBrokerError: AMQP server closes', () => {
   });
 
   test('channel 403 stays an amqp error', () => {
-    const err = amqpError(`Operation failed: QueueDeclare; 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - access to queue 'q' in vhost '/' refused for user 'bob'"`, 403);
+    const err = amqpError(
+      `Operation failed: QueueDeclare; 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - access to queue 'q' in vhost '/' refused for user 'bob'"`,
+      403,
+    );
     const b = toBrokerError(err);
     assert.equal(b.source, 'amqp');
     assert.equal(b.code, 403);
   });
 
   test('connection forced closed by an admin', () => {
-    const err = amqpError('Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - Closed via management plugin"', 320);
+    const err = amqpError(
+      'Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - Closed via management plugin"',
+      320,
+    );
     const b = toBrokerError(err, ctx);
     assert.equal(b.source, 'amqp');
     assert.equal(b.code, 320);
@@ -61,7 +71,10 @@ describe('toBrokerError: handshake', () => {
     const b = toBrokerError(err, ctx);
     assert.equal(b.source, 'auth');
     assert.equal(b.code, 403);
-    assert.equal(b.message, "AMQP login refused for user 'guest': ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN");
+    assert.equal(
+      b.message,
+      "AMQP login refused for user 'guest': ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN",
+    );
     assert.match(b.replyText ?? '', /^ACCESS_REFUSED/);
   });
 
@@ -158,21 +171,39 @@ describe('the management API side (same translator)', () => {
     const b = toBrokerError(amqpError('connect ECONNREFUSED 127.0.0.1:15672', 'ECONNREFUSED'), mctx);
     assert.equal(b.source, 'network');
     assert.equal(b.code, 'ECONNREFUSED');
-    assert.equal(b.message, 'Cannot reach the management API at 127.0.0.1:15672: connection refused (is the management plugin enabled, and is this its port?) (ECONNREFUSED)');
+    assert.equal(
+      b.message,
+      'Cannot reach the management API at 127.0.0.1:15672: connection refused (is the management plugin enabled, and is this its port?) (ECONNREFUSED)',
+    );
   });
 
   test("happy eyeballs' AggregateError is explained by its first error", () => {
-    const agg = Object.assign(new AggregateError([amqpError('connect ECONNREFUSED ::1:15672', 'ECONNREFUSED'), amqpError('connect ECONNREFUSED 127.0.0.1:15672', 'ECONNREFUSED')], ''), {});
+    const agg = Object.assign(
+      new AggregateError(
+        [
+          amqpError('connect ECONNREFUSED ::1:15672', 'ECONNREFUSED'),
+          amqpError('connect ECONNREFUSED 127.0.0.1:15672', 'ECONNREFUSED'),
+        ],
+        '',
+      ),
+      {},
+    );
     const b = toBrokerError(agg, mctx);
     assert.equal(b.code, 'ECONNREFUSED');
     assert.equal(b.source, 'network');
   });
 
   test('https against a plain http port: tls, with the hint', () => {
-    const e = amqpError('write EPROTO 80ACE925467F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/ssl/record/ssl3_record.c:350:\n', 'EPROTO');
+    const e = amqpError(
+      'write EPROTO 80ACE925467F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/ssl/record/ssl3_record.c:350:\n',
+      'EPROTO',
+    );
     const b = toBrokerError(e, mctx);
     assert.equal(b.source, 'tls');
-    assert.match(b.message, /^TLS error connecting to the management API at 127\.0\.0\.1:15672: .*plain http port\? \(EPROTO\)$/);
+    assert.match(
+      b.message,
+      /^TLS error connecting to the management API at 127\.0\.0\.1:15672: .*plain http port\? \(EPROTO\)$/,
+    );
     // The AMQP side gets its own hint for the same failure.
     assert.match(toBrokerError(e, ctx).message, /expects plain AMQP/);
   });
@@ -194,10 +225,21 @@ describe('the management API side (same translator)', () => {
   });
 
   test('HTTP statuses: 401 is auth, others name the request, the status and the reason', () => {
-    const a = httpError({ status: 401, body: '{"error":"not_authorised","reason":"Login failed"}', request: 'GET /overview' }, mctx);
+    const a = httpError(
+      { status: 401, body: '{"error":"not_authorised","reason":"Login failed"}', request: 'GET /overview' },
+      mctx,
+    );
     assert.equal(a.source, 'auth');
     assert.equal(a.message, 'Management API login failed (401 Unauthorized): Login failed');
-    const n = httpError({ status: 404, statusMessage: 'Not Found', body: '{"error":"Object Not Found","reason":"Not Found"}', request: 'GET /queues/%2F/x' }, mctx);
+    const n = httpError(
+      {
+        status: 404,
+        statusMessage: 'Not Found',
+        body: '{"error":"Object Not Found","reason":"Not Found"}',
+        request: 'GET /queues/%2F/x',
+      },
+      mctx,
+    );
     assert.equal(n.source, 'management');
     assert.equal(n.code, 404);
     assert.equal(n.replyText, 'Not Found');
@@ -245,7 +287,10 @@ describe('hostile inputs: no password and no Authorization header in any message
     } catch (e) {
       urlError = e;
     }
-    assert.ok(urlError instanceof TypeError && (urlError as { input?: string }).input?.includes(encodeURIComponent(PW)), 'Node puts the URL in input');
+    assert.ok(
+      urlError instanceof TypeError && (urlError as { input?: string }).input?.includes(encodeURIComponent(PW)),
+      'Node puts the URL in input',
+    );
     assert.deepEqual(causeIfClean(urlError, secrets), {});
     assert.deepEqual(causeIfClean(urlError, []), {}, 'the user:pass@ form is found without the secret list');
     const wrapped = new Error('request failed', { cause: urlError });
@@ -257,18 +302,39 @@ describe('hostile inputs: no password and no Authorization header in any message
     let deep: Error = new Error('innermost');
     for (let i = 0; i < 8; i++) deep = new Error(`level ${i}`, { cause: deep });
     assert.deepEqual(causeIfClean(deep, secrets), {}, 'too deep to check: not attached');
-    const wide = Object.assign(new Error('wide'), Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i])));
+    const wide = Object.assign(
+      new Error('wide'),
+      Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i])),
+    );
     assert.deepEqual(causeIfClean(wide, secrets), {}, 'too wide to check: not attached');
   });
 
   test('an Authorization header echoed in a message or an HTTP error body', () => {
     const echoed = `400 Bad Request\r\nAuthorization: Basic ${BASIC}\r\nHost: x`;
-    const h = httpError({ status: 400, body: echoed, request: 'GET /overview' }, { service: 'management', host: 'x', port: 80, secrets });
+    const h = httpError(
+      { status: 400, body: echoed, request: 'GET /overview' },
+      { service: 'management', host: 'x', port: 80, secrets },
+    );
     assert.deepEqual(leaks(h), [], h.message);
     assert.match(h.message, /Authorization: \*\*\*/);
-    const j = httpError({ status: 500, body: JSON.stringify({ error: 'x', reason: `password=${PW} header "authorization":"Basic ${BASIC}"` }), request: 'PUT /users/u' }, {});
+    const j = httpError(
+      {
+        status: 500,
+        body: JSON.stringify({ error: 'x', reason: `password=${PW} header "authorization":"Basic ${BASIC}"` }),
+        request: 'PUT /users/u',
+      },
+      {},
+    );
     assert.deepEqual(leaks(j), [], j.message);
-    assert.deepEqual(leaks(httpError({ status: 401, body: JSON.stringify({ reason: `bad login ${PW}` }), request: 'GET /whoami' }, { secrets })), []);
+    assert.deepEqual(
+      leaks(
+        httpError(
+          { status: 401, body: JSON.stringify({ reason: `bad login ${PW}` }), request: 'GET /whoami' },
+          { secrets },
+        ),
+      ),
+      [],
+    );
     // Without the secret list the header value is still recognised.
     assert.equal(redactSecrets(`authorization: Basic ${BASIC}`), 'authorization: ***');
     assert.equal(redactSecrets(`sent Basic ${BASIC} to the proxy`), 'sent Basic *** to the proxy');
@@ -278,9 +344,14 @@ describe('hostile inputs: no password and no Authorization header in any message
   });
 
   test('a password in a TLS error and in an AMQP close text', () => {
-    const tls = toBrokerError(amqpError(`certificate for amqps://admin:${PW}@h rejected`, 'CERT_HAS_EXPIRED'), { secrets });
+    const tls = toBrokerError(amqpError(`certificate for amqps://admin:${PW}@h rejected`, 'CERT_HAS_EXPIRED'), {
+      secrets,
+    });
     assert.deepEqual(leaks(tls), [], tls.message);
-    const close = toBrokerError(amqpError(`Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - ${PW}"`, 320), { secrets });
+    const close = toBrokerError(
+      amqpError(`Connection closed: 320 (CONNECTION-FORCED) with message "CONNECTION_FORCED - ${PW}"`, 320),
+      { secrets },
+    );
     assert.deepEqual(leaks(close), [], close.message);
   });
 });

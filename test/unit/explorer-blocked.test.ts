@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConnectionNode, VhostNode, blockedSummary, type ExplorerContext, type SessionStatus } from '../../src/explorer/nodes';
+import {
+  ConnectionNode,
+  VhostNode,
+  blockedSummary,
+  type ExplorerContext,
+  type SessionStatus,
+} from '../../src/explorer/nodes';
 import type { ManagementClient } from '../../src/broker/management';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
 

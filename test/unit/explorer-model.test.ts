@@ -21,7 +21,14 @@ import { DEFAULT_PROFILE } from '../../src/core/profile';
 function page<T>(all: T[], opts: ListOptions | undefined): Page<T> {
   const size = opts?.pageSize ?? all.length;
   const n = opts?.page ?? 1;
-  return { items: all.slice((n - 1) * size, n * size), page: n, pageSize: size, pageCount: Math.max(1, Math.ceil(all.length / size)), filteredCount: all.length, totalCount: all.length };
+  return {
+    items: all.slice((n - 1) * size, n * size),
+    page: n,
+    pageSize: size,
+    pageCount: Math.max(1, Math.ceil(all.length / size)),
+    filteredCount: all.length,
+    totalCount: all.length,
+  };
 }
 
 function fakeContext(overrides: Partial<ManagementClient> = {}, pageSize = 10) {
@@ -56,7 +63,17 @@ function fakeContext(overrides: Partial<ManagementClient> = {}, pageSize = 10) {
         ].map((x) => ({ ...x, vhost: '/', durable: true, auto_delete: false, internal: false, arguments: {} })),
         opts,
       ),
-    queueBindings: async () => [{ source: '', vhost: '/', destination: 'q00', destination_type: 'queue', routing_key: 'q00', arguments: {}, properties_key: 'q00' }],
+    queueBindings: async () => [
+      {
+        source: '',
+        vhost: '/',
+        destination: 'q00',
+        destination_type: 'queue',
+        routing_key: 'q00',
+        arguments: {},
+        properties_key: 'q00',
+      },
+    ],
     queueConsumers: async () => [],
     ...overrides,
   } as unknown as ManagementClient;
@@ -89,10 +106,16 @@ test('connection → vhosts (sorted) + Users; vhost → Exchanges, Queues, Permi
   assert.equal(conn.view().label, 'localhost');
   assert.match(conn.view().description ?? '', /guest@localhost:5672/);
   const kids = await conn.getChildren();
-  assert.deepEqual(kids.map((k) => k.view().label), ['/', 'b', 'Users']);
+  assert.deepEqual(
+    kids.map((k) => k.view().label),
+    ['/', 'b', 'Users'],
+  );
   assert.ok(kids[2] instanceof UsersNode);
   const groups = await kids[0].getChildren();
-  assert.deepEqual(groups.map((g) => g.view().label), ['Exchanges', 'Queues', 'Permissions']);
+  assert.deepEqual(
+    groups.map((g) => g.view().label),
+    ['Exchanges', 'Queues', 'Permissions'],
+  );
 });
 
 test('nodes keep their identity across refreshes so VS Code keeps expansion and group state', async () => {
@@ -150,7 +173,10 @@ test('a filter is sent to the server as a regex and resets paging', async () => 
   group.setFilter('q1*');
   const kids = await group.getChildren();
   assert.deepEqual(calls.queues.at(-1), { page: 1, pageSize: 10, name: 'q1.*', useRegex: true });
-  assert.deepEqual(kids.map((k) => k.view().label), ['q10', 'q11', 'q12', 'q13', 'q14', 'q15', 'q16', 'q17', 'q18', 'q19']);
+  assert.deepEqual(
+    kids.map((k) => k.view().label),
+    ['q10', 'q11', 'q12', 'q13', 'q14', 'q15', 'q16', 'q17', 'q18', 'q19'],
+  );
   assert.equal(group.view().contextValue, 'queues.filtered');
   assert.match(group.view().description ?? '', /10 of 25 · filter: q1\*/);
   group.setFilter('nomatch');
@@ -163,11 +189,17 @@ test('system exchanges can be hidden', async () => {
   const f = fakeContext();
   const { vhost } = await walk(new RootNode(f.ctx));
   const all = await vhost.exchanges.getChildren();
-  assert.deepEqual(all.map((k) => k.view().label), ['(AMQP default)', 'amq.topic', 'logs']);
+  assert.deepEqual(
+    all.map((k) => k.view().label),
+    ['(AMQP default)', 'amq.topic', 'logs'],
+  );
   assert.equal(all[0].view().collapsible, 'none');
   f.setShowSystem(false);
   const mine = await vhost.exchanges.getChildren();
-  assert.deepEqual(mine.map((k) => k.view().label), ['logs']);
+  assert.deepEqual(
+    mine.map((k) => k.view().label),
+    ['logs'],
+  );
   assert.ok(vhost.exchanges instanceof ExchangesGroupNode);
 });
 

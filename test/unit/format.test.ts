@@ -33,7 +33,8 @@ describe('formatCount', () => {
 });
 
 describe('formatTimestamp', () => {
-  test('seconds since the epoch as an ISO date', () => assert.equal(formatTimestamp(1_700_000_000), '2023-11-14T22:13:20.000Z'));
+  test('seconds since the epoch as an ISO date', () =>
+    assert.equal(formatTimestamp(1_700_000_000), '2023-11-14T22:13:20.000Z'));
   test('not a date: the number', () => assert.equal(formatTimestamp(1e20), '100000000000000000000'));
 });
 

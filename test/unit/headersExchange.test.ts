@@ -7,9 +7,19 @@ type Table = Record<string, unknown>;
 // [description, binding arguments, message headers, expected]
 const CASES: Array<[string, Table, Table, boolean]> = [
   // x-match=all (default)
-  ['all: every argument equal', { 'x-match': 'all', format: 'pdf', type: 'report' }, { format: 'pdf', type: 'report' }, true],
+  [
+    'all: every argument equal',
+    { 'x-match': 'all', format: 'pdf', type: 'report' },
+    { format: 'pdf', type: 'report' },
+    true,
+  ],
   ['all: extra headers are fine', { 'x-match': 'all', format: 'pdf' }, { format: 'pdf', type: 'log', size: 3 }, true],
-  ['all: one value differs', { 'x-match': 'all', format: 'pdf', type: 'report' }, { format: 'pdf', type: 'log' }, false],
+  [
+    'all: one value differs',
+    { 'x-match': 'all', format: 'pdf', type: 'report' },
+    { format: 'pdf', type: 'log' },
+    false,
+  ],
   ['all: one header missing', { 'x-match': 'all', format: 'pdf', type: 'report' }, { format: 'pdf' }, false],
   ['all: no headers at all', { 'x-match': 'all', format: 'pdf' }, {}, false],
   ['x-match absent defaults to all', { format: 'pdf', type: 'report' }, { format: 'pdf' }, false],
@@ -18,22 +28,57 @@ const CASES: Array<[string, Table, Table, boolean]> = [
   ['no arguments at all matches everything', {}, { a: 1 }, true],
   ['all with only x- arguments matches everything', { 'x-match': 'all', 'x-foo': 'bar' }, {}, true],
   // x-match=any
-  ['any: one of two matches', { 'x-match': 'any', format: 'pdf', type: 'report' }, { format: 'zip', type: 'report' }, true],
+  [
+    'any: one of two matches',
+    { 'x-match': 'any', format: 'pdf', type: 'report' },
+    { format: 'zip', type: 'report' },
+    true,
+  ],
   ['any: none matches', { 'x-match': 'any', format: 'pdf', type: 'report' }, { format: 'zip', type: 'log' }, false],
   ['any: all missing', { 'x-match': 'any', format: 'pdf' }, { other: 'pdf' }, false],
   ['any with no arguments matches nothing', { 'x-match': 'any' }, { a: 1 }, false],
   ['any with no arguments, no headers', { 'x-match': 'any' }, {}, false],
   ['any with only x- arguments matches nothing', { 'x-match': 'any', 'x-foo': 'bar' }, { 'x-foo': 'bar' }, false],
   // x- arguments
-  ['all: x- argument ignored even if header differs', { 'x-match': 'all', 'x-tenant': 'a', k: 'v' }, { 'x-tenant': 'b', k: 'v' }, true],
+  [
+    'all: x- argument ignored even if header differs',
+    { 'x-match': 'all', 'x-tenant': 'a', k: 'v' },
+    { 'x-tenant': 'b', k: 'v' },
+    true,
+  ],
   ['all: x- header in message compared only if bound', { k: 'v' }, { 'x-k': 'zzz', k: 'v' }, true],
-  ['all-with-x: x- argument compared', { 'x-match': 'all-with-x', 'x-tenant': 'a', k: 'v' }, { 'x-tenant': 'b', k: 'v' }, false],
-  ['all-with-x: x- argument equal', { 'x-match': 'all-with-x', 'x-tenant': 'a', k: 'v' }, { 'x-tenant': 'a', k: 'v' }, true],
+  [
+    'all-with-x: x- argument compared',
+    { 'x-match': 'all-with-x', 'x-tenant': 'a', k: 'v' },
+    { 'x-tenant': 'b', k: 'v' },
+    false,
+  ],
+  [
+    'all-with-x: x- argument equal',
+    { 'x-match': 'all-with-x', 'x-tenant': 'a', k: 'v' },
+    { 'x-tenant': 'a', k: 'v' },
+    true,
+  ],
   ['all-with-x: x- header missing', { 'x-match': 'all-with-x', 'x-tenant': 'a' }, {}, false],
   ['all-with-x: x-match itself never compared', { 'x-match': 'all-with-x' }, {}, true],
-  ['all-with-x: x-match not compared against a header named x-match', { 'x-match': 'all-with-x', k: 1 }, { 'x-match': 'any', k: 1 }, true],
-  ['any-with-x: only the x- argument matches', { 'x-match': 'any-with-x', 'x-tenant': 'a', k: 'v' }, { 'x-tenant': 'a', k: 'w' }, true],
-  ['any: x- argument alone does not count', { 'x-match': 'any', 'x-tenant': 'a', k: 'v' }, { 'x-tenant': 'a', k: 'w' }, false],
+  [
+    'all-with-x: x-match not compared against a header named x-match',
+    { 'x-match': 'all-with-x', k: 1 },
+    { 'x-match': 'any', k: 1 },
+    true,
+  ],
+  [
+    'any-with-x: only the x- argument matches',
+    { 'x-match': 'any-with-x', 'x-tenant': 'a', k: 'v' },
+    { 'x-tenant': 'a', k: 'w' },
+    true,
+  ],
+  [
+    'any: x- argument alone does not count',
+    { 'x-match': 'any', 'x-tenant': 'a', k: 'v' },
+    { 'x-tenant': 'a', k: 'w' },
+    false,
+  ],
   ['any-with-x: nothing matches', { 'x-match': 'any-with-x', 'x-tenant': 'a' }, { 'x-tenant': 'b' }, false],
   ['any-with-x with only x-match matches nothing', { 'x-match': 'any-with-x' }, { 'x-match': 'any-with-x' }, false],
   ['key "x" (no dash) is not an x- argument', { x: 1 }, {}, false],
@@ -66,10 +111,25 @@ const CASES: Array<[string, Table, Table, boolean]> = [
   ['0 equals -0', { k: 0 }, { k: -0 }, true],
   ['amqplib typed long equals plain number', { k: { '!': 'long', value: 5 } }, { k: 5 }, true],
   ['amqplib typed double equals typed int', { k: { '!': 'double', value: 5 } }, { k: { '!': 'int', value: 5 } }, true],
-  ['timestamp compares by number', { k: { '!': 'timestamp', value: 1700000000 } }, { k: { '!': 'timestamp', value: 1700000000 } }, true],
+  [
+    'timestamp compares by number',
+    { k: { '!': 'timestamp', value: 1700000000 } },
+    { k: { '!': 'timestamp', value: 1700000000 } },
+    true,
+  ],
   ['bigint equals number', { k: 10n }, { k: 10 }, true],
-  ['decimal compares by places and digits', { k: { '!': 'decimal', value: { places: 2, digits: 150 } } }, { k: { '!': 'decimal', value: { places: 2, digits: 150 } } }, true],
-  ['decimal with other places differs', { k: { '!': 'decimal', value: { places: 1, digits: 15 } } }, { k: { '!': 'decimal', value: { places: 2, digits: 150 } } }, false],
+  [
+    'decimal compares by places and digits',
+    { k: { '!': 'decimal', value: { places: 2, digits: 150 } } },
+    { k: { '!': 'decimal', value: { places: 2, digits: 150 } } },
+    true,
+  ],
+  [
+    'decimal with other places differs',
+    { k: { '!': 'decimal', value: { places: 1, digits: 15 } } },
+    { k: { '!': 'decimal', value: { places: 2, digits: 150 } } },
+    false,
+  ],
   // bytes
   ['byte array equals the same UTF-8 string', { k: 'abc' }, { k: new Uint8Array([97, 98, 99]) }, true],
   ['Buffer equals string', { k: Buffer.from('é') }, { k: 'é' }, true],
@@ -82,7 +142,12 @@ const CASES: Array<[string, Table, Table, boolean]> = [
   ['nested tables equal', { k: { a: 1, b: { c: 'd' } } }, { k: { a: 1, b: { c: 'd' } } }, true],
   ['nested tables differ', { k: { a: 1 } }, { k: { a: 2 } }, false],
   ['nested tables: extra field', { k: { a: 1 } }, { k: { a: 1, b: 2 } }, false],
-  ['nested tables: key order matters (RabbitMQ compares field lists)', { k: { a: 1, b: 2 } }, { k: { b: 2, a: 1 } }, false],
+  [
+    'nested tables: key order matters (RabbitMQ compares field lists)',
+    { k: { a: 1, b: 2 } },
+    { k: { b: 2, a: 1 } },
+    false,
+  ],
   ['nested "1" vs 1', { k: { a: '1' } }, { k: { a: 1 } }, false],
   ['array of tables', { k: [{ a: [1] }] }, { k: [{ a: [1] }] }, true],
   // invalid / odd x-match
@@ -108,7 +173,7 @@ describe('headersMatch', () => {
 
   test('property: explain agrees with match on random tables', () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
     const keys = ['a', 'b', 'x-a', 'x-match'];
     const values: unknown[] = [null, 1, 1.5, '1', 'a', true, false, [1], { a: 1 }, undefined];
     const modes = ['all', 'any', 'all-with-x', 'any-with-x', 'bogus', undefined];
@@ -123,7 +188,11 @@ describe('headersMatch', () => {
       const mode = pick(modes);
       if (mode === undefined) delete args['x-match'];
       else args['x-match'] = mode;
-      assert.equal(explainHeadersMatch(args, headers).matches, headersMatch(args, headers), JSON.stringify({ args, headers }));
+      assert.equal(
+        explainHeadersMatch(args, headers).matches,
+        headersMatch(args, headers),
+        JSON.stringify({ args, headers }),
+      );
     }
   });
 });
@@ -195,7 +264,25 @@ describe('explainHeadersMatch', () => {
 
 describe('valuesEqual', () => {
   test('symmetric on a sample', () => {
-    const samples: unknown[] = [null, 0, 1, 1.5, '1', '', 'a', true, false, [], [1], {}, { a: 1 }, new Uint8Array([97]), 5n, { '!': 'int', value: 1 }];
-    for (const a of samples) for (const b of samples) assert.equal(valuesEqual(a, b), valuesEqual(b, a), `${String(a)} / ${String(b)}`);
+    const samples: unknown[] = [
+      null,
+      0,
+      1,
+      1.5,
+      '1',
+      '',
+      'a',
+      true,
+      false,
+      [],
+      [1],
+      {},
+      { a: 1 },
+      new Uint8Array([97]),
+      5n,
+      { '!': 'int', value: 1 },
+    ];
+    for (const a of samples)
+      for (const b of samples) assert.equal(valuesEqual(a, b), valuesEqual(b, a), `${String(a)} / ${String(b)}`);
   });
 });

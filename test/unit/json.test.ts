@@ -69,7 +69,7 @@ describe('parseJsonWithPosition', () => {
 });
 
 describe('findJsonError', () => {
-  test('positions of structural errors are jsonc-parser\'s, with line and column', () => {
+  test("positions of structural errors are jsonc-parser's, with line and column", () => {
     const cases: Array<[text: string, line: number, column: number, message: RegExp]> = [
       ['{"a": 1,}', 1, 9, /^Property name expected/],
       ['{"a" 1}', 1, 6, /^Colon expected$/],
@@ -90,7 +90,11 @@ describe('findJsonError', () => {
       assert.match(e.message, message, JSON.stringify(text));
       const theirs = jsoncFirstError(text);
       assert.ok(theirs);
-      assert.equal(e.offset, theirs.offset, `${JSON.stringify(text)}: jsonc-parser says ${printParseErrorCode(theirs.error)} at ${theirs.offset}`);
+      assert.equal(
+        e.offset,
+        theirs.offset,
+        `${JSON.stringify(text)}: jsonc-parser says ${printParseErrorCode(theirs.error)} at ${theirs.offset}`,
+      );
     }
   });
 
@@ -123,7 +127,11 @@ describe('findJsonError', () => {
     assert.deepEqual([emoji?.line, emoji?.column], [3, 7]);
     assert.match(emoji!.message, /^Colon expected$/);
     const nbsp = findJsonError('[1,\u00a02]');
-    assert.deepEqual([nbsp?.offset, nbsp?.message], [3, 'Invalid symbol "\u00a02"'], 'a no-break space is no JSON whitespace');
+    assert.deepEqual(
+      [nbsp?.offset, nbsp?.message],
+      [3, 'Invalid symbol "\u00a02"'],
+      'a no-break space is no JSON whitespace',
+    );
   });
 
   test('\r\n and a lone \r end lines too', () => {
@@ -150,13 +158,49 @@ describe('findJsonError', () => {
   });
 
   test('valid JSON has no error, and jsonc-parser agrees with JSON.parse on mutated documents', () => {
-    for (const t of ['{}', '[]', '0', '-0.5e+3', '"\\u00e9\\n"', 'true', ' null ', '{"a":[1,{"b":null}],"a":2}', '"\ud800"']) {
+    for (const t of [
+      '{}',
+      '[]',
+      '0',
+      '-0.5e+3',
+      '"\\u00e9\\n"',
+      'true',
+      ' null ',
+      '{"a":[1,{"b":null}],"a":2}',
+      '"\ud800"',
+    ]) {
       JSON.parse(t);
       assert.equal(findJsonError(t), undefined, t);
     }
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const JUNK = ['', ' ', ',', ':', '{', '}', '[', ']', '"', '\\', '0', '-', '.', 'e', '+', 't', 'x', '\u0001', '\n', '01', 'tru', '\\u12', '/', '*', '\u00a0'];
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const JUNK = [
+      '',
+      ' ',
+      ',',
+      ':',
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      '\\',
+      '0',
+      '-',
+      '.',
+      'e',
+      '+',
+      't',
+      'x',
+      '\u0001',
+      '\n',
+      '01',
+      'tru',
+      '\\u12',
+      '/',
+      '*',
+      '\u00a0',
+    ];
     const doc = JSON.stringify({ a: [1, -2.5e3, true, null, 'é "q" \\'], b: { c: '', d: [[], {}] }, e: 0 }, null, 1);
     for (let i = 0; i < 3000; i++) {
       let t = doc;

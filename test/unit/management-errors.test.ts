@@ -31,7 +31,11 @@ async function failure(p: Promise<unknown>): Promise<BrokerError> {
 test('an invalid management URL with a password in it: the URL error (input holds the URL) is not attached', () => {
   let thrown: unknown;
   try {
-    new ManagementClient({ baseUrl: `http://admin:${encodeURIComponent(PW)}@[not-a-host/`, username: 'admin', password: PW });
+    new ManagementClient({
+      baseUrl: `http://admin:${encodeURIComponent(PW)}@[not-a-host/`,
+      username: 'admin',
+      password: PW,
+    });
   } catch (e) {
     thrown = e;
   }
@@ -61,7 +65,10 @@ test('a server that echoes the Authorization header and the password in its erro
   try {
     const login = await failure(mc.whoami());
     assert.equal(login.source, 'auth');
-    assert.match(login.message, /^Management API login failed \(401 Unauthorized\): Login failed with Basic \*\*\* \(password \*\*\*\)$/);
+    assert.match(
+      login.message,
+      /^Management API login failed \(401 Unauthorized\): Login failed with Basic \*\*\* \(password \*\*\*\)$/,
+    );
     assert.deepEqual(leaks(login), []);
     const bad = await failure(mc.overview());
     assert.equal(bad.code, 400);
@@ -82,12 +89,19 @@ test('connection refused: a network error that names the management API and its 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   await new Promise((r) => server.close(r)); // the port is now closed
-  const mc = new ManagementClient({ baseUrl: `http://admin:${encodeURIComponent(PW)}@127.0.0.1:${port}`, username: 'admin', password: PW });
+  const mc = new ManagementClient({
+    baseUrl: `http://admin:${encodeURIComponent(PW)}@127.0.0.1:${port}`,
+    username: 'admin',
+    password: PW,
+  });
   try {
     const e = await failure(mc.overview());
     assert.equal(e.source, 'network');
     assert.equal(e.code, 'ECONNREFUSED');
-    assert.match(e.message, new RegExp(`management API at 127\\.0\\.0\\.1:${port}: connection refused \\(is the management plugin enabled`));
+    assert.match(
+      e.message,
+      new RegExp(`management API at 127\\.0\\.0\\.1:${port}: connection refused \\(is the management plugin enabled`),
+    );
     assert.deepEqual(leaks(e), []);
   } finally {
     mc.dispose();

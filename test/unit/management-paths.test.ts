@@ -30,7 +30,12 @@ test('buildQuery skips undefined and encodes', () => {
 test('listQuery: name filter only when paging; default columns; [] = all columns', () => {
   assert.deepEqual(listQuery(undefined), {});
   assert.deepEqual(listQuery({ name: 'x' }), {});
-  assert.deepEqual(listQuery({ page: 2, pageSize: 10, name: 'x', useRegex: true }), { page: 2, page_size: 10, name: 'x', use_regex: true });
+  assert.deepEqual(listQuery({ page: 2, pageSize: 10, name: 'x', useRegex: true }), {
+    page: 2,
+    page_size: 10,
+    name: 'x',
+    use_regex: true,
+  });
   assert.deepEqual(listQuery({ page: 1, name: '' }), { page: 1, page_size: 100 });
   assert.equal(listQuery({}, DEFAULT_QUEUE_COLUMNS).columns, DEFAULT_QUEUE_COLUMNS.join(','));
   assert.equal(listQuery({ columns: [] }, DEFAULT_QUEUE_COLUMNS).columns, undefined);
@@ -45,10 +50,25 @@ test('clampPageSize', () => {
 });
 
 test('toPage normalizes paged objects and plain arrays', () => {
-  assert.deepEqual(toPage({ items: [1], page: 2, page_size: 1, page_count: 3, filtered_count: 3, total_count: 9, item_count: 1 }), {
-    items: [1], page: 2, pageSize: 1, pageCount: 3, filteredCount: 3, totalCount: 9,
+  assert.deepEqual(
+    toPage({ items: [1], page: 2, page_size: 1, page_count: 3, filtered_count: 3, total_count: 9, item_count: 1 }),
+    {
+      items: [1],
+      page: 2,
+      pageSize: 1,
+      pageCount: 3,
+      filteredCount: 3,
+      totalCount: 9,
+    },
+  );
+  assert.deepEqual(toPage([1, 2]), {
+    items: [1, 2],
+    page: 1,
+    pageSize: 2,
+    pageCount: 1,
+    filteredCount: 2,
+    totalCount: 2,
   });
-  assert.deepEqual(toPage([1, 2]), { items: [1, 2], page: 1, pageSize: 2, pageCount: 1, filteredCount: 2, totalCount: 2 });
   assert.deepEqual(toPage([]), { items: [], page: 1, pageSize: 0, pageCount: 0, filteredCount: 0, totalCount: 0 });
 });
 

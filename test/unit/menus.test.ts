@@ -37,16 +37,56 @@ function commandsFor(viewItem: string): Set<string> {
 
 // Every contextValue produced by src/explorer/nodes.ts.
 const expected: Record<string, { has: string[]; not: string[] }> = {
-  connection: { has: ['burrow.testConnection', 'burrow.removeConnection', 'burrow.createVhost'], not: ['burrow.disconnect', 'burrow.purgeQueue'] },
+  connection: {
+    has: ['burrow.testConnection', 'burrow.removeConnection', 'burrow.createVhost'],
+    not: ['burrow.disconnect', 'burrow.purgeQueue'],
+  },
   'connection.open': { has: ['burrow.disconnect', 'burrow.editConnection'], not: ['burrow.deleteQueue'] },
-  vhost: { has: ['burrow.declareQueue', 'burrow.declareExchange', 'burrow.deleteVhost', 'burrow.publish', 'burrow.routingTester'], not: ['burrow.purgeQueue', 'burrow.peek'] },
-  queues: { has: ['burrow.declareQueue', 'burrow.filter'], not: ['burrow.purgeQueue', 'burrow.deleteQueue', 'burrow.peek', 'burrow.publish', 'burrow.clearFilter', 'burrow.bind'] },
+  vhost: {
+    has: [
+      'burrow.declareQueue',
+      'burrow.declareExchange',
+      'burrow.deleteVhost',
+      'burrow.publish',
+      'burrow.routingTester',
+    ],
+    not: ['burrow.purgeQueue', 'burrow.peek'],
+  },
+  queues: {
+    has: ['burrow.declareQueue', 'burrow.filter'],
+    not: [
+      'burrow.purgeQueue',
+      'burrow.deleteQueue',
+      'burrow.peek',
+      'burrow.publish',
+      'burrow.clearFilter',
+      'burrow.bind',
+    ],
+  },
   'queues.filtered': { has: ['burrow.clearFilter', 'burrow.declareQueue'], not: ['burrow.deleteQueue'] },
-  exchanges: { has: ['burrow.declareExchange', 'burrow.filter'], not: ['burrow.deleteExchange', 'burrow.publish', 'burrow.tail', 'burrow.bind'] },
-  'queue.classic': { has: ['burrow.peek', 'burrow.tail', 'burrow.publish', 'burrow.purgeQueue', 'burrow.deleteQueue', 'burrow.bind', 'burrow.copyName', 'burrow.rpc'], not: ['burrow.deleteExchange'] },
+  exchanges: {
+    has: ['burrow.declareExchange', 'burrow.filter'],
+    not: ['burrow.deleteExchange', 'burrow.publish', 'burrow.tail', 'burrow.bind'],
+  },
+  'queue.classic': {
+    has: [
+      'burrow.peek',
+      'burrow.tail',
+      'burrow.publish',
+      'burrow.purgeQueue',
+      'burrow.deleteQueue',
+      'burrow.bind',
+      'burrow.copyName',
+      'burrow.rpc',
+    ],
+    not: ['burrow.deleteExchange'],
+  },
   'queue.quorum': { has: ['burrow.peek', 'burrow.deleteQueue'], not: [] },
   'queue.stream': { has: ['burrow.peek', 'burrow.tail'], not: [] },
-  exchange: { has: ['burrow.deleteExchange', 'burrow.bind', 'burrow.tail', 'burrow.publish', 'burrow.routingTester'], not: ['burrow.purgeQueue', 'burrow.peek'] },
+  exchange: {
+    has: ['burrow.deleteExchange', 'burrow.bind', 'burrow.tail', 'burrow.publish', 'burrow.routingTester'],
+    not: ['burrow.purgeQueue', 'burrow.peek'],
+  },
   'exchange.system': { has: ['burrow.bind', 'burrow.tail', 'burrow.publish'], not: ['burrow.deleteExchange'] },
   'exchange.default': { has: ['burrow.publish'], not: ['burrow.deleteExchange', 'burrow.bind', 'burrow.tail'] },
   binding: { has: ['burrow.unbind'], not: ['burrow.deleteQueue'] },
@@ -55,7 +95,16 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
   // Burrow's own tap queue (a running Tail's): nothing that would destroy it or treat it as a work queue.
   tapQueue: {
     has: ['burrow.copyName'],
-    not: ['burrow.purgeQueue', 'burrow.deleteQueue', 'burrow.bind', 'burrow.peek', 'burrow.tail', 'burrow.publish', 'burrow.rpc', 'burrow.deleteExchange'],
+    not: [
+      'burrow.purgeQueue',
+      'burrow.deleteQueue',
+      'burrow.bind',
+      'burrow.peek',
+      'burrow.tail',
+      'burrow.publish',
+      'burrow.rpc',
+      'burrow.deleteExchange',
+    ],
   },
   users: { has: ['burrow.createUser'], not: ['burrow.deleteUser', 'burrow.setPermissions'] },
   user: { has: ['burrow.deleteUser', 'burrow.setUserTags', 'burrow.setPermissions'], not: ['burrow.createUser'] },

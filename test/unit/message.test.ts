@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { base64ToBytes, bytesToBase64 } from '../../src/core/base64';
 import { buildHeaders, formatXDeath, headerType, typedHeaders } from '../../src/core/fieldValues';
 import { prettyJson } from '../../src/core/json';
-import { captureMessage, captureProperties, PROPERTY_NAMES, sameProperties, type CapturedMessage } from '../../src/core/message';
+import {
+  captureMessage,
+  captureProperties,
+  PROPERTY_NAMES,
+  sameProperties,
+  type CapturedMessage,
+} from '../../src/core/message';
 import { decodeBody, hexDump } from '../../src/core/messageBody';
 import { fromExportable, parseExported, toExportable, toNdjson } from '../../src/core/messageExport';
 import { createFilter, filterMessages, matchesFilter } from '../../src/core/messageFilter';
@@ -35,7 +41,10 @@ describe('decodeBody', () => {
   });
 
   test('pretty-printing keeps number literals, escapes and duplicate keys verbatim', () => {
-    const r = decodeBody(enc('{"big":12345678901234567890,"f":1.0,"s":"a\\u00e9\\"b","k":1,"k":2}'), 'application/json');
+    const r = decodeBody(
+      enc('{"big":12345678901234567890,"f":1.0,"s":"a\\u00e9\\"b","k":1,"k":2}'),
+      'application/json',
+    );
     assert.equal(r.kind, 'json');
     assert.match(r.text, /"big": 12345678901234567890/);
     assert.match(r.text, /"f": 1\.0/);
@@ -224,7 +233,10 @@ describe('headers', () => {
       { name: 'g', type: 'json', value: '[1]' },
       { name: '', type: 'string', value: '' },
     ]);
-    assert.deepEqual(r, { ok: true, headers: { a: ' 12 ', b: 12, c: -150, d: true, e: null, f: { x: [1, 2] }, g: [1] } });
+    assert.deepEqual(r, {
+      ok: true,
+      headers: { a: ' 12 ', b: 12, c: -150, d: true, e: null, f: { x: [1, 2] }, g: [1] },
+    });
   });
 
   test('buildHeaders errors', () => {
@@ -240,7 +252,13 @@ describe('headers', () => {
     assert.match(err([{ name: 'j', type: 'json', value: '"scalar"' }]), /object or an array/);
     assert.match(err([{ name: 'j', type: 'json', value: 'null' }]), /object or an array/);
     assert.match(err([{ name: 'j', type: 'json', value: '{"a":}' }]), /line 1, column 6/);
-    assert.match(err([{ name: 'x', type: 'string', value: '1' }, { name: 'x', type: 'string', value: '2' }]), /'x' appears more than once/);
+    assert.match(
+      err([
+        { name: 'x', type: 'string', value: '1' },
+        { name: 'x', type: 'string', value: '2' },
+      ]),
+      /'x' appears more than once/,
+    );
     assert.match(err([{ name: '', type: 'string', value: 'v' }]), /name is empty/);
   });
 });
@@ -256,7 +274,12 @@ describe('export / import', () => {
       messageId: 'm-1',
       timestamp: 1_700_000_000,
       expiration: '60000',
-      headers: { bin: new Uint8Array([1, 2, 3]), ts: { '!': 'timestamp', value: 5 }, nested: { list: [new Uint8Array([9])] }, n: null },
+      headers: {
+        bin: new Uint8Array([1, 2, 3]),
+        ts: { '!': 'timestamp', value: 5 },
+        nested: { list: [new Uint8Array([9])] },
+        n: null,
+      },
     },
   });
 
@@ -316,7 +339,11 @@ describe('export / import', () => {
     assert.equal(JSON.parse(lines[1]).routingKey, 'b');
     const p = parseExported(nd);
     assert.equal(p.ok, true);
-    if (p.ok) assert.deepEqual(p.messages.map((m) => m.routingKey), ['order.created', 'b']);
+    if (p.ok)
+      assert.deepEqual(
+        p.messages.map((m) => m.routingKey),
+        ['order.created', 'b'],
+      );
     const arr = parseExported(JSON.stringify([toExportable(msg())], null, 2));
     assert.equal(arr.ok, true);
     const broken = parseExported(lines[0] + '\n{oops}\n');
@@ -419,7 +446,13 @@ describe('captureMessage', () => {
 
 describe('captureProperties / sameProperties (unrolled for the hot path)', () => {
   /** amqplib's shape: every property present, one value per name. */
-  const full = () => Object.fromEntries(PROPERTY_NAMES.map((name, i) => [name, name === 'deliveryMode' || name === 'priority' || name === 'timestamp' ? i + 1 : `v${i}`]));
+  const full = () =>
+    Object.fromEntries(
+      PROPERTY_NAMES.map((name, i) => [
+        name,
+        name === 'deliveryMode' || name === 'priority' || name === 'timestamp' ? i + 1 : `v${i}`,
+      ]),
+    );
 
   test('captureProperties keeps every property in PROPERTY_NAMES, and headers', () => {
     const raw = { ...full(), headers: { h: 1 } };

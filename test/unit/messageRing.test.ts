@@ -31,8 +31,27 @@ test('a message keeps every field; the delivery tag only when there is one', () 
   ring.push('orders', 'order.created', true, props, enc.encode('{"a":1}'), 1234, 7);
   ring.push('', 'q', false, {}, new Uint8Array(0), 1235);
   const [a, b] = ring.range(1, 2);
-  assert.deepEqual(a, { seq: 1, exchange: 'orders', routingKey: 'order.created', redelivered: true, properties: props, body: enc.encode('{"a":1}'), size: 7, receivedAt: 1234, deliveryTag: 7 });
-  assert.deepEqual(b, { seq: 2, exchange: '', routingKey: 'q', redelivered: false, properties: {}, body: new Uint8Array(0), size: 0, receivedAt: 1235 });
+  assert.deepEqual(a, {
+    seq: 1,
+    exchange: 'orders',
+    routingKey: 'order.created',
+    redelivered: true,
+    properties: props,
+    body: enc.encode('{"a":1}'),
+    size: 7,
+    receivedAt: 1234,
+    deliveryTag: 7,
+  });
+  assert.deepEqual(b, {
+    seq: 2,
+    exchange: '',
+    routingKey: 'q',
+    redelivered: false,
+    properties: {},
+    body: new Uint8Array(0),
+    size: 0,
+    receivedAt: 1235,
+  });
 });
 
 test('bodies are copies: neither the sender reusing its buffer nor the ring reusing its bytes changes a message', () => {
@@ -58,7 +77,14 @@ test('the byte budget pushes the oldest messages out, in order, and recycles the
   const kept = bodies(ring);
   // Whole chunks go: the newest 16 to 20 messages stay, contiguous and in order.
   assert.ok(kept.length >= 16 && kept.length <= 20, `kept ${kept.length}`);
-  assert.deepEqual(kept, Array.from({ length: kept.length }, (_, i) => String(51 - kept.length + i).padStart(2, '0').padEnd(20, '-')));
+  assert.deepEqual(
+    kept,
+    Array.from({ length: kept.length }, (_, i) =>
+      String(51 - kept.length + i)
+        .padStart(2, '0')
+        .padEnd(20, '-'),
+    ),
+  );
   assert.equal(ring.dropped, 50 - kept.length);
 });
 
@@ -68,16 +94,29 @@ test('big bodies are kept by reference within the byte budget; the newest one is
   push(ring, big(400, 'a'));
   push(ring, 'small');
   push(ring, big(400, 'b'));
-  assert.deepEqual(bodies(ring).map((b) => b.slice(0, 5)), ['aaaaa', 'small', 'bbbbb']);
+  assert.deepEqual(
+    bodies(ring).map((b) => b.slice(0, 5)),
+    ['aaaaa', 'small', 'bbbbb'],
+  );
   push(ring, big(400, 'c')); // 1200 + a 100-byte chunk > 1000: the oldest ('a') goes
-  assert.deepEqual(bodies(ring).map((b) => b.slice(0, 5)), ['small', 'bbbbb', 'ccccc']);
+  assert.deepEqual(
+    bodies(ring).map((b) => b.slice(0, 5)),
+    ['small', 'bbbbb', 'ccccc'],
+  );
   assert.equal(ring.dropped, 1);
   assert.ok(ring.heldBytes <= 1000, `held ${ring.heldBytes}`);
   push(ring, big(5000, 'd')); // larger than the whole budget: alone, but kept
-  assert.deepEqual(bodies(ring).map((b) => b.slice(0, 5)), ['ddddd']);
+  assert.deepEqual(
+    bodies(ring).map((b) => b.slice(0, 5)),
+    ['ddddd'],
+  );
   assert.equal(ring.get(ring.lastSeq())!.size, 5000);
   push(ring, 'after');
-  assert.deepEqual(bodies(ring).map((b) => b.slice(0, 5)), ['after'], 'the oversized one goes as soon as it is not the newest');
+  assert.deepEqual(
+    bodies(ring).map((b) => b.slice(0, 5)),
+    ['after'],
+    'the oversized one goes as soon as it is not the newest',
+  );
   assert.ok(ring.heldBytes <= 1000);
 });
 

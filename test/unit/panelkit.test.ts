@@ -28,7 +28,11 @@ test('while the webview is away, state-like posts keep only their latest copy; t
   q.post({ type: 'status', n: 1 });
   q.post({ type: 'info', n: 1 });
   q.post({ type: 'status', n: 2 });
-  assert.deepEqual(q.pending, [{ type: 'window', n: 999 }, { type: 'info', n: 1 }, { type: 'status', n: 2 }]);
+  assert.deepEqual(q.pending, [
+    { type: 'window', n: 999 },
+    { type: 'info', n: 1 },
+    { type: 'status', n: 2 },
+  ]);
   for (let n = 0; n < 10; n++) q.post({ type: 'error', n });
   assert.equal(q.pending.length, 5);
   assert.deepEqual(q.pending[4], { type: 'error', n: 9 });
@@ -74,15 +78,34 @@ test('something built on a session is rebuilt for a new session and dropped when
 });
 
 test('titles name the connection when two panels would look alike, and the vhost when that still does not tell them apart', () => {
-  const e = (key: string, base: string, profileId: string, vhost = '/') => ({ key, base, profileId, profileName: profileId === 'p4' ? 'localhost-4' : 'localhost', vhost });
+  const e = (key: string, base: string, profileId: string, vhost = '/') => ({
+    key,
+    base,
+    profileId,
+    profileName: profileId === 'p4' ? 'localhost-4' : 'localhost',
+    vhost,
+  });
   const alone = distinctTitles([e('1', 'RPC: rpc_queue', 'p3')]);
   assert.equal(alone.get('1'), 'RPC: rpc_queue');
-  const two = distinctTitles([e('1', 'RPC: rpc_queue', 'p3'), e('2', 'RPC: rpc_queue', 'p4'), e('3', 'Peek: orders', 'p3')]);
+  const two = distinctTitles([
+    e('1', 'RPC: rpc_queue', 'p3'),
+    e('2', 'RPC: rpc_queue', 'p4'),
+    e('3', 'Peek: orders', 'p3'),
+  ]);
   assert.equal(two.get('1'), 'RPC: rpc_queue · localhost');
   assert.equal(two.get('2'), 'RPC: rpc_queue · localhost-4');
   assert.equal(two.get('3'), 'Peek: orders', 'a title nobody shares stays short');
   const vhosts = distinctTitles([e('1', 'Tail: q', 'p3', 'a'), e('2', 'Tail: q', 'p3', 'b')]);
   assert.equal(vhosts.get('1'), 'Tail: q · vhost a');
   assert.equal(vhosts.get('2'), 'Tail: q · vhost b');
-  assert.equal(new Set([...distinctTitles([e('1', 'Tail: q', 'p3', 'a'), e('2', 'Tail: q', 'p3', 'b'), e('3', 'Tail: q', 'p4', 'a')]).values()]).size, 3);
+  assert.equal(
+    new Set([
+      ...distinctTitles([
+        e('1', 'Tail: q', 'p3', 'a'),
+        e('2', 'Tail: q', 'p3', 'b'),
+        e('3', 'Tail: q', 'p4', 'a'),
+      ]).values(),
+    ]).size,
+    3,
+  );
 });

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { DEFAULT_PROFILE, newProfileId, normalizeProfiles } from '../../src/core/profile';
 
 test('valid profiles pass through, with defaults filled in', () => {
-  const { profiles, problems } = normalizeProfiles([{ id: 'a', name: 'A', host: 'h', port: 5672, username: 'u' }, { host: 'tls-host', tls: true }]);
+  const { profiles, problems } = normalizeProfiles([
+    { id: 'a', name: 'A', host: 'h', port: 5672, username: 'u' },
+    { host: 'tls-host', tls: true },
+  ]);
   assert.deepEqual(problems, []);
   assert.deepEqual(profiles[0], { id: 'a', name: 'A', host: 'h', port: 5672, vhost: '/', username: 'u', tls: false });
   assert.equal(profiles[1].port, 5671);
@@ -12,7 +15,13 @@ test('valid profiles pass through, with defaults filled in', () => {
 });
 
 test('hand-edited garbage is dropped with reasons, never thrown', () => {
-  const { profiles, problems } = normalizeProfiles([null, 3, { name: 'no host' }, { host: 'h', port: 70000 }, { host: 'ok' }]);
+  const { profiles, problems } = normalizeProfiles([
+    null,
+    3,
+    { name: 'no host' },
+    { host: 'h', port: 70000 },
+    { host: 'ok' },
+  ]);
   assert.equal(profiles.length, 1);
   assert.equal(problems.length, 4);
   assert.deepEqual(normalizeProfiles('oops').problems, ['burrow.connections must be an array']);
@@ -20,8 +29,14 @@ test('hand-edited garbage is dropped with reasons, never thrown', () => {
 });
 
 test('duplicate ids are made unique so secrets do not collide', () => {
-  const { profiles, problems } = normalizeProfiles([{ id: 'x', host: 'a' }, { id: 'x', host: 'b' }]);
-  assert.deepEqual(profiles.map((p) => p.id), ['x', 'x-2']);
+  const { profiles, problems } = normalizeProfiles([
+    { id: 'x', host: 'a' },
+    { id: 'x', host: 'b' },
+  ]);
+  assert.deepEqual(
+    profiles.map((p) => p.id),
+    ['x', 'x-2'],
+  );
   assert.equal(problems.length, 1);
 });
 
@@ -39,7 +54,14 @@ test('new ids derive from names and avoid clashes', () => {
 });
 
 test('a profile saved with an empty vhost (from an amqp://host:port/ URI) uses the default vhost "/"', () => {
-  const { profiles, problems } = normalizeProfiles([{ id: 'a', host: 'h', port: 5673, vhost: '' }, { id: 'b', host: 'h', vhost: 'orders' }, { id: 'c', host: 'h' }]);
+  const { profiles, problems } = normalizeProfiles([
+    { id: 'a', host: 'h', port: 5673, vhost: '' },
+    { id: 'b', host: 'h', vhost: 'orders' },
+    { id: 'c', host: 'h' },
+  ]);
   assert.deepEqual(problems, []);
-  assert.deepEqual(profiles.map((p) => p.vhost), ['/', 'orders', '/']);
+  assert.deepEqual(
+    profiles.map((p) => p.vhost),
+    ['/', 'orders', '/'],
+  );
 });

@@ -5,14 +5,27 @@ import { checkPublishState, checkPublishToHost, emptyDraft } from '../../src/pro
 import { normalizeDraft } from '../../src/core/publishDraft';
 
 test('panel state restored from disk is validated, extra fields dropped', () => {
-  assert.deepEqual(validTarget({ target: { profileId: 'p', profileName: 'P', vhost: '/', queue: 'q', queueType: 'quorum', evil: '<script>' } }), {
-    profileId: 'p',
-    profileName: 'P',
-    vhost: '/',
-    queue: 'q',
-    queueType: 'quorum',
-  });
-  for (const bad of [undefined, null, 3, {}, { target: null }, { target: { profileId: 1, profileName: 'x', vhost: '/' } }, { target: { profileId: 'p', vhost: '/' } }]) {
+  assert.deepEqual(
+    validTarget({
+      target: { profileId: 'p', profileName: 'P', vhost: '/', queue: 'q', queueType: 'quorum', evil: '<script>' },
+    }),
+    {
+      profileId: 'p',
+      profileName: 'P',
+      vhost: '/',
+      queue: 'q',
+      queueType: 'quorum',
+    },
+  );
+  for (const bad of [
+    undefined,
+    null,
+    3,
+    {},
+    { target: null },
+    { target: { profileId: 1, profileName: 'x', vhost: '/' } },
+    { target: { profileId: 'p', vhost: '/' } },
+  ]) {
     assert.equal(validTarget(bad), undefined, JSON.stringify(bad));
   }
   // A field of the wrong type makes the whole target unreadable (checked, not patched up).
@@ -43,8 +56,18 @@ function rejects(check: Check<unknown>, bad: unknown[], why: RegExp | undefined 
 }
 
 test('every webview -> host union refuses unknown types and non-objects', () => {
-  for (const check of [checkPublishToHost, checkPeekToHost, checkTailToHost, checkRoutingToHost, checkRpcToHost] as Check<unknown>[]) {
-    rejects(check, [undefined, null, 'ready', 42, [], { type: 'nope' }, { type: 7 }, { type: '__proto__' }, { type: 'toString' }], /type/);
+  for (const check of [
+    checkPublishToHost,
+    checkPeekToHost,
+    checkTailToHost,
+    checkRoutingToHost,
+    checkRpcToHost,
+  ] as Check<unknown>[]) {
+    rejects(
+      check,
+      [undefined, null, 'ready', 42, [], { type: 'nope' }, { type: 7 }, { type: '__proto__' }, { type: 'toString' }],
+      /type/,
+    );
     assert.deepEqual(validate(check, { type: 'ready', extra: '<script>' }), { ok: true, value: { type: 'ready' } });
   }
 });
@@ -67,7 +90,10 @@ test('publish messages: fields checked, unknown fields dropped', () => {
     { type: 'resendUnknown', resultId: '1' },
     { type: 'saveTemplate', name: 5, draft },
   ]);
-  assert.deepEqual(validate(checkPublishToHost, { type: 'suggest', exchange: '', requestId: 4 }), { ok: true, value: { type: 'suggest', exchange: '', requestId: 4 } });
+  assert.deepEqual(validate(checkPublishToHost, { type: 'suggest', exchange: '', requestId: 4 }), {
+    ok: true,
+    value: { type: 'suggest', exchange: '', requestId: 4 },
+  });
 });
 
 test('peek, tail, routing and rpc messages: bad shapes refused', () => {
@@ -79,18 +105,44 @@ test('peek, tail, routing and rpc messages: bad shapes refused', () => {
     { type: 'copy', ids: { length: 1, 0: 1 } },
     { type: 'openBody' },
   ]);
-  assert.equal(validate(checkTailToHost, { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'manual' } }).ok, true);
-  assert.equal(validate(checkTailToHost, { type: 'start', mode: { mode: 'tap-exchange', exchange: 'x', pattern: '#', arguments: { 'x-match': 'all' } } }).ok, true);
+  assert.equal(
+    validate(checkTailToHost, { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'manual' } }).ok,
+    true,
+  );
+  assert.equal(
+    validate(checkTailToHost, {
+      type: 'start',
+      mode: { mode: 'tap-exchange', exchange: 'x', pattern: '#', arguments: { 'x-match': 'all' } },
+    }).ok,
+    true,
+  );
   rejects(checkTailToHost, [
     { type: 'start', mode: { mode: 'drain' } },
     { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'never' } },
-    { type: 'start', mode: { mode: 'tap-exchange', exchange: 'x', pattern: '#', arguments: JSON.parse('{"__proto__": {"polluted": 1}}') } },
+    {
+      type: 'start',
+      mode: {
+        mode: 'tap-exchange',
+        exchange: 'x',
+        pattern: '#',
+        arguments: JSON.parse('{"__proto__": {"polluted": 1}}'),
+      },
+    },
     { type: 'select', id: 1 }, // no request id
     { type: 'settle', id: 1, action: 'delete' },
     { type: 'view', from: 0, count: 10 },
   ]);
   rejects(checkRoutingToHost, [{ type: 'route', exchange: 'x', routingKey: 1, headers: '' }]);
-  const rpcDraft = { exchange: '', routingKey: 'rpc_queue', bodyMode: 'text', body: '10', contentType: 'text/plain', headers: [], timeoutMs: 5000, replyMode: 'direct-reply-to' };
+  const rpcDraft = {
+    exchange: '',
+    routingKey: 'rpc_queue',
+    bodyMode: 'text',
+    body: '10',
+    contentType: 'text/plain',
+    headers: [],
+    timeoutMs: 5000,
+    replyMode: 'direct-reply-to',
+  };
   assert.equal(validate(checkRpcToHost, { type: 'call', draft: rpcDraft, count: 1 }).ok, true);
   rejects(checkRpcToHost, [
     { type: 'call', draft: { ...rpcDraft, replyMode: 'carrier-pigeon' }, count: 1 },
@@ -100,7 +152,9 @@ test('peek, tail, routing and rpc messages: bad shapes refused', () => {
 });
 
 test('restored state: a bad target refuses the state; a bad optional part is dropped, the rest kept', () => {
-  for (const check of [checkPublishState, checkPeekState, checkTailState, checkRoutingState, checkRpcState] as Check<{ target: unknown }>[]) {
+  for (const check of [checkPublishState, checkPeekState, checkTailState, checkRoutingState, checkRpcState] as Check<{
+    target: unknown;
+  }>[]) {
     for (const bad of [undefined, null, 'x', {}, { target: null }, { target: { ...target, vhost: 1 } }]) {
       assert.equal(orUndefined(check, bad), undefined, JSON.stringify(bad));
     }
@@ -108,7 +162,13 @@ test('restored state: a bad target refuses the state; a bad optional part is dro
   }
   assert.deepEqual(orUndefined(checkPublishState, { target, draft: { body: 1 }, count: 10 }), { target, count: 10 });
   assert.deepEqual(orUndefined(checkPeekState, { target, count: 'many' }), { target, count: 10 });
-  assert.deepEqual(orUndefined(checkTailState, { target, mode: { mode: 'drain' }, filter: 'kern' }), { target, filter: 'kern' });
-  assert.deepEqual(orUndefined(checkRoutingState, { target, tab: 'evil', pattern: '*.info' }), { target, pattern: '*.info' });
+  assert.deepEqual(orUndefined(checkTailState, { target, mode: { mode: 'drain' }, filter: 'kern' }), {
+    target,
+    filter: 'kern',
+  });
+  assert.deepEqual(orUndefined(checkRoutingState, { target, tab: 'evil', pattern: '*.info' }), {
+    target,
+    pattern: '*.info',
+  });
   assert.deepEqual(orUndefined(checkRpcState, { target, draft: { exchange: '' }, count: 2 }), { target, count: 2 });
 });

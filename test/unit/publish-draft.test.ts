@@ -11,7 +11,14 @@ const draft = (over: Partial<PublishDraft> = {}, props: Partial<PublishDraft['pr
 test('a JSON draft becomes UTF-8 bytes and camelCase AMQP properties', () => {
   const r = draftToRequest(
     draft(
-      { body: '{"n": 1, "s": "é"}', headers: [{ name: 'count', type: 'number', value: '3' }, { name: 'flag', type: 'boolean', value: 'true' }, { name: 'nothing', type: 'null', value: '' }] },
+      {
+        body: '{"n": 1, "s": "é"}',
+        headers: [
+          { name: 'count', type: 'number', value: '3' },
+          { name: 'flag', type: 'boolean', value: 'true' },
+          { name: 'nothing', type: 'null', value: '' },
+        ],
+      },
       { correlationId: ' abc ', priority: '5', expiration: '60000', timestamp: 'now', userId: 'guest' },
     ),
     1_700_000_000_123,
@@ -70,7 +77,14 @@ test('property validation names the field', () => {
     assert.equal(r.ok, false, JSON.stringify(props));
     if (!r.ok) assert.equal(r.field, field);
   }
-  const dup = draftToRequest(draft({ headers: [{ name: 'a', type: 'string', value: '1' }, { name: 'a', type: 'string', value: '2' }] }));
+  const dup = draftToRequest(
+    draft({
+      headers: [
+        { name: 'a', type: 'string', value: '1' },
+        { name: 'a', type: 'string', value: '2' },
+      ],
+    }),
+  );
   assert.equal(dup.ok, false);
   if (!dup.ok) assert.equal(dup.field, 'headers');
   const longKey = draftToRequest(draft({ routingKey: 'k'.repeat(256) }));
@@ -92,9 +106,14 @@ test('templates round-trip through the workspace file and bad entries are report
   ]);
   const parsed = parseTemplatesFile(text);
   assert.deepEqual(parsed.problems, []);
-  assert.deepEqual(parsed.templates.map((t) => t.name), ['a', 'b']);
+  assert.deepEqual(
+    parsed.templates.map((t) => t.name),
+    ['a', 'b'],
+  );
   assert.deepEqual(parsed.templates[1].draft, draft({ body: '2' }));
-  const broken = parseTemplatesFile('{"templates": [{"name": "x"}, {"draft": {}}, {"name": "ok", "draft": {"exchange": "e", "headers": [{"name": "h", "type": "weird", "value": 1}]}}]}');
+  const broken = parseTemplatesFile(
+    '{"templates": [{"name": "x"}, {"draft": {}}, {"name": "ok", "draft": {"exchange": "e", "headers": [{"name": "h", "type": "weird", "value": 1}]}}]}',
+  );
   assert.equal(broken.templates.length, 1);
   assert.equal(broken.templates[0].draft.headers[0].type, 'string');
   assert.equal(broken.templates[0].draft.headers[0].value, '1');

@@ -37,5 +37,9 @@ test('toPublishOptions copies every property amqplib takes, converts expiration 
     },
   );
   assert.deepEqual(toPublishOptions({}, false), { mandatory: false });
-  assert.deepEqual(toPublishOptions({ priority: 0, contentType: '' }), { mandatory: true, priority: 0, contentType: '' });
+  assert.deepEqual(toPublishOptions({ priority: 0, contentType: '' }), {
+    mandatory: true,
+    priority: 0,
+    contentType: '',
+  });
 });

@@ -53,8 +53,14 @@ function fakeManager(ch: FakeChannel, opts: { blocked?: string } = {}) {
     },
     openChannel: async () => ch,
     withConfirmChannel: async (_v: string, fn: (c: unknown) => Promise<unknown>) => fn(ch),
-    onBlockedChange: (l: (e: BlockedChange) => void) => (blockedListeners.add(l), { dispose: () => blockedListeners.delete(l) }),
-    onStateChange: (l: (e: StateChange) => void) => (stateListeners.add(l), { dispose: () => stateListeners.delete(l) }),
+    onBlockedChange: (l: (e: BlockedChange) => void) => (
+      blockedListeners.add(l),
+      { dispose: () => blockedListeners.delete(l) }
+    ),
+    onStateChange: (l: (e: StateChange) => void) => (
+      stateListeners.add(l),
+      { dispose: () => stateListeners.delete(l) }
+    ),
     tearDown: () => {
       tornDown++;
       ch.die();
@@ -63,8 +69,10 @@ function fakeManager(ch: FakeChannel, opts: { blocked?: string } = {}) {
   };
   return {
     mgr: mgr as unknown as AmqpConnectionManager,
-    block: (reason: string) => blockedListeners.forEach((l) => l({ vhost: 'v', purpose: 'publish', blocked: true, reason })),
-    lose: (error: BrokerError) => stateListeners.forEach((l) => l({ vhost: 'v', purpose: 'publish', state: 'reconnecting', error })),
+    block: (reason: string) =>
+      blockedListeners.forEach((l) => l({ vhost: 'v', purpose: 'publish', blocked: true, reason })),
+    lose: (error: BrokerError) =>
+      stateListeners.forEach((l) => l({ vhost: 'v', purpose: 'publish', state: 'reconnecting', error })),
     tornDown: () => tornDown,
   };
 }
@@ -97,7 +105,10 @@ test('publishMany: messages outstanding when the connection dies are unknown (wi
   assert.equal(r.unknown, 8);
   assert.equal(r.sent, 20);
   assert.equal(r.notSent, 30);
-  assert.match(err.message, /11 confirmed, 0 returned, 1 nacked, 8 unknown \(may or may not be in the queue\), 30 not sent/);
+  assert.match(
+    err.message,
+    /11 confirmed, 0 returned, 1 nacked, 8 unknown \(may or may not be in the queue\), 30 not sent/,
+  );
 });
 
 test('publishMany: a user abort is cancelled, with every sent message awaited (no unknown)', async () => {
@@ -155,7 +166,10 @@ test('publishMany: no confirm for confirmTimeoutMs tears the connection down and
 test('publishMany and publishMessage fail fast while the broker blocks publishing', async () => {
   const ch = new FakeChannel();
   const f = fakeManager(ch, { blocked: 'low on memory' });
-  await assert.rejects(publishMany(f.mgr, 'v', REQ, 10), (e: unknown) => e instanceof BrokerError && e.code === 'BLOCKED');
+  await assert.rejects(
+    publishMany(f.mgr, 'v', REQ, 10),
+    (e: unknown) => e instanceof BrokerError && e.code === 'BLOCKED',
+  );
   const out = await publishMessage(f.mgr, 'v', REQ);
   assert.equal(out.status, 'error');
   if (out.status === 'error') {
@@ -179,10 +193,16 @@ test('publishMessage: a lost connection is not a nack', async () => {
 
 test('summarisePublishMany: unknown, nacked and cancelled are told apart', () => {
   const base = { confirmed: 900, returned: 0, nacked: 0, unknown: 0, notSent: 0, cancelled: false, elapsedMs: 1000 };
-  assert.deepEqual(summarisePublishMany(base, 900), { kind: 'confirmed', text: 'Published 900 of 900: 900 confirmed in 1000 ms (900 msg/s)' });
+  assert.deepEqual(summarisePublishMany(base, 900), {
+    kind: 'confirmed',
+    text: 'Published 900 of 900: 900 confirmed in 1000 ms (900 msg/s)',
+  });
   const lost = summarisePublishMany({ ...base, unknown: 100, notSent: 1000 }, 2000, 'Network: connection reset');
   assert.equal(lost.kind, 'unknown');
-  assert.match(lost.text, /^Stopped after 1,000 of 2,000: Network: connection reset — 900 confirmed, 100 unknown \(may or may not be in the queue\), 1,000 not sent/);
+  assert.match(
+    lost.text,
+    /^Stopped after 1,000 of 2,000: Network: connection reset — 900 confirmed, 100 unknown \(may or may not be in the queue\), 1,000 not sent/,
+  );
   assert.equal(summarisePublishMany({ ...base, nacked: 3 }, 903).kind, 'nacked');
   assert.equal(summarisePublishMany({ ...base, notSent: 100, cancelled: true }, 1000).kind, 'cancelled');
   assert.match(UNKNOWN_EXPLANATION, /may or may not be in the queue; re-sending them can create duplicates/);

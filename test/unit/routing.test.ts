@@ -67,7 +67,10 @@ const TOPOLOGY: SimTopology = {
     ex('routes-to-dead-end', 'direct', { arguments: { 'alternate-exchange': 'ae' } }),
     ex('dead-end', 'direct'),
     ex('policy-ae', 'direct', { policyDefinition: { 'alternate-exchange': 'ae' } }),
-    ex('arg-beats-policy', 'direct', { arguments: { 'alternate-exchange': 'ae-chain-2' }, policyDefinition: { 'alternate-exchange': 'ae' } }),
+    ex('arg-beats-policy', 'direct', {
+      arguments: { 'alternate-exchange': 'ae-chain-2' },
+      policyDefinition: { 'alternate-exchange': 'ae' },
+    }),
     ex('internal-x', 'fanout', { internal: true }),
     ex('to-internal', 'fanout'),
     ex('delayed', 'x-delayed-message', { arguments: { 'x-delayed-type': 'direct' } }),
@@ -76,10 +79,38 @@ const TOPOLOGY: SimTopology = {
     ex('to-missing', 'fanout'),
   ],
   queues: [
-    'q1', 'q.d.a', 'q.d.b', 'q.d.a2', 'q.f1', 'q.f2',
-    'q.t.star.info', 'q.t.kern.star', 'q.t.hash.ne', 'q.t.audit.hash', 'q.t.hash', 'q.t.a.star.c', 'q.t.empty', 'q.t.star', 'q.t.lit',
-    'q.h.all', 'q.h.any', 'q.h.allx', 'q.h.anyx', 'q.h.none', 'q.h.present',
-    'q.e1', 'q.e3', 'q.e4', 'q.self', 'q.dz', 'q.ae', 'q.ae-target', 'q.ae-chain-2', 'q.ae-loop', 'q.internal', 'q.dup',
+    'q1',
+    'q.d.a',
+    'q.d.b',
+    'q.d.a2',
+    'q.f1',
+    'q.f2',
+    'q.t.star.info',
+    'q.t.kern.star',
+    'q.t.hash.ne',
+    'q.t.audit.hash',
+    'q.t.hash',
+    'q.t.a.star.c',
+    'q.t.empty',
+    'q.t.star',
+    'q.t.lit',
+    'q.h.all',
+    'q.h.any',
+    'q.h.allx',
+    'q.h.anyx',
+    'q.h.none',
+    'q.h.present',
+    'q.e1',
+    'q.e3',
+    'q.e4',
+    'q.self',
+    'q.dz',
+    'q.ae',
+    'q.ae-target',
+    'q.ae-chain-2',
+    'q.ae-loop',
+    'q.internal',
+    'q.dup',
     'amq.gen-xyz',
   ],
   bindings: [
@@ -184,9 +215,21 @@ const CASES: Array<[string, string, string, Headers, string[]]> = [
   ['topic: ab.b does not match a*.b', 't', 'ab.b', {}, ['q.t.hash']],
   ['topic: CC keys route too', 't', 'x.y.z', { CC: ['kern.info'] }, ['q.t.hash', 'q.t.kern.star', 'q.t.star.info']],
   // headers
-  ['headers: all matches (and all-with-x? no tenant)', 'h', '', { format: 'pdf', type: 'report' }, ['q.h.all', 'q.h.any', 'q.h.none']],
+  [
+    'headers: all matches (and all-with-x? no tenant)',
+    'h',
+    '',
+    { format: 'pdf', type: 'report' },
+    ['q.h.all', 'q.h.any', 'q.h.none'],
+  ],
   ['headers: any with one', 'h', '', { format: 'pdf' }, ['q.h.any', 'q.h.none']],
-  ['headers: all-with-x needs x- header', 'h', '', { format: 'pdf', 'x-tenant': 'acme' }, ['q.h.allx', 'q.h.any', 'q.h.anyx', 'q.h.none']],
+  [
+    'headers: all-with-x needs x- header',
+    'h',
+    '',
+    { format: 'pdf', 'x-tenant': 'acme' },
+    ['q.h.allx', 'q.h.any', 'q.h.anyx', 'q.h.none'],
+  ],
   ['headers: any-with-x via x- header only', 'h', '', { 'x-tenant': 'acme' }, ['q.h.anyx', 'q.h.none']],
   ['headers: any-with-x via plain header', 'h', '', { format: 'zip' }, ['q.h.anyx', 'q.h.none']],
   ['headers: no headers', 'h', 'rk', {}, ['q.h.none']],
@@ -347,20 +390,36 @@ describe('RoutingSimulator', () => {
     assert.match(all.reason, /failed: type/);
 
     const d = sim.explainBindings('d', 'a');
-    assert.deepEqual(d.map((b) => b.matched), [true, true, false, false]);
+    assert.deepEqual(
+      d.map((b) => b.matched),
+      [true, true, false, false],
+    );
     assert.match(d[2]!.reason, /exact equality/);
 
     assert.ok(sim.explainBindings('f', 'z').every((b) => b.matched));
 
     const def = sim.explainBindings('', 'q1', { CC: ['zz'] });
-    assert.deepEqual(def.map((b) => [b.binding.destination, b.matched]), [['q1', true], ['zz', false]]);
+    assert.deepEqual(
+      def.map((b) => [b.binding.destination, b.matched]),
+      [
+        ['q1', true],
+        ['zz', false],
+      ],
+    );
     assert.deepEqual(sim.explainBindings('nope', 'x'), []);
   });
 
   test('explainBindings agrees with route for every topic case', () => {
     for (const [, exchange, key, headers, expected] of CASES) {
       if (exchange !== 't' && exchange !== 'd' && exchange !== 'h' && exchange !== 'f') continue;
-      const got = [...new Set(sim.explainBindings(exchange, key, headers).filter((b) => b.matched).map((b) => b.binding.destination))].sort();
+      const got = [
+        ...new Set(
+          sim
+            .explainBindings(exchange, key, headers)
+            .filter((b) => b.matched)
+            .map((b) => b.binding.destination),
+        ),
+      ].sort();
       assert.deepEqual(got, expected, `${exchange} ${JSON.stringify(key)}`);
     }
   });
@@ -379,14 +438,22 @@ describe('RoutingSimulator with 100,000 topic bindings', () => {
   const shapes = (i: number): string => {
     const s = `s${i % 5000}`;
     switch (i % 8) {
-      case 0: return `${s}.*.event`;
-      case 1: return `${s}.#`;
-      case 2: return `*.${s}.x`;
-      case 3: return `#.${s}`;
-      case 4: return `${s}.created.${i % 7}`;
-      case 5: return `audit.${s}.#`;
-      case 6: return `${s}.*.*`;
-      default: return `#.${s}.#`;
+      case 0:
+        return `${s}.*.event`;
+      case 1:
+        return `${s}.#`;
+      case 2:
+        return `*.${s}.x`;
+      case 3:
+        return `#.${s}`;
+      case 4:
+        return `${s}.created.${i % 7}`;
+      case 5:
+        return `audit.${s}.#`;
+      case 6:
+        return `${s}.*.*`;
+      default:
+        return `#.${s}.#`;
     }
   };
   const bindings: SimBinding[] = [];
@@ -401,7 +468,9 @@ describe('RoutingSimulator with 100,000 topic bindings', () => {
   const keys = ['s42.created.3', 's7.x.event', 'audit.s9.a.b', 'z.s1.x', 'a.b.s4999', 'nothing', '', 's0', 'audit.s0'];
   for (const key of keys) {
     test(`routes ${JSON.stringify(key)} like a pattern-by-pattern check`, () => {
-      const expected = [...new Set(bindings.filter((b) => topicMatches(b.routing_key, key)).map((b) => b.destination))].sort();
+      const expected = [
+        ...new Set(bindings.filter((b) => topicMatches(b.routing_key, key)).map((b) => b.destination)),
+      ].sort();
       const r = sim.route('big', key);
       assert.deepEqual(r.queues, expected);
       assert.equal(r.unroutable, expected.length === 0);

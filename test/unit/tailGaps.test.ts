@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MessageRing } from '../../src/core/messageRing';
-import { TailList, entriesToNdjson, formatGapSeconds, gapText, type GapMarker, type TailBuffer } from '../../src/core/tailList';
+import {
+  TailList,
+  entriesToNdjson,
+  formatGapSeconds,
+  gapText,
+  type GapMarker,
+  type TailBuffer,
+} from '../../src/core/tailList';
 import { parseExported } from '../../src/core/messageExport';
 import { createFilter } from '../../src/core/messageFilter';
 
@@ -29,7 +36,14 @@ function setup(n: number, maxMessages = 1000) {
     if (add) list.add(first, ring.lastSeq());
   };
   const gap = (durationMs = 7500) => {
-    gaps.push({ id: ++ids, afterSeq: ring.lastSeq(), lostAt: 10_000, resumedAt: 10_000 + durationMs, durationMs, text: gapText(durationMs) });
+    gaps.push({
+      id: ++ids,
+      afterSeq: ring.lastSeq(),
+      lostAt: 10_000,
+      resumedAt: 10_000 + durationMs,
+      durationMs,
+      text: gapText(durationMs),
+    });
   };
   push(n);
   return { ring, list, push, gap };
@@ -81,7 +95,12 @@ test('windows scroll over gap markers: indexes count them as rows', () => {
   const all = labels(list.window({ from: 0, count: 100, follow: false }).rows);
   assert.deepEqual(all, [1, 2, 3, 4, 5, 'G1', 6, 7, 8, 9, 10, 'G2', 'G3', 11, 12, 13, 14, 15]);
   // Every window of 3 agrees with the whole list.
-  for (let from = 0; from <= 15; from++) assert.deepEqual(labels(list.window({ from, count: 3, follow: false }).rows), all.slice(from, from + 3), `from ${from}`);
+  for (let from = 0; from <= 15; from++)
+    assert.deepEqual(
+      labels(list.window({ from, count: 3, follow: false }).rows),
+      all.slice(from, from + 3),
+      `from ${from}`,
+    );
 });
 
 test('with a filter, gap markers stay in the list between the matching messages', () => {
@@ -122,14 +141,22 @@ test('the NDJSON export has a {"gap": …} line in order among the messages, and
   gap(7500);
   push(1);
   const nd = list.toNdjson();
-  const lines = nd.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = nd
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 4);
   assert.deepEqual(
     lines.map((l) => (l.gap ? 'gap' : l.bodyText)),
     ['m1', 'm2', 'gap', 'm3'],
   );
   assert.deepEqual(lines[2], {
-    gap: { lostAt: new Date(10_000).toISOString(), resumedAt: new Date(17_500).toISOString(), durationMs: 7500, text: 'reconnected: messages published during the 7.5 s gap were not seen' },
+    gap: {
+      lostAt: new Date(10_000).toISOString(),
+      resumedAt: new Date(17_500).toISOString(),
+      durationMs: 7500,
+      text: 'reconnected: messages published during the 7.5 s gap were not seen',
+    },
   });
   assert.equal(entriesToNdjson(list.entries()), nd);
   const back = parseExported(nd);

@@ -7,7 +7,10 @@ import { createFilter } from '../../src/core/messageFilter';
 const enc = new TextEncoder();
 
 /** A ring with messages k1..kN (routing key = body), all handed to the list. */
-function setup(n: number, maxMessages = 1000): { ring: MessageRing; list: TailList; push: (count: number, add?: boolean) => void } {
+function setup(
+  n: number,
+  maxMessages = 1000,
+): { ring: MessageRing; list: TailList; push: (count: number, add?: boolean) => void } {
   const ring = new MessageRing({ maxMessages, maxBytes: 1 << 20 });
   const list = new TailList();
   list.attach(ring);
@@ -81,7 +84,10 @@ test('a filter lists only matching messages, from the buffer and from new batche
   push(20); // seqs 11..30; the buffer keeps 11..30
   assert.equal(list.length, 10);
   assert.deepEqual(ids(list.window({ from: 0, count: 3, follow: false }).rows), [12, 14, 16]);
-  assert.deepEqual(list.messages().map((m) => m.seq), [12, 14, 16, 18, 20, 22, 24, 26, 28, 30]);
+  assert.deepEqual(
+    list.messages().map((m) => m.seq),
+    [12, 14, 16, 18, 20, 22, 24, 26, 28, 30],
+  );
   list.setFilter(undefined);
   assert.equal(list.length, 20);
   assert.equal(list.filtered, false);

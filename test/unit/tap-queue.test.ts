@@ -13,7 +13,15 @@ import {
   tapQueueLabel,
   tapQueueName,
 } from '../../src/core/topology';
-import { QueueNode, RootNode, TapQueueNode, VhostNode, type ConnectionNode, type ExplorerContext, type QueuesGroupNode } from '../../src/explorer/nodes';
+import {
+  QueueNode,
+  RootNode,
+  TapQueueNode,
+  VhostNode,
+  type ConnectionNode,
+  type ExplorerContext,
+  type QueuesGroupNode,
+} from '../../src/explorer/nodes';
 import type { ListOptions, ManagementClient, QueueInfo } from '../../src/broker/management';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
 
@@ -43,11 +51,18 @@ test("a tap queue's name stays within RabbitMQ's 255 bytes, cut at a whole chara
 
 test('tapQueueInfo: only a queue with both the prefix and the marker is a tap; amq.gen-… stays an ordinary queue', () => {
   const tap = newTapQueue({ queue: 'orders' });
-  assert.deepEqual(tapQueueInfo({ name: tap.name, arguments: { 'x-max-length': 100_000, ...tap.arguments } }), { kind: 'queue', target: 'orders' });
+  assert.deepEqual(tapQueueInfo({ name: tap.name, arguments: { 'x-max-length': 100_000, ...tap.arguments } }), {
+    kind: 'queue',
+    target: 'orders',
+  });
   const x = newTapQueue({ exchange: 'logs' });
   assert.deepEqual(tapQueueInfo({ name: x.name, arguments: x.arguments }), { kind: 'exchange', target: 'logs' });
   assert.equal(tapQueueInfo({ name: 'amq.gen-JzTY20BRgKO-HjmUJj0wLg', arguments: {} }), undefined);
-  assert.equal(tapQueueInfo({ name: 'amq.gen-JzTY20BRgKO-HjmUJj0wLg', arguments: tap.arguments }), undefined, 'the marker alone is not enough');
+  assert.equal(
+    tapQueueInfo({ name: 'amq.gen-JzTY20BRgKO-HjmUJj0wLg', arguments: tap.arguments }),
+    undefined,
+    'the marker alone is not enough',
+  );
   assert.equal(tapQueueInfo({ name: 'burrow.tap.mine', arguments: {} }), undefined, 'the prefix alone is not enough');
   assert.equal(tapQueueInfo({ name: 'burrow.tap.mine' }), undefined);
   assert.equal(tapQueueLabel({ kind: 'queue', target: 'orders' }), 'Burrow tap (temporary) for orders');
@@ -55,14 +70,45 @@ test('tapQueueInfo: only a queue with both the prefix and the marker is a tap; a
 });
 
 function queue(name: string, extra: Partial<QueueInfo> = {}): QueueInfo {
-  return { name, vhost: '/', type: 'classic', durable: false, auto_delete: false, exclusive: false, arguments: {}, messages_ready: 0, messages_unacknowledged: 0, consumers: 0, ...extra };
+  return {
+    name,
+    vhost: '/',
+    type: 'classic',
+    durable: false,
+    auto_delete: false,
+    exclusive: false,
+    arguments: {},
+    messages_ready: 0,
+    messages_unacknowledged: 0,
+    consumers: 0,
+    ...extra,
+  };
 }
 
-async function queueRows(queues: QueueInfo[]): Promise<{ group: QueuesGroupNode; rows: Awaited<ReturnType<QueuesGroupNode['getChildren']>> }> {
+async function queueRows(
+  queues: QueueInfo[],
+): Promise<{ group: QueuesGroupNode; rows: Awaited<ReturnType<QueuesGroupNode['getChildren']>> }> {
   const management = {
     listVhosts: async () => [{ name: '/' }],
-    listQueues: async (_v: string, opts?: ListOptions) => ({ items: queues, page: opts?.page ?? 1, pageSize: 100, pageCount: 1, filteredCount: queues.length, totalCount: queues.length }),
-    queueBindings: async (_v: string, name: string) => [{ source: 'orders-x', vhost: '/', destination: name, destination_type: 'queue', routing_key: 'orders.*', arguments: {}, properties_key: 'orders.*' }],
+    listQueues: async (_v: string, opts?: ListOptions) => ({
+      items: queues,
+      page: opts?.page ?? 1,
+      pageSize: 100,
+      pageCount: 1,
+      filteredCount: queues.length,
+      totalCount: queues.length,
+    }),
+    queueBindings: async (_v: string, name: string) => [
+      {
+        source: 'orders-x',
+        vhost: '/',
+        destination: name,
+        destination_type: 'queue',
+        routing_key: 'orders.*',
+        arguments: {},
+        properties_key: 'orders.*',
+      },
+    ],
     queueConsumers: async () => [],
   } as unknown as ManagementClient;
   const ctx: ExplorerContext = {
@@ -84,7 +130,12 @@ test("the tree shows Burrow's tap as 'Burrow tap (temporary) for <queue>' with i
   const tap = newTapQueue({ queue: 'orders' });
   const { rows } = await queueRows([
     queue('amq.gen-JzTY20BRgKO-HjmUJj0wLg', { exclusive: true, auto_delete: true, consumers: 1 }),
-    queue(tap.name, { exclusive: true, auto_delete: true, consumers: 1, arguments: { 'x-max-length': 100_000, ...tap.arguments } }),
+    queue(tap.name, {
+      exclusive: true,
+      auto_delete: true,
+      consumers: 1,
+      arguments: { 'x-max-length': 100_000, ...tap.arguments },
+    }),
     queue('orders', { durable: true, messages_ready: 3 }),
   ]);
   const [other, mine, orders] = rows;
@@ -101,7 +152,10 @@ test("the tree shows Burrow's tap as 'Burrow tap (temporary) for <queue>' with i
   assert.equal(v.icon?.codicon, 'eye');
   assert.notEqual(v.icon?.codicon, other.view().icon?.codicon);
   assert.equal(v.description, '0 ready · 1 consumer');
-  assert.match(v.tooltip ?? '', new RegExp(`Queue ${tap.name.replace(/\./g, '\\.')}: a temporary queue of Burrow's Tail`));
+  assert.match(
+    v.tooltip ?? '',
+    new RegExp(`Queue ${tap.name.replace(/\./g, '\\.')}: a temporary queue of Burrow's Tail`),
+  );
   assert.match(v.tooltip ?? '', /stop the tail/);
   assert.equal(mine.name, tap.name, 'Copy Name copies the real queue name');
   // Expanding it shows the bindings it copies.
@@ -117,5 +171,8 @@ test('an exchange tap is labelled with the exchange', async () => {
 });
 
 test('permissionsSummary names the three regexes, ∅ for none', () => {
-  assert.equal(permissionsSummary({ configure: '^app\\.', write: '.*', read: '' }), 'configure ^app\\. · write .* · read ∅');
+  assert.equal(
+    permissionsSummary({ configure: '^app\\.', write: '.*', read: '' }),
+    'configure ^app\\. · write .* · read ∅',
+  );
 });

@@ -103,8 +103,14 @@ describe('many # words (how fast: bench/rowWorstCase.ts)', () => {
     const hit = explainTopicMatch(pattern, longHit);
     assert.equal(hit.matches, true);
     assert.equal(hit.steps.length, 16);
-    assert.deepEqual(hit.steps.flatMap((s) => s.took), splitWords(longHit));
-    assert.equal(explainTopicMatch(Array(100).fill('#').join('.') + '.b', Array(200).fill('a').join('.')).matches, false);
+    assert.deepEqual(
+      hit.steps.flatMap((s) => s.took),
+      splitWords(longHit),
+    );
+    assert.equal(
+      explainTopicMatch(Array(100).fill('#').join('.') + '.b', Array(200).fill('a').join('.')).matches,
+      false,
+    );
   });
   test('TopicTrie', () => {
     const trie = new TopicTrie<string>();
@@ -255,7 +261,10 @@ describe('TopicTrie', () => {
     trie.add('*.*.rabbit', 'Q2');
     trie.add('#', 'all');
     assert.deepEqual([...trie.match('lazy.pink.rabbit')].sort(), ['Q2', 'all']);
-    const entries = trie.matchEntries('lazy.pink.rabbit').map((e) => `${e.pattern}->${e.value}`).sort();
+    const entries = trie
+      .matchEntries('lazy.pink.rabbit')
+      .map((e) => `${e.pattern}->${e.value}`)
+      .sort();
     assert.deepEqual(entries, ['#->all', '*.*.rabbit->Q2', 'lazy.#->Q2']);
   });
 
@@ -313,8 +322,14 @@ describe('property: topicMatches, reference, explain and TopicTrie agree', () =>
       assert.equal(e.matches, expected, `explain ${JSON.stringify(p)} vs ${JSON.stringify(k)}`);
       if (e.matches) {
         const pw = splitWords(p);
-        assert.deepEqual(e.steps.map((s) => s.patternWord), pw);
-        assert.deepEqual(e.steps.flatMap((s) => s.took), splitWords(k));
+        assert.deepEqual(
+          e.steps.map((s) => s.patternWord),
+          pw,
+        );
+        assert.deepEqual(
+          e.steps.flatMap((s) => s.took),
+          splitWords(k),
+        );
         for (const s of e.steps) {
           if (s.patternWord === '#') continue;
           assert.equal(s.took.length, 1);

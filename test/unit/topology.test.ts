@@ -12,15 +12,36 @@ import {
 } from '../../src/core/topology';
 
 test('queue description shows ready, unacked, consumers and non-classic type', () => {
-  assert.equal(queueDescription({ name: 'q', messages_ready: 12, messages_unacknowledged: 3, consumers: 2 }), '12 ready · 3 unacked · 2 consumers');
-  assert.equal(queueDescription({ name: 'q', messages_ready: 0, messages_unacknowledged: 0, consumers: 1, type: 'quorum' }), '0 ready · 1 consumer · quorum');
-  assert.equal(queueDescription({ name: 'q', type: 'classic', state: 'flow', messages_ready: 1, consumers: 0 }), '1 ready · 0 consumers · flow');
+  assert.equal(
+    queueDescription({ name: 'q', messages_ready: 12, messages_unacknowledged: 3, consumers: 2 }),
+    '12 ready · 3 unacked · 2 consumers',
+  );
+  assert.equal(
+    queueDescription({ name: 'q', messages_ready: 0, messages_unacknowledged: 0, consumers: 1, type: 'quorum' }),
+    '0 ready · 1 consumer · quorum',
+  );
+  assert.equal(
+    queueDescription({ name: 'q', type: 'classic', state: 'flow', messages_ready: 1, consumers: 0 }),
+    '1 ready · 0 consumers · flow',
+  );
   assert.equal(queueDescription({ name: 'q' }), 'no stats');
 });
 
 test('queue features like the management UI', () => {
   assert.deepEqual(
-    queueFeatures({ name: 'q', durable: true, auto_delete: true, exclusive: true, arguments: { 'x-message-ttl': 1, 'x-dead-letter-exchange': 'dlx', 'x-max-length': 5, 'x-max-priority': 3, 'x-single-active-consumer': true } }),
+    queueFeatures({
+      name: 'q',
+      durable: true,
+      auto_delete: true,
+      exclusive: true,
+      arguments: {
+        'x-message-ttl': 1,
+        'x-dead-letter-exchange': 'dlx',
+        'x-max-length': 5,
+        'x-max-priority': 3,
+        'x-single-active-consumer': true,
+      },
+    }),
     ['D', 'AD', 'Excl', 'TTL', 'DLX', 'Lim', 'Pri', 'SAC'],
   );
   assert.deepEqual(queueFeatures({ name: 'q' }), []);
@@ -33,7 +54,16 @@ test('queue type falls back to x-queue-type, then classic', () => {
 });
 
 test('exchange description and names', () => {
-  assert.equal(exchangeDescription({ name: 'x', type: 'topic', durable: true, internal: true, arguments: { 'alternate-exchange': 'ae' } }), 'topic · I · AE');
+  assert.equal(
+    exchangeDescription({
+      name: 'x',
+      type: 'topic',
+      durable: true,
+      internal: true,
+      arguments: { 'alternate-exchange': 'ae' },
+    }),
+    'topic · I · AE',
+  );
   assert.equal(exchangeDisplayName(''), '(AMQP default)');
   assert.equal(exchangeDisplayName('logs'), 'logs');
   assert.ok(isSystemExchange(''));
@@ -45,7 +75,10 @@ test('binding criteria show the key, or header arguments', () => {
   const b = { source: 'x', destination: 'q', destination_type: 'queue' };
   assert.equal(bindingCriteria({ ...b, routing_key: '*.info' }), '*.info');
   assert.equal(bindingCriteria({ ...b, routing_key: '' }), '(empty key)');
-  assert.equal(bindingCriteria({ ...b, routing_key: '', arguments: { 'x-match': 'any', format: 'pdf', n: 1, v: null } }), '{x-match=any, format=pdf, n=1, v=null}');
+  assert.equal(
+    bindingCriteria({ ...b, routing_key: '', arguments: { 'x-match': 'any', format: 'pdf', n: 1, v: null } }),
+    '{x-match=any, format=pdf, n=1, v=null}',
+  );
 });
 
 test('filters become server-side regexes', () => {

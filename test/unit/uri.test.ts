@@ -27,8 +27,14 @@ const DEFAULTS = { host: 'localhost', port: 5672, vhost: '/', username: 'guest',
 
 const VALID: Array<[string, Expect]> = [
   // From the RabbitMQ URI spec (https://www.rabbitmq.com/docs/uri-spec), "Appendix A: Examples"
-  ['amqp://user:pass@host:10000/vhost', { username: 'user', password: 'pass', host: 'host', port: 10000, vhost: 'vhost' }],
-  ['amqp://user%61:%61pass@ho%61st:10000/v%2fhost', { username: 'usera', password: 'apass', host: 'hoast', port: 10000, vhost: 'v/host' }],
+  [
+    'amqp://user:pass@host:10000/vhost',
+    { username: 'user', password: 'pass', host: 'host', port: 10000, vhost: 'vhost' },
+  ],
+  [
+    'amqp://user%61:%61pass@ho%61st:10000/v%2fhost',
+    { username: 'usera', password: 'apass', host: 'hoast', port: 10000, vhost: 'v/host' },
+  ],
   ['amqp://host', { host: 'host', vhost: '/', password: 'guest' }],
   ['amqp://host/', { host: 'host', vhost: '/' }], // empty path = the default vhost (not a vhost named "")
   ['amqp://host/%2f', { host: 'host', vhost: '/' }],
@@ -48,7 +54,10 @@ const VALID: Array<[string, Expect]> = [
   ['amqp://host:05672', { host: 'host', port: 5672 }],
   // IPv6
   ['amqp://[::1]:5673/', { host: '::1', port: 5673, vhost: '/' }],
-  ['amqps://u:p@[2001:db8::17]:5999/prod', { host: '2001:db8::17', port: 5999, tls: true, username: 'u', password: 'p', vhost: 'prod' }],
+  [
+    'amqps://u:p@[2001:db8::17]:5999/prod',
+    { host: '2001:db8::17', port: 5999, tls: true, username: 'u', password: 'p', vhost: 'prod' },
+  ],
   ['amqp://[fe80::1%25eth0]', { host: 'fe80::1%eth0' }],
   // userinfo decoding
   ['amqp://us%3Aer:p%40ss%3Aword%2F%3F%23@host', { host: 'host', username: 'us:er', password: 'p@ss:word/?#' }],
@@ -71,8 +80,14 @@ const VALID: Array<[string, Expect]> = [
   ['amqp://host#frag', { host: 'host', vhost: '/' }],
   // query
   ['amqp://host/%2F?heartbeat=0', { host: 'host', heartbeat: 0 }],
-  ['amqps://host/%2F?cacertfile=/etc/ssl/ca.pem&verify=verify_none', { host: 'host', tls: true, port: 5671, caFile: '/etc/ssl/ca.pem', allowSelfSigned: true }],
-  ['amqps://host?cacertfile=%2Fetc%2Fssl%2Fmy%20ca.pem', { host: 'host', tls: true, port: 5671, caFile: '/etc/ssl/my ca.pem' }],
+  [
+    'amqps://host/%2F?cacertfile=/etc/ssl/ca.pem&verify=verify_none',
+    { host: 'host', tls: true, port: 5671, caFile: '/etc/ssl/ca.pem', allowSelfSigned: true },
+  ],
+  [
+    'amqps://host?cacertfile=%2Fetc%2Fssl%2Fmy%20ca.pem',
+    { host: 'host', tls: true, port: 5671, caFile: '/etc/ssl/my ca.pem' },
+  ],
   ['amqps://host?verify=verify_peer', { host: 'host', tls: true, port: 5671, allowSelfSigned: false }],
   ['amqp://host?certfile=/c.pem&keyfile=/k.pem&auth_mechanism=external&frame_max=8192&&x', { host: 'host' }], // ignored
   ['amqp://host?heartbeat=5&heartbeat=7', { host: 'host', heartbeat: 7 }],
@@ -175,21 +190,27 @@ describe('parseAmqpUri: invalid URIs throw UriError without the password', () =>
   }
 
   test('the message quotes the redacted URI', () => {
-    assert.throws(() => parseAmqpUri('http://admin:hunter2@example.com:15672/'), (err: unknown) => {
-      assert.ok(err instanceof UriError);
-      assert.match(err.message, /"http:\/\/admin:\*\*\*@example\.com:15672\/"/);
-      assert.doesNotMatch(err.message, /hunter2/);
-      return true;
-    });
+    assert.throws(
+      () => parseAmqpUri('http://admin:hunter2@example.com:15672/'),
+      (err: unknown) => {
+        assert.ok(err instanceof UriError);
+        assert.match(err.message, /"http:\/\/admin:\*\*\*@example\.com:15672\/"/);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      },
+    );
   });
 
   test('bad port with a password', () => {
-    assert.throws(() => parseAmqpUri('amqp://admin:hunter2@host:99999/'), (err: unknown) => {
-      assert.ok(err instanceof UriError);
-      assert.doesNotMatch(err.message, /hunter2/);
-      assert.match(err.message, /admin:\*\*\*@host:99999/);
-      return true;
-    });
+    assert.throws(
+      () => parseAmqpUri('amqp://admin:hunter2@host:99999/'),
+      (err: unknown) => {
+        assert.ok(err instanceof UriError);
+        assert.doesNotMatch(err.message, /hunter2/);
+        assert.match(err.message, /admin:\*\*\*@host:99999/);
+        return true;
+      },
+    );
   });
 });
 
@@ -208,9 +229,16 @@ describe('formatAmqpUri', () => {
     [{ ...base, host: 'fe80::1%eth0', port: 1 }, undefined, 'amqp://guest@[fe80::1%25eth0]:1/%2F'],
     [{ ...base, username: 'a@b:c' }, 'p@ss:w/rd?#', 'amqp://a%40b%3Ac:p%40ss%3Aw%2Frd%3F%23@localhost/%2F'],
     [{ ...base, username: '' }, '', 'amqp://:@localhost/%2F'],
-    [{ ...base, tls: true, port: 5671, caFile: '/etc/ssl/ca.pem', allowSelfSigned: true }, undefined,
-      'amqps://guest@localhost/%2F?cacertfile=/etc/ssl/ca.pem&verify=verify_none'],
-    [{ ...base, caFile: 'C:\\certs\\my ca.pem', allowSelfSigned: false }, undefined, 'amqp://guest@localhost/%2F?cacertfile=C:%5Ccerts%5Cmy%20ca.pem&verify=verify_peer'],
+    [
+      { ...base, tls: true, port: 5671, caFile: '/etc/ssl/ca.pem', allowSelfSigned: true },
+      undefined,
+      'amqps://guest@localhost/%2F?cacertfile=/etc/ssl/ca.pem&verify=verify_none',
+    ],
+    [
+      { ...base, caFile: 'C:\\certs\\my ca.pem', allowSelfSigned: false },
+      undefined,
+      'amqp://guest@localhost/%2F?cacertfile=C:%5Ccerts%5Cmy%20ca.pem&verify=verify_peer',
+    ],
   ];
   for (const [profile, password, expected] of cases) {
     test(expected, () => assert.equal(formatAmqpUri(profile, password), expected));
@@ -222,16 +250,44 @@ describe('formatAmqpUri', () => {
   });
 
   test('invalid Unicode does not leak the password', () => {
-    assert.throws(() => formatAmqpUri(base, 'sec\ud800ret'), (err: unknown) => {
-      assert.ok(err instanceof UriError);
-      assert.doesNotMatch(err.message, /sec/);
-      return true;
-    });
+    assert.throws(
+      () => formatAmqpUri(base, 'sec\ud800ret'),
+      (err: unknown) => {
+        assert.ok(err instanceof UriError);
+        assert.doesNotMatch(err.message, /sec/);
+        return true;
+      },
+    );
   });
 });
 
 describe('parse/format round trip', () => {
-  const chars = ['a', 'Z', '0', '/', '%', ':', '@', '?', '#', '&', '=', '+', ' ', '.', '-', '_', '~', '[', 'é', '€', '🏠', '\\', '*', "'"];
+  const chars = [
+    'a',
+    'Z',
+    '0',
+    '/',
+    '%',
+    ':',
+    '@',
+    '?',
+    '#',
+    '&',
+    '=',
+    '+',
+    ' ',
+    '.',
+    '-',
+    '_',
+    '~',
+    '[',
+    'é',
+    '€',
+    '🏠',
+    '\\',
+    '*',
+    "'",
+  ];
   function rng(seed: number) {
     let a = seed >>> 0;
     return () => {
@@ -268,7 +324,11 @@ describe('parse/format round trip', () => {
       const parsed = parseAmqpUri(uri);
       // A profile's empty vhost means the default vhost "/" (there is no vhost named "").
       assert.deepEqual(parsed, { profile: { ...profile, vhost: vhostOrDefault(profile.vhost) }, password }, uri);
-      if (password) assert.doesNotMatch(redactUri(uri), new RegExp(`:${encodeURIComponent(password).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@`));
+      if (password)
+        assert.doesNotMatch(
+          redactUri(uri),
+          new RegExp(`:${encodeURIComponent(password).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}@`),
+        );
     }
   });
 
@@ -318,7 +378,14 @@ describe('redactUri', () => {
 
 describe('deriveManagementUrl', () => {
   const p = (extra: Partial<ConnectionProfile>): ConnectionProfile => ({
-    id: 'i', name: 'n', host: 'rabbit', port: 5672, vhost: '/', username: 'guest', tls: false, ...extra,
+    id: 'i',
+    name: 'n',
+    host: 'rabbit',
+    port: 5672,
+    vhost: '/',
+    username: 'guest',
+    tls: false,
+    ...extra,
   });
   test('follows the AMQP port: 5672 -> http :15672, 5671 with TLS -> https :15671', () => {
     assert.equal(deriveManagementUrl(p({})), 'http://rabbit:15672');
@@ -340,13 +407,23 @@ describe('deriveManagementUrl', () => {
       () => deriveManagementUrl(p({ host: '127.0.0.1', port: 5673 })),
       (err: unknown) =>
         err instanceof ManagementUrlMissingError &&
-        err.message === 'Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is (e.g. http://127.0.0.1:15673)',
+        err.message ===
+          'Set the management URL for this connection: AMQP port 5673 is not a standard port, so Burrow does not guess where the management API is (e.g. http://127.0.0.1:15673)',
     );
-    assert.throws(() => deriveManagementUrl(p({ port: 5674, tls: true })), /AMQP port 5674 is not a standard port.*e\.g\. https:\/\/rabbit:15674/);
+    assert.throws(
+      () => deriveManagementUrl(p({ port: 5674, tls: true })),
+      /AMQP port 5674 is not a standard port.*e\.g\. https:\/\/rabbit:15674/,
+    );
     assert.throws(() => deriveManagementUrl(p({ port: 60000 })), /e\.g\. http:\/\/rabbit:15672\)/); // no port above 65535 as an example
     // TLS flag not matching the conventional port: no convention to follow either.
-    assert.throws(() => deriveManagementUrl(p({ port: 5672, tls: true })), /AMQP port 5672 with TLS on is not a standard pair/);
-    assert.throws(() => deriveManagementUrl(p({ port: 5671, tls: false })), /AMQP port 5671 with TLS off is not a standard pair/);
+    assert.throws(
+      () => deriveManagementUrl(p({ port: 5672, tls: true })),
+      /AMQP port 5672 with TLS on is not a standard pair/,
+    );
+    assert.throws(
+      () => deriveManagementUrl(p({ port: 5671, tls: false })),
+      /AMQP port 5671 with TLS off is not a standard pair/,
+    );
   });
   test('resolveManagementUrl says whether the URL is explicit or the default, or what is missing', () => {
     assert.deepEqual(resolveManagementUrl(p({})), { url: 'http://rabbit:15672', derived: true });
@@ -363,7 +440,8 @@ describe('management URL field of the connection forms', () => {
   test('standard ports: prefilled with the default, not required', () => {
     assert.deepEqual(managementUrlField(draft({})), {
       value: 'http://h:15672',
-      prompt: 'Management API URL (the default goes with AMQP port 5672; change it if the management plugin listens elsewhere)',
+      prompt:
+        'Management API URL (the default goes with AMQP port 5672; change it if the management plugin listens elsewhere)',
       required: false,
     });
     assert.equal(managementUrlField(draft({ port: 5671, tls: true })).value, 'https://h:15671');
@@ -376,8 +454,14 @@ describe('management URL field of the connection forms', () => {
       required: true,
       example: 'http://h:15673',
     });
-    assert.equal(managementUrlField(draft({ port: 5674, tls: true })).prompt, 'AMQP port 5674 is not a standard port: enter the management URL, e.g. https://h:15674');
-    assert.equal(managementUrlPrompt(draft({ host: '::1', port: 5673 })), 'AMQP port 5673 is not a standard port: enter the management URL, e.g. http://[::1]:15673');
+    assert.equal(
+      managementUrlField(draft({ port: 5674, tls: true })).prompt,
+      'AMQP port 5674 is not a standard port: enter the management URL, e.g. https://h:15674',
+    );
+    assert.equal(
+      managementUrlPrompt(draft({ host: '::1', port: 5673 })),
+      'AMQP port 5673 is not a standard port: enter the management URL, e.g. http://[::1]:15673',
+    );
     assert.equal(defaultManagementUrl(draft({ port: 5673 })), undefined);
   });
   test('input check: empty only when a default exists; http(s) only; no password in the URL', () => {
@@ -410,7 +494,11 @@ describe('profileLabel', () => {
   test('formats', () => {
     assert.equal(profileLabel(base), 'guest@localhost:5672/');
     assert.equal(profileLabel({ ...base, vhost: 'prod' }), 'guest@localhost:5672/prod');
-    assert.equal(profileLabel({ ...base, vhost: '' }), 'guest@localhost:5672/', 'an empty vhost is the default vhost, never /""');
+    assert.equal(
+      profileLabel({ ...base, vhost: '' }),
+      'guest@localhost:5672/',
+      'an empty vhost is the default vhost, never /""',
+    );
     assert.equal(profileLabel({ ...base, host: '::1', port: 5671, username: 'app' }), 'app@[::1]:5671/');
   });
   test('never contains a password, even for a full profile object with extra fields', () => {

@@ -27,7 +27,11 @@ export interface AppSpec<S extends { target: PanelTarget }, ToWebview extends { 
  * requests whose stale replies are dropped, banners, the connection badge, and the 'ready'
  * handshake. Every text goes through Lit text bindings: nothing from a message becomes HTML.
  */
-export class PanelApp<S extends { target: PanelTarget }, ToWebview extends { type: string }, ToHost extends { type: string }> {
+export class PanelApp<
+  S extends { target: PanelTarget },
+  ToWebview extends { type: string },
+  ToHost extends { type: string },
+> {
   readonly saved: S | undefined;
   target?: PanelTarget;
   busy = false;
@@ -87,15 +91,18 @@ export class PanelApp<S extends { target: PanelTarget }, ToWebview extends { typ
 
   banners(): TemplateResult {
     return html`${this.notice ? html`<div class="banner" id="notice" role="status">${this.notice}</div>` : nothing}
-      ${this.error ? html`<div class="banner error" id="error" role="alert">${this.error}</div>` : nothing}
-      ${this.info ? html`<div class="banner ok" id="info">${this.info}</div>` : nothing}`;
+    ${this.error ? html`<div class="banner error" id="error" role="alert">${this.error}</div>` : nothing}
+    ${this.info ? html`<div class="banner ok" id="info">${this.info}</div>` : nothing}`;
   }
 
   /** The broker's connection state, when it is not simply connected. */
   connectionBadge(): TemplateResult | typeof nothing {
     const c = this.connection;
     if (!c || c.state === 'connected' || c.state === 'idle') return nothing;
-    return html`· <span class="badge ${c.state === 'error' ? 'err' : 'warn'}" id="connection" title=${c.detail ?? ''}>${c.state === 'reconnecting' ? 'connection lost, reconnecting…' : c.state}</span>`;
+    return html`·
+      <span class="badge ${c.state === 'error' ? 'err' : 'warn'}" id="connection" title=${c.detail ?? ''}
+        >${c.state === 'reconnecting' ? 'connection lost, reconnecting…' : c.state}</span
+      >`;
   }
 
   /** Starts the app: listens, draws, and tells the host it is ready (the host answers with the full state). */

@@ -10,5 +10,10 @@ export const toOptionValue = (exchange: string): string => (exchange === '' ? DE
 export const fromOptionValue = (option: string): string => (option === DEFAULT_EXCHANGE_OPTION ? '' : option);
 
 export function exchangeOptions(exchanges: { name: string; type: string }[]) {
-  return exchanges.map((x) => html`<vscode-option value=${toOptionValue(x.name)} description=${x.type}>${x.name === '' ? '(AMQP default)' : x.name}</vscode-option>`);
+  return exchanges.map(
+    (x) =>
+      html`<vscode-option value=${toOptionValue(x.name)} description=${x.type}
+        >${x.name === '' ? '(AMQP default)' : x.name}</vscode-option
+      >`,
+  );
 }

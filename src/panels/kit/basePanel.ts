@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { describeTarget, sameTarget, type CommonToWebview, type Numbered, type PanelTarget } from '../../protocol/common';
+import {
+  describeTarget,
+  sameTarget,
+  type CommonToWebview,
+  type Numbered,
+  type PanelTarget,
+} from '../../protocol/common';
 import { validate, type Check } from '../../protocol/validate';
 import { describeForUser } from '../../broker/errors';
 import type { BrokerSession } from '../../broker/session';
@@ -9,13 +15,25 @@ import { PostQueue } from './postQueue';
 import { SessionScoped } from './scopes';
 
 /** Posts of which only the newest matters while the webview is away (the full state is re-sent on 'ready'). */
-const LATEST_ONLY = new Set(['window', 'status', 'progress', 'busy', 'connection', 'blocked', 'history', 'templates', 'suggestions']);
+const LATEST_ONLY = new Set([
+  'window',
+  'status',
+  'progress',
+  'busy',
+  'connection',
+  'blocked',
+  'history',
+  'templates',
+  'suggestions',
+]);
 
 /** Omit over each member of a union. */
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** One handler per message type the webview sends (besides 'ready'). */
-export type MessageHandlers<M extends { type: string }> = { [K in Exclude<M['type'], 'ready'>]: (message: Extract<M, { type: K }>) => unknown };
+export type MessageHandlers<M extends { type: string }> = {
+  [K in Exclude<M['type'], 'ready'>]: (message: Extract<M, { type: K }>) => unknown;
+};
 
 export interface GuardOptions<T> {
   /** Show the busy state while it runs; a number is the total of a bulk job. */
@@ -37,7 +55,9 @@ export interface GuardOptions<T> {
  *   and `onReady` sends the full picture again);
  * - everything disposable.
  */
-export abstract class BasePanel<ToWebview extends { type: string }, ToHost extends { type: string }> implements vscode.Disposable {
+export abstract class BasePanel<ToWebview extends { type: string }, ToHost extends { type: string }>
+  implements vscode.Disposable
+{
   private readonly outbox: PostQueue<ToWebview | CommonToWebview>;
   private disposed = false;
   private currentTarget: PanelTarget;
@@ -62,7 +82,10 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
     panel.webview.options = {
       enableScripts: true,
       enableCommandUris: false,
-      localResourceRoots: [vscode.Uri.joinPath(services.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(services.extensionUri, 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(services.extensionUri, 'dist', 'webview'),
+        vscode.Uri.joinPath(services.extensionUri, 'media'),
+      ],
     };
     panel.webview.html = panelHtml(panel.webview, services.extensionUri, script, panel.title);
     const sessions = services.sessions;
@@ -125,7 +148,9 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
   }
 
   private send(message: ToWebview | CommonToWebview): void {
-    void this.panel.webview.postMessage(message).then(undefined, (err: unknown) => this.log.warn(`postMessage failed: ${String(err)}`));
+    void this.panel.webview
+      .postMessage(message)
+      .then(undefined, (err: unknown) => this.log.warn(`postMessage failed: ${String(err)}`));
   }
 
   /** The broker session of the panel's connection (opened on first use). */
@@ -139,7 +164,10 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
   }
 
   /** Something built on the session (e.g. an RpcClient), dropped when the session is closed or replaced. */
-  protected sessionScoped<T>(make: (session: BrokerSession) => T, drop?: (value: T) => void): SessionScoped<BrokerSession, T> {
+  protected sessionScoped<T>(
+    make: (session: BrokerSession) => T,
+    drop?: (value: T) => void,
+  ): SessionScoped<BrokerSession, T> {
     const scoped = new SessionScoped(make, drop);
     this.scoped.push(scoped as SessionScoped<BrokerSession, unknown>);
     return scoped;
@@ -155,9 +183,13 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
    * connection connected (tree, status bar); an error is shown in the panel's banner and logged.
    * Returns undefined when it failed.
    */
-  protected async guarded<T>(run: (session: BrokerSession) => Promise<T>, options: GuardOptions<T> = {}): Promise<T | undefined> {
+  protected async guarded<T>(
+    run: (session: BrokerSession) => Promise<T>,
+    options: GuardOptions<T> = {},
+  ): Promise<T | undefined> {
     const busy = options.busy;
-    if (busy !== undefined && busy !== false) this.post({ type: 'busy', busy: true, ...(typeof busy === 'number' ? { total: busy } : {}) });
+    if (busy !== undefined && busy !== false)
+      this.post({ type: 'busy', busy: true, ...(typeof busy === 'number' ? { total: busy } : {}) });
     try {
       const result = await run(await this.openSession());
       if (!options.ok || options.ok(result)) this.services.sessions.reportOk(this.target.profileId);
