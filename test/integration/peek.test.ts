@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
-import { peekMessages, peekStream } from '../../src/broker/peek';
+import { peekMessages } from '../../src/broker/peek';
+import { peekStream } from '../../src/broker/peekStream';
 
 import { BROKERS } from '../brokers';
 
