@@ -63,28 +63,21 @@ function page() {
   const t = app.target;
   const isStream = t?.queueType === 'stream';
   return html`<h1>Peek ${t ? html`<span class="mono">${t.queue}</span>` : nothing}</h1>
-    <div class="subtitle">
-      ${t ? `${t.profileName} · vhost ${t.vhost}${t.queueType ? ` · ${t.queueType} queue` : ''}` : 'Loading…'}
-      ${app.connectionBadge()}
-    </div>
-    <div class="toolbar">
-      <label for="count">Messages</label>
-      <vscode-textfield
-        id="count"
-        type="number"
-        min="1"
-        max="1000"
-        .value=${String(view.count)}
-        @input=${(e: Event) => (view.count = Number((e.target as HTMLInputElement).value) || 1)}
-      ></vscode-textfield>
-      ${
-        isStream
-          ? html`<label for="offset">from</label>
-              <vscode-single-select
-                id="offset"
-                .value=${view.offset}
-                @change=${(e: Event) => ((view.offset = (e.target as HTMLSelectElement).value as View['offset']), draw())}
-              >
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}${t.queueType ? ` · ${t.queueType} queue` : ''}` : 'Loading…'} ${app.connectionBadge()}</div>
+      <div class="toolbar">
+        <label for="count">Messages</label>
+        <vscode-textfield
+          id="count"
+          type="number"
+          min="1"
+          max="1000"
+          .value=${String(view.count)}
+          @input=${(e: Event) => (view.count = Number((e.target as HTMLInputElement).value) || 1)}
+        ></vscode-textfield>
+        ${
+          isStream
+            ? html`<label for="offset">from</label>
+              <vscode-single-select id="offset" .value=${view.offset} @change=${(e: Event) => ((view.offset = (e.target as HTMLSelectElement).value as View['offset']), draw())}>
                 <vscode-option value="first">first (oldest)</vscode-option>
                 <vscode-option value="last">last chunk</vscode-option>
                 <vscode-option value="next">next (new only)</vscode-option>
@@ -92,85 +85,62 @@ function page() {
               </vscode-single-select>
               ${
                 view.offset === 'timestamp'
-                  ? html`<vscode-textfield
-                      placeholder="2026-11-22T10:00:00Z"
-                      .value=${view.timestamp}
-                      @input=${(e: Event) => (view.timestamp = (e.target as HTMLInputElement).value)}
-                    ></vscode-textfield>`
+                  ? html`<vscode-textfield placeholder="2026-11-22T10:00:00Z" .value=${view.timestamp} @input=${(e: Event) => (view.timestamp = (e.target as HTMLInputElement).value)}></vscode-textfield>`
                   : nothing
               }`
-          : nothing
-      }
-      <vscode-button id="peek" ?disabled=${app.busy} @click=${() => peek()}>Peek</vscode-button>
-      ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
-      <span class="spacer"></span>
-      <vscode-button
-        secondary
-        ?disabled=${view.messages.length === 0}
-        @click=${() => send({ type: 'copy', ids: view.messages.map((m) => m.id) })}
-        >Copy all as JSON</vscode-button
-      >
-      <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'save' })}
-        >Save…</vscode-button
-      >
-    </div>
-    <div class="banner ${isStream ? '' : 'warning'}">
+            : nothing
+        }
+        <vscode-button id="peek" ?disabled=${app.busy} @click=${() => peek()}>Peek</vscode-button>
+        ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
+        <span class="spacer"></span>
+        <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'copy', ids: view.messages.map((m) => m.id) })}>Copy all as JSON</vscode-button>
+        <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'save' })}>Save…</vscode-button>
+      </div>
+      <div class="banner ${isStream ? '' : 'warning'}">
+        ${
+          isStream
+            ? 'Stream queues are read from an offset without removing anything.'
+            : t?.queueType === 'classic'
+              ? 'Peeking takes messages from the head of the queue and puts them back in place: they come back marked redelivered.'
+              : "Peeking takes messages from the head of the queue and puts them back in place, marked redelivered. On a quorum queue every peek counts as one delivery of each message shown, towards the queue's delivery limit: Burrow reads each message's count and stops taking messages before that could get one dropped."
+        }
+      </div>
       ${
-        isStream
-          ? 'Stream queues are read from an offset without removing anything.'
-          : t?.queueType === 'classic'
-            ? 'Peeking takes messages from the head of the queue and puts them back in place: they come back marked redelivered.'
-            : "Peeking takes messages from the head of the queue and puts them back in place, marked redelivered. On a quorum queue every peek counts as one delivery of each message shown, towards the queue's delivery limit: Burrow reads each message's count and stops taking messages before that could get one dropped."
-      }
-    </div>
-    ${
-      view.confirm
-        ? html`<div class="banner warning" id="confirm" role="alert">
+        view.confirm
+          ? html`<div class="banner warning" id="confirm" role="alert">
             ${view.confirm}
             <div class="toolbar">
-              <vscode-button id="confirm-peek" @click=${() => peek({ confirmConsumers: true })}
-                >Peek anyway</vscode-button
-              >
-              <vscode-button secondary id="confirm-cancel" @click=${() => ((view.confirm = undefined), draw())}
-                >Cancel</vscode-button
-              >
+              <vscode-button id="confirm-peek" @click=${() => peek({ confirmConsumers: true })}>Peek anyway</vscode-button>
+              <vscode-button secondary id="confirm-cancel" @click=${() => ((view.confirm = undefined), draw())}>Cancel</vscode-button>
             </div>
           </div>`
-        : nothing
-    }
-    ${view.warnings.map((w) => html`<div class="banner error" role="alert">${w}</div>`)}
-    ${
-      view.withheld
-        ? html`<div class="banner warning" id="withheld">
+          : nothing
+      }
+      ${view.warnings.map((w) => html`<div class="banner error" role="alert">${w}</div>`)}
+      ${
+        view.withheld
+          ? html`<div class="banner warning" id="withheld">
             ${view.withheld}
             ${
               view.offerIgnoreMemory
-                ? html`<div class="muted">
-                    If those messages have been consumed since, the head of the queue may hold new ones. If not, looking
-                    again takes the first message once more and may leave it with no return to spare.
-                    <vscode-button
-                      secondary
-                      id="ignore-memory"
-                      @click=${() => peek({ confirmConsumers: true, ignoreMemory: true })}
-                      >Look at the first message anyway</vscode-button
-                    >
-                  </div>`
+                ? html`<div class="muted">If those messages have been consumed since, the head of the queue may hold new ones. If not, looking again takes the first message once more and may leave it with no return to spare.
+                  <vscode-button secondary id="ignore-memory" @click=${() => peek({ confirmConsumers: true, ignoreMemory: true })}>Look at the first message anyway</vscode-button></div>`
                 : nothing
             }
           </div>`
-        : nothing
-    }
-    ${app.banners()} ${view.summary ? html`<div class="muted" id="summary">${view.summary}</div>` : nothing}
-    ${view.note ? html`<div class="muted">${view.note}${view.limit ? html` · ${view.limit}` : nothing}</div>` : nothing}
-    <div id="messages">
-      ${view.messages.map(
-        (m, i) =>
-          html`<div class="message" data-id=${m.id}>
+          : nothing
+      }
+      ${app.banners()}
+      ${view.summary ? html`<div class="muted" id="summary">${view.summary}</div>` : nothing}
+      ${view.note ? html`<div class="muted">${view.note}${view.limit ? html` · ${view.limit}` : nothing}</div>` : nothing}
+      <div id="messages">
+        ${view.messages.map(
+          (m, i) => html`<div class="message" data-id=${m.id}>
             <div class="head" @click=${() => toggle(m.id)}>${messageHead(m, i)}</div>
             ${view.expanded.has(m.id) ? html`<div class="content">${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}</div>` : nothing}
           </div>`,
-      )}
-    </div>`;
+        )}
+      </div>`;
 }
 
 app.start({

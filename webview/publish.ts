@@ -106,48 +106,29 @@ const field = (name: string) =>
 
 function propField(label: string, key: Exclude<keyof PublishDraft['properties'], 'deliveryMode'>, placeholder = '') {
   return html`<label for=${`p-${key}`}>${label}</label>
-    <vscode-textfield
-      id=${`p-${key}`}
-      placeholder=${placeholder}
-      .value=${view.draft.properties[key]}
-      @input=${(e: Event) => update((d) => (d.properties[key] = value(e)))}
-    ></vscode-textfield>`;
+    <vscode-textfield id=${`p-${key}`} placeholder=${placeholder} .value=${view.draft.properties[key]} @input=${(e: Event) => update((d) => (d.properties[key] = value(e)))}></vscode-textfield>`;
 }
 
 function headersTable() {
   return html`${view.draft.headers.map(
-      (h, i) =>
-        html`<div class="toolbar">
-          <vscode-textfield
-            placeholder="name"
-            .value=${h.name}
-            @input=${(e: Event) => update((d) => (d.headers[i].name = value(e)))}
-          ></vscode-textfield>
-          <vscode-single-select
-            .value=${h.type}
-            @change=${(e: Event) => update((d) => (d.headers[i].type = value(e) as HeaderType))}
-          >
-            <vscode-option value="string">string</vscode-option>
-            <vscode-option value="number">number</vscode-option>
-            <vscode-option value="boolean">boolean</vscode-option>
-            <vscode-option value="null">null (void)</vscode-option>
-            <vscode-option value="json">JSON object / array</vscode-option>
-          </vscode-single-select>
-          ${
-            h.type === 'null'
-              ? html`<span class="muted">no value</span>`
-              : html`<vscode-textfield
-                  placeholder="value"
-                  .value=${h.value}
-                  @input=${(e: Event) => update((d) => (d.headers[i].value = value(e)))}
-                ></vscode-textfield>`
-          }
-          <vscode-button secondary @click=${() => update((d) => d.headers.splice(i, 1))}>Remove</vscode-button>
-        </div>`,
-    )}
-    <vscode-button secondary @click=${() => update((d) => d.headers.push({ name: '', type: 'string', value: '' }))}
-      >Add header</vscode-button
-    >
+    (h, i) => html`<div class="toolbar">
+        <vscode-textfield placeholder="name" .value=${h.name} @input=${(e: Event) => update((d) => (d.headers[i].name = value(e)))}></vscode-textfield>
+        <vscode-single-select .value=${h.type} @change=${(e: Event) => update((d) => (d.headers[i].type = value(e) as HeaderType))}>
+          <vscode-option value="string">string</vscode-option>
+          <vscode-option value="number">number</vscode-option>
+          <vscode-option value="boolean">boolean</vscode-option>
+          <vscode-option value="null">null (void)</vscode-option>
+          <vscode-option value="json">JSON object / array</vscode-option>
+        </vscode-single-select>
+        ${
+          h.type === 'null'
+            ? html`<span class="muted">no value</span>`
+            : html`<vscode-textfield placeholder="value" .value=${h.value} @input=${(e: Event) => update((d) => (d.headers[i].value = value(e)))}></vscode-textfield>`
+        }
+        <vscode-button secondary @click=${() => update((d) => d.headers.splice(i, 1))}>Remove</vscode-button>
+      </div>`,
+  )}
+    <vscode-button secondary @click=${() => update((d) => d.headers.push({ name: '', type: 'string', value: '' }))}>Add header</vscode-button>
     ${field('headers')}`;
 }
 
@@ -163,221 +144,132 @@ function page() {
   const status = jsonStatus();
   const exchangeType = view.exchanges.find((x) => x.name === d.exchange)?.type;
   return html`<h1>Publish</h1>
-    <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
-    ${app.banners()}
-    ${
-      view.blocked !== undefined
-        ? html`<div class="banner warning" role="status" id="blocked">
-            The broker blocks publishing on this vhost: ${view.blocked}. Publishes fail at once until the alarm clears;
-            peek, tail and browsing still work.
-          </div>`
-        : nothing
-    }
-    ${view.loadedFrom ? html`<div class="banner">Loaded ${view.loadedFrom}.</div>` : nothing}
-    <div class="grid">
-      <label for="exchange">Exchange</label>
-      <vscode-single-select
-        id="exchange"
-        combobox
-        .value=${toOptionValue(d.exchange)}
-        @change=${(e: Event) => selectExchange(fromOptionValue(value(e)))}
-      >
-        ${exchangeOptions(view.exchanges)}
-      </vscode-single-select>
-      <label class="top" for="routingKey">${d.exchange === '' ? 'Queue (routing key)' : 'Routing key'}</label>
-      <div>
-        <vscode-textfield
-          id="routingKey"
-          .value=${d.routingKey}
-          placeholder=${exchangeType === 'topic' ? 'e.g. kern.info' : ''}
-          @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}
-        ></vscode-textfield>
-        ${
-          view.suggestions.length
-            ? html`<div class="toolbar">
-                ${view.suggestions.slice(0, 24).map((k) => html`<vscode-button secondary title="Use this routing key" @click=${() => update((x) => (x.routingKey = k))}>${k === '' ? '(empty)' : k}</vscode-button>`)}
-              </div>`
-            : nothing
-        }
-        ${field('routingKey')}
-      </div>
-      <label for="mandatory">Mandatory</label>
-      <vscode-checkbox
-        id="mandatory"
-        ?checked=${d.mandatory}
-        @change=${(e: Event) => update((x) => (x.mandatory = (e.target as HTMLInputElement).checked))}
-        >report unroutable messages (basic.return) instead of dropping them</vscode-checkbox
-      >
-    </div>
-
-    <vscode-collapsible
-      title="Properties"
-      description=${`${d.properties.deliveryMode === 2 ? 'persistent' : 'transient'}${d.properties.contentType ? ` · ${d.properties.contentType}` : ''}`}
-    >
-      <div class="grid" style="padding: 8px">
-        <label for="p-deliveryMode">Delivery mode</label>
-        <vscode-single-select
-          id="p-deliveryMode"
-          .value=${String(d.properties.deliveryMode)}
-          @change=${(e: Event) => update((x) => (x.properties.deliveryMode = value(e) === '1' ? 1 : 2))}
-        >
-          <vscode-option value="2">2 — persistent</vscode-option>
-          <vscode-option value="1">1 — transient</vscode-option>
-        </vscode-single-select>
-        ${propField('Content type', 'contentType', 'application/json')}
-        ${propField('Content encoding', 'contentEncoding', 'gzip')} ${propField('Priority', 'priority', '0–255')}
-        ${field('priority')} ${propField('Correlation id', 'correlationId')} ${propField('Reply to', 'replyTo')}
-        ${propField('Expiration (ms)', 'expiration', '60000')} ${field('expiration')}
-        ${propField('Message id', 'messageId')} ${propField('Timestamp', 'timestamp', 'now, epoch seconds or ISO date')}
-        ${field('timestamp')} ${propField('Type', 'type')}
-        ${propField('User id', 'userId', 'must equal the login user')} ${propField('App id', 'appId')}
-      </div>
-    </vscode-collapsible>
-
-    <vscode-collapsible
-      title="Headers"
-      description=${d.headers.length ? `${d.headers.length}` : 'none'}
-      ?open=${d.headers.length > 0}
-    >
-      <div style="padding: 8px">${headersTable()}</div>
-    </vscode-collapsible>
-
-    <h2>Body</h2>
-    <div class="toolbar">
-      <vscode-radio-group
-        .value=${d.bodyMode}
-        @change=${(e: Event) => update((x) => (x.bodyMode = value(e) as BodyMode))}
-      >
-        <vscode-radio name="bodyMode" value="json" ?checked=${d.bodyMode === 'json'}>JSON</vscode-radio>
-        <vscode-radio name="bodyMode" value="text" ?checked=${d.bodyMode === 'text'}>Text</vscode-radio>
-        <vscode-radio name="bodyMode" value="base64" ?checked=${d.bodyMode === 'base64'}>Binary (base64)</vscode-radio>
-      </vscode-radio-group>
-      ${d.bodyMode === 'json' ? html`<vscode-button secondary ?disabled=${!status?.ok} @click=${formatJson}>Format</vscode-button>` : nothing}
-      <vscode-button secondary @click=${() => send({ type: 'loadFile' })}>Load file…</vscode-button>
-      ${status ? html`<span class=${status.ok ? 'muted' : ''} id="json-status">${status.ok ? '✓ valid JSON' : ''}</span>` : nothing}
-    </div>
-    <vscode-textarea
-      id="body"
-      class="mono"
-      rows="12"
-      monospace
-      .value=${d.body}
-      @input=${(e: Event) => update((x) => (x.body = value(e)))}
-    ></vscode-textarea>
-    ${status && !status.ok ? html`<div class="banner error" role="alert">${status.text}</div>` : field('body')}
-
-    <div class="toolbar">
-      <vscode-button id="publish" ?disabled=${app.busy} @click=${publish}
-        >${view.count > 1 ? `Publish ${view.count} times` : 'Publish'}</vscode-button
-      >
-      <label for="count">times</label>
-      <vscode-textfield
-        id="count"
-        type="number"
-        min="1"
-        style="width: 110px"
-        .value=${String(view.count)}
-        @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}
-      ></vscode-textfield>
-      ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
+      ${app.banners()}
       ${
-        app.busy && view.progress
-          ? html`<span class="muted"
-              >${view.progress.done} / ${view.progress.total} · ${view.progress.ratePerSec} msg/s ·
-              ${view.progress.returned} returned · ${view.progress.nacked} nacked</span
-            >`
+        view.blocked !== undefined
+          ? html`<div class="banner warning" role="status" id="blocked">The broker blocks publishing on this vhost: ${view.blocked}. Publishes fail at once until the alarm clears; peek, tail and browsing still work.</div>`
           : nothing
       }
-    </div>
+      ${view.loadedFrom ? html`<div class="banner">Loaded ${view.loadedFrom}.</div>` : nothing}
+      <div class="grid">
+        <label for="exchange">Exchange</label>
+        <vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => selectExchange(fromOptionValue(value(e)))}>
+          ${exchangeOptions(view.exchanges)}
+        </vscode-single-select>
+        <label class="top" for="routingKey">${d.exchange === '' ? 'Queue (routing key)' : 'Routing key'}</label>
+        <div>
+          <vscode-textfield id="routingKey" .value=${d.routingKey} placeholder=${exchangeType === 'topic' ? 'e.g. kern.info' : ''} @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}></vscode-textfield>
+          ${
+            view.suggestions.length
+              ? html`<div class="toolbar">${view.suggestions.slice(0, 24).map((k) => html`<vscode-button secondary title="Use this routing key" @click=${() => update((x) => (x.routingKey = k))}>${k === '' ? '(empty)' : k}</vscode-button>`)}</div>`
+              : nothing
+          }
+          ${field('routingKey')}
+        </div>
+        <label for="mandatory">Mandatory</label>
+        <vscode-checkbox id="mandatory" ?checked=${d.mandatory} @change=${(e: Event) => update((x) => (x.mandatory = (e.target as HTMLInputElement).checked))}
+          >report unroutable messages (basic.return) instead of dropping them</vscode-checkbox
+        >
+      </div>
 
-    <div id="results">
-      ${view.results.map(
-        (r) =>
-          html`<div class="toolbar result" data-kind=${r.kind}>
-              ${resultBadge(r.kind)}<span>${r.text}</span
-              ><span class="muted">${new Date(r.at).toLocaleTimeString()}</span>
-            </div>
+      <vscode-collapsible title="Properties" description=${`${d.properties.deliveryMode === 2 ? 'persistent' : 'transient'}${d.properties.contentType ? ` · ${d.properties.contentType}` : ''}`}>
+        <div class="grid" style="padding: 8px">
+          <label for="p-deliveryMode">Delivery mode</label>
+          <vscode-single-select id="p-deliveryMode" .value=${String(d.properties.deliveryMode)} @change=${(e: Event) => update((x) => (x.properties.deliveryMode = value(e) === '1' ? 1 : 2))}>
+            <vscode-option value="2">2 — persistent</vscode-option>
+            <vscode-option value="1">1 — transient</vscode-option>
+          </vscode-single-select>
+          ${propField('Content type', 'contentType', 'application/json')} ${propField('Content encoding', 'contentEncoding', 'gzip')}
+          ${propField('Priority', 'priority', '0–255')} ${field('priority')} ${propField('Correlation id', 'correlationId')}
+          ${propField('Reply to', 'replyTo')} ${propField('Expiration (ms)', 'expiration', '60000')} ${field('expiration')}
+          ${propField('Message id', 'messageId')} ${propField('Timestamp', 'timestamp', 'now, epoch seconds or ISO date')} ${field('timestamp')}
+          ${propField('Type', 'type')} ${propField('User id', 'userId', 'must equal the login user')} ${propField('App id', 'appId')}
+        </div>
+      </vscode-collapsible>
+
+      <vscode-collapsible title="Headers" description=${d.headers.length ? `${d.headers.length}` : 'none'} ?open=${d.headers.length > 0}>
+        <div style="padding: 8px">${headersTable()}</div>
+      </vscode-collapsible>
+
+      <h2>Body</h2>
+      <div class="toolbar">
+        <vscode-radio-group .value=${d.bodyMode} @change=${(e: Event) => update((x) => (x.bodyMode = value(e) as BodyMode))}>
+          <vscode-radio name="bodyMode" value="json" ?checked=${d.bodyMode === 'json'}>JSON</vscode-radio>
+          <vscode-radio name="bodyMode" value="text" ?checked=${d.bodyMode === 'text'}>Text</vscode-radio>
+          <vscode-radio name="bodyMode" value="base64" ?checked=${d.bodyMode === 'base64'}>Binary (base64)</vscode-radio>
+        </vscode-radio-group>
+        ${d.bodyMode === 'json' ? html`<vscode-button secondary ?disabled=${!status?.ok} @click=${formatJson}>Format</vscode-button>` : nothing}
+        <vscode-button secondary @click=${() => send({ type: 'loadFile' })}>Load file…</vscode-button>
+        ${status ? html`<span class=${status.ok ? 'muted' : ''} id="json-status">${status.ok ? '✓ valid JSON' : ''}</span>` : nothing}
+      </div>
+      <vscode-textarea id="body" class="mono" rows="12" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
+      ${status && !status.ok ? html`<div class="banner error" role="alert">${status.text}</div>` : field('body')}
+
+      <div class="toolbar">
+        <vscode-button id="publish" ?disabled=${app.busy} @click=${publish}>${view.count > 1 ? `Publish ${view.count} times` : 'Publish'}</vscode-button>
+        <label for="count">times</label>
+        <vscode-textfield id="count" type="number" min="1" style="width: 110px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
+        ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+        ${
+          app.busy && view.progress
+            ? html`<span class="muted">${view.progress.done} / ${view.progress.total} · ${view.progress.ratePerSec} msg/s · ${view.progress.returned} returned · ${view.progress.nacked} nacked</span>`
+            : nothing
+        }
+      </div>
+
+      <div id="results">
+        ${view.results.map(
+          (
+            r,
+          ) => html`<div class="toolbar result" data-kind=${r.kind}>${resultBadge(r.kind)}<span>${r.text}</span><span class="muted">${new Date(r.at).toLocaleTimeString()}</span></div>
             ${
               r.counts && r.count > 1
-                ? html`<div class="muted counts">
-                    confirmed ${r.counts.confirmed} · returned ${r.counts.returned} · nacked ${r.counts.nacked} ·
-                    unknown ${r.counts.unknown}${r.counts.notSent ? ` · not sent ${r.counts.notSent}` : ''}
-                  </div>`
+                ? html`<div class="muted counts">confirmed ${r.counts.confirmed} · returned ${r.counts.returned} · nacked ${r.counts.nacked} · unknown ${r.counts.unknown}${r.counts.notSent ? ` · not sent ${r.counts.notSent}` : ''}</div>`
                 : nothing
             }
             ${
               r.resendable
                 ? html`<div class="banner warning unknown">
-                    <div>${UNKNOWN_EXPLANATION}</div>
-                    <div class="toolbar">
-                      <vscode-button
-                        secondary
-                        ?disabled=${app.busy}
-                        @click=${() => send({ type: 'resendUnknown', resultId: r.id })}
-                        >${`Re-send the ${r.resendable} unknown`}</vscode-button
-                      >
-                      <span class="muted">Messages that did arrive will be duplicated.</span>
-                    </div>
-                  </div>`
+                  <div>${UNKNOWN_EXPLANATION}</div>
+                  <div class="toolbar">
+                    <vscode-button secondary ?disabled=${app.busy} @click=${() => send({ type: 'resendUnknown', resultId: r.id })}>${`Re-send the ${r.resendable} unknown`}</vscode-button>
+                    <span class="muted">Messages that did arrive will be duplicated.</span>
+                  </div>
+                </div>`
                 : nothing
             }`,
-      )}
-    </div>
-
-    <vscode-collapsible title="Templates" description=${view.templatesFile ?? ''}>
-      <div style="padding: 8px">
-        <div class="toolbar">
-          <vscode-textfield
-            placeholder="template name"
-            .value=${view.templateName}
-            @input=${(e: Event) => (view.templateName = value(e))}
-          ></vscode-textfield>
-          <vscode-button
-            secondary
-            @click=${() => view.templateName.trim() && send({ type: 'saveTemplate', name: view.templateName.trim(), draft: structuredClone(view.draft) })}
-            >Save current as template</vscode-button
-          >
-        </div>
-        ${view.templates.length === 0 ? html`<div class="muted">No templates yet. They are stored in ${view.templatesFile ?? '.burrow/templates.json'} in your workspace, so you can commit them.</div>` : nothing}
-        ${view.templates.map(
-          (tpl) =>
-            html`<div class="toolbar">
-              <span class="mono">${tpl.name}</span
-              ><span class="muted">${tpl.draft.exchange || '(default)'} · ${tpl.draft.routingKey}</span>
-              <vscode-button
-                secondary
-                @click=${() => ((view.draft = structuredClone(tpl.draft)), (view.loadedFrom = `template ${tpl.name}`), persist(), draw())}
-                >Load</vscode-button
-              >
-              <vscode-button
-                secondary
-                @click=${() => send({ type: 'publish', draft: structuredClone(tpl.draft), count: 1 })}
-                >Send</vscode-button
-              >
-              <vscode-button secondary @click=${() => send({ type: 'deleteTemplate', name: tpl.name })}
-                >Delete</vscode-button
-              >
-            </div>`,
         )}
       </div>
-    </vscode-collapsible>
 
-    ${historySection(
-      view.history,
-      (h) => ({
-        when: new Date(h.at).toLocaleString(),
-        what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}`,
-        actions: html`<vscode-button
-            secondary
-            @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}
-            >Load</vscode-button
-          >
-          <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}
-            >Re-send</vscode-button
-          >`,
-      }),
-      'Nothing published from this connection yet.',
-    )}`;
+      <vscode-collapsible title="Templates" description=${view.templatesFile ?? ''}>
+        <div style="padding: 8px">
+          <div class="toolbar">
+            <vscode-textfield placeholder="template name" .value=${view.templateName} @input=${(e: Event) => (view.templateName = value(e))}></vscode-textfield>
+            <vscode-button secondary @click=${() => view.templateName.trim() && send({ type: 'saveTemplate', name: view.templateName.trim(), draft: structuredClone(view.draft) })}>Save current as template</vscode-button>
+          </div>
+          ${view.templates.length === 0 ? html`<div class="muted">No templates yet. They are stored in ${view.templatesFile ?? '.burrow/templates.json'} in your workspace, so you can commit them.</div>` : nothing}
+          ${view.templates.map(
+            (tpl) => html`<div class="toolbar">
+              <span class="mono">${tpl.name}</span><span class="muted">${tpl.draft.exchange || '(default)'} · ${tpl.draft.routingKey}</span>
+              <vscode-button secondary @click=${() => ((view.draft = structuredClone(tpl.draft)), (view.loadedFrom = `template ${tpl.name}`), persist(), draw())}>Load</vscode-button>
+              <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(tpl.draft), count: 1 })}>Send</vscode-button>
+              <vscode-button secondary @click=${() => send({ type: 'deleteTemplate', name: tpl.name })}>Delete</vscode-button>
+            </div>`,
+          )}
+        </div>
+      </vscode-collapsible>
+
+      ${historySection(
+        view.history,
+        (h) => ({
+          when: new Date(h.at).toLocaleString(),
+          what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}`,
+          actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}>Load</vscode-button>
+            <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>`,
+        }),
+        'Nothing published from this connection yet.',
+      )}`;
 }
 
 app.start({

@@ -51,37 +51,20 @@ function offline() {
   if (keys.length > 1 && keys[keys.length - 1] === '') keys.pop();
   return html`<div class="grid">
       <label for="pattern">Binding pattern</label>
-      <vscode-textfield
-        id="pattern"
-        .value=${view.pattern}
-        @input=${(e: Event) => ((view.pattern = value(e)), persist(), draw())}
-      ></vscode-textfield>
+      <vscode-textfield id="pattern" .value=${view.pattern} @input=${(e: Event) => ((view.pattern = value(e)), persist(), draw())}></vscode-textfield>
       <label for="keys">Routing keys<br /><span class="muted">one per line</span></label>
-      <vscode-textarea
-        id="keys"
-        rows="6"
-        monospace
-        .value=${view.keys}
-        @input=${(e: Event) => ((view.keys = value(e)), persist(), draw())}
-      ></vscode-textarea>
+      <vscode-textarea id="keys" rows="6" monospace .value=${view.keys} @input=${(e: Event) => ((view.keys = value(e)), persist(), draw())}></vscode-textarea>
     </div>
     ${patternWarnings.map((w) => html`<div class="banner warning">Pattern: ${w}</div>`)}
-    <div class="muted">
-      RabbitMQ's topic rules: words are split on '.', '*' is exactly one word, '#' is zero or more words, empty words
-      count, matching is case-sensitive.
-    </div>
+    <div class="muted">RabbitMQ's topic rules: words are split on '.', '*' is exactly one word, '#' is zero or more words, empty words count, matching is case-sensitive.</div>
     <table class="fields" id="offline-results">
       ${keys.map((key) => {
         const r = explainTopicMatch(view.pattern, key);
         const warnings = routingKeyWarnings(key);
         return html`<tr class="result" data-match=${r.matches ? 'yes' : 'no'}>
-          <td>
-            ${r.matches ? html`<span class="badge ok">match</span>` : html`<span class="badge err">no match</span>`}
-          </td>
+          <td>${r.matches ? html`<span class="badge ok">match</span>` : html`<span class="badge err">no match</span>`}</td>
           <td class="mono">${key === '' ? '(empty key)' : key}</td>
-          <td class="muted">
-            ${r.matches ? r.steps.map(describeStep).join(' · ') : (r.reason ?? '')}${warnings.length ? ` · ${warnings.join('; ')}` : ''}
-          </td>
+          <td class="muted">${r.matches ? r.steps.map(describeStep).join(' · ') : (r.reason ?? '')}${warnings.length ? ` · ${warnings.join('; ')}` : ''}</td>
         </tr>`;
       })}
     </table>`;
@@ -105,74 +88,46 @@ function live() {
       ${
         view.exchanges.length === 0
           ? html`<span class="muted">loading exchanges…</span>`
-          : html`<vscode-single-select
-              id="exchange"
-              combobox
-              .value=${toOptionValue(view.exchange)}
-              @change=${(e: Event) => ((view.exchange = fromOptionValue(value(e))), routeSoon(), draw())}
-            >
-              ${exchangeOptions(view.exchanges)}
-            </vscode-single-select>`
+          : html`<vscode-single-select id="exchange" combobox .value=${toOptionValue(view.exchange)} @change=${(e: Event) => ((view.exchange = fromOptionValue(value(e))), routeSoon(), draw())}>
+        ${exchangeOptions(view.exchanges)}
+      </vscode-single-select>`
       }
       <label for="live-key">Routing key</label>
-      <vscode-textfield
-        id="live-key"
-        .value=${view.routingKey}
-        @input=${(e: Event) => ((view.routingKey = value(e)), routeSoon())}
-      ></vscode-textfield>
-      <label for="live-headers"
-        >Headers${type === 'headers' ? '' : html`<br /><span class="muted">(headers exchanges, CC/BCC)</span>`}</label
-      >
-      <vscode-textfield
-        id="live-headers"
-        placeholder="format=pdf, type=report"
-        .value=${view.headers}
-        @input=${(e: Event) => ((view.headers = value(e)), routeSoon())}
-      ></vscode-textfield>
+      <vscode-textfield id="live-key" .value=${view.routingKey} @input=${(e: Event) => ((view.routingKey = value(e)), routeSoon())}></vscode-textfield>
+      <label for="live-headers">Headers${type === 'headers' ? '' : html`<br /><span class="muted">(headers exchanges, CC/BCC)</span>`}</label>
+      <vscode-textfield id="live-headers" placeholder="format=pdf, type=report" .value=${view.headers} @input=${(e: Event) => ((view.headers = value(e)), routeSoon())}></vscode-textfield>
     </div>
     <div class="toolbar">
-      <vscode-button
-        @click=${() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers })}
-        >Route</vscode-button
-      >
+      <vscode-button @click=${() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers })}>Route</vscode-button>
       <vscode-button secondary @click=${() => send({ type: 'reload' })}>Reload topology</vscode-button>
       ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
       ${r ? html`<span class="muted">topology read ${new Date(r.topologyAt).toLocaleTimeString()}: ${r.counts.exchanges} exchanges, ${r.counts.bindings} bindings, ${r.counts.queues} queues</span>` : nothing}
     </div>
     ${
       r
-        ? html`${r.errors.map((e) => html`<div class="banner error">${e}</div>`)}
-            ${r.warnings.map((w) => html`<div class="banner warning">${w}</div>`)}
-            <h2>Would be delivered to</h2>
-            <div id="live-queues">
-              ${
-                r.queues.length
-                  ? r.queues.map((q) => html`<span class="badge ok mono">${q}</span> `)
-                  : html`<span class="badge err">${r.errors.length ? 'refused' : 'unroutable'}</span>
-                      <span class="muted"
-                        >${r.errors.length ? '' : 'no queue receives this message (a mandatory publish would be returned with 312 NO_ROUTE)'}</span
-                      >`
-              }
-              ${r.incomplete ? html`<div class="banner warning">A plugin exchange type was reached; its routing cannot be simulated, so more queues may receive the message.</div>` : nothing}
-            </div>
-            <h2>Bindings of ${r.exchange === '' ? '(AMQP default)' : r.exchange}</h2>
-            <table class="fields">
-              ${r.bindings.map(
-                (b) =>
-                  html`<tr>
-                    <td>
-                      ${b.matched ? html`<span class="badge ok">match</span>` : html`<span class="badge">no</span>`}
-                    </td>
-                    <td class="mono" style="white-space: nowrap">${b.criteria}</td>
-                    <td style="white-space: nowrap">
-                      → ${b.destinationType === 'exchange' ? 'exchange ' : ''}${b.destination}
-                    </td>
-                    <td class="muted">${b.reason}</td>
-                  </tr>`,
-              )}
-            </table>
-            <h2>Route</h2>
-            <pre class="body">${r.steps.join('\n')}</pre>`
+        ? html`${r.errors.map((e) => html`<div class="banner error">${e}</div>`)} ${r.warnings.map((w) => html`<div class="banner warning">${w}</div>`)}
+          <h2>Would be delivered to</h2>
+          <div id="live-queues">
+            ${
+              r.queues.length
+                ? r.queues.map((q) => html`<span class="badge ok mono">${q}</span> `)
+                : html`<span class="badge err">${r.errors.length ? 'refused' : 'unroutable'}</span> <span class="muted">${r.errors.length ? '' : 'no queue receives this message (a mandatory publish would be returned with 312 NO_ROUTE)'}</span>`
+            }
+            ${r.incomplete ? html`<div class="banner warning">A plugin exchange type was reached; its routing cannot be simulated, so more queues may receive the message.</div>` : nothing}
+          </div>
+          <h2>Bindings of ${r.exchange === '' ? '(AMQP default)' : r.exchange}</h2>
+          <table class="fields">
+            ${r.bindings.map(
+              (b) => html`<tr>
+                <td>${b.matched ? html`<span class="badge ok">match</span>` : html`<span class="badge">no</span>`}</td>
+                <td class="mono" style="white-space: nowrap">${b.criteria}</td>
+                <td style="white-space: nowrap">→ ${b.destinationType === 'exchange' ? 'exchange ' : ''}${b.destination}</td>
+                <td class="muted">${b.reason}</td>
+              </tr>`,
+            )}
+          </table>
+          <h2>Route</h2>
+          <pre class="body">${r.steps.join('\n')}</pre>`
         : nothing
     }`;
 }
@@ -180,21 +135,15 @@ function live() {
 function page() {
   const t = app.target;
   return html`<h1>Routing-key tester</h1>
-    <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''} ${app.connectionBadge()}</div>
-    <div class="toolbar">
-      <vscode-radio-group
-        .value=${view.tab}
-        @change=${(e: Event) => ((view.tab = value(e) as View['tab']), persist(), draw(), view.tab === 'live' && routeSoon())}
-      >
-        <vscode-radio name="tab" value="offline" ?checked=${view.tab === 'offline'}
-          >Pattern vs keys (offline)</vscode-radio
-        >
-        <vscode-radio name="tab" value="live" ?checked=${view.tab === 'live'}
-          >Live: route through this vhost's bindings</vscode-radio
-        >
-      </vscode-radio-group>
-    </div>
-    ${app.banners()} ${view.tab === 'offline' ? offline() : live()}`;
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''} ${app.connectionBadge()}</div>
+      <div class="toolbar">
+        <vscode-radio-group .value=${view.tab} @change=${(e: Event) => ((view.tab = value(e) as View['tab']), persist(), draw(), view.tab === 'live' && routeSoon())}>
+          <vscode-radio name="tab" value="offline" ?checked=${view.tab === 'offline'}>Pattern vs keys (offline)</vscode-radio>
+          <vscode-radio name="tab" value="live" ?checked=${view.tab === 'live'}>Live: route through this vhost's bindings</vscode-radio>
+        </vscode-radio-group>
+      </div>
+      ${app.banners()}
+      ${view.tab === 'offline' ? offline() : live()}`;
 }
 
 app.start({

@@ -70,9 +70,7 @@ function call(): void {
 }
 
 function statusBadge(status: RpcResultView['status']) {
-  return html`<span class="badge ${status === 'reply' ? 'ok' : status === 'cancelled' ? 'warn' : 'err'}"
-    >${status}</span
-  >`;
+  return html`<span class="badge ${status === 'reply' ? 'ok' : status === 'cancelled' ? 'warn' : 'err'}">${status}</span>`;
 }
 
 function page() {
@@ -81,122 +79,66 @@ function page() {
   const json = d.bodyMode === 'json' ? parseJsonWithPosition(d.body) : undefined;
   const r = view.result;
   return html`<h1>RPC</h1>
-    <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''} ${app.connectionBadge()}</div>
-    <div class="grid">
-      <label for="exchange">Exchange</label>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : ''} ${app.connectionBadge()}</div>
+      <div class="grid">
+        <label for="exchange">Exchange</label>
+        ${
+          view.exchanges.length === 0
+            ? html`<span class="muted">loading exchanges…</span>`
+            : html`<vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => update((x) => (x.exchange = fromOptionValue(value(e))))}>
+          ${exchangeOptions(view.exchanges)}
+        </vscode-single-select>`
+        }
+        <label for="routingKey">${d.exchange === '' ? 'Request queue' : 'Routing key'}</label>
+        <vscode-textfield id="routingKey" .value=${d.routingKey} @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}></vscode-textfield>
+        <label for="replyMode">Reply path</label>
+        <vscode-single-select id="replyMode" .value=${d.replyMode} @change=${(e: Event) => update((x) => (x.replyMode = value(e) as RpcDraft['replyMode']))}>
+          <vscode-option value="direct-reply-to">direct reply-to (amq.rabbitmq.reply-to)</vscode-option>
+          <vscode-option value="callback-queue">temporary callback queue</vscode-option>
+        </vscode-single-select>
+        <label for="timeout">Timeout (ms)</label>
+        <vscode-textfield id="timeout" type="number" min="1" .value=${String(d.timeoutMs)} @input=${(e: Event) => update((x) => (x.timeoutMs = Number(value(e)) || 0))}></vscode-textfield>
+        <label for="contentType">Content type</label>
+        <vscode-textfield id="contentType" .value=${d.contentType} @input=${(e: Event) => update((x) => (x.contentType = value(e)))}></vscode-textfield>
+        <label>Body</label>
+        <vscode-radio-group .value=${d.bodyMode} @change=${(e: Event) => update((x) => (x.bodyMode = value(e) as RpcDraft['bodyMode']))}>
+          <vscode-radio name="bodyMode" value="text" ?checked=${d.bodyMode === 'text'}>Text</vscode-radio>
+          <vscode-radio name="bodyMode" value="json" ?checked=${d.bodyMode === 'json'}>JSON</vscode-radio>
+        </vscode-radio-group>
+      </div>
+      <vscode-textarea id="body" rows="5" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
+      ${json && !json.ok ? html`<div class="banner error">Invalid JSON at line ${json.line}, column ${json.column}: ${json.error}</div>` : nothing}
+      <div class="toolbar">
+        <vscode-button id="call" ?disabled=${app.busy} @click=${call}>${view.count > 1 ? `Call ${view.count} times` : 'Call'}</vscode-button>
+        <label for="count">times</label>
+        <vscode-textfield id="count" type="number" min="1" style="width: 100px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
+        ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+        ${app.busy && view.progress ? html`<span class="muted">${view.progress.done} / ${view.progress.total}</span>` : nothing}
+      </div>
+      ${app.banners()}
       ${
-        view.exchanges.length === 0
-          ? html`<span class="muted">loading exchanges…</span>`
-          : html`<vscode-single-select
-              id="exchange"
-              combobox
-              .value=${toOptionValue(d.exchange)}
-              @change=${(e: Event) => update((x) => (x.exchange = fromOptionValue(value(e))))}
-            >
-              ${exchangeOptions(view.exchanges)}
-            </vscode-single-select>`
-      }
-      <label for="routingKey">${d.exchange === '' ? 'Request queue' : 'Routing key'}</label>
-      <vscode-textfield
-        id="routingKey"
-        .value=${d.routingKey}
-        @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}
-      ></vscode-textfield>
-      <label for="replyMode">Reply path</label>
-      <vscode-single-select
-        id="replyMode"
-        .value=${d.replyMode}
-        @change=${(e: Event) => update((x) => (x.replyMode = value(e) as RpcDraft['replyMode']))}
-      >
-        <vscode-option value="direct-reply-to">direct reply-to (amq.rabbitmq.reply-to)</vscode-option>
-        <vscode-option value="callback-queue">temporary callback queue</vscode-option>
-      </vscode-single-select>
-      <label for="timeout">Timeout (ms)</label>
-      <vscode-textfield
-        id="timeout"
-        type="number"
-        min="1"
-        .value=${String(d.timeoutMs)}
-        @input=${(e: Event) => update((x) => (x.timeoutMs = Number(value(e)) || 0))}
-      ></vscode-textfield>
-      <label for="contentType">Content type</label>
-      <vscode-textfield
-        id="contentType"
-        .value=${d.contentType}
-        @input=${(e: Event) => update((x) => (x.contentType = value(e)))}
-      ></vscode-textfield>
-      <label>Body</label>
-      <vscode-radio-group
-        .value=${d.bodyMode}
-        @change=${(e: Event) => update((x) => (x.bodyMode = value(e) as RpcDraft['bodyMode']))}
-      >
-        <vscode-radio name="bodyMode" value="text" ?checked=${d.bodyMode === 'text'}>Text</vscode-radio>
-        <vscode-radio name="bodyMode" value="json" ?checked=${d.bodyMode === 'json'}>JSON</vscode-radio>
-      </vscode-radio-group>
-    </div>
-    <vscode-textarea
-      id="body"
-      rows="5"
-      monospace
-      .value=${d.body}
-      @input=${(e: Event) => update((x) => (x.body = value(e)))}
-    ></vscode-textarea>
-    ${json && !json.ok ? html`<div class="banner error">Invalid JSON at line ${json.line}, column ${json.column}: ${json.error}</div>` : nothing}
-    <div class="toolbar">
-      <vscode-button id="call" ?disabled=${app.busy} @click=${call}
-        >${view.count > 1 ? `Call ${view.count} times` : 'Call'}</vscode-button
-      >
-      <label for="count">times</label>
-      <vscode-textfield
-        id="count"
-        type="number"
-        min="1"
-        style="width: 100px"
-        .value=${String(view.count)}
-        @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}
-      ></vscode-textfield>
-      ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
-      ${app.busy && view.progress ? html`<span class="muted">${view.progress.done} / ${view.progress.total}</span>` : nothing}
-    </div>
-    ${app.banners()}
-    ${
-      r
-        ? html`<div id="result" class="message" data-status=${r.status}>
-            <div class="head">
-              ${statusBadge(r.status)}
-              <span id="result-text">${r.text}</span>
-              ${r.correlationId ? html`<span class="muted">correlation id ${r.correlationId}</span>` : nothing}
-            </div>
+        r
+          ? html`<div id="result" class="message" data-status=${r.status}>
+            <div class="head">${statusBadge(r.status)} <span id="result-text">${r.text}</span>
+              ${r.correlationId ? html`<span class="muted">correlation id ${r.correlationId}</span>` : nothing}</div>
             <div class="content">
               ${r.reply ? messageDetails(r.reply) : nothing}
               ${
                 r.strays.length
                   ? html`<h2>Stray replies (correlation id did not match)</h2>
-                      <table class="fields">
-                        ${r.strays.map(
-                          (s) =>
-                            html`<tr>
-                              <td class="name">${s.correlationId}</td>
-                              <td class="mono">${s.preview}</td>
-                            </tr>`,
-                        )}
-                      </table>`
+                    <table class="fields">${r.strays.map((s) => html`<tr><td class="name">${s.correlationId}</td><td class="mono">${s.preview}</td></tr>`)}</table>`
                   : nothing
               }
             </div>
           </div>`
-        : nothing
-    }
-    ${view.many ? html`<div class="banner ${view.many.failed ? 'warning' : 'ok'}" id="many">${view.many.text}</div>` : nothing}
-    ${historySection(view.history, (h) => ({
-      when: new Date(h.at).toLocaleTimeString(),
-      what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}`,
-      actions: html`<vscode-button
-        secondary
-        @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}
-        >Re-send</vscode-button
-      >`,
-    }))}`;
+          : nothing
+      }
+      ${view.many ? html`<div class="banner ${view.many.failed ? 'warning' : 'ok'}" id="many">${view.many.text}</div>` : nothing}
+      ${historySection(view.history, (h) => ({
+        when: new Date(h.at).toLocaleTimeString(),
+        what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}: ${h.draft.body.slice(0, 60)}`,
+        actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), persist(), call())}>Re-send</vscode-button>`,
+      }))}`;
 }
 
 app.start({

@@ -120,9 +120,7 @@ function list() {
         @click=${() => select(r.id)}
       >
         <span class="cell muted" style="width: 90px">${new Date(r.at).toLocaleTimeString()}</span>
-        <span class="cell mono" style="width: 200px" title=${r.routingKey}
-          >${r.routingKey === '' ? '(empty key)' : r.routingKey}</span
-        >
+        <span class="cell mono" style="width: 200px" title=${r.routingKey}>${r.routingKey === '' ? '(empty key)' : r.routingKey}</span>
         <span class="cell muted" style="width: 70px">${formatSize(r.size)}</span>
         ${r.redelivered ? html`<span class="badge warn">redelivered</span>` : nothing}
         ${r.settled ? html`<span class="badge">${r.settled}</span>` : nothing}
@@ -167,95 +165,55 @@ function modeControls() {
     view.status === 'starting' ||
     view.status === 'reconnecting';
   return html`<div class="toolbar">
-      <vscode-radio-group
-        .value=${view.modeKind}
-        @change=${(e: Event) => ((view.modeKind = value(e) as View['modeKind']), (confirmConsume = false), persist(), draw())}
-      >
-        <vscode-radio name="mode" value="tap" ?checked=${view.modeKind === 'tap'} ?disabled=${running}
-          >Tap the queue's bindings (non-destructive)</vscode-radio
-        >
-        <vscode-radio name="mode" value="tap-exchange" ?checked=${view.modeKind === 'tap-exchange'} ?disabled=${running}
-          >Tap an exchange</vscode-radio
-        >
-        <vscode-radio name="mode" value="consume" ?checked=${view.modeKind === 'consume'} ?disabled=${running}
-          >Consume (destructive)</vscode-radio
-        >
+      <vscode-radio-group .value=${view.modeKind} @change=${(e: Event) => ((view.modeKind = value(e) as View['modeKind']), (confirmConsume = false), persist(), draw())}>
+        <vscode-radio name="mode" value="tap" ?checked=${view.modeKind === 'tap'} ?disabled=${running}>Tap the queue's bindings (non-destructive)</vscode-radio>
+        <vscode-radio name="mode" value="tap-exchange" ?checked=${view.modeKind === 'tap-exchange'} ?disabled=${running}>Tap an exchange</vscode-radio>
+        <vscode-radio name="mode" value="consume" ?checked=${view.modeKind === 'consume'} ?disabled=${running}>Consume (destructive)</vscode-radio>
       </vscode-radio-group>
     </div>
     ${
       view.modeKind === 'tap'
-        ? html`<div class="muted">
-            A temporary exclusive queue is bound to the same exchanges with the same keys as
-            ${app.target?.queue ?? 'the queue'}: you see copies of new messages; the queue and its consumers are
-            untouched.
-          </div>`
+        ? html`<div class="muted">A temporary exclusive queue is bound to the same exchanges with the same keys as ${app.target?.queue ?? 'the queue'}: you see copies of new messages; the queue and its consumers are untouched.</div>`
         : nothing
     }
     ${
       view.modeKind === 'tap-exchange'
         ? html`<div class="toolbar">
-            <label>Exchange</label>
-            <vscode-single-select
-              combobox
-              .value=${view.exchange}
-              ?disabled=${running}
-              @change=${(e: Event) => ((view.exchange = value(e)), persist())}
-            >
-              ${view.exchanges.map((x) => html`<vscode-option value=${x}>${x}</vscode-option>`)}
-            </vscode-single-select>
-            <label>Binding key / pattern</label>
-            <vscode-textfield
-              .value=${view.pattern}
-              ?disabled=${running}
-              @input=${(e: Event) => ((view.pattern = value(e)), persist())}
-            ></vscode-textfield>
-          </div>`
+          <label>Exchange</label>
+          <vscode-single-select combobox .value=${view.exchange} ?disabled=${running} @change=${(e: Event) => ((view.exchange = value(e)), persist())}>
+            ${view.exchanges.map((x) => html`<vscode-option value=${x}>${x}</vscode-option>`)}
+          </vscode-single-select>
+          <label>Binding key / pattern</label>
+          <vscode-textfield .value=${view.pattern} ?disabled=${running} @input=${(e: Event) => ((view.pattern = value(e)), persist())}></vscode-textfield>
+        </div>`
         : nothing
     }
     ${
       view.modeKind === 'consume'
         ? html`<div class="toolbar">
-              <label>Prefetch</label>
-              <vscode-textfield
-                type="number"
-                min="1"
-                style="width: 90px"
-                .value=${String(view.prefetch)}
-                ?disabled=${running}
-                @input=${(e: Event) => ((view.prefetch = Number(value(e)) || 1), persist())}
-              ></vscode-textfield>
-              <vscode-single-select
-                .value=${view.ack}
-                ?disabled=${running}
-                @change=${(e: Event) => ((view.ack = value(e) as View['ack']), persist(), draw())}
-              >
-                <vscode-option value="manual">manual ack (ack / requeue / reject each)</vscode-option>
-                <vscode-option value="auto">auto ack (messages are removed on delivery)</vscode-option>
-              </vscode-single-select>
-            </div>
-            <div class="banner warning">
-              Consume mode takes messages off the
-              queue${view.ack === 'manual' ? ' (unacked ones go back when you stop)' : ''}. Other consumers will not see
-              them.
-            </div>`
+            <label>Prefetch</label>
+            <vscode-textfield type="number" min="1" style="width: 90px" .value=${String(view.prefetch)} ?disabled=${running} @input=${(e: Event) => ((view.prefetch = Number(value(e)) || 1), persist())}></vscode-textfield>
+            <vscode-single-select .value=${view.ack} ?disabled=${running} @change=${(e: Event) => ((view.ack = value(e) as View['ack']), persist(), draw())}>
+              <vscode-option value="manual">manual ack (ack / requeue / reject each)</vscode-option>
+              <vscode-option value="auto">auto ack (messages are removed on delivery)</vscode-option>
+            </vscode-single-select>
+          </div>
+          <div class="banner warning">Consume mode takes messages off the queue${view.ack === 'manual' ? ' (unacked ones go back when you stop)' : ''}. Other consumers will not see them.</div>`
         : nothing
     }
     <div class="toolbar">
       ${
         running
-          ? html`<vscode-button id="stop" @click=${() => send({ type: 'stop' })}>Stop</vscode-button> ${
-                view.status === 'paused'
-                  ? html`<vscode-button secondary @click=${() => send({ type: 'resume' })}>Resume</vscode-button>`
-                  : html`<vscode-button secondary @click=${() => send({ type: 'pause' })}>Pause</vscode-button>`
-              }`
-          : html`<vscode-button id="start" @click=${start}
-              >${confirmConsume ? 'Really consume (destructive)?' : 'Start'}</vscode-button
-            >`
+          ? html`<vscode-button id="stop" @click=${() => send({ type: 'stop' })}>Stop</vscode-button>
+            ${
+              view.status === 'paused'
+                ? html`<vscode-button secondary @click=${() => send({ type: 'resume' })}>Resume</vscode-button>`
+                : html`<vscode-button secondary @click=${() => send({ type: 'pause' })}>Pause</vscode-button>`
+            }`
+          : html`<vscode-button id="start" @click=${start}>${confirmConsume ? 'Really consume (destructive)?' : 'Start'}</vscode-button>`
       }
       <vscode-button secondary @click=${() => send({ type: 'clear' })}>Clear</vscode-button>
-      <vscode-button secondary ?disabled=${view.total === 0} @click=${() => send({ type: 'export' })}
-        >Export NDJSON…</vscode-button
-      >
+      <vscode-button secondary ?disabled=${view.total === 0} @click=${() => send({ type: 'export' })}>Export NDJSON…</vscode-button>
       <vscode-textfield
         id="filter"
         placeholder="Filter: routing key, headers, body"
@@ -267,11 +225,7 @@ function modeControls() {
         }}
       ></vscode-textfield>
       <span class="spacer"></span>
-      <span
-        class="badge ${view.status === 'running' ? 'ok' : view.status === 'error' ? 'err' : view.status === 'reconnecting' || view.status === 'paused' ? 'warn' : ''}"
-        id="status"
-        >${view.status}</span
-      >
+      <span class="badge ${view.status === 'running' ? 'ok' : view.status === 'error' ? 'err' : view.status === 'reconnecting' || view.status === 'paused' ? 'warn' : ''}" id="status">${view.status}</span>
     </div>`;
 }
 
@@ -279,52 +233,34 @@ function page() {
   const t = app.target;
   const s = view.stats;
   const canSettle = view.detail?.deliveryTag !== undefined && view.detailSettled === undefined;
-  return html`<h1>
-      Tail
-      ${t?.queue ? html`<span class="mono">${t.queue}</span>` : t?.exchange ? html`<span class="mono">${t.exchange}</span>` : nothing}
-    </h1>
-    <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
-    ${modeControls()}
-    ${view.statusDetail ? html`<div class="banner ${view.status === 'error' ? 'error' : view.status === 'reconnecting' ? 'warning' : ''}">${view.statusDetail}</div>` : nothing}
-    ${app.banners()}
-    <div class="muted" id="stats">
-      ${s.received} received · ${s.ratePerSec}/s · ${view.total - (s.gaps ?? 0)}
-      shown${view.filtered ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of
-      ${view.bufferSize}${s.gaps ? html` · <span id="gaps">${s.gaps} reconnect gap${s.gaps === 1 ? '' : 's'} (messages missed)</span>` : nothing}
-    </div>
-    ${list()}
-    ${
-      view.detail
-        ? html`<div class="message">
-            <div class="head">
-              ${messageHead(view.detail)}
+  return html`<h1>Tail ${t?.queue ? html`<span class="mono">${t.queue}</span>` : t?.exchange ? html`<span class="mono">${t.exchange}</span>` : nothing}</h1>
+      <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
+      ${modeControls()}
+      ${view.statusDetail ? html`<div class="banner ${view.status === 'error' ? 'error' : view.status === 'reconnecting' ? 'warning' : ''}">${view.statusDetail}</div>` : nothing}
+      ${app.banners()}
+      <div class="muted" id="stats">
+        ${s.received} received · ${s.ratePerSec}/s · ${view.total - (s.gaps ?? 0)} shown${view.filtered ? ' (filtered)' : ''} · ${s.dropped} dropped from the buffer of ${view.bufferSize}${s.gaps ? html` · <span id="gaps">${s.gaps} reconnect gap${s.gaps === 1 ? '' : 's'} (messages missed)</span>` : nothing}
+      </div>
+      ${list()}
+      ${
+        view.detail
+          ? html`<div class="message">
+            <div class="head">${messageHead(view.detail)}
               ${
                 canSettle
                   ? html`<span class="spacer"></span>
-                      <vscode-button @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'ack' })}
-                        >Ack</vscode-button
-                      >
-                      <vscode-button
-                        secondary
-                        @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'requeue' })}
-                        >Requeue</vscode-button
-                      >
-                      <vscode-button
-                        secondary
-                        @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'reject' })}
-                        >Reject</vscode-button
-                      >`
+                    <vscode-button @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'ack' })}>Ack</vscode-button>
+                    <vscode-button secondary @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'requeue' })}>Requeue</vscode-button>
+                    <vscode-button secondary @click=${() => send({ type: 'settle', id: view.detail!.id, action: 'reject' })}>Reject</vscode-button>`
                   : nothing
               }
             </div>
-            <div class="content">
-              ${messageDetails(view.detail, () => send({ type: 'openBody', id: view.detail!.id }))}
-            </div>
+            <div class="content">${messageDetails(view.detail, () => send({ type: 'openBody', id: view.detail!.id }))}</div>
           </div>`
-        : view.selected !== undefined
-          ? html`<div class="muted">Loading message…</div>`
-          : html`<div class="muted">Select a message to see its properties, headers and body.</div>`
-    }`;
+          : view.selected !== undefined
+            ? html`<div class="muted">Loading message…</div>`
+            : html`<div class="muted">Select a message to see its properties, headers and body.</div>`
+      }`;
 }
 
 function afterDraw(): void {

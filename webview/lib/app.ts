@@ -91,18 +91,15 @@ export class PanelApp<
 
   banners(): TemplateResult {
     return html`${this.notice ? html`<div class="banner" id="notice" role="status">${this.notice}</div>` : nothing}
-    ${this.error ? html`<div class="banner error" id="error" role="alert">${this.error}</div>` : nothing}
-    ${this.info ? html`<div class="banner ok" id="info">${this.info}</div>` : nothing}`;
+      ${this.error ? html`<div class="banner error" id="error" role="alert">${this.error}</div>` : nothing}
+      ${this.info ? html`<div class="banner ok" id="info">${this.info}</div>` : nothing}`;
   }
 
   /** The broker's connection state, when it is not simply connected. */
   connectionBadge(): TemplateResult | typeof nothing {
     const c = this.connection;
     if (!c || c.state === 'connected' || c.state === 'idle') return nothing;
-    return html`·
-      <span class="badge ${c.state === 'error' ? 'err' : 'warn'}" id="connection" title=${c.detail ?? ''}
-        >${c.state === 'reconnecting' ? 'connection lost, reconnecting…' : c.state}</span
-      >`;
+    return html`· <span class="badge ${c.state === 'error' ? 'err' : 'warn'}" id="connection" title=${c.detail ?? ''}>${c.state === 'reconnecting' ? 'connection lost, reconnecting…' : c.state}</span>`;
   }
 
   /** Starts the app: listens, draws, and tells the host it is ready (the host answers with the full state). */

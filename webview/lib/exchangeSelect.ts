@@ -12,8 +12,6 @@ export const fromOptionValue = (option: string): string => (option === DEFAULT_E
 export function exchangeOptions(exchanges: { name: string; type: string }[]) {
   return exchanges.map(
     (x) =>
-      html`<vscode-option value=${toOptionValue(x.name)} description=${x.type}
-        >${x.name === '' ? '(AMQP default)' : x.name}</vscode-option
-      >`,
+      html`<vscode-option value=${toOptionValue(x.name)} description=${x.type}>${x.name === '' ? '(AMQP default)' : x.name}</vscode-option>`,
   );
 }

@@ -9,12 +9,11 @@ export function fieldsTable(fields: DisplayField[], withTypes = false): Template
   if (fields.length === 0) return nothing;
   return html`<table class="fields">
     ${fields.map(
-      (f) =>
-        html`<tr>
-          <td class="name">${f.name}</td>
-          ${withTypes ? html`<td class="type">${f.type ?? ''}</td>` : nothing}
-          <td>${f.value}</td>
-        </tr>`,
+      (f) => html`<tr>
+        <td class="name">${f.name}</td>
+        ${withTypes ? html`<td class="type">${f.type ?? ''}</td>` : nothing}
+        <td>${f.value}</td>
+      </tr>`,
     )}
   </table>`;
 }
@@ -39,25 +38,20 @@ export function messageBody(m: DisplayMessage, onOpenFull?: () => void): Templat
     ${
       m.body.truncated
         ? html`<div class="muted">
-            Showing the first part of a ${formatSize(m.size)} body.
-            ${onOpenFull ? html`<vscode-button secondary @click=${onOpenFull}>Open full body in editor</vscode-button>` : nothing}
-          </div>`
+          Showing the first part of a ${formatSize(m.size)} body.
+          ${onOpenFull ? html`<vscode-button secondary @click=${onOpenFull}>Open full body in editor</vscode-button>` : nothing}
+        </div>`
         : nothing
     }`;
 }
 
 export function messageDetails(m: DisplayMessage, onOpenFull?: () => void): TemplateResult {
   return html`${fieldsTable(m.properties)}
-    ${
-      m.headers.length
-        ? html`<h2>Headers</h2>
-            ${fieldsTable(m.headers, true)}`
-        : nothing
-    }
+    ${m.headers.length ? html`<h2>Headers</h2>${fieldsTable(m.headers, true)}` : nothing}
     ${
       m.deaths.length
         ? html`<h2>Dead-lettered (x-death)</h2>
-            ${m.deaths.map((rows) => fieldsTable(rows))}`
+          ${m.deaths.map((rows) => fieldsTable(rows))}`
         : nothing
     }
     <h2>Body</h2>
