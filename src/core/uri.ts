@@ -59,6 +59,23 @@ const DEFAULT_PASSWORD = 'guest';
 
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 
+const USERINFO_HINT =
+  "unescaped '@', '#', '?' or '/' in the user name, password or vhost; percent-encode them in the password (e.g. '@' as %40, '#' as %23, '?' as %3F, '/' as %2F)";
+
+/** Heartbeat timeouts are an AMQP short (seconds): 0 (off) to 65535. */
+export const MAX_HEARTBEAT_SECONDS = 65535;
+
+/** Control characters (C0, DEL, C1) never belong in a host name. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHAR_RE = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Validation message for a host name, or undefined when it is acceptable. */
+export function hostProblem(host: string): string | undefined {
+  if (host.trim() === '') return 'missing host';
+  if (CONTROL_CHAR_RE.test(host)) return 'the host contains a control character (NUL, newline, ...)';
+  return undefined;
+}
+
 /**
  * Parses an amqp:// or amqps:// URI.
  *
@@ -95,10 +112,11 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
   const authorityEnd = firstIndexOfAny(rest, '/?#');
   const authority = rest.slice(0, authorityEnd);
   const afterAuthority = rest.slice(authorityEnd);
-  if (!authority.includes('@') && afterAuthority.includes('@')) {
-    fail(
-      "unexpected '@' after the host; percent-encode '@', '/', '?' and '#' in user names, passwords and vhosts (e.g. '@' as %40, '/' as %2F)",
-    );
+  // An '@' after the first '/', '?' or '#', or a second '@' in the authority, means a user name or
+  // password (or vhost) with an unescaped '@', '#', '?' or '/'. Refused, never reinterpreted: reading
+  // `amqp://app:my@pass#word@rabbit` as host "pass" would send the password's start to another host.
+  if (afterAuthority.includes('@') || authority.indexOf('@') !== authority.lastIndexOf('@')) {
+    fail(USERINFO_HINT);
   }
 
   // userinfo
@@ -143,6 +161,8 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
   }
   const host = decodeOrFail(rawHost, 'the host', fail);
   if (host === '') fail('missing host');
+  const badHost = hostProblem(host);
+  if (badHost) fail(badHost);
   if (/[\s/?#@[\]]/.test(host) || (!bracketed && host.includes(':'))) fail('invalid character in the host');
 
   let port = tls ? AMQPS_PORT : AMQP_PORT;
@@ -177,7 +197,8 @@ export function parseAmqpUri(uri: string): ParsedAmqpUri {
       const value = decodeOrFail(eq >= 0 ? pair.slice(eq + 1) : '', `the query parameter "${key}"`, fail);
       switch (key) {
         case 'heartbeat': {
-          if (!/^[0-9]+$/.test(value)) fail(`invalid heartbeat "${value}"; expected a whole number of seconds`);
+          if (!/^[0-9]{1,5}$/.test(value) || Number(value) > MAX_HEARTBEAT_SECONDS)
+            fail(`invalid heartbeat "${value}"; expected a whole number of seconds from 0 to ${MAX_HEARTBEAT_SECONDS}`);
           result.heartbeat = Number(value);
           break;
         }
@@ -228,21 +249,38 @@ export function formatAmqpUri(profile: UriProfile, password?: string): string {
 /**
  * Replaces the password of a URI (amqp, amqps, http, https or anything with
  * `user:password@`) with `***`. URIs without a password come back unchanged.
- * Deliberately forgiving: on input it cannot parse it still hides whatever sits
- * between the first ':' of the userinfo and the last '@'.
+ * Conservative on input that is not well formed (more than one '@', or an '@' after the first
+ * '/', '?' or '#'): everything between `://` and the last '@' is hidden, user name included,
+ * since where the password ends cannot be known.
  */
 export function redactUri(uri: string): string {
   const schemeMatch = SCHEME_RE.exec(uri);
   const prefixLength = schemeMatch ? schemeMatch[0].length : 0;
   const rest = uri.slice(prefixLength);
-  const authorityEnd = firstIndexOfAny(rest, '/?#');
-  let at = rest.slice(0, authorityEnd).lastIndexOf('@');
-  if (at < 0) at = rest.lastIndexOf('@'); // password with a raw '/', '?' or '#'
+  const at = rest.lastIndexOf('@');
   if (at < 0) return uri;
   const userinfo = rest.slice(0, at);
+  const wellFormed = at < firstIndexOfAny(rest, '/?#') && !userinfo.includes('@');
+  if (!wellFormed) return `${uri.slice(0, prefixLength)}***${rest.slice(at)}`;
   const colon = userinfo.indexOf(':');
   if (colon < 0 || colon === userinfo.length - 1) return uri; // no password, or an empty one
   return `${uri.slice(0, prefixLength)}${userinfo.slice(0, colon)}:***${rest.slice(at)}`;
+}
+
+/**
+ * Validation message for a management URL, or undefined when it is acceptable: it must parse
+ * and be http or https. The message never quotes the URL (it may carry a password).
+ */
+export function managementUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return 'the management URL is not a valid URL (e.g. http://localhost:15672)';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return 'the management URL must be http:// or https:// (e.g. http://localhost:15672)';
+  return undefined;
 }
 
 /**

@@ -64,7 +64,6 @@ const VALID: Array<[string, Expect]> = [
   ['amqp://user:pa:ss@host', { host: 'host', username: 'user', password: 'pa:ss' }], // first ':' splits
   ['amqp://user:p+ss@host', { host: 'host', username: 'user', password: 'p+ss' }], // '+' is not a space
   ['amqp://user:p%20ss@host', { host: 'host', username: 'user', password: 'p ss' }],
-  ['amqp://user:p@ss@host', { host: 'host', username: 'user', password: 'p@ss' }], // raw '@' tolerated
   ['amqp://us%C3%A9r:%E2%82%AC@host', { host: 'host', username: 'usér', password: '€' }],
   ['amqp://user:@host', { host: 'host', username: 'user', password: '' }],
   // vhosts
@@ -138,10 +137,18 @@ const INVALID: Array<[string, RegExp]> = [
   ['amqp://host?verify=maybe', /invalid verify "maybe"/],
   ['amqp://ho%2Fst', /invalid character in the host/],
   ['amqp://ho%3Ast', /invalid character in the host/],
-  ['amqp://user:sec/ret@host', /unexpected '@' after the host/], // raw '/' in the password
-  ['amqp://user:12/34@host/vh', /unexpected '@' after the host/],
-  ['amqp://user:sec?ret@host', /unexpected '@' after the host/],
-  ['amqp://user:sec#ret@host', /unexpected '@' after the host/],
+  ['amqp://user:sec/ret@host', /unescaped '@', '#', '\?' or '\/'.*percent-encode/], // raw '/' in the password
+  ['amqp://user:12/34@host/vh', /unescaped '@', '#', '\?' or '\/'.*percent-encode/],
+  ['amqp://user:sec?ret@host', /unescaped '@', '#', '\?' or '\/'.*percent-encode/],
+  ['amqp://user:p@ss@host', /unescaped '@'.*percent-encode/], // raw '@': refused, never reinterpreted
+  ['amqp://app:my@pass#word@rabbit/orders', /unescaped '@'.*percent-encode/], // not host "pass"
+  ['amqp://user:p@ss:w/rd%20#?@host/vh', /unescaped/],
+  ['amqp://host?heartbeat=1e20', /invalid heartbeat.*0 to 65535/],
+  ['amqp://host?heartbeat=65536', /invalid heartbeat/],
+  ['amqp://host?heartbeat=-1', /invalid heartbeat/],
+  ['amqp://ho%00st', /control character/],
+  ['amqp://ho%0Ast/vh', /control character/],
+  ['amqp://user:sec#ret@host', /unescaped '@', '#', '\?' or '\/'.*percent-encode/],
 ];
 
 function expectedProfile(e: Expect): { profile: UriProfile; password: string | undefined; heartbeat?: number } {
@@ -181,7 +188,7 @@ describe('parseAmqpUri: invalid URIs throw UriError without the password', () =>
           assert.ok(err instanceof Error);
           assert.equal(err.name, 'UriError');
           assert.match(err.message, message);
-          assert.doesNotMatch(err.message, /secret|sec\/ret|sec\?ret|sec#ret|12\/34|se%zzcret/);
+          assert.doesNotMatch(err.message, /secret|sec\/ret|sec\?ret|sec#ret|12\/34|se%zzcret|pass#word|ss:w\/rd|p@ss/);
           assert.doesNotMatch(err.uri, /secret|sec\/ret|12\/34/);
           return true;
         },
@@ -349,10 +356,13 @@ describe('redactUri', () => {
     ['http://admin:hunter2@localhost:15672/api/overview', 'http://admin:***@localhost:15672/api/overview'],
     ['https://admin:hunter2@rabbit.example.com/', 'https://admin:***@rabbit.example.com/'],
     ['amqp://user:pa:ss@host', 'amqp://user:***@host'],
-    ['amqp://user:p@ss@host/vh', 'amqp://user:***@host/vh'],
-    ['amqp://user:sec/ret@host/vh', 'amqp://user:***@host/vh'],
-    ['amqp://user:sec?ret@host', 'amqp://user:***@host'],
-    ['amqp://user:sec#ret@host', 'amqp://user:***@host'],
+    // not well formed: everything between '://' and the last '@' is hidden
+    ['amqp://user:p@ss@host/vh', 'amqp://***@host/vh'],
+    ['amqp://user:sec/ret@host/vh', 'amqp://***@host/vh'],
+    ['amqp://user:sec?ret@host', 'amqp://***@host'],
+    ['amqp://user:sec#ret@host', 'amqp://***@host'],
+    ['amqp://user:p@ss:w/rd%20#?@host/vh', 'amqp://***@host/vh'],
+    ['amqp://app:my@pass#word@rabbit/orders', 'amqp://***@rabbit/orders'],
     ['amqp://user:se cret@host', 'amqp://user:***@host'],
     ['amqp://[::1]', 'amqp://[::1]'],
     ['amqp://user:pw@[::1]:5673/', 'amqp://user:***@[::1]:5673/'],
@@ -366,8 +376,8 @@ describe('redactUri', () => {
     ['not a uri', 'not a uri'],
     // unparsable input still hides user:pass@
     ['user:pass@host', 'user:***@host'],
-    ['//user:pass@host', '//user:***@host'],
-    ['amqp:/user:pass@host', 'amqp:***@host'], // no '://': hides everything from the first ':'
+    ['//user:pass@host', '***@host'],
+    ['amqp:/user:pass@host', '***@host'], // no '://': hides everything up to the last '@'
     ['amqp://user:pass@host:99999999/%zz', 'amqp://user:***@host:99999999/%zz'],
     ['weird://user:pass@', 'weird://user:***@'],
   ];
