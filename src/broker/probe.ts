@@ -66,14 +66,16 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
   const managementHalf = (async (): Promise<ProbeHalf> => {
     const where = resolveManagementUrl(profile);
     if (where.problem) return { ok: false, detail: where.problem.message, error: where.problem };
-    const client = new ManagementClient({
-      baseUrl: where.url,
-      username: profile.username,
-      password,
-      ca,
-      rejectUnauthorized: !profile.allowSelfSigned,
-    });
+    // Created inside the try: a bad (hand-edited) URL is a reported failure, not an unhandled rejection.
+    let client: ManagementClient | undefined;
     try {
+      client = new ManagementClient({
+        baseUrl: where.url,
+        username: profile.username,
+        password,
+        ca,
+        rejectUnauthorized: !profile.allowSelfSigned,
+      });
       const [who, overview, nodes] = await Promise.all([
         client.whoami(),
         client.overview(),
@@ -92,7 +94,7 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
     } catch (err) {
       return { ok: false, detail: describeForUser(err), error: err };
     } finally {
-      client.dispose();
+      client?.dispose();
     }
   })();
   const result: ProbeResult = { amqp: await amqpHalf, management: await managementHalf };

@@ -60,12 +60,26 @@ export function endpointFor(profile: ConnectionProfile, password: string, ca?: s
 
 export async function readCa(caFile: string | undefined): Promise<string | undefined> {
   if (!caFile) return undefined;
+  let text: string;
   try {
-    return await readFile(caFile, 'utf8');
+    text = await readFile(caFile, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new BrokerError(`Cannot read CA file ${caFile}: ${code ?? String(err)}`, 'tls', code, undefined, {
       cause: err,
     });
   }
+  // Node ignores a CA that is not PEM (DER, a key, any other file) without a word, and the TLS
+  // error would then say "set a CA file" although one is set.
+  if (!PEM_CERT_RE.test(text)) {
+    throw new BrokerError(
+      `CA file ${caFile} is not a PEM certificate (expected a "-----BEGIN CERTIFICATE-----" block; convert DER with: openssl x509 -inform der -in ca.der -out ca.pem)`,
+      'tls',
+      'ENOTPEM',
+    );
+  }
+  return text;
 }
+
+const PEM_CERT_RE =
+  /-----BEGIN (?:TRUSTED |X509 )?CERTIFICATE-----[\s\S]+?-----END (?:TRUSTED |X509 )?CERTIFICATE-----/;

@@ -7,6 +7,7 @@ import {
   parseAmqpUri,
   profileLabel,
   redactUri,
+  hostProblem,
   resolveManagementUrl,
   vhostOrDefault,
 } from '../core/uri';
@@ -95,7 +96,7 @@ async function addConnection(s: CommandServices): Promise<void> {
       title,
       prompt: 'Host name or IP address of the broker',
       value: 'localhost',
-      validateInput: (v) => (v.trim() ? undefined : 'Required'),
+      validateInput: (v) => (v.trim() ? hostProblem(v) : 'Required'),
     })
   ).trim();
   const tls = await yesNo(title, 'Use TLS (amqps)?', false);
@@ -212,7 +213,9 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
       case 'host':
         profile = {
           ...p,
-          host: (await ask({ title, value: p.host, validateInput: (v) => (v.trim() ? undefined : 'Required') })).trim(),
+          host: (
+            await ask({ title, value: p.host, validateInput: (v) => (v.trim() ? hostProblem(v) : 'Required') })
+          ).trim(),
         };
         break;
       case 'port':

@@ -5,6 +5,7 @@ import {
   parseArgumentsInput,
   queueDeclareArguments,
   validateQueueDeclare,
+  nameLengthProblem,
   type QueueDeclareSpec,
   type QueueType,
 } from '../core/arguments';
@@ -62,7 +63,12 @@ async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<vo
   const { session, vhost } = await target(s, node);
   const title = `Burrow: declare queue in ${vhost}`;
   const name = (
-    await ask({ title, prompt: 'Queue name (empty for a server-named queue)', placeHolder: 'orders' })
+    await ask({
+      title,
+      prompt: 'Queue name (empty for a server-named queue)',
+      placeHolder: 'orders',
+      validateInput: (v) => nameLengthProblem('Queue', v.trim()),
+    })
   ).trim();
   const type = (
     await pick(
@@ -149,7 +155,11 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
       title,
       prompt: 'Exchange name',
       validateInput: (v) =>
-        !v.trim() ? 'Required' : v.startsWith('amq.') ? "Names starting with 'amq.' are reserved" : undefined,
+        !v.trim()
+          ? 'Required'
+          : v.startsWith('amq.')
+            ? "Names starting with 'amq.' are reserved"
+            : nameLengthProblem('Exchange', v.trim()),
     })
   ).trim();
   let types = ['direct', 'fanout', 'topic', 'headers'];

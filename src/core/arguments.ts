@@ -200,10 +200,25 @@ export function parseArgumentValue(
   }
 }
 
+/** Exchange and queue names are AMQP 0-9-1 shortstr: at most 255 bytes of UTF-8. */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * Why an exchange or queue name cannot be used, or undefined. Over 255 bytes the management API
+ * still accepts an exchange, but AMQP clients can never name it.
+ */
+export function nameLengthProblem(kind: 'Exchange' | 'Queue', name: string): string | undefined {
+  const bytes = new TextEncoder().encode(name).length;
+  return bytes > MAX_NAME_BYTES
+    ? `${kind} names are limited to ${MAX_NAME_BYTES} bytes of UTF-8 (this one has ${bytes})`
+    : undefined;
+}
+
 /** What RabbitMQ would refuse (with 406 PRECONDITION_FAILED) or what makes no sense, before we ask it. */
 export function validateQueueDeclare(spec: QueueDeclareSpec): string[] {
   const problems: string[] = [];
-  if (new TextEncoder().encode(spec.name).length > 255) problems.push('Queue names are limited to 255 bytes');
+  const tooLong = nameLengthProblem('Queue', spec.name);
+  if (tooLong) problems.push(tooLong);
   if (spec.name.startsWith('amq.')) problems.push("Names starting with 'amq.' are reserved by the broker");
   if (spec.type !== 'classic') {
     if (!spec.durable) problems.push(`${spec.type} queues must be durable`);

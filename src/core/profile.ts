@@ -1,4 +1,4 @@
-import { vhostOrDefault } from './uri';
+import { hostProblem, managementUrlProblem, vhostOrDefault } from './uri';
 
 /**
  * A saved connection. Everything here may live in settings.json: the password
@@ -70,6 +70,17 @@ export function normalizeProfiles(raw: unknown): { profiles: ConnectionProfile[]
       problems.push(`${where} has no host`);
       return;
     }
+    const badHost = hostProblem(host);
+    if (badHost) {
+      problems.push(`${where}: ${badHost}`);
+      return;
+    }
+    const managementUrl = typeof e.managementUrl === 'string' ? e.managementUrl.trim() : '';
+    const badManagementUrl = managementUrl ? managementUrlProblem(managementUrl) : undefined;
+    if (badManagementUrl) {
+      problems.push(`${where}: ${badManagementUrl}`);
+      return;
+    }
     const tls = e.tls === true;
     const port = e.port === undefined ? (tls ? 5671 : 5672) : Number(e.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -95,7 +106,7 @@ export function normalizeProfiles(raw: unknown): { profiles: ConnectionProfile[]
     };
     if (typeof e.caFile === 'string' && e.caFile) profile.caFile = e.caFile;
     if (e.allowSelfSigned === true) profile.allowSelfSigned = true;
-    if (typeof e.managementUrl === 'string' && e.managementUrl.trim()) profile.managementUrl = e.managementUrl.trim();
+    if (managementUrl) profile.managementUrl = managementUrl;
     profiles.push(profile);
   });
   return { profiles, problems };
