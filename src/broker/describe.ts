@@ -8,6 +8,7 @@
  * management client alike. Pure: no I/O, no 'vscode'.
  */
 import * as http from 'node:http';
+import { redactUri } from '../core/uri';
 import { BrokerError } from './errors';
 
 export interface ErrorContext {
@@ -47,9 +48,10 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
     const encoded = encodeURIComponent(secret);
     if (encoded !== secret) out = out.split(encoded).join('***');
   }
-  // amqp://user:pass@host, https://user:pass@host ... (up to the last "@" before the path, so an
-  // unencoded "@" in the password does not leave its tail behind)
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/]*):([^\s/]*)@/gi, '$1$2:***@');
+  // amqp://user:pass@host, https://user:pass@host ...: each URI-like token goes through redactUri,
+  // which hides everything up to the token's last '@' when the URI is not well formed (an
+  // unencoded '@', '/', '?' or '#' in the password does not leave its tail behind).
+  out = out.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, (uri) => redactUri(uri));
   // Authorization: Basic dXNlcjpwYXNz / Bearer <token>, in any text (an echoed request, a proxy's error page)
   out = out.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
   out = out.replace(/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi, '$1***');
@@ -271,7 +273,8 @@ export function toBrokerError(thrown: unknown, context: ErrorContext = {}): Brok
   }
 
   // --- TLS ----------------------------------------------------------------------------
-  const firstLine = raw.split('\n')[0]!.trim();
+  // Scrubbed before it is cut: a password with a line break would otherwise leave its first line behind.
+  const firstLine = clean(raw).split('\n')[0]!.trim();
   const library = typeof err === 'object' && err !== null ? (err as { library?: unknown }).library : undefined;
   if ((typeof code === 'string' && (isTlsErrorCode(code) || code === 'EPROTO')) || library === 'SSL routines') {
     const tlsCode = typeof code === 'string' ? code : undefined;
