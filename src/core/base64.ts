@@ -1,6 +1,24 @@
 /**
- * base64 without Buffer or atob, so that it works the same in Node and in the webview.
+ * base64 for the extension host and the webview. On the host (Node) both directions go through
+ * Buffer, which is about 50-70× faster than the loop below (a 15 MB body took 2.3 s in the loop);
+ * the webview has no Buffer and uses the loop, which gives the same results and the same errors.
  */
+
+/** The part of Node's Buffer used here; looked up at run time so the webview bundle never needs it. */
+interface NodeBufferLike extends Uint8Array {
+  toString(encoding?: string): string;
+}
+interface NodeBufferCtor {
+  from(data: ArrayBufferLike, byteOffset: number, length: number): NodeBufferLike;
+  from(data: string, encoding: 'base64'): NodeBufferLike;
+}
+const NodeBuffer: NodeBufferCtor | undefined = (globalThis as { Buffer?: NodeBufferCtor }).Buffer;
+
+/** True where Buffer is available (the extension host, tests): both directions use it. */
+export const base64UsesBuffer = NodeBuffer !== undefined;
+
+/** Valid base64 without whitespace: data characters, then at most two '=' at the end. */
+const PLAIN_B64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_LOOKUP = (() => {
@@ -10,6 +28,12 @@ const B64_LOOKUP = (() => {
 })();
 
 export function bytesToBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return bytesToBase64Loop(bytes);
+}
+
+/** The portable encoder (exported for tests and the bench; use bytesToBase64). */
+export function bytesToBase64Loop(bytes: Uint8Array): string {
   const parts: string[] = [];
   const CHUNK = 3 * 16_384;
   for (let start = 0; start < bytes.length; start += CHUNK) {
@@ -37,6 +61,27 @@ export function bytesToBase64(bytes: Uint8Array): string {
  * padding is optional. Throws an Error naming the offending character and its position.
  */
 export function base64ToBytes(text: string): Uint8Array {
+  if (NodeBuffer) {
+    const compact = /[ \t\r\n]/.test(text) ? text.replace(/[ \t\r\n]+/g, '') : text;
+    // Buffer skips characters it does not know; anything it would not reject the same way as the
+    // loop goes to the loop, which throws the precise error.
+    if (PLAIN_B64.test(compact)) {
+      const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
+      const data = compact.length - padding;
+      if (data % 4 !== 1 && (padding === 0 || compact.length % 4 === 0)) {
+        const buf = NodeBuffer.from(compact, 'base64');
+        // Small Buffers share a pool: copy those, so that .buffer holds this body only.
+        return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length
+          ? new Uint8Array(buf.buffer, 0, buf.length)
+          : new Uint8Array(buf);
+      }
+    }
+  }
+  return base64ToBytesLoop(text);
+}
+
+/** The portable decoder (exported for tests and the bench; use base64ToBytes). */
+export function base64ToBytesLoop(text: string): Uint8Array {
   const out = new Uint8Array(Math.ceil((text.length * 3) / 4));
   let o = 0;
   let acc = 0; // up to 4 sextets
