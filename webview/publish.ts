@@ -5,6 +5,7 @@ import { PanelApp } from './lib/app';
 import { historySection } from './lib/history';
 import type { PanelTarget } from '../src/protocol/common';
 import {
+  bodyContentType,
   checkPublishState,
   emptyDraft,
   UNKNOWN_EXPLANATION,
@@ -173,14 +174,14 @@ function page() {
         >
       </div>
 
-      <vscode-collapsible title="Properties" description=${`${d.properties.deliveryMode === 2 ? 'persistent' : 'transient'}${d.properties.contentType ? ` · ${d.properties.contentType}` : ''}`}>
+      <vscode-collapsible title="Properties" description=${`${d.properties.deliveryMode === 2 ? 'persistent' : 'transient'} · ${d.properties.contentType.trim() || bodyContentType(d.bodyMode)}`}>
         <div class="grid" style="padding: 8px">
           <label for="p-deliveryMode">Delivery mode</label>
           <vscode-single-select id="p-deliveryMode" .value=${String(d.properties.deliveryMode)} @change=${(e: Event) => update((x) => (x.properties.deliveryMode = value(e) === '1' ? 1 : 2))}>
             <vscode-option value="2">2 — persistent</vscode-option>
             <vscode-option value="1">1 — transient</vscode-option>
           </vscode-single-select>
-          ${propField('Content type', 'contentType', 'application/json')} ${propField('Content encoding', 'contentEncoding', 'gzip')}
+          ${propField('Content type', 'contentType', `${bodyContentType(d.bodyMode)} (follows the body type)`)} ${propField('Content encoding', 'contentEncoding', 'gzip')}
           ${propField('Priority', 'priority', '0–255')} ${field('priority')} ${propField('Correlation id', 'correlationId')}
           ${propField('Reply to', 'replyTo')} ${propField('Expiration (ms)', 'expiration', '60000')} ${field('expiration')}
           ${propField('Message id', 'messageId')} ${propField('Timestamp', 'timestamp', 'now, epoch seconds or ISO date')} ${field('timestamp')}
