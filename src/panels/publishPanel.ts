@@ -19,7 +19,7 @@ import {
   serializeTemplates,
   TEMPLATES_FILE,
 } from '../core/publishDraft';
-import { bytesToBase64 } from '../core/base64';
+import { bodyFromFile } from '../core/fileBody';
 import {
   publishMany,
   publishMessage,
@@ -355,10 +355,12 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       return;
     }
     const bytes = await vscode.workspace.fs.readFile(uri);
+    const name = uri.path.split('/').pop() ?? '';
+    const { bodyMode, body, note } = bodyFromFile(name, bytes);
     this.post({
       type: 'loadDraft',
-      draft: { bodyMode: 'base64', body: bytesToBase64(bytes) },
-      source: `file ${uri.path.split('/').pop()} (${formatCount(bytes.length)} bytes)`,
+      draft: { bodyMode, body },
+      source: `file ${name} (${formatCount(bytes.length)} bytes, ${note})`,
     });
   }
 
