@@ -21,6 +21,7 @@ import {
   type PublishToWebview,
 } from '../src/protocol/publish';
 import { parseJsonWithPosition } from '../src/core/json';
+import { draftHasTemplateVars, hasTemplateVars } from '../src/core/templateVars';
 
 interface View {
   draft: PublishDraft;
@@ -72,6 +73,8 @@ const value = (e: Event) => (e.target as HTMLInputElement).value;
 
 function jsonStatus(): { ok: boolean; text: string } | undefined {
   if (view.draft.bodyMode !== 'json') return undefined;
+  // With template variables the body is JSON once expanded: the host checks each message.
+  if (hasTemplateVars(view.draft.body)) return undefined;
   const r = parseJsonWithPosition(view.draft.body);
   return r.ok
     ? { ok: true, text: 'valid JSON' }
@@ -143,6 +146,7 @@ function page() {
   const t = app.target;
   const d = view.draft;
   const status = jsonStatus();
+  const templated = draftHasTemplateVars(d);
   const exchangeType = view.exchanges.find((x) => x.name === d.exchange)?.type;
   return html`<h1>Publish</h1>
       <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
@@ -206,6 +210,10 @@ function page() {
       </div>
       <vscode-textarea id="body" class="mono" rows="12" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
       ${status && !status.ok ? html`<div class="banner error" role="alert">${status.text}</div>` : field('body')}
+      <div class="muted" id="template-hint">
+        Templates are expanded per message in the body, headers and properties: {{$i}} (1, 2, …), {{$index}} (0, 1, …), {{$uuid}}, {{$timestamp}} (epoch seconds),
+        {{$isoTimestamp}}, {{$randomInt min max}} (max excluded).${templated ? ' This draft uses them; JSON is checked after expansion.' : ''}
+      </div>
 
       <div class="toolbar">
         <vscode-button id="publish" ?disabled=${app.busy} @click=${publish}>${view.count > 1 ? `Publish ${view.count} times` : 'Publish'}</vscode-button>

@@ -9,6 +9,7 @@
  * `$` is left as it is.
  */
 import type { PublishDraft } from '../protocol/publish';
+import { draftToRequest, type DraftResult } from './publishDraft';
 
 export interface TemplateContext {
   /** 0-based message number. */
@@ -84,16 +85,43 @@ export function draftHasTemplateVars(draft: PublishDraft): boolean {
 
 /** The draft for one message: templates expanded in the body, headers and properties. */
 export function expandDraft(draft: PublishDraft, ctx: TemplateContext): PublishDraft {
-  const x = (s: string) => expandTemplate(s, ctx);
+  const x = (s: string, where = '') => {
+    try {
+      return expandTemplate(s, ctx);
+    } catch (err) {
+      throw where && err instanceof TemplateError ? new TemplateError(`${where}: ${err.message}`) : err;
+    }
+  };
   const properties = { ...draft.properties };
   for (const k of Object.keys(properties) as (keyof typeof properties)[]) {
     const v = properties[k];
-    if (typeof v === 'string') (properties as Record<string, unknown>)[k] = x(v);
+    if (typeof v === 'string') (properties as Record<string, unknown>)[k] = x(v, `Property ${k}`);
   }
   return {
     ...draft,
     body: draft.bodyMode === 'base64' ? draft.body : x(draft.body),
-    headers: draft.headers.map((h) => ({ ...h, name: x(h.name), value: x(h.value) })),
+    headers: draft.headers.map((h) => ({
+      ...h,
+      name: x(h.name, 'Header name'),
+      value: x(h.value, `Header ${h.name}`),
+    })),
     properties,
   };
+}
+
+/**
+ * The request for message `ctx.index` of a draft: templates expanded, then checked like any draft.
+ * Template errors (unknown variable, bad arguments) come back as a failure of the body field,
+ * naming where they are.
+ */
+export function requestAt(draft: PublishDraft, ctx: TemplateContext): DraftResult {
+  let expanded: PublishDraft;
+  try {
+    expanded = expandDraft(draft, ctx);
+  } catch (err) {
+    if (err instanceof TemplateError) return { ok: false, field: 'body', error: err.message };
+    throw err;
+  }
+  const r = draftToRequest(expanded, ctx.nowMs);
+  return r.ok || ctx.index === 0 ? r : { ...r, error: `Message ${ctx.index + 1}: ${r.error}` };
 }

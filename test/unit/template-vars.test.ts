@@ -5,6 +5,7 @@ import {
   expandDraft,
   expandTemplate,
   hasTemplateVars,
+  requestAt,
   TemplateError,
   type TemplateContext,
 } from '../../src/core/templateVars';
@@ -59,4 +60,32 @@ test('a draft expands in the body, header names and values and properties, not i
   assert.equal(draftHasTemplateVars(b), false);
   assert.equal(expandDraft(b, ctx(0)).body, '{{$i}}');
   assert.equal(draftHasTemplateVars(emptyDraft()), false);
+});
+
+test('requestAt expands then checks each message; template errors name where they are', () => {
+  const d = emptyDraft('ex', 'key');
+  d.body = '{"n": {{$i}}, "id": "{{$uuid}}"}';
+  d.properties.priority = '{{$index}}';
+  const r = requestAt(d, ctx(4));
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.equal(new TextDecoder().decode(r.request.body), '{"n": 5, "id": "uuid-4"}');
+  assert.equal(r.request.properties.priority, 4);
+  assert.equal(r.request.properties.contentType, 'application/json');
+  const late = requestAt(d, ctx(256));
+  assert.deepEqual(late, {
+    ok: false,
+    field: 'priority',
+    error: 'Message 257: Priority is a whole number from 0 to 255',
+  });
+  d.properties.messageId = '{{$nope}}';
+  const bad = requestAt(d, ctx(0));
+  assert.equal(bad.ok, false);
+  if (bad.ok) return;
+  assert.equal(bad.field, 'body');
+  assert.match(bad.error, /^Property messageId: Unknown template variable \{\{\$nope\}\}/);
+  const h = emptyDraft();
+  h.headers = [{ name: 'n', type: 'string', value: '{{$randomInt 3}}' }];
+  const hr = requestAt(h, ctx(0));
+  assert.ok(!hr.ok && /^Header n: \{\{\$randomInt min max\}\}/.test(hr.error));
 });
