@@ -17,9 +17,6 @@ const NodeBuffer: NodeBufferCtor | undefined = (globalThis as { Buffer?: NodeBuf
 /** True where Buffer is available (the extension host, tests): both directions use it. */
 export const base64UsesBuffer = NodeBuffer !== undefined;
 
-/** Valid base64 without whitespace: data characters, then at most two '=' at the end. */
-const PLAIN_B64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
-
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_LOOKUP = (() => {
   const t = new Int16Array(128).fill(-1);
@@ -62,22 +59,30 @@ export function bytesToBase64Loop(bytes: Uint8Array): string {
  */
 export function base64ToBytes(text: string): Uint8Array {
   if (NodeBuffer) {
-    const compact = /[ \t\r\n]/.test(text) ? text.replace(/[ \t\r\n]+/g, '') : text;
-    // Buffer skips characters it does not know; anything it would not reject the same way as the
-    // loop goes to the loop, which throws the precise error.
-    if (PLAIN_B64.test(compact)) {
-      const padding = compact.endsWith('==') ? 2 : compact.endsWith('=') ? 1 : 0;
-      const data = compact.length - padding;
-      if (data % 4 !== 1 && (padding === 0 || compact.length % 4 === 0)) {
-        const buf = NodeBuffer.from(compact, 'base64');
-        // Small Buffers share a pool: copy those, so that .buffer holds this body only.
-        return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length
-          ? new Uint8Array(buf.buffer, 0, buf.length)
-          : new Uint8Array(buf);
-      }
-    }
+    const fast =
+      viaBuffer(NodeBuffer, text) ??
+      (/[ \t\r\n]/.test(text) ? viaBuffer(NodeBuffer, text.replace(/[ \t\r\n]+/g, '')) : undefined);
+    if (fast) return fast;
   }
   return base64ToBytesLoop(text);
+}
+
+/**
+ * Buffer's decoder, or undefined when the loop must decide. Buffer skips characters it does not
+ * know and stops at a misplaced '='; every such character makes its output shorter than
+ * floor(data characters × 3/4), because a data length of 4k+1 is sent to the loop. A shorter
+ * output goes to the loop, which throws the precise error. No scan of the text besides Buffer's.
+ */
+function viaBuffer(B: NodeBufferCtor, s: string): Uint8Array | undefined {
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  const data = s.length - padding;
+  if (data % 4 === 1 || (padding > 0 && s.length % 4 !== 0)) return undefined;
+  const buf = B.from(s, 'base64');
+  if (buf.length !== Math.floor((data * 3) / 4)) return undefined;
+  // Small Buffers share a pool: copy those, so that .buffer holds this body only.
+  return buf.byteOffset === 0 && buf.buffer.byteLength === buf.length
+    ? new Uint8Array(buf.buffer, 0, buf.length)
+    : new Uint8Array(buf);
 }
 
 /** The portable decoder (exported for tests and the bench; use base64ToBytes). */
