@@ -38,7 +38,7 @@ import { routingRow } from './rowRouting';
 import { peekRow } from './rowPeek';
 import { rpcRow } from './rowRpc';
 import { memoryRow } from './rowMemory';
-import { decodeRow, topicWorstRow } from './rowWorstCase';
+import { base64Row, decodeRow, topicWorstRow } from './rowWorstCase';
 
 const ROWS: BenchRow[] = [
   tailIngestRow,
@@ -47,6 +47,7 @@ const ROWS: BenchRow[] = [
   routingRow,
   decodeRow,
   topicWorstRow,
+  base64Row,
   peekRow,
   rpcRow,
   memoryRow,

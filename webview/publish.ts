@@ -5,6 +5,7 @@ import { PanelApp } from './lib/app';
 import { historySection } from './lib/history';
 import type { PanelTarget } from '../src/protocol/common';
 import {
+  bodyContentType,
   checkPublishState,
   emptyDraft,
   UNKNOWN_EXPLANATION,
@@ -20,6 +21,7 @@ import {
   type PublishToWebview,
 } from '../src/protocol/publish';
 import { parseJsonWithPosition } from '../src/core/json';
+import { draftHasTemplateVars, hasTemplateVars } from '../src/core/templateVars';
 
 interface View {
   draft: PublishDraft;
@@ -71,6 +73,8 @@ const value = (e: Event) => (e.target as HTMLInputElement).value;
 
 function jsonStatus(): { ok: boolean; text: string } | undefined {
   if (view.draft.bodyMode !== 'json') return undefined;
+  // With template variables the body is JSON once expanded: the host checks each message.
+  if (hasTemplateVars(view.draft.body)) return undefined;
   const r = parseJsonWithPosition(view.draft.body);
   return r.ok
     ? { ok: true, text: 'valid JSON' }
@@ -142,6 +146,7 @@ function page() {
   const t = app.target;
   const d = view.draft;
   const status = jsonStatus();
+  const templated = draftHasTemplateVars(d);
   const exchangeType = view.exchanges.find((x) => x.name === d.exchange)?.type;
   return html`<h1>Publish</h1>
       <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
@@ -173,14 +178,14 @@ function page() {
         >
       </div>
 
-      <vscode-collapsible title="Properties" description=${`${d.properties.deliveryMode === 2 ? 'persistent' : 'transient'}${d.properties.contentType ? ` · ${d.properties.contentType}` : ''}`}>
+      <vscode-collapsible title="Properties" description=${`${d.properties.deliveryMode === 2 ? 'persistent' : 'transient'} · ${d.properties.contentType.trim() || bodyContentType(d.bodyMode)}`}>
         <div class="grid" style="padding: 8px">
           <label for="p-deliveryMode">Delivery mode</label>
           <vscode-single-select id="p-deliveryMode" .value=${String(d.properties.deliveryMode)} @change=${(e: Event) => update((x) => (x.properties.deliveryMode = value(e) === '1' ? 1 : 2))}>
             <vscode-option value="2">2 — persistent</vscode-option>
             <vscode-option value="1">1 — transient</vscode-option>
           </vscode-single-select>
-          ${propField('Content type', 'contentType', 'application/json')} ${propField('Content encoding', 'contentEncoding', 'gzip')}
+          ${propField('Content type', 'contentType', `${bodyContentType(d.bodyMode)} (follows the body type)`)} ${propField('Content encoding', 'contentEncoding', 'gzip')}
           ${propField('Priority', 'priority', '0–255')} ${field('priority')} ${propField('Correlation id', 'correlationId')}
           ${propField('Reply to', 'replyTo')} ${propField('Expiration (ms)', 'expiration', '60000')} ${field('expiration')}
           ${propField('Message id', 'messageId')} ${propField('Timestamp', 'timestamp', 'now, epoch seconds or ISO date')} ${field('timestamp')}
@@ -205,6 +210,10 @@ function page() {
       </div>
       <vscode-textarea id="body" class="mono" rows="12" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
       ${status && !status.ok ? html`<div class="banner error" role="alert">${status.text}</div>` : field('body')}
+      <div class="muted" id="template-hint">
+        Templates are expanded per message in the body, headers and properties: {{$i}} (1, 2, …), {{$index}} (0, 1, …), {{$uuid}}, {{$timestamp}} (epoch seconds),
+        {{$isoTimestamp}}, {{$randomInt min max}} (max excluded).${templated ? ' This draft uses them; JSON is checked after expansion.' : ''}
+      </div>
 
       <div class="toolbar">
         <vscode-button id="publish" ?disabled=${app.busy} @click=${publish}>${view.count > 1 ? `Publish ${view.count} times` : 'Publish'}</vscode-button>

@@ -78,6 +78,12 @@ export interface PublishManyOptions {
    * declared dead (torn down and rebuilt; the outstanding messages become unknown). Default 30 000 ms.
    */
   confirmTimeoutMs?: number;
+  /**
+   * Each message's own body and properties (0-based index), e.g. with template variables expanded;
+   * without it every message is `req`. Exchange, routing key and mandatory stay those of `req`.
+   * A throw stops the run with an INVALID_MESSAGE error.
+   */
+  messageAt?: (index: number) => Pick<PublishRequest, 'body' | 'properties'>;
 }
 
 export const DEFAULT_CONFIRM_TIMEOUT_MS = 30_000;
@@ -409,7 +415,16 @@ export async function publishMany(
         const seq = sentCount + 1;
         let written: boolean;
         try {
-          written = ch.publish(req.exchange, req.routingKey, content, options, (err) => onConfirm(seq, err));
+          if (opts.messageAt) {
+            const m = opts.messageAt(seq - 1);
+            written = ch.publish(
+              req.exchange,
+              req.routingKey,
+              asBuffer(m.body),
+              toPublishOptions(m.properties, req.mandatory ?? true),
+              (err) => onConfirm(seq, err),
+            );
+          } else written = ch.publish(req.exchange, req.routingKey, content, options, (err) => onConfirm(seq, err));
         } catch (err) {
           if (closed || channelError !== undefined || (err instanceof Error && err.name === 'IllegalOperationError'))
             break;

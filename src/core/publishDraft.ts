@@ -3,7 +3,7 @@
  * name the field; validates templates loaded from a file users can edit and commit.
  */
 import type { HeaderRow, PublishDraft, PublishTemplate } from '../protocol/publish';
-import { emptyDraft } from '../protocol/publish';
+import { bodyContentType, emptyDraft } from '../protocol/publish';
 import { base64ToBytes } from './base64';
 import { buildHeaders } from './fieldValues';
 import { parseJsonWithPosition } from './json';
@@ -49,7 +49,8 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
   const p = draft.properties;
   const properties: MessageProperties = { deliveryMode: p.deliveryMode === 1 ? 1 : 2 };
   const text = (v: string) => (v.trim() === '' ? undefined : v.trim());
-  properties.contentType = text(p.contentType);
+  // Follows the body type unless the user typed one.
+  properties.contentType = text(p.contentType) ?? bodyContentType(draft.bodyMode);
   properties.contentEncoding = text(p.contentEncoding);
   properties.correlationId = text(p.correlationId);
   properties.replyTo = text(p.replyTo);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { describeTarget, type PanelTarget } from '../protocol/common';
@@ -19,7 +20,8 @@ import {
   serializeTemplates,
   TEMPLATES_FILE,
 } from '../core/publishDraft';
-import { bytesToBase64 } from '../core/base64';
+import { bodyFromFile } from '../core/fileBody';
+import { draftHasTemplateVars, requestAt, type TemplateContext } from '../core/templateVars';
 import {
   publishMany,
   publishMessage,
@@ -160,13 +162,30 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   }
 
   private async publish(draft: PublishDraft, countRaw: number): Promise<void> {
-    const converted = draftToRequest(draft);
+    // Template variables ({{$i}}, {{$uuid}}…) give each message its own values; message 1 is
+    // expanded and checked (unknown variables included) before anything is sent.
+    const templated = draftHasTemplateVars(draft);
+    const ctxAt = (index: number): TemplateContext => ({
+      index,
+      nowMs: Date.now(),
+      uuid: () => randomUUID(),
+      random: Math.random,
+    });
+    const converted = templated ? requestAt(draft, ctxAt(0)) : draftToRequest(draft);
     if (!converted.ok) {
       this.post({ type: 'validation', field: converted.field, message: converted.error });
       return;
     }
     const count = Math.max(1, Math.min(10_000_000, Math.floor(countRaw) || 1));
     const req = converted.request;
+    const messageAt = templated
+      ? (index: number) => {
+          if (index === 0) return req;
+          const r = requestAt(draft, ctxAt(index));
+          if (!r.ok) throw new Error(r.error);
+          return r.request;
+        }
+      : undefined;
     const session = await this.openSession();
     const started = Date.now();
     this.post({ type: 'busy', busy: true, total: count });
@@ -184,6 +203,7 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
         try {
           r = await publishMany(session.amqp, this.target.vhost, req, count, {
             signal: this.abort.signal,
+            messageAt,
             onProgress: (done, counts) => {
               const now = Date.now();
               if (now - lastPost < 100 && done < count) return;
@@ -355,10 +375,12 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       return;
     }
     const bytes = await vscode.workspace.fs.readFile(uri);
+    const name = uri.path.split('/').pop() ?? '';
+    const { bodyMode, body, note } = bodyFromFile(name, bytes);
     this.post({
       type: 'loadDraft',
-      draft: { bodyMode: 'base64', body: bytesToBase64(bytes) },
-      source: `file ${uri.path.split('/').pop()} (${formatCount(bytes.length)} bytes)`,
+      draft: { bodyMode, body },
+      source: `file ${name} (${formatCount(bytes.length)} bytes, ${note})`,
     });
   }
 

@@ -182,13 +182,22 @@ export const checkPublishState: Check<PublishState> = object({
   count: lenient(int),
 });
 
+/**
+ * The content type a body of this type goes out with when the user left the field empty:
+ * JSON → application/json, text → text/plain, binary (base64) → application/octet-stream.
+ */
+export function bodyContentType(mode: BodyMode): string {
+  return mode === 'json' ? 'application/json' : mode === 'text' ? 'text/plain' : 'application/octet-stream';
+}
+
+/** A new draft leaves the content type empty: it follows the body type (bodyContentType). */
 export function emptyDraft(exchange = '', routingKey = '', deliveryMode: 1 | 2 = 2): PublishDraft {
   return {
     exchange,
     routingKey,
     mandatory: true,
     properties: {
-      contentType: 'application/json',
+      contentType: '',
       contentEncoding: '',
       deliveryMode,
       priority: '',

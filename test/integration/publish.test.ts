@@ -6,6 +6,8 @@ import { BrokerError } from '../../src/broker/errors';
 import { publishMany, publishMessage } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
 import type { MessageProperties } from '../../src/core/message';
+import { requestAt } from '../../src/core/templateVars';
+import { emptyDraft } from '../../src/protocol/publish';
 
 import { BROKERS } from '../brokers';
 
@@ -179,6 +181,44 @@ for (const B of BROKERS) {
       const depth = await mgr.withChannel(VHOST, (ch) => ch.checkQueue('many'));
       assert.equal(depth.messageCount, 1000);
       await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('many'));
+    });
+
+    test('publishMany with template variables: each message gets its own body, headers and properties', async () => {
+      const draft = emptyDraft('', 'many');
+      draft.body = '{"n": {{$i}}, "id": "{{$uuid}}"}';
+      draft.headers = [{ name: 'seq', type: 'number', value: '{{$index}}' }];
+      draft.properties.messageId = 'm-{{$i}}';
+      const ctx = (index: number) => ({ index, nowMs: Date.now(), uuid: () => `u${index}`, random: Math.random });
+      const first = requestAt(draft, ctx(0));
+      assert.ok(first.ok);
+      if (!first.ok) return;
+      const r = await publishMany(mgr, VHOST, first.request, 5, {
+        messageAt: (i) => {
+          const m = requestAt(draft, ctx(i));
+          if (!m.ok) throw new Error(m.error);
+          return m.request;
+        },
+      });
+      assert.equal(r.confirmed, 5);
+      const got = await mgr.withChannel(VHOST, async (ch) => {
+        const out: { body: string; seq: unknown; id: unknown; ct: unknown }[] = [];
+        for (let k = 0; k < 5; k++) {
+          const m = await ch.get('many', { noAck: true });
+          if (!m) break;
+          const p = m.properties;
+          out.push({ body: m.content.toString(), seq: p.headers?.seq, id: p.messageId, ct: p.contentType });
+        }
+        return out;
+      });
+      assert.deepEqual(
+        got,
+        [0, 1, 2, 3, 4].map((i) => ({
+          body: `{"n": ${i + 1}, "id": "u${i}"}`,
+          seq: i,
+          id: `m-${i + 1}`,
+          ct: 'application/json',
+        })),
+      );
     });
 
     test('publishMany counts returned messages', async () => {

@@ -1,6 +1,12 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { base64ToBytes, bytesToBase64 } from '../../src/core/base64';
+import {
+  base64ToBytes,
+  base64ToBytesLoop,
+  base64UsesBuffer,
+  bytesToBase64,
+  bytesToBase64Loop,
+} from '../../src/core/base64';
 import { buildHeaders, formatXDeath, headerType, typedHeaders } from '../../src/core/fieldValues';
 import { prettyJson } from '../../src/core/json';
 import {
@@ -418,6 +424,47 @@ describe('base64', () => {
     assert.throws(() => base64ToBytes('ab=c'), /data after '=' padding/);
     assert.throws(() => base64ToBytes('a==='), /padding/);
     assert.throws(() => base64ToBytes('abc=='), /padding/);
+    assert.throws(() => base64ToBytes('=='), /padding/);
+    assert.throws(() => base64ToBytes('a='), /Invalid base64/);
+    assert.throws(() => base64ToBytes('ab c\u00e9'), /unexpected character/);
+  });
+
+  test('the host goes through Buffer; the portable loop (the webview) gives the same results and errors', () => {
+    assert.equal(base64UsesBuffer, true);
+    for (let len = 0; len < 40; len++) {
+      const bytes = new Uint8Array(len).map((_, i) => (i * 91 + len * 7) & 255);
+      const b64 = bytesToBase64Loop(bytes);
+      assert.equal(b64, bytesToBase64(bytes));
+      assert.deepEqual(base64ToBytesLoop(b64), base64ToBytes(b64));
+      assert.deepEqual(base64ToBytesLoop(b64.replace(/=+$/, '')), bytes);
+    }
+    for (const bad of ['ab$d', 'abcde', 'ab=c', 'a===', 'abc==', '=', 'a=', 'ab\u00ffcd', 'ab.d']) {
+      let host = '';
+      let loop = '';
+      try {
+        base64ToBytes(bad);
+      } catch (err) {
+        host = (err as Error).message;
+      }
+      try {
+        base64ToBytesLoop(bad);
+      } catch (err) {
+        loop = (err as Error).message;
+      }
+      assert.ok(loop !== '', bad);
+      assert.equal(host, loop, bad);
+    }
+    const sub = new Uint8Array([9, 1, 2, 3, 9]).subarray(1, 4);
+    assert.equal(bytesToBase64(sub), 'AQID');
+  });
+
+  test('decoded bodies are plain Uint8Arrays that own their memory', () => {
+    const small = base64ToBytes('aGVsbG8=');
+    assert.equal(Object.getPrototypeOf(small), Uint8Array.prototype);
+    assert.equal(small.buffer.byteLength, 5);
+    const big = base64ToBytes(bytesToBase64(new Uint8Array(100_000).fill(7)));
+    assert.equal(Object.getPrototypeOf(big), Uint8Array.prototype);
+    assert.equal(big.byteLength, 100_000);
   });
 });
 

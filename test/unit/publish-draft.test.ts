@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { draftToRequest, normalizeDraft, parseTemplatesFile, serializeTemplates } from '../../src/core/publishDraft';
-import { emptyDraft, type PublishDraft } from '../../src/protocol/publish';
+import { bodyContentType, emptyDraft, type PublishDraft } from '../../src/protocol/publish';
 
 const draft = (over: Partial<PublishDraft> = {}, props: Partial<PublishDraft['properties']> = {}): PublishDraft => {
   const d = emptyDraft('amq.topic', 'kern.info');
@@ -128,4 +128,21 @@ test('normalizeDraft rejects non-objects and fills defaults', () => {
   assert.equal(d?.properties.deliveryMode, 1);
   assert.equal(d?.properties.priority, '3');
   assert.equal(d?.mandatory, true);
+});
+
+test('the content type follows the body type unless the user typed one', () => {
+  const ct = (over: Partial<PublishDraft>, contentType = '') => {
+    const r = draftToRequest(draft(over, { contentType }));
+    assert.ok(r.ok);
+    return r.ok ? r.request.properties.contentType : undefined;
+  };
+  assert.equal(emptyDraft().properties.contentType, '', 'a new draft leaves it to the body type');
+  assert.equal(ct({ bodyMode: 'json', body: '{}' }), 'application/json');
+  assert.equal(ct({ bodyMode: 'text', body: 'hello' }), 'text/plain');
+  assert.equal(ct({ bodyMode: 'base64', body: 'AAE=' }), 'application/octet-stream');
+  assert.equal(ct({ bodyMode: 'text', body: 'a,b' }, '  text/csv '), 'text/csv');
+  assert.equal(ct({ bodyMode: 'base64', body: 'AAE=' }, 'image/png'), 'image/png');
+  assert.equal(ct({ bodyMode: 'json', body: '{}' }, 'application/vnd.api+json'), 'application/vnd.api+json');
+  assert.equal(ct({ bodyMode: 'text', body: 'x' }, '   '), 'text/plain', 'blank is not a choice');
+  assert.equal(bodyContentType('json'), 'application/json');
 });
