@@ -48,15 +48,20 @@ export function managementClientOf(b: TestBroker): ManagementClient {
   return new ManagementClient({ baseUrl: b.mgmtUrl, username: 'guest', password: 'guest' });
 }
 
-/** Creates a uniquely named vhost on the broker with full permissions for guest (through plain fetch). */
-export async function makeVhost(b: TestBroker, prefix = 'burrow-test'): Promise<string> {
-  const vhost = uniqueVhost(prefix);
+/** Creates the named vhost on the broker with full permissions for guest (through plain fetch). */
+export async function createVhost(b: TestBroker, vhost: string): Promise<void> {
   await b.mgmt('PUT', `/api/vhosts/${encodeURIComponent(vhost)}`, {});
   await b.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/guest`, {
     configure: '.*',
     write: '.*',
     read: '.*',
   });
+}
+
+/** Creates a uniquely named vhost on the broker with full permissions for guest (through plain fetch). */
+export async function makeVhost(b: TestBroker, prefix = 'burrow-test'): Promise<string> {
+  const vhost = uniqueVhost(prefix);
+  await createVhost(b, vhost);
   return vhost;
 }
 

@@ -6,6 +6,7 @@ import { BrokerError } from '../../src/broker/errors';
 import { peekMessages } from '../../src/broker/peek';
 import { peekStream } from '../../src/broker/peekStream';
 
+import { createVhost, dropVhost, endpointOf } from './helpers';
 import { BROKERS } from '../brokers';
 
 for (const B of BROKERS) {
@@ -19,20 +20,8 @@ for (const B of BROKERS) {
     const depth = (queue: string) => mgr.withChannel(VHOST, (ch) => ch.checkQueue(queue)).then((q) => q.messageCount);
 
     before(async () => {
-      await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
-        configure: '.*',
-        write: '.*',
-        read: '.*',
-      });
-      mgr = new AmqpConnectionManager({
-        host: '127.0.0.1',
-        port: B.amqpPort,
-        tls: false,
-        username: 'guest',
-        password: 'guest',
-        connectionName: 'burrow-test-peek',
-      });
+      await createVhost(B, VHOST);
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: 'burrow-test-peek' }));
       await mgr.withConfirmChannel(VHOST, async (ch) => {
         await ch.assertQueue('ten', { durable: false });
         await ch.assertQueue('qq', { durable: true, arguments: { 'x-queue-type': 'quorum' } });
@@ -54,7 +43,7 @@ for (const B of BROKERS) {
 
     after(async () => {
       await mgr?.dispose();
-      await B.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(VHOST)}`);
+      await dropVhost(B, VHOST);
     });
 
     test('peek 5 of 10 returns the first 5 in order and leaves the queue intact', async () => {

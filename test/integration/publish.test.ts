@@ -9,6 +9,7 @@ import type { MessageProperties } from '../../src/core/message';
 import { requestAt } from '../../src/core/templateVars';
 import { emptyDraft } from '../../src/protocol/publish';
 
+import { createVhost, dropVhost, endpointOf } from './helpers';
 import { BROKERS } from '../brokers';
 
 for (const B of BROKERS) {
@@ -20,20 +21,8 @@ for (const B of BROKERS) {
     let mgr: AmqpConnectionManager;
 
     before(async () => {
-      await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
-        configure: '.*',
-        write: '.*',
-        read: '.*',
-      });
-      mgr = new AmqpConnectionManager({
-        host: '127.0.0.1',
-        port: B.amqpPort,
-        tls: false,
-        username: 'guest',
-        password: 'guest',
-        connectionName: `burrow-test-publish`,
-      });
+      await createVhost(B, VHOST);
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: `burrow-test-publish` }));
       await mgr.withChannel(VHOST, async (ch) => {
         await ch.assertExchange('ex', 'topic', { durable: false });
         await ch.assertQueue('q', { durable: false });
@@ -44,7 +33,7 @@ for (const B of BROKERS) {
 
     after(async () => {
       await mgr?.dispose();
-      await B.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(VHOST)}`);
+      await dropVhost(B, VHOST);
     });
 
     test('a routed message is confirmed, with every property preserved', async () => {

@@ -7,6 +7,7 @@ import { ManagementClient } from '../../src/broker/management';
 import { QueueTail, type TailBatch, type TailState, type TailStats } from '../../src/broker/tail';
 import type { CapturedMessage } from '../../src/core/message';
 
+import { createVhost, dropVhost, endpointOf } from './helpers';
 import { BROKERS, closeConnectionByName } from '../brokers';
 import { poll } from '../wait';
 
@@ -63,23 +64,10 @@ for (const B of BROKERS) {
     const depth = (queue: string) => mgr.withChannel(VHOST, (ch) => ch.checkQueue(queue)).then((q) => q.messageCount);
 
     before(async () => {
-      await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
-        configure: '.*',
-        write: '.*',
-        read: '.*',
+      await createVhost(B, VHOST);
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: CONNECTION_NAME }), {
+        backoff: { initialMs: 100, maxMs: 500 },
       });
-      mgr = new AmqpConnectionManager(
-        {
-          host: '127.0.0.1',
-          port: B.amqpPort,
-          tls: false,
-          username: 'guest',
-          password: 'guest',
-          connectionName: CONNECTION_NAME,
-        },
-        { backoff: { initialMs: 100, maxMs: 500 } },
-      );
       management = new ManagementClient({ baseUrl: B.mgmtUrl, username: 'guest', password: 'guest' });
       await mgr.withChannel(VHOST, async (ch) => {
         await ch.assertExchange('events', 'topic', { durable: false });
@@ -95,7 +83,7 @@ for (const B of BROKERS) {
       for (const t of tails) await t.stop().catch(() => undefined);
       await mgr?.dispose();
       management?.dispose();
-      await B.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(VHOST)}`);
+      await dropVhost(B, VHOST);
     });
 
     const tail = (...args: ConstructorParameters<typeof QueueTail>) => {

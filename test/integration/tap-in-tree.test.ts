@@ -19,6 +19,7 @@ import {
   type ExplorerNode,
 } from '../../src/explorer/nodes';
 import { TAP_OF_ARGUMENT, tapQueueInfo } from '../../src/core/topology';
+import { createVhost, dropVhost, endpointOf } from './helpers';
 import { BROKERS } from '../brokers';
 
 for (const B of BROKERS) {
@@ -31,20 +32,8 @@ for (const B of BROKERS) {
     let tail: QueueTail | undefined;
 
     before(async () => {
-      await B.mgmt('PUT', `/api/vhosts/${encodeURIComponent(VHOST)}`, {});
-      await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(VHOST)}/guest`, {
-        configure: '.*',
-        write: '.*',
-        read: '.*',
-      });
-      mgr = new AmqpConnectionManager({
-        host: '127.0.0.1',
-        port: B.amqpPort,
-        tls: false,
-        username: 'guest',
-        password: 'guest',
-        connectionName: `burrow-test-${VHOST}`,
-      });
+      await createVhost(B, VHOST);
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: `burrow-test-${VHOST}` }));
       management = new ManagementClient({ baseUrl: B.mgmtUrl, username: 'guest', password: 'guest' });
       await mgr.withChannel(VHOST, async (ch) => {
         await ch.assertExchange('orders-x', 'topic', { durable: false });
@@ -58,7 +47,7 @@ for (const B of BROKERS) {
       await other?.close().catch(() => undefined);
       await mgr?.dispose();
       management?.dispose();
-      await B.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(VHOST)}`);
+      await dropVhost(B, VHOST);
     });
 
     async function queueRows(): Promise<ExplorerNode[]> {
