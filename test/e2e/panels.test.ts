@@ -6,11 +6,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator } from 'playwright-core';
 import {
   startSession,
   runCommand,
-  quickPick,
   openBurrowView,
   openVhostQueues,
   expandRow,
@@ -22,6 +21,7 @@ import {
   step,
   poll,
   type Session,
+  answerTargetPrompts,
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
@@ -32,34 +32,6 @@ async function elementValue(f: FrameLocator, selector: string): Promise<string> 
     .locator(selector)
     .first()
     .evaluate((el) => String((el as HTMLInputElement).value ?? ''));
-}
-
-/** Answers the prompts of a palette command: the connection (only when there are several), then the vhost. */
-async function answerTargetPrompts(page: Page, connection: string, vhost: string): Promise<void> {
-  const qi = page.locator('.quick-input-widget');
-  let connectionAnswered = false;
-  await poll(
-    'the connection / virtual host prompt',
-    async () => {
-      if (!(await qi.isVisible())) return undefined;
-      const title = await qi
-        .locator('.quick-input-title')
-        .innerText()
-        .catch(() => '');
-      if (/choose a virtual host/i.test(title)) {
-        await qi.locator('.quick-input-box input').fill(vhost);
-        await quickPick(page, vhost);
-        return true;
-      }
-      if (/choose a connection/i.test(title) && !connectionAnswered) {
-        await quickPick(page, connection);
-        connectionAnswered = true;
-      }
-      return undefined;
-    },
-    30_000,
-    100,
-  );
 }
 
 /** A tiny RPC service: answers every request on `queue` with "echo:<body>" to its reply-to. */

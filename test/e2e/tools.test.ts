@@ -6,14 +6,13 @@
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/tools.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator } from 'playwright-core';
 import {
   startSession,
   openBurrowView,
   waitForRowDescription,
   connectionReady,
   runCommand,
-  quickPick,
   webviewFrame,
   parkMouse,
   collectErrors,
@@ -21,42 +20,11 @@ import {
   step,
   poll,
   type Session,
+  answerTargetPrompts,
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
 import { startDemo, DEMO_QUEUES, DEMO_EXCHANGES, type DemoHandle } from '../../scripts/demoServer';
-
-/**
- * Answers the prompts a palette command shows for its target: the connection (only when there are
- * several) and the virtual host (always, from the palette). Returns once the vhost was picked.
- */
-async function answerTargetPrompts(page: Page, connection: string, vhost: string): Promise<void> {
-  const qi = page.locator('.quick-input-widget');
-  let connectionAnswered = false;
-  await poll(
-    'the connection / virtual host prompt',
-    async () => {
-      if (!(await qi.isVisible())) return undefined;
-      const title = await qi
-        .locator('.quick-input-title')
-        .innerText()
-        .catch(() => '');
-      if (/choose a virtual host/i.test(title)) {
-        // Type the name first: the list may hold many vhosts of other suites and renders only those in view.
-        await qi.locator('.quick-input-box input').fill(vhost);
-        await quickPick(page, vhost);
-        return true;
-      }
-      if (/choose a connection/i.test(title) && !connectionAnswered) {
-        await quickPick(page, connection);
-        connectionAnswered = true;
-      }
-      return undefined;
-    },
-    30_000,
-    100,
-  );
-}
 
 /** Rows of the offline results table: [data-match, key, explanation]. */
 async function offlineRows(f: FrameLocator): Promise<{ match: string; key: string; why: string }[]> {

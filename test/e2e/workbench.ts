@@ -274,3 +274,35 @@ export function collectErrors(page: Page): { errors: string[]; webviewErrors(): 
       ),
   };
 }
+
+/**
+ * Answers the prompts a palette command shows for its target: the connection (only when there are
+ * several) and the virtual host (always, from the palette). Returns once the vhost was picked.
+ */
+export async function answerTargetPrompts(page: Page, connection: string, vhost: string): Promise<void> {
+  const qi = page.locator('.quick-input-widget');
+  let connectionAnswered = false;
+  await poll(
+    'the connection / virtual host prompt',
+    async () => {
+      if (!(await qi.isVisible())) return undefined;
+      const title = await qi
+        .locator('.quick-input-title')
+        .innerText()
+        .catch(() => '');
+      if (/choose a virtual host/i.test(title)) {
+        // Type the name first: the list may hold many vhosts of other suites and renders only those in view.
+        await qi.locator('.quick-input-box input').fill(vhost);
+        await quickPick(page, vhost);
+        return true;
+      }
+      if (/choose a connection/i.test(title) && !connectionAnswered) {
+        await quickPick(page, connection);
+        connectionAnswered = true;
+      }
+      return undefined;
+    },
+    30_000,
+    100,
+  );
+}
