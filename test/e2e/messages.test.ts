@@ -22,6 +22,7 @@ import {
   step,
   poll,
   type Session,
+  confirmedResult,
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
@@ -128,26 +129,7 @@ for (const B of BROKERS)
       const resultText = await step(s, 'pub-confirmed', async () => {
         // Depends only on the newest result row saying "confirmed" (its data-kind or its badge text) and
         // naming the queue: the rest of the row's wording may change.
-        const result = f.locator('#results .result').first();
-        await result.waitFor({ timeout: 30_000 });
-        await poll(
-          'a "confirmed" result',
-          async () => {
-            if ((await result.getAttribute('data-kind')) === 'confirmed') return true;
-            return (
-              /^\s*confirmed\s*$/i.test(
-                await result
-                  .locator('.badge')
-                  .first()
-                  .innerText()
-                  .catch(() => ''),
-              ) || undefined
-            );
-          },
-          15_000,
-        ).catch(async (e: Error) => {
-          throw new Error(`${e.message}; result row: ${await result.innerText()}`);
-        });
+        const result = await confirmedResult(f);
         return result.innerText();
       });
       assert.ok(resultText.includes(qPub), `the result names the queue: ${resultText}`);

@@ -31,6 +31,7 @@ import {
   step,
   poll,
   type Session,
+  confirmedResult,
 } from './harness';
 import { BrokerSide, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
@@ -106,26 +107,7 @@ describe(
         );
         await pub.locator('vscode-textarea#body textarea').fill(JSON.stringify(body));
         await pub.locator('vscode-button#publish').click();
-        const result = pub.locator('#results .result').first();
-        await result.waitFor({ timeout: 30_000 });
-        await poll(
-          'a "confirmed" result',
-          async () => {
-            if ((await result.getAttribute('data-kind')) === 'confirmed') return true;
-            return (
-              /^\s*confirmed\s*$/i.test(
-                await result
-                  .locator('.badge')
-                  .first()
-                  .innerText()
-                  .catch(() => ''),
-              ) || undefined
-            );
-          },
-          15_000,
-        ).catch(async (e: Error) => {
-          throw new Error(`${e.message}; result row: ${await result.innerText()}`);
-        });
+        await confirmedResult(pub);
       });
       assert.equal(await side.queueDepth(q), 1, 'the broker holds the message published over TLS');
 

@@ -306,3 +306,28 @@ export async function answerTargetPrompts(page: Page, connection: string, vhost:
     100,
   );
 }
+
+/**
+ * Waits until the publish panel's newest result row says "confirmed" (its data-kind or its badge
+ * text) and returns the row. Depends on nothing else of the row's wording, which may change.
+ */
+export async function confirmedResult(f: FrameLocator): Promise<Locator> {
+  const result = f.locator('#results .result').first();
+  await result.waitFor({ timeout: 30_000 });
+  await poll(
+    'a "confirmed" result',
+    async () => {
+      if ((await result.getAttribute('data-kind')) === 'confirmed') return true;
+      const badge = await result
+        .locator('.badge')
+        .first()
+        .innerText()
+        .catch(() => '');
+      return /^\s*confirmed\s*$/i.test(badge) || undefined;
+    },
+    15_000,
+  ).catch(async (e: Error) => {
+    throw new Error(`${e.message}; result row: ${await result.innerText()}`);
+  });
+  return result;
+}
