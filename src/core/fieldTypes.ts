@@ -103,16 +103,27 @@ const TYPED_TAGS: ReadonlySet<string> = new Set([...NUMBER_TYPES, 'int64', 'time
 export function isTypedNumber(v: unknown): v is TypedNumber {
   if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return false;
   const o = v as Record<string, unknown>;
-  return typeof o['!'] === 'string' && TYPED_TAGS.has(o['!']) && 'value' in o;
+  return typeof o['!'] === 'string' && TYPED_TAGS.has(o['!']) && 'value' in o && Object.keys(o).length === 2;
 }
 
-/** The type amqplib gives a plain JS number when it encodes it. */
+const TWO_63 = 2 ** 63;
+
+/**
+ * The type a plain JS number is sent as: what amqplib's encoder guesses for it (codec.js
+ * encodeFieldValue): a whole number as the smallest of int8/int16/int32/int64 that holds it, a
+ * fraction or a whole number of 2^63 or more as a double.
+ *
+ * amqplib itself cannot encode some plain numbers (it takes them for an int64 and throws): NaN,
+ * -Infinity, fractions of magnitude 2^50 or more and whole numbers below -2^63. They are 'double'
+ * here, so whoever hands such a number to amqplib must type it `{ '!': 'double', value }` first.
+ */
 export function guessNumberType(n: number): 'int8' | 'int16' | 'int32' | 'int64' | 'double' {
   if (!Number.isInteger(n)) return 'double'; // also NaN and ±Infinity
   if (n >= -128 && n < 128) return 'int8';
   if (n >= -0x8000 && n < 0x8000) return 'int16';
   if (n >= -0x80000000 && n < 0x80000000) return 'int32';
-  return 'int64';
+  if (n >= -TWO_63 && n < TWO_63) return 'int64';
+  return 'double';
 }
 
 /** The AMQP type a value is (or will be) sent as. */
@@ -160,8 +171,12 @@ export function decimalText(places: number, digits: number): string {
   return `${digits < 0 ? '-' : ''}${s.slice(0, -places)}.${s.slice(-places)}`;
 }
 
-/** Floats and doubles in JSON: finite numbers, or the strings "NaN", "Infinity", "-Infinity". */
+/**
+ * Floats and doubles in JSON: finite numbers, or the strings "NaN", "Infinity", "-Infinity" and
+ * "-0" (JSON.stringify writes -0 as 0, which would lose the sign bit a float or double carries).
+ */
 function floatJson(n: number): number | string {
+  if (Object.is(n, -0)) return '-0';
   return Number.isFinite(n) ? n : String(n);
 }
 
@@ -173,7 +188,12 @@ export function toJsonValue(v: FieldValue | undefined, depth = 0): unknown {
   if (depth > 64) throw new Error('field values nested too deeply (more than 64 levels)');
   if (v === undefined || v === null) return null;
   if (typeof v === 'bigint') return { '!': 'int64', value: (v as bigint).toString() };
-  if (typeof v === 'number') return floatJson(v);
+  if (typeof v === 'number') {
+    // A plain number stays plain (it is sent as guessNumberType says), except where JSON has no
+    // plain form: -0 is an int8 0 for amqplib, NaN and ±Infinity are doubles.
+    if (Number.isFinite(v)) return v === 0 ? 0 : v;
+    return { '!': 'double', value: String(v) };
+  }
   if (typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return { '!': 'bytes', value: bytesToBase64(v) };
   if (v instanceof Date) return { '!': 'timestamp', value: Math.floor(v.getTime() / 1000) };
@@ -191,8 +211,18 @@ export function toJsonValue(v: FieldValue | undefined, depth = 0): unknown {
     return { '!': tag, value: floatJson(n) };
   }
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = toJsonValue(x, depth + 1);
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) setEntry(out, k, toJsonValue(x, depth + 1));
   return out;
+}
+
+/**
+ * out[k] = x, also for a key named "__proto__" (a table may have one: `out['__proto__'] = x`
+ * would set the prototype, or do nothing, instead of adding the entry).
+ */
+export function setEntry<T>(out: Record<string, T>, k: string, x: T): void {
+  if (k === '__proto__')
+    Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else out[k] = x;
 }
 
 function describe(v: unknown): string {
@@ -214,10 +244,15 @@ function readInteger(value: unknown, type: FieldType, path: string): bigint {
 }
 
 function readFloat(value: unknown, type: FieldType, path: string): number {
-  if (typeof value === 'number') return value;
-  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
-  if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
-  throw new Error(`${path}: ${type} needs a number, got ${describe(value)}`);
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') n = Number(value);
+  else if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) n = Number(value);
+  else throw new Error(`${path}: ${type} needs a number, got ${describe(value)}`);
+  // A 32-bit float holds magnitudes up to about 3.4e38; beyond, it would silently become Infinity.
+  if (type === 'float' && Number.isFinite(n) && !Number.isFinite(Math.fround(n)))
+    throw new Error(`${path}: ${describe(value)} does not fit float (at most ±3.4028234663852886e38; use double)`);
+  return n;
 }
 
 /** A typed number or bytes from its type name and JSON value, checked; throws an Error naming the path. */
@@ -289,6 +324,6 @@ export function fromJsonValue(v: unknown, path: string, depth = 0): FieldValue {
   if ('!' in o)
     throw new Error(`${path}: a table with a key '!' cannot be sent (amqplib reads it as a type); rename the key`);
   const out: FieldTable = {};
-  for (const [k, x] of Object.entries(o)) out[k] = fromJsonValue(x, `${path}.${k}`, depth + 1);
+  for (const [k, x] of Object.entries(o)) setEntry(out, k, fromJsonValue(x, `${path}.${k}`, depth + 1));
   return out;
 }
