@@ -20,6 +20,8 @@
  * classic queue: 406 "invalid arg").
  */
 
+import { fieldNumber } from './fieldTypes';
+
 /** RabbitMQ 4.x gives a quorum queue with no limit set this one. */
 export const DEFAULT_DELIVERY_LIMIT_4X = 20;
 
@@ -63,10 +65,16 @@ export interface DeliveryLimit {
   guessed: boolean;
 }
 
+/**
+ * A limit or count as a whole number: a header or argument value of any integer or floating type
+ * (`{ '!': 'int64', value: '5' }` as RabbitMQ sends x-delivery-count, a plain number from the
+ * management API), a decimal string (policy definitions), or amqplib's own `{ '!': 'long', value }`.
+ */
 function num(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number.parseInt(v, 10);
-  if (v && typeof v === 'object' && 'value' in v) return num((v as { value: unknown }).value); // {'!': 'long', value}
+  if (typeof v === 'string') return /^-?\d+$/.test(v.trim()) ? Number.parseInt(v, 10) : undefined;
+  const n = fieldNumber(v);
+  if (n !== undefined) return Number.isFinite(n) ? Math.trunc(n) : undefined;
+  if (v && typeof v === 'object' && !Array.isArray(v) && 'value' in v) return num((v as { value: unknown }).value);
   return undefined;
 }
 

@@ -1,65 +1,64 @@
 /**
- * AMQP field values: the values of a message's header table (and of x-death), as amqplib
- * decodes them: their AMQP types and display text, readable x-death rows, and header tables
- * built from the publish form's rows.
+ * AMQP field values: the values of a message's header table (and of x-death), in the
+ * representation of fieldTypes.ts (typed numbers `{ '!': 'int64', value: '5' }`, byte arrays,
+ * tables, arrays; plain JS numbers mean what amqplib guesses): their exact AMQP types and display
+ * text, readable x-death rows, and header tables built from the publish form's rows.
  *
  * Named "field values" after the AMQP 0-9-1 field-table values they are, so that it is not taken
  * for headersExchange.ts, which decides whether a headers exchange routes a message.
  */
+import { base64ToBytes } from './base64';
+import {
+  decimalText,
+  fieldNumber,
+  fieldTypeOf,
+  isTypedNumber,
+  toJsonValue,
+  type FieldType,
+  type FieldValue,
+} from './fieldTypes';
 import { HEX_DIGITS } from './messageBody';
 import { formatTimestamp, pluralize } from './format';
 import { parseJsonWithPosition } from './json';
 
-export type HeaderType =
-  'string' | 'int' | 'float' | 'bool' | 'void' | 'array' | 'table' | 'timestamp' | 'bytes' | 'decimal';
+/** The AMQP type of a header value as shown: the exact field type (int8…int64, float, double, …). */
+export type HeaderType = FieldType;
 
 export interface TypedHeader {
   name: string;
   type: HeaderType;
-  /** Display text: strings verbatim, tables/arrays as compact JSON, timestamps as ISO dates. */
+  /**
+   * Display text: strings verbatim, integers exactly (int64 too), floats as JS writes them,
+   * decimals as decimal text, timestamps as ISO dates with their seconds, byte arrays as hex,
+   * tables and arrays as compact JSON in the JSON form of fieldTypes.ts (typed numbers kept).
+   */
   value: string;
 }
 
-/** An amqplib typed value such as `{ '!': 'timestamp', value: 5 }` with this tag. */
-export function isTyped(v: unknown, tag: string): v is { '!': string; value: unknown } {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !(v instanceof Uint8Array) &&
-    (v as Record<string, unknown>)['!'] === tag &&
-    'value' in v
-  );
-}
-
-/** AMQP field type of a header value as amqplib decodes it. */
+/** AMQP field type of a header value (fieldTypeOf: typed numbers give their exact type). */
 export function headerType(v: unknown): HeaderType {
-  if (v === null || v === undefined) return 'void';
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'number':
-      return Number.isInteger(v) ? 'int' : 'float';
-    case 'bigint':
-      return 'int';
-    default:
-      break;
-  }
-  if (v instanceof Uint8Array) return 'bytes';
-  if (Array.isArray(v)) return 'array';
-  if (v instanceof Date) return 'timestamp';
-  if (isTyped(v, 'timestamp')) return 'timestamp';
-  if (isTyped(v, 'decimal')) return 'decimal';
-  if (isTyped(v, 'bytes')) return 'bytes';
-  return 'table';
+  return fieldTypeOf(v);
 }
 
-function timestampSeconds(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
+/** The value of a typed number, or the plain value itself. */
+function numberValue(v: unknown): unknown {
+  return isTypedNumber(v) ? v.value : v;
+}
+
+/** Seconds of a timestamp (typed, Date or a plain number); a decimal string beyond 2^53 stays a string. */
+function timestampSeconds(v: unknown): number | string | undefined {
   if (v instanceof Date) return v.getTime() / 1000;
-  if (isTyped(v, 'timestamp') && typeof v.value === 'number') return v.value;
+  const s = numberValue(v);
+  if (typeof s === 'string' && /^\d+$/.test(s)) return Number.isSafeInteger(Number(s)) ? Number(s) : s;
+  if (typeof s === 'number' && Number.isFinite(s)) return s;
   return undefined;
+}
+
+function timestampText(v: unknown): string {
+  const s = timestampSeconds(v);
+  if (s === undefined) return jsonText(v);
+  // Beyond 2^53 seconds no date exists (JS dates end at 8.64e12 s): the exact seconds only.
+  return typeof s === 'string' ? s : `${formatTimestamp(s)} (${s})`;
 }
 
 const MAX_BYTES_SHOWN = 64;
@@ -71,66 +70,79 @@ function bytesDisplay(b: Uint8Array): string {
   return `${pluralize(b.length, 'byte')}: ${hex}${b.length > n ? '…' : ''}`;
 }
 
-/** Replaces byte arrays, timestamps and decimals by readable JSON-safe values (for display and filtering). */
-function displayable(v: unknown, depth = 0): unknown {
-  if (depth > 64) return '…';
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v !== 'object') return v;
-  if (v instanceof Uint8Array) return `<${bytesDisplay(v)}>`;
-  if (v instanceof Date) return v.toISOString();
-  if (isTyped(v, 'timestamp')) return typeof v.value === 'number' ? formatTimestamp(v.value) : String(v.value);
-  if (isTyped(v, 'decimal')) return decimalText(v.value);
-  if (isTyped(v, 'bytes') && typeof v.value === 'string') return `<base64 ${v.value}>`;
-  if (Array.isArray(v)) return v.map((x) => displayable(x, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = displayable(x, depth + 1);
-  return out;
+function bytesText(v: unknown): string {
+  if (v instanceof Uint8Array) return bytesDisplay(v);
+  try {
+    return bytesDisplay(base64ToBytes(String((v as { value: unknown }).value))); // the JSON form { '!': 'bytes' }
+  } catch {
+    return jsonText(v);
+  }
 }
 
-function decimalText(v: unknown): string {
-  if (typeof v === 'object' && v !== null) {
-    const { places, digits } = v as { places?: unknown; digits?: unknown };
-    if (typeof places === 'number' && typeof digits === 'number') {
-      if (places <= 0) return String(digits);
-      const s = String(Math.abs(digits)).padStart(places + 1, '0');
-      return `${digits < 0 ? '-' : ''}${s.slice(0, -places)}.${s.slice(-places)}`;
-    }
+/** An integer exactly: int64 values are decimal strings, bigints are written out. */
+function integerText(v: unknown): string {
+  const n = numberValue(v);
+  return typeof n === 'string' ? n : typeof n === 'bigint' ? n.toString() : String(n);
+}
+
+/** A float or double as JS writes it (NaN, Infinity, and -0 with its sign). */
+function floatText(v: unknown): string {
+  const n = numberValue(v);
+  return Object.is(n, -0) ? '-0' : String(n);
+}
+
+/** Compact JSON in the JSON form of fieldTypes.ts (typed numbers and byte arrays as { "!": … }). */
+function jsonText(v: unknown): string {
+  try {
+    return JSON.stringify(toJsonValue(v as FieldValue)) ?? String(v);
+  } catch (e) {
+    return `(not shown: ${(e as Error).message})`;
   }
-  return JSON.stringify(v);
 }
 
 /** Display text of one header value (no type). */
 export function headerValueText(v: unknown): string {
-  const t = headerType(v);
+  const t = fieldTypeOf(v);
   switch (t) {
     case 'string':
       return v as string;
     case 'void':
       return 'null';
-    case 'int':
-    case 'float':
     case 'bool':
       return String(v);
-    case 'bytes':
-      return v instanceof Uint8Array ? bytesDisplay(v) : String(displayable(v));
-    case 'timestamp': {
-      const s = timestampSeconds(v);
-      return s === undefined ? String(v) : `${formatTimestamp(s)} (${s})`;
+    case 'int8':
+    case 'uint8':
+    case 'int16':
+    case 'uint16':
+    case 'int32':
+    case 'uint32':
+    case 'int64':
+      return integerText(v);
+    case 'float':
+    case 'double':
+      return floatText(v);
+    case 'decimal': {
+      const d = numberValue(v) as { places?: unknown; digits?: unknown } | null;
+      return typeof d?.places === 'number' && typeof d.digits === 'number'
+        ? decimalText(d.places, d.digits)
+        : jsonText(v);
     }
-    case 'decimal':
-      return decimalText((v as { value: unknown }).value);
-    default:
-      return JSON.stringify(displayable(v));
+    case 'timestamp':
+      return timestampText(v);
+    case 'bytes':
+      return bytesText(v);
+    case 'array':
+    case 'table':
+      return jsonText(v);
   }
 }
 
-/** One row per header, in the order received, with the AMQP type for display. */
+/** One row per header, in the order received, with the exact AMQP type for display. */
 export function typedHeaders(headers: Record<string, unknown> | undefined): TypedHeader[] {
   if (!headers) return [];
   return Object.entries(headers)
     .filter(([, v]) => v !== undefined)
-    .map(([name, v]) => ({ name, type: headerType(v), value: headerValueText(v) }));
+    .map(([name, v]) => ({ name, type: fieldTypeOf(v), value: headerValueText(v) }));
 }
 
 export interface XDeathRow {
@@ -161,14 +173,15 @@ export function formatXDeath(headers: Record<string, unknown> | undefined): XDea
           ? x
           : x instanceof Uint8Array
             ? new TextDecoder().decode(x)
-            : String(x);
-    const seconds = timestampSeconds(e.time);
+            : headerValueText(x);
+    // RabbitMQ writes count as an int64 ({ '!': 'int64', value: '3' }) and time as a timestamp.
+    const seconds = fieldNumber(e.time instanceof Date ? e.time.getTime() / 1000 : e.time);
     const rks = Array.isArray(e['routing-keys']) ? (e['routing-keys'] as unknown[]).map(str) : [];
     const row: XDeathRow = {
       queue: str(e.queue),
       exchange: str(e.exchange),
       reason: str(e.reason),
-      count: typeof e.count === 'number' ? e.count : Number(e.count ?? 0) || 0,
+      count: fieldNumber(e.count) ?? 0,
       routingKeys: rks,
       fields: [],
     };

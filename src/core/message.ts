@@ -5,14 +5,16 @@
  * The other message modules, each pure and browser-safe (the webview bundle imports some of them):
  * - messageBody.ts: body decoding for display (JSON / text / hex dump);
  * - json.ts: JSON error positions, pretty and one-line layout (on jsonc-parser);
+ * - fieldTypes.ts: typed AMQP field values (header values) and their exact JSON form;
  * - fieldValues.ts: AMQP header (field-table) values: types, display, x-death, form input;
  * - messageExport.ts: export to JSON / NDJSON and import back;
  * - messageFilter.ts: the tail and peek filter;
  * - base64.ts: base64 without Buffer or atob.
  *
- * Header values are what amqplib decodes: strings, numbers, booleans, null (void), arrays,
- * tables (plain objects), byte arrays (Buffer, a Uint8Array) and typed values
- * `{ '!': 'timestamp', value: seconds }` / `{ '!': 'decimal', value: { places, digits } }`.
+ * Header values are field values as fieldTypes.ts describes them: strings, booleans, null (void),
+ * arrays, tables (plain objects), byte arrays (Buffer, a Uint8Array) and typed numbers
+ * `{ '!': 'int64', value: '5' }`, `{ '!': 'timestamp', value: seconds }`…; a plain JS number
+ * (old exports) means what amqplib guesses for it.
  */
 
 export interface MessageProperties {

@@ -1,10 +1,13 @@
 /**
  * Messages exported as JSON (one object, an array, or NDJSON: one per line) and read back for
- * re-publishing. Header byte arrays travel as `{ "!": "bytes", "value": "<base64>" }`, the body
- * as base64 (plus the text, when it is UTF-8, for reading).
+ * re-publishing. Headers are written in the exact JSON form of fieldTypes.ts (toJsonValue: every
+ * typed number keeps its type, int64 as a decimal string, byte arrays as
+ * `{ "!": "bytes", "value": "<base64>" }`) and read back with fromJsonValue, range-checked. Older
+ * exports (plain numbers, bytes, timestamp and decimal tags) read as they always did. The body
+ * travels as base64 (plus the text, when it is UTF-8, for reading).
  */
 import { base64ToBytes, bytesToBase64 } from './base64';
-import { isTyped } from './fieldValues';
+import { fromJsonValue, toJsonValue, type FieldTable } from './fieldTypes';
 import { parseJsonWithPosition } from './json';
 import {
   NUMERIC_PROPERTIES,
@@ -19,50 +22,11 @@ export interface ExportedMessage {
   exchange: string;
   routingKey: string;
   redelivered: boolean;
-  /** JSON-safe: header byte arrays become { "!": "bytes", "value": "<base64>" }. */
+  /** JSON-safe: headers in the JSON form of fieldTypes.ts (toJsonValue). */
   properties: Record<string, unknown>;
   bodyBase64: string;
   /** The body as text, when it is valid UTF-8 (for reading; bodyBase64 is authoritative). */
   bodyText?: string;
-}
-
-function exportHeaderValue(v: unknown, depth = 0): unknown {
-  if (depth > 64) throw new Error('headers nested too deeply');
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v !== 'object') return v;
-  if (v instanceof Uint8Array) return { '!': 'bytes', value: bytesToBase64(v) };
-  if (v instanceof Date) return { '!': 'timestamp', value: Math.floor(v.getTime() / 1000) };
-  if (Array.isArray(v)) return v.map((x) => exportHeaderValue(x, depth + 1));
-  if (isTyped(v, 'timestamp') || isTyped(v, 'decimal')) return { '!': v['!'], value: v.value };
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (x !== undefined) out[k] = exportHeaderValue(x, depth + 1);
-  }
-  return out;
-}
-
-function importHeaderValue(v: unknown, path: string, depth = 0): unknown {
-  if (depth > 64) throw new Error(`${path}: nested too deeply`);
-  if (typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) return v.map((x, i) => importHeaderValue(x, `${path}[${i}]`, depth + 1));
-  const o = v as Record<string, unknown>;
-  if (typeof o['!'] === 'string' && 'value' in o && Object.keys(o).length === 2) {
-    const tag = o['!'];
-    if (tag === 'bytes') {
-      if (typeof o.value !== 'string') throw new Error(`${path}: bytes value must be a base64 string`);
-      return base64ToBytes(o.value);
-    }
-    if (tag === 'timestamp') {
-      if (typeof o.value !== 'number' || !Number.isFinite(o.value))
-        throw new Error(`${path}: timestamp value must be a number of seconds`);
-      return { '!': 'timestamp', value: o.value };
-    }
-    if (tag === 'decimal') return { '!': 'decimal', value: o.value };
-  }
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(o)) out[k] = importHeaderValue(x, `${path}.${k}`, depth + 1);
-  return out;
 }
 
 /** A JSON-safe copy of a message that fromExportable() can read back (and the publish panel can send again). */
@@ -72,7 +36,7 @@ export function toExportable(msg: CapturedMessage | (PublishableMessage & { rede
     const v = msg.properties[name];
     if (v !== undefined && v !== null) properties[name] = v;
   }
-  if (msg.properties.headers) properties.headers = exportHeaderValue(msg.properties.headers);
+  if (msg.properties.headers) properties.headers = toJsonValue(msg.properties.headers as FieldTable);
   const out: ExportedMessage = {
     exchange: msg.exchange,
     routingKey: msg.routingKey,
@@ -125,9 +89,10 @@ export function fromExportable(obj: unknown): FromExportableResult {
     if (!known.has(k)) return fail(`Unknown property '${k}' (expected one of ${[...known].join(', ')})`);
     if (v === undefined || v === null) continue;
     if (k === 'headers') {
-      if (typeof v !== 'object' || Array.isArray(v)) return fail("'properties.headers' must be an object");
+      if (typeof v !== 'object' || Array.isArray(v) || '!' in v)
+        return fail("'properties.headers' must be an object (a table of headers)");
       try {
-        properties.headers = importHeaderValue(v, 'properties.headers') as Record<string, unknown>;
+        properties.headers = fromJsonValue(v, 'properties.headers') as FieldTable;
       } catch (e) {
         return fail((e as Error).message);
       }

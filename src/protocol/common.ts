@@ -38,7 +38,7 @@ export interface ConnectionMessage {
 export interface DisplayField {
   name: string;
   value: string;
-  /** AMQP type of the value, e.g. string, int, float, bool, void, table, array, timestamp, bytes. */
+  /** Exact AMQP field type of a header value (FieldType of src/core/fieldTypes.ts: string, int8…int64, float, double, …). */
   type?: string;
 }
 

@@ -61,6 +61,17 @@ describe('effectiveDeliveryLimit', () => {
     assert.equal(q({ arguments: { 'x-delivery-limit': '5' } }).limit, 5);
   });
 
+  test('the argument as a typed field value of any number type (fieldTypes.ts)', () => {
+    const limit = (v: unknown) => q({ arguments: { 'x-delivery-limit': v } }).limit;
+    assert.equal(limit({ '!': 'int64', value: '7' }), 7);
+    assert.equal(limit({ '!': 'int8', value: 4 }), 4);
+    assert.equal(limit({ '!': 'uint32', value: 9 }), 9);
+    assert.equal(limit({ '!': 'int16', value: -1 }), null); // 4.x: negative, no limit
+    assert.equal(limit({ '!': 'double', value: 6 }), 6);
+    assert.equal(limit({ '!': 'int64', value: 'x' }), DEFAULT_DELIVERY_LIMIT_4X); // unreadable: as if unset
+    assert.equal(limit({ '!': 'decimal', value: { places: 0, digits: 3 } }), DEFAULT_DELIVERY_LIMIT_4X);
+  });
+
   test('argument, policy and operator policy: the lowest wins', () => {
     const r = q({
       arguments: { 'x-delivery-limit': 7 },
@@ -136,6 +147,15 @@ describe('take decisions', () => {
     assert.equal(deliveryCountOf({}), 0);
     assert.equal(deliveryCountOf({ 'x-delivery-count': 4 }), 4);
     assert.equal(deliveryCountOf({ 'x-delivery-count': { '!': 'long', value: 19 } }), 19);
+  });
+
+  test('x-delivery-count as Burrow decodes it: an int64 with a string value (or any number type)', () => {
+    assert.equal(deliveryCountOf({ 'x-delivery-count': { '!': 'int64', value: '19' } }), 19);
+    assert.equal(deliveryCountOf({ 'x-delivery-count': { '!': 'int64', value: '0' } }), 0);
+    assert.equal(deliveryCountOf({ 'x-delivery-count': { '!': 'int32', value: 3 } }), 3);
+    assert.equal(deliveryCountOf({ 'x-delivery-count': { '!': 'uint8', value: 2 } }), 2);
+    assert.equal(deliveryCountOf({ 'x-delivery-count': { '!': 'int64', value: '-4' } }), 0);
+    assert.equal(deliveryCountOf({ 'x-delivery-count': 5n }), 5);
   });
 
   test('a message is taken only when it comes back with at least one return to spare', () => {

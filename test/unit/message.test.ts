@@ -177,7 +177,7 @@ describe('headers', () => {
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
     assert.deepEqual(
       rows.map((r) => r.type),
-      ['string', 'int', 'float', 'bool', 'void', 'array', 'table', 'timestamp', 'bytes', 'decimal'],
+      ['string', 'int8', 'double', 'bool', 'void', 'array', 'table', 'timestamp', 'bytes', 'decimal'],
     );
     assert.equal(byName.s.value, 'text');
     assert.equal(byName.i.value, '42');
