@@ -8,17 +8,10 @@
  * for headersExchange.ts, which decides whether a headers exchange routes a message.
  */
 import { base64ToBytes } from './base64';
-import {
-  decimalText,
-  fieldNumber,
-  fieldTypeOf,
-  isTypedNumber,
-  toJsonValue,
-  type FieldType,
-  type FieldValue,
-} from './fieldTypes';
+import { decimalText, fieldNumber, fieldTypeOf, isTypedNumber, toJsonValue } from './fieldTypes';
 import { HEX_DIGITS } from './messageBody';
 import { formatTimestamp, pluralize } from './format';
+import type { FieldType, FieldValue } from './fieldTypes';
 import { parseJsonWithPosition } from './json';
 
 /** The AMQP type of a header value as shown: the exact field type (int8…int64, float, double, …). */
