@@ -200,7 +200,13 @@ export function toJsonValue(v: FieldValue | undefined, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => toJsonValue(x, depth + 1));
   if (isTypedNumber(v)) {
     const tag = v['!'];
-    if (tag === 'decimal') return { '!': 'decimal', value: { places: v.value.places, digits: v.value.digits } };
+    if (tag === 'decimal') {
+      // A table from the wire may look like one ({ "!": "decimal", "value": null }): written as it is.
+      const d = v.value as unknown;
+      if (typeof d !== 'object' || d === null) return { '!': 'decimal', value: d };
+      const { places, digits } = d as { places?: unknown; digits?: unknown };
+      return { '!': 'decimal', value: { places, digits } };
+    }
     if (tag === 'int64' || tag === 'timestamp') return { '!': tag, value: v.value };
     const n = v.value as number;
     if (

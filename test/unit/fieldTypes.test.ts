@@ -255,6 +255,13 @@ describe('toJsonValue / fromJsonValue', () => {
       assert.deepEqual(roundTrip(v), v);
   });
 
+  test('a table that only looks like a typed value is written without throwing, and refused on reading', () => {
+    const odd = { '!': 'decimal', value: null } as unknown as FieldValue;
+    assert.deepEqual(toJsonValue(odd), { '!': 'decimal', value: null });
+    assert.throws(() => fromJsonValue(toJsonValue({ h: odd }), 'headers'), /^Error: headers\.h: decimal needs/);
+    assert.deepEqual(toJsonValue({ '!': 'int64', value: 'abc' } as FieldValue), { '!': 'int64', value: 'abc' });
+  });
+
   test('a header named __proto__ is an entry, not a prototype', () => {
     const json = JSON.parse('{"__proto__": {"x": 1}, "a": 1}') as unknown;
     const t = fromJsonValue(json, 'headers') as FieldTable;
