@@ -207,8 +207,14 @@ export function toJsonValue(v: FieldValue | undefined, depth = 0): unknown {
       const { places, digits } = d as { places?: unknown; digits?: unknown };
       return { '!': 'decimal', value: { places, digits } };
     }
-    if (tag === 'int64' || tag === 'timestamp') return { '!': tag, value: v.value };
-    const n = v.value as number;
+    if (tag === 'int64' || tag === 'timestamp') {
+      const x = v.value as unknown;
+      if (typeof x === 'string' || typeof x === 'number') return { '!': tag, value: x };
+      return { '!': tag, value: typeof x === 'bigint' ? x.toString() : toJsonValue(x as FieldValue, depth + 1) };
+    }
+    const n = v.value as unknown;
+    // Not a number: a table from the wire that looks typed, or a hand-made value ('5'); kept as it is.
+    if (typeof n !== 'number') return { '!': tag, value: toJsonValue(n as FieldValue, depth + 1) };
     if (
       (tag === 'double' && Number.isFinite(n) && !Number.isInteger(n)) ||
       (tag !== 'double' && guessNumberType(n) === tag)

@@ -75,13 +75,15 @@ function bytesText(v: unknown): string {
 /** An integer exactly: int64 values are decimal strings, bigints are written out. */
 function integerText(v: unknown): string {
   const n = numberValue(v);
-  return typeof n === 'string' ? n : typeof n === 'bigint' ? n.toString() : String(n);
+  if (typeof n === 'number' || typeof n === 'bigint') return n.toString();
+  return typeof n === 'string' ? n : jsonText(v); // not a number: a table that looks typed
 }
 
 /** A float or double as JS writes it (NaN, Infinity, and -0 with its sign). */
 function floatText(v: unknown): string {
   const n = numberValue(v);
-  return Object.is(n, -0) ? '-0' : String(n);
+  if (typeof n === 'number') return Object.is(n, -0) ? '-0' : String(n);
+  return typeof n === 'string' ? n : jsonText(v); // not a number: a table that looks typed
 }
 
 /** Compact JSON in the JSON form of fieldTypes.ts (typed numbers and byte arrays as { "!": … }). */

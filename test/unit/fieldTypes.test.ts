@@ -260,6 +260,17 @@ describe('toJsonValue / fromJsonValue', () => {
     assert.deepEqual(toJsonValue(odd), { '!': 'decimal', value: null });
     assert.throws(() => fromJsonValue(toJsonValue({ h: odd }), 'headers'), /^Error: headers\.h: decimal needs/);
     assert.deepEqual(toJsonValue({ '!': 'int64', value: 'abc' } as FieldValue), { '!': 'int64', value: 'abc' });
+    // whatever the value, the result is JSON (no throw on a bigint, no "[object Object]")
+    for (const v of [
+      { '!': 'int64', value: 5n },
+      { '!': 'int8', value: {} },
+      { '!': 'timestamp', value: new Uint8Array([1]) },
+      { '!': 'double', value: [1, 2n] },
+    ] as unknown as FieldValue[]) {
+      const text = JSON.stringify(toJsonValue(v));
+      assert.doesNotMatch(text, /\[object /);
+    }
+    assert.deepEqual(toJsonValue({ '!': 'int64', value: 5n } as unknown as FieldValue), { '!': 'int64', value: '5' });
   });
 
   test('a header named __proto__ is an entry, not a prototype', () => {

@@ -186,6 +186,11 @@ describe('display rows carry the exact type and exact text', () => {
       Object.create(null) as object,
       { a: undefined, b: [undefined] },
       { d: new Date(0) },
+      { '!': 'int8', value: {} },
+      { '!': 'double', value: [1, { x: 2 }] },
+      { '!': 'int64', value: { a: 1 } },
+      { '!': 'timestamp', value: { a: 1 } },
+      [{ '!': 'uint16', value: { a: 1 } }],
     ];
     for (const v of odd) assert.doesNotMatch(headerValueText(v), /\[object |^undefined$/, String(fieldTypeOf(v)));
     assert.equal(headerValueText({ '!': 'bytes', value: 'AQID' }), '3 bytes: 010203');
