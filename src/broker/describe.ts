@@ -361,20 +361,35 @@ export interface HttpFailure {
   request: string;
 }
 
-/** The broker's reason from an error body: `{"error":"…","reason":"…"}`, or the start of a non-JSON body. */
-function httpReason(body: string): string | undefined {
+/** How much of an error body's reason an error message shows (a proxy may echo a megabyte). */
+export const MAX_REASON_CHARS = 300;
+
+/** Cuts an already scrubbed text to MAX_REASON_CHARS, saying how much was left out. */
+function cutReason(text: string): string {
+  if (text.length <= MAX_REASON_CHARS) return text;
+  // Never leave half a surrogate pair at the cut.
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_REASON_CHARS - 1]!) ? MAX_REASON_CHARS - 1 : MAX_REASON_CHARS;
+  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
+}
+
+/**
+ * The broker's reason from an error body: `{"error":"…","reason":"…"}`, or the start of a non-JSON
+ * body; scrubbed whole before it is cut (a cut first could split a secret and leave its first half
+ * behind), and cut to MAX_REASON_CHARS.
+ */
+function httpReason(body: string, clean: (s: string) => string): string | undefined {
   const text = body.trim();
   if (text === '') return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return text.slice(0, 200);
+    return cutReason(clean(text).trim());
   }
   if (json && typeof json === 'object') {
     const j = json as { reason?: unknown; error?: unknown };
-    if (typeof j.reason === 'string' && j.reason !== '') return j.reason;
-    if (typeof j.error === 'string' && j.error !== '') return j.error;
+    if (typeof j.reason === 'string' && j.reason !== '') return cutReason(clean(j.reason));
+    if (typeof j.error === 'string' && j.error !== '') return cutReason(clean(j.error));
   }
   return undefined;
 }
@@ -392,21 +407,21 @@ export function httpError(res: HttpFailure, context: ErrorContext = {}): BrokerE
       status,
     );
   }
-  const reason = httpReason(res.body);
-  const cleanReason = reason === undefined ? undefined : clean(reason);
-  const statusText = res.statusMessage || http.STATUS_CODES[status] || '';
+  const reason = httpReason(res.body, clean);
+  // The status line is the server's (or a proxy's) text too: scrubbed and cut like a body.
+  const statusText = cutReason(clean(res.statusMessage || http.STATUS_CODES[status] || ''));
   if (status === 401) {
     return new BrokerError(
-      `Management API login failed (401 ${statusText || 'Unauthorized'}): ${cleanReason ?? 'Login failed'}`,
+      clean(`Management API login failed (401 ${statusText || 'Unauthorized'}): ${reason ?? 'Login failed'}`),
       'auth',
       401,
-      cleanReason,
+      reason,
     );
   }
   return new BrokerError(
     clean(`Management API ${request} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`),
     'management',
     status,
-    cleanReason,
+    reason,
   );
 }
