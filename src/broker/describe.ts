@@ -8,8 +8,10 @@
  * management client alike. Pure: no I/O, no 'vscode'.
  */
 import * as http from 'node:http';
-import { redactUri } from '../core/uri';
+import { redactSecrets } from '../core/redact';
 import { BrokerError } from './errors';
+
+export { redactSecrets };
 
 export interface ErrorContext {
   host?: string;
@@ -28,36 +30,6 @@ export interface ErrorContext {
    * usually a disabled management plugin; a non-TLS answer an https URL on a plain http port).
    */
   service?: 'amqp' | 'management';
-}
-
-/** Secrets shorter than this are not redacted (a 1–2 character "secret" would shred every message). */
-const MIN_SECRET_LENGTH = 3;
-
-/**
- * Burrow's one scrubber. Removes credentials from free text: every occurrence of each secret
- * (also percent-encoded), the password part of `scheme://user:pass@host` URIs, Authorization
- * header values (`Basic …`, `Bearer …`) and `password=...` style pairs.
- */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  const sorted = secrets
-    .filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
-  for (const secret of sorted) {
-    out = out.split(secret).join('***');
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join('***');
-  }
-  // amqp://user:pass@host, https://user:pass@host ...: each URI-like token goes through redactUri,
-  // which hides everything up to the token's last '@' when the URI is not well formed (an
-  // unencoded '@', '/', '?' or '#' in the password does not leave its tail behind).
-  out = out.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, (uri) => redactUri(uri));
-  // Authorization: Basic dXNlcjpwYXNz / Bearer <token>, in any text (an echoed request, a proxy's error page)
-  out = out.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
-  out = out.replace(/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi, '$1***');
-  // password=..., "password":"..."
-  out = out.replace(/(\b(?:password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi, '$1***');
-  return out;
 }
 
 /** How deep, and how many fields per object, are looked into for secrets before an error is attached as a cause. */
