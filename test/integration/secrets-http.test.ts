@@ -189,7 +189,7 @@ for (const B of BROKERS)
     before(async () => {
       proxy = await echoProxy();
       vhost = await makeVhost(B, 'burrow-test-secrets');
-      const put = await B.mgmt('PUT', `/api/users/${encodeURIComponent(USER)}`, { password: PW, tags: '' });
+      const put = await B.mgmt('PUT', `/api/users/${encodeURIComponent(USER)}`, { password: PW, tags: 'management' });
       assert.ok(put.ok, `create user: ${put.status}`);
       await B.mgmt('PUT', `/api/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(USER)}`, {
         configure: '.*',
@@ -239,6 +239,15 @@ for (const B of BROKERS)
           `probe ${mode}`,
         );
       }
+    });
+
+    test('Test Connection against the real management API, with the password in the URL too: the success line hides it', async () => {
+      const managementUrl = `http://${USER}:${encodeURIComponent(PW)}@127.0.0.1:${B.mgmtPort}`;
+      const result = await probeConnection({ ...profile(), managementUrl }, PW);
+      assert.equal(result.amqp.ok, true, result.amqp.detail);
+      assert.equal(result.management.ok, true, result.management.detail);
+      assert.match(result.management.detail, new RegExp(`at http://${USER}:\\*\\*\\*@127\\.0\\.0\\.1:${B.mgmtPort}$`));
+      assertClean([result.amqp.detail, result.management.detail], 'probe ok');
     });
 
     test('a session logs nothing secret: a refused AMQP login and an echoing management API', async () => {
