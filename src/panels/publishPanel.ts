@@ -168,8 +168,13 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     // numbers it was checked with.
     const templated = draftHasTemplateVars(draft);
     const count = Math.max(1, Math.min(10_000_000, Math.floor(countRaw) || 1));
-    const seed = new Uint32Array(randomBytes(16).buffer.slice(0, 16));
-    const ctxAt = replayableContexts([seed[0]!, seed[1]!, seed[2]!, seed[3]!]);
+    const seed = randomBytes(16);
+    const ctxAt = replayableContexts([
+      seed.readUInt32LE(0),
+      seed.readUInt32LE(4),
+      seed.readUInt32LE(8),
+      seed.readUInt32LE(12),
+    ]);
     let checking = false;
     if (templated && count > 1) {
       checking = true;
