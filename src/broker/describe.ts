@@ -8,8 +8,10 @@
  * management client alike. Pure: no I/O, no 'vscode'.
  */
 import * as http from 'node:http';
-import { redactUri } from '../core/uri';
+import { redactSecrets } from '../core/redact';
 import { BrokerError } from './errors';
+
+export { redactSecrets };
 
 export interface ErrorContext {
   host?: string;
@@ -28,36 +30,6 @@ export interface ErrorContext {
    * usually a disabled management plugin; a non-TLS answer an https URL on a plain http port).
    */
   service?: 'amqp' | 'management';
-}
-
-/** Secrets shorter than this are not redacted (a 1–2 character "secret" would shred every message). */
-const MIN_SECRET_LENGTH = 3;
-
-/**
- * Burrow's one scrubber. Removes credentials from free text: every occurrence of each secret
- * (also percent-encoded), the password part of `scheme://user:pass@host` URIs, Authorization
- * header values (`Basic …`, `Bearer …`) and `password=...` style pairs.
- */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  const sorted = secrets
-    .filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
-  for (const secret of sorted) {
-    out = out.split(secret).join('***');
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) out = out.split(encoded).join('***');
-  }
-  // amqp://user:pass@host, https://user:pass@host ...: each URI-like token goes through redactUri,
-  // which hides everything up to the token's last '@' when the URI is not well formed (an
-  // unencoded '@', '/', '?' or '#' in the password does not leave its tail behind).
-  out = out.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, (uri) => redactUri(uri));
-  // Authorization: Basic dXNlcjpwYXNz / Bearer <token>, in any text (an echoed request, a proxy's error page)
-  out = out.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
-  out = out.replace(/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi, '$1***');
-  // password=..., "password":"..."
-  out = out.replace(/(\b(?:password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi, '$1***');
-  return out;
 }
 
 /** How deep, and how many fields per object, are looked into for secrets before an error is attached as a cause. */
@@ -361,20 +333,35 @@ export interface HttpFailure {
   request: string;
 }
 
-/** The broker's reason from an error body: `{"error":"…","reason":"…"}`, or the start of a non-JSON body. */
-function httpReason(body: string): string | undefined {
+/** How much of an error body's reason an error message shows (a proxy may echo a megabyte). */
+export const MAX_REASON_CHARS = 300;
+
+/** Cuts an already scrubbed text to MAX_REASON_CHARS, saying how much was left out. */
+function cutReason(text: string): string {
+  if (text.length <= MAX_REASON_CHARS) return text;
+  // Never leave half a surrogate pair at the cut.
+  const end = /[\uD800-\uDBFF]/.test(text[MAX_REASON_CHARS - 1]!) ? MAX_REASON_CHARS - 1 : MAX_REASON_CHARS;
+  return `${text.slice(0, end)}… (${text.length - end} more characters)`;
+}
+
+/**
+ * The broker's reason from an error body: `{"error":"…","reason":"…"}`, or the start of a non-JSON
+ * body; scrubbed whole before it is cut (a cut first could split a secret and leave its first half
+ * behind), and cut to MAX_REASON_CHARS.
+ */
+function httpReason(body: string, clean: (s: string) => string): string | undefined {
   const text = body.trim();
   if (text === '') return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return text.slice(0, 200);
+    return cutReason(clean(text).trim());
   }
   if (json && typeof json === 'object') {
     const j = json as { reason?: unknown; error?: unknown };
-    if (typeof j.reason === 'string' && j.reason !== '') return j.reason;
-    if (typeof j.error === 'string' && j.error !== '') return j.error;
+    if (typeof j.reason === 'string' && j.reason !== '') return cutReason(clean(j.reason));
+    if (typeof j.error === 'string' && j.error !== '') return cutReason(clean(j.error));
   }
   return undefined;
 }
@@ -392,21 +379,21 @@ export function httpError(res: HttpFailure, context: ErrorContext = {}): BrokerE
       status,
     );
   }
-  const reason = httpReason(res.body);
-  const cleanReason = reason === undefined ? undefined : clean(reason);
-  const statusText = res.statusMessage || http.STATUS_CODES[status] || '';
+  const reason = httpReason(res.body, clean);
+  // The status line is the server's (or a proxy's) text too: scrubbed and cut like a body.
+  const statusText = cutReason(clean(res.statusMessage || http.STATUS_CODES[status] || ''));
   if (status === 401) {
     return new BrokerError(
-      `Management API login failed (401 ${statusText || 'Unauthorized'}): ${cleanReason ?? 'Login failed'}`,
+      clean(`Management API login failed (401 ${statusText || 'Unauthorized'}): ${reason ?? 'Login failed'}`),
       'auth',
       401,
-      cleanReason,
+      reason,
     );
   }
   return new BrokerError(
     clean(`Management API ${request} failed (${status} ${statusText})${reason ? `: ${reason}` : ''}`),
     'management',
     status,
-    cleanReason,
+    reason,
   );
 }

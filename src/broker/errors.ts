@@ -3,6 +3,8 @@
  * "where" (AMQP / management / network / TLS) and the broker's own reply code and text.
  * Messages never contain passwords or credential-bearing URIs.
  */
+import { redactSecrets } from '../core/redact';
+
 export type ErrorSource = 'amqp' | 'management' | 'network' | 'tls' | 'auth';
 
 export class BrokerError extends Error {
@@ -28,12 +30,23 @@ const SOURCE_LABEL: Record<ErrorSource, string> = {
   auth: 'Authentication',
 };
 
-/** One line for notifications and tree error nodes: where it failed, the code, the broker's text. */
+/**
+ * One line for notifications, log lines and tree error nodes: where it failed, the code, the
+ * broker's text. Scrubbed (redactSecrets: credentials in URIs, Authorization values,
+ * `password=` pairs) whatever the error is: a BrokerError is clean already, but an error from
+ * elsewhere (a library, a URL parser, a webview) may not be.
+ */
 export function describeForUser(err: unknown): string {
   if (err instanceof BrokerError) {
     const code = err.code !== undefined && !err.message.includes(String(err.code)) ? ` (${err.code})` : '';
-    return `${SOURCE_LABEL[err.source]}: ${err.message}${code}`;
+    return redactSecrets(`${SOURCE_LABEL[err.source]}: ${err.message}${code}`);
   }
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (err instanceof Error) return redactSecrets(err.message);
+  let text: string;
+  try {
+    text = String(err);
+  } catch {
+    text = 'Unknown error';
+  }
+  return redactSecrets(text);
 }

@@ -39,6 +39,9 @@ export function buildQuery(query: RequestOptions['query']): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
+/** How much of an error response's body is read into memory (only its start is ever shown). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export class ManagementHttp {
@@ -149,7 +152,14 @@ export class ManagementHttp {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          const failed = (res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300;
+          let kept = 0;
+          res.on('data', (c: Buffer) => {
+            // An error body only feeds a short reason: a proxy echoing megabytes is not kept whole.
+            if (failed && kept >= MAX_ERROR_BODY_BYTES) return;
+            chunks.push(c);
+            kept += c.length;
+          });
           res.on('error', (e) => finish(toBrokerError(e, this.errorContext)));
           res.on('end', () => {
             const status = res.statusCode ?? 0;

@@ -1,5 +1,5 @@
 import type { ConnectionProfile } from '../core/profile';
-import { resolveManagementUrl } from '../core/uri';
+import { redactUri, resolveManagementUrl } from '../core/uri';
 import {
   amqpIdentityFromServerProperties,
   compareBrokerIdentity,
@@ -89,7 +89,7 @@ export async function probeConnection(profile: ConnectionProfile, password: stri
       const cluster = overview.cluster_name ? ` (cluster ${overview.cluster_name})` : '';
       return {
         ok: true,
-        detail: `user ${who.name} (${tags}) on RabbitMQ ${overview.rabbitmq_version}${cluster} at ${where.url}`,
+        detail: `user ${who.name} (${tags}) on RabbitMQ ${overview.rabbitmq_version}${cluster} at ${redactUri(where.url)}`,
       };
     } catch (err) {
       return { ok: false, detail: describeForUser(err), error: err };

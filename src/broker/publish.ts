@@ -81,7 +81,8 @@ export interface PublishManyOptions {
   /**
    * Each message's own body and properties (0-based index), e.g. with template variables expanded;
    * without it every message is `req`. Exchange, routing key and mandatory stay those of `req`.
-   * A throw stops the run with an INVALID_MESSAGE error.
+   * A throw stops the run: the messages already sent are settled, then a PublishManyError with
+   * code INVALID_MESSAGE reports them (confirmed, … , not sent).
    */
   messageAt?: (index: number) => Pick<PublishRequest, 'body' | 'properties'>;
 }
@@ -284,6 +285,8 @@ export async function publishMany(
   let frozen = false;
   /** Why the run stopped early, when it was a fault. */
   let fault: BrokerError | undefined;
+  /** A message from messageAt that cannot be sent: the run stops there, the ones before it are confirmed. */
+  let invalid: BrokerError | undefined;
   let lastProgress = performance.now();
   // Wakes the publish loop: outstanding confirms fell to `wakeAt`, socket drained, channel closed, abort or fault.
   let wake: (() => void) | undefined;
@@ -396,7 +399,7 @@ export async function publishMany(
   try {
     let socketFull = false;
     while (sentCount < total) {
-      if (opts.signal?.aborted || stopped()) break;
+      if (opts.signal?.aborted || stopped() || invalid) break;
       if (socketFull || outstanding.size >= windowSize) {
         if (socketFull) {
           socketFull = false;
@@ -428,7 +431,10 @@ export async function publishMany(
         } catch (err) {
           if (closed || channelError !== undefined || (err instanceof Error && err.name === 'IllegalOperationError'))
             break;
-          throw invalidRequest(err);
+          if (!opts.messageAt) throw invalidRequest(err);
+          // A message of a templated run: stop, settle the ones sent, and say how many went out.
+          invalid = invalidRequest(err);
+          break;
         }
         sentCount = seq;
         outstanding.add(seq);
@@ -444,11 +450,13 @@ export async function publishMany(
     frozen = true;
     if (
       fault ||
+      invalid ||
       (closed && outstanding.size > 0) ||
       (channelError !== undefined && sentCount < total && !opts.signal?.aborted)
     ) {
       const cause =
         fault ??
+        invalid ??
         toBrokerError(
           channelError ??
             connectionError ??

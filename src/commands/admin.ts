@@ -77,12 +77,15 @@ async function createUser(s: CommandServices, node?: ExplorerNode): Promise<void
     validateInput: (v) => (v ? undefined : 'Required'),
   });
   const tags = await pickMany(USER_TAGS, { title, placeHolder: 'Tags (none = can only use AMQP)' });
-  await attempt(`Create user '${name}'`, () =>
-    session.management.createUser(
-      name,
-      password,
-      tags.map((t) => t.label),
-    ),
+  await attempt(
+    `Create user '${name}'`,
+    () =>
+      session.management.createUser(
+        name,
+        password,
+        tags.map((t) => t.label),
+      ),
+    [password],
   );
   done(
     s,

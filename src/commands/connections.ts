@@ -269,7 +269,7 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
 function managementUrlDescription(p: ConnectionProfile): string {
   const where = resolveManagementUrl(p);
   if (where.problem) return `⚠ not set: required for AMQP port ${p.port}`;
-  return where.derived ? `${where.url} (default for port ${p.port})` : where.url;
+  return where.derived ? `${where.url} (default for port ${p.port})` : redactUri(where.url);
 }
 
 /**

@@ -5,6 +5,8 @@ import type { ExplorerProvider } from '../explorer/provider';
 import { connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
 import type { ConnectionProfile } from '../core/profile';
 import { describeForUser } from '../broker/errors';
+import { causeIfClean } from '../broker/describe';
+import { redactSecrets } from '../core/redact';
 import { pick, safeCommand } from './ui';
 
 /** What every command needs; built once in extension.ts. */
@@ -75,17 +77,21 @@ export function done(s: CommandServices, message: string, ...refresh: (ExplorerN
 
 /** A command's broker call failed: says what was being done, then the broker's code and text. */
 export class CommandFailed extends Error {
-  constructor(what: string, cause: unknown) {
-    super(`${what} failed: ${describeForUser(cause)}`, { cause });
+  /** `secrets`: what the call sent that the session does not know (a new user's password), scrubbed too. */
+  constructor(what: string, cause: unknown, secrets: readonly string[] = []) {
+    super(redactSecrets(`${what} failed: ${describeForUser(cause)}`, secrets), causeIfClean(cause, secrets));
     this.name = 'CommandFailed';
   }
 }
 
-/** Runs one broker call of a command; a failure names the action ("Set permissions of … failed: …"). */
-export async function attempt<T>(what: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Runs one broker call of a command; a failure names the action ("Set permissions of … failed: …").
+ * `secrets` are scrubbed from the failure (a proxy may echo the request body with a new password).
+ */
+export async function attempt<T>(what: string, call: () => Promise<T>, secrets: readonly string[] = []): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw new CommandFailed(what, err);
+    throw new CommandFailed(what, err, secrets);
   }
 }

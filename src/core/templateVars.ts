@@ -7,6 +7,10 @@
  * - `{{$randomInt min max}}`: a whole number from min (included) to max (excluded), as in REST Client.
  * Anything else written `{{$…}}` is an error, found before anything is sent. `{{name}}` without
  * `$` is left as it is.
+ *
+ * A batch is checked whole before its first message is sent (checkBatch): each message is
+ * expanded and checked like a draft, with contexts that give message n the same uuid and random
+ * numbers when it is checked and when it is sent (replayableContexts).
  */
 import type { PublishDraft } from '../protocol/publish';
 import { draftToRequest, type DraftResult } from './publishDraft';
@@ -124,4 +128,117 @@ export function requestAt(draft: PublishDraft, ctx: TemplateContext): DraftResul
   }
   const r = draftToRequest(expanded, ctx.nowMs);
   return r.ok || ctx.index === 0 ? r : { ...r, error: `Message ${ctx.index + 1}: ${r.error}` };
+}
+
+/** Four 32-bit words: the random seed of one run (see replayableContexts). */
+export type TemplateSeed = readonly [number, number, number, number];
+
+/** sfc32 (Chris Doty-Humphrey's Small Fast Counting generator): 128 bits of state, 32-bit outputs. */
+function sfc32(a: number, b: number, c: number, d: number): () => number {
+  return () => {
+    a |= 0;
+    b |= 0;
+    c |= 0;
+    d |= 0;
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t >>> 0;
+  };
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+
+/**
+ * Template contexts that give message `index` the same `{{$uuid}}` and `{{$randomInt}}` values
+ * every time it is asked for: a generator seeded by the run's seed (random, from the caller) and
+ * the message number. So a batch is checked (checkBatch) and then sent with the very values that
+ * were checked. UUIDs are version 4 in form, drawn from that generator (122 bits from a 128-bit
+ * random seed per run). Timestamps are the one thing not replayed: they are read from `now` when
+ * a message is expanded (their form, 10 digits or an ISO date of fixed length, does not change).
+ */
+export function replayableContexts(
+  seed: TemplateSeed,
+  now: () => number = Date.now,
+): (index: number) => TemplateContext {
+  return (index) => {
+    // The message number goes into two words (distinct states for distinct messages); a dozen
+    // rounds mix it in before the first output.
+    const next = sfc32(seed[0] ^ index, seed[1] ^ Math.floor(index / 0x1_0000_0000), seed[2], seed[3] ^ 0x9e3779b9);
+    for (let i = 0; i < 12; i++) next();
+    return {
+      index,
+      nowMs: now(),
+      random: () => next() / 0x1_0000_0000,
+      uuid: () => {
+        const a = next();
+        const b = (next() & 0xffff0fff) | 0x00004000; // version 4
+        const c = ((next() & 0x3fffffff) | 0x80000000) >>> 0; // variant 10
+        const d = next();
+        const h = hex8(a) + hex8(b >>> 0) + hex8(c) + hex8(d);
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      },
+    };
+  };
+}
+
+export type BatchCheck =
+  /** Messages 1 to `checked` are valid; `checked` < count when the time budget ran out first. */
+  | { ok: true; checked: number }
+  /** Message `index + 1` is not valid; `error` names it ("Message 256: …") unless it is the first. */
+  | { ok: false; index: number; field: string; error: string };
+
+export interface BatchCheckOptions {
+  /** Stop checking (the rest is checked as it is sent) after this long. Default 3000 ms. */
+  budgetMs?: number;
+  /** Hand the thread back this often (the extension host must not freeze). Default 50 ms. */
+  sliceMs?: number;
+  /** Clock for the budget; default performance.now or Date.now. */
+  clock?: () => number;
+  /** How to hand the thread back; default a zero-delay timer. */
+  pause?: () => Promise<void>;
+}
+
+const defaultClock = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * Checks "Publish N times" whole before anything is sent: every message of the batch is expanded
+ * (with `ctxAt`, which must give each message the values it will be sent with, see
+ * replayableContexts) and checked like a draft (JSON body, properties, headers), so a template
+ * that breaks message 256 only (a priority of {{$i}}, a random number that makes the JSON invalid,
+ * a header that collides with another) stops the run before message 1. Works in slices that hand
+ * the thread back; after `budgetMs` the remaining messages are left to be checked as they are sent.
+ */
+export async function checkBatch(
+  draft: PublishDraft,
+  count: number,
+  ctxAt: (index: number) => TemplateContext,
+  opts: BatchCheckOptions = {},
+): Promise<BatchCheck> {
+  const clock = opts.clock ?? defaultClock;
+  const pause = opts.pause ?? (() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
+  const budgetMs = opts.budgetMs ?? 3000;
+  const sliceMs = opts.sliceMs ?? 50;
+  const start = clock();
+  let sliceStart = start;
+  // A body without variables is the same in every message: checked with message 1 only (parsing
+  // a large JSON body is most of the cost).
+  const staticBody = draft.bodyMode === 'base64' || !hasTemplateVars(draft.body);
+  const rest: PublishDraft = staticBody ? { ...draft, bodyMode: 'text', body: '' } : draft;
+  for (let index = 0; index < count; index++) {
+    const r = requestAt(index === 0 ? draft : rest, ctxAt(index));
+    if (!r.ok) return { ok: false, index, field: r.field, error: r.error };
+    if ((index & 255) === 255 && index + 1 < count) {
+      const t = clock();
+      if (t - start >= budgetMs) return { ok: true, checked: index + 1 };
+      if (t - sliceStart >= sliceMs) {
+        await pause();
+        sliceStart = clock();
+      }
+    }
+  }
+  return { ok: true, checked: count };
 }

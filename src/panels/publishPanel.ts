@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { BasePanel, type MessageHandlers } from './kit/basePanel';
 import { describeTarget, type PanelTarget } from '../protocol/common';
@@ -21,7 +21,7 @@ import {
   TEMPLATES_FILE,
 } from '../core/publishDraft';
 import { bodyFromFile } from '../core/fileBody';
-import { draftHasTemplateVars, requestAt, type TemplateContext } from '../core/templateVars';
+import { checkBatch, draftHasTemplateVars, replayableContexts, requestAt } from '../core/templateVars';
 import {
   publishMany,
   publishMessage,
@@ -162,21 +162,36 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   }
 
   private async publish(draft: PublishDraft, countRaw: number): Promise<void> {
-    // Template variables ({{$i}}, {{$uuid}}…) give each message its own values; message 1 is
-    // expanded and checked (unknown variables included) before anything is sent.
+    // Template variables ({{$i}}, {{$uuid}}…) give each message its own values. The whole batch
+    // is expanded and checked before anything is sent (within a time budget; messages past it
+    // are checked as they are sent), with contexts that give each message the uuid and random
+    // numbers it was checked with.
     const templated = draftHasTemplateVars(draft);
-    const ctxAt = (index: number): TemplateContext => ({
-      index,
-      nowMs: Date.now(),
-      uuid: () => randomUUID(),
-      random: Math.random,
-    });
+    const count = Math.max(1, Math.min(10_000_000, Math.floor(countRaw) || 1));
+    const seed = randomBytes(16);
+    const ctxAt = replayableContexts([
+      seed.readUInt32LE(0),
+      seed.readUInt32LE(4),
+      seed.readUInt32LE(8),
+      seed.readUInt32LE(12),
+    ]);
+    let checking = false;
+    if (templated && count > 1) {
+      checking = true;
+      this.post({ type: 'busy', busy: true });
+      const check = await checkBatch(draft, count, ctxAt);
+      if (!check.ok) {
+        this.post({ type: 'busy', busy: false });
+        this.post({ type: 'validation', field: check.field, message: check.error });
+        return;
+      }
+    }
     const converted = templated ? requestAt(draft, ctxAt(0)) : draftToRequest(draft);
     if (!converted.ok) {
+      if (checking) this.post({ type: 'busy', busy: false });
       this.post({ type: 'validation', field: converted.field, message: converted.error });
       return;
     }
-    const count = Math.max(1, Math.min(10_000_000, Math.floor(countRaw) || 1));
     const req = converted.request;
     const messageAt = templated
       ? (index: number) => {
@@ -186,7 +201,13 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
           return r.request;
         }
       : undefined;
-    const session = await this.openSession();
+    let session: BrokerSession;
+    try {
+      session = await this.openSession();
+    } catch (err) {
+      if (checking) this.post({ type: 'busy', busy: false });
+      throw err;
+    }
     const started = Date.now();
     this.post({ type: 'busy', busy: true, total: count });
     let result: PublishResult;

@@ -9,6 +9,8 @@ import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { createServer } from 'node:net';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ import fc from 'fast-check';
 import { formatAmqpUri, parseAmqpUri, redactUri, UriError, type UriProfile } from '../../src/core/uri';
 import { normalizeProfiles, type ConnectionProfile } from '../../src/core/profile';
 import { nameLengthProblem, validateQueueDeclare } from '../../src/core/arguments';
-import { toBrokerError, redactSecrets } from '../../src/broker/describe';
+import { toBrokerError, redactSecrets, httpError, MAX_REASON_CHARS } from '../../src/broker/describe';
 import { describeForUser } from '../../src/broker/errors';
 import { probeConnection } from '../../src/broker/probe';
 import { readCa } from '../../src/broker/session';
@@ -34,13 +36,20 @@ const PROFILE: UriProfile = { host: 'rabbit.example', port: 5672, vhost: 'orders
 
 /** Meaningful to look for: at least 4 characters, not plain letters/digits, not part of the rest of the URI. */
 function lookFor(pw: string, rest: string): string[] {
-  const forms = [pw];
+  const forms = [pw, userinfoForm(pw)];
   try {
     forms.push(encodeURIComponent(pw));
   } catch {
     // lone surrogate: there is no encoded form
   }
   return forms.filter((f) => f.length >= 4 && /[^A-Za-z0-9]/.test(f) && !rest.includes(f));
+}
+
+/** The password as the URL standard writes it in a URI's userinfo (not encodeURIComponent's form). */
+function userinfoForm(pw: string): string {
+  const u = new URL('http://h/');
+  u.password = pw;
+  return u.password;
 }
 
 function visibleTexts(err: unknown): string[] {
@@ -127,6 +136,117 @@ describe('property: a password never shows', () => {
       }),
       { numRuns: 1000, includeErrorInReport: true },
     );
+  });
+
+  test('management HTTP error bodies: echoed Authorization headers, URLs with userinfo, JSON reasons, cut points', () => {
+    fc.assert(
+      fc.property(
+        password,
+        fc.constantFrom(401, 403, 404, 500, 502),
+        fc.nat({ max: 400 }),
+        fc.boolean(),
+        (pw, status, pad, asJson) => {
+          const basic = Buffer.from(`app:${pw}`, 'utf8').toString('base64');
+          const secrets = [pw, basic];
+          const urls = [pw, userinfoForm(pw)];
+          try {
+            urls.push(encodeURIComponent(pw));
+          } catch {
+            // lone surrogate
+          }
+          const echoed = [
+            `authorization: Basic ${basic}`,
+            `Authorization: Basic ${basic.slice(0, Math.max(4, pad % basic.length))}`,
+            ...urls.map((u) => `upstream http://app:${u}@127.0.0.1:15672/api/overview`),
+            `${'x'.repeat(pad)}${pw}${'y'.repeat(MAX_REASON_CHARS)}`,
+          ].join('\r\n');
+          const body = asJson ? JSON.stringify({ error: 'bad_gateway', reason: echoed }) : echoed;
+          const err = httpError(
+            { status, statusMessage: `Proxy error (${pw})`, body, request: 'GET /overview' },
+            { service: 'management', host: '127.0.0.1', port: 15672, secrets },
+          );
+          const texts = visibleTexts(err);
+          if (err.replyText !== undefined) texts.push(err.replyText);
+          assertHidden(texts, [...lookFor(pw, ''), basic], 'httpError');
+          for (const t of texts) assert.doesNotMatch(t, /\bBasic\s+(?!\*\*\*)\S/, 'an Authorization value shows');
+          assert.ok(err.message.length < 2 * MAX_REASON_CHARS + 200, `${err.message.length} characters`);
+        },
+      ),
+      { numRuns: 500, includeErrorInReport: true },
+    );
+  });
+
+  test('describeForUser scrubs any error, not only BrokerErrors', () => {
+    fc.assert(
+      fc.property(password, (pw) => {
+        let encoded: string;
+        try {
+          encoded = encodeURIComponent(pw);
+        } catch {
+          return;
+        }
+        const basic = Buffer.from(`app:${pw}`, 'utf8').toString('base64');
+        const uri = `amqp://app:${encoded}@rabbit.example/orders`;
+        const forms = lookFor(pw, 'amqp://app:@rabbit.example/orders').filter((f) => f !== pw || !/\s/.test(pw));
+        for (const e of [
+          new Error(`cannot open ${uri}`),
+          new TypeError(`fetch failed for http://app:${userinfoForm(pw)}@rabbit.example:15672/api`),
+          `request had authorization: Basic ${basic}`,
+          { toString: () => `password=${encoded}` },
+        ]) {
+          const text = describeForUser(e);
+          assertHidden(
+            [text],
+            [...forms, basic].filter((f) => f.length >= 4),
+            'describeForUser',
+          );
+        }
+      }),
+      { numRuns: 300, includeErrorInReport: true },
+    );
+  });
+
+  test("Test Connection's success line: a management URL with userinfo is shown without its password", async () => {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.endsWith('/whoami')) res.end(JSON.stringify({ name: 'app', tags: ['administrator'] }));
+      else if (req.url?.includes('/overview'))
+        res.end(JSON.stringify({ rabbitmq_version: '9.9.9', cluster_name: 'c', product_name: 'RabbitMQ' }));
+      else res.end('[]');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await fc.assert(
+        fc.asyncProperty(password, async (pw) => {
+          let encoded: string;
+          try {
+            encoded = encodeURIComponent(pw);
+          } catch {
+            return;
+          }
+          const managementUrl = `http://app:${encoded}@127.0.0.1:${port}`;
+          const profile: ConnectionProfile = {
+            id: 'p',
+            name: 'p',
+            host: '127.0.0.1',
+            port: refusedPort,
+            vhost: '/',
+            username: 'app',
+            tls: false,
+            managementUrl,
+          };
+          const result = await probeConnection(profile, pw);
+          assert.equal(result.management.ok, true, result.management.detail);
+          assert.match(result.management.detail, new RegExp(`at http://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}$`));
+          assertHidden([result.management.detail], lookFor(pw, managementUrl.split(encoded).join('')), 'probe ok');
+        }),
+        { numRuns: 50, includeErrorInReport: true },
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   let refusedPort = 0;

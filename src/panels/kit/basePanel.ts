@@ -150,7 +150,7 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
   private send(message: ToWebview | CommonToWebview): void {
     void this.panel.webview
       .postMessage(message)
-      .then(undefined, (err: unknown) => this.log.warn(`postMessage failed: ${String(err)}`));
+      .then(undefined, (err: unknown) => this.log.warn(`postMessage failed: ${describeForUser(err)}`));
   }
 
   /** The broker session of the panel's connection (opened on first use). */
@@ -220,7 +220,9 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
   /** Sends the webview the full picture again (after a retarget or a reconnect). */
   protected refresh(): void {
     if (!this.outbox.isReady) return; // 'ready' will do it
-    Promise.resolve(this.onReady()).catch((err: unknown) => this.log.error(`panel refresh failed: ${String(err)}`));
+    Promise.resolve(this.onReady()).catch((err: unknown) =>
+      this.log.error(`panel refresh failed: ${describeForUser(err)}`),
+    );
   }
 
   private receive(raw: unknown): void {
@@ -235,7 +237,7 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
       this.postConnection(true);
       // The webview (re)loaded: give it the full picture first, then anything held meanwhile.
       Promise.resolve(this.onReady())
-        .catch((err: unknown) => this.log.error(`panel init failed: ${String(err)}`))
+        .catch((err: unknown) => this.log.error(`panel init failed: ${describeForUser(err)}`))
         .finally(() => pending.forEach((m) => this.post(m)));
       return;
     }
