@@ -11,25 +11,40 @@ import {
 import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
 import { parseArgumentsInput } from '../core/arguments';
 import { bindingCriteria } from '../core/topology';
-import type { ManagementClient } from '../broker/management';
+import { getOperatorPolicies, getPolicies, type ManagementClient } from '../broker/management';
 import type { PanelServices } from './services';
 
 export const ROUTING_VIEW_TYPE = 'burrow.routing';
 
-/** Reads a vhost's whole topology (every page) for the simulator. */
+/**
+ * Reads a vhost's whole topology (every page) for the simulator, with its policies (alternate
+ * exchanges set by policy). The binding arguments are the management API's rendering, which is
+ * not exact: the simulator is told so (lossyArguments) and marks what depends on it as uncertain.
+ */
 export async function readTopology(m: ManagementClient, vhost: string): Promise<SimTopology> {
-  const exchanges = await m.listExchanges(vhost, { page: 1, pageSize: 500 });
-  const allExchanges = [...exchanges.items];
-  for (let page = 2; page <= exchanges.pageCount; page++)
-    allExchanges.push(...(await m.listExchanges(vhost, { page, pageSize: 500 })).items);
-  const queues = await m.listQueues(vhost, { page: 1, pageSize: 500, columns: ['name'] });
-  const allQueues = queues.items.map((q) => q.name);
-  for (let page = 2; page <= queues.pageCount; page++)
-    allQueues.push(...(await m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })).items.map((q) => q.name));
-  const bindings = await m.listBindings(vhost);
+  const [exchanges, queues, bindings, policies, operatorPolicies] = await Promise.all([
+    readAllPages((page) => m.listExchanges(vhost, { page, pageSize: 500 })),
+    readAllPages((page) => m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })),
+    m.listBindings(vhost),
+    // Without the policies (a user without the policymaker or monitoring tag may not read them),
+    // an exchange whose listing names a policy gets an uncertain alternate exchange.
+    getPolicies(m, vhost).catch(() => undefined),
+    // Operator policies cannot set an alternate exchange; read for the rule's sake, optional.
+    getOperatorPolicies(m, vhost).catch(() => undefined),
+  ]);
   return {
     vhost,
-    exchanges: allExchanges.map((x) => ({ name: x.name, type: x.type, arguments: x.arguments, internal: x.internal })),
+    lossyArguments: true,
+    ...(policies ? { policies } : {}),
+    ...(operatorPolicies ? { operatorPolicies } : {}),
+    exchanges: exchanges.map((x) => ({
+      name: x.name,
+      type: x.type,
+      arguments: x.arguments,
+      internal: x.internal,
+      // The listing names the policy the broker applied; no field means none applies.
+      policy: x.policy ?? null,
+    })),
     bindings: bindings.map((b) => ({
       source: b.source,
       destination: b.destination,
@@ -37,8 +52,15 @@ export async function readTopology(m: ManagementClient, vhost: string): Promise<
       routing_key: b.routing_key,
       arguments: b.arguments,
     })),
-    queues: allQueues,
+    queues: queues.map((q) => q.name),
   };
+}
+
+async function readAllPages<T>(read: (page: number) => Promise<{ items: T[]; pageCount: number }>): Promise<T[]> {
+  const first = await read(1);
+  const all = [...first.items];
+  for (let page = 2; page <= first.pageCount; page++) all.push(...(await read(page)).items);
+  return all;
 }
 
 /** Routing-key tester: offline pattern checks run in the webview; live routing runs here against the broker's topology. */
@@ -102,7 +124,9 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
       exchange: msg.exchange,
       routingKey: msg.routingKey,
       queues: result.queues,
+      mayReceive: result.mayReceive.map((m) => ({ destination: m.destination, kind: m.kind, reasons: m.reasons })),
       unroutable: result.unroutable,
+      mayBeUnroutable: result.mayBeUnroutable,
       incomplete: result.incomplete,
       steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
       errors: result.errors,
@@ -113,6 +137,7 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
         destinationType: b.binding.destination_type,
         criteria: bindingCriteria(b.binding),
         matched: b.matched,
+        outcome: b.outcome,
         reason: b.reason,
       })),
       topologyAt: this.topologyAt,
