@@ -21,6 +21,7 @@ export async function readTopology(m: ManagementClient, vhost: string): Promise<
     // Operator policies cannot set an alternate exchange; read for the rule's sake, optional.
     getOperatorPolicies(m, vhost).catch(() => undefined),
   ]);
+  const listsPolicies = exchanges.some((x) => x.policy !== undefined);
   return {
     vhost,
     lossyArguments: true,
@@ -31,8 +32,10 @@ export async function readTopology(m: ManagementClient, vhost: string): Promise<
       type: x.type,
       arguments: x.arguments,
       internal: x.internal,
-      // The listing names the policy the broker applied; no field means none applies.
-      policy: x.policy ?? null,
+      // The listing names the policy the broker applied, and leaves the field out when none does
+      // (3.10 and 4.x). Should no exchange carry the field while policies exist, the API may not
+      // report it at all: then the simulator works the policy out itself (undefined).
+      policy: x.policy ?? (listsPolicies || !policies?.length ? null : undefined),
     })),
     bindings: bindings.map((b) => ({
       source: b.source,
@@ -51,4 +54,3 @@ async function readAllPages<T>(read: (page: number) => Promise<{ items: T[]; pag
   for (let page = 2; page <= first.pageCount; page++) all.push(...(await read(page)).items);
   return all;
 }
-

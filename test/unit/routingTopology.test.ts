@@ -81,4 +81,21 @@ describe('readTopology', () => {
     assert.ok(r.steps.some((s) => /whose definition is not among the policies read/.test(s.text)));
     assert.deepEqual(new RoutingSimulator(t).route('y', 'nothing').unroutable, true); // no policy: sure
   });
+
+  test('a listing without policy fields while policies exist: the simulator works the policy out', async () => {
+    const m = new FakeManagement({
+      ...base,
+      '/exchanges/%2F': page([
+        { name: 'x', type: 'direct', arguments: {}, internal: false },
+        { name: 'ae', type: 'fanout', arguments: {}, internal: false },
+      ]),
+      '/policies/%2F': [
+        { name: 'p', pattern: '^x$', 'apply-to': 'exchanges', priority: 0, definition: { 'alternate-exchange': 'ae' } },
+      ],
+      '/operator-policies/%2F': [],
+    });
+    const t = await readTopology(m, V);
+    assert.equal(t.exchanges[0]!.policy, undefined);
+    assert.deepEqual(new RoutingSimulator(t).route('x', 'nothing').queues, ['q.ae']);
+  });
 });
