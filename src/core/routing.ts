@@ -455,9 +455,7 @@ export class RoutingSimulator {
         depth,
         from,
         matched,
-        text:
-          describeVisit(x, matched, idx.all.length) +
-          (maybes.length > 0 ? ` (${pluralize(maybes.length, 'binding')} only maybe)` : ''),
+        text: describeVisit(x, matched, idx.all.length, maybes.length),
       });
 
       const next: Work[] = [];
@@ -467,7 +465,13 @@ export class RoutingSimulator {
         const aeName = ae.name;
         const aeIdx = this.exchanges.get(aeName);
         const status = aeName === '' ? 'default' : !aeIdx ? 'missing' : seen.has(aeName) ? 'seen' : 'ok';
-        const why = [...maybeWhy, ...(ae.uncertain ? [ae.uncertain] : [])];
+        const why = [
+          ...(maybes.length > 0
+            ? [`the alternate exchange ${q(aeName)} of ${q(x.name)} is used only if none of its bindings matches`]
+            : []),
+          ...maybeWhy,
+          ...(ae.uncertain ? [ae.uncertain] : []),
+        ];
         const sure = maybes.length === 0 && !ae.uncertain;
         const lead = maybes.length > 0 ? `${q(x.name)} may have routed nothing` : `${q(x.name)} routed nothing`;
         const via = ae.source && ae.source !== 'argument' ? ` (set by ${ae.source})` : '';
@@ -780,13 +784,17 @@ export function explainBinding(
   }
 }
 
-function describeVisit(x: SimExchange, matched: SimBinding[], total: number): string {
+function describeVisit(x: SimExchange, matched: SimBinding[], total: number, maybes = 0): string {
   const what = `${x.type} exchange ${q(x.name)}`;
   if (total === 0) return `${what} has no bindings`;
   if (matched.length === 0) return `${what}: none of its ${pluralize(total, 'binding')} matched`;
   const dests = matched.map((b) => `${b.destination_type} ${q(b.destination)}`);
   const shown = dests.length > 10 ? `${dests.slice(0, 10).join(', ')} and ${dests.length - 10} more` : dests.join(', ');
-  return `${what}: ${formatCount(matched.length)} of ${pluralize(total, 'binding')} matched -> ${shown}`;
+  const count =
+    maybes === 0
+      ? `${formatCount(matched.length)} of ${pluralize(total, 'binding')} matched`
+      : `of ${pluralize(total, 'binding')}, ${formatCount(matched.length - maybes)} matched and ${formatCount(maybes)} may match`;
+  return `${what}: ${count} -> ${shown}`;
 }
 
 function addAll(into: string[], from: readonly string[]): void {
