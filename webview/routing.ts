@@ -111,15 +111,32 @@ function live() {
             ${
               r.queues.length
                 ? r.queues.map((q) => html`<span class="badge ok mono">${q}</span> `)
-                : html`<span class="badge err">${r.errors.length ? 'refused' : 'unroutable'}</span> <span class="muted">${r.errors.length ? '' : 'no queue receives this message (a mandatory publish would be returned with 312 NO_ROUTE)'}</span>`
+                : r.mayReceive.some((m) => m.kind === 'queue')
+                  ? html`<span class="muted">no queue for sure (see below)</span>`
+                  : html`<span class="badge err">${r.errors.length ? 'refused' : 'unroutable'}</span> <span class="muted">${r.errors.length ? '' : 'no queue receives this message (a mandatory publish would be returned with 312 NO_ROUTE)'}</span>`
             }
-            ${r.incomplete ? html`<div class="banner warning">A plugin exchange type was reached; its routing cannot be simulated, so more queues may receive the message.</div>` : nothing}
+            ${r.incomplete ? html`<div class="banner warning">Part of the route cannot be simulated (a plugin exchange type, or an alternate exchange that is not known), so more queues may receive the message.</div>` : nothing}
           </div>
+          ${
+            r.mayReceive.length
+              ? html`<h2>May also receive (uncertain)</h2>
+                <div class="muted">The topology read from the management API cannot settle these: each may or may not receive the message, for the reasons given.${r.mayBeUnroutable ? ' Whether a mandatory publish is returned (312 NO_ROUTE) depends on them too.' : ''}</div>
+                <table class="fields" id="live-maybe">
+                  ${r.mayReceive.map(
+                    (m) => html`<tr data-kind=${m.kind}>
+                      <td><span class="badge warn">maybe</span></td>
+                      <td class="mono" style="white-space: nowrap">${m.kind === 'direct-reply-to' ? 'reply-to ' : ''}${m.destination}</td>
+                      <td class="muted">${m.reasons.join('; ')}</td>
+                    </tr>`,
+                  )}
+                </table>`
+              : nothing
+          }
           <h2>Bindings of ${r.exchange === '' ? '(AMQP default)' : r.exchange}</h2>
           <table class="fields">
             ${r.bindings.map(
               (b) => html`<tr>
-                <td>${b.matched ? html`<span class="badge ok">match</span>` : html`<span class="badge">no</span>`}</td>
+                <td>${b.outcome === 'yes' ? html`<span class="badge ok">match</span>` : b.outcome === 'maybe' ? html`<span class="badge warn">maybe</span>` : html`<span class="badge">no</span>`}</td>
                 <td class="mono" style="white-space: nowrap">${b.criteria}</td>
                 <td style="white-space: nowrap">→ ${b.destinationType === 'exchange' ? 'exchange ' : ''}${b.destination}</td>
                 <td class="muted">${b.reason}</td>

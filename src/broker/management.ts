@@ -49,6 +49,8 @@ export interface ExchangeInfo {
   auto_delete: boolean;
   internal: boolean;
   arguments: Record<string, unknown>;
+  /** The policy the broker applied to it, if any (the listing leaves the field out otherwise). */
+  policy?: string;
   message_stats?: {
     publish_in_details?: RateDetails;
     publish_out_details?: RateDetails;

@@ -25,10 +25,33 @@
  *   ones already seen or missing) routed to something and does not use its AE.
  * - The result is lists:usort'ed (each queue once); rabbit_amqqueue:lookup then drops
  *   queues that do not exist. Nothing left => basic.return 312 NO_ROUTE with mandatory.
+ *
+ * Measured on 3.10.8 and 4.0.5 (test/integration/routing-exact.test.ts pins each):
+ *
+ * - the BCC header is removed from the message before routing: it adds routing keys, but a
+ *   headers binding on BCC never matches (one on CC does);
+ * - direct reply-to: a reply published to the default exchange with an amq.rabbitmq.reply-to.*
+ *   key (or CC) reaches the requester's reply consumer if its channel is still open, and a
+ *   mandatory publish is returned with 312 NO_ROUTE all the same, unless a real queue got it;
+ * - an alternate exchange can come from a policy (exchangePolicy.ts), never from an operator
+ *   policy.
+ *
+ * Uncertain answers: when the topology is read from the management API, some binding arguments
+ * are not exact (headersExchange.ts, MatchOptions.lossyArguments), and a policy tie can hide
+ * which alternate exchange applies. The simulator then never guesses: a binding's outcome is
+ * 'maybe' with its reasons, and whatever is reached only through such a binding (or a maybe
+ * alternate exchange) is listed in `mayReceive` with the reasons, not in `queues`.
  */
 import { formatCount, pluralize } from './format';
 import { TopicTrie, explainTopicMatch, routingKeyWarnings, type TopicMatchExplanation } from './topic';
-import { headersMatch, explainHeadersMatch, type HeadersMatchExplanation } from './headersExchange';
+import {
+  matchHeaders,
+  explainHeadersMatch,
+  type Certainty,
+  type HeadersMatchExplanation,
+  type MatchOptions,
+} from './headersExchange';
+import { effectiveExchangePolicy, matchExchangePolicy, type PolicyLike } from './exchangePolicy';
 
 export interface SimExchange {
   name: string;
@@ -41,6 +64,11 @@ export interface SimExchange {
    * A declared "alternate-exchange" argument wins over the policy, as in RabbitMQ.
    */
   policyDefinition?: Record<string, unknown>;
+  /**
+   * The exchange listing's `policy` field: the name of the policy the broker applied (null:
+   * none). Undefined: not known, so it is worked out from SimTopology.policies.
+   */
+  policy?: string | null;
 }
 
 export interface SimBinding {
@@ -57,6 +85,15 @@ export interface SimTopology {
   queues: string[];
   /** Only used to word error messages like the broker does. */
   vhost?: string;
+  /** The vhost's policies (GET /api/policies/{vhost}): alternate exchanges set by policy. */
+  policies?: PolicyLike[];
+  /** The vhost's operator policies (they cannot set an alternate exchange; read for completeness). */
+  operatorPolicies?: PolicyLike[];
+  /**
+   * The binding arguments are the management API's rendering of them, which is not exact:
+   * comparisons that depend on what it loses are 'maybe' (headersExchange.ts).
+   */
+  lossyArguments?: boolean;
 }
 
 export type RouteStepKind =
@@ -93,13 +130,31 @@ export interface RouteStep {
   queue?: string;
   /** One sentence for humans. */
   text: string;
+  /** Set when this step may or may not happen: why. */
+  uncertain?: string[];
+}
+
+/** A destination that may receive the message or not, depending on what the topology read cannot tell. */
+export interface MayReceive {
+  /** A queue name, or a direct reply-to address. */
+  destination: string;
+  kind: 'queue' | 'direct-reply-to';
+  reasons: string[];
 }
 
 export interface RouteResult {
-  /** Queues that would receive the message: unique, sorted. */
+  /** Queues that surely receive the message: unique, sorted. */
   queues: string[];
-  /** True when the publish is accepted and reaches no queue (mandatory => 312 NO_ROUTE). */
+  /** Queues (and direct reply-to addresses) that may also receive it, with the reasons; sorted. */
+  mayReceive: MayReceive[];
+  /**
+   * True when the publish is accepted and surely reaches no queue (mandatory => 312 NO_ROUTE).
+   * A direct reply-to address does not count: the broker returns the message even when the reply
+   * consumer gets it.
+   */
   unroutable: boolean;
+  /** True when no queue surely receives it but some may: the mandatory return is uncertain. */
+  mayBeUnroutable: boolean;
   /** True when an exchange of an unknown (plugin) type was reached: the result may be incomplete. */
   incomplete: boolean;
   /** The routing keys used (routing key, then CC and BCC entries). */
@@ -113,7 +168,11 @@ export interface RouteResult {
 
 export interface BindingCheck {
   binding: SimBinding;
+  /** True when it surely matches (outcome 'yes'). */
   matched: boolean;
+  outcome: Certainty;
+  /** Why the outcome is 'maybe'. */
+  uncertainReasons?: string[];
   /** Why it matched or not, one sentence. */
   reason: string;
   topic?: TopicMatchExplanation;
@@ -132,7 +191,34 @@ interface ExchangeIndex {
   byKey?: Map<string, SimBinding[]>;
   /** topic: pattern trie over indices into `all`. */
   trie?: TopicTrie<number>;
+  /** The alternate exchange RabbitMQ uses, and whether that is certain. */
+  ae: AlternateExchange;
 }
+
+/** An exchange's alternate exchange: its name (none if undefined), and why it is uncertain. */
+export interface AlternateExchange {
+  name?: string;
+  source?: 'argument' | 'policy' | 'operator policy';
+  uncertain?: string;
+}
+
+interface Match {
+  binding: SimBinding;
+  outcome: 'yes' | 'maybe';
+  reasons: string[];
+}
+
+interface Edge {
+  from: string;
+  to: string;
+  kind: 'queue' | 'exchange';
+  /** The binding (or alternate-exchange use) is certain, whatever the source's certainty. */
+  sure: boolean;
+  why: string[];
+}
+
+const REPLY_TO_REASON =
+  'a direct reply-to address: delivered if the channel that sent it is still open and consuming replies; a mandatory publish is returned with 312 NO_ROUTE all the same (measured on 3.10.8 and 4.0.5)';
 
 const q = (s: string) => `'${s}'`;
 
@@ -140,12 +226,15 @@ export class RoutingSimulator {
   private readonly exchanges = new Map<string, ExchangeIndex>();
   private readonly queues: Set<string>;
   private readonly vhost: string | undefined;
+  private readonly lossy: boolean;
 
   constructor(topology: SimTopology) {
     this.vhost = topology.vhost;
+    this.lossy = topology.lossyArguments === true;
     this.queues = new Set(topology.queues);
-    for (const x of topology.exchanges) this.exchanges.set(x.name, { exchange: x, all: [] });
-    if (!this.exchanges.has('')) this.exchanges.set('', { exchange: { name: '', type: 'direct' }, all: [] });
+    for (const x of topology.exchanges)
+      this.exchanges.set(x.name, { exchange: x, all: [], ae: resolveAlternateExchange(x, topology) });
+    if (!this.exchanges.has('')) this.exchanges.set('', { exchange: { name: '', type: 'direct' }, all: [], ae: {} });
     for (const b of topology.bindings) {
       // The default exchange's bindings are implicit (the management API lists them, RabbitMQ
       // does not store them): it routes by queue name, never through a binding.
@@ -178,10 +267,17 @@ export class RoutingSimulator {
     return [...(this.exchanges.get(exchange)?.all ?? [])];
   }
 
+  /** The alternate exchange RabbitMQ uses for `exchange` (argument, else policy), if any. */
+  alternateExchange(exchange: string): AlternateExchange | undefined {
+    return this.exchanges.get(exchange)?.ae;
+  }
+
   route(exchange: string, routingKey: string, headers: Record<string, unknown> = {}): RouteResult {
     const result: RouteResult = {
       queues: [],
+      mayReceive: [],
       unroutable: false,
+      mayBeUnroutable: false,
       incomplete: false,
       routingKeys: [routingKey],
       steps: [],
@@ -213,21 +309,27 @@ export class RoutingSimulator {
     }
     const keys = result.routingKeys;
     const found = new Set<string>();
+    const maybe = new Map<string, MayReceive>();
 
     if (exchange === '') {
-      this.routeDefault(keys, result, found);
+      this.routeDefault(keys, result, found, maybe);
     } else {
-      this.routeGraph(entry, keys, headers, result, found);
+      this.routeGraph(entry, keys, routedHeaders(headers), result, found, maybe);
     }
     result.queues = [...found].sort();
-    result.unroutable =
-      result.queues.length === 0 && !result.incomplete && !result.steps.some((s) => s.kind === 'direct-reply-to');
+    for (const qn of found) maybe.delete(`queue:${qn}`);
+    result.mayReceive = [...maybe.values()].sort((a, b) =>
+      a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0,
+    );
+    const mayQueues = result.mayReceive.some((m) => m.kind === 'queue');
+    result.unroutable = result.queues.length === 0 && !mayQueues && !result.incomplete;
+    result.mayBeUnroutable = result.queues.length === 0 && mayQueues;
     return result;
   }
 
   /**
-   * For each binding of `exchange`: matched or not, and why. The default exchange gets one
-   * pseudo-binding per routing key (to the queue of that name).
+   * For each binding of `exchange`: matched or not (or maybe), and why. The default exchange
+   * gets one pseudo-binding per routing key (to the queue of that name).
    */
   explainBindings(exchange: string, routingKey: string, headers: Record<string, unknown> = {}): BindingCheck[] {
     const idx = this.exchanges.get(exchange);
@@ -236,17 +338,23 @@ export class RoutingSimulator {
     const keys = [routingKey, ...('keys' in extra ? extra.keys : [])];
     if (exchange === '') {
       return [...new Set(keys)].map((k) => {
+        const replyTo = k.startsWith(REPLY_TO_PREFIX);
         const exists = this.queues.has(k);
         return {
           binding: { source: '', destination: k, destination_type: 'queue' as const, routing_key: k },
           matched: exists,
-          reason: exists
-            ? `the default exchange delivers to the queue named ${JSON.stringify(k)}`
-            : `no queue is named ${JSON.stringify(k)}`,
+          outcome: replyTo ? ('maybe' as const) : exists ? ('yes' as const) : ('no' as const),
+          ...(replyTo ? { uncertainReasons: [REPLY_TO_REASON] } : {}),
+          reason: replyTo
+            ? REPLY_TO_REASON
+            : exists
+              ? `the default exchange delivers to the queue named ${JSON.stringify(k)}`
+              : `no queue is named ${JSON.stringify(k)}`,
         };
       });
     }
-    return idx.all.map((b) => explainBinding(idx.exchange.type, b, keys, headers));
+    const routed = routedHeaders(headers);
+    return idx.all.map((b) => explainBinding(idx.exchange.type, b, keys, routed, { lossyArguments: this.lossy }));
   }
 
   // -----------------------------------------------------------------------------------------
@@ -255,17 +363,19 @@ export class RoutingSimulator {
     return this.vhost === undefined ? '' : ` in vhost ${q(this.vhost)}`;
   }
 
-  private routeDefault(keys: string[], result: RouteResult, found: Set<string>): void {
+  private routeDefault(keys: string[], result: RouteResult, found: Set<string>, maybe: Map<string, MayReceive>): void {
     const distinct = [...new Set(keys)].sort();
     const hits: string[] = [];
     for (const k of distinct) {
       if (k.startsWith(REPLY_TO_PREFIX)) {
+        maybe.set(`reply:${k}`, { destination: k, kind: 'direct-reply-to', reasons: [REPLY_TO_REASON] });
         result.steps.push({
           kind: 'direct-reply-to',
           exchange: '',
           depth: 0,
           queue: k,
-          text: `${JSON.stringify(k)} is a direct reply-to address: delivered to that channel's reply consumer if it is still there`,
+          uncertain: [REPLY_TO_REASON],
+          text: `${JSON.stringify(k)} is a direct reply-to address: delivered to that channel's reply consumer if it is still there; it does not count as a queue, so a mandatory publish is returned (312 NO_ROUTE) unless a queue gets it`,
         });
       } else if (this.queues.has(k)) {
         found.add(k);
@@ -298,6 +408,7 @@ export class RoutingSimulator {
     headers: Record<string, unknown>,
     result: RouteResult,
     found: Set<string>,
+    maybe: Map<string, MayReceive>,
   ): void {
     interface Work {
       idx: ExchangeIndex;
@@ -305,8 +416,18 @@ export class RoutingSimulator {
       from?: RouteStep['from'];
     }
     const seen = new Set<string>([entry.exchange.name]);
-    // Breadth-first for a readable explanation; RabbitMQ's order differs but the seen-set
-    // rule makes the set of evaluated exchanges (and so the queues) order-independent.
+    const edges: Edge[] = [];
+    const stepsOf = new Map<string, RouteStep[]>(); // steps about an exchange's own routing
+    const addStep = (owner: string, step: RouteStep) => {
+      result.steps.push(step);
+      const list = stepsOf.get(owner);
+      if (list) list.push(step);
+      else stepsOf.set(owner, [step]);
+    };
+    // Every exchange the message can reach (through bindings that surely or maybe match) is
+    // evaluated once, breadth-first for a readable explanation; RabbitMQ's order differs but
+    // the seen-set rule makes the set of evaluated exchanges order-independent. Which of them
+    // are surely reached is worked out from the edges afterwards.
     const queue: Work[] = [{ idx: entry, depth: 0 }];
     for (let head = 0; head < queue.length; head++) {
       const { idx, depth, from } = queue[head]!;
@@ -314,7 +435,7 @@ export class RoutingSimulator {
       const type = x.type;
       if (!BUILTIN_EXCHANGE_TYPES.includes(type)) {
         result.incomplete = true;
-        result.steps.push({
+        addStep(x.name, {
           kind: 'unsupported-type',
           exchange: x.name,
           depth,
@@ -323,47 +444,76 @@ export class RoutingSimulator {
         });
         continue;
       }
-      const matched: SimBinding[] = this.typeRoute(idx, keys, headers);
-      result.steps.push({
+      const matches = this.typeRoute(idx, keys, headers);
+      const matched = matches.map((m) => m.binding);
+      const maybes = matches.filter((m) => m.outcome === 'maybe');
+      const maybeWhy: string[] = [];
+      for (const m of maybes) addAll(maybeWhy, m.reasons);
+      addStep(x.name, {
         kind: 'exchange',
         exchange: x.name,
         depth,
         from,
         matched,
-        text: describeVisit(x, matched, idx.all.length),
+        text: describeVisit(x, matched, idx.all.length, maybes.length),
       });
 
       const next: Work[] = [];
-      if (matched.length === 0) {
-        const ae = alternateExchangeOf(x);
-        if (ae !== undefined) {
-          const aeIdx = this.exchanges.get(ae);
-          const status = ae === '' ? 'default' : !aeIdx ? 'missing' : seen.has(ae) ? 'seen' : 'ok';
-          result.steps.push({
-            kind: 'alternate-exchange',
-            exchange: x.name,
-            depth,
-            alternate: ae,
-            text:
-              status === 'ok'
-                ? `${q(x.name)} routed nothing: its alternate exchange ${q(ae)} is tried`
-                : status === 'missing'
-                  ? `${q(x.name)} routed nothing; its alternate exchange ${q(ae)} does not exist, so nothing happens`
-                  : status === 'seen'
-                    ? `${q(x.name)} routed nothing; its alternate exchange ${q(ae)} was already evaluated for this message`
-                    : `${q(x.name)} routed nothing; its alternate exchange is the default exchange, which routes nothing when reached this way`,
-          });
-          if (status === 'ok') {
-            seen.add(ae);
-            next.push({ idx: aeIdx!, depth: depth + 1, from: { exchange: x.name, via: 'alternate-exchange' } });
-          }
+      const anySure = matches.some((m) => m.outcome === 'yes');
+      const ae = idx.ae;
+      if (!anySure && ae.name !== undefined) {
+        const aeName = ae.name;
+        const aeIdx = this.exchanges.get(aeName);
+        const status = aeName === '' ? 'default' : !aeIdx ? 'missing' : seen.has(aeName) ? 'seen' : 'ok';
+        const why = [
+          ...(maybes.length > 0
+            ? [`the alternate exchange ${q(aeName)} of ${q(x.name)} is used only if none of its bindings matches`]
+            : []),
+          ...maybeWhy,
+          ...(ae.uncertain ? [ae.uncertain] : []),
+        ];
+        const sure = maybes.length === 0 && !ae.uncertain;
+        const lead = maybes.length > 0 ? `${q(x.name)} may have routed nothing` : `${q(x.name)} routed nothing`;
+        const via = ae.source && ae.source !== 'argument' ? ` (set by ${ae.source})` : '';
+        addStep(x.name, {
+          kind: 'alternate-exchange',
+          exchange: x.name,
+          depth,
+          alternate: aeName,
+          ...(sure ? {} : { uncertain: why }),
+          text:
+            status === 'ok'
+              ? `${lead}: its alternate exchange ${q(aeName)}${via} is tried`
+              : status === 'missing'
+                ? `${lead}; its alternate exchange ${q(aeName)}${via} does not exist, so nothing happens`
+                : status === 'seen'
+                  ? `${lead}; its alternate exchange ${q(aeName)}${via} was already evaluated for this message`
+                  : `${lead}; its alternate exchange${via} is the default exchange, which routes nothing when reached this way`,
+        });
+        if (status === 'ok' || status === 'seen') edges.push({ from: x.name, to: aeName, kind: 'exchange', sure, why });
+        if (status === 'ok') {
+          seen.add(aeName);
+          next.push({ idx: aeIdx!, depth: depth + 1, from: { exchange: x.name, via: 'alternate-exchange' } });
         }
+      } else if (ae.name === undefined && ae.uncertain && !anySure) {
+        // Which alternate exchange applies (if any) is not known: more queues may receive it.
+        result.incomplete = true;
+        addStep(x.name, {
+          kind: 'alternate-exchange',
+          exchange: x.name,
+          depth,
+          uncertain: [ae.uncertain],
+          text: `${q(x.name)}: whether it has an alternate exchange, and which, is not known (${ae.uncertain})`,
+        });
       }
-      for (const b of matched) {
+      for (const m of matches) {
+        const b = m.binding;
+        const sure = m.outcome === 'yes';
         if (b.destination_type === 'queue') {
-          if (this.queues.has(b.destination)) found.add(b.destination);
-          else {
-            result.steps.push({
+          if (this.queues.has(b.destination)) {
+            edges.push({ from: x.name, to: b.destination, kind: 'queue', sure, why: m.reasons });
+          } else {
+            addStep(x.name, {
               kind: 'missing-queue',
               exchange: x.name,
               depth,
@@ -376,7 +526,8 @@ export class RoutingSimulator {
         const dest = b.destination;
         const hop = { exchange: x.name, via: 'binding' as const, routingKey: b.routing_key };
         if (seen.has(dest)) {
-          result.steps.push({
+          edges.push({ from: x.name, to: dest, kind: 'exchange', sure, why: m.reasons });
+          addStep(x.name, {
             kind: 'already-visited',
             exchange: dest,
             depth: depth + 1,
@@ -387,7 +538,7 @@ export class RoutingSimulator {
         }
         const destIdx = dest === '' ? undefined : this.exchanges.get(dest);
         if (!destIdx) {
-          result.steps.push({
+          addStep(x.name, {
             kind: 'missing-exchange',
             exchange: dest,
             depth: depth + 1,
@@ -396,30 +547,83 @@ export class RoutingSimulator {
           });
           continue;
         }
+        edges.push({ from: x.name, to: dest, kind: 'exchange', sure, why: m.reasons });
         seen.add(dest);
         next.push({ idx: destIdx, depth: depth + 1, from: hop });
       }
       queue.push(...next);
     }
+
+    // Surely reached: through sure edges from the entry. Everything else visited is a maybe,
+    // with the reasons of the uncertain edges on the way (a fixpoint over the edges).
+    const sureX = new Set<string>([entry.exchange.name]);
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const e of edges)
+        if (e.kind === 'exchange' && e.sure && sureX.has(e.from) && !sureX.has(e.to)) {
+          sureX.add(e.to);
+          changed = true;
+        }
+    }
+    const whyX = new Map<string, string[]>();
+    for (let changed = true, rounds = 0; changed && rounds <= edges.length + 1; rounds++) {
+      changed = false;
+      for (const e of edges) {
+        if (e.kind !== 'exchange' || sureX.has(e.to)) continue;
+        const list = whyX.get(e.to) ?? [];
+        const before = list.length;
+        addAll(list, e.why);
+        if (!sureX.has(e.from)) addAll(list, whyX.get(e.from) ?? []);
+        whyX.set(e.to, list);
+        if (list.length !== before) changed = true;
+      }
+    }
+    for (const e of edges) {
+      if (e.kind !== 'queue') continue;
+      if (e.sure && sureX.has(e.from)) {
+        found.add(e.to);
+        continue;
+      }
+      const key = `queue:${e.to}`;
+      const entryM = maybe.get(key) ?? { destination: e.to, kind: 'queue' as const, reasons: [] };
+      addAll(entryM.reasons, e.why);
+      if (!sureX.has(e.from)) addAll(entryM.reasons, whyX.get(e.from) ?? []);
+      maybe.set(key, entryM);
+    }
+    for (const [owner, steps] of stepsOf) {
+      if (sureX.has(owner)) continue;
+      for (const s of steps) {
+        s.uncertain = [...(s.uncertain ?? [])];
+        addAll(s.uncertain, whyX.get(owner) ?? []);
+        if (s.kind === 'exchange') s.text = `maybe reached: ${s.text}`;
+      }
+    }
   }
 
-  /** The bindings the exchange's type routes through (before existence checks). */
-  private typeRoute(idx: ExchangeIndex, keys: string[], headers: Record<string, unknown>): SimBinding[] {
+  /** The bindings the exchange's type routes through (before existence checks), surely or maybe. */
+  private typeRoute(idx: ExchangeIndex, keys: string[], headers: Record<string, unknown>): Match[] {
+    const sure = (binding: SimBinding): Match => ({ binding, outcome: 'yes', reasons: [] });
     switch (idx.exchange.type) {
       case 'fanout':
-        return [...idx.all];
+        return idx.all.map(sure);
       case 'direct': {
-        const out: SimBinding[] = [];
-        for (const k of new Set(keys)) out.push(...(idx.byKey!.get(k) ?? []));
+        const out: Match[] = [];
+        for (const k of new Set(keys)) for (const b of idx.byKey!.get(k) ?? []) out.push(sure(b));
         return out;
       }
       case 'topic': {
         const hits = new Set<number>();
         for (const k of keys) for (const i of idx.trie!.match(k)) hits.add(i);
-        return [...hits].sort((a, b) => a - b).map((i) => idx.all[i]!);
+        return [...hits].sort((a, b) => a - b).map((i) => sure(idx.all[i]!));
       }
-      case 'headers':
-        return idx.all.filter((b) => headersMatch(b.arguments ?? {}, headers));
+      case 'headers': {
+        const out: Match[] = [];
+        for (const b of idx.all) {
+          const r = matchHeaders(b.arguments ?? {}, headers, { lossyArguments: this.lossy });
+          if (r.outcome !== 'no') out.push({ binding: b, outcome: r.outcome, reasons: r.reasons });
+        }
+        return out;
+      }
       default:
         return [];
     }
@@ -440,12 +644,54 @@ export function explainRoute(
 }
 
 /** The alternate exchange RabbitMQ would use: the declared argument, else the policy's. */
-export function alternateExchangeOf(x: SimExchange): string | undefined {
+export function alternateExchangeOf(
+  x: SimExchange,
+  topology?: Pick<SimTopology, 'policies' | 'operatorPolicies'>,
+): string | undefined {
+  return resolveAlternateExchange(x, topology ?? {}).name;
+}
+
+/**
+ * An exchange's alternate exchange as rabbit_policy:get_arg/3 finds it: the declared
+ * "alternate-exchange" argument, else the effective policy's (an explicit `policyDefinition`,
+ * else the one the broker reported in `policy`, else the one the vhost's policies give), else
+ * the operator policy's (which the broker never allows; kept for the rule's sake).
+ */
+export function resolveAlternateExchange(
+  x: SimExchange,
+  topology: Pick<SimTopology, 'policies' | 'operatorPolicies'>,
+): AlternateExchange {
   const fromArgs = unwrap(x.arguments?.['alternate-exchange']);
-  if (fromArgs !== undefined && fromArgs !== null) return String(fromArgs);
-  const fromPolicy = unwrap(x.policyDefinition?.['alternate-exchange']);
-  if (fromPolicy !== undefined && fromPolicy !== null) return String(fromPolicy);
-  return undefined;
+  if (fromArgs !== undefined && fromArgs !== null) return { name: String(fromArgs), source: 'argument' };
+  if (x.policyDefinition) {
+    const v = unwrap(x.policyDefinition['alternate-exchange']);
+    if (v !== undefined && v !== null) return { name: String(v), source: 'policy' };
+  } else if (x.name !== '' && (topology.policies || x.policy)) {
+    const p = effectiveExchangePolicy(x.name, topology.policies ?? [], x.policy);
+    const v = unwrap(p.definition?.['alternate-exchange']);
+    const out: AlternateExchange = {};
+    if (v !== undefined && v !== null) {
+      out.name = String(v);
+      out.source = 'policy';
+    }
+    if (p.uncertain) out.uncertain = p.uncertain;
+    if (out.name !== undefined || out.uncertain) return out;
+  }
+  if (x.name !== '' && topology.operatorPolicies) {
+    const op = matchExchangePolicy(x.name, topology.operatorPolicies);
+    const v = unwrap(op.definition?.['alternate-exchange']);
+    if (v !== undefined && v !== null)
+      return { name: String(v), source: 'operator policy', ...(op.uncertain ? { uncertain: op.uncertain } : {}) };
+  }
+  return {};
+}
+
+/** The headers the exchanges see: the broker removes BCC from the message before routing. */
+export function routedHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.prototype.hasOwnProperty.call(headers, 'BCC')) return headers;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(headers)) if (k !== 'BCC') out[k] = v;
+  return out;
 }
 
 /**
@@ -474,6 +720,7 @@ export function explainBinding(
   b: SimBinding,
   routingKeys: string[],
   headers: Record<string, unknown>,
+  opts: MatchOptions = {},
 ): BindingCheck {
   const keysText =
     routingKeys.length === 1
@@ -481,12 +728,18 @@ export function explainBinding(
       : `routing keys ${routingKeys.map((k) => JSON.stringify(k)).join(', ')}`;
   switch (type) {
     case 'fanout':
-      return { binding: b, matched: true, reason: 'a fanout exchange routes to every binding (keys are ignored)' };
+      return {
+        binding: b,
+        matched: true,
+        outcome: 'yes',
+        reason: 'a fanout exchange routes to every binding (keys are ignored)',
+      };
     case 'direct': {
       const matched = routingKeys.includes(b.routing_key);
       return {
         binding: b,
         matched,
+        outcome: matched ? 'yes' : 'no',
         reason: matched
           ? `binding key ${JSON.stringify(b.routing_key)} equals the routing key`
           : `binding key ${JSON.stringify(b.routing_key)} is not the ${keysText} (direct needs exact equality)`,
@@ -501,6 +754,7 @@ export function explainBinding(
           return {
             binding: b,
             matched: true,
+            outcome: 'yes',
             topic: e,
             reason: `pattern ${JSON.stringify(b.routing_key)} matches ${JSON.stringify(k)}`,
           };
@@ -509,26 +763,42 @@ export function explainBinding(
       return {
         binding: b,
         matched: false,
+        outcome: 'no',
         topic: first,
         reason: `pattern ${JSON.stringify(b.routing_key)} does not match: ${first?.reason ?? 'no routing key'}`,
       };
     }
     case 'headers': {
-      const e = explainHeadersMatch(b.arguments ?? {}, headers);
-      return { binding: b, matched: e.matches, headers: e, reason: e.reason };
+      const e = explainHeadersMatch(b.arguments ?? {}, headers, opts);
+      return {
+        binding: b,
+        matched: e.matches,
+        outcome: e.outcome,
+        ...(e.outcome === 'maybe' ? { uncertainReasons: e.uncertainReasons } : {}),
+        headers: e,
+        reason: e.reason,
+      };
     }
     default:
-      return { binding: b, matched: false, reason: `cannot simulate exchange type '${type}'` };
+      return { binding: b, matched: false, outcome: 'no', reason: `cannot simulate exchange type '${type}'` };
   }
 }
 
-function describeVisit(x: SimExchange, matched: SimBinding[], total: number): string {
+function describeVisit(x: SimExchange, matched: SimBinding[], total: number, maybes = 0): string {
   const what = `${x.type} exchange ${q(x.name)}`;
   if (total === 0) return `${what} has no bindings`;
   if (matched.length === 0) return `${what}: none of its ${pluralize(total, 'binding')} matched`;
   const dests = matched.map((b) => `${b.destination_type} ${q(b.destination)}`);
   const shown = dests.length > 10 ? `${dests.slice(0, 10).join(', ')} and ${dests.length - 10} more` : dests.join(', ');
-  return `${what}: ${formatCount(matched.length)} of ${pluralize(total, 'binding')} matched -> ${shown}`;
+  const count =
+    maybes === 0
+      ? `${formatCount(matched.length)} of ${pluralize(total, 'binding')} matched`
+      : `of ${pluralize(total, 'binding')}, ${formatCount(matched.length - maybes)} matched and ${formatCount(maybes)} may match`;
+  return `${what}: ${count} -> ${shown}`;
+}
+
+function addAll(into: string[], from: readonly string[]): void {
+  for (const s of from) if (!into.includes(s)) into.push(s);
 }
 
 function unwrap(v: unknown): unknown {

@@ -11,35 +11,12 @@ import {
 import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
 import { parseArgumentsInput } from '../core/arguments';
 import { bindingCriteria } from '../core/topology';
-import type { ManagementClient } from '../broker/management';
+import { readTopology } from '../broker/routingTopology';
 import type { PanelServices } from './services';
 
 export const ROUTING_VIEW_TYPE = 'burrow.routing';
 
-/** Reads a vhost's whole topology (every page) for the simulator. */
-export async function readTopology(m: ManagementClient, vhost: string): Promise<SimTopology> {
-  const exchanges = await m.listExchanges(vhost, { page: 1, pageSize: 500 });
-  const allExchanges = [...exchanges.items];
-  for (let page = 2; page <= exchanges.pageCount; page++)
-    allExchanges.push(...(await m.listExchanges(vhost, { page, pageSize: 500 })).items);
-  const queues = await m.listQueues(vhost, { page: 1, pageSize: 500, columns: ['name'] });
-  const allQueues = queues.items.map((q) => q.name);
-  for (let page = 2; page <= queues.pageCount; page++)
-    allQueues.push(...(await m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })).items.map((q) => q.name));
-  const bindings = await m.listBindings(vhost);
-  return {
-    vhost,
-    exchanges: allExchanges.map((x) => ({ name: x.name, type: x.type, arguments: x.arguments, internal: x.internal })),
-    bindings: bindings.map((b) => ({
-      source: b.source,
-      destination: b.destination,
-      destination_type: b.destination_type as 'queue' | 'exchange',
-      routing_key: b.routing_key,
-      arguments: b.arguments,
-    })),
-    queues: allQueues,
-  };
-}
+export { readTopology };
 
 /** Routing-key tester: offline pattern checks run in the webview; live routing runs here against the broker's topology. */
 export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
@@ -102,7 +79,9 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
       exchange: msg.exchange,
       routingKey: msg.routingKey,
       queues: result.queues,
+      mayReceive: result.mayReceive.map((m) => ({ destination: m.destination, kind: m.kind, reasons: m.reasons })),
       unroutable: result.unroutable,
+      mayBeUnroutable: result.mayBeUnroutable,
       incomplete: result.incomplete,
       steps: result.steps.map((s) => `${'  '.repeat(s.depth)}${s.text}`),
       errors: result.errors,
@@ -113,6 +92,7 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
         destinationType: b.binding.destination_type,
         criteria: bindingCriteria(b.binding),
         matched: b.matched,
+        outcome: b.outcome,
         reason: b.reason,
       })),
       topologyAt: this.topologyAt,

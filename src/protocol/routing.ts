@@ -6,15 +6,31 @@ export interface LiveBindingRow {
   destination: string;
   destinationType: 'queue' | 'exchange';
   criteria: string;
+  /** True when it surely matches. */
   matched: boolean;
+  /** 'maybe': it depends on what the management API does not show (reason says what). */
+  outcome: 'yes' | 'no' | 'maybe';
   reason: string;
+}
+
+/** A queue (or direct reply-to address) that may also receive the message, and why it is not sure. */
+export interface MayReceiveRow {
+  destination: string;
+  kind: 'queue' | 'direct-reply-to';
+  reasons: string[];
 }
 
 export interface LiveRouteView {
   exchange: string;
   routingKey: string;
+  /** Queues that surely receive the message. */
   queues: string[];
+  /** Queues that may also receive it ("uncertain"), with the reasons. */
+  mayReceive: MayReceiveRow[];
+  /** Surely returned with mandatory (312 NO_ROUTE). */
   unroutable: boolean;
+  /** No queue surely receives it, some may: the mandatory return is uncertain. */
+  mayBeUnroutable: boolean;
   incomplete: boolean;
   steps: string[];
   errors: string[];

@@ -1,0 +1,348 @@
+/**
+ * The live routing tester never gives a confident wrong answer (issue 13): on each broker,
+ * declare what the management API cannot show exactly (void binding arguments, decimals,
+ * non-UTF-8 bytes, nested tables), BCC/CC bindings, empty tables and arrays, alternate
+ * exchanges set by policy (with a priority tie the broker settles), and direct reply-to; publish
+ * with raw amqplib (mandatory), see where each message lands, and compare with the simulator fed
+ * by readTopology (the panel's own reader):
+ *
+ *   - every queue the simulator is sure of received the message;
+ *   - every queue that received it is sure or listed under "may also receive";
+ *   - the mandatory return is what the simulator says whenever it says it surely.
+ *
+ * Plus the specific answers, so that an answer turning uncertain (or sure) where it should not
+ * fails here too.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as amqp from 'amqplib';
+import { RoutingSimulator, type RouteResult, type SimTopology } from '../../src/core/routing';
+import { readTopology } from '../../src/broker/routingTopology';
+import { BROKERS, dropVhost, makeVhost, managementClientOf, poll } from './helpers';
+
+type Headers = Record<string, unknown>;
+
+interface Case {
+  id: string;
+  exchange: string;
+  key: string;
+  headers: Headers;
+}
+
+const HEADERS_BINDINGS: Array<[string, Headers]> = [
+  ['q.void', { k1: null }], // presence check: the API shows "undefined"
+  ['q.strundef', { k1: 'undefined' }],
+  ['q.arrvoid', { k1a: ['a', null] }],
+  ['q.bcc', { BCC: ['b'] }],
+  ['q.cc', { CC: ['c'] }],
+  ['q.emptyarr', { k2: [] }],
+  ['q.emptytab', { k2t: {} }],
+  ['q.dec', { k3: { '!': 'decimal', value: { places: 1, digits: 15 } } }], // 1.5, shown as 1.15
+  ['q.bytes', { k5: Buffer.from([0xff, 0xfe, 0x41]) }], // shown as a "Not UTF-8" note
+  ['q.nested', { k6: { b: 'one', a: 'two' } }], // shown with its keys sorted
+  ['q.plain', { k7: 'pdf' }],
+];
+
+const CASES: Case[] = [
+  ...(
+    [
+      ['h-present', { k1: 'x' }],
+      ['h-undefined', { k1: 'undefined' }],
+      ['h-void', { k1: null }],
+      ['h-none', {}],
+      ['h-arr-void', { k1a: ['a', null] }],
+      ['h-arr-str', { k1a: ['a', 'undefined'] }],
+      ['h-arr-other', { k1a: ['a', 'b'] }],
+      ['h-bcc', { BCC: ['b'] }],
+      ['h-cc', { CC: ['c'] }],
+      ['h-emptyarr-arr', { k2: [] }],
+      ['h-emptyarr-tab', { k2: {} }],
+      ['h-emptytab-arr', { k2t: [] }],
+      ['h-emptytab-tab', { k2t: {} }],
+      ['h-dec', { k3: { '!': 'decimal', value: { places: 1, digits: 15 } } }],
+      ['h-dec-other', { k3: 'x' }],
+      ['h-bytes', { k5: Buffer.from([0xff, 0xfe, 0x41]) }],
+      ['h-bytes-other', { k5: 'A' }],
+      ['h-nested-same-order', { k6: { b: 'one', a: 'two' } }],
+      ['h-nested-sorted-order', { k6: { a: 'two', b: 'one' } }],
+      ['h-nested-other', { k6: { a: 'two' } }],
+      ['h-plain', { k7: 'pdf' }],
+    ] as Array<[string, Headers]>
+  ).map(([id, headers]) => ({ id, exchange: 'h', key: '', headers })),
+  // alternate exchanges set by policy
+  { id: 'pol-high', exchange: 'pol.x', key: 'nothing', headers: {} },
+  { id: 'pol-low', exchange: 'pol.y', key: 'nothing', headers: {} },
+  { id: 'pol-queues-only', exchange: 'polq.z', key: 'nothing', headers: {} },
+  { id: 'pol-arg-wins', exchange: 'pol.arg', key: 'nothing', headers: {} },
+  { id: 'pol-tie', exchange: 'tie.x', key: 'nothing', headers: {} },
+  { id: 'pol-routed', exchange: 'pol.x', key: 'k', headers: {} },
+];
+
+for (const B of BROKERS) {
+  describe(`routing tester exactness [${B.label}]`, { timeout: 120_000 }, () => {
+    const mc = managementClientOf(B);
+    let vhost = '';
+    let conn: amqp.ChannelModel;
+    let topology: SimTopology;
+    let sim: RoutingSimulator;
+    const delivered = new Map<string, Set<string>>(); // message id -> queues
+    const returned = new Map<string, number>(); // message id -> reply code
+    const queues: string[] = [];
+
+    before(async () => {
+      vhost = await makeVhost(B, 'burrow-test-routing-exact');
+      conn = await amqp.connect({
+        hostname: '127.0.0.1',
+        port: B.amqpPort,
+        username: 'guest',
+        password: 'guest',
+        vhost,
+      });
+      const ch = await conn.createConfirmChannel();
+      const queue = async (name: string) => {
+        await ch.assertQueue(name, { durable: false });
+        queues.push(name);
+      };
+      await ch.assertExchange('h-ae', 'fanout', { durable: false });
+      await ch.assertExchange('h', 'headers', { durable: false, arguments: { 'alternate-exchange': 'h-ae' } });
+      await queue('q.h-ae');
+      await ch.bindQueue('q.h-ae', 'h-ae', '');
+      for (const [q, args] of HEADERS_BINDINGS) {
+        await queue(q);
+        await ch.bindQueue(q, 'h', '', args);
+      }
+      for (const x of ['pol.x', 'pol.y', 'polq.z', 'tie.x']) await ch.assertExchange(x, 'direct', { durable: false });
+      await ch.assertExchange('pol.arg', 'direct', { durable: false, arguments: { 'alternate-exchange': 'ae-arg' } });
+      for (const ae of ['ae-high', 'ae-low', 'ae-queues', 'ae-arg', 'ae-tie1', 'ae-tie2']) {
+        await ch.assertExchange(ae, 'fanout', { durable: false });
+        await queue(`q.${ae}`);
+        await ch.bindQueue(`q.${ae}`, ae, '');
+      }
+      await queue('q.pol.x.k');
+      await ch.bindQueue('q.pol.x.k', 'pol.x', 'k');
+      const V = encodeURIComponent(vhost);
+      const policy = (name: string, pattern: string, applyTo: string, priority: number, ae: string) =>
+        B.mgmt('PUT', `/api/policies/${V}/${name}`, {
+          pattern,
+          'apply-to': applyTo,
+          priority,
+          definition: { 'alternate-exchange': ae },
+        });
+      await policy('high', '^pol\\.(x|arg)$', 'exchanges', 2, 'ae-high');
+      await policy('low', '^pol\\.', 'all', 1, 'ae-low');
+      await policy('queues', '^polq\\.', 'queues', 5, 'ae-queues');
+      await policy('tie1', '^tie\\.', 'exchanges', 3, 'ae-tie1');
+      await policy('tie2', '^tie\\.', 'exchanges', 3, 'ae-tie2');
+      // Policies reach exchanges asynchronously: wait until the listing names them.
+      await poll('policies applied to the exchanges', async () => {
+        const xs = (await mc.listExchanges(vhost)).items;
+        const p = (n: string) => xs.find((x) => x.name === n)?.policy;
+        return p('pol.x') === 'high' && p('pol.y') === 'low' && p('pol.arg') === 'high' && p('tie.x') !== undefined;
+      });
+
+      topology = await readTopology(mc, vhost);
+      sim = new RoutingSimulator(topology);
+
+      ch.on('return', (m: amqp.Message) => {
+        returned.set(String(m.properties.messageId), (m.fields as unknown as { replyCode: number }).replyCode);
+      });
+      for (const c of CASES)
+        ch.publish(c.exchange, c.key, Buffer.from(c.id), { messageId: c.id, headers: c.headers, mandatory: true });
+      await ch.waitForConfirms();
+      for (const q of queues) {
+        for (;;) {
+          const m = await ch.get(q, { noAck: true });
+          if (m === false) break;
+          const id = String(m.properties.messageId);
+          let set = delivered.get(id);
+          if (!set) delivered.set(id, (set = new Set()));
+          set.add(q);
+        }
+      }
+      await ch.close();
+    });
+
+    after(async () => {
+      await conn?.close().catch(() => undefined);
+      if (vhost) await dropVhost(B, vhost);
+      mc.dispose();
+    });
+
+    const routeOf = (id: string): RouteResult => {
+      const c = CASES.find((x) => x.id === id)!;
+      return sim.route(c.exchange, c.key, c.headers);
+    };
+    const got = (id: string) => [...(delivered.get(id) ?? [])].sort();
+    const maybes = (r: RouteResult) => r.mayReceive.map((m) => m.destination);
+
+    test('no answer is wrong: sure queues got it, every queue that got it was sure or a maybe', () => {
+      const wrong: string[] = [];
+      let uncertain = 0;
+      for (const c of CASES) {
+        const r = sim.route(c.exchange, c.key, c.headers);
+        const actual = got(c.id);
+        const missing = r.queues.filter((q) => !actual.includes(q));
+        const unexpected = actual.filter((q) => !r.queues.includes(q) && !maybes(r).includes(q));
+        if (missing.length || unexpected.length)
+          wrong.push(
+            `${c.id}: broker ${JSON.stringify(actual)} sure ${JSON.stringify(r.queues)} maybe ${JSON.stringify(maybes(r))}`,
+          );
+        if (!r.mayBeUnroutable && returned.has(c.id) !== r.unroutable)
+          wrong.push(`${c.id}: broker returned=${returned.has(c.id)} simulator unroutable=${r.unroutable}`);
+        if (r.mayReceive.length) uncertain++;
+      }
+      assert.deepEqual(wrong, []);
+      // the uncertain answers are the few the API cannot settle, not a blanket "maybe"
+      assert.ok(uncertain <= 12, `${uncertain} uncertain answers`);
+    });
+
+    test('void binding arguments: "undefined" is a maybe unless both readings agree', () => {
+      assert.deepEqual(got('h-present'), ['q.void']); // the broker: a presence check
+      let r = routeOf('h-present');
+      assert.deepEqual(r.queues, []);
+      assert.deepEqual(maybes(r), ['q.h-ae', 'q.strundef', 'q.void']);
+      assert.match(r.mayReceive.find((m) => m.destination === 'q.void')!.reasons.join(), /shows as "undefined"/);
+      // the string "undefined" matches both readings: sure
+      assert.deepEqual(got('h-undefined'), ['q.strundef', 'q.void']);
+      assert.deepEqual(routeOf('h-undefined').queues, ['q.strundef', 'q.void']);
+      // absent: neither reading matches; the AE surely gets it
+      assert.deepEqual(got('h-none'), ['q.h-ae']);
+      r = routeOf('h-none');
+      assert.deepEqual([r.queues, r.mayReceive], [['q.h-ae'], []]);
+      // inside arrays
+      assert.deepEqual(got('h-arr-void'), ['q.arrvoid']);
+      assert.deepEqual(maybes(routeOf('h-arr-void')), ['q.arrvoid', 'q.h-ae']);
+      assert.deepEqual(got('h-arr-other'), ['q.h-ae']);
+      assert.deepEqual(routeOf('h-arr-other').queues, ['q.h-ae']);
+    });
+
+    test('BCC is removed before routing; CC is not', () => {
+      assert.deepEqual(got('h-bcc'), ['q.h-ae']);
+      assert.deepEqual(routeOf('h-bcc').queues, ['q.h-ae']);
+      assert.deepEqual(got('h-cc'), ['q.cc']);
+      assert.deepEqual(routeOf('h-cc').queues, ['q.cc']);
+    });
+
+    test('top level: an empty table equals an empty array', () => {
+      for (const id of ['h-emptyarr-arr', 'h-emptyarr-tab']) {
+        assert.deepEqual(got(id), ['q.emptyarr'], id);
+        assert.deepEqual(routeOf(id).queues, ['q.emptyarr'], id);
+      }
+      for (const id of ['h-emptytab-arr', 'h-emptytab-tab']) {
+        assert.deepEqual(got(id), ['q.emptytab'], id);
+        assert.deepEqual(routeOf(id).queues, ['q.emptytab'], id);
+      }
+    });
+
+    test('decimals, non-UTF-8 bytes and nested tables the API cannot show exactly are maybes', () => {
+      assert.deepEqual(got('h-dec'), ['q.dec']);
+      assert.deepEqual(maybes(routeOf('h-dec')), ['q.dec', 'q.h-ae']);
+      assert.match(routeOf('h-dec').mayReceive[0]!.reasons.join(), /decimal and float binding arguments are not exact/);
+      assert.deepEqual(routeOf('h-dec-other').queues, ['q.h-ae']);
+      assert.deepEqual(got('h-bytes'), ['q.bytes']);
+      assert.deepEqual(maybes(routeOf('h-bytes')), ['q.bytes', 'q.h-ae']);
+      assert.deepEqual(routeOf('h-bytes-other').queues, ['q.h-ae']);
+      // the broker compares nested tables in their stored order
+      assert.deepEqual(got('h-nested-same-order'), ['q.nested']);
+      assert.deepEqual(got('h-nested-sorted-order'), ['q.h-ae']);
+      assert.deepEqual(maybes(routeOf('h-nested-sorted-order')), ['q.h-ae', 'q.nested']);
+      assert.deepEqual(routeOf('h-nested-other').queues, ['q.h-ae']);
+      assert.deepEqual(routeOf('h-plain').queues, ['q.plain']);
+    });
+
+    test('alternate exchanges set by policy: pattern, apply-to, priority, the argument wins, the listing settles a tie', () => {
+      assert.deepEqual([got('pol-high'), routeOf('pol-high').queues], [['q.ae-high'], ['q.ae-high']]);
+      assert.deepEqual([got('pol-low'), routeOf('pol-low').queues], [['q.ae-low'], ['q.ae-low']]);
+      assert.deepEqual([got('pol-queues-only'), routeOf('pol-queues-only').queues], [[], []]);
+      assert.equal(routeOf('pol-queues-only').unroutable, true);
+      assert.equal(returned.get('pol-queues-only'), 312);
+      assert.deepEqual([got('pol-arg-wins'), routeOf('pol-arg-wins').queues], [['q.ae-arg'], ['q.ae-arg']]);
+      assert.deepEqual([got('pol-routed'), routeOf('pol-routed').queues], [['q.pol.x.k'], ['q.pol.x.k']]);
+      // a tie: the broker picked one and its listing says which; the simulator follows it
+      const picked = topology.exchanges.find((x) => x.name === 'tie.x')!.policy;
+      assert.ok(picked === 'tie1' || picked === 'tie2');
+      assert.deepEqual(got('pol-tie'), [`q.ae-${picked}`]);
+      assert.deepEqual(routeOf('pol-tie').queues, [`q.ae-${picked}`]);
+      // without the listing's word the tie is uncertain, never a guess
+      const blind = new RoutingSimulator({
+        ...topology,
+        exchanges: topology.exchanges.map((x) => ({ ...x, policy: undefined })),
+      });
+      const r = blind.route('tie.x', 'nothing');
+      assert.deepEqual(r.queues, []);
+      assert.equal(r.mayReceive.length, 1);
+      assert.match(r.mayReceive[0]!.reasons.join(), /same priority 3/);
+      assert.deepEqual(blind.route('pol.x', 'nothing').queues, ['q.ae-high']);
+    });
+
+    test('operator policies cannot set an alternate exchange (400)', async () => {
+      const res = await fetch(`${B.mgmtUrl}/api/operator-policies/${encodeURIComponent(vhost)}/op-ae`, {
+        method: 'PUT',
+        headers: {
+          authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64'),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          pattern: '.*',
+          'apply-to': 'all',
+          priority: 9,
+          definition: { 'alternate-exchange': 'ae-high' },
+        }),
+      });
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /not recognised policy settings/);
+    });
+
+    test('direct reply-to: the reply is delivered and a mandatory publish is returned 312 all the same', async () => {
+      const requester = await conn.createChannel();
+      const replier = await conn.createConfirmChannel();
+      try {
+        const replies: string[] = [];
+        await requester.consume('amq.rabbitmq.reply-to', (m) => m && replies.push(String(m.properties.messageId)), {
+          noAck: true,
+        });
+        await requester.assertQueue('q.rpc', { durable: false });
+        requester.sendToQueue('q.rpc', Buffer.from('request'), { replyTo: 'amq.rabbitmq.reply-to' });
+        const req = await poll('the request', async () => (await replier.get('q.rpc', { noAck: true })) || undefined);
+        const replyTo = String(req.properties.replyTo);
+        assert.match(replyTo, /^amq\.rabbitmq\.reply-to\./);
+
+        const codes: number[] = [];
+        replier.on('return', (m: amqp.Message) => codes.push((m.fields as unknown as { replyCode: number }).replyCode));
+        replier.publish('', replyTo, Buffer.from('reply'), { messageId: 'reply-1', mandatory: true });
+        await replier.waitForConfirms();
+        await poll('the reply', () => replies.includes('reply-1'));
+        assert.deepEqual(codes, [312]);
+
+        const sim2 = new RoutingSimulator(await readTopology(mc, vhost));
+        const r = sim2.route('', replyTo);
+        assert.equal(r.unroutable, true);
+        assert.deepEqual(r.queues, []);
+        assert.deepEqual(
+          r.mayReceive.map((m) => [m.destination, m.kind]),
+          [[replyTo, 'direct-reply-to']],
+        );
+
+        // with a real queue as well (CC), nothing is returned
+        replier.publish('', 'q.rpc', Buffer.from('reply'), {
+          messageId: 'reply-2',
+          mandatory: true,
+          headers: { CC: [replyTo] },
+        });
+        await replier.waitForConfirms();
+        await poll('the second reply', () => replies.includes('reply-2'));
+        const inQueue = await poll(
+          'the copy in q.rpc',
+          async () => (await replier.get('q.rpc', { noAck: true })) || undefined,
+        );
+        assert.equal(inQueue.properties.messageId, 'reply-2');
+        assert.deepEqual(codes, [312]);
+        const r2 = sim2.route('', 'q.rpc', { CC: [replyTo] });
+        assert.deepEqual([r2.queues, r2.unroutable], [['q.rpc'], false]);
+      } finally {
+        await requester.close().catch(() => undefined);
+        await replier.close().catch(() => undefined);
+      }
+    });
+  });
+}
