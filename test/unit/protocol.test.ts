@@ -34,7 +34,7 @@ test('panel state restored from disk is validated, extra fields dropped', () => 
 
 test('the publish draft survives a JSON round trip through webview state', () => {
   const d = emptyDraft('x', 'k', 1);
-  d.headers.push({ name: 'n', type: 'number', value: '1' });
+  d.headers.push({ name: 'n', type: 'int64', value: '9007199254740993' });
   assert.deepEqual(normalizeDraft(JSON.parse(JSON.stringify(d))), d);
 });
 
