@@ -300,6 +300,8 @@ app.start({
         properties: { ...view.draft.properties, ...(msg.draft.properties ?? {}) },
       };
       view.loadedFrom = msg.source;
+      // A panel opened to load this draft: 'init' must not replace it with the empty aimed draft.
+      initialised = true;
       persist();
     },
     busy: (msg) => {

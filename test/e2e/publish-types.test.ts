@@ -38,8 +38,11 @@ function recordIncoming(model: amqp.ChannelModel): () => Buffer {
   return () => Buffer.concat(chunks);
 }
 
-/** The headers of the first content header frame in `bytes`, each as [tag, value] for the tags used here. */
-function rawHeaders(bytes: Buffer): Map<string, [string, bigint | string]> {
+type RawHeaders = Map<string, [string, bigint | string]>;
+
+/** The headers of every content header frame in `bytes`, each header as [tag, value] for the tags used here. */
+function rawHeaders(bytes: Buffer): RawHeaders[] {
+  const all: RawHeaders[] = [];
   let o = 0;
   while (o + 7 <= bytes.length) {
     const type = bytes[o];
@@ -54,7 +57,7 @@ function rawHeaders(bytes: Buffer): Map<string, [string, bigint | string]> {
     assert.ok(flags & 0x2000, 'the message has headers');
     const end = p + 4 + payload.readUInt32BE(p);
     p += 4;
-    const out = new Map<string, [string, bigint | string]>();
+    const out: RawHeaders = new Map();
     while (p < end) {
       const name = payload.toString('utf8', p + 1, p + 1 + payload[p]);
       p += 1 + payload[p];
@@ -74,9 +77,9 @@ function rawHeaders(bytes: Buffer): Map<string, [string, bigint | string]> {
         p += 4 + len;
       } else throw new Error(`unexpected tag '${tag}' for header '${name}'`);
     }
-    return out;
+    all.push(out);
   }
-  throw new Error('no content header frame received');
+  return all;
 }
 
 /** Picks an option of a (non-combobox) vscode-single-select by its label, the way a user does. */
@@ -129,7 +132,7 @@ for (const B of BROKERS)
       }
     });
 
-    test('int64 9007199254740993 and int8 5 typed in the form arrive with tags l and b and exact values', async () => {
+    test('headers typed in the form (int64 2^53+1, int8, int16) arrive with their tags; peek → Edit and publish… sends them again with the same tags', async () => {
       await step(s, 'types-open-panel', () => contextMenu(s.page, q, 'Publish Message…'));
       const f = await step(s, 'types-webview', () => webviewFrame(s.page, 'Publish', 30_000));
       await step(s, 'types-prefilled', async () => {
@@ -157,16 +160,55 @@ for (const B of BROKERS)
         await confirmedResult(f);
       });
 
+      // Peek the message and open it in the publish form: each header comes back with its type.
+      await step(s, 'types-peek', () => contextMenu(s.page, q, 'Peek Messages…'));
+      const pf = await step(s, 'types-peek-webview', () => webviewFrame(s.page, `Peek: ${q}`, 30_000));
+      await step(s, 'types-edit-and-publish', async () => {
+        // A peek of a few messages shows them expanded; a collapsed one opens with a click on its head.
+        await pf.locator('.message .head').first().waitFor({ timeout: 30_000 });
+        if ((await pf.locator('vscode-button.edit-and-publish').count()) === 0)
+          await pf.locator('.message .head').first().click();
+        await pf.locator('vscode-button.edit-and-publish').first().click();
+      });
+      const f2 = await step(s, 'types-loaded', () => webviewFrame(s.page, 'Publish', 30_000));
+      const rows = await step(s, 'types-rows', async () => {
+        const read = () =>
+          f2.locator('.header-row').evaluateAll((els) =>
+            // No named helper in here: the test's transpiler would wrap it in __name, unknown in the page.
+            els.map((el) =>
+              ['.header-name', '.header-type', '.header-value'].map((sel) =>
+                String((el.querySelector(sel) as HTMLInputElement | null)?.value ?? ''),
+              ),
+            ),
+          );
+        await poll('three header rows from the peeked message', async () => (await read()).length === 3, 30_000);
+        return new Map((await read()).map(([name, type, value]) => [name, [type, value]]));
+      });
+      // amqplib (before Burrow's own decoder) rounds the int64 on the way in: only its type is checked here;
+      // the exact text is covered by the unit test "a message with every type -> draft -> request".
+      assert.equal(rows.get('big')?.[0], 'int64');
+      assert.deepEqual(rows.get('small'), ['int8', '5']);
+      assert.deepEqual(rows.get('bad'), ['int16', '300']);
+      await step(s, 'types-republish', async () => {
+        await f2.locator('vscode-button#publish').click();
+        // The panel was hidden behind the peek and reloaded: its only result row is this publish.
+        await confirmedResult(f2);
+        await poll('two messages in the queue', async () => (await side.queueDepth(q)) === 2, 15_000);
+      });
+
       const model = await amqp.connect(side.amqpUrl);
       try {
         const ch = await model.createChannel();
         const incoming = recordIncoming(model);
-        const m = await ch.get(q, { noAck: true });
-        assert.ok(m, 'the message is in the queue');
-        const h = rawHeaders(incoming());
-        assert.deepEqual(h.get('big'), ['l', 9007199254740993n]);
-        assert.deepEqual(h.get('small'), ['b', 5n]);
-        assert.deepEqual(h.get('bad'), ['s', 300n]);
+        assert.ok(await ch.get(q, { noAck: true }), 'the message from the form is in the queue');
+        assert.ok(await ch.get(q, { noAck: true }), 'the message published again is in the queue');
+        const [first, again] = rawHeaders(incoming());
+        assert.deepEqual(first.get('big'), ['l', 9007199254740993n]);
+        assert.deepEqual(first.get('small'), ['b', 5n]);
+        assert.deepEqual(first.get('bad'), ['s', 300n]);
+        assert.equal(again.get('big')?.[0], 'l');
+        assert.deepEqual(again.get('small'), ['b', 5n]);
+        assert.deepEqual(again.get('bad'), ['s', 300n]);
       } finally {
         await model.close().catch(() => undefined);
       }

@@ -104,7 +104,13 @@ test('peek, tail, routing and rpc messages: bad shapes refused', () => {
     { type: 'copy', ids: [1, 'x'] },
     { type: 'copy', ids: { length: 1, 0: 1 } },
     { type: 'openBody' },
+    { type: 'editAndPublish' },
+    { type: 'editAndPublish', id: '1' },
   ]);
+  assert.deepEqual(validate(checkPeekToHost, { type: 'editAndPublish', id: 3 }), {
+    ok: true,
+    value: { type: 'editAndPublish', id: 3 },
+  });
   assert.equal(
     validate(checkTailToHost, { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'manual' } }).ok,
     true,
