@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   ROW_PLACEHOLDERS,
   ROW_TYPES,
@@ -272,4 +273,51 @@ test('"Publish N times": a typed row is checked after expansion for every messag
     field: 'headers',
     error: "Message 128: Header 1 'n': 128 does not fit int8 (-128 to 127)",
   });
+});
+
+/** Typed field values as Burrow's decoder yields them (every number typed). */
+const typedValue: fc.Arbitrary<FieldValue> = fc.letrec<{ v: FieldValue }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small' },
+    fc.string({ unit: 'grapheme' }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 20 }),
+    fc.integer({ min: -128, max: 127 }).map((value) => ({ '!': 'int8' as const, value })),
+    fc.integer({ min: 0, max: 255 }).map((value) => ({ '!': 'uint8' as const, value })),
+    fc.integer({ min: -32768, max: 32767 }).map((value) => ({ '!': 'int16' as const, value })),
+    fc.integer({ min: 0, max: 65535 }).map((value) => ({ '!': 'uint16' as const, value })),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value) => ({ '!': 'int32' as const, value })),
+    fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((value) => ({ '!': 'uint32' as const, value })),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => ({ '!': 'int64' as const, value: b.toString() })),
+    fc.float().map((value) => ({ '!': 'float' as const, value })),
+    fc.double().map((value) => ({ '!': 'double' as const, value })),
+    fc
+      .record({ places: fc.integer({ min: 0, max: 12 }), digits: fc.integer({ min: 0, max: 2 ** 32 - 1 }) })
+      .map(({ places, digits }) => ({ '!': 'decimal' as const, value: { places, digits } })),
+    fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((b) => ({
+      '!': 'timestamp' as const,
+      value: b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString(),
+    })),
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc
+      .dictionary(
+        fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '!' && k !== '__proto__'),
+        tie('v'),
+        { maxKeys: 4 },
+      )
+      .map((d) => ({ ...d })),
+  ),
+})).v;
+
+test('property: any typed value -> row text -> parsed with the row type is the same value', () => {
+  fc.assert(
+    fc.property(typedValue, (v) => {
+      const row = rowFromValue('h', v);
+      const r = parseRowValue(row.type, row.value, 'Header 1');
+      assert.ok(r.ok, `${row.type} ${row.value}: ${r.ok ? '' : r.error}`);
+      if (r.ok) assert.deepEqual(r.value, v);
+    }),
+    { numRuns: 2000 },
+  );
 });
