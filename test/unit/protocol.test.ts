@@ -122,7 +122,9 @@ test('peek, tail, routing and rpc messages: bad shapes refused', () => {
     }).ok,
     true,
   );
+  assert.equal(validate(checkTailToHost, { type: 'editAndPublish', id: 2 }).ok, true);
   rejects(checkTailToHost, [
+    { type: 'editAndPublish', id: 'x' },
     { type: 'start', mode: { mode: 'drain' } },
     { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'never' } },
     {
