@@ -321,3 +321,32 @@ test('property: any typed value -> row text -> parsed with the row type is the s
     { numRuns: 2000 },
   );
 });
+
+test('draftFromMessage: the body goes back byte for byte (JSON, text or base64) with its properties', () => {
+  for (const [bytes, mode] of [
+    [new TextEncoder().encode('{"a": [1, 2]}'), 'json'],
+    [new TextEncoder().encode('plain text é'), 'text'],
+    [new TextEncoder().encode(''), 'text'],
+    [new Uint8Array([0xff, 0x00, 0xc3]), 'base64'],
+  ] as const) {
+    const properties = {
+      contentType: 'x/y',
+      deliveryMode: 1,
+      correlationId: 'c',
+      replyTo: 'r',
+      expiration: '6000',
+      messageId: 'm',
+      type: 't',
+      appId: 'a',
+    };
+    const draft = draftFromMessage({ exchange: 'e', routingKey: 'k', properties, body: bytes });
+    assert.equal(draft.bodyMode, mode);
+    const r = draftToRequest(draft);
+    assert.ok(r.ok, r.ok ? '' : r.error);
+    if (!r.ok) continue;
+    assert.deepEqual([...r.request.body], [...bytes]);
+    assert.deepEqual(r.request.properties, properties);
+    assert.equal(r.request.exchange, 'e');
+    assert.equal(r.request.routingKey, 'k');
+  }
+});
