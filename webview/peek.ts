@@ -137,7 +137,14 @@ function page() {
         ${view.messages.map(
           (m, i) => html`<div class="message" data-id=${m.id}>
             <div class="head" @click=${() => toggle(m.id)}>${messageHead(m, i)}</div>
-            ${view.expanded.has(m.id) ? html`<div class="content">${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}</div>` : nothing}
+            ${
+              view.expanded.has(m.id)
+                ? html`<div class="content">
+                  <div class="toolbar"><vscode-button secondary class="edit-and-publish" title="Open this message in the publish form, every header with its AMQP type" @click=${() => send({ type: 'editAndPublish', id: m.id })}>Edit and publish…</vscode-button></div>
+                  ${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}
+                </div>`
+                : nothing
+            }
           </div>`,
         )}
       </div>`;

@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
 import { PanelApp } from './lib/app';
+import { headerRowsEditor } from './lib/headerRows';
 import { historySection } from './lib/history';
 import type { PanelTarget } from '../src/protocol/common';
 import {
@@ -11,7 +12,6 @@ import {
   UNKNOWN_EXPLANATION,
   type BodyMode,
   type ExchangeOption,
-  type HeaderType,
   type HistoryEntry,
   type PublishDraft,
   type PublishResult,
@@ -114,26 +114,7 @@ function propField(label: string, key: Exclude<keyof PublishDraft['properties'],
 }
 
 function headersTable() {
-  return html`${view.draft.headers.map(
-    (h, i) => html`<div class="toolbar">
-        <vscode-textfield placeholder="name" .value=${h.name} @input=${(e: Event) => update((d) => (d.headers[i].name = value(e)))}></vscode-textfield>
-        <vscode-single-select .value=${h.type} @change=${(e: Event) => update((d) => (d.headers[i].type = value(e) as HeaderType))}>
-          <vscode-option value="string">string</vscode-option>
-          <vscode-option value="number">number</vscode-option>
-          <vscode-option value="boolean">boolean</vscode-option>
-          <vscode-option value="null">null (void)</vscode-option>
-          <vscode-option value="json">JSON object / array</vscode-option>
-        </vscode-single-select>
-        ${
-          h.type === 'null'
-            ? html`<span class="muted">no value</span>`
-            : html`<vscode-textfield placeholder="value" .value=${h.value} @input=${(e: Event) => update((d) => (d.headers[i].value = value(e)))}></vscode-textfield>`
-        }
-        <vscode-button secondary @click=${() => update((d) => d.headers.splice(i, 1))}>Remove</vscode-button>
-      </div>`,
-  )}
-    <vscode-button secondary @click=${() => update((d) => d.headers.push({ name: '', type: 'string', value: '' }))}>Add header</vscode-button>
-    ${field('headers')}`;
+  return html`${headerRowsEditor(view.draft.headers, (mutate) => update((d) => mutate(d.headers)))} ${field('headers')}`;
 }
 
 function resultBadge(kind: PublishResult['kind']) {
@@ -319,6 +300,8 @@ app.start({
         properties: { ...view.draft.properties, ...(msg.draft.properties ?? {}) },
       };
       view.loadedFrom = msg.source;
+      // A panel opened to load this draft: 'init' must not replace it with the empty aimed draft.
+      initialised = true;
       persist();
     },
     busy: (msg) => {

@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
 import { PanelApp } from './lib/app';
+import { headerRowsEditor } from './lib/headerRows';
 import { historySection } from './lib/history';
 import { messageDetails } from './lib/messageView';
 import type { PanelTarget } from '../src/protocol/common';
@@ -108,6 +109,9 @@ function page() {
       </div>
       <vscode-textarea id="body" rows="5" monospace .value=${d.body} @input=${(e: Event) => update((x) => (x.body = value(e)))}></vscode-textarea>
       ${json && !json.ok ? html`<div class="banner error">Invalid JSON at line ${json.line}, column ${json.column}: ${json.error}</div>` : nothing}
+      <vscode-collapsible title="Headers" description=${d.headers.length ? `${d.headers.length}` : 'none'} ?open=${d.headers.length > 0}>
+        <div style="padding: 8px">${headerRowsEditor(d.headers, (mutate) => update((x) => mutate(x.headers)))}</div>
+      </vscode-collapsible>
       <div class="toolbar">
         <vscode-button id="call" ?disabled=${app.busy} @click=${call}>${view.count > 1 ? `Call ${view.count} times` : 'Call'}</vscode-button>
         <label for="count">times</label>

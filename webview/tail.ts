@@ -246,6 +246,7 @@ function page() {
         view.detail
           ? html`<div class="message">
             <div class="head">${messageHead(view.detail)}
+              <vscode-button secondary class="edit-and-publish" title="Open this message in the publish form, every header with its AMQP type" @click=${() => send({ type: 'editAndPublish', id: view.detail!.id })}>Edit and publish…</vscode-button>
               ${
                 canSettle
                   ? html`<span class="spacer"></span>

@@ -177,6 +177,25 @@ export function apiPath(...segments: string[]): string {
   return '/' + segments.map((s) => encodeURIComponent(s)).join('/');
 }
 
+/**
+ * The management path of one binding: /bindings/{vhost}/e/{source}/{q|e}/{destination}/{props}.
+ * properties_key is sent as the listing gives it, encoded once more like every segment (the API
+ * decodes the path, then unquotes the key).
+ */
+export function bindingPath(
+  b: Pick<BindingInfo, 'vhost' | 'source' | 'destination' | 'destination_type' | 'properties_key'>,
+): string {
+  return apiPath(
+    'bindings',
+    b.vhost,
+    'e',
+    b.source,
+    b.destination_type === 'exchange' ? 'e' : 'q',
+    b.destination,
+    b.properties_key,
+  );
+}
+
 /** The default exchange ("") is addressed as "amq.default" in management URLs. */
 export function exchangeSegment(name: string): string {
   return name === '' ? 'amq.default' : name;
@@ -393,6 +412,17 @@ export class ManagementClient extends ManagementHttp {
 
   listBindings(vhost: string): Promise<BindingInfo[]> {
     return this.request<BindingInfo[]>('GET', apiPath('bindings', vhost));
+  }
+
+  /**
+   * Deletes one binding by its properties_key (from a binding listing), which names the routing
+   * key and the exact arguments with their AMQP types; unbinding over AMQP with arguments read back
+   * from this API (JSON, types lost) would silently remove nothing. 404 when it does not exist.
+   */
+  async deleteBinding(
+    b: Pick<BindingInfo, 'vhost' | 'source' | 'destination' | 'destination_type' | 'properties_key'>,
+  ): Promise<void> {
+    await this.request('DELETE', bindingPath(b));
   }
 
   // ----- consumers ---------------------------------------------------------

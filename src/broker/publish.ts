@@ -96,8 +96,11 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** amqplib encodes only Buffers as byte arrays (a plain Uint8Array would become a table). */
-function headersForAmqp(v: unknown, depth = 0): unknown {
+/**
+ * Field values (headers, binding arguments) as amqplib must get them: it encodes only Buffers as
+ * byte arrays (a plain Uint8Array would become a table).
+ */
+export function headersForAmqp(v: unknown, depth = 0): unknown {
   if (depth > 64 || v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return asBuffer(v);
   if (Array.isArray(v)) return v.map((x) => headersForAmqp(x, depth + 1));

@@ -24,6 +24,7 @@ import type * as amqp from 'amqplib';
 import { blockedError, type AmqpConnectionManager, type Disposable } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
+import { headersForAmqp } from './publish';
 
 export type ReplyMode = 'direct-reply-to' | 'callback-queue';
 
@@ -376,6 +377,7 @@ export class RpcClient {
           const body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
           const options: amqp.Options.Publish = {
             ...(req.properties ?? {}),
+            ...(req.properties?.headers ? { headers: headersForAmqp(req.properties.headers) } : {}),
             correlationId,
             replyTo: rc.replyTo,
             mandatory: true,

@@ -31,6 +31,8 @@ import { ask, confirmDanger, pick, pickMany, Cancelled } from './ui';
 import { attempt, done, registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
 import type { BrokerSession } from '../broker/session';
 import type { QueueInfo } from '../broker/management';
+import { removeBinding } from '../broker/bindings';
+import { headersForAmqp } from '../broker/publish';
 import type * as amqp from 'amqplib';
 
 async function target(
@@ -47,11 +49,15 @@ function argumentsValidator(v: string): string | undefined {
   return r.ok ? undefined : r.error;
 }
 
+/** The arguments as amqplib takes them (typed values as they are, byte arrays as Buffers). */
 function requireArguments(text: string): Record<string, unknown> {
   const r = parseArgumentsInput(text);
   if (!r.ok) throw new Error(r.error);
-  return r.value;
+  return headersForAmqp(r.value) as Record<string, unknown>;
 }
+
+const TYPED_ARGUMENTS_HINT =
+  'key=value or key:type=value (int8…int64, float, double, decimal, timestamp, bytes, void…)';
 
 /** The group a vhost-level change affects, if it is in the tree (else undefined: the whole tree). */
 function groupRow(node: ExplorerNode | undefined, kind: 'queues' | 'exchanges'): ExplorerNode | undefined {
@@ -129,7 +135,7 @@ async function declareQueue(s: CommandServices, node?: ExplorerNode): Promise<vo
         requireArguments(
           await ask({
             title,
-            prompt: 'Extra arguments: key=value, … or a JSON object',
+            prompt: `Extra arguments: ${TYPED_ARGUMENTS_HINT}, or a JSON object`,
             validateInput: argumentsValidator,
           }),
         ),
@@ -188,7 +194,11 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
     await ask({ title, prompt: 'Alternate exchange for unroutable messages (optional)', placeHolder: 'unrouted' })
   ).trim();
   const extra = requireArguments(
-    await ask({ title, prompt: 'Extra arguments (optional): key=value, … or JSON', validateInput: argumentsValidator }),
+    await ask({
+      title,
+      prompt: `Extra arguments (optional): ${TYPED_ARGUMENTS_HINT}, or JSON`,
+      validateInput: argumentsValidator,
+    }),
   );
   const has = (f: string) => flags.some((x) => x.label === f);
   await attempt(`Declare exchange '${name}'`, () =>
@@ -239,7 +249,7 @@ async function askBindingCriteria(
   if (exchangeType === 'headers') {
     const text = await ask({
       title,
-      prompt: 'Header arguments: x-match=all|any|all-with-x|any-with-x, then key=value pairs (or a JSON object)',
+      prompt: `Header arguments: x-match=all|any|all-with-x|any-with-x, then ${TYPED_ARGUMENTS_HINT}, or a JSON object`,
       value: 'x-match=all, ',
       validateInput: argumentsValidator,
     });
@@ -322,12 +332,10 @@ async function unbind(s: CommandServices, node?: ExplorerNode): Promise<void> {
   );
   if (!ok) return;
   const session = await s.sessions.get(node.profileId);
+  // By properties_key through the management API: it names the arguments with their AMQP types,
+  // which the listing's JSON loses (an AMQP unbind with those would silently remove nothing).
   await attempt(`Remove the binding ${exchangeDisplayName(b.source)} → ${b.destination}`, () =>
-    session.amqp.withChannel(node.vhost, (ch) =>
-      b.destination_type === 'exchange'
-        ? ch.unbindExchange(b.destination, b.source, b.routing_key, b.arguments)
-        : ch.unbindQueue(b.destination, b.source, b.routing_key, b.arguments),
-    ),
+    removeBinding(session.management, { ...b, vhost: node.vhost }),
   );
   done(
     s,

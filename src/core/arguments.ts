@@ -1,15 +1,23 @@
 /**
  * Parsing what users type for AMQP arguments (queue arguments, binding arguments, headers),
- * keeping value types: 5 is a number, "5" a string, true a boolean, null a void.
+ * keeping value types: 5 is a number, "5" a string, true a boolean, null a void; `name:type=value`
+ * gives any AMQP type (fieldTypes.ts), and JSON is read in the exact JSON form of fieldTypes.ts.
  */
+import { fieldNumber, fromJsonValue, type FieldTable } from './fieldTypes';
+import { isFieldType, parseRowValue } from './headerRows';
 import { parseJsonWithPosition } from './json';
 
-export type ArgumentsResult = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
+export type ArgumentsResult = { ok: true; value: FieldTable } | { ok: false; error: string };
 
 /**
- * Accepts either a JSON object (`{"x-match": "all", "format": "pdf"}`) or comma/newline separated
- * `key=value` pairs (`x-match=all, format=pdf, size=3`). In pairs, values that look like numbers,
- * true/false or null are typed; quote them ("3") to keep a string.
+ * Accepts either a JSON object (`{"x-match": "all", "n": {"!": "int64", "value": "5"}}`, the exact
+ * JSON form of fieldTypes.ts) or comma/newline separated pairs:
+ * - `key=value`: values that look like numbers, true/false or null are typed (a number as amqplib
+ *   guesses: the smallest integer type, or a double); quote them ("3") to keep a string;
+ * - `key:type=value`: any AMQP type with the value text of the forms' header rows (headerRows.ts),
+ *   e.g. `retries:int64=5, ratio:float=1.5, when:timestamp=2024-01-01T00:00:00Z,
+ *   raw:bytes=hex:00ff, list:array=[1,"a"]`; `key:void` (no value) is a void.
+ *   A key whose text after the last ':' is not a type name is taken whole (`a:b=1` is key `a:b`).
  */
 export function parseArgumentsInput(text: string): ArgumentsResult {
   const trimmed = text.trim();
@@ -18,33 +26,56 @@ export function parseArgumentsInput(text: string): ArgumentsResult {
     const parsed = parseJsonWithPosition(trimmed);
     if (!parsed.ok) return { ok: false, error: `Invalid JSON: ${parsed.error}` };
     const value = parsed.value;
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      return { ok: false, error: 'Arguments must be a JSON object' };
-    return { ok: true, value: value as Record<string, unknown> };
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || '!' in value)
+      return { ok: false, error: 'Arguments must be a JSON object of name: value' };
+    try {
+      return { ok: true, value: fromJsonValue(value, 'arguments') as FieldTable };
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
   }
-  const value: Record<string, unknown> = {};
+  const value: FieldTable = {};
   for (const raw of splitPairs(trimmed)) {
     const pair = raw.trim();
     if (!pair) continue;
     const eq = pair.indexOf('=');
-    if (eq <= 0) return { ok: false, error: `Expected key=value, got '${pair}'` };
-    const key = pair.slice(0, eq).trim();
+    const left = (eq < 0 ? pair : pair.slice(0, eq)).trim();
+    const colon = left.lastIndexOf(':');
+    const type = colon >= 0 ? left.slice(colon + 1).trim() : '';
+    const typed = isFieldType(type);
+    if (eq <= 0 && !(typed && type === 'void')) return { ok: false, error: `Expected key=value, got '${pair}'` };
+    const key = typed ? left.slice(0, colon).trim() : left;
     if (!key) return { ok: false, error: `Empty key in '${pair}'` };
     if (key in value) return { ok: false, error: `Key '${key}' given twice` };
-    value[key] = typeScalar(pair.slice(eq + 1).trim());
+    const valueText = eq < 0 ? '' : pair.slice(eq + 1).trim();
+    if (!typed) {
+      value[key] = typeScalar(valueText) as FieldTable[string];
+      continue;
+    }
+    // A quoted string keeps its spaces and may hold commas.
+    const unquoted =
+      type === 'string' && valueText.length >= 2 && valueText.startsWith('"') && valueText.endsWith('"')
+        ? (typeScalar(valueText) as string)
+        : valueText;
+    const r = parseRowValue(type, unquoted, `Argument '${key}'`);
+    if (!r.ok) return { ok: false, error: r.error };
+    value[key] = r.value;
   }
   return { ok: true, value };
 }
 
-/** Splits on commas and newlines that are not inside double quotes. */
+/** Splits on commas and newlines that are not inside double quotes or JSON brackets. */
 function splitPairs(text: string): string[] {
   const out: string[] = [];
   let current = '';
   let quoted = false;
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"' && text[i - 1] !== '\\') quoted = !quoted;
-    if (!quoted && (c === ',' || c === '\n')) {
+    if (!quoted && (c === '{' || c === '[')) depth++;
+    if (!quoted && (c === '}' || c === ']') && depth > 0) depth--;
+    if (!quoted && depth === 0 && (c === ',' || c === '\n')) {
       out.push(current);
       current = '';
     } else current += c;
@@ -226,8 +257,8 @@ export function validateQueueDeclare(spec: QueueDeclareSpec): string[] {
     if (spec.autoDelete) problems.push(`${spec.type} queues cannot be auto-delete`);
     if (spec.name === '') problems.push(`${spec.type} queues need a name (server-named queues are classic only)`);
   }
-  const p = spec.arguments['x-max-priority'];
-  if (typeof p === 'number' && (p < 1 || p > 255)) problems.push('Maximum priority must be between 1 and 255');
+  const p = fieldNumber(spec.arguments['x-max-priority']);
+  if (p !== undefined && (p < 1 || p > 255)) problems.push('Maximum priority must be between 1 and 255');
   for (const key of Object.keys(spec.arguments)) {
     const info = QUEUE_ARGUMENTS.find((a) => a.key === key);
     if (info && !info.types.includes(spec.type)) problems.push(`${key} does not apply to ${spec.type} queues`);

@@ -11,8 +11,8 @@ import { base64ToBytes } from './base64';
 import { decimalText, fieldNumber, fieldTypeOf, isTypedNumber, toJsonValue } from './fieldTypes';
 import { HEX_DIGITS } from './messageBody';
 import { formatTimestamp, pluralize } from './format';
-import type { FieldType, FieldValue } from './fieldTypes';
-import { parseJsonWithPosition } from './json';
+import type { FieldTable, FieldType, FieldValue } from './fieldTypes';
+import { migrateHeaderRow, parseRowValue, type LegacyRowType } from './headerRows';
 
 /** The AMQP type of a header value as shown: the exact field type (int8…int64, float, double, …). */
 export type HeaderType = FieldType;
@@ -198,23 +198,25 @@ export function formatXDeath(headers: Record<string, unknown> | undefined): XDea
   return rows;
 }
 
+/** A header row of the publish or RPC form: a FieldType (or a type of old saved drafts, migrated). */
 export interface HeaderInput {
   name: string;
-  type: 'string' | 'number' | 'boolean' | 'null' | 'json';
+  type: FieldType | LegacyRowType;
   value: string;
 }
 
-export type BuildHeadersResult =
-  { ok: true; headers: Record<string, unknown> } | { ok: false; error: string; index?: number };
+export type BuildHeadersResult = { ok: true; headers: FieldTable } | { ok: false; error: string; index?: number };
 
-const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Turns header form rows into a headers table. Rows with an empty name and empty value are skipped. */
+/**
+ * Turns header form rows into a headers table of typed field values (fieldTypes.ts), each checked
+ * for its type (headerRows.ts). Rows with an empty name and empty value are skipped. Errors name
+ * the row and say what is wrong, e.g. "Header 2 'retries': 300 does not fit int8 (-128 to 127)".
+ */
 export function buildHeaders(inputs: readonly HeaderInput[]): BuildHeadersResult {
-  const headers: Record<string, unknown> = {};
+  const headers: FieldTable = {};
   const seen = new Set<string>();
   for (let idx = 0; idx < inputs.length; idx++) {
-    const { name, type, value } = inputs[idx];
+    const { name, type, value } = migrateHeaderRow(inputs[idx]);
     const trimmedName = name.trim();
     if (trimmedName === '' && value.trim() === '') continue;
     const where = `Header ${idx + 1}${trimmedName ? ` '${trimmedName}'` : ''}`;
@@ -224,51 +226,9 @@ export function buildHeaders(inputs: readonly HeaderInput[]): BuildHeadersResult
     if (seen.has(trimmedName))
       return { ok: false, error: `Header '${trimmedName}' appears more than once`, index: idx };
     seen.add(trimmedName);
-    switch (type) {
-      case 'string':
-        headers[trimmedName] = value;
-        break;
-      case 'number': {
-        const t = value.trim();
-        if (!NUMBER_RE.test(t)) return { ok: false, error: `${where}: '${value}' is not a number`, index: idx };
-        const n = Number(t);
-        if (!Number.isFinite(n)) return { ok: false, error: `${where}: '${value}' is out of range`, index: idx };
-        if (Number.isInteger(n) && !Number.isSafeInteger(n) && /^[+-]?\d+$/.test(t)) {
-          return {
-            ok: false,
-            error: `${where}: ${t} is too large to be sent exactly (integers are limited to ±${Number.MAX_SAFE_INTEGER})`,
-            index: idx,
-          };
-        }
-        headers[trimmedName] = n;
-        break;
-      }
-      case 'boolean': {
-        const t = value.trim().toLowerCase();
-        if (t !== 'true' && t !== 'false')
-          return { ok: false, error: `${where}: expected true or false, got '${value}'`, index: idx };
-        headers[trimmedName] = t === 'true';
-        break;
-      }
-      case 'null':
-        headers[trimmedName] = null;
-        break;
-      case 'json': {
-        const r = parseJsonWithPosition(value);
-        if (!r.ok) return { ok: false, error: `${where}: ${r.error}`, index: idx };
-        if (typeof r.value !== 'object' || r.value === null) {
-          return {
-            ok: false,
-            error: `${where}: JSON headers must be an object or an array (use the string, number, boolean or null type for single values)`,
-            index: idx,
-          };
-        }
-        headers[trimmedName] = r.value;
-        break;
-      }
-      default:
-        return { ok: false, error: `${where}: unknown type '${String(type)}'`, index: idx };
-    }
+    const r = parseRowValue(type, value, where);
+    if (!r.ok) return { ok: false, error: r.error, index: idx };
+    headers[trimmedName] = r.value;
   }
   return { ok: true, headers };
 }

@@ -2,10 +2,11 @@
  * Turns the publish form (a PublishDraft) into bytes and AMQP properties, with errors that
  * name the field; validates templates loaded from a file users can edit and commit.
  */
-import type { HeaderRow, PublishDraft, PublishTemplate } from '../protocol/publish';
+import type { PublishDraft, PublishTemplate } from '../protocol/publish';
 import { bodyContentType, emptyDraft } from '../protocol/publish';
 import { base64ToBytes } from './base64';
 import { buildHeaders } from './fieldValues';
+import { LEGACY_ROW_TYPES, isFieldType, migrateHeaderRow } from './headerRows';
 import { parseJsonWithPosition } from './json';
 import type { MessageProperties } from './message';
 import { routingKeyWarnings } from './topic';
@@ -86,7 +87,7 @@ export function draftToRequest(draft: PublishDraft, nowMs: number = Date.now()):
   };
 }
 
-const HEADER_TYPES = new Set(['string', 'number', 'boolean', 'null', 'json']);
+const HEADER_TYPES: ReadonlySet<string> = new Set(LEGACY_ROW_TYPES);
 
 /** Accepts a draft from an untrusted source (templates file, webview state), filling gaps with defaults. */
 export function normalizeDraft(raw: unknown): PublishDraft | undefined {
@@ -116,8 +117,10 @@ export function normalizeDraft(raw: unknown): PublishDraft | undefined {
       if (typeof h !== 'object' || h === null) continue;
       const row = h as Record<string, unknown>;
       if (typeof row.name !== 'string') continue;
-      const type = HEADER_TYPES.has(row.type as string) ? (row.type as HeaderRow['type']) : 'string';
-      draft.headers.push({ name: row.name, type, value: row.value === undefined ? '' : String(row.value) });
+      const value = row.value === undefined ? '' : String(row.value);
+      // Typed rows as they are; rows of older templates (number, boolean, null, json) migrated.
+      const type = isFieldType(row.type) || HEADER_TYPES.has(row.type as string) ? (row.type as string) : 'string';
+      draft.headers.push(migrateHeaderRow({ name: row.name, type, value }));
     }
   }
   return draft;

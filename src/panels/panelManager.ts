@@ -87,7 +87,11 @@ export class PanelManager implements vscode.Disposable {
   private readonly open = new Map<string, { kind: Kind; panel: TrackedPanel }>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly services: PanelServices) {
+  private readonly services: PanelServices;
+
+  constructor(services: PanelServices) {
+    // Panels reach the publish form (e.g. a peeked message's "Edit and publish…") through their services.
+    this.services = services = { ...services, publishDraft: (t, d, source) => this.publishDraft(t, d, source) };
     for (const [kind, spec] of Object.entries(KINDS) as [Kind, KindSpec][]) {
       this.disposables.push(
         vscode.window.registerWebviewPanelSerializer(spec.viewType, {

@@ -11,6 +11,7 @@ import { BrokerError } from '../broker/errors';
 import { peekSafetyTexts } from '../core/deliveryLimit';
 import type { PanelServices } from './services';
 import { openBodyInEditor, saveMessages } from './messageActions';
+import { draftFromMessage } from '../core/messageDraft';
 
 export const PEEK_VIEW_TYPE = 'burrow.peek';
 
@@ -56,6 +57,16 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
       });
     },
     save: () => saveMessages(this.messages, `${this.target.queue}-peek.json`),
+    editAndPublish: (msg) => {
+      const i = this.messages.findIndex((x) => x.seq === msg.id);
+      if (i < 0) return;
+      const { profileId, profileName, vhost } = this.target;
+      this.services.publishDraft?.(
+        { profileId, profileName, vhost },
+        draftFromMessage(this.messages[i]),
+        `message ${i + 1} peeked from queue ${this.target.queue}`,
+      );
+    },
   };
 
   private async peek(msg: Extract<PeekToHost, { type: 'peek' }>): Promise<void> {

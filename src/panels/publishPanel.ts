@@ -34,6 +34,7 @@ import { formatCount } from '../core/format';
 import type { PanelServices } from './services';
 import type { BrokerSession } from '../broker/session';
 import { recordHistory } from './history';
+import { withTypedRows } from '../core/headerRows';
 
 export const PUBLISH_VIEW_TYPE = 'burrow.publish';
 const HISTORY_LIMIT = 30;
@@ -324,7 +325,8 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   }
 
   private history(): HistoryEntry[] {
-    return this.services.context.globalState.get<HistoryEntry[]>(this.historyKey(), []);
+    // Entries saved before typed header rows get their rows migrated.
+    return withTypedRows(this.services.context.globalState.get<HistoryEntry[]>(this.historyKey(), []));
   }
 
   private async remember(draft: PublishDraft, outcome: string): Promise<void> {
@@ -336,7 +338,7 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       outcome,
       HISTORY_LIMIT,
     );
-    this.post({ type: 'history', history });
+    this.post({ type: 'history', history: withTypedRows(history) });
   }
 
   private templatesUri(): vscode.Uri | undefined {

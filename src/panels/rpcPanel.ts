@@ -19,6 +19,7 @@ import { toDisplayMessage } from '../core/display';
 import { captureMessage } from '../core/message';
 import type { PanelServices } from './services';
 import { recordHistory } from './history';
+import { withTypedRows } from '../core/headerRows';
 
 export const RPC_VIEW_TYPE = 'burrow.rpc';
 const HISTORY_LIMIT = 20;
@@ -60,7 +61,7 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
       target: this.target,
       exchanges,
       defaultTimeoutMs: this.timeoutDefault(),
-      history: this.services.context.globalState.get<RpcHistoryEntry[]>(this.historyKey(), []),
+      history: withTypedRows(this.services.context.globalState.get<RpcHistoryEntry[]>(this.historyKey(), [])),
     });
     if (this.last) this.post({ type: 'result', result: this.last });
   }
@@ -210,7 +211,7 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
       outcome,
       HISTORY_LIMIT,
     );
-    this.post({ type: 'history', history });
+    this.post({ type: 'history', history: withTypedRows(history) });
   }
 
   protected override onDispose(): void {

@@ -1,6 +1,8 @@
 import type * as vscode from 'vscode';
 import type { SessionManager } from '../connections/sessions';
 import type { ConnectionStore } from '../connections/store';
+import type { PanelTarget } from '../protocol/common';
+import type { PublishDraft } from '../protocol/publish';
 
 /** What the panels need from the rest of the extension. */
 export interface PanelServices {
@@ -9,4 +11,6 @@ export interface PanelServices {
   sessions: SessionManager;
   store: ConnectionStore;
   context: vscode.ExtensionContext;
+  /** Opens (or reuses) the vhost's publish panel with this draft; set by the PanelManager. */
+  publishDraft?(target: PanelTarget, draft: Partial<PublishDraft>, source: string): void;
 }

@@ -19,6 +19,7 @@ import { toDisplayMessage } from '../core/display';
 import { TailList, entriesToNdjson, formatGapSeconds, listBatching, type ListView } from '../core/tailList';
 import type { PanelServices } from './services';
 import { openBodyInEditor } from './messageActions';
+import { draftFromMessage } from '../core/messageDraft';
 
 export const TAIL_VIEW_TYPE = 'burrow.tail';
 const MIB = 1024 * 1024;
@@ -107,6 +108,16 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
     },
     settle: (msg) => this.settle(msg.id, msg.action),
     export: () => this.export(),
+    editAndPublish: (msg) => {
+      const m = this.find(msg.id);
+      if (!m) return void this.post({ type: 'info', message: 'That message has left the buffer.' });
+      const { profileId, profileName, vhost } = this.target;
+      this.services.publishDraft?.(
+        { profileId, profileName, vhost },
+        draftFromMessage(m),
+        `a message tailed from ${this.target.queue !== undefined ? `queue ${this.target.queue}` : `exchange ${this.target.exchange}`}`,
+      );
+    },
   };
 
   private find(id: number): CapturedMessage | undefined {

@@ -39,7 +39,9 @@ export type PeekToHost =
     }
   | { type: 'openBody'; id: number }
   | { type: 'copy'; ids: number[] }
-  | { type: 'save' };
+  | { type: 'save' }
+  /** Opens the message in the vhost's publish form, every header with the type it came with. */
+  | { type: 'editAndPublish'; id: number };
 
 const streamOffset: Check<StreamOffset> = oneOf<StreamOffset>(
   literal('first', 'last', 'next'),
@@ -58,6 +60,7 @@ export const checkPeekToHost = messages<PeekToHost>({
   openBody: object({ id: int }),
   copy: object({ ids: array(int) }),
   save: object({}),
+  editAndPublish: object({ id: int }),
 });
 
 /** What the webview persists with setState (and the serializer restores from). */

@@ -7,10 +7,14 @@ import {
   type ReadyMessage,
 } from './common';
 import { array, bool, int, lenient, literal, messages, object, str, type Check } from './validate';
+import { FIELD_TYPES, type FieldType } from '../core/fieldTypes';
+import { LEGACY_ROW_TYPES, migrateHeaderRow } from '../core/headerRows';
 
 export type BodyMode = 'text' | 'json' | 'base64';
-export type HeaderType = 'string' | 'number' | 'boolean' | 'null' | 'json';
+/** A header row's AMQP type (src/core/fieldTypes.ts). */
+export type HeaderType = FieldType;
 
+/** A header of the publish or RPC form: its AMQP type and its value as text (src/core/headerRows.ts). */
 export interface HeaderRow {
   name: string;
   type: HeaderType;
@@ -134,11 +138,10 @@ export interface PublishState {
   count?: number;
 }
 
-export const headerRow: Check<HeaderRow> = object({
-  name: str,
-  type: literal('string', 'number', 'boolean', 'null', 'json'),
-  value: str,
-});
+const anyRow = object({ name: str, type: literal(...FIELD_TYPES, ...LEGACY_ROW_TYPES), value: str });
+
+/** A header row; rows of drafts saved before typed rows (number, boolean, null, json) are migrated. */
+export const headerRow: Check<HeaderRow> = (v, p = '') => migrateHeaderRow(anyRow(v, p));
 
 export const publishDraft: Check<PublishDraft> = object({
   exchange: str,

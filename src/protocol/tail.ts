@@ -86,7 +86,9 @@ export type TailToHost =
   | ({ type: 'select'; id: number } & Numbered)
   | { type: 'settle'; id: number; action: 'ack' | 'requeue' | 'reject' }
   | { type: 'export' }
-  | { type: 'openBody'; id: number };
+  | { type: 'openBody'; id: number }
+  /** Opens the message in the vhost's publish form, every header with the type it came with. */
+  | { type: 'editAndPublish'; id: number };
 
 export interface TailState {
   target: PanelTarget;
@@ -113,6 +115,7 @@ export const checkTailToHost = messages<TailToHost>({
   settle: object({ id: int, action: literal('ack', 'requeue', 'reject') }),
   export: object({}),
   openBody: object({ id: int }),
+  editAndPublish: object({ id: int }),
 });
 
 export const checkTailState: Check<TailState> = object({

@@ -175,7 +175,7 @@ for (const B of BROKERS) {
     test('publishMany with template variables: each message gets its own body, headers and properties', async () => {
       const draft = emptyDraft('', 'many');
       draft.body = '{"n": {{$i}}, "id": "{{$uuid}}"}';
-      draft.headers = [{ name: 'seq', type: 'number', value: '{{$index}}' }];
+      draft.headers = [{ name: 'seq', type: 'int8', value: '{{$index}}' }];
       draft.properties.messageId = 'm-{{$i}}';
       const ctx = (index: number) => ({ index, nowMs: Date.now(), uuid: () => `u${index}`, random: Math.random });
       const first = requestAt(draft, ctx(0));

@@ -81,6 +81,18 @@ for (const B of BROKERS) {
         ch.sendToQueue(replyTo, Buffer.from('right'), { correlationId });
         ch.ack(m);
       });
+      // A responder that says what request headers it got (as amqplib decodes them).
+      await ch.assertQueue('headers_rpc', { durable: false });
+      await ch.consume('headers_rpc', (m) => {
+        if (!m) return;
+        const h = m.properties.headers ?? {};
+        const raw: unknown = h.raw;
+        const seen = { rawIsBytes: Buffer.isBuffer(raw), raw: Buffer.isBuffer(raw) ? [...raw] : raw, n: h.n };
+        ch.sendToQueue(m.properties.replyTo, Buffer.from(JSON.stringify(seen)), {
+          correlationId: m.properties.correlationId,
+        });
+        ch.ack(m);
+      });
       // An exchange with no bindings.
       await ch.assertExchange('rpc_nobind', 'direct', { durable: false });
       await ch.assertExchange('rpc_internal', 'fanout', { durable: false, internal: true });
@@ -124,6 +136,18 @@ for (const B of BROKERS) {
         await client.call(req({ properties: { contentType: 'text/plain', headers: { a: 1 }, expiration: '60000' } })),
       );
       assert.equal(dec(o.reply.body), '55');
+    });
+
+    test('request headers from the form: byte arrays go out as bytes, typed numbers with their type', async () => {
+      const o = expectReply(
+        await client.call(
+          req({
+            routingKey: 'headers_rpc',
+            properties: { headers: { raw: new Uint8Array([1, 2, 255]), n: { '!': 'int64', value: '5' } } },
+          }),
+        ),
+      );
+      assert.deepEqual(JSON.parse(dec(o.reply.body)), { rawIsBytes: true, raw: [1, 2, 255], n: 5 });
     });
 
     test('timeout when the consumer never answers', async () => {
@@ -318,7 +342,9 @@ for (const B of BROKERS) {
       for (const q of DEMO_QUEUES) assert.ok(!queues.includes(q.name), `queue ${q.name} left behind`);
       for (const x of DEMO_EXCHANGES) assert.ok(!exchanges.includes(x.name), `exchange ${x.name} left behind`);
       assert.deepEqual(
-        queues.filter((q) => !['blackhole', 'idle_queue', 'stray_rpc'].includes(q) && !q.startsWith('amq.gen-')),
+        queues.filter(
+          (q) => !['blackhole', 'idle_queue', 'stray_rpc', 'headers_rpc'].includes(q) && !q.startsWith('amq.gen-'),
+        ),
         [],
       );
       // a client that checks before every request now sees a missing queue (404)

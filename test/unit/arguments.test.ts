@@ -100,3 +100,81 @@ test('non-classic queues carry x-queue-type', () => {
   });
   assert.deepEqual(queueDeclareArguments({ ...spec, type: 'classic' }), { 'x-delivery-limit': 5 });
 });
+
+test('name:type=value gives any AMQP type; key=value still guesses; void needs no value', () => {
+  const r = parseArgumentsInput(
+    'x-match=all, retries:int64=5, ratio:float=1.5, present:void, big:int64=9007199254740993, ' +
+      'b:int8=5, u:uint32=4294967295, d:double=2, dec:decimal=12.30, when:timestamp=1700000000, ' +
+      'raw:bytes=hex:00ff, s:string=" a, b ", flag:bool=true, list:array=[1, {"!": "int64", "value": "7"}], ' +
+      't:table={"k": "v", "n": 2}, plain=5, a:b=1',
+  );
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  if (!r.ok) return;
+  const { raw, ...rest } = r.value;
+  assert.deepEqual([...(raw as Uint8Array)], [0, 255]);
+  assert.deepEqual(rest, {
+    'x-match': 'all',
+    retries: { '!': 'int64', value: '5' },
+    ratio: { '!': 'float', value: 1.5 },
+    present: null,
+    big: { '!': 'int64', value: '9007199254740993' },
+    b: { '!': 'int8', value: 5 },
+    u: { '!': 'uint32', value: 4294967295 },
+    d: { '!': 'double', value: 2 },
+    dec: { '!': 'decimal', value: { places: 2, digits: 1230 } },
+    when: { '!': 'timestamp', value: 1700000000 },
+    s: ' a, b ',
+    flag: true,
+    list: [
+      { '!': 'int8', value: 1 },
+      { '!': 'int64', value: '7' },
+    ],
+    t: { k: 'v', n: { '!': 'int8', value: 2 } },
+    plain: 5,
+    'a:b': 1,
+  });
+  assert.deepEqual(parseArgumentsInput('gone:void='), { ok: true, value: { gone: null } });
+});
+
+test('typed pairs: errors name the argument and the range', () => {
+  for (const [input, message] of [
+    ['retries:int8=300', "Argument 'retries': 300 does not fit int8 (-128 to 127)"],
+    ['n:int64=abc', "Argument 'n': int64 needs a whole number, got 'abc'"],
+    ['f:float=x', "Argument 'f': float needs a number"],
+    ['t:table=[1]', "Argument 't': table needs a JSON object"],
+    ['present', "Expected key=value, got 'present'"],
+    [':int8=1', "Empty key in ':int8=1'"],
+    ['a:int8=1, a:int16=2', "Key 'a' given twice"],
+  ] as const) {
+    const r = parseArgumentsInput(input);
+    assert.equal(r.ok, false, input);
+    if (!r.ok) assert.ok(r.error.startsWith(message), `${input}: ${r.error}`);
+  }
+});
+
+test('JSON arguments are read in the exact JSON form of fieldTypes.ts, range-checked', () => {
+  const r = parseArgumentsInput(
+    '{"x-match": "any", "n": {"!": "int64", "value": "9007199254740993"}, "f": {"!": "float", "value": 1.5}, "b": {"!": "bytes", "value": "AQI="}, "p": 5}',
+  );
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.deepEqual(r.value.n, { '!': 'int64', value: '9007199254740993' });
+  assert.deepEqual(r.value.f, { '!': 'float', value: 1.5 });
+  assert.deepEqual([...(r.value.b as Uint8Array)], [1, 2]);
+  assert.equal(r.value.p, 5);
+  const bad = parseArgumentsInput('{"n": {"!": "int8", "value": 300}}');
+  assert.deepEqual(bad, { ok: false, error: 'arguments.n: 300 does not fit int8 (-128 to 127)' });
+  assert.equal(parseArgumentsInput('{"!": "int8", "value": 1}').ok, false);
+});
+
+test('queue declare checks read typed numbers too', () => {
+  const problems = validateQueueDeclare({
+    name: 'q',
+    type: 'classic',
+    durable: true,
+    exclusive: false,
+    autoDelete: false,
+    arguments: { 'x-max-priority': { '!': 'int32', value: 300 } },
+  });
+  assert.ok(problems.some((p) => /between 1 and 255/.test(p)));
+});

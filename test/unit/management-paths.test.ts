@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   apiPath,
+  bindingPath,
   buildQuery,
   clampPageSize,
   exchangeSegment,
@@ -77,4 +78,15 @@ test('normalizeTags accepts arrays and comma strings', () => {
   assert.deepEqual(normalizeTags('administrator, monitoring'), ['administrator', 'monitoring']);
   assert.deepEqual(normalizeTags(''), []);
   assert.deepEqual(normalizeTags(undefined), []);
+});
+
+test('bindingPath: source, q or e, destination and properties_key, each encoded once more', () => {
+  assert.equal(
+    bindingPath({ vhost: '/', source: 'h x', destination_type: 'queue', destination: 'q/1', properties_key: '~abc' }),
+    '/bindings/%2F/e/h%20x/q/q%2F1/~abc',
+  );
+  assert.equal(
+    bindingPath({ vhost: 'v', source: 's', destination_type: 'exchange', destination: 'd', properties_key: 'a%2Fb~x' }),
+    '/bindings/v/e/s/e/d/a%252Fb~x',
+  );
 });

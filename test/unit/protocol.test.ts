@@ -34,7 +34,7 @@ test('panel state restored from disk is validated, extra fields dropped', () => 
 
 test('the publish draft survives a JSON round trip through webview state', () => {
   const d = emptyDraft('x', 'k', 1);
-  d.headers.push({ name: 'n', type: 'number', value: '1' });
+  d.headers.push({ name: 'n', type: 'int64', value: '9007199254740993' });
   assert.deepEqual(normalizeDraft(JSON.parse(JSON.stringify(d))), d);
 });
 
@@ -104,7 +104,13 @@ test('peek, tail, routing and rpc messages: bad shapes refused', () => {
     { type: 'copy', ids: [1, 'x'] },
     { type: 'copy', ids: { length: 1, 0: 1 } },
     { type: 'openBody' },
+    { type: 'editAndPublish' },
+    { type: 'editAndPublish', id: '1' },
   ]);
+  assert.deepEqual(validate(checkPeekToHost, { type: 'editAndPublish', id: 3 }), {
+    ok: true,
+    value: { type: 'editAndPublish', id: 3 },
+  });
   assert.equal(
     validate(checkTailToHost, { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'manual' } }).ok,
     true,
@@ -116,7 +122,9 @@ test('peek, tail, routing and rpc messages: bad shapes refused', () => {
     }).ok,
     true,
   );
+  assert.equal(validate(checkTailToHost, { type: 'editAndPublish', id: 2 }).ok, true);
   rejects(checkTailToHost, [
+    { type: 'editAndPublish', id: 'x' },
     { type: 'start', mode: { mode: 'drain' } },
     { type: 'start', mode: { mode: 'consume', prefetch: 10, ack: 'never' } },
     {

@@ -14,9 +14,9 @@ test('a JSON draft becomes UTF-8 bytes and camelCase AMQP properties', () => {
       {
         body: '{"n": 1, "s": "é"}',
         headers: [
-          { name: 'count', type: 'number', value: '3' },
-          { name: 'flag', type: 'boolean', value: 'true' },
-          { name: 'nothing', type: 'null', value: '' },
+          { name: 'count', type: 'int32', value: '3' },
+          { name: 'flag', type: 'bool', value: 'true' },
+          { name: 'nothing', type: 'void', value: '' },
         ],
       },
       { correlationId: ' abc ', priority: '5', expiration: '60000', timestamp: 'now', userId: 'guest' },
@@ -37,7 +37,7 @@ test('a JSON draft becomes UTF-8 bytes and camelCase AMQP properties', () => {
     priority: 5,
     expiration: '60000',
     timestamp: 1_700_000_000,
-    headers: { count: 3, flag: true, nothing: null },
+    headers: { count: { '!': 'int32', value: 3 }, flag: true, nothing: null },
   });
 });
 

@@ -46,13 +46,13 @@ test('an unknown {{$x}} is an error naming it; {{name}} without $ and plain text
 test('a draft expands in the body, header names and values and properties, not in base64 bodies', () => {
   const d = emptyDraft('ex', 'key');
   d.body = '{"n": {{$i}}}';
-  d.headers = [{ name: 'seq-{{$index}}', type: 'number', value: '{{$i}}' }];
+  d.headers = [{ name: 'seq-{{$index}}', type: 'int32', value: '{{$i}}' }];
   d.properties.messageId = 'm-{{$uuid}}';
   d.properties.timestamp = '{{$timestamp}}';
   assert.equal(draftHasTemplateVars(d), true);
   const e = expandDraft(d, ctx(6));
   assert.equal(e.body, '{"n": 7}');
-  assert.deepEqual(e.headers, [{ name: 'seq-6', type: 'number', value: '7' }]);
+  assert.deepEqual(e.headers, [{ name: 'seq-6', type: 'int32', value: '7' }]);
   assert.equal(e.properties.messageId, 'm-uuid-6');
   assert.equal(e.properties.timestamp, '1764787500');
   assert.equal(d.body, '{"n": {{$i}}}', 'the draft itself is not changed');
