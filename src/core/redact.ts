@@ -58,6 +58,11 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   out = out.replace(/\b(Basic|Bearer)(\s+)[A-Za-z0-9+/=._~-]+/g, '$1$2***');
   out = out.replace(/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)([^"'\r\n,;}]+)/gi, '$1***');
   // password=..., "password":"..."
-  out = out.replace(/(\b(?:password|passwd|pwd|pass)\b["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi, '$1***');
+  // (a quoted value is taken whole when its closing quote ends it, otherwise up to a delimiter: a
+  // password that starts with a quote is still hidden)
+  out = out.replace(
+    /(\b(?:password|passwd|pwd|pass)\b["']?\s*[:=]\s*)("[^"\r\n]*"(?=[\s,;}&]|$)|'[^'\r\n]*'(?=[\s,;}&]|$)|[^\s&,;}]+)/gi,
+    '$1***',
+  );
   return out;
 }
