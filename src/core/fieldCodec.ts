@@ -163,9 +163,11 @@ class Reader {
       case 0x78: {
         // x byte array: a copy, never a view of the (socket) buffer
         const len = this.length(end, 'byte array');
-        const start = this.pos;
+        // (Not bytes.slice: on a Node Buffer, slice is a view.)
+        const copy = new Uint8Array(len);
+        copy.set(this.bytes.subarray(this.pos, this.pos + len));
         this.pos += len;
-        return this.bytes.slice(start, start + len);
+        return copy;
       }
       case 0x56: // V void
         return null;

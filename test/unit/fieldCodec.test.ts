@@ -158,14 +158,18 @@ describe('decodeFieldTable', () => {
     });
   });
 
-  test('byte arrays are copies, not views of the input', () => {
-    const bytes = tableBytes([1], 'x', [0x78, 0, 0, 0, 3, 1, 2, 3]);
-    const t = decodeFieldTable(bytes);
-    const x = t.x as Uint8Array;
-    assert.equal(Object.getPrototypeOf(x), Uint8Array.prototype);
-    assert.notEqual(x.buffer, bytes.buffer);
-    bytes.fill(0);
-    assert.deepStrictEqual(x, new Uint8Array([1, 2, 3]));
+  test('byte arrays are plain Uint8Array copies, not views of the input (also of a Buffer)', () => {
+    for (const bytes of [
+      tableBytes([1], 'x', [0x78, 0, 0, 0, 3, 1, 2, 3]),
+      Buffer.from(tableBytes([1], 'x', [0x78, 0, 0, 0, 3, 1, 2, 3])),
+    ]) {
+      const t = decodeFieldTable(bytes);
+      const x = t.x as Uint8Array;
+      assert.equal(Object.getPrototypeOf(x), Uint8Array.prototype);
+      assert.notEqual(x.buffer, bytes.buffer);
+      bytes.fill(0);
+      assert.deepStrictEqual(x, new Uint8Array([1, 2, 3]));
+    }
   });
 
   test('a "__proto__" name is an own property, not the prototype', () => {
