@@ -57,23 +57,50 @@ function isHeaderFrame(frame: unknown): frame is HeaderFrame {
 }
 
 /**
- * The property bytes of the frame amqplib just parsed: it parsed it from the start of `before`
- * and left `after` = the bytes behind it (a view of the same buffer). Throws if that is not so.
+ * A copy of the property bytes of the frame amqplib just parsed: it parsed it from the start of
+ * `before` and left `after` = the bytes behind it (a view of the same buffer). Throws if that is
+ * not so; undefined for a content class other than basic.
  */
-function propertyBytes(before: unknown, after: unknown): Uint8Array | undefined {
+function copyPropertyBytes(before: unknown, after: unknown): Uint8Array | undefined {
   if (!Buffer.isBuffer(before) || !Buffer.isBuffer(after)) throw new Error("amqplib's receive buffer is not a Buffer");
   const consumed = before.length - after.length;
   if (
-    consumed < FRAME_HEADER_BYTES + 1 ||
+    consumed < FRAME_HEADER_BYTES + CONTENT_HEADER_PREFIX + 2 + 1 ||
     after.buffer !== before.buffer ||
     after.byteOffset !== before.byteOffset + consumed ||
     before[0] !== FRAME_TYPE_HEADER ||
-    before.readUInt32BE(3) + FRAME_HEADER_BYTES + 1 !== consumed ||
-    consumed < FRAME_HEADER_BYTES + CONTENT_HEADER_PREFIX + 2 + 1
+    before.readUInt32BE(3) + FRAME_HEADER_BYTES + 1 !== consumed
   )
     throw new Error("the content header frame's bytes are not where expected in amqplib's receive buffer");
   if (before.readUInt16BE(FRAME_HEADER_BYTES) !== CLASS_BASIC) return undefined;
-  return before.subarray(FRAME_HEADER_BYTES + CONTENT_HEADER_PREFIX, consumed - 1);
+  const start = FRAME_HEADER_BYTES + CONTENT_HEADER_PREFIX;
+  const len = consumed - 1 - start;
+  const copy = allocate(len);
+  // Most property sets are small: a loop beats making a Buffer view to copy from (measured).
+  if (len <= 256) for (let i = 0; i < len; i++) copy[i] = before[start + i]!;
+  else copy.set(before.subarray(start, start + len));
+  return copy;
+}
+
+/**
+ * Room for property copies, handed out in slices: V8 allocates a typed array of more than 64
+ * bytes outside its heap, about 0.5 µs each (measured), while a slice of a shared block is a
+ * small view. A block stays alive while any message copied into it does (as Node's Buffer pool).
+ */
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX = 4 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function allocate(len: number): Uint8Array {
+  if (len > SLAB_MAX) return new Uint8Array(len);
+  if (slabUsed + len > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const view = slab.subarray(slabUsed, slabUsed + len);
+  slabUsed += (len + 7) & ~7;
+  return view;
 }
 
 /**
@@ -112,10 +139,10 @@ export function keepFieldTypes(connection: unknown, onProblem: (reason: string) 
     // The innermost call parsed it: `before` is the buffer it was parsed from.
     last = frame;
     try {
-      const props = propertyBytes(before, this.rest);
+      const props = copyPropertyBytes(before, this.rest);
       if (props) {
         // A plain assignment: Object.defineProperty (non-enumerable) measured 0.4 µs more per message.
-        frame.fields[RAW_PROPERTIES] = new Uint8Array(props);
+        frame.fields[RAW_PROPERTIES] = props;
         if (propertiesHaveHeaders(props)) frame.fields.headers = decodePropertiesHeaders(props);
       }
     } catch (e) {

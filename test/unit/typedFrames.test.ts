@@ -120,6 +120,8 @@ describe('keepFieldTypes', () => {
       props(undefined, 'text/plain'),
       props(encodeFieldTable({ n: { '!': 'int32', value: 5 } })),
       props(undefined),
+      props(encodeFieldTable({ mid: 'm'.repeat(1000) })),
+      props(encodeFieldTable({ big: 'b'.repeat(5000) })),
     ];
     const stream = Buffer.concat(messages.flatMap((p, i) => delivery(1 + i, p, `body ${i}`)));
     fc.assert(
@@ -133,11 +135,13 @@ describe('keepFieldTypes', () => {
         const frames = readAll(conn);
         assert.deepStrictEqual(problems, []);
         const headers = frames.filter((f) => f.size !== undefined);
-        assert.equal(headers.length, 4);
+        assert.equal(headers.length, 6);
         assert.deepStrictEqual(headers[0]!.fields!.headers, TYPED);
         assert.equal(headers[0]!.fields!.contentType, 'application/json');
         assert.equal(headers[1]!.fields!.headers, undefined);
         assert.deepStrictEqual(headers[2]!.fields!.headers, { n: { '!': 'int32', value: 5 } });
+        assert.deepStrictEqual(headers[4]!.fields!.headers, { mid: 'm'.repeat(1000) });
+        assert.deepStrictEqual(headers[5]!.fields!.headers, { big: 'b'.repeat(5000) });
         headers.forEach((h, i) => {
           const raw = rawPropertiesOf(h.fields);
           assert.deepStrictEqual(raw, messages[i], `raw properties of message ${i}`);
@@ -153,7 +157,7 @@ describe('keepFieldTypes', () => {
         });
         assert.deepStrictEqual(
           frames.filter((f) => f.content).map((f) => f.content!.toString()),
-          ['body 0', 'body 1', 'body 2', 'body 3'],
+          ['body 0', 'body 1', 'body 2', 'body 3', 'body 4', 'body 5'],
         );
       }),
       { numRuns: 200 },
