@@ -19,14 +19,15 @@ import { decodePropertiesHeaders, propertiesHaveHeaders } from '../core/fieldCod
  * (the content header frame's payload from the 16-bit flags on). A symbol key, so Object.keys,
  * for…in, JSON and postMessage never see it (object spread and util.inspect do).
  */
-export const RAW_PROPERTIES: unique symbol = Symbol('burrow.rawProperties');
+export const RAW_PROPERTIES: unique symbol = Symbol.for('burrow.rawProperties');
 
 /** The raw property bytes of a message's properties, if its connection was hooked. */
 export function rawPropertiesOf(properties: object | undefined): Uint8Array | undefined {
   return properties ? (properties as { [RAW_PROPERTIES]?: Uint8Array })[RAW_PROPERTIES] : undefined;
 }
 
-const HOOKED: unique symbol = Symbol('burrow.keepFieldTypes');
+// Symbol.for: a second copy of this module (a test importing it another way) sees the same hook and bytes.
+const HOOKED: unique symbol = Symbol.for('burrow.keepFieldTypes');
 
 /** AMQP frame layout: type (1), channel (2), size (4), payload, frame-end (1). */
 const FRAME_HEADER_BYTES = 7;
