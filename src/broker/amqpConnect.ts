@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import * as amqp from 'amqplib';
 import { BrokerError } from './errors';
 import { toBrokerError, type ErrorContext } from './describe';
+import { keepFieldTypes } from './typedFrames';
 
 export interface AmqpEndpoint {
   host: string;
@@ -116,14 +117,22 @@ export async function closeModelWithin(model: amqp.ChannelModel, timeoutMs: numb
  * amqplib's socket `timeout` covers only inactivity while connecting and during the handshake;
  * this adds an overall deadline (2 × connectTimeoutMs) so a broker that dribbles bytes cannot
  * hold an open forever. A model that arrives after the deadline is closed.
+ *
+ * Every connection keeps message header types (typedFrames.ts); if it cannot (an amqplib it does
+ * not know, a header it cannot decode), amqplib's values stay and onFieldTypesProblem hears it
+ * once per connection.
  */
-export async function openRaw(endpoint: AmqpEndpoint, vhost: string): Promise<amqp.ChannelModel> {
+export async function openRaw(
+  endpoint: AmqpEndpoint,
+  vhost: string,
+  onFieldTypesProblem?: (reason: string) => void,
+): Promise<amqp.ChannelModel> {
   const [options, socket] = connectArgs(endpoint, vhost);
   const limit = 2 * (endpoint.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT);
   const connecting = amqp.connect(options, socket);
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
+    const model = await Promise.race([
       connecting,
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -139,6 +148,9 @@ export async function openRaw(endpoint: AmqpEndpoint, vhost: string): Promise<am
         }, limit);
       }),
     ]);
+    // Before any delivery can arrive: the caller opens channels only after this returns.
+    keepFieldTypes(model.connection, (reason) => onFieldTypesProblem?.(reason));
+    return model;
   } catch (err) {
     throw toBrokerError(err, errorContext(endpoint, vhost));
   } finally {

@@ -344,7 +344,12 @@ export class VhostConnections {
         purpose === 'publish'
           ? { ...this.endpoint, connectionName: `${this.endpoint.connectionName ?? DEFAULT_CONNECTION_NAME} publish` }
           : this.endpoint;
-      const model = await openRaw(endpoint, vhost);
+      const model = await openRaw(endpoint, vhost, (reason) =>
+        this.log(
+          'warn',
+          `AMQP ${purpose} connection on vhost '${vhost}': message headers are shown as amqplib decodes them (integer and float types, and int64 beyond 2^53, not kept): ${reason}`,
+        ),
+      );
       // Listeners first: an unhandled 'error' event would crash the extension host.
       model.on('error', (err: unknown) => {
         this.log(

@@ -5,6 +5,7 @@ import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { publishMany, publishMessage } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
+import { fieldNumber } from '../../src/core/fieldTypes';
 import type { MessageProperties } from '../../src/core/message';
 import { requestAt } from '../../src/core/templateVars';
 import { emptyDraft } from '../../src/protocol/publish';
@@ -74,7 +75,13 @@ for (const B of BROKERS) {
       const { headers, ...rest } = m.properties;
       const { headers: sentHeaders, ...sentRest } = properties;
       assert.deepEqual(rest, sentRest);
-      assert.deepEqual({ ...headers, bytes: [...(headers!.bytes as Uint8Array)] }, { ...sentHeaders, bytes: [0, 255] });
+      // Plain numbers come back with the type amqplib sent them as.
+      assert.deepEqual(headers, {
+        ...sentHeaders,
+        n: { '!': 'int8', value: 42 },
+        f: { '!': 'double', value: 1.5 },
+        a: [{ '!': 'int8', value: 1 }, 'two'],
+      });
       assert.equal(new TextDecoder().decode(m.body), '{"id":1}');
       await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('q'));
     });
@@ -195,7 +202,12 @@ for (const B of BROKERS) {
           const m = await ch.get('many', { noAck: true });
           if (!m) break;
           const p = m.properties;
-          out.push({ body: m.content.toString(), seq: p.headers?.seq, id: p.messageId, ct: p.contentType });
+          out.push({
+            body: m.content.toString(),
+            seq: fieldNumber(p.headers?.seq),
+            id: p.messageId,
+            ct: p.contentType,
+          });
         }
         return out;
       });

@@ -5,6 +5,7 @@ import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { ManagementClient } from '../../src/broker/management';
 import { QueueTail, type TailBatch, type TailState, type TailStats } from '../../src/broker/tail';
+import { fieldNumber } from '../../src/core/fieldTypes';
 import type { CapturedMessage } from '../../src/core/message';
 
 import { createVhost, dropVhost, endpointOf } from './helpers';
@@ -230,7 +231,7 @@ for (const B of BROKERS) {
       // 2 MiB: six 300 kB bodies fit until the small one needs a 1 MiB block for small bodies;
       // then three of them do, and the oldest three went.
       assert.deepEqual(
-        kept.map((m) => [m.size, m.body[0], m.properties.headers?.n ?? m.properties.messageId]),
+        kept.map((m) => [m.size, m.body[0], fieldNumber(m.properties.headers?.n) ?? m.properties.messageId]),
         [
           [300_000, 51, 3],
           [300_000, 52, 4],
