@@ -10,6 +10,7 @@ import type * as amqp from 'amqplib';
 import { blockedError, type AmqpConnectionManager } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
+import { isTypedNumber } from '../core/fieldTypes';
 import { PROPERTY_NAMES, type MessageProperties } from '../core/message';
 
 export interface PublishRequest {
@@ -100,14 +101,17 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * Field values (headers, binding arguments) as amqplib must get them: it encodes only Buffers as
  * byte arrays (a plain Uint8Array would become a table).
  */
-export function headersForAmqp(v: unknown, depth = 0): unknown {
-  if (depth > 64 || v === null || typeof v !== 'object') return v;
+export function headersForAmqp(v: unknown, depth = 0, path = 'headers'): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > 1000) throw new Error(`${path}: nested more than 1000 levels deep`);
   if (v instanceof Uint8Array) return asBuffer(v);
-  if (Array.isArray(v)) return v.map((x) => headersForAmqp(x, depth + 1));
+  if (Array.isArray(v)) return v.map((x, i) => headersForAmqp(x, depth + 1, `${path}[${i}]`));
+  if (isTypedNumber(v)) return v; // amqplib's own { '!': type, value } notation
   const o = v as Record<string, unknown>;
-  if (typeof o['!'] === 'string' && 'value' in o) return v; // amqplib typed value, e.g. timestamp
+  if (Object.hasOwn(o, '!'))
+    throw new Error(`${path}: a table with a field named '!' cannot be sent (amqplib would take it for a typed value)`);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = headersForAmqp(x, depth + 1);
+  for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = headersForAmqp(x, depth + 1, `${path}.${k}`);
   return out;
 }
 

@@ -375,19 +375,20 @@ export class RpcClient {
           entry.rc = rc;
           this.pending.set(correlationId, entry);
           const body = Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength);
-          const options: amqp.Options.Publish = {
-            ...(req.properties ?? {}),
-            ...(req.properties?.headers ? { headers: headersForAmqp(req.properties.headers) } : {}),
-            correlationId,
-            replyTo: rc.replyTo,
-            mandatory: true,
-          };
           timer = setTimeout(
             () => entry.settle({ status: 'timeout', timeoutMs: req.timeoutMs, correlationId, strays: entry.strays }),
             Math.max(0, req.timeoutMs),
           );
           entry.startedAt = performance.now();
           try {
+            // Built here: headersForAmqp throws on a value amqplib cannot send (a table with a field '!').
+            const options: amqp.Options.Publish = {
+              ...(req.properties ?? {}),
+              ...(req.properties?.headers ? { headers: headersForAmqp(req.properties.headers) } : {}),
+              correlationId,
+              replyTo: rc.replyTo,
+              mandatory: true,
+            };
             rc.ch.publish(req.exchange, req.routingKey, body, options);
           } catch (err) {
             entry.settle({

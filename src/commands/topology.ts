@@ -53,7 +53,7 @@ function argumentsValidator(v: string): string | undefined {
 function requireArguments(text: string): Record<string, unknown> {
   const r = parseArgumentsInput(text);
   if (!r.ok) throw new Error(r.error);
-  return headersForAmqp(r.value) as Record<string, unknown>;
+  return headersForAmqp(r.value, 0, 'arguments') as Record<string, unknown>;
 }
 
 const TYPED_ARGUMENTS_HINT =

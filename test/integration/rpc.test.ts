@@ -150,6 +150,14 @@ for (const B of BROKERS) {
       assert.deepEqual(JSON.parse(dec(o.reply.body)), { rawIsBytes: true, raw: [1, 2, 255], n: 5 });
     });
 
+    test('a header amqplib cannot send (a table with a field named !) is an error, not a hang', async () => {
+      const o = await client.call(
+        req({ routingKey: 'headers_rpc', properties: { headers: { t: { '!': 'x', other: 1 } } } }),
+      );
+      assert.equal(o.status, 'error', JSON.stringify(o));
+      if (o.status === 'error') assert.match(o.error.message, /field named '!'/);
+    });
+
     test('timeout when the consumer never answers', async () => {
       const t0 = performance.now();
       const o = await client.call(req({ routingKey: 'blackhole', timeoutMs: 300 }));

@@ -43,3 +43,13 @@ test('toPublishOptions copies every property amqplib takes, converts expiration 
     contentType: '',
   });
 });
+
+test('toPublishOptions refuses a table with a field named ! (amqplib would take it for a typed value), with its path', () => {
+  assert.throws(
+    () => toPublishOptions({ headers: { outer: { list: [{ '!': 'int8', value: 1, extra: true }] } } }),
+    /headers\.outer\.list\[0\]: a table with a field named '!'/,
+  );
+  // typed values and byte arrays pass (bytes as Buffers)
+  const o = toPublishOptions({ headers: { n: { '!': 'int64', value: '5' }, b: new Uint8Array([1]) } });
+  assert.deepEqual(o.headers, { n: { '!': 'int64', value: '5' }, b: Buffer.from([1]) });
+});
