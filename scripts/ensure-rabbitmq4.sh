@@ -126,7 +126,8 @@ fi
 ctl -q set_vm_memory_high_watermark 0.4 >/dev/null 2>&1 || true
 
 # --- 5. .tools/brokers.json -------------------------------------------------------------------------
-node - "$ROOT_DIR/.tools/brokers.json" "$TLS/ca.pem" "$FS" <<'EOF'
+# Physical paths: a git worktree may reach .tools through a symlink, and brokers.json outlives it.
+node - "$ROOT_DIR/.tools/brokers.json" "$(cd "$TLS" && pwd -P)/ca.pem" "$(cd "$FS" && pwd -P)" <<'EOF'
 const [out, ca, fs4] = process.argv.slice(2);
 const auth = { authorization: 'Basic ' + btoa('guest:guest') };
 const version = (port) => fetch(`http://127.0.0.1:${port}/api/overview`, { headers: auth }).then((r) => r.json()).then((o) => o.rabbitmq_version);
