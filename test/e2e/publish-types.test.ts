@@ -206,7 +206,7 @@ for (const B of BROKERS)
         assert.deepEqual(first.get('big'), ['l', 9007199254740993n]);
         assert.deepEqual(first.get('small'), ['b', 5n]);
         assert.deepEqual(first.get('bad'), ['s', 300n]);
-        assert.equal(again.get('big')?.[0], 'l');
+        assert.deepEqual(again.get('big'), ['l', 9007199254740993n]); // peeked exactly, not rounded by amqplib
         assert.deepEqual(again.get('small'), ['b', 5n]);
         assert.deepEqual(again.get('bad'), ['s', 300n]);
       } finally {

@@ -193,14 +193,21 @@ export async function expandRow(
   paneTitle?: string,
 ): Promise<Locator> {
   const row = await waitForRow(page, label, timeoutMs, paneTitle);
-  if ((await row.getAttribute('aria-expanded')) !== 'true') {
-    const twistie = row.locator('.monaco-tl-twistie');
-    if (await twistie.isVisible()) await twistie.click();
-    else await row.click();
-  }
+  // Clicked again every 3 s until expanded: the tree re-renders its rows when another vhost or
+  // object appears (the brokers are shared), and a click can land on the row that took its place.
+  let clickedAt = -Infinity;
   await poll(
     `row ${String(label)} to be expanded`,
-    async () => (await row.getAttribute('aria-expanded')) === 'true',
+    async () => {
+      if ((await row.getAttribute('aria-expanded')) === 'true') return true;
+      if (Date.now() - clickedAt >= 3_000) {
+        clickedAt = Date.now();
+        const twistie = row.locator('.monaco-tl-twistie');
+        if (await twistie.isVisible()) await twistie.click();
+        else await row.click();
+      }
+      return false;
+    },
     timeoutMs,
   );
   return row;
