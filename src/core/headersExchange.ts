@@ -15,25 +15,19 @@
  *   matches every message; 'any' needs one argument to succeed, so 'any' with
  *   nothing to compare matches nothing.
  *
- * Value equality (decisions, since JS values lose the AMQP field types):
- * - kinds must agree: "1" is not 1, true is not "true", true is not 1;
- * - numbers compare numerically, so 1 equals 1.0. This is 3.10.x (`PV == DV`,
- *   Erlang's arithmetic equality). 3.13+ uses `=:=`, where an integer 1 and a
- *   float 1.0 differ; that only shows when a client sends an explicit float
- *   field, which JS numbers cannot express (amqplib sends 1.0 as an integer).
- *   amqplib typed values (`{ '!': 'long', value: 5 }`, timestamps included)
- *   compare by their number;
- * - a string and a byte array (Uint8Array / Buffer) are equal when the string's
- *   UTF-8 bytes are those bytes (both are Erlang binaries to RabbitMQ);
- * - nested tables compare key by key *in order* and arrays element by element,
- *   as RabbitMQ compares them as ordered lists of fields.
- * - at the top level (a header's own value) an empty table equals an empty array: both are
- *   an empty list to the broker (measured on 3.10.8 and 4.0.5); inside them they differ.
- * - undefined values are treated as absent (amqplib does not send them).
+ * Value equality is the broker's, with the AMQP types, and depends on the version (3.13 changed
+ * it): the rules, read from rabbit_exchange_type_headers.erl and measured on 3.10.8 and 4.0.5,
+ * are in headerEquality.ts (MatchOptions.brokerVersion; an unknown version is 'maybe' wherever the
+ * two rules disagree). In short: at the top level types are ignored (int8 5 is int64 5, a string
+ * is a byte array with the same bytes, an empty table is an empty array); before 3.13 numbers
+ * compare arithmetically (5 is 5.0), from 3.13 an integer never equals a float and a header
+ * timestamp counts in milliseconds; inside tables and arrays types count and tables compare in
+ * order. A plain JS number is the type amqplib sends it as (fieldTypes.ts guessNumberType).
+ * Undefined values are treated as absent (amqplib does not send them).
  *
  * Binding arguments read from the management API are not exact (MatchOptions.lossyArguments):
- * where the answer depends on what the API does not show, the outcome is 'maybe' with the
- * reason, so the routing tester can list the queue under "may also receive" instead of guessing.
+ * every type their JSON allows is tried, and where the readings disagree the outcome is 'maybe'
+ * with the reason, so the routing tester can list the queue under "may also receive" instead of guessing.
  * The message's BCC header is removed before routing; the simulator (routing.ts) strips it.
  */
 import { pluralize } from './format';
@@ -92,8 +86,11 @@ export interface MatchOptions {
    *   double value: a non-integer number may be a decimal, a float or a double;
    * - non-UTF-8 bytes show as the string "Not UTF-8, base64 is: <base64>";
    * - the keys of a table value come back sorted, while the broker compares tables in order;
-   * - integer widths are lost, which matters inside tables and arrays (the broker compares
-   *   nested values with their types; at the top level all integers are one class).
+   * - integer widths are lost, and so are float vs double vs decimal and string vs byte array,
+   *   which matters inside tables and arrays (the broker compares nested values with their
+   *   types) and, from 3.13, between an integer and a float at the top level. A whole float
+   *   shows as "5.0": management.ts reads that from the raw text ({ '!': 'double' } and
+   *   markNumbersRead); without the mark a plain 5 may also have been a float.
    */
   lossyArguments?: boolean;
   /**
@@ -498,6 +495,9 @@ function describeMismatch(expected: unknown, actual: unknown): string {
   const stringy = (k: string) => k === 'string' || k === 'bytes';
   if (ek !== ak && !(stringy(ek) && stringy(ak))) return `different kinds: binding has a ${ek}, message has a ${ak}`;
   if (ek === 'table') return 'tables differ (RabbitMQ compares nested tables field by field, in order)';
+  const en = Number(unwrapTyped(expected));
+  if (ek === 'number' && ak === 'number' && en === Number(unwrapTyped(actual)))
+    return 'the same number with other types: from RabbitMQ 3.13 an integer never equals a float, and a header timestamp counts in milliseconds';
   return 'different values';
 }
 

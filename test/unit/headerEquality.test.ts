@@ -5,7 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchHeaders } from '../../src/core/headersExchange';
+import { explainHeadersMatch, matchHeaders } from '../../src/core/headersExchange';
 import { floatReadings, markNumbersRead, semanticsOf } from '../../src/core/headerEquality';
 
 const T = (t: string, value: unknown) => ({ '!': t, value });
@@ -88,6 +88,14 @@ describe('typed comparison, exact binding arguments (as measured on both brokers
     const r = matchHeaders({ k: T('double', 5) }, { k: 5 }, {});
     assert.equal(r.outcome, 'maybe');
     assert.match(r.reasons.join(), /version is not known/);
+  });
+
+  test('explain: the same number with another type says why it differs', () => {
+    const e = explainHeadersMatch({ k: T('double', 5) }, { k: 5 }, { brokerVersion: '4.0.5' });
+    assert.equal(e.outcome, 'no');
+    assert.equal(e.args[0]!.result, 'mismatch');
+    assert.match(e.args[0]!.note!, /from RabbitMQ 3\.13 an integer never equals a float/);
+    assert.equal(explainHeadersMatch({ k: T('double', 5) }, { k: 5 }, { brokerVersion: '3.10.8' }).outcome, 'yes');
   });
 
   test('semanticsOf', () => {
