@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import { RoutingSimulator, type RouteResult, type SimTopology } from '../../src/core/routing';
 import { readTopology } from '../../src/broker/routingTopology';
+import { numbersRead } from '../../src/core/headerEquality';
 import { BROKERS, dropVhost, makeVhost, managementClientOf, poll } from './helpers';
 
 type Headers = Record<string, unknown>;
@@ -295,6 +296,21 @@ for (const B of BROKERS) {
       }
       assert.match(routeOf('ht-nested-byte').mayReceive[0]!.reasons.join(), /integer widths/);
       assert.match(routeOf('ht-nested-bytes').mayReceive[0]!.reasons.join(), /strings and byte arrays alike/);
+    });
+
+    test('every binding listing keeps the number literals: "5.0" is a double, "5" an integer', async () => {
+      for (const list of [
+        await mc.exchangeBindingsAsSource(vhost, 'ht'),
+        await mc.listBindings(vhost),
+        await mc.queueBindings(vhost, 'q.t.double5'),
+      ]) {
+        const args = (q: string) => list.find((b) => b.destination === q && b.source === 'ht')?.arguments;
+        assert.deepEqual(args('q.t.double5'), { t: { '!': 'double', value: 5 } });
+        assert.ok(numbersRead(args('q.t.double5')));
+      }
+      const src = await mc.exchangeBindingsAsSource(vhost, 'ht');
+      assert.deepEqual(src.find((b) => b.destination === 'q.t.int8')!.arguments, { t: 5 });
+      assert.deepEqual(src.find((b) => b.destination === 'q.t.float11')!.arguments, { t: 1.100000023841858 });
     });
 
     test('BCC is removed before routing; CC is not', () => {
