@@ -5,9 +5,12 @@
  * The HTTP transport (auth, TLS, deadlines, errors) is ManagementHttp in managementHttp.ts.
  */
 import { BrokerError } from './errors';
+import { parseBindingsText } from './managementBindings';
 import { ManagementHttp, buildQuery, type ManagementClientOptions, type RequestOptions } from './managementHttp';
 
 export { buildQuery, type ManagementClientOptions, type RequestOptions };
+
+const BINDINGS: RequestOptions = { parse: parseBindingsText };
 
 // ---------------------------------------------------------------------------
 // Result types
@@ -392,14 +395,18 @@ export class ManagementClient extends ManagementHttp {
 
   // ----- bindings ----------------------------------------------------------
 
+  // Binding listings keep the arguments' number literals ("5.0" is a double): managementBindings.ts.
+
   queueBindings(vhost: string, queue: string): Promise<BindingInfo[]> {
-    return this.request<BindingInfo[]>('GET', apiPath('queues', vhost, queue, 'bindings'));
+    return this.request<BindingInfo[]>('GET', apiPath('queues', vhost, queue, 'bindings'), undefined, BINDINGS);
   }
 
   exchangeBindingsAsSource(vhost: string, exchange: string): Promise<BindingInfo[]> {
     return this.request<BindingInfo[]>(
       'GET',
       apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'source'),
+      undefined,
+      BINDINGS,
     );
   }
 
@@ -407,11 +414,13 @@ export class ManagementClient extends ManagementHttp {
     return this.request<BindingInfo[]>(
       'GET',
       apiPath('exchanges', vhost, exchangeSegment(exchange), 'bindings', 'destination'),
+      undefined,
+      BINDINGS,
     );
   }
 
   listBindings(vhost: string): Promise<BindingInfo[]> {
-    return this.request<BindingInfo[]>('GET', apiPath('bindings', vhost));
+    return this.request<BindingInfo[]>('GET', apiPath('bindings', vhost), undefined, BINDINGS);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface ManagementClientOptions {
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   headers?: Record<string, string>;
+  /** Parses a successful response's text instead of JSON.parse (e.g. to keep number literals). */
+  parse?: (text: string) => unknown;
 }
 
 export function buildQuery(query: RequestOptions['query']): string {
@@ -168,7 +170,7 @@ export class ManagementHttp {
             let parsed = text.trim() === '';
             if (!parsed) {
               try {
-                json = JSON.parse(text);
+                json = status >= 200 && status < 300 && options?.parse ? options.parse(text) : JSON.parse(text);
                 parsed = true;
               } catch {
                 /* not JSON */

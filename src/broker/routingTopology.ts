@@ -11,7 +11,7 @@ import type { SimTopology } from '../core/routing';
  * not exact: the simulator is told so (lossyArguments) and marks what depends on it as uncertain.
  */
 export async function readTopology(m: ManagementClient, vhost: string): Promise<SimTopology> {
-  const [exchanges, queues, bindings, policies, operatorPolicies] = await Promise.all([
+  const [exchanges, queues, bindings, policies, operatorPolicies, brokerVersion] = await Promise.all([
     readAllPages((page) => m.listExchanges(vhost, { page, pageSize: 500 })),
     readAllPages((page) => m.listQueues(vhost, { page, pageSize: 500, columns: ['name'] })),
     m.listBindings(vhost),
@@ -20,11 +20,17 @@ export async function readTopology(m: ManagementClient, vhost: string): Promise<
     getPolicies(m, vhost).catch(() => undefined),
     // Operator policies cannot set an alternate exchange; read for the rule's sake, optional.
     getOperatorPolicies(m, vhost).catch(() => undefined),
+    // How headers bindings compare values depends on the version (headerEquality.ts); unknown: maybes.
+    m.overview().then(
+      (o) => o.rabbitmq_version,
+      () => undefined,
+    ),
   ]);
   const listsPolicies = exchanges.some((x) => x.policy !== undefined);
   return {
     vhost,
     lossyArguments: true,
+    ...(brokerVersion ? { brokerVersion } : {}),
     ...(policies ? { policies } : {}),
     ...(operatorPolicies ? { operatorPolicies } : {}),
     exchanges: exchanges.map((x) => ({

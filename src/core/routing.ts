@@ -94,6 +94,11 @@ export interface SimTopology {
    * comparisons that depend on what it loses are 'maybe' (headersExchange.ts).
    */
   lossyArguments?: boolean;
+  /**
+   * The broker's RabbitMQ version (overview's rabbitmq_version): 3.13 changed how headers
+   * bindings compare values (headerEquality.ts). Unknown: answers that depend on it are 'maybe'.
+   */
+  brokerVersion?: string;
 }
 
 export type RouteStepKind =
@@ -226,11 +231,14 @@ export class RoutingSimulator {
   private readonly exchanges = new Map<string, ExchangeIndex>();
   private readonly queues: Set<string>;
   private readonly vhost: string | undefined;
-  private readonly lossy: boolean;
+  private readonly match: MatchOptions;
 
   constructor(topology: SimTopology) {
     this.vhost = topology.vhost;
-    this.lossy = topology.lossyArguments === true;
+    this.match = {
+      lossyArguments: topology.lossyArguments === true,
+      ...(topology.brokerVersion !== undefined ? { brokerVersion: topology.brokerVersion } : {}),
+    };
     this.queues = new Set(topology.queues);
     for (const x of topology.exchanges)
       this.exchanges.set(x.name, { exchange: x, all: [], ae: resolveAlternateExchange(x, topology) });
@@ -354,7 +362,7 @@ export class RoutingSimulator {
       });
     }
     const routed = routedHeaders(headers);
-    return idx.all.map((b) => explainBinding(idx.exchange.type, b, keys, routed, { lossyArguments: this.lossy }));
+    return idx.all.map((b) => explainBinding(idx.exchange.type, b, keys, routed, this.match));
   }
 
   // -----------------------------------------------------------------------------------------
@@ -619,7 +627,7 @@ export class RoutingSimulator {
       case 'headers': {
         const out: Match[] = [];
         for (const b of idx.all) {
-          const r = matchHeaders(b.arguments ?? {}, headers, { lossyArguments: this.lossy });
+          const r = matchHeaders(b.arguments ?? {}, headers, this.match);
           if (r.outcome !== 'no') out.push({ binding: b, outcome: r.outcome, reasons: r.reasons });
         }
         return out;

@@ -2,7 +2,7 @@
  * Differential test of the live routing tester (issue 13): random topologies and messages from a
  * fixed seed, declared on each broker over AMQP (alternate exchanges as arguments and by policies,
  * priority ties included; exchange-to-exchange bindings with cycles; direct/topic/fanout/headers;
- * headers arguments with strings, void values and arrays), published with mandatory, and every
+ * headers arguments with strings, void values, arrays and typed values), published with mandatory, and every
  * delivered set compared
  * with the simulator fed by readTopology. No answer may be wrong: the queues it is sure of got
  * the message, every queue that got it was sure or listed as "may also receive", and the
@@ -72,7 +72,29 @@ interface Topo {
 
 const WORDS = ['a', 'b', 'c', 'kern', 'info'];
 const TYPES = ['direct', 'topic', 'fanout', 'headers'];
-const HVALUES: unknown[] = ['a', 'b', 'undefined', null, ['a', null], ['a', 'undefined'], ['a', 'b']];
+const T = (t: string, value: unknown) => ({ '!': t, value });
+// Typed values too (amqplib's typed notation, for bindings over AMQP and for headers): integer
+// widths, a whole double, 32-bit floats, timestamps (milliseconds from 3.13), bytes, nested tables.
+const HVALUES: unknown[] = [
+  'a',
+  'b',
+  'undefined',
+  null,
+  ['a', null],
+  ['a', 'undefined'],
+  ['a', 'b'],
+  T('int8', 5),
+  T('int64', '5'),
+  T('double', 5),
+  T('float', 1.1),
+  T('double', 1.1),
+  T('timestamp', 5),
+  5000,
+  Buffer.from('a'),
+  { n: 1 },
+  { n: T('int64', '1') },
+  { s: 'a' },
+];
 
 function generate(r: () => number, n: number): Topo {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;

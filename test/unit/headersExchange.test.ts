@@ -110,12 +110,18 @@ const CASES: Array<[string, Table, Table, boolean]> = [
   ['1 is not 2', { k: 1 }, { k: 2 }, false],
   ['0 equals -0', { k: 0 }, { k: -0 }, true],
   ['amqplib typed long equals plain number', { k: { '!': 'long', value: 5 } }, { k: 5 }, true],
-  ['amqplib typed double equals typed int', { k: { '!': 'double', value: 5 } }, { k: { '!': 'int', value: 5 } }, true],
+  // depends on the version (an unknown version is a maybe, so not a sure match): see 'typed comparison'
   [
-    'timestamp compares by number',
+    'typed double 5 vs typed int 5, version unknown',
+    { k: { '!': 'double', value: 5 } },
+    { k: { '!': 'int', value: 5 } },
+    false,
+  ],
+  [
+    'timestamp vs the same timestamp, version unknown',
     { k: { '!': 'timestamp', value: 1700000000 } },
     { k: { '!': 'timestamp', value: 1700000000 } },
-    true,
+    false,
   ],
   ['bigint equals number', { k: 10n }, { k: 10 }, true],
   [

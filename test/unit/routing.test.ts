@@ -9,6 +9,7 @@ import {
   type SimExchange,
   type SimTopology,
 } from '../../src/core/routing';
+import { markNumbersRead } from '../../src/core/headerEquality';
 import { topicMatches } from '../../src/core/topic';
 
 type Headers = Record<string, unknown>;
@@ -526,8 +527,8 @@ describe('RoutingSimulator: uncertain answers (binding arguments from the manage
       qb('h2', 'q.nested1', '', { t1: { a: 'x' } }),
       qb('h2', 'q.arr', '', { arr: ['a', 'undefined'] }),
       qb('h2', 'q.bytes', '', { by: 'Not UTF-8, base64 is: //5B' }),
-      qb('h2', 'q.ints', '', { n: [1, 2] }),
-      qb('h2', 'q.top-int', '', { i: 5 }),
+      qb('h2', 'q.ints', '', markNumbersRead({ n: [1, 2] })), // numbers read from the raw text (management.ts)
+      qb('h2', 'q.top-int', '', markNumbersRead({ i: 5 })),
     ],
     queues: [
       'q.void',
@@ -595,7 +596,11 @@ describe('RoutingSimulator: uncertain answers (binding arguments from the manage
     assert.deepEqual(m.may, ['q.nested']);
     assert.match(m.reasons, /sorts the keys of tables/);
     assert.deepEqual(maybeFor({ t: { a: 2 } }).may, []); // other keys: surely not
-    assert.deepEqual(maybeFor({ t1: { a: 'x' } }).sure, ['q.nested1']); // one key, strings: exact
+    // one key, a string: a string or a byte array, which differ inside tables
+    m = maybeFor({ t1: { a: 'x' } });
+    assert.deepEqual(m.may, ['q.nested1']);
+    assert.match(m.reasons, /strings and byte arrays alike/);
+    assert.deepEqual(maybeFor({ t1: { a: 'y' } }).may, []);
     assert.deepEqual(maybeFor({ arr: ['a', null] }).may, ['q.arr']);
     assert.deepEqual(maybeFor({ arr: ['a', 'undefined'] }).may, ['q.arr']);
     assert.deepEqual(maybeFor({ arr: ['a', 'b'] }).may, []);
