@@ -3,6 +3,8 @@
  * Structural types only, so this module stays free of network code.
  */
 import { formatCount, pluralize } from './format';
+import { isTypedNumber, toJsonValue, type FieldValue } from './fieldTypes';
+import { headerValueText } from './fieldValues';
 
 /** What queues and exchanges have in common as the management API lists them. */
 interface DeclaredLike {
@@ -102,10 +104,19 @@ export function bindingCriteria(b: BindingLike): string {
   return b.routing_key ? `${b.routing_key} {${argText}}` : `{${argText}}`;
 }
 
+/**
+ * One argument value as text: strings as they are, typed numbers as the binding form writes them
+ * (`5 (double)`, `9007199254740993 (int64)`), tables and arrays in the exact JSON form.
+ */
 export function formatArgValue(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  if (isTypedNumber(v)) return `${headerValueText(v)} (${v['!']})`;
+  try {
+    return JSON.stringify(toJsonValue(v as FieldValue));
+  } catch {
+    return JSON.stringify(v) ?? String(v);
+  }
 }
 
 export interface PermissionsLike {

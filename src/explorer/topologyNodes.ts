@@ -5,6 +5,7 @@
  */
 import {
   bindingCriteria,
+  formatArgValue,
   exchangeDescription,
   exchangeDisplayName,
   exchangeFeatures,
@@ -245,7 +246,7 @@ export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
       tooltip: [
         `Exchange ${exchangeDisplayName(x.name)} (${x.type})`,
         `Features: ${exchangeFeatures(x).join(' ') || 'transient'}`,
-        ...args.map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+        ...args.map(([k, v]) => `${k}: ${formatArgValue(v)}`),
       ].join('\n'),
       contextValue: x.name === '' ? 'exchange.default' : x.name.startsWith('amq.') ? 'exchange.system' : 'exchange',
       icon: { codicon: EXCHANGE_ICONS[x.type] ?? 'symbol-event' },
@@ -300,7 +301,7 @@ function queueDetails(q: QueueInfo): string[] {
     `Messages: ${formatCount(q.messages ?? 0)} (ready ${formatCount(q.messages_ready ?? 0)}, unacked ${formatCount(q.messages_unacknowledged ?? 0)})`,
     `Consumers: ${formatCount(q.consumers ?? 0)}`,
     `Features: ${queueFeatures(q).join(' ') || 'transient'}`,
-    ...Object.entries(q.arguments ?? {}).map(([k, v]) => `${k}: ${JSON.stringify(v)}`),
+    ...Object.entries(q.arguments ?? {}).map(([k, v]) => `${k}: ${formatArgValue(v)}`),
   ];
 }
 

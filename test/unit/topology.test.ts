@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bindingCriteria,
+  formatArgValue,
   exchangeDescription,
   exchangeDisplayName,
   filterToRegex,
@@ -92,4 +93,25 @@ test('filters become server-side regexes', () => {
     const re = new RegExp(filterToRegex(text));
     assert.ok(re.test(text), text);
   }
+});
+
+test('binding criteria and argument text show typed values as the binding form writes them, never as { "!": … } objects', () => {
+  assert.equal(formatArgValue({ '!': 'double', value: 5 }), '5 (double)');
+  assert.equal(formatArgValue({ '!': 'int64', value: '9007199254740993' }), '9007199254740993 (int64)');
+  assert.equal(formatArgValue('all'), 'all');
+  assert.equal(formatArgValue(null), 'null');
+  assert.equal(
+    formatArgValue({ a: { '!': 'int8', value: 1 }, b: [new Uint8Array([1])] }),
+    '{"a":1,"b":[{"!":"bytes","value":"AQ=="}]}',
+  );
+  assert.equal(
+    bindingCriteria({
+      source: 'h',
+      destination: 'q',
+      destination_type: 'queue',
+      routing_key: '',
+      arguments: { 'x-match': 'all', n: { '!': 'double', value: 5 } },
+    } as Parameters<typeof bindingCriteria>[0]),
+    '{x-match=all, n=5 (double)}',
+  );
 });
