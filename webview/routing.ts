@@ -101,7 +101,7 @@ function live() {
       <vscode-button @click=${() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers })}>Route</vscode-button>
       <vscode-button secondary @click=${() => send({ type: 'reload' })}>Reload topology</vscode-button>
       ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
-      ${r ? html`<span class="muted">topology read ${new Date(r.topologyAt).toLocaleTimeString()}: ${r.counts.exchanges} exchanges, ${r.counts.bindings} bindings, ${r.counts.queues} queues</span>` : nothing}
+      ${r ? html`<span class="muted" id="topology-read" title="Only what this exchange can reach is read (its bindings, exchanges bound to it, alternate exchanges), then cached: Reload topology reads it again">topology read at ${new Date(r.topologyAt).toLocaleTimeString([], { hour12: false })}: ${r.counts.exchanges} exchanges, ${r.counts.bindings} bindings, ${r.counts.queues} queues reachable from ${r.exchange === '' ? '(AMQP default)' : r.exchange}</span>` : nothing}
     </div>
     ${
       r
