@@ -247,7 +247,8 @@ export class LazyTopology {
     if (entry === '') {
       const extra = extraRoutingKeys(headers);
       const keys = [...new Set([routingKey, ...('keys' in extra ? extra.keys : [])])].filter(
-        (k) => !k.startsWith(REPLY_TO_PREFIX),
+        // No queue has the empty name (and GET /api/queues/{vhost}/ would list them all).
+        (k) => k !== '' && !k.startsWith(REPLY_TO_PREFIX),
       );
       const found = await Promise.all(keys.map((k) => this.queue(k)));
       found.forEach((f, i) => {
