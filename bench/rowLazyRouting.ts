@@ -118,7 +118,8 @@ export const lazyRoutingRow: BenchRow = {
       return {
         ours: fmt.ms(o),
         baseline: fmt.ms(b),
-        ratio: fmt.x(o / b),
+        // Three decimals: two would print 0.00×.
+        ratio: `${(o / b).toFixed(3)}×`,
         pass: o / b <= 0.05,
         method: `${fmt.n(n)} bindings of one queue to a direct exchange, plus a topic exchange with 3 queue bindings, an exchange binding (and one back: a cycle) and an alternate exchange; ours = a fresh LazyTopology (no cache): exchange list for the picker + route(${JSON.stringify(KEY)}) through the topic exchange (${read.exchanges.length} exchanges, ${read.bindings.length} bindings read), baseline = ManagementClient GET /api/bindings/{vhost} (${fmt.n(listed.count)} bindings, ${fmt.mb(listed.bytes)}), parsed; median of ${rounds} alternating rounds (baseline first), warm keep-alive`,
       };
