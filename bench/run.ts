@@ -35,6 +35,7 @@ import {
 import { publishRow, tailIngestRow } from './rowsMessages';
 import { explorerRow } from './rowExplorer';
 import { routingRow } from './rowRouting';
+import { lazyRoutingRow } from './rowLazyRouting';
 import { peekRow } from './rowPeek';
 import { rpcRow } from './rowRpc';
 import { memoryRow } from './rowMemory';
@@ -45,6 +46,7 @@ const ROWS: BenchRow[] = [
   publishRow,
   explorerRow,
   routingRow,
+  lazyRoutingRow,
   decodeRow,
   topicWorstRow,
   base64Row,

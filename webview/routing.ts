@@ -70,6 +70,8 @@ function offline() {
     </table>`;
 }
 
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 let timer: ReturnType<typeof setTimeout> | undefined;
 function routeSoon(): void {
   persist();
@@ -101,7 +103,7 @@ function live() {
       <vscode-button @click=${() => send({ type: 'route', exchange: view.exchange, routingKey: view.routingKey, headers: view.headers })}>Route</vscode-button>
       <vscode-button secondary @click=${() => send({ type: 'reload' })}>Reload topology</vscode-button>
       ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring>` : nothing}
-      ${r ? html`<span class="muted">topology read ${new Date(r.topologyAt).toLocaleTimeString()}: ${r.counts.exchanges} exchanges, ${r.counts.bindings} bindings, ${r.counts.queues} queues</span>` : nothing}
+      ${r ? html`<span class="muted" id="topology-read" title="Only what this exchange can reach is read (its bindings, exchanges bound to it, alternate exchanges), then cached: Reload topology reads it again">topology read at ${new Date(r.topologyAt).toLocaleTimeString([], { hour12: false })}: ${count(r.counts.exchanges, 'exchange')}, ${count(r.counts.bindings, 'binding')}, ${count(r.counts.queues, 'queue')} reachable from ${r.exchange === '' ? '(AMQP default)' : r.exchange}</span>` : nothing}
     </div>
     ${
       r

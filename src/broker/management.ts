@@ -382,6 +382,11 @@ export class ManagementClient extends ManagementHttp {
     return this.list<ExchangeInfo>(apiPath('exchanges', vhost), opts);
   }
 
+  /** One exchange (GET /api/exchanges/{vhost}/{name}); 404 (BrokerError code 404) when it does not exist. */
+  getExchange(vhost: string, name: string): Promise<ExchangeInfo> {
+    return this.request<ExchangeInfo>('GET', apiPath('exchanges', vhost, exchangeSegment(name)));
+  }
+
   // ----- queues ------------------------------------------------------------
 
   /** By default only the columns the tree needs are requested (see DEFAULT_QUEUE_COLUMNS); pass columns: [] for all. */

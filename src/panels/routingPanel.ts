@@ -8,21 +8,25 @@ import {
   type RoutingToHost,
   type RoutingToWebview,
 } from '../protocol/routing';
-import { RoutingSimulator, explainRoute, type SimTopology } from '../core/routing';
 import { parseArgumentsInput } from '../core/arguments';
 import { bindingCriteria } from '../core/topology';
-import { readTopology } from '../broker/routingTopology';
+import { LazyTopology, readTopology } from '../broker/routingTopology';
+import type { ManagementClient } from '../broker/management';
 import type { PanelServices } from './services';
 
 export const ROUTING_VIEW_TYPE = 'burrow.routing';
 
 export { readTopology };
 
-/** Routing-key tester: offline pattern checks run in the webview; live routing runs here against the broker's topology. */
+/**
+ * Routing-key tester: offline pattern checks run in the webview; live routing runs here against the
+ * broker's topology, read lazily from the exchange published to (LazyTopology).
+ */
 export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
-  private simulator?: RoutingSimulator;
-  private topology?: SimTopology;
-  private topologyAt = 0;
+  /** The lazy reader of this panel's vhost (per management client: a new session reads anew). */
+  private lazy?: LazyTopology;
+  private lazyOf?: ManagementClient;
+  private exchanges?: { name: string; type: string }[];
   private last?: LiveRouteView;
 
   constructor(panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, _state?: RoutingState) {
@@ -36,25 +40,35 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
   }
 
   private postInit(): void {
-    this.post({
-      type: 'init',
-      target: this.target,
-      exchanges: (this.topology?.exchanges ?? []).map((x) => ({ name: x.name, type: x.type })),
-    });
+    this.post({ type: 'init', target: this.target, exchanges: this.exchanges ?? [] });
+  }
+
+  private reader(m: ManagementClient): LazyTopology {
+    if (!this.lazy || this.lazyOf !== m || this.lazy.vhost !== this.target.vhost) {
+      this.lazy = new LazyTopology(m, this.target.vhost);
+      this.lazyOf = m;
+    }
+    return this.lazy;
   }
 
   /**
-   * Reads the topology (once, or again when forced). Through guarded(), like every panel: a success marks the
-   * connection connected in the tree/status bar (otherwise a session opened only by this panel shows
-   * "connecting" forever), a failure shows in the banner.
+   * Reads the exchange list for the picker (once, or again when forced; forcing also drops every
+   * cached exchange, so the next route reads what it needs again). Through guarded(), like every
+   * panel: a success marks the connection connected in the tree/status bar (otherwise a session
+   * opened only by this panel shows "connecting" forever), a failure shows in the banner.
    */
   private async load(force: boolean, busy = false): Promise<boolean> {
-    if (this.simulator && !force) return true;
-    const topology = await this.guarded((session) => readTopology(session.management, this.target.vhost), { busy });
-    if (!topology) return false;
-    this.topology = topology;
-    this.simulator = new RoutingSimulator(topology);
-    this.topologyAt = Date.now();
+    if (this.exchanges && !force) return true;
+    const list = await this.guarded(
+      (session) => {
+        const lazy = this.reader(session.management);
+        if (force) lazy.reload();
+        return lazy.exchangeList();
+      },
+      { busy },
+    );
+    if (!list) return false;
+    this.exchanges = list;
     return true;
   }
 
@@ -71,10 +85,12 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
       this.post({ type: 'error', message: `Headers: ${headers.error}` });
       return;
     }
-    if (!(await this.load(false))) return;
-    const sim = this.simulator as RoutingSimulator;
-    const topo = this.topology as SimTopology;
-    const { result, bindings } = explainRoute(sim, msg.exchange, msg.routingKey, headers.value);
+    // Only what routing from this exchange can reach is read (and cached until Reload).
+    const answer = await this.guarded((session) =>
+      this.reader(session.management).route(msg.exchange, msg.routingKey, headers.value),
+    );
+    if (!answer) return;
+    const { result, bindings, topology: topo } = answer;
     this.last = {
       exchange: msg.exchange,
       routingKey: msg.routingKey,
@@ -95,7 +111,7 @@ export class RoutingPanel extends BasePanel<RoutingToWebview, RoutingToHost> {
         outcome: b.outcome,
         reason: b.reason,
       })),
-      topologyAt: this.topologyAt,
+      topologyAt: answer.readAt,
       counts: { exchanges: topo.exchanges.length, bindings: topo.bindings.length, queues: topo.queues.length },
     };
     this.post({ type: 'route', view: this.last });

@@ -36,8 +36,12 @@ export interface LiveRouteView {
   errors: string[];
   warnings: string[];
   bindings: LiveBindingRow[];
-  /** When the topology was read from the broker. */
+  /**
+   * When the topology the answer used was read from the broker (its oldest part: it is read
+   * lazily, only what the exchange can reach, and cached until a reload).
+   */
   topologyAt: number;
+  /** What was read for this answer: the exchanges reachable from `exchange`, their bindings and queues. */
   counts: { exchanges: number; bindings: number; queues: number };
 }
 

@@ -229,6 +229,30 @@ for (const B of BROKERS)
       assert.deepEqual(await liveBadges(f), ['unroutable']);
       await parkMouse(s.page);
       await shot('routing-unroutable');
+
+      // Read lazily (only what topic_logs reaches) and cached until Reload topology.
+      const read = await f.locator('#topology-read').textContent();
+      assert.match(
+        (read ?? '').replace(/\s+/g, ' '),
+        /topology read at \d\d:\d\d:\d\d: 1 exchange, \d+ bindings, \d+ queues reachable from topic_logs/,
+      );
+      const qNew = uniqueName('routing-new');
+      await side!.declareQueue(qNew);
+      await side!.bind(qNew, 'topic_logs', 'nothing.#');
+      await step(s, 'live-cached', async () => {
+        await f.locator('vscode-textfield#live-key input').fill('nothing.else');
+        await f.locator('table.fields', { hasText: '"else"' }).waitFor({ timeout: 15_000 });
+        await f.locator('#live-queues .badge.err', { hasText: /^\s*unroutable\s*$/ }).waitFor();
+      });
+      await step(s, 'live-reload', async () => {
+        await f.locator('vscode-button', { hasText: 'Reload topology' }).click();
+        await poll('the new binding after Reload topology', async () => {
+          const b = await liveBadges(f);
+          return JSON.stringify(b) === JSON.stringify([qNew]) || undefined;
+        }).catch(async (e: Error) => {
+          throw new Error(`${e.message}; shown: ${JSON.stringify(await liveBadges(f))}`);
+        });
+      });
     });
 
     test('RPC panel: body 10 to rpc_queue (demo Fibonacci server) answers 55 with a round-trip time', async () => {

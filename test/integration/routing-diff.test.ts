@@ -4,7 +4,9 @@
  * priority ties included; exchange-to-exchange bindings with cycles; direct/topic/fanout/headers;
  * headers arguments with strings, void values, arrays and typed values), published with mandatory, and every
  * delivered set compared
- * with the simulator fed by readTopology. No answer may be wrong: the queues it is sure of got
+ * with the answers of LazyTopology (the panel's reader: only what each exchange can reach, never
+ * GET /api/bindings/{vhost}), which must equal the simulator on the whole vhost (readTopology)
+ * message by message. No answer may be wrong: the queues it is sure of got
  * the message, every queue that got it was sure or listed as "may also receive", and the
  * mandatory return is what it says whenever it is sure.
  *
@@ -14,9 +16,9 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import { RoutingSimulator } from '../../src/core/routing';
+import { RoutingSimulator, type RouteResult } from '../../src/core/routing';
 import { matchExchangePolicy } from '../../src/core/exchangePolicy';
-import { readTopology } from '../../src/broker/routingTopology';
+import { LazyTopology, readTopology } from '../../src/broker/routingTopology';
 import { BROKERS, dropVhost, makeVhost, managementClientOf, poll } from './helpers';
 
 const LONG = process.env.BURROW_ROUTING_DIFF === 'long';
@@ -219,7 +221,28 @@ for (const B of BROKERS) {
             );
           });
 
+          // The panel's lazy reader, its requests counted; one reader for all messages (cached).
+          const asked: string[] = [];
+          const request = mc.request.bind(mc);
+          mc.request = ((...a: Parameters<typeof request>) => {
+            asked.push(`${a[0]} ${a[1]}`);
+            return request(...a);
+          }) as typeof mc.request;
+          const lazy = new LazyTopology(mc, vhost);
+          const routes = new Map<string, RouteResult>();
+          try {
+            for (const m of topo.messages) routes.set(m.id, (await lazy.route(m.exchange, m.key, m.headers)).result);
+          } finally {
+            mc.request = request;
+          }
+          assert.deepEqual(
+            asked.filter((a) => a === `GET /bindings/${V}` || a === `GET /queues/${V}`),
+            [],
+            'the lazy reader listed every binding or queue of the vhost',
+          );
           const sim = new RoutingSimulator(await readTopology(mc, vhost));
+          for (const m of topo.messages)
+            assert.deepEqual(routes.get(m.id), sim.route(m.exchange, m.key, m.headers), `${m.id}: lazy != whole vhost`);
 
           const returned = new Set<string>();
           ch.on('return', (m: amqp.Message) => returned.add(String(m.properties.messageId)));
@@ -239,7 +262,7 @@ for (const B of BROKERS) {
           const wrong: string[] = [];
           let uncertain = 0;
           for (const m of topo.messages) {
-            const r = sim.route(m.exchange, m.key, m.headers);
+            const r = routes.get(m.id)!;
             assert.deepEqual(r.errors, [], m.id);
             const actual = (delivered.get(m.id) ?? []).sort();
             const maybe = r.mayReceive.map((x) => x.destination);

@@ -4,7 +4,8 @@
  * non-UTF-8 bytes, nested tables), BCC/CC bindings, empty tables and arrays, alternate
  * exchanges set by policy (with a priority tie the broker settles), and direct reply-to; publish
  * with raw amqplib (mandatory), see where each message lands, and compare with the simulator fed
- * by readTopology (the panel's own reader):
+ * by LazyTopology (the panel's own reader: only what the exchange can reach, never the vhost's
+ * whole binding list), which must also answer exactly as with the whole vhost (readTopology):
  *
  *   - every queue the simulator is sure of received the message;
  *   - every queue that received it is sure or listed under "may also receive";
@@ -17,7 +18,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import { RoutingSimulator, type RouteResult, type SimTopology } from '../../src/core/routing';
-import { readTopology } from '../../src/broker/routingTopology';
+import { LazyTopology, readTopology } from '../../src/broker/routingTopology';
 import { numbersRead } from '../../src/core/headerEquality';
 import { BROKERS, dropVhost, makeVhost, managementClientOf, poll } from './helpers';
 
@@ -114,11 +115,14 @@ for (const B of BROKERS) {
     const mc = managementClientOf(B);
     let vhost = '';
     let conn: amqp.ChannelModel;
-    let topology: SimTopology;
+    let topology: SimTopology; // what the lazy reader read for tie.x
+    let whole: SimTopology; // the whole vhost (readTopology)
     let sim: RoutingSimulator;
     const delivered = new Map<string, Set<string>>(); // message id -> queues
     const returned = new Map<string, number>(); // message id -> reply code
     const queues: string[] = [];
+    const routes = new Map<string, RouteResult>(); // message id -> the lazy reader's answer
+    const asked: string[] = []; // every management request the lazy reader made
 
     before(async () => {
       vhost = await makeVhost(B, 'burrow-test-routing-exact');
@@ -183,8 +187,20 @@ for (const B of BROKERS) {
         return p('pol.x') === 'high' && p('pol.y') === 'low' && p('pol.arg') === 'high' && p('tie.x') !== undefined;
       });
 
-      topology = await readTopology(mc, vhost);
-      sim = new RoutingSimulator(topology);
+      // The panel's reader, its requests counted (by wrapping this client's request method).
+      const request = mc.request.bind(mc);
+      const counted = ((...a: Parameters<typeof request>) => {
+        asked.push(`${a[0]} ${a[1]}`);
+        return request(...a);
+      }) as typeof mc.request;
+      mc.request = counted;
+      const lazy = new LazyTopology(mc, vhost);
+      for (const c of CASES) routes.set(c.id, (await lazy.route(c.exchange, c.key, c.headers)).result);
+      topology = await lazy.topologyFor('tie.x');
+      mc.request = request;
+      // Reading everything, for the comparison only.
+      whole = await readTopology(mc, vhost);
+      sim = new RoutingSimulator(whole);
 
       ch.on('return', (m: amqp.Message) => {
         returned.set(String(m.properties.messageId), (m.fields as unknown as { replyCode: number }).replyCode);
@@ -212,8 +228,7 @@ for (const B of BROKERS) {
     });
 
     const routeOf = (id: string): RouteResult => {
-      const c = CASES.find((x) => x.id === id)!;
-      return sim.route(c.exchange, c.key, c.headers);
+      return routes.get(id)!;
     };
     const got = (id: string) => [...(delivered.get(id) ?? [])].sort();
     const maybes = (r: RouteResult) => r.mayReceive.map((m) => m.destination);
@@ -222,7 +237,7 @@ for (const B of BROKERS) {
       const wrong: string[] = [];
       let uncertain = 0;
       for (const c of CASES) {
-        const r = sim.route(c.exchange, c.key, c.headers);
+        const r = routeOf(c.id);
         const actual = got(c.id);
         const missing = r.queues.filter((q) => !actual.includes(q));
         const unexpected = actual.filter((q) => !r.queues.includes(q) && !maybes(r).includes(q));
@@ -237,6 +252,20 @@ for (const B of BROKERS) {
       assert.deepEqual(wrong, []);
       // the uncertain answers are the few the API cannot settle, not a blanket "maybe"
       assert.ok(uncertain <= 22, `${uncertain} uncertain answers`);
+    });
+
+    test('the lazy reader answers exactly as reading the whole vhost, and never lists every binding or queue', () => {
+      for (const c of CASES) assert.deepEqual(routeOf(c.id), sim.route(c.exchange, c.key, c.headers), c.id);
+      const V = encodeURIComponent(vhost);
+      assert.ok(asked.length > 0);
+      assert.deepEqual(
+        asked.filter(
+          (a) => a === `GET /bindings/${V}` || a.startsWith(`GET /queues/${V}?`) || a === `GET /queues/${V}`,
+        ),
+        [],
+      );
+      assert.ok(asked.includes(`GET /exchanges/${V}/h/bindings/source`), asked.join('\n'));
+      assert.equal(asked.filter((a) => a === `GET /policies/${V}`).length, 1, 'policies read once');
     });
 
     test('void binding arguments: "undefined" is a maybe unless both readings agree', () => {
@@ -362,10 +391,11 @@ for (const B of BROKERS) {
       assert.ok(picked === 'tie1' || picked === 'tie2');
       assert.deepEqual(got('pol-tie'), [`q.ae-${picked}`]);
       assert.deepEqual(routeOf('pol-tie').queues, [`q.ae-${picked}`]);
-      // without the listing's word the tie is uncertain, never a guess
+      // without the listing's word the tie is uncertain, never a guess (the simulator on the whole
+      // vhost: the lazy reader read only the alternate exchange the listing named)
       const blind = new RoutingSimulator({
-        ...topology,
-        exchanges: topology.exchanges.map((x) => ({ ...x, policy: undefined })),
+        ...whole,
+        exchanges: whole.exchanges.map((x) => ({ ...x, policy: undefined })),
       });
       const r = blind.route('tie.x', 'nothing');
       assert.deepEqual(r.queues, []);
@@ -413,8 +443,8 @@ for (const B of BROKERS) {
         await poll('the reply', () => replies.includes('reply-1'));
         assert.deepEqual(codes, [312]);
 
-        const sim2 = new RoutingSimulator(await readTopology(mc, vhost));
-        const r = sim2.route('', replyTo);
+        const lazy2 = new LazyTopology(mc, vhost);
+        const r = (await lazy2.route('', replyTo)).result;
         assert.equal(r.unroutable, true);
         assert.deepEqual(r.queues, []);
         assert.deepEqual(
@@ -436,7 +466,7 @@ for (const B of BROKERS) {
         );
         assert.equal(inQueue.properties.messageId, 'reply-2');
         assert.deepEqual(codes, [312]);
-        const r2 = sim2.route('', 'q.rpc', { CC: [replyTo] });
+        const r2 = (await lazy2.route('', 'q.rpc', { CC: [replyTo] })).result;
         assert.deepEqual([r2.queues, r2.unroutable], [['q.rpc'], false]);
       } finally {
         await requester.close().catch(() => undefined);
