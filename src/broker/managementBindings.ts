@@ -14,18 +14,9 @@
 import { createScanner, type JSONScanner } from 'jsonc-parser';
 import { markNumbersRead } from '../core/headerEquality';
 import { setEntry } from '../core/fieldTypes';
+import { JSON_TOKEN } from '../core/json';
 
-// jsonc-parser's SyntaxKind values (a const enum in its typings, so not imported).
-const OPEN_BRACE = 1;
-const CLOSE_BRACE = 2;
-const OPEN_BRACKET = 3;
-const CLOSE_BRACKET = 4;
-const COMMA = 5;
-const NULL = 7;
-const TRUE = 8;
-const FALSE = 9;
-const STRING = 10;
-const NUMBER = 11;
+const { OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, NULL, TRUE, FALSE, STRING, NUMBER } = JSON_TOKEN;
 
 interface WithArguments {
   arguments?: unknown;

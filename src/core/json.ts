@@ -127,15 +127,22 @@ function engineError(text: string, e: unknown): JsonError {
   return { message, offset, line, column: offset - lineStart + 1 };
 }
 
-// jsonc-parser's SyntaxKind values (a const enum in its typings, so not imported).
-const OPEN_BRACE = 1;
-const CLOSE_BRACE = 2;
-const OPEN_BRACKET = 3;
-const CLOSE_BRACKET = 4;
-const COMMA = 5;
-const COLON = 6;
-const STRING = 10;
-const EOF = 17;
+/** jsonc-parser's SyntaxKind values (a const enum in its typings, so not importable as values). */
+export const JSON_TOKEN = {
+  OPEN_BRACE: 1,
+  CLOSE_BRACE: 2,
+  OPEN_BRACKET: 3,
+  CLOSE_BRACKET: 4,
+  COMMA: 5,
+  COLON: 6,
+  NULL: 7,
+  TRUE: 8,
+  FALSE: 9,
+  STRING: 10,
+  NUMBER: 11,
+  EOF: 17,
+} as const;
+const { OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, COMMA, COLON, STRING, EOF } = JSON_TOKEN;
 
 const WHITESPACE_RUNS = /\s+/g;
 
