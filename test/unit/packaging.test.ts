@@ -28,6 +28,9 @@ test('.vscodeignore ships the bundles, media, package.json, README, CHANGELOG an
       'media/panel.css',
       'media/burrow.svg',
       'media/screenshots/peek-json.png',
+      'syntaxes/amqp.tmLanguage.json',
+      'snippets/amqp.json',
+      'language-configuration.json',
     ];
     const left = [
       'dist/extension.js.map',
@@ -59,6 +62,7 @@ test('.vscodeignore ships the bundles, media, package.json, README, CHANGELOG an
       'burrow.vsix',
       '.e2e/screenshots/x.png',
       '.tools/brokers.json',
+      'test/unit/fixtures/JSON.tmLanguage.json',
     ];
     for (const f of [...shipped.filter((f) => f !== 'package.json'), ...left]) {
       mkdirSync(dirname(join(dir, f)), { recursive: true });
