@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cursorContext, fillVariables, itemAt, scopeAt } from '../../src/core/requestFile/cursor';
+
+const FILE = [
+  /* 0 */ '@connection = local',
+  /* 1 */ '@app = orders',
+  /* 2 */ '@x = {{app}}.created',
+  /* 3 */ '',
+  /* 4 */ '### one',
+  /* 5 */ 'PUBLISH "" {{x}}',
+  /* 6 */ 'content-type: application/json',
+  /* 7 */ 'header x-n:int32 = 3',
+  /* 8 */ 'vhost: shop',
+  /* 9 */ '',
+  /* 10 */ '{"a": "{{app}}"}',
+  /* 11 */ '### two',
+  /* 12 */ '# a comment',
+  /* 13 */ 'PEEK task_queue 10',
+  /* 14 */ 'connection: other',
+  /* 15 */ '### three',
+  /* 16 */ 'ROUTE amq.topic ',
+  /* 17 */ 'del',
+].join('\n');
+
+const at = (line: number, character: number) => ({ line, character });
+
+test('scope: file defaults, request overrides, variables filled in, the default exchange', () => {
+  const one = scopeAt(FILE, 7);
+  assert.deepEqual(
+    [one.kind, one.target, one.routingKey, one.connection, one.vhost],
+    ['publish', '', 'orders.created', 'local', 'shop'],
+  );
+  const two = scopeAt(FILE, 13);
+  assert.deepEqual(
+    [two.kind, two.target, two.routingKey, two.connection, two.vhost],
+    ['peek', 'task_queue', undefined, 'other', '/'],
+  );
+  assert.equal(scopeAt(FILE, 16).target, 'amq.topic');
+  assert.equal(scopeAt('### x\nPEEK q', 1, { connection: 'd', vhost: 'v' }).vhost, 'v');
+  assert.equal(fillVariables('{{a}}-{{b}}', new Map([['a', '1']])), '1-{{b}}');
+});
+
+test('completion context on the request line: verb, exchange/queue, routing key', () => {
+  assert.equal(cursorContext(FILE, at(5, 3)).kind, 'verb');
+  const target = cursorContext(FILE, at(13, 7));
+  assert.deepEqual(target, { kind: 'target', verb: 'peek', range: { start: at(13, 5), end: at(13, 7) } });
+  assert.equal(cursorContext(FILE, at(13, 17)).kind, 'none'); // PEEK's count
+  const key = cursorContext(FILE, at(16, 16));
+  assert.deepEqual(key, { kind: 'routing-key', verb: 'route', range: { start: at(16, 16), end: at(16, 16) } });
+  assert.equal(cursorContext(FILE, at(17, 3)).kind, 'field-name');
+});
+
+test('completion context in the head: field names and values, header names and types; none in bodies and comments', () => {
+  assert.equal(cursorContext(FILE, at(6, 4)).kind, 'field-name');
+  const value = cursorContext(FILE, at(6, 20));
+  assert.deepEqual(value, { kind: 'field-value', field: 'content-type', range: { start: at(6, 14), end: at(6, 20) } });
+  assert.deepEqual(cursorContext(FILE, at(7, 9)), { kind: 'header-name', range: { start: at(7, 7), end: at(7, 9) } });
+  assert.deepEqual(cursorContext(FILE, at(7, 14)), {
+    kind: 'header-type',
+    range: { start: at(7, 11), end: at(7, 14) },
+  });
+  assert.equal(cursorContext(FILE, at(10, 3)).kind, 'none');
+  assert.equal(cursorContext(FILE, at(12, 5)).kind, 'none');
+  assert.equal(cursorContext(FILE, at(0, 5)).kind, 'none');
+});
+
+test('completion context inside {{, bodies included', () => {
+  assert.deepEqual(cursorContext(FILE, at(10, 10)), { kind: 'variable', range: { start: at(10, 9), end: at(10, 10) } });
+  assert.equal(cursorContext(FILE, at(10, 15)).kind, 'none'); // after the closing braces, in the body
+});
+
+test('hover items: exchange (variables filled in), queue, variables and dynamic values', () => {
+  assert.deepEqual(itemAt(FILE, at(13, 6)), {
+    kind: 'queue',
+    name: 'task_queue',
+    span: { start: at(13, 5), end: at(13, 15) },
+  });
+  assert.equal(itemAt(FILE, at(16, 8))?.name, 'amq.topic');
+  const v = itemAt(FILE, at(5, 13));
+  assert.deepEqual(v, { kind: 'variable', name: 'x', dynamic: false, span: { start: at(5, 11), end: at(5, 16) } });
+  assert.deepEqual(itemAt('header t = {{$randomInt 1 9}}', at(0, 14))?.name, '$randomInt 1 9');
+  assert.equal(itemAt(FILE, at(6, 3)), undefined);
+  assert.equal(itemAt(FILE, at(5, 2)), undefined);
+});
