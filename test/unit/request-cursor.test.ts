@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cursorContext, fillVariables, itemAt, scopeAt } from '../../src/core/requestFile/cursor';
+import { cursorContext, fillVariables, itemAt, requestFoldingRanges, scopeAt } from '../../src/core/requestFile/cursor';
 
 const FILE = [
   /* 0 */ '@connection = local',
@@ -82,4 +82,12 @@ test('hover items: exchange (variables filled in), queue, variables and dynamic 
   assert.deepEqual(itemAt('header t = {{$randomInt 1 9}}', at(0, 14))?.name, '$randomInt 1 9');
   assert.equal(itemAt(FILE, at(6, 3)), undefined);
   assert.equal(itemAt(FILE, at(5, 2)), undefined);
+});
+
+test('folding: each ### block up to its last non-blank line', () => {
+  const lines = ['@a = 1', '### one', 'PEEK q', '', '', '### two', 'PUBLISH x y', '', 'body', '', '###', ''];
+  assert.deepEqual(requestFoldingRanges(lines), [
+    { start: 1, end: 2 },
+    { start: 5, end: 8 },
+  ]);
 });

@@ -268,3 +268,85 @@ export function itemAt(text: string, pos: Pos): CursorItem | undefined {
     span: span(pos.line, target.start, target.end),
   };
 }
+
+/** A request as the live diagnostics need it (line based, like the rest of this file). */
+export interface LiveRequest {
+  kind: RequestKind;
+  requestLine: Span;
+  /** Exchange or queue, variables filled in; `unresolved` when a `{{…}}` is left. */
+  target?: { value: string; span: Span; unresolved: boolean };
+  routingKey?: { value: string; span: Span; unresolved: boolean };
+  /** The connection name and where it is said (a `connection:` field or the file's `@connection`). */
+  connection?: { value: string; span: Span };
+  vhost: string;
+  /** The typed headers (`header name[:type] = value`), variables filled in. */
+  headers: { name: string; type: string; value: string }[];
+}
+
+/** Every request of the file that has a request line. */
+export function liveRequests(text: string, defaults: { connection?: string; vhost?: string } = {}): LiveRequest[] {
+  const lines = text.split(/\r?\n/);
+  const variables = fileVariables(lines);
+  let fileConnection: { value: string; span: Span } | undefined;
+  lines.forEach((l, i) => {
+    const m = FILE_VAR_RE.exec(l);
+    if (m && m[1] === 'connection' && !fileConnection)
+      fileConnection = { value: variables.get('connection')!, span: span(i, 0, l.length) };
+  });
+  const out: LiveRequest[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!SEPARATOR_RE.test(lines[i]!)) continue;
+    const b = blockAt(lines, i);
+    if (b.requestLine === undefined) continue;
+    const scope = scopeAt(text, b.requestLine, defaults);
+    const line = lines[b.requestLine]!;
+    const w = words(line);
+    const located = (x: { text: string; start: number; end: number } | undefined) => {
+      if (!x) return undefined;
+      const value = unquote(fillVariables(x.text, variables));
+      return { value, span: span(b.requestLine!, x.start, x.end), unresolved: value.includes('{{') };
+    };
+    const req: LiveRequest = {
+      kind: scope.kind!,
+      requestLine: span(b.requestLine, 0, line.length),
+      vhost: scope.vhost,
+      headers: [],
+    };
+    const target = located(w[1]);
+    if (target) req.target = target;
+    const key = scope.kind === 'peek' ? undefined : located(w[2]);
+    if (key) req.routingKey = key;
+    if (fileConnection) req.connection = fileConnection;
+    else if (defaults.connection !== undefined) req.connection = { value: defaults.connection, span: req.requestLine };
+    const headEnd = b.blank ?? b.end + 1;
+    for (let j = b.requestLine + 1; j < headEnd; j++) {
+      const l = lines[j]!;
+      const h = /^\s*header\s+([^\s:=]+)\s*(?::\s*([A-Za-z0-9]+)\s*)?=\s*(.*?)\s*$/i.exec(l);
+      if (h) {
+        req.headers.push({
+          name: fillVariables(h[1]!, variables),
+          type: h[2] ?? 'string',
+          value: fillVariables(h[3]!, variables),
+        });
+        continue;
+      }
+      const f = FIELD_RE.exec(l);
+      if (f && f[1]!.toLowerCase() === 'connection')
+        req.connection = { value: fillVariables(f[2]!, variables), span: span(j, 0, l.length) };
+    }
+    out.push(req);
+  }
+  return out;
+}
+
+/** Each `###` block folds up to its last non-blank line. */
+export function requestFoldingRanges(lines: readonly string[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  const starts = lines.flatMap((l, i) => (/^###(?!#)/.test(l) ? [i] : []));
+  starts.forEach((start, k) => {
+    let end = (starts[k + 1] ?? lines.length) - 1;
+    while (end > start && lines[end]!.trim() === '') end--;
+    if (end > start) out.push({ start, end });
+  });
+  return out;
+}
