@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cursorContext, fillVariables, itemAt, requestFoldingRanges, scopeAt } from '../../src/core/requestFile/cursor';
+import {
+  cursorContext,
+  fillVariables,
+  itemAt,
+  liveRequests,
+  requestFoldingRanges,
+  scopeAt,
+} from '../../src/core/requestFile/cursor';
 
 const FILE = [
   /* 0 */ '@connection = local',
@@ -90,4 +97,24 @@ test('folding: each ### block up to its last non-blank line', () => {
     { start: 1, end: 2 },
     { start: 5, end: 8 },
   ]);
+});
+
+test('live requests: targets and keys with their spans, connection from the request or the file, typed headers', () => {
+  const reqs = liveRequests(FILE);
+  assert.deepEqual(
+    reqs.map((r) => [r.kind, r.target?.value, r.routingKey?.value, r.connection?.value, r.vhost]),
+    [
+      ['publish', '', 'orders.created', 'local', 'shop'],
+      ['peek', 'task_queue', undefined, 'other', '/'],
+      ['route', 'amq.topic', undefined, 'local', '/'],
+    ],
+  );
+  assert.deepEqual(reqs[0]!.routingKey!.span, { start: at(5, 11), end: at(5, 16) });
+  assert.deepEqual(reqs[0]!.connection!.span, { start: at(0, 0), end: at(0, 19) });
+  assert.deepEqual(reqs[1]!.connection!.span, { start: at(14, 0), end: at(14, 17) });
+  assert.deepEqual(reqs[0]!.headers, [{ name: 'x-n', type: 'int32', value: '3' }]);
+  const dyn = liveRequests('### a\nPUBLISH x k.{{$i}}\nheader h = {{$uuid}}')[0]!;
+  assert.equal(dyn.routingKey!.unresolved, true);
+  assert.equal(dyn.connection, undefined);
+  assert.deepEqual(dyn.headers, [{ name: 'h', type: 'string', value: '{{$uuid}}' }]);
 });
