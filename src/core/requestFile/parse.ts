@@ -101,7 +101,11 @@ function tokenize(line: number, text: string, from: number, problems: RequestPro
       }
       tokens.push({ value, span: span(line, start, i), quoted: true });
     } else {
-      while (i < text.length && !/\s/.test(text[i]!)) i++;
+      // A bare word runs to the next space outside {{…}} ({{$env NAME}} is one word).
+      while (i < text.length && !/\s/.test(text[i]!)) {
+        const close = text.startsWith('{{', i) ? text.indexOf('}}', i + 2) : -1;
+        i = close >= 0 ? close + 2 : i + 1;
+      }
       const value = text.slice(start, i);
       tokens.push({ value: value === '(default)' ? '' : value, span: span(line, start, i), quoted: false });
     }
@@ -111,10 +115,22 @@ function tokenize(line: number, text: string, from: number, problems: RequestPro
 
 const located = (t: Token): Located => ({ value: t.value, span: t.span });
 
+/** The first `=` after `from` that is not inside a double-quoted name; -1 if none. */
+function equalsOutsideQuotes(text: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === '=' && !quoted) return i;
+  }
+  return -1;
+}
+
 /** Parses a `header name[:type] = value` line (`rest` starts after the word `header`). */
 function headerLine(line: number, text: string, from: number, problems: RequestProblem[]): HeaderLine | undefined {
   const whole = span(line, 0, text.length);
-  const eq = text.indexOf('=', from);
+  const eq = equalsOutsideQuotes(text, from);
   const left = locate(line, text, from, eq < 0 ? text.length : eq);
   const { key, type } = splitTypedKey(left.value);
   if (eq < 0 && type !== 'void') {

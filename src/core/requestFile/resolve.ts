@@ -361,7 +361,12 @@ function call(r: Resolver, base: { connection?: string; vhost: string }): Resolv
 function peek(r: Resolver, base: { connection?: string; vhost: string }): ResolvedRequest {
   const req = r.request;
   const queue = r.sub(req.target);
-  if (queue === '' && req.target.span.start.character !== req.target.span.end.character)
+  // A name from variables that came out empty was reported where the variable is (or is lenient env).
+  if (
+    queue === '' &&
+    req.target.span.start.character !== req.target.span.end.character &&
+    !req.target.value.includes('{{')
+  )
     r.problem(req.target.span, 'PEEK needs a queue name', 'no-target');
   const countText = (loc: Located) => parseWhole(r.sub(loc), 'count', 1, MAX_PEEK_COUNT);
   let count = r.field('count', (t) => parseWhole(t, 'count', 1, MAX_PEEK_COUNT));
