@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkRequestFile, DIAGNOSTIC_CODES, type DiagnosticCode } from '../../src/core/requestFile/diagnostics';
 import { MAX_PEEK_COUNT } from '../../src/core/requestFile/fields';
+import { parseRequestFile } from '../../src/core/requestFile/parse';
 import { MAX_PEEK } from '../../src/broker/peekResult';
 import type { RequestProblem } from '../../src/core/requestFile/types';
 
@@ -178,4 +181,24 @@ test('problems come sorted by position, and never twice', () => {
     got.map((p) => [p.code, p.span.start.line]),
     [['unknown-variable', 0]],
   );
+});
+
+test('the README example and demo/requests.amqp parse and check without problems', () => {
+  const root = join(__dirname, '..', '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Request files (.amqp)'));
+  const example = /```\n([\s\S]*?)```/.exec(section)![1]!;
+  assert.deepEqual(checkRequestFile(example), []);
+  assert.deepEqual(
+    parseRequestFile(example).requests.map((r) => r.kind),
+    ['publish', 'call', 'peek', 'route'],
+  );
+  const demo = readFileSync(join(root, 'demo', 'requests.amqp'), 'utf8');
+  assert.deepEqual(checkRequestFile(demo, { env: {} }), []);
+  const targets = parseRequestFile(demo).requests.map(
+    (r) => `${r.kind} ${r.target.value} ${r.routingKey?.value ?? ''}`,
+  );
+  assert.ok(targets.includes('publish topic_logs {{facility}}.critical'));
+  assert.ok(targets.includes('call  rpc_queue'));
+  assert.ok(targets.includes('peek task_queue '));
 });
