@@ -31,6 +31,9 @@ import type {
 } from './types';
 import { FIELD_NAMES, suggestName } from './fields';
 
+/** The request verbs, as the format writes them (completion, snippets). */
+export const REQUEST_VERBS = ['PUBLISH', 'CALL', 'PEEK', 'ROUTE'] as const;
+
 const VERBS: Readonly<Record<string, RequestKind>> = {
   PUBLISH: 'publish',
   CALL: 'call',
@@ -219,10 +222,19 @@ export function parseRequestFile(text: string): ParsedFile {
     const verb = verbMatch ? verbMatch[1]!.toUpperCase() : '';
     const kind = VERBS[verb];
     if (!kind) {
+      const near =
+        verb.length >= 3
+          ? suggestName(
+              verb.toLowerCase(),
+              REQUEST_VERBS.map((v) => v.toLowerCase()),
+            )
+          : undefined;
       problems.push({
         span: span(i, lead, lineText.length),
         severity: 'error',
-        message: 'Expected a request line: PUBLISH, CALL, PEEK or ROUTE (or a comment, or @name = value)',
+        message: near
+          ? `Unknown request '${verbMatch![1]}': did you mean ${near.toUpperCase()}?`
+          : 'Expected a request line: PUBLISH, CALL, PEEK or ROUTE (or a comment, or @name = value)',
         code: 'syntax',
       });
       continue;
@@ -308,6 +320,15 @@ function parseRequest(
     }
     const name = f[1]!.toLowerCase();
     const nameSpan = span(i, ll, ll + f[1]!.length);
+    if (name === 'header' || name === 'headers') {
+      problems.push({
+        span: nameSpan,
+        severity: 'error',
+        message: 'A header is written header <name>[:<type>] = <value>, e.g. header x-retries:int32 = 3',
+        code: 'syntax',
+      });
+      continue;
+    }
     if (!FIELD_NAMES.includes(name)) {
       const near = suggestName(name, FIELD_NAMES);
       problems.push({
@@ -368,4 +389,9 @@ function parseRequest(
     headers,
     body,
   };
+}
+
+/** The request whose block holds `line` (CodeLens, "run the request under the cursor"), if any. */
+export function requestAtLine(file: ParsedFile, line: number): ParsedRequest | undefined {
+  return file.requests.find((r) => r.span.start.line <= line && line <= r.span.end.line);
 }
