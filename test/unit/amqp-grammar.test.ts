@@ -199,3 +199,24 @@ test('a request after a JSON body starts afresh (the body ends at ###)', async (
   has(u, 5, 'PEEK', 'keyword.other.verb.amqp');
   has(u, 5, 'q', 'entity.name.type.queue.amqp');
 });
+
+test('a request before the first ### (the format allows one)', async () => {
+  const t = await tokenize('@a = 1\nPEEK task_queue 3\n### b\nPUBLISH x y');
+  has(t, 1, 'PEEK', 'keyword.other.verb.amqp');
+  has(t, 1, 'task_queue', 'entity.name.type.queue.amqp');
+  has(t, 2, '###', 'punctuation.separator.request.amqp');
+});
+
+test('demo/requests.amqp: every request line and separator is recognized, nothing is marked invalid', async () => {
+  const text = readFileSync(join(ROOT, 'demo', 'requests.amqp'), 'utf8');
+  const t = await tokenize(text);
+  text.split('\n').forEach((line, i) => {
+    const verb = /^(PUBLISH|CALL|PEEK|ROUTE)\b/.exec(line);
+    if (verb) has(t, i, verb[1]!, 'keyword.other.verb.amqp');
+    if (line.startsWith('###')) has(t, i, '###', 'punctuation.separator.request.amqp');
+  });
+  assert.deepEqual(
+    t.filter((x) => x.scopes.some((s) => s.startsWith('invalid'))),
+    [],
+  );
+});

@@ -106,15 +106,41 @@ test('live requests: targets and keys with their spans, connection from the requ
     [
       ['publish', '', 'orders.created', 'local', 'shop'],
       ['peek', 'task_queue', undefined, 'other', '/'],
-      ['route', 'amq.topic', undefined, 'local', '/'],
+      ['route', 'amq.topic', '', 'local', '/'],
     ],
   );
   assert.deepEqual(reqs[0]!.routingKey!.span, { start: at(5, 11), end: at(5, 16) });
-  assert.deepEqual(reqs[0]!.connection!.span, { start: at(0, 0), end: at(0, 19) });
+  assert.deepEqual(reqs[0]!.connection!.span, { start: at(0, 14), end: at(0, 19) });
   assert.deepEqual(reqs[1]!.connection!.span, { start: at(14, 0), end: at(14, 17) });
   assert.deepEqual(reqs[0]!.headers, [{ name: 'x-n', type: 'int32', value: '3' }]);
   const dyn = liveRequests('### a\nPUBLISH x k.{{$i}}\nheader h = {{$uuid}}')[0]!;
   assert.equal(dyn.routingKey!.unresolved, true);
   assert.equal(dyn.connection, undefined);
   assert.deepEqual(dyn.headers, [{ name: 'h', type: 'string', value: '{{$uuid}}' }]);
+});
+
+test('live requests follow the parser: CALL <queue>, JSON-quoted names, untyped headers typed like arguments', () => {
+  const [call, pub] = liveRequests('CALL rpc_queue\n\n10\n### b\nPUBLISH "my x" k\nheader n = 5\nheader s = "5"');
+  assert.deepEqual([call!.target?.value, call!.routingKey?.value], ['', 'rpc_queue']);
+  assert.equal(pub!.target?.value, 'my x');
+  assert.deepEqual(
+    pub!.headers.map((h) => [h.name, h.type, h.value]),
+    [
+      ['n', 'int8', '5'],
+      ['s', 'string', '5'],
+    ],
+  );
+});
+
+test('a request before the first ###, and CALL <queue>', () => {
+  const text = '@connection = c\nCALL rpc_queue\n\n10\n### b\nPEEK q';
+  const s = scopeAt(text, 1);
+  assert.deepEqual([s.kind, s.target, s.routingKey], ['call', '', 'rpc_queue']);
+  assert.deepEqual(itemAt(text, at(1, 7)), {
+    kind: 'queue',
+    name: 'rpc_queue',
+    span: { start: at(1, 5), end: at(1, 14) },
+  });
+  assert.equal(cursorContext(text, at(1, 7)).kind, 'target');
+  assert.equal(cursorContext('PUB', at(0, 3)).kind, 'verb');
 });

@@ -5,34 +5,19 @@
  * `@connection` / `@vhost`), and which part of which line the cursor is in.
  */
 import { FIELD_TYPES } from '../fieldTypes';
-import type { Pos, RequestKind, Span } from './types';
+import type { HeaderRow } from '../../protocol/publish';
+import { parseRequestFile } from './parse';
+import { resolveDetailed } from './resolve';
+import type { Pos, RequestKind, ResolveContext, ResolvedRequest, Span } from './types';
 
-/** The field names a request understands, with what they take (completion, hover). */
-export const REQUEST_FIELDS: Readonly<Record<string, { doc: string; values?: readonly string[] }>> = {
-  'content-type': {
-    doc: 'The content_type property',
-    values: ['application/json', 'text/plain', 'application/octet-stream', 'application/xml', 'application/x-protobuf'],
-  },
-  'content-encoding': { doc: 'The content_encoding property', values: ['utf-8', 'gzip', 'deflate'] },
-  'delivery-mode': { doc: '2 = persistent (written to disk by durable queues), 1 = transient', values: ['2', '1'] },
-  persistent: { doc: 'Same as delivery-mode: 2 (true) or 1 (false)', values: ['true', 'false'] },
-  mandatory: { doc: 'Return the message if it reaches no queue', values: ['true', 'false'] },
-  priority: { doc: 'The priority property (0-255; priority queues use 0-9 by default)' },
-  'correlation-id': { doc: 'The correlation_id property', values: ['{{$uuid}}'] },
-  'reply-to': { doc: 'The reply_to property: the queue the answer goes to' },
-  expiration: { doc: 'Per-message TTL in milliseconds (a string of digits)' },
-  'message-id': { doc: 'The message_id property', values: ['{{$uuid}}'] },
-  timestamp: { doc: "The timestamp property: 'now', epoch seconds or an ISO date", values: ['now'] },
-  type: { doc: 'The type property' },
-  'user-id': { doc: 'The user_id property: must be the connection user, or the broker refuses the message' },
-  'app-id': { doc: 'The app_id property', values: ['burrow'] },
-  'body-type': { doc: 'How the body is read: text, json or base64', values: ['text', 'json', 'base64'] },
-  repeat: { doc: 'Send the request N times ({{$i}} numbers them)' },
-  timeout: { doc: 'CALL: how long to wait for the reply (5s, 500ms)', values: ['5s', '30s', '500ms'] },
-  'reply-mode': { doc: 'CALL: where the reply comes back', values: ['direct-reply-to', 'callback-queue'] },
-  connection: { doc: 'The Burrow connection to use (overrides the file’s @connection)' },
-  vhost: { doc: 'The vhost to use (overrides the file’s @vhost)' },
-};
+/** Content types offered for `content-type:` (the field list itself is fields.ts FIELDS). */
+export const CONTENT_TYPES: readonly string[] = [
+  'application/json',
+  'text/plain',
+  'application/octet-stream',
+  'application/xml',
+  'application/x-protobuf',
+];
 
 /** Per-message values of "Publish N times" (src/core/templateVars.ts), and the environment. */
 export const DYNAMIC_VALUES: readonly { name: string; insert: string; doc: string }[] = [
@@ -98,8 +83,8 @@ function blockAt(lines: readonly string[], line: number): Block {
   while (start >= 0 && !SEPARATOR_RE.test(lines[start]!)) start--;
   let end = line + 1;
   while (end < lines.length && !SEPARATOR_RE.test(lines[end]!)) end++;
+  // Before the first ###, the file may hold one request (after its variables and comments).
   const b: Block = { start, end: end - 1 };
-  if (start < 0) return b;
   for (let i = start + 1; i <= b.end; i++) {
     const l = lines[i]!;
     if (b.requestLine === undefined) {
@@ -169,8 +154,14 @@ export function scopeAt(
   if (b.requestLine === undefined) return scope;
   const w = words(lines[b.requestLine]!);
   scope.kind = w[0]!.text.toLowerCase() as RequestKind;
-  if (w[1]) scope.target = unquote(fillVariables(w[1].text, variables));
-  if (w[2] && scope.kind !== 'peek') scope.routingKey = unquote(fillVariables(w[2].text, variables));
+  if (scope.kind === 'call' && w.length === 2) {
+    // CALL <queue>: the default exchange, the queue as the routing key.
+    scope.target = '';
+    scope.routingKey = unquote(fillVariables(w[1]!.text, variables));
+  } else {
+    if (w[1]) scope.target = unquote(fillVariables(w[1].text, variables));
+    if (w[2] && scope.kind !== 'peek') scope.routingKey = unquote(fillVariables(w[2].text, variables));
+  }
   const headEnd = b.blank ?? b.end + 1;
   for (let i = b.requestLine + 1; i < headEnd; i++) {
     const m = FIELD_RE.exec(lines[i]!);
@@ -199,7 +190,6 @@ export function cursorContext(text: string, pos: Pos): CursorContext {
     return { kind: 'variable', range: span(pos.line, open + 2, pos.character) };
   if (SEPARATOR_RE.test(lineText) || FILE_VAR_RE.test(lineText)) return { kind: 'none' };
   const b = blockAt(lines, pos.line);
-  if (b.start < 0) return { kind: 'none' };
   const wordStart = before.search(/[^\s:=]*$/);
   const here = span(pos.line, wordStart, pos.character);
   if (b.requestLine === undefined || pos.line < b.requestLine) {
@@ -262,14 +252,16 @@ export function itemAt(text: string, pos: Pos): CursorItem | undefined {
   const target = w[1];
   if (!target || pos.character < target.start || pos.character > target.end) return undefined;
   const scope = scopeAt(text, pos.line);
+  const verb = w[0]!.text.toLowerCase();
+  const oneNameCall = verb === 'call' && w.length === 2;
   return {
-    kind: w[0]!.text.toLowerCase() === 'peek' ? 'queue' : 'exchange',
-    name: scope.target ?? unquote(target.text),
+    kind: verb === 'peek' || oneNameCall ? 'queue' : 'exchange',
+    name: (oneNameCall ? scope.routingKey : scope.target) ?? unquote(target.text),
     span: span(pos.line, target.start, target.end),
   };
 }
 
-/** A request as the live diagnostics need it (line based, like the rest of this file). */
+/** A request as the live diagnostics need it: resolved by the parser (resolve.ts), best effort. */
 export interface LiveRequest {
   kind: RequestKind;
   requestLine: Span;
@@ -279,62 +271,50 @@ export interface LiveRequest {
   /** The connection name and where it is said (a `connection:` field or the file's `@connection`). */
   connection?: { value: string; span: Span };
   vhost: string;
-  /** The typed headers (`header name[:type] = value`), variables filled in. */
-  headers: { name: string; type: string; value: string }[];
+  /** PUBLISH and CALL: the typed header rows, variables filled in (per-message values left). */
+  headers: HeaderRow[];
 }
 
-/** Every request of the file that has a request line. */
+/** Every request of the file, as resolveDetailed reads it even when it has errors. */
 export function liveRequests(text: string, defaults: { connection?: string; vhost?: string } = {}): LiveRequest[] {
-  const lines = text.split(/\r?\n/);
-  const variables = fileVariables(lines);
-  let fileConnection: { value: string; span: Span } | undefined;
-  lines.forEach((l, i) => {
-    const m = FILE_VAR_RE.exec(l);
-    if (m && m[1] === 'connection' && !fileConnection)
-      fileConnection = { value: variables.get('connection')!, span: span(i, 0, l.length) };
-  });
+  const file = parseRequestFile(text);
+  const ctx: ResolveContext = {
+    env: {},
+    lenientEnv: true,
+    ...(defaults.connection !== undefined ? { defaultConnection: defaults.connection } : {}),
+    ...(defaults.vhost !== undefined ? { defaultVhost: defaults.vhost } : {}),
+  };
+  const fileConnection = file.variables.find((v) => v.name.value === 'connection');
   const out: LiveRequest[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!SEPARATOR_RE.test(lines[i]!)) continue;
-    const b = blockAt(lines, i);
-    if (b.requestLine === undefined) continue;
-    const scope = scopeAt(text, b.requestLine, defaults);
-    const line = lines[b.requestLine]!;
-    const w = words(line);
-    const located = (x: { text: string; start: number; end: number } | undefined) => {
-      if (!x) return undefined;
-      const value = unquote(fillVariables(x.text, variables));
-      return { value, span: span(b.requestLine!, x.start, x.end), unresolved: value.includes('{{') };
-    };
-    const req: LiveRequest = {
-      kind: scope.kind!,
-      requestLine: span(b.requestLine, 0, line.length),
-      vhost: scope.vhost,
-      headers: [],
-    };
-    const target = located(w[1]);
-    if (target) req.target = target;
-    const key = scope.kind === 'peek' ? undefined : located(w[2]);
-    if (key) req.routingKey = key;
-    if (fileConnection) req.connection = fileConnection;
-    else if (defaults.connection !== undefined) req.connection = { value: defaults.connection, span: req.requestLine };
-    const headEnd = b.blank ?? b.end + 1;
-    for (let j = b.requestLine + 1; j < headEnd; j++) {
-      const l = lines[j]!;
-      const h = /^\s*header\s+([^\s:=]+)\s*(?::\s*([A-Za-z0-9]+)\s*)?=\s*(.*?)\s*$/i.exec(l);
-      if (h) {
-        req.headers.push({
-          name: fillVariables(h[1]!, variables),
-          type: h[2] ?? 'string',
-          value: fillVariables(h[3]!, variables),
-        });
-        continue;
-      }
-      const f = FIELD_RE.exec(l);
-      if (f && f[1]!.toLowerCase() === 'connection')
-        req.connection = { value: fillVariables(f[2]!, variables), span: span(j, 0, l.length) };
+  for (const req of file.requests) {
+    let value: ResolvedRequest;
+    try {
+      value = resolveDetailed(file, req, ctx).value;
+    } catch {
+      continue;
     }
-    out.push(req);
+    const loc = (v: string, at: Span) => ({ value: v, span: at, unresolved: v.includes('{{') });
+    const live: LiveRequest = { kind: req.kind, requestLine: req.requestLine, vhost: value.vhost, headers: [] };
+    const keySpan = req.routingKey?.span ?? req.target.span;
+    if (value.kind === 'publish' || value.kind === 'call') {
+      live.target = loc(value.draft.exchange, req.target.span);
+      live.routingKey = loc(value.draft.routingKey, keySpan);
+      live.headers = value.draft.headers;
+    } else if (value.kind === 'route') {
+      live.target = loc(value.exchange, req.target.span);
+      live.routingKey = loc(value.routingKey, keySpan);
+    } else {
+      live.target = loc(value.queue, req.target.span);
+    }
+    // No name written yet (`CALL <queue>` has an empty target too, and its queue as the key).
+    const emptyTarget = req.target.span.start.character === req.target.span.end.character;
+    if (emptyTarget && !req.routingKey) delete live.target;
+    const field = req.fields.find((f) => f.name.value === 'connection');
+    if (value.connection !== undefined) {
+      const at = field?.span ?? fileConnection?.value.span ?? req.requestLine;
+      live.connection = { value: value.connection, span: at };
+    }
+    out.push(live);
   }
   return out;
 }

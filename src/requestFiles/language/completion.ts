@@ -11,12 +11,13 @@ import {
   DYNAMIC_VALUES,
   fileVariables,
   HEADER_TYPES,
-  REQUEST_FIELDS,
+  CONTENT_TYPES,
   scopeAt,
   type CursorContext,
   type RequestScope,
 } from '../../core/requestFile/cursor';
 import type { Span } from '../../core/requestFile/types';
+import { FIELDS, fieldSpec } from '../../core/requestFile/fields';
 import type { BrokerSession } from '../../broker/session';
 import type { LiveTopology } from './live';
 
@@ -69,8 +70,8 @@ export class RequestFileCompletion implements vscode.CompletionItemProvider {
       case 'verb':
         return VERBS.map(([v, d]) => item(v, vscode.CompletionItemKind.Keyword, d, `${v} `));
       case 'field-name': {
-        const out = Object.entries(REQUEST_FIELDS).map(([n, f]) =>
-          item(n, vscode.CompletionItemKind.Property, f.doc, `${n}: `),
+        const out = FIELDS.filter((f) => !scope.kind || f.kinds.includes(scope.kind)).map((f) =>
+          item(f.name, vscode.CompletionItemKind.Property, f.description, `${f.name}: `),
         );
         const h = item('header', vscode.CompletionItemKind.Keyword, 'A typed header: header name:type = value');
         h.insertText = new vscode.SnippetString('header ${1:name}:${2|' + HEADER_TYPES.join(',') + '|} = $0');
@@ -155,7 +156,13 @@ export class RequestFileCompletion implements vscode.CompletionItemProvider {
       const s = await this.session(scope);
       return s ? (await this.live.vhosts(s)).map((v) => item(v, vscode.CompletionItemKind.Folder, 'vhost')) : [];
     }
-    return (REQUEST_FIELDS[field]?.values ?? []).map((v) => item(v, vscode.CompletionItemKind.EnumMember));
+    const values =
+      field === 'content-type'
+        ? CONTENT_TYPES
+        : field === 'message-id' || field === 'correlation-id'
+          ? ['{{$uuid}}']
+          : (fieldSpec(field)?.values ?? []);
+    return values.map((v) => item(v, vscode.CompletionItemKind.EnumMember));
   }
 
   private async session(scope: RequestScope): Promise<BrokerSession | undefined> {

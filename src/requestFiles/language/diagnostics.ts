@@ -6,7 +6,7 @@
  * tester says reaches no queue (a warning; its uncertain answers are information).
  */
 import * as vscode from 'vscode';
-import { parseRequestFile } from '../../core/requestFile/parse';
+import { checkRequestFile } from '../../core/requestFile/diagnostics';
 import { liveRequests } from '../../core/requestFile/cursor';
 import type { RequestProblem, Span } from '../../core/requestFile/types';
 import { describeForUser } from '../../broker/errors';
@@ -17,7 +17,7 @@ export const DEBOUNCE_MS = 300;
 
 /** The problems found without a broker. */
 export function pureProblems(text: string): RequestProblem[] {
-  return parseRequestFile(text).problems;
+  return checkRequestFile(text, { env: process.env });
 }
 
 function toRange(s: Span): vscode.Range {

@@ -10,8 +10,6 @@ import {
   unknownConnectionProblem,
 } from '../../core/requestFile/liveProblems';
 import type { RequestProblem } from '../../core/requestFile/types';
-import { isFieldType } from '../../core/headerRows';
-import type { HeaderRow } from '../../protocol/publish';
 import type { LiveTopology } from './live';
 
 /** The problems of one request that need the broker; none when its session is not open. */
@@ -26,13 +24,10 @@ export async function liveProblems(req: LiveRequest, live: LiveTopology): Promis
     return q ? [] : [missingTargetProblem('queue', target.value, req.vhost, c.profile.name, target.span)];
   }
   const lazy = live.routing(s, req.vhost);
-  const headerRows: HeaderRow[] = req.headers.flatMap((h) =>
-    isFieldType(h.type) ? [{ name: h.name, type: h.type, value: h.value }] : [],
-  );
   // A ROUTE request is answered by the tester when run; a key with per-message values is not known yet.
   const checkKey = req.kind !== 'route' && !req.routingKey?.unresolved;
   const key = checkKey ? (req.routingKey?.value ?? '') : '';
-  const answer = await lazy.route(target.value, key, checkKey ? routingHeaders(headerRows) : {});
+  const answer = await lazy.route(target.value, key, checkKey ? routingHeaders(req.headers) : {});
   if (answer.result.errors.some((e) => e.startsWith('404')))
     return [missingTargetProblem('exchange', target.value, req.vhost, c.profile.name, target.span)];
   const problems = routeProblems(
