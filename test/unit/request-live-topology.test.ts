@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConnectionProfile } from '../../src/core/profile';
+import type { BrokerSession } from '../../src/broker/session';
+import { BrokerError } from '../../src/broker/errors';
+import { LIST_TTL_MS, LiveTopology, ROUTING_RELOAD_MS } from '../../src/requestFiles/language/live';
+
+const profile = (id: string, name = id): ConnectionProfile => ({
+  id,
+  name,
+  host: 'h',
+  port: 5672,
+  vhost: '/',
+  username: 'u',
+  tls: false,
+});
+
+/** A session whose management client counts calls; getQueue answers 404 for 'missing'. */
+function fakeSession(p: ConnectionProfile) {
+  const calls: string[] = [];
+  let fail = false;
+  const management = {
+    listQueues: async (vhost: string) => {
+      calls.push(`queues ${vhost}`);
+      if (fail) throw new Error('down');
+      return { items: [{ name: 'q1' }], page: 1, pageSize: 500, pageCount: 1, filteredCount: 1, totalCount: 1 };
+    },
+    getQueue: async (_v: string, name: string) => {
+      calls.push(`queue ${name}`);
+      if (name === 'missing') throw new BrokerError('not found', 'management', 404);
+      return { name };
+    },
+  };
+  const session = { profile: p, management } as unknown as BrokerSession;
+  return { session, calls, setFail: (f: boolean) => (fail = f) };
+}
+
+function setup(opts: { profiles: ConnectionProfile[]; open?: string[]; passwords?: string[] }) {
+  let now = 1000;
+  const opened: string[] = [];
+  const sessions = new Map(opts.profiles.map((p) => [p.id, fakeSession(p)]));
+  const live = new LiveTopology({
+    profiles: () => opts.profiles,
+    hasPassword: async (p) => (opts.passwords ?? []).includes(p.id),
+    session: async (p) => {
+      opened.push(p.id);
+      return sessions.get(p.id)!.session;
+    },
+    isOpen: (id) => (opts.open ?? []).includes(id),
+    now: () => now,
+  });
+  return { live, opened, sessions, tick: (ms: number) => (now += ms) };
+}
+
+test('connections: by name (or id), the only one when none is named, unknown names with the known ones', () => {
+  const one = setup({ profiles: [profile('a', 'local')] }).live;
+  assert.equal(one.connection(undefined).ok, true);
+  assert.equal(one.connection('local').ok, true);
+  assert.deepEqual(one.connection('prod'), { ok: false, unknown: 'prod', known: ['local'] });
+  const two = setup({ profiles: [profile('a'), profile('b')] }).live;
+  assert.deepEqual(two.connection(undefined), { ok: false, known: ['a', 'b'] });
+});
+
+test('sessions: never opened without a stored password; diagnostics only use open ones', async () => {
+  const { live, opened } = setup({ profiles: [profile('a'), profile('b')], passwords: ['b'], open: [] });
+  assert.equal(await live.quietSession(profile('a')), undefined);
+  assert.ok(await live.quietSession(profile('b')));
+  assert.equal(await live.openSession(profile('b')), undefined);
+  assert.deepEqual(opened, ['b']);
+});
+
+test('listings are cached a few seconds per connection and vhost; failures are not kept', async () => {
+  const { live, sessions, tick } = setup({ profiles: [profile('a')] });
+  const f = sessions.get('a')!;
+  await live.queues(f.session, '/');
+  await live.queues(f.session, '/');
+  await live.queues(f.session, 'v');
+  assert.deepEqual(f.calls, ['queues /', 'queues v']);
+  tick(LIST_TTL_MS);
+  await live.queues(f.session, '/');
+  assert.equal(f.calls.length, 3);
+  f.setFail(true);
+  tick(LIST_TTL_MS);
+  await assert.rejects(live.queues(f.session, '/'));
+  f.setFail(false);
+  assert.deepEqual(await live.queues(f.session, '/'), [{ name: 'q1' }]);
+  assert.equal(await live.queue(f.session, '/', 'missing'), undefined);
+  assert.deepEqual(await live.queue(f.session, '/', 'q1'), { name: 'q1' });
+});
+
+test('one routing reader per connection and vhost, reloaded at most every 10 s', () => {
+  const { live, sessions, tick } = setup({ profiles: [profile('a')] });
+  const s = sessions.get('a')!.session;
+  const r = live.routing(s, '/');
+  let reloads = 0;
+  r.reload = () => void reloads++;
+  assert.equal(live.routing(s, '/'), r);
+  assert.notEqual(live.routing(s, 'v'), r);
+  tick(ROUTING_RELOAD_MS - 1);
+  live.routing(s, '/');
+  assert.equal(reloads, 0);
+  tick(1);
+  live.routing(s, '/');
+  live.routing(s, '/');
+  assert.equal(reloads, 1);
+});
