@@ -1,6 +1,7 @@
 // End-to-end: the `.amqp` language in a real VS Code (code-server) against the 3.x broker through the
 // built-in localhost profile: the file opens as AMQP, the live diagnostics mark a routing key that
-// reaches no queue once the connection's session is open, and completion lists a live queue.
+// reaches no queue once the connection's session is open, completion lists a live queue, and hovering
+// the exchange shows its type and bindings.
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/amqp-language.test.ts
 import { test, describe, before, after } from 'node:test';
 import {
@@ -60,7 +61,7 @@ describe(`.amqp editing [${B?.label ?? 'no broker on 5672'}]`, { skip: !B && 'no
     }
   });
 
-  test('an unroutable key is marked from the live topology, and completion lists a live queue', async () => {
+  test('an unroutable key is marked from the live topology, completion lists a live queue, hover shows the exchange', async () => {
     const page = s.page;
     // Diagnostics never open a session: the tree does.
     await step(s, 'open-session', async () => {
@@ -105,6 +106,23 @@ describe(`.amqp editing [${B?.label ?? 'no broker on 5672'}]`, { skip: !B && 'no
       );
       await screenshot(page, 'amqp-completion');
       await page.keyboard.press('Escape');
+    });
+    await step(s, 'hover-exchange', async () => {
+      await page
+        .locator('.monaco-editor .view-line', { hasText: 'order.created' })
+        .first()
+        .locator('span', { hasText: /^orders$/ })
+        .first()
+        .hover();
+      const hover = page.locator('.monaco-hover:not(.hidden)');
+      await poll(
+        'the exchange hover with its binding',
+        async () => {
+          const t = await hover.innerText().catch(() => '');
+          return /orders: topic exchange/.test(t) && /order\.\*.*orders\.created\.q/s.test(t);
+        },
+        15_000,
+      );
     });
   });
 });
