@@ -13,6 +13,7 @@ import { registerAdminCommands } from './commands/admin';
 import type { CommandServices } from './commands/context';
 import { registerMessagingCommands } from './commands/messaging';
 import { PanelManager } from './panels/panelManager';
+import { registerRequestRunner } from './requestFiles/run/commands';
 
 let sessions: SessionManager | undefined;
 
@@ -73,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTopologyCommands(services),
     ...registerAdminCommands(services),
     ...registerMessagingCommands(services, panels),
+    ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }),
     panels,
   );
   log.info('Burrow activated');
