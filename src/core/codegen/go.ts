@@ -1,0 +1,2 @@
+import type { CodeRequest, CodeTarget } from './types';
+export function generateGo(_r: CodeRequest, _t: CodeTarget): string { return ''; }
