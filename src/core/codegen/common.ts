@@ -110,7 +110,9 @@ export function sentType(language: CodeLanguage, n: Node): { type: FieldType; no
         case 'uint32':
           return { type: 'int64', note: 'amqp-client has no uint32: sent as a Long (int64)' };
         case 'decimal':
-          return n.digits > INT31 ? { type: 'string', note: 'BigDecimal is sent up to 2^31-1: sent as a string' } : same;
+          return n.digits > INT31
+            ? { type: 'string', note: 'BigDecimal is sent up to 2^31-1: sent as a string' }
+            : same;
         case 'timestamp':
           return n.v > INT64_MAX / 1000n ? { type: 'int64', note: 'beyond a java.util.Date: sent as a Long' } : same;
         default:

@@ -33,9 +33,9 @@ export function goString(s: string): string {
 }
 
 function goFloat(n: number, type: 'float32' | 'float64', imp: Set<string>): string {
-  if (Number.isNaN(n)) return imp.add('math'), `${type}(math.NaN())`;
-  if (n === Infinity || n === -Infinity) return imp.add('math'), `${type}(math.Inf(${n > 0 ? 1 : -1}))`;
-  if (Object.is(n, -0)) return imp.add('math'), `${type}(math.Copysign(0, -1))`;
+  if (Number.isNaN(n)) return (imp.add('math'), `${type}(math.NaN())`);
+  if (n === Infinity || n === -Infinity) return (imp.add('math'), `${type}(math.Inf(${n > 0 ? 1 : -1}))`);
+  if (Object.is(n, -0)) return (imp.add('math'), `${type}(math.Copysign(0, -1))`);
   return `${type}(${String(n)})`;
 }
 
@@ -225,6 +225,7 @@ export function generateGo(request: CodeRequest, target: CodeTarget): string {
         msg,
         'ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)',
         'defer cancel()',
+        ...(request.exchange === '' ? ['// "" is the default exchange: the routing key is a queue name'] : []),
         `confirmation, err := ch.PublishWithDeferredConfirmWithContext(ctx, ${goString(request.exchange)}, ${goString(request.routingKey)}, ${request.mandatory}, false, msg)`,
         'if err != nil {',
         '\tlog.Fatalf("publish: %v", err)',
@@ -234,13 +235,7 @@ export function generateGo(request: CodeRequest, target: CodeTarget): string {
         '\tlog.Fatalf("no confirm: %v", err)',
         '}',
         ...(request.mandatory
-          ? [
-              'select {',
-              'case r := <-returns:',
-              '\tlog.Printf("returned: %s", r.ReplyText)',
-              'default:',
-              '}',
-            ]
+          ? ['select {', 'case r := <-returns:', '\tlog.Printf("returned: %s", r.ReplyText)', 'default:', '}']
           : []),
         'if !acked {',
         '\tlog.Fatal("nacked by the broker")',

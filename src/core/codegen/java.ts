@@ -119,7 +119,11 @@ const BUILDER: Record<string, string> = {
   appId: 'appId',
 };
 
-function javaProperties(request: CodeRequest & { kind: 'publish' | 'call' }, ctx: Ctx, extra: [string, string][]): string {
+function javaProperties(
+  request: CodeRequest & { kind: 'publish' | 'call' },
+  ctx: Ctx,
+  extra: [string, string][],
+): string {
   const lines: string[] = [];
   const headers = headerEntries(request.properties);
   const out: string[] = [];
@@ -164,7 +168,9 @@ function javaConnect(target: CodeTarget): string {
     `String password = System.getenv("${PASSWORD_ENV}"); // never in the code`,
     `if (password == null) throw new IllegalStateException("Set ${PASSWORD_ENV}");`,
     'factory.setPassword(password);',
-    ...(target.tls ? ['factory.useSslProtocol(SSLContext.getDefault());', 'factory.enableHostnameVerification();'] : []),
+    ...(target.tls
+      ? ['factory.useSslProtocol(SSLContext.getDefault());', 'factory.enableHostnameVerification();']
+      : []),
   ].join('\n');
 }
 

@@ -157,6 +157,7 @@ export function generateNode(request: CodeRequest, target: CodeTarget): string {
         ? ["  channel.on('return', (msg) => console.log(`returned: ${msg.fields.replyText}`));"]
         : []),
       indentJs(jsBody(request.body), '  '),
+      ...(request.exchange === '' ? ["  // '' is the default exchange: the routing key is a queue name"] : []),
       '  await new Promise((resolve, reject) => {',
       `    channel.publish(${jsString(request.exchange)}, ${jsString(request.routingKey)}, body, ${jsOptions(request, [], '    ')}, (err) => (err ? reject(err) : resolve()));`,
       '  });',
