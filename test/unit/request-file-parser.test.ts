@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseRequestFile, splitLines } from '../../src/core/requestFile/parse';
+import { parseRequestFile, requestAtLine, splitLines } from '../../src/core/requestFile/parse';
+import { checkRequestFile } from '../../src/core/requestFile/diagnostics';
 import type { ParsedFile, Span } from '../../src/core/requestFile/types';
 
 const EXAMPLE = [
@@ -173,6 +174,24 @@ test('syntax problems: unknown verb, missing target, too many words, stray text 
   assert.deepEqual(codes('PUBLISH a\nheader x'), ['syntax']);
 });
 
+test('a misspelt verb and a header written as a field get a hint', () => {
+  const msgs = (t: string) => parseRequestFile(t).problems.map((p) => p.message);
+  assert.deepEqual(msgs('PUBLSH x'), ["Unknown request 'PUBLSH': did you mean PUBLISH?"]);
+  assert.deepEqual(msgs('peak q'), ["Unknown request 'peak': did you mean PEEK?"]);
+  assert.deepEqual(msgs('PUBLISH x\nheader: a = 1'), [
+    'A header is written header <name>[:<type>] = <value>, e.g. header x-retries:int32 = 3',
+  ]);
+});
+
+test('requestAtLine finds the request whose block holds a line', () => {
+  const f = parseRequestFile(EXAMPLE);
+  assert.equal(requestAtLine(f, 0), undefined);
+  assert.equal(requestAtLine(f, 4)?.name, 'Critical kernel log');
+  assert.equal(requestAtLine(f, 13)?.name, 'Critical kernel log');
+  assert.equal(requestAtLine(f, 20)?.name, 'Fibonacci');
+  assert.equal(requestAtLine(f, 24)?.name, 'Where');
+});
+
 test('an unknown field is reported with a suggestion when one is close', () => {
   const f = parseRequestFile('PUBLISH a\ncontentType: x\npriorty: 1\nwhatever: 2');
   assert.deepEqual(
@@ -229,6 +248,17 @@ test('never throws on any text, and every span lies inside the text', () => {
     '@v = {{w}}',
     '{{$uuid}}',
     '< ./f',
+    'body-type: base64',
+    'body-type: json',
+    'priority: 300',
+    'timeout: 5s',
+    'count: x',
+    '{"a": {{$i}}',
+    '{"a": {{v}}}',
+    'header x:table = {',
+    'header y:int8 = {{$i}}',
+    '@a = {{a}}',
+    '@v = "é"',
     '#',
     '//',
     '"',
@@ -245,7 +275,15 @@ test('never throws on any text, and every span lies inside the text', () => {
   );
   fc.assert(
     fc.property(text, (t) => {
-      spansInside(t, parseRequestFile(t));
+      const f = parseRequestFile(t);
+      spansInside(t, f);
+      // Diagnostics (resolving every request) never throw either, and stay inside the text.
+      const problems = checkRequestFile(t, { env: {} });
+      spansInside(t, { variables: [], requests: [], problems });
+      assert.deepEqual(
+        problems.filter((p) => p.code === 'internal'),
+        [],
+      );
     }),
     { numRuns: 2000 },
   );

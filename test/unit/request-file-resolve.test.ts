@@ -149,7 +149,7 @@ test('CALL → RpcDraft: exchange and key, timeout forms, reply mode, headers, b
     routingKey: 'rpc_queue',
     bodyMode: 'text',
     body: '10',
-    contentType: '',
+    contentType: 'text/plain',
     headers: [{ name: 'a', type: 'int64', value: '9' }],
     timeoutMs: 1500,
     replyMode: 'callback-queue',
@@ -165,6 +165,9 @@ test('CALL → RpcDraft: exchange and key, timeout forms, reply mode, headers, b
   const d = resolveOne('CALL q\ncontent-type: application/json\n\n{"n": 10}', { env: {}, defaultTimeoutMs: 700 });
   assert.ok(d.kind === 'call');
   assert.deepEqual([d.draft.timeoutMs, d.draft.replyMode, d.draft.bodyMode], [700, 'direct-reply-to', 'json']);
+  const j = resolveOne('CALL q\n\n{"n": 10}');
+  assert.ok(j.kind === 'call');
+  assert.deepEqual([j.draft.bodyMode, j.draft.contentType], ['json', 'application/json']);
 });
 
 test('PEEK → queue and count (request line or count:, default 10); ROUTE → exchange, key, typed header table', () => {
@@ -209,4 +212,15 @@ test('the default draft of the form and a resolved bare PUBLISH differ only wher
   const v = resolveOne('PUBLISH x k\n\n{"hello": "world"}');
   assert.ok(v.kind === 'publish');
   assert.deepEqual(v.draft, { ...emptyDraft('x', 'k'), body: '{"hello": "world"}' });
+});
+
+test('PEEK and ROUTE are one question: per-message values are filled in once', () => {
+  const p = resolveOne('PEEK q-{{$i}}');
+  assert.ok(p.kind === 'peek');
+  assert.equal(p.queue, 'q-1');
+  const r = resolveOne('ROUTE amq.headers k.{{$index}}\nheader n:int32 = {{$randomInt 5 6}}\nheader id = {{$uuid}}');
+  assert.ok(r.kind === 'route');
+  assert.equal(r.routingKey, 'k.0');
+  assert.deepEqual(r.headers.n, { '!': 'int32', value: 5 });
+  assert.match(String(r.headers.id), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });

@@ -31,6 +31,9 @@ import type {
 } from './types';
 import { FIELD_NAMES, suggestName } from './fields';
 
+/** The request verbs, as the format writes them (completion, snippets). */
+export const REQUEST_VERBS = ['PUBLISH', 'CALL', 'PEEK', 'ROUTE'] as const;
+
 const VERBS: Readonly<Record<string, RequestKind>> = {
   PUBLISH: 'publish',
   CALL: 'call',
@@ -101,7 +104,11 @@ function tokenize(line: number, text: string, from: number, problems: RequestPro
       }
       tokens.push({ value, span: span(line, start, i), quoted: true });
     } else {
-      while (i < text.length && !/\s/.test(text[i]!)) i++;
+      // A bare word runs to the next space outside {{…}} ({{$env NAME}} is one word).
+      while (i < text.length && !/\s/.test(text[i]!)) {
+        const close = text.startsWith('{{', i) ? text.indexOf('}}', i + 2) : -1;
+        i = close >= 0 ? close + 2 : i + 1;
+      }
       const value = text.slice(start, i);
       tokens.push({ value: value === '(default)' ? '' : value, span: span(line, start, i), quoted: false });
     }
@@ -111,10 +118,22 @@ function tokenize(line: number, text: string, from: number, problems: RequestPro
 
 const located = (t: Token): Located => ({ value: t.value, span: t.span });
 
+/** The first `=` after `from` that is not inside a double-quoted name; -1 if none. */
+function equalsOutsideQuotes(text: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (quoted && c === '\\') i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === '=' && !quoted) return i;
+  }
+  return -1;
+}
+
 /** Parses a `header name[:type] = value` line (`rest` starts after the word `header`). */
 function headerLine(line: number, text: string, from: number, problems: RequestProblem[]): HeaderLine | undefined {
   const whole = span(line, 0, text.length);
-  const eq = text.indexOf('=', from);
+  const eq = equalsOutsideQuotes(text, from);
   const left = locate(line, text, from, eq < 0 ? text.length : eq);
   const { key, type } = splitTypedKey(left.value);
   if (eq < 0 && type !== 'void') {
@@ -203,10 +222,19 @@ export function parseRequestFile(text: string): ParsedFile {
     const verb = verbMatch ? verbMatch[1]!.toUpperCase() : '';
     const kind = VERBS[verb];
     if (!kind) {
+      const near =
+        verb.length >= 3
+          ? suggestName(
+              verb.toLowerCase(),
+              REQUEST_VERBS.map((v) => v.toLowerCase()),
+            )
+          : undefined;
       problems.push({
         span: span(i, lead, lineText.length),
         severity: 'error',
-        message: 'Expected a request line: PUBLISH, CALL, PEEK or ROUTE (or a comment, or @name = value)',
+        message: near
+          ? `Unknown request '${verbMatch![1]}': did you mean ${near.toUpperCase()}?`
+          : 'Expected a request line: PUBLISH, CALL, PEEK or ROUTE (or a comment, or @name = value)',
         code: 'syntax',
       });
       continue;
@@ -292,6 +320,15 @@ function parseRequest(
     }
     const name = f[1]!.toLowerCase();
     const nameSpan = span(i, ll, ll + f[1]!.length);
+    if (name === 'header' || name === 'headers') {
+      problems.push({
+        span: nameSpan,
+        severity: 'error',
+        message: 'A header is written header <name>[:<type>] = <value>, e.g. header x-retries:int32 = 3',
+        code: 'syntax',
+      });
+      continue;
+    }
     if (!FIELD_NAMES.includes(name)) {
       const near = suggestName(name, FIELD_NAMES);
       problems.push({
@@ -352,4 +389,9 @@ function parseRequest(
     headers,
     body,
   };
+}
+
+/** The request whose block holds `line` (CodeLens, "run the request under the cursor"), if any. */
+export function requestAtLine(file: ParsedFile, line: number): ParsedRequest | undefined {
+  return file.requests.find((r) => r.span.start.line <= line && line <= r.span.end.line);
 }

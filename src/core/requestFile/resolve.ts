@@ -10,8 +10,8 @@ import type { FieldTable, FieldValue } from '../fieldTypes';
 import { parseRowValue, rowFromValue } from '../headerRows';
 import { parseJsonWithPosition } from '../json';
 import { draftToRequest } from '../publishDraft';
-import { expandDraft, hasTemplateVars } from '../templateVars';
-import { emptyDraft, type BodyMode, type HeaderRow, type PublishDraft } from '../../protocol/publish';
+import { expandDraft, expandTemplate, hasTemplateVars, replayableContexts } from '../templateVars';
+import { bodyContentType, emptyDraft, type BodyMode, type HeaderRow, type PublishDraft } from '../../protocol/publish';
 import type { RpcDraft } from '../../protocol/rpc';
 import {
   MAX_PEEK_COUNT,
@@ -322,9 +322,11 @@ function backstop(r: Resolver, draft: PublishDraft): void {
 
 function call(r: Resolver, base: { connection?: string; vhost: string }): ResolvedRequest {
   const req = r.request;
-  const contentType = r.fields.get('content-type')?.value ?? '';
+  const typed = r.fields.get('content-type')?.value ?? '';
   const headers = r.headerRows();
-  const body = r.body(jsonLike(contentType));
+  const body = r.body(jsonLike(typed));
+  // As for PUBLISH (and the publish form): without content-type: the body type's.
+  const contentType = typed.trim() || bodyContentType(body.mode === 'json' ? 'json' : 'text');
   if (body.mode === 'base64') {
     const f = r.fields.get('body-type');
     r.problem(
@@ -358,10 +360,32 @@ function call(r: Resolver, base: { connection?: string; vhost: string }): Resolv
   };
 }
 
+/**
+ * A PEEK or a ROUTE is one question, not a series of messages: per-message values in it are
+ * filled in once, here (unknown ones were reported by substitute and stay as written).
+ */
+function once(text: string): string {
+  if (!hasTemplateVars(text)) return text;
+  const seed = [0, 0, 0, 0].map(() => Math.floor(Math.random() * 0x1_0000_0000)) as [number, number, number, number];
+  const ctx = replayableContexts(seed)(0);
+  return text.replace(/\{\{\s*\$[A-Za-z_]\w*(?:[ \t]+[^\s{}]+)*\s*\}\}/g, (m) => {
+    try {
+      return expandTemplate(m, ctx);
+    } catch {
+      return m;
+    }
+  });
+}
+
 function peek(r: Resolver, base: { connection?: string; vhost: string }): ResolvedRequest {
   const req = r.request;
-  const queue = r.sub(req.target);
-  if (queue === '' && req.target.span.start.character !== req.target.span.end.character)
+  const queue = once(r.sub(req.target));
+  // A name from variables that came out empty was reported where the variable is (or is lenient env).
+  if (
+    queue === '' &&
+    req.target.span.start.character !== req.target.span.end.character &&
+    !req.target.value.includes('{{')
+  )
     r.problem(req.target.span, 'PEEK needs a queue name', 'no-target');
   const countText = (loc: Located) => parseWhole(r.sub(loc), 'count', 1, MAX_PEEK_COUNT);
   let count = r.field('count', (t) => parseWhole(t, 'count', 1, MAX_PEEK_COUNT));
@@ -382,7 +406,7 @@ function route(r: Resolver, base: { connection?: string; vhost: string }): Resol
   const rows = r.headerRows();
   let headers: FieldTable = {};
   if (!r.problems.some((p) => p.code === 'header-type')) {
-    const built = buildHeaders(rows.map((row) => ({ ...row, value: neutralize(row.value) })));
+    const built = buildHeaders(rows.map((row) => ({ ...row, name: once(row.name), value: once(row.value) })));
     if (built.ok) headers = built.headers;
     else r.problem(req.headers[built.index ?? 0]?.span ?? req.requestLine, built.error, 'header-type');
   }
@@ -391,8 +415,8 @@ function route(r: Resolver, base: { connection?: string; vhost: string }): Resol
     ...base,
     kind: 'route',
     request: req,
-    exchange: r.sub(req.target),
-    routingKey: req.routingKey ? r.sub(req.routingKey) : '',
+    exchange: once(r.sub(req.target)),
+    routingKey: once(req.routingKey ? r.sub(req.routingKey) : ''),
     headers,
   };
 }
