@@ -26,6 +26,7 @@ import { replayableContexts } from '../../src/core/templateVars';
 import { parseRequestFile } from '../../src/core/requestFile/parse';
 import { resolveRequest } from '../../src/core/requestFile/resolve';
 import type { RouteAnswerView } from '../../src/protocol/results';
+import { draftAsRequest, requestName } from '../../src/requestFiles/run/draftText';
 
 const target = { profileId: '', profileName: 'Burrow Results', vhost: '' };
 const entry = (id: number, over: Partial<ResultEntry> = {}): ResultEntry => ({
@@ -262,4 +263,28 @@ test('route summary: sure, uncertain, unroutable and errors', () => {
   assert.equal(maybe.status, 'uncertain');
   assert.match(maybe.text, /1 more may/);
   assert.deepEqual(routeSummary({ ...base, errors: ['404 NOT_FOUND - no exchange x'] }).status, 'error');
+});
+
+test('save as .amqp: a history draft becomes a request that resolves to the same draft, on its connection and vhost', () => {
+  const d = emptyDraft('topic_logs', 'kern.critical');
+  d.properties.messageId = 'm-1';
+  d.properties.appId = 'billing';
+  d.headers = [
+    { name: 'x-retries', type: 'int32', value: '3' },
+    { name: 'trace', type: 'string', value: 'a b' },
+  ];
+  d.body = '{\n  "msg": "disk full"\n}';
+  const text = draftAsRequest(d, '', { connection: 'localhost', vhost: 'orders' });
+  assert.match(text, /^### Publish to topic_logs kern\.critical\n/);
+  const parsed = parseRequestFile(text);
+  assert.deepEqual(parsed.problems, []);
+  const r = resolveRequest(parsed, parsed.requests[0], { env: {} });
+  assert.ok(r.ok, JSON.stringify(r));
+  if (!r.ok || r.value.kind !== 'publish') return;
+  assert.equal(r.value.connection, 'localhost');
+  assert.equal(r.value.vhost, 'orders');
+  assert.deepEqual(r.value.draft, d);
+  // Without a connection or vhost the text names none (the file's defaults apply).
+  assert.doesNotMatch(draftAsRequest(d, 'x'), /^(connection|vhost):/m);
+  assert.equal(requestName(emptyDraft('', 'task_queue')), 'Publish to task_queue');
 });

@@ -13,6 +13,7 @@ import { RequestRunner } from './runner';
 import { ResultsView } from './resultsPanel';
 import { codeRequestOf, codeTarget } from './codeRequest';
 import { copyAsCode } from './copyAsCode';
+import { registerSaveAsAmqp } from './saveAsAmqp';
 
 export const AMQP_SELECTOR: vscode.DocumentSelector = [{ language: 'amqp' }, { pattern: '**/*.amqp' }];
 
@@ -164,5 +165,6 @@ export function registerRequestRunner(services: PanelServices): vscode.Disposabl
       },
       'burrow.requests.showResults': async () => void results.show(),
     }),
+    ...registerSaveAsAmqp(cmd, services),
   ];
 }
