@@ -17,6 +17,12 @@ import {
 } from '../../src/requestFiles/run/execute';
 import { createVhost, dropVhost, endpointOf, managementClientOf, poll } from './helpers';
 import { BROKERS } from '../brokers';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDemo, type DemoHandle } from '../../scripts/demoServer';
+import { parseRequestFile } from '../../src/core/requestFile/parse';
+import { resolveRequest } from '../../src/core/requestFile/resolve';
+import type { ResolvedRequest } from '../../src/core/requestFile/types';
 
 const entryOf = (a: RunAnswer): ResultEntry => {
   assert.equal(a.type, 'entry', JSON.stringify(a));
@@ -236,6 +242,91 @@ for (const B of BROKERS) {
       const none = entryOf(await runRoute(session, where, 'logs', 'user.info', {}));
       assert.equal(none.status, 'unroutable');
       assert.deepEqual(none.route?.queues, []);
+    });
+  });
+}
+
+// demo/requests.amqp, as a newcomer runs it after `npm run demo`: parsed, resolved and run request
+// by request (the runner's path without VS Code), on a throw-away vhost with the demo topology.
+for (const B of BROKERS) {
+  describe(`demo/requests.amqp runs against the demo topology [${B.label}]`, { timeout: 120_000 }, () => {
+    const VHOST = `burrow-test-reqdemo-${randomBytes(4).toString('hex')}`;
+    const where = { connection: 'localhost', vhost: VHOST };
+    let mgr: AmqpConnectionManager;
+    let session: RunSession;
+    let demo: DemoHandle | undefined;
+    let client: RpcClient;
+    const text = readFileSync(join(__dirname, '..', '..', 'demo', 'requests.amqp'), 'utf8').replace(
+      /^@vhost = .*$/m,
+      `@vhost = ${VHOST}`,
+    );
+    const parsed = parseRequestFile(text);
+    const resolved = (name: RegExp): ResolvedRequest => {
+      const request = parsed.requests.find((r) => name.test(r.name));
+      assert.ok(request, `a request named ${name}`);
+      const r = resolveRequest(parsed, request, { env: {} });
+      assert.ok(r.ok, JSON.stringify(r));
+      return r.value;
+    };
+
+    before(async () => {
+      await createVhost(B, VHOST);
+      demo = await startDemo({ url: `amqp://guest:guest@127.0.0.1:${B.amqpPort}`, vhost: VHOST });
+      mgr = new AmqpConnectionManager(endpointOf(B, { connectionName: 'burrow-test-reqdemo' }));
+      session = { amqp: mgr, management: managementClientOf(B) } as RunSession;
+      client = new RpcClient(mgr, VHOST);
+    });
+
+    after(async () => {
+      await client?.dispose();
+      await demo?.stop().catch(() => undefined);
+      await mgr?.dispose();
+      session?.management.dispose();
+      await dropVhost(B, VHOST);
+    });
+
+    test('the file parses without problems and every request resolves to the test vhost', () => {
+      assert.deepEqual(parsed.problems, []);
+      assert.equal(parsed.requests.length, 5);
+      for (const r of parsed.requests) {
+        const x = resolveRequest(parsed, r, { env: {} });
+        assert.ok(x.ok && x.value.vhost === VHOST && x.value.connection === 'localhost', r.name);
+      }
+    });
+
+    test('Send: the critical log is confirmed; Send ×10: ten confirmed', async () => {
+      const one = resolved(/Critical/);
+      assert.equal(one.kind, 'publish');
+      if (one.kind !== 'publish') return;
+      const e = entryOf(await runPublish(session, where, one.draft, { count: one.repeat }));
+      assert.equal(e.status, 'confirmed', e.text);
+      assert.equal(e.sent?.routingKey, 'kern.critical');
+      const ten = resolved(/Ten info/);
+      if (ten.kind !== 'publish') return assert.fail('publish');
+      assert.equal(ten.repeat, 10);
+      const e10 = entryOf(await runPublish(session, where, ten.draft, { count: ten.repeat }));
+      assert.equal(e10.counts?.confirmed, 10, e10.text);
+    });
+
+    test('Call: the Fibonacci responder answers 55', async () => {
+      const call = resolved(/Fibonacci/);
+      if (call.kind !== 'call') return assert.fail('call');
+      const e = entryOf(await runCall(client, where, call.draft, { count: call.repeat }));
+      assert.equal(e.status, 'reply', e.text);
+      assert.equal(e.reply?.body.text, '55');
+    });
+
+    test('Peek: task_queue is peeked; Route: kern.info reaches the queues bound to topic_logs', async () => {
+      const peek = resolved(/waiting/);
+      if (peek.kind !== 'peek') return assert.fail('peek');
+      const p = await runPeek(session, where, peek.queue, peek.count);
+      // The demo's worker may consume task_queue: then the peek asks first, as the panel does.
+      assert.ok(p.type === 'entry' || p.type === 'confirm', JSON.stringify(p));
+      const route = resolved(/kern.info/);
+      if (route.kind !== 'route') return assert.fail('route');
+      const e = entryOf(await runRoute(session, where, route.exchange, route.routingKey, route.headers));
+      assert.equal(e.status, 'ok', e.text);
+      assert.ok((e.route?.queues.length ?? 0) >= 1, e.text);
     });
   });
 }

@@ -267,13 +267,38 @@ export async function runCall(
   client: RpcClient,
   where: RunWhere,
   draft: RpcDraft,
-  opts: { fileBody?: Uint8Array; signal?: AbortSignal; seed?: readonly [number, number, number, number] } = {},
+  opts: {
+    fileBody?: Uint8Array;
+    signal?: AbortSignal;
+    seed?: readonly [number, number, number, number];
+    /** `repeat: N`: N calls one after the other (the same request), answered with latency figures. */
+    count?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
 ): Promise<RunAnswer> {
   const built = callRequest(draft, replayableContexts(seedOf(opts))(0), opts.fileBody);
   if (!built.ok) return { type: 'invalid', message: built.error };
   const req = built.request;
   const sent = sentView(req.exchange, req.routingKey, req.body, built.properties);
   const started = Date.now();
+  const count = Math.max(1, Math.min(100_000, Math.floor(opts.count ?? 1) || 1));
+  if (count > 1) {
+    const r = await client.callMany({ ...req, signal: opts.signal }, count, {
+      signal: opts.signal,
+      onProgress: (done, total) => opts.onProgress?.(done, total),
+    });
+    const f = (n: number) => `${n.toFixed(2)} ms`;
+    const first = r.firstFailure ? ` First failure: ${callStatus(r.firstFailure).text}` : '';
+    const text = `${r.cancelled ? 'Cancelled: ' : ''}${r.ok} of ${count} answered, ${r.failed} failed. Latency min ${f(r.min)}, median ${f(r.median)}, p95 ${f(r.p95)}, max ${f(r.max)}.${first}`;
+    const status = r.cancelled
+      ? 'cancelled'
+      : r.failed === 0
+        ? 'reply'
+        : r.firstFailure
+          ? callStatus(r.firstFailure).status
+          : 'error';
+    return { type: 'entry', entry: { ...entryBase(where, 'call', started), status, text, sent, count } };
+  }
   const outcome = await client.call({ ...req, signal: opts.signal });
   const { status, text } = callStatus(outcome);
   const entry: ResultEntry = { ...entryBase(where, 'call', started), status, text, sent };

@@ -150,12 +150,14 @@ export class RequestRunner implements vscode.Disposable {
       (r.kind === 'publish' || r.kind === 'call') && r.bodyFile !== undefined
         ? await this.readBodyFile(p.doc, r.bodyFile)
         : undefined;
-    const count = opts.count ?? (r.kind === 'publish' ? r.repeat : 1);
+    const count = opts.count ?? (r.kind === 'publish' || r.kind === 'call' ? r.repeat : 1);
     const what =
       r.kind === 'publish'
         ? `publishing ${count === 1 ? '1 message' : `${formatCount(count)} messages`}`
         : r.kind === 'call'
-          ? 'waiting for the reply'
+          ? count === 1
+            ? 'waiting for the reply'
+            : `calling ${formatCount(count)} times`
           : r.kind === 'peek'
             ? `peeking at ${r.queue}`
             : 'routing';
@@ -193,6 +195,8 @@ export class RequestRunner implements vscode.Disposable {
                 return await runCall(this.rpcClient(session, p.profile.id, r.vhost), where, r.draft, {
                   fileBody: fileBody?.bytes,
                   signal: abort.signal,
+                  count,
+                  onProgress: (done, total) => progress.report({ message: `${done} of ${total}` }),
                 });
               case 'peek':
                 return await this.peek(session, where, r.queue, r.count);
