@@ -186,7 +186,7 @@ export const checkResultsState: Check<ResultsState> = (v, p) => {
 };
 
 /**
- * Adds an entry to a request's history: newest first, at most RESULTS_PER_REQUEST per request and
+ * Adds an entry to a request's history (once: the same id replaces itself): newest first, at most RESULTS_PER_REQUEST per request and
  * RESULTS_REQUESTS requests (the request just run moves to the front). Returns a new list.
  */
 export function addResult(
@@ -201,7 +201,8 @@ export function addResult(
     key,
     file,
     request,
-    entries: [entry, ...(prior?.entries ?? [])].slice(0, RESULTS_PER_REQUEST),
+    // An entry already there (posted again after the webview's first 'init' carried it) is not doubled.
+    entries: [entry, ...(prior?.entries ?? []).filter((e) => e.id !== entry.id)].slice(0, RESULTS_PER_REQUEST),
   };
   return [updated, ...requests.filter((r) => r.key !== key)].slice(0, RESULTS_REQUESTS);
 }

@@ -63,6 +63,12 @@ test('results: a request keeps its last 20 runs, newest first; the request run m
   assert.ok(!list.some((r) => r.key === 'a'));
 });
 
+test('results: an entry posted again (after the init that carried it) is not doubled', () => {
+  const once = addResult([], 'a', 'a.amqp', 'A', entry(1));
+  const twice = addResult(once, 'a', 'a.amqp', 'A', entry(1));
+  assert.deepEqual(twice, once);
+});
+
 test('results: the key is the file and the request name', () => {
   assert.equal(resultKey('file:///w/orders.amqp', 'Critical'), 'file:///w/orders.amqp#Critical');
   assert.notEqual(resultKey('file:///w/a.amqp', 'x'), resultKey('file:///w/b.amqp', 'x'));

@@ -53,7 +53,10 @@ export class ResultsPanel extends BasePanel<ResultsToWebview, ResultsToHost> {
     this.post({ type: 'running', key, file, request, text });
   }
 
-  add(key: string, file: string, request: string, entry: ResultEntry): void {
+  add(key: string, file: string, request: string, run: ResultEntry): void {
+    // Ids are unique within the view (restored entries included): the webview drops a repeated id.
+    const id = Math.max(0, ...this.requests.flatMap((r) => r.entries.map((e) => e.id))) + 1;
+    const entry = { ...run, id };
     this.requests = addResult(this.requests, key, file, request, entry);
     this.focus = key;
     this.post({ type: 'entry', key, file, request, entry });
