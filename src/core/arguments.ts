@@ -3,7 +3,7 @@
  * keeping value types: 5 is a number, "5" a string, true a boolean, null a void; `name:type=value`
  * gives any AMQP type (fieldTypes.ts), and JSON is read in the exact JSON form of fieldTypes.ts.
  */
-import { fieldNumber, fromJsonValue, type FieldTable } from './fieldTypes';
+import { fieldNumber, fromJsonValue, type FieldTable, type FieldType } from './fieldTypes';
 import { isFieldType, parseRowValue } from './headerRows';
 import { parseJsonWithPosition } from './json';
 
@@ -40,11 +40,9 @@ export function parseArgumentsInput(text: string): ArgumentsResult {
     if (!pair) continue;
     const eq = pair.indexOf('=');
     const left = (eq < 0 ? pair : pair.slice(0, eq)).trim();
-    const colon = left.lastIndexOf(':');
-    const type = colon >= 0 ? left.slice(colon + 1).trim() : '';
-    const typed = isFieldType(type);
+    const { key, type } = splitTypedKey(left);
+    const typed = type !== undefined;
     if (eq <= 0 && !(typed && type === 'void')) return { ok: false, error: `Expected key=value, got '${pair}'` };
-    const key = typed ? left.slice(0, colon).trim() : left;
     if (!key) return { ok: false, error: `Empty key in '${pair}'` };
     if (key in value) return { ok: false, error: `Key '${key}' given twice` };
     const valueText = eq < 0 ? '' : pair.slice(eq + 1).trim();
@@ -62,6 +60,16 @@ export function parseArgumentsInput(text: string): ArgumentsResult {
     value[key] = r.value;
   }
   return { ok: true, value };
+}
+
+/**
+ * `key:type` → the key and the AMQP type; a key whose text after the last ':' is not a type name
+ * is taken whole (`a:b` is key `a:b`, no type). Also used by `.amqp` request files' header lines.
+ */
+export function splitTypedKey(left: string): { key: string; type?: FieldType } {
+  const colon = left.lastIndexOf(':');
+  const type = colon >= 0 ? left.slice(colon + 1).trim() : '';
+  return isFieldType(type) ? { key: left.slice(0, colon).trim(), type } : { key: left.trim() };
 }
 
 /** Splits on commas and newlines that are not inside double quotes or JSON brackets. */

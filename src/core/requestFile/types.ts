@@ -132,6 +132,12 @@ export interface ResolveContext {
   /** Used when neither the file (`@connection`, `@vhost`) nor the request (`connection:`, `vhost:`) says. */
   defaultConnection?: string;
   defaultVhost?: string;
+  /** Missing environment variables are not problems (editor diagnostics without an environment). */
+  lenientEnv?: boolean;
+  /** CALL without `timeout:` (burrow.rpc.timeoutMs); default 5000. */
+  defaultTimeoutMs?: number;
+  /** PUBLISH without delivery-mode/persistent (the publish form's default); default 2. */
+  defaultDeliveryMode?: 1 | 2;
 }
 
 interface ResolvedBase {
@@ -169,4 +175,6 @@ export type ResolvedRequest =
       headers: FieldTable;
     });
 
-export type ResolveResult = { ok: true; value: ResolvedRequest } | { ok: false; problems: RequestProblem[] };
+export type ResolveResult =
+  /** warnings: problems that do not stop the request (a body a PEEK ignores…). */
+  { ok: true; value: ResolvedRequest; warnings?: RequestProblem[] } | { ok: false; problems: RequestProblem[] };
