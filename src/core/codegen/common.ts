@@ -152,11 +152,6 @@ export function decimalString(places: number, digits: number): string {
   return `${digits < 0 ? '-' : ''}${s.slice(0, -places)}.${s.slice(-places)}`;
 }
 
-/** A float's text for any language: shortest round-trip form ("0.1", "1e+21" kept as JS writes it). */
-export function numberText(n: number): string {
-  return String(n);
-}
-
 /** The body as UTF-8 text, or undefined when it is not valid UTF-8 (then: base64). */
 export function bodyText(body: Uint8Array): string | undefined {
   try {
@@ -205,7 +200,8 @@ export function setProperties(p: MessageProperties): [(typeof PROPERTY_NAMES)[nu
   const out: [(typeof PROPERTY_NAMES)[number], string | number][] = [];
   for (const k of PROPERTY_NAMES) {
     const v = p[k];
-    if (v !== undefined && v !== null) out.push([k, v]);
+    // expiration is a string on the wire (a shortstr), whatever the caller handed over.
+    if (v !== undefined && v !== null) out.push([k, k === 'expiration' ? String(v) : v]);
   }
   return out;
 }
@@ -216,17 +212,4 @@ export function headerEntries(p: MessageProperties): [string, Node][] | undefine
   const n = toNode(p.headers);
   if (n.t !== 'table') throw new Error('headers must be a table');
   return n.entries;
-}
-
-/** Indents every line of a block by `pad` (empty lines stay empty). */
-export function indent(block: string, pad: string): string {
-  return block
-    .split('\n')
-    .map((l) => (l === '' ? l : pad + l))
-    .join('\n');
-}
-
-/** The snippet's description of the exchange: '(default exchange)' or the name. */
-export function exchangeWhat(exchange: string): string {
-  return exchange === '' ? 'the default exchange' : 'the exchange';
 }
