@@ -6,7 +6,8 @@
  * back and compares property by property and header by header with types: amqplib must be
  * byte-identical to Burrow; pika must differ only where sentType() says pika has no such type
  * (the README's table), and then keep the value. The RPC snippets run against a tiny responder,
- * the consume snippets against a queue holding a message (its ack is checked).
+ * the consume snippets against a queue holding a message (its ack is checked), and on the 4.x node
+ * the publish snippets connect over TLS (amqps, verifying the test CA).
  *
  * scripts/ensure-test-tools.sh installs python3-pika (npm run test:integration calls it).
  */
@@ -87,13 +88,18 @@ interface Run {
 }
 
 /** Runs a snippet to its end (a publish or a call). */
-function runSnippet(lang: CodeLanguage, code: string, dir: string): Promise<Run> {
+function runSnippet(
+  lang: CodeLanguage,
+  code: string,
+  dir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   const file = path.join(
     dir,
     lang === 'python-pika' ? `s-${randomBytes(3).toString('hex')}.py` : `s-${randomBytes(3).toString('hex')}.js`,
   );
   writeFileSync(file, code);
-  const child = startSnippet(lang, file);
+  const child = startSnippet(lang, file, extraEnv);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -105,8 +111,8 @@ function runSnippet(lang: CodeLanguage, code: string, dir: string): Promise<Run>
   );
 }
 
-function startSnippet(lang: CodeLanguage, file: string) {
-  const env = { PATH: process.env.PATH ?? '', RABBITMQ_PASSWORD: 'guest', NODE_PATH };
+function startSnippet(lang: CodeLanguage, file: string, extraEnv: Record<string, string> = {}) {
+  const env = { PATH: process.env.PATH ?? '', RABBITMQ_PASSWORD: 'guest', NODE_PATH, ...extraEnv };
   return lang === 'python-pika' ? spawn(PYTHON, ['-u', file], { env }) : spawn(process.execPath, [file], { env });
 }
 
@@ -230,6 +236,34 @@ for (const B of BROKERS) {
               );
           }
         });
+
+      test(
+        'TLS: the snippets connect with amqps and verify the broker certificate',
+        { skip: B.amqpsPort && B.caFile ? false : 'this broker has no AMQPS port' },
+        async () => {
+          // The private CA of the test node: Python's ssl and Node's tls take it from these variables.
+          const env = { SSL_CERT_FILE: B.caFile!, NODE_EXTRA_CA_CERTS: B.caFile! };
+          const tlsTarget: CodeTarget = { ...TARGET, host: 'localhost', port: B.amqpsPort!, tls: true };
+          for (const lang of ['python-pika', 'node-amqplib'] as const) {
+            const code = generateCode(
+              lang,
+              {
+                kind: 'publish',
+                exchange: '',
+                routingKey: lang,
+                mandatory: true,
+                properties: {},
+                body: Buffer.from(`over TLS from ${lang}`),
+              },
+              tlsTarget,
+            ).code;
+            const run = await runSnippet(lang, code, dir, env);
+            assert.equal(run.status, 0, run.stderr);
+            assert.match(run.stdout, /confirmed/);
+            assert.equal((await take(lang)).content.toString(), `over TLS from ${lang}`);
+          }
+        },
+      );
 
       test('publish to a key no queue is bound to: the mandatory message comes back (returned)', async () => {
         for (const lang of ['python-pika', 'node-amqplib'] as const) {
