@@ -26,9 +26,13 @@ export type Node =
   | { t: 'array'; items: Node[] }
   | { t: 'table'; entries: [string, Node][] };
 
-/** A header value (fieldTypes.ts FieldValue, or its JSON form for bytes) as a Node. */
-export function toNode(v: unknown, depth = 0): Node {
-  if (depth > 64) throw new Error('header values nested too deeply (more than 64 levels)');
+/**
+ * A header value (fieldTypes.ts FieldValue, or its JSON form for bytes) as a Node. Throws an Error
+ * naming the path for what no library can send: a table with a field named '!' (amqplib, and
+ * Burrow's publish, would take it for a typed value).
+ */
+export function toNode(v: unknown, depth = 0, path = 'headers'): Node {
+  if (depth > 64) throw new Error(`${path}: nested too deeply (more than 64 levels)`);
   if (v === null || v === undefined) return { t: 'void' };
   if (typeof v === 'string') return { t: 'string', v };
   if (typeof v === 'boolean') return { t: 'bool', v };
@@ -38,7 +42,7 @@ export function toNode(v: unknown, depth = 0): Node {
     return t === 'double' ? { t, v } : { t, v: BigInt(v) };
   }
   if (v instanceof Uint8Array) return { t: 'bytes', v };
-  if (Array.isArray(v)) return { t: 'array', items: v.map((x) => toNode(x, depth + 1)) };
+  if (Array.isArray(v)) return { t: 'array', items: v.map((x, i) => toNode(x, depth + 1, `${path}[${i}]`)) };
   if (isTypedNumber(v)) {
     const t = v['!'];
     if (t === 'decimal') return { t, places: v.value.places, digits: v.value.digits };
@@ -48,7 +52,9 @@ export function toNode(v: unknown, depth = 0): Node {
   const o = v as Record<string, unknown>;
   if (o['!'] === 'bytes' && typeof o.value === 'string' && Object.keys(o).length === 2)
     return { t: 'bytes', v: base64ToBytes(o.value) };
-  return { t: 'table', entries: Object.entries(o).map(([k, x]) => [k, toNode(x, depth + 1)]) };
+  if (Object.hasOwn(o, '!'))
+    throw new Error(`${path}: a table with a field named '!' cannot be sent (it would be taken for a typed value)`);
+  return { t: 'table', entries: Object.entries(o).map(([k, x]) => [k, toNode(x, depth + 1, `${path}.${k}`)]) };
 }
 
 const INT31 = 0x7fffffff;
