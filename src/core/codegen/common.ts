@@ -6,7 +6,7 @@
  * Nothing here ever sees a password: snippets read RABBITMQ_PASSWORD from the environment.
  */
 import { base64ToBytes, bytesToBase64 } from '../base64';
-import { type FieldType, guessNumberType, isTypedNumber } from '../fieldTypes';
+import { type FieldType, decimalText, guessNumberType, isTypedNumber } from '../fieldTypes';
 import { PROPERTY_NAMES, type MessageProperties } from '../message';
 import type { CodeLanguage } from './types';
 
@@ -152,11 +152,7 @@ export function sentType(language: CodeLanguage, n: Node): { type: FieldType; no
 }
 
 /** Text of a decimal { places, digits }: 12345 with 2 places is "123.45". */
-export function decimalString(places: number, digits: number): string {
-  if (places === 0) return String(digits);
-  const s = String(Math.abs(digits)).padStart(places + 1, '0');
-  return `${digits < 0 ? '-' : ''}${s.slice(0, -places)}.${s.slice(-places)}`;
-}
+export const decimalString = decimalText;
 
 /** The body as UTF-8 text, or undefined when it is not valid UTF-8 (then: base64). */
 export function bodyText(body: Uint8Array): string | undefined {
