@@ -501,6 +501,13 @@ test(
   },
 );
 
+test('a header no library can send is a clear error, with its path', () => {
+  const bad = publish({ properties: { headers: { outer: { list: [{ '!': 'nope', value: 1 }] } } } });
+  for (const lang of CODE_LANGUAGES)
+    assert.throws(() => generateCode(lang, bad, TARGET), /headers\.outer\.list\[0\]: a table with a field named '!'/);
+  assert.throws(() => generateCode('cobol' as CodeLanguage, publish(), TARGET), /Unknown language 'cobol'/);
+});
+
 test('the default exchange is the empty name in every library', () => {
   for (const lang of CODE_LANGUAGES) {
     const { code } = generateCode(lang, publish(), TARGET);

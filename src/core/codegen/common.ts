@@ -6,7 +6,7 @@
  * Nothing here ever sees a password: snippets read RABBITMQ_PASSWORD from the environment.
  */
 import { base64ToBytes, bytesToBase64 } from '../base64';
-import { type FieldType, guessNumberType, isTypedNumber } from '../fieldTypes';
+import { type FieldType, decimalText, guessNumberType, isTypedNumber } from '../fieldTypes';
 import { PROPERTY_NAMES, type MessageProperties } from '../message';
 import type { CodeLanguage } from './types';
 
@@ -26,9 +26,13 @@ export type Node =
   | { t: 'array'; items: Node[] }
   | { t: 'table'; entries: [string, Node][] };
 
-/** A header value (fieldTypes.ts FieldValue, or its JSON form for bytes) as a Node. */
-export function toNode(v: unknown, depth = 0): Node {
-  if (depth > 64) throw new Error('header values nested too deeply (more than 64 levels)');
+/**
+ * A header value (fieldTypes.ts FieldValue, or its JSON form for bytes) as a Node. Throws an Error
+ * naming the path for what no library can send: a table with a field named '!' (amqplib, and
+ * Burrow's publish, would take it for a typed value).
+ */
+export function toNode(v: unknown, depth = 0, path = 'headers'): Node {
+  if (depth > 64) throw new Error(`${path}: nested too deeply (more than 64 levels)`);
   if (v === null || v === undefined) return { t: 'void' };
   if (typeof v === 'string') return { t: 'string', v };
   if (typeof v === 'boolean') return { t: 'bool', v };
@@ -38,7 +42,7 @@ export function toNode(v: unknown, depth = 0): Node {
     return t === 'double' ? { t, v } : { t, v: BigInt(v) };
   }
   if (v instanceof Uint8Array) return { t: 'bytes', v };
-  if (Array.isArray(v)) return { t: 'array', items: v.map((x) => toNode(x, depth + 1)) };
+  if (Array.isArray(v)) return { t: 'array', items: v.map((x, i) => toNode(x, depth + 1, `${path}[${i}]`)) };
   if (isTypedNumber(v)) {
     const t = v['!'];
     if (t === 'decimal') return { t, places: v.value.places, digits: v.value.digits };
@@ -48,7 +52,9 @@ export function toNode(v: unknown, depth = 0): Node {
   const o = v as Record<string, unknown>;
   if (o['!'] === 'bytes' && typeof o.value === 'string' && Object.keys(o).length === 2)
     return { t: 'bytes', v: base64ToBytes(o.value) };
-  return { t: 'table', entries: Object.entries(o).map(([k, x]) => [k, toNode(x, depth + 1)]) };
+  if (Object.hasOwn(o, '!'))
+    throw new Error(`${path}: a table with a field named '!' cannot be sent (it would be taken for a typed value)`);
+  return { t: 'table', entries: Object.entries(o).map(([k, x]) => [k, toNode(x, depth + 1, `${path}.${k}`)]) };
 }
 
 const INT31 = 0x7fffffff;
@@ -146,16 +152,7 @@ export function sentType(language: CodeLanguage, n: Node): { type: FieldType; no
 }
 
 /** Text of a decimal { places, digits }: 12345 with 2 places is "123.45". */
-export function decimalString(places: number, digits: number): string {
-  if (places === 0) return String(digits);
-  const s = String(Math.abs(digits)).padStart(places + 1, '0');
-  return `${digits < 0 ? '-' : ''}${s.slice(0, -places)}.${s.slice(-places)}`;
-}
-
-/** A float's text for any language: shortest round-trip form ("0.1", "1e+21" kept as JS writes it). */
-export function numberText(n: number): string {
-  return String(n);
-}
+export const decimalString = decimalText;
 
 /** The body as UTF-8 text, or undefined when it is not valid UTF-8 (then: base64). */
 export function bodyText(body: Uint8Array): string | undefined {
@@ -205,7 +202,8 @@ export function setProperties(p: MessageProperties): [(typeof PROPERTY_NAMES)[nu
   const out: [(typeof PROPERTY_NAMES)[number], string | number][] = [];
   for (const k of PROPERTY_NAMES) {
     const v = p[k];
-    if (v !== undefined && v !== null) out.push([k, v]);
+    // expiration is a string on the wire (a shortstr), whatever the caller handed over.
+    if (v !== undefined && v !== null) out.push([k, k === 'expiration' ? String(v) : v]);
   }
   return out;
 }
@@ -216,17 +214,4 @@ export function headerEntries(p: MessageProperties): [string, Node][] | undefine
   const n = toNode(p.headers);
   if (n.t !== 'table') throw new Error('headers must be a table');
   return n.entries;
-}
-
-/** Indents every line of a block by `pad` (empty lines stay empty). */
-export function indent(block: string, pad: string): string {
-  return block
-    .split('\n')
-    .map((l) => (l === '' ? l : pad + l))
-    .join('\n');
-}
-
-/** The snippet's description of the exchange: '(default exchange)' or the name. */
-export function exchangeWhat(exchange: string): string {
-  return exchange === '' ? 'the default exchange' : 'the exchange';
 }

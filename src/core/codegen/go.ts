@@ -33,10 +33,11 @@ export function goString(s: string): string {
 }
 
 function goFloat(n: number, type: 'float32' | 'float64', imp: Set<string>): string {
-  if (Number.isNaN(n)) return (imp.add('math'), `${type}(math.NaN())`);
-  if (n === Infinity || n === -Infinity) return (imp.add('math'), `${type}(math.Inf(${n > 0 ? 1 : -1}))`);
-  if (Object.is(n, -0)) return (imp.add('math'), `${type}(math.Copysign(0, -1))`);
-  return `${type}(${String(n)})`;
+  if (Number.isFinite(n) && !Object.is(n, -0)) return `${type}(${String(n)})`;
+  imp.add('math');
+  if (Number.isNaN(n)) return `${type}(math.NaN())`;
+  if (Object.is(n, -0)) return `${type}(math.Copysign(0, -1))`;
+  return `${type}(math.Inf(${n > 0 ? 1 : -1}))`;
 }
 
 function goValue(n: Node, imp: Set<string>, pad: string): string {

@@ -94,10 +94,10 @@ function pyValue(n: Node, imp: Imports, pad: string): string {
         imp.decimal = true;
         return `Decimal(${pyString(decimalString(d.places, d.digits))})`;
       }
-      return `${pyString(String(n.v))}`;
+      return pyString(String(n.v));
     }
     case 'decimal':
-      if (s.type === 'string') return `${pyString(decimalString(n.places, n.digits))}`;
+      if (s.type === 'string') return pyString(decimalString(n.places, n.digits));
       imp.decimal = true;
       return `Decimal(${pyString(decimalString(n.places, n.digits))})`;
     case 'array':
