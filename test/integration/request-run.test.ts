@@ -235,6 +235,22 @@ for (const B of BROKERS) {
       }
     });
 
+    test('peek: a stream is read from its first message, nothing removed; a missing queue is a 404', async () => {
+      await ch.assertQueue('events', { durable: true, arguments: { 'x-queue-type': 'stream' } });
+      const confirm = await helper.createConfirmChannel();
+      for (let i = 1; i <= 3; i++) confirm.sendToQueue('events', Buffer.from(`e${i}`));
+      await confirm.waitForConfirms();
+      await confirm.close();
+      const e = entryOf(await runPeek(session, where, 'events', 10));
+      assert.deepEqual(
+        e.peek?.messages.map((m) => m.body.text),
+        ['e1', 'e2', 'e3'],
+      );
+      const again = entryOf(await runPeek(session, where, 'events', 10));
+      assert.equal(again.peek?.messages.length, 3);
+      await assert.rejects(() => runPeek(session, where, 'no-such-queue', 1), /404|NOT_FOUND/);
+    });
+
     test('route: the queues a key reaches, and an unroutable key', async () => {
       const reached = entryOf(await runRoute(session, where, 'logs', 'kern.info', {}));
       assert.equal(reached.status, 'ok', reached.text);
