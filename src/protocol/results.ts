@@ -201,10 +201,40 @@ export function addResult(
     key,
     file,
     request,
-    // An entry already there (posted again after the webview's first 'init' carried it) is not doubled.
-    entries: [entry, ...(prior?.entries ?? []).filter((e) => e.id !== entry.id)].slice(0, RESULTS_PER_REQUEST),
+    // An entry already there (posted again after the webview's first 'init' carried it) is not doubled;
+    // older entries are compacted, so the persisted history stays small.
+    entries: [entry, ...(prior?.entries ?? []).filter((e) => e.id !== entry.id).map(compactEntry)].slice(
+      0,
+      RESULTS_PER_REQUEST,
+    ),
   };
   return [updated, ...requests.filter((r) => r.key !== key)].slice(0, RESULTS_REQUESTS);
+}
+
+/** Older entries keep this much of each body, and of a peek this many messages. */
+export const OLDER_BODY_CHARS = 2000;
+export const OLDER_PEEK_MESSAGES = 50;
+
+function compactMessage(m: DisplayMessage): DisplayMessage {
+  if (m.body.text.length <= OLDER_BODY_CHARS) return m;
+  return { ...m, body: { ...m.body, text: m.body.text.slice(0, OLDER_BODY_CHARS), truncated: true } };
+}
+
+/** An entry that is no longer the newest of its request: bodies cut, a peek's list shortened (noted). */
+export function compactEntry(e: ResultEntry): ResultEntry {
+  const out: ResultEntry = { ...e };
+  if (e.sent) out.sent = compactMessage(e.sent);
+  if (e.reply) out.reply = compactMessage(e.reply);
+  if (e.peek) {
+    const kept = e.peek.messages.slice(0, OLDER_PEEK_MESSAGES).map(compactMessage);
+    const dropped = e.peek.messages.length - kept.length;
+    out.peek = {
+      ...e.peek,
+      messages: kept,
+      note: dropped > 0 ? `${e.peek.note} · ${dropped} more not kept in the history` : e.peek.note,
+    };
+  }
+  return out;
 }
 
 /** The key of a request's history: its file and its name (a renamed request starts a new history). */

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import {
   addResult,
   checkResultsState,
+  compactEntry,
+  OLDER_BODY_CHARS,
+  OLDER_PEEK_MESSAGES,
   checkResultsToHost,
   resultKey,
   RESULTS_PER_REQUEST,
@@ -67,6 +70,20 @@ test('results: an entry posted again (after the init that carried it) is not dou
   const once = addResult([], 'a', 'a.amqp', 'A', entry(1));
   const twice = addResult(once, 'a', 'a.amqp', 'A', entry(1));
   assert.deepEqual(twice, once);
+});
+
+test('results: older entries are compacted (bodies cut, long peeks shortened), the newest kept whole', () => {
+  const big = sentView('', 'q', new TextEncoder().encode('x'.repeat(OLDER_BODY_CHARS * 3)), {});
+  const peek = { messages: Array.from({ length: OLDER_PEEK_MESSAGES + 7 }, () => big), note: 'peeked' };
+  let list = addResult([], 'k', 'f', 'R', entry(1, { sent: big, kind: 'peek', peek }));
+  assert.equal(list[0].entries[0].sent?.body.text.length, OLDER_BODY_CHARS * 3);
+  list = addResult(list, 'k', 'f', 'R', entry(2));
+  const old = list[0].entries[1];
+  assert.equal(old.sent?.body.text.length, OLDER_BODY_CHARS);
+  assert.equal(old.sent?.body.truncated, true);
+  assert.equal(old.peek?.messages.length, OLDER_PEEK_MESSAGES);
+  assert.match(old.peek?.note ?? '', /7 more not kept/);
+  assert.deepEqual(compactEntry(old), old);
 });
 
 test('results: the key is the file and the request name', () => {

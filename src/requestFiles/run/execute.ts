@@ -62,6 +62,8 @@ export type RunAnswer =
 
 /** A body shown in the results view is cut here (the "sent" message is a record, not the data). */
 const SHOW_CHARS = 64 * 1024;
+/** Each peeked message's body is cut here (up to 1000 messages in one entry). */
+const PEEK_SHOW_CHARS = 16 * 1024;
 
 let nextId = 1;
 const entryBase = (where: RunWhere, kind: ResultEntry['kind'], started: number) => ({
@@ -386,7 +388,7 @@ function peekEntry(
   note: string,
   extra: Omit<NonNullable<ResultEntry['peek']>, 'messages' | 'note'>,
 ): RunAnswer {
-  const shown = messages.map((m) => toDisplayMessage(m));
+  const shown = messages.map((m) => toDisplayMessage(m, PEEK_SHOW_CHARS));
   const clean = Object.fromEntries(Object.entries(extra).filter(([, v]) => v !== undefined));
   return {
     type: 'entry',
