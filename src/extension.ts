@@ -74,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTopologyCommands(services),
     ...registerAdminCommands(services),
     ...registerMessagingCommands(services, panels),
-    ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }),
+    ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,
   );
   log.info('Burrow activated');

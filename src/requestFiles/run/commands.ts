@@ -112,17 +112,11 @@ async function revealRequest(parses: ParseCache, key: string): Promise<void> {
 }
 
 /** Registers the CodeLens, the commands and the results view; returns what to dispose. */
-export function registerRequestRunner(services: PanelServices): vscode.Disposable[] {
+export function registerRequestRunner(services: PanelServices, cmd: CommandServices): vscode.Disposable[] {
   const parses = new ParseCache();
   const results = new ResultsView(services, (key) => void revealRequest(parses, key).catch(() => undefined));
   const runner = new RequestRunner(services, results);
   const lenses = new RequestLenses(parses);
-  const cmd: CommandServices = {
-    store: services.store,
-    sessions: services.sessions,
-    log: services.log,
-    explorer: undefined as never, // these commands never refresh the tree
-  };
   const run = async (_s: CommandServices, uri?: unknown, index?: unknown, count?: unknown) => {
     const a = requestArgs(parses, uri, index);
     await runner.run(a.uri, a.index, typeof count === 'number' ? { count } : {});
