@@ -23,6 +23,9 @@ interface View {
   running?: { key: string; file: string; request: string; text: string };
   /** Entry ids shown expanded (the newest entry of the focused request always is). */
   expanded: Set<number>;
+  /** Peeked messages opened (lists of more than 5) or closed (lists of up to 5). */
+  opened: Set<string>;
+  collapsed: Set<string>;
 }
 
 const app = new PanelApp<ResultsState, ResultsToWebview, ResultsToHost>(checkResultsState);
@@ -30,6 +33,8 @@ const view: View = {
   requests: app.saved?.requests ?? [],
   focus: app.saved?.focus,
   expanded: new Set(),
+  opened: new Set(),
+  collapsed: new Set(),
 };
 const send = (m: ResultsToHost) => app.send(m);
 const draw = () => app.draw();
@@ -86,10 +91,19 @@ function peekDetails(e: ResultEntry): TemplateResult | typeof nothing {
   }</div>
     ${(p.warnings ?? []).map((w) => html`<div class="banner error" role="alert">${w}</div>`)}
     ${p.withheld ? html`<div class="banner warning">${p.withheld}</div>` : nothing}
-    ${p.messages.map(
-      (m, i) => html`<div class="message peeked"><div class="head">${messageHead(m, i)}</div>
-        <div class="content">${messageDetails(m)}</div></div>`,
-    )}`;
+    ${p.messages.map((m, i) => {
+      // As in the peek panel: a few messages are shown whole, more are listed and opened by a click.
+      const key = `${e.id}:${m.id}:${i}`;
+      const open = p.messages.length <= 5 ? !view.collapsed.has(key) : view.opened.has(key);
+      const flip = () => {
+        const set = p.messages.length <= 5 ? view.collapsed : view.opened;
+        if (set.has(key)) set.delete(key);
+        else set.add(key);
+        draw();
+      };
+      return html`<div class="message peeked"><div class="head" @click=${flip}>${messageHead(m, i)}</div>
+        ${open ? html`<div class="content">${messageDetails(m)}</div>` : nothing}</div>`;
+    })}`;
 }
 
 function routeDetails(e: ResultEntry): TemplateResult | typeof nothing {
