@@ -14,6 +14,7 @@ import type { CommandServices } from './commands/context';
 import { registerMessagingCommands } from './commands/messaging';
 import { PanelManager } from './panels/panelManager';
 import { registerRequestFileLanguage } from './requestFiles/language';
+import { registerRequestRunner } from './requestFiles/run/commands';
 
 let sessions: SessionManager | undefined;
 
@@ -75,6 +76,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerAdminCommands(services),
     ...registerMessagingCommands(services, panels),
     ...registerRequestFileLanguage({ store, sessions: s, log }),
+    ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,
   );
   log.info('Burrow activated');

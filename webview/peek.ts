@@ -95,6 +95,7 @@ function page() {
         <span class="spacer"></span>
         <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'copy', ids: view.messages.map((m) => m.id) })}>Copy all as JSON</vscode-button>
         <vscode-button secondary ?disabled=${view.messages.length === 0} @click=${() => send({ type: 'save' })}>Save…</vscode-button>
+        <vscode-button secondary id="copy-as-code" title="Copy a program that consumes this queue (Python, Node.js, Java, Go, .NET)" @click=${() => send({ type: 'copyAsCode', count: view.count })}>Copy as code…</vscode-button>
       </div>
       <div class="banner ${isStream ? '' : 'warning'}">
         ${

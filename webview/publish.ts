@@ -201,6 +201,8 @@ function page() {
         <label for="count">times</label>
         <vscode-textfield id="count" type="number" min="1" style="width: 110px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
         ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
+        <span class="spacer"></span>
+        <vscode-button secondary id="copy-as-code" title="Copy a program that publishes this message (Python, Node.js, Java, Go, .NET)" @click=${() => send({ type: 'copyAsCode', draft: structuredClone(view.draft) })}>Copy as code…</vscode-button>
         ${
           app.busy && view.progress
             ? html`<span class="muted">${view.progress.done} / ${view.progress.total} · ${view.progress.ratePerSec} msg/s · ${view.progress.returned} returned · ${view.progress.nacked} nacked</span>`
@@ -244,6 +246,7 @@ function page() {
               <span class="mono">${tpl.name}</span><span class="muted">${tpl.draft.exchange || '(default)'} · ${tpl.draft.routingKey}</span>
               <vscode-button secondary @click=${() => ((view.draft = structuredClone(tpl.draft)), (view.loadedFrom = `template ${tpl.name}`), persist(), draw())}>Load</vscode-button>
               <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(tpl.draft), count: 1 })}>Send</vscode-button>
+              <vscode-button secondary class="save-amqp" title="Save as a request in an .amqp file" @click=${() => send({ type: 'saveAsAmqp', name: tpl.name, draft: structuredClone(tpl.draft) })}>Save as .amqp…</vscode-button>
               <vscode-button secondary @click=${() => send({ type: 'deleteTemplate', name: tpl.name })}>Delete</vscode-button>
             </div>`,
           )}
@@ -256,7 +259,8 @@ function page() {
           when: new Date(h.at).toLocaleString(),
           what: `${h.draft.exchange || '(default)'} → ${h.draft.routingKey}`,
           actions: html`<vscode-button secondary @click=${() => ((view.draft = structuredClone(h.draft)), (view.loadedFrom = 'from history'), persist(), draw())}>Load</vscode-button>
-            <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>`,
+            <vscode-button secondary @click=${() => send({ type: 'publish', draft: structuredClone(h.draft), count: 1 })}>Re-send</vscode-button>
+            <vscode-button secondary class="save-amqp" title="Save as a request in an .amqp file" @click=${() => send({ type: 'saveAsAmqp', name: '', draft: structuredClone(h.draft) })}>Save as .amqp…</vscode-button>`,
         }),
         'Nothing published from this connection yet.',
       )}`;

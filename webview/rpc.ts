@@ -118,6 +118,8 @@ function page() {
         <vscode-textfield id="count" type="number" min="1" style="width: 100px" .value=${String(view.count)} @input=${(e: Event) => ((view.count = Math.max(1, Number(value(e)) || 1)), persist(), draw())}></vscode-textfield>
         ${app.busy ? html`<vscode-progress-ring></vscode-progress-ring><vscode-button secondary @click=${() => send({ type: 'cancel' })}>Cancel</vscode-button>` : nothing}
         ${app.busy && view.progress ? html`<span class="muted">${view.progress.done} / ${view.progress.total}</span>` : nothing}
+        <span class="spacer"></span>
+        <vscode-button secondary id="copy-as-code" title="Copy a program that makes this call (Python, Node.js, Java, Go, .NET)" @click=${() => send({ type: 'copyAsCode', draft: structuredClone(view.draft) })}>Copy as code…</vscode-button>
       </div>
       ${app.banners()}
       ${

@@ -10,7 +10,7 @@ import type * as amqp from 'amqplib';
 import { blockedError, type AmqpConnectionManager } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
-import { isTypedNumber } from '../core/fieldTypes';
+import { NON_FINITE_REASON, isTypedNumber, nonFinitePath } from '../core/fieldTypes';
 import { PROPERTY_NAMES, type MessageProperties } from '../core/message';
 
 export interface PublishRequest {
@@ -102,6 +102,10 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * byte arrays (a plain Uint8Array would become a table).
  */
 export function headersForAmqp(v: unknown, depth = 0, path = 'headers'): unknown {
+  if (depth === 0) {
+    const nonFinite = nonFinitePath(v, path);
+    if (nonFinite) throw new Error(`${nonFinite} is NaN or infinite: ${NON_FINITE_REASON}`);
+  }
   if (v === null || typeof v !== 'object') return v;
   if (depth > 1000) throw new Error(`${path}: nested more than 1000 levels deep`);
   if (v instanceof Uint8Array) return asBuffer(v);

@@ -106,6 +106,33 @@ export function isTypedNumber(v: unknown): v is TypedNumber {
   return typeof o['!'] === 'string' && TYPED_TAGS.has(o['!']) && 'value' in o && Object.keys(o).length === 2;
 }
 
+/**
+ * RabbitMQ refuses NaN and infinite floating-point values in headers and arguments by closing the
+ * whole connection (541 INTERNAL_ERROR; measured on 3.10.8 and 4.0.5 with typed doubles and
+ * floats), so they are refused before anything is sent.
+ */
+export const NON_FINITE_REASON =
+  'RabbitMQ does not accept NaN or infinite numbers in headers or arguments: it closes the whole connection (541 INTERNAL_ERROR)';
+
+/** The path of the first NaN or ±Infinity (plain, float or double) inside a field value, if any. */
+export function nonFinitePath(v: unknown, path: string, depth = 0): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : path;
+  if (typeof v !== 'object' || v === null || v instanceof Uint8Array || depth > 1000) return undefined;
+  if (isTypedNumber(v)) return typeof v.value === 'number' && !Number.isFinite(v.value) ? path : undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = nonFinitePath(v[i], `${path}[${i}]`, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const p = nonFinitePath(x, `${path}.${k}`, depth + 1);
+    if (p) return p;
+  }
+  return undefined;
+}
+
 const TWO_63 = 2 ** 63;
 
 /**

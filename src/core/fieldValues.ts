@@ -8,7 +8,15 @@
  * for headersExchange.ts, which decides whether a headers exchange routes a message.
  */
 import { base64ToBytes } from './base64';
-import { decimalText, fieldNumber, fieldTypeOf, isTypedNumber, toJsonValue } from './fieldTypes';
+import {
+  NON_FINITE_REASON,
+  decimalText,
+  fieldNumber,
+  fieldTypeOf,
+  isTypedNumber,
+  nonFinitePath,
+  toJsonValue,
+} from './fieldTypes';
 import { HEX_DIGITS } from './messageBody';
 import { formatTimestamp, pluralize } from './format';
 import type { FieldTable, FieldType, FieldValue } from './fieldTypes';
@@ -228,6 +236,9 @@ export function buildHeaders(inputs: readonly HeaderInput[]): BuildHeadersResult
     seen.add(trimmedName);
     const r = parseRowValue(type, value, where);
     if (!r.ok) return { ok: false, error: r.error, index: idx };
+    const nonFinite = nonFinitePath(r.value, trimmedName);
+    if (nonFinite)
+      return { ok: false, error: `${where}: ${nonFinite} is NaN or infinite; ${NON_FINITE_REASON}`, index: idx };
     headers[trimmedName] = r.value;
   }
   return { ok: true, headers };

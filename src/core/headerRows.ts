@@ -6,7 +6,8 @@
  * Value text per type:
  * - string: as typed; bool: true or false;
  * - int8…int64: a whole number in decimal (int64 keeps all 64 bits);
- * - float, double: a number (also NaN, Infinity, -Infinity);
+ * - float, double: a number (NaN and ±Infinity parse, for reading, but are refused before sending:
+ *   fieldTypes.ts NON_FINITE_REASON);
  * - decimal: "12.34" (places = digits after the point; the digits are a uint32, as in amqplib);
  * - timestamp: epoch seconds or an ISO date;
  * - bytes: base64, or hex after a `hex:` prefix;
@@ -92,8 +93,8 @@ export const ROW_PLACEHOLDERS: Readonly<Record<FieldType, string>> = {
   int32: 'whole number, -2147483648 to 2147483647',
   uint32: 'whole number, 0 to 4294967295',
   int64: 'whole number, 64 bits (e.g. 9007199254740993)',
-  float: 'number (32-bit), NaN, Infinity',
-  double: 'number, NaN, Infinity',
+  float: 'number (32-bit), e.g. 1.5',
+  double: 'number, e.g. 2.0',
   decimal: 'e.g. 12.34',
   timestamp: 'epoch seconds or ISO date',
   bytes: 'base64, or hex:0a1b…',

@@ -43,150 +43,25 @@
  * alternate exchange) is listed in `mayReceive` with the reasons, not in `queues`.
  */
 import { formatCount, pluralize } from './format';
-import { TopicTrie, explainTopicMatch, routingKeyWarnings, type TopicMatchExplanation } from './topic';
-import {
-  matchHeaders,
-  explainHeadersMatch,
-  type Certainty,
-  type HeadersMatchExplanation,
-  type MatchOptions,
-} from './headersExchange';
-import { effectiveExchangePolicy, matchExchangePolicy, type PolicyLike } from './exchangePolicy';
+import { TopicTrie, routingKeyWarnings } from './topic';
+import { matchHeaders, type MatchOptions } from './headersExchange';
+import type {
+  AlternateExchange,
+  BindingCheck,
+  MayReceive,
+  RouteResult,
+  RouteStep,
+  SimBinding,
+  SimExchange,
+  SimTopology,
+} from './routingTypes';
+import { explainBinding, extraRoutingKeys, resolveAlternateExchange, routedHeaders } from './routingRules';
 
-export interface SimExchange {
-  name: string;
-  type: string;
-  /** Declared arguments; "alternate-exchange" is the one routing cares about. */
-  arguments?: Record<string, unknown>;
-  internal?: boolean;
-  /**
-   * The effective policy definition, if known (e.g. { 'alternate-exchange': 'ae' }).
-   * A declared "alternate-exchange" argument wins over the policy, as in RabbitMQ.
-   */
-  policyDefinition?: Record<string, unknown>;
-  /**
-   * The exchange listing's `policy` field: the name of the policy the broker applied (null:
-   * none). Undefined: not known, so it is worked out from SimTopology.policies.
-   */
-  policy?: string | null;
-}
-
-export interface SimBinding {
-  source: string;
-  destination: string;
-  destination_type: 'queue' | 'exchange';
-  routing_key: string;
-  arguments?: Record<string, unknown>;
-}
-
-export interface SimTopology {
-  exchanges: SimExchange[];
-  bindings: SimBinding[];
-  queues: string[];
-  /** Only used to word error messages like the broker does. */
-  vhost?: string;
-  /** The vhost's policies (GET /api/policies/{vhost}): alternate exchanges set by policy. */
-  policies?: PolicyLike[];
-  /** The vhost's operator policies (they cannot set an alternate exchange; read for completeness). */
-  operatorPolicies?: PolicyLike[];
-  /**
-   * The binding arguments are the management API's rendering of them, which is not exact:
-   * comparisons that depend on what it loses are 'maybe' (headersExchange.ts).
-   */
-  lossyArguments?: boolean;
-  /**
-   * The broker's RabbitMQ version (overview's rabbitmq_version): 3.13 changed how headers
-   * bindings compare values (headerEquality.ts). Unknown: answers that depend on it are 'maybe'.
-   */
-  brokerVersion?: string;
-}
-
-export type RouteStepKind =
-  /** An exchange was evaluated; `matched` holds the bindings it routed through. */
-  | 'exchange'
-  /** The exchange routed nothing and its alternate exchange is used (or could not be). */
-  | 'alternate-exchange'
-  /** An exchange reached again (cycle, diamond) was not evaluated again. */
-  | 'already-visited'
-  /** A binding or alternate-exchange points at an exchange that does not exist: skipped. */
-  | 'missing-exchange'
-  /** A binding points at a queue that does not exist: dropped. */
-  | 'missing-queue'
-  /** Plugin exchange type the simulator does not know: routes nothing here. */
-  | 'unsupported-type'
-  /** Default exchange + amq.rabbitmq.reply-to.* routing key. */
-  | 'direct-reply-to'
-  /** CC / BCC headers added routing keys. */
-  | 'extra-routing-keys';
-
-export interface RouteStep {
-  kind: RouteStepKind;
-  /** The exchange this step is about. */
-  exchange: string;
-  /** 0 for the exchange published to, +1 per binding / alternate-exchange hop. */
-  depth: number;
-  /** How `exchange` was reached (absent for the entry exchange). */
-  from?: { exchange: string; via: 'binding' | 'alternate-exchange'; routingKey?: string };
-  /** kind 'exchange': the bindings of `exchange` that matched (queues and exchanges). */
-  matched?: SimBinding[];
-  /** kind 'alternate-exchange': the AE's name. */
-  alternate?: string;
-  /** kind 'missing-queue' / 'direct-reply-to': the queue concerned. */
-  queue?: string;
-  /** One sentence for humans. */
-  text: string;
-  /** Set when this step may or may not happen: why. */
-  uncertain?: string[];
-}
-
-/** A destination that may receive the message or not, depending on what the topology read cannot tell. */
-export interface MayReceive {
-  /** A queue name, or a direct reply-to address. */
-  destination: string;
-  kind: 'queue' | 'direct-reply-to';
-  reasons: string[];
-}
-
-export interface RouteResult {
-  /** Queues that surely receive the message: unique, sorted. */
-  queues: string[];
-  /** Queues (and direct reply-to addresses) that may also receive it, with the reasons; sorted. */
-  mayReceive: MayReceive[];
-  /**
-   * True when the publish is accepted and surely reaches no queue (mandatory => 312 NO_ROUTE).
-   * A direct reply-to address does not count: the broker returns the message even when the reply
-   * consumer gets it.
-   */
-  unroutable: boolean;
-  /** True when no queue surely receives it but some may: the mandatory return is uncertain. */
-  mayBeUnroutable: boolean;
-  /** True when an exchange of an unknown (plugin) type was reached: the result may be incomplete. */
-  incomplete: boolean;
-  /** The routing keys used (routing key, then CC and BCC entries). */
-  routingKeys: string[];
-  steps: RouteStep[];
-  /** Publish refused by the broker (nothing routed): unknown exchange (404), internal exchange (403), bad CC/BCC (406). */
-  errors: string[];
-  /** Non-fatal problems (e.g. a routing key over 255 bytes). */
-  warnings: string[];
-}
-
-export interface BindingCheck {
-  binding: SimBinding;
-  /** True when it surely matches (outcome 'yes'). */
-  matched: boolean;
-  outcome: Certainty;
-  /** Why the outcome is 'maybe'. */
-  uncertainReasons?: string[];
-  /** Why it matched or not, one sentence. */
-  reason: string;
-  topic?: TopicMatchExplanation;
-  headers?: HeadersMatchExplanation;
-}
+export * from './routingTypes';
+export * from './routingRules';
 
 export const BUILTIN_EXCHANGE_TYPES: readonly string[] = ['direct', 'fanout', 'topic', 'headers'];
 const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.';
-const ROUTING_HEADERS = ['CC', 'BCC'] as const;
 
 interface ExchangeIndex {
   exchange: SimExchange;
@@ -198,13 +73,6 @@ interface ExchangeIndex {
   trie?: TopicTrie<number>;
   /** The alternate exchange RabbitMQ uses, and whether that is certain. */
   ae: AlternateExchange;
-}
-
-/** An exchange's alternate exchange: its name (none if undefined), and why it is uncertain. */
-export interface AlternateExchange {
-  name?: string;
-  source?: 'argument' | 'policy' | 'operator policy';
-  uncertain?: string;
 }
 
 interface Match {
@@ -651,147 +519,6 @@ export function explainRoute(
   };
 }
 
-/** The alternate exchange RabbitMQ would use: the declared argument, else the policy's. */
-export function alternateExchangeOf(
-  x: SimExchange,
-  topology?: Pick<SimTopology, 'policies' | 'operatorPolicies'>,
-): string | undefined {
-  return resolveAlternateExchange(x, topology ?? {}).name;
-}
-
-/**
- * An exchange's alternate exchange as rabbit_policy:get_arg/3 finds it: the declared
- * "alternate-exchange" argument, else the effective policy's (an explicit `policyDefinition`,
- * else the one the broker reported in `policy`, else the one the vhost's policies give), else
- * the operator policy's (which the broker never allows; kept for the rule's sake).
- */
-export function resolveAlternateExchange(
-  x: SimExchange,
-  topology: Pick<SimTopology, 'policies' | 'operatorPolicies'>,
-): AlternateExchange {
-  const fromArgs = unwrap(x.arguments?.['alternate-exchange']);
-  if (fromArgs !== undefined && fromArgs !== null) return { name: String(fromArgs), source: 'argument' };
-  if (x.policyDefinition) {
-    const v = unwrap(x.policyDefinition['alternate-exchange']);
-    if (v !== undefined && v !== null) return { name: String(v), source: 'policy' };
-  } else if (x.name !== '' && (topology.policies || x.policy)) {
-    const p = effectiveExchangePolicy(x.name, topology.policies ?? [], x.policy);
-    const v = unwrap(p.definition?.['alternate-exchange']);
-    const out: AlternateExchange = {};
-    if (v !== undefined && v !== null) {
-      out.name = String(v);
-      out.source = 'policy';
-    }
-    if (p.uncertain) out.uncertain = p.uncertain;
-    if (out.name !== undefined || out.uncertain) return out;
-  }
-  if (x.name !== '' && topology.operatorPolicies) {
-    const op = matchExchangePolicy(x.name, topology.operatorPolicies);
-    const v = unwrap(op.definition?.['alternate-exchange']);
-    if (v !== undefined && v !== null)
-      return { name: String(v), source: 'operator policy', ...(op.uncertain ? { uncertain: op.uncertain } : {}) };
-  }
-  return {};
-}
-
-/** The headers the exchanges see: the broker removes BCC from the message before routing. */
-export function routedHeaders(headers: Record<string, unknown>): Record<string, unknown> {
-  if (!Object.prototype.hasOwnProperty.call(headers, 'BCC')) return headers;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers)) if (k !== 'BCC') out[k] = v;
-  return out;
-}
-
-/**
- * Routing keys added by the CC and BCC headers (rabbit_basic:header_routes): the string
- * elements of an array; a CC/BCC header of another type fails the publish.
- */
-export function extraRoutingKeys(headers: Record<string, unknown>): { keys: string[] } | { error: string } {
-  const keys: string[] = [];
-  for (const h of ROUTING_HEADERS) {
-    if (!Object.prototype.hasOwnProperty.call(headers, h)) continue;
-    const v = headers[h];
-    if (v === undefined) continue;
-    if (!Array.isArray(v)) {
-      return {
-        error: `406 PRECONDITION_FAILED - invalid message: the ${h} header must be an array of strings (sender-selected distribution)`,
-      };
-    }
-    for (const e of v) if (typeof e === 'string') keys.push(e);
-  }
-  return { keys };
-}
-
-/** Matched or not, and why, for one binding of an exchange of `type`. */
-export function explainBinding(
-  type: string,
-  b: SimBinding,
-  routingKeys: string[],
-  headers: Record<string, unknown>,
-  opts: MatchOptions = {},
-): BindingCheck {
-  const keysText =
-    routingKeys.length === 1
-      ? `routing key ${JSON.stringify(routingKeys[0])}`
-      : `routing keys ${routingKeys.map((k) => JSON.stringify(k)).join(', ')}`;
-  switch (type) {
-    case 'fanout':
-      return {
-        binding: b,
-        matched: true,
-        outcome: 'yes',
-        reason: 'a fanout exchange routes to every binding (keys are ignored)',
-      };
-    case 'direct': {
-      const matched = routingKeys.includes(b.routing_key);
-      return {
-        binding: b,
-        matched,
-        outcome: matched ? 'yes' : 'no',
-        reason: matched
-          ? `binding key ${JSON.stringify(b.routing_key)} equals the routing key`
-          : `binding key ${JSON.stringify(b.routing_key)} is not the ${keysText} (direct needs exact equality)`,
-      };
-    }
-    case 'topic': {
-      let first: TopicMatchExplanation | undefined;
-      for (const k of routingKeys) {
-        const e = explainTopicMatch(b.routing_key, k);
-        if (!first) first = e;
-        if (e.matches) {
-          return {
-            binding: b,
-            matched: true,
-            outcome: 'yes',
-            topic: e,
-            reason: `pattern ${JSON.stringify(b.routing_key)} matches ${JSON.stringify(k)}`,
-          };
-        }
-      }
-      return {
-        binding: b,
-        matched: false,
-        outcome: 'no',
-        topic: first,
-        reason: `pattern ${JSON.stringify(b.routing_key)} does not match: ${first?.reason ?? 'no routing key'}`,
-      };
-    }
-    case 'headers': {
-      const e = explainHeadersMatch(b.arguments ?? {}, headers, opts);
-      return {
-        binding: b,
-        matched: e.matches,
-        outcome: e.outcome,
-        ...(e.outcome === 'maybe' ? { uncertainReasons: e.uncertainReasons } : {}),
-        headers: e,
-        reason: e.reason,
-      };
-    }
-    default:
-      return { binding: b, matched: false, outcome: 'no', reason: `cannot simulate exchange type '${type}'` };
-  }
-}
-
 function describeVisit(x: SimExchange, matched: SimBinding[], total: number, maybes = 0): string {
   const what = `${x.type} exchange ${q(x.name)}`;
   if (total === 0) return `${what} has no bindings`;
@@ -807,10 +534,4 @@ function describeVisit(x: SimExchange, matched: SimBinding[], total: number, may
 
 function addAll(into: string[], from: readonly string[]): void {
   for (const s of from) if (!into.includes(s)) into.push(s);
-}
-
-function unwrap(v: unknown): unknown {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'value' in v && '!' in v)
-    return (v as { value: unknown }).value;
-  return v;
 }

@@ -12,6 +12,8 @@ import { peekSafetyTexts } from '../core/deliveryLimit';
 import type { PanelServices } from './services';
 import { openBodyInEditor, saveMessages } from './messageActions';
 import { draftFromMessage } from '../core/messageDraft';
+import { consumeCodeRequest } from '../requestFiles/run/codeRequest';
+import { panelCopyAsCode } from '../requestFiles/run/copyAsCode';
 
 export const PEEK_VIEW_TYPE = 'burrow.peek';
 
@@ -57,6 +59,11 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
       });
     },
     save: () => saveMessages(this.messages, `${this.target.queue}-peek.json`),
+    copyAsCode: async (msg) => {
+      const request = consumeCodeRequest(this.target.queue as string, msg.count);
+      const text = await panelCopyAsCode(this.services, this.target, request, `a consumer of ${this.target.queue}`);
+      this.post({ type: 'info', message: text });
+    },
     editAndPublish: (msg) => {
       const i = this.messages.findIndex((x) => x.seq === msg.id);
       if (i < 0) return;

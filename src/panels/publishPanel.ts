@@ -35,6 +35,8 @@ import type { PanelServices } from './services';
 import type { BrokerSession } from '../broker/session';
 import { recordHistory } from './history';
 import { withTypedRows } from '../core/headerRows';
+import { publishCodeRequest } from '../requestFiles/run/codeRequest';
+import { panelCopyAsCode } from '../requestFiles/run/copyAsCode';
 
 export const PUBLISH_VIEW_TYPE = 'burrow.publish';
 const HISTORY_LIMIT = 30;
@@ -129,6 +131,23 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
     saveTemplate: (msg) => this.saveTemplate(msg.name, msg.draft),
     deleteTemplate: (msg) => this.deleteTemplate(msg.name),
     refreshTopology: () => this.onReady(),
+    copyAsCode: async (msg) => {
+      const built = publishCodeRequest(msg.draft);
+      if (!built.ok) {
+        this.post({ type: 'error', message: `Copy as code: ${built.error}` });
+        return;
+      }
+      const text = await panelCopyAsCode(this.services, this.target, built.request, 'this message');
+      this.post({ type: 'info', message: text });
+    },
+    saveAsAmqp: (msg) =>
+      vscode.commands.executeCommand(
+        'burrow.requests.saveDraft',
+        msg.draft,
+        msg.name,
+        this.target.profileId,
+        this.target.vhost,
+      ),
   };
 
   /** Routing keys worth suggesting: the keys of the exchange's bindings (queue names for the default exchange). */

@@ -20,6 +20,8 @@ import { captureMessage } from '../core/message';
 import type { PanelServices } from './services';
 import { recordHistory } from './history';
 import { withTypedRows } from '../core/headerRows';
+import { callCodeRequest } from '../requestFiles/run/codeRequest';
+import { panelCopyAsCode } from '../requestFiles/run/copyAsCode';
 
 export const RPC_VIEW_TYPE = 'burrow.rpc';
 const HISTORY_LIMIT = 20;
@@ -69,6 +71,15 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
   protected readonly handlers: MessageHandlers<RpcToHost> = {
     cancel: () => this.abort?.abort(),
     call: (msg) => this.call(msg.draft, msg.count),
+    copyAsCode: async (msg) => {
+      const built = callCodeRequest(msg.draft);
+      if (!built.ok) {
+        this.post({ type: 'validation', message: built.error });
+        return;
+      }
+      const text = await panelCopyAsCode(this.services, this.target, built.request, 'this call');
+      this.post({ type: 'info', message: text });
+    },
   };
 
   private request(draft: RpcDraft, signal: AbortSignal): RpcRequest | string {

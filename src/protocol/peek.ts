@@ -41,7 +41,9 @@ export type PeekToHost =
   | { type: 'copy'; ids: number[] }
   | { type: 'save' }
   /** Opens the message in the vhost's publish form, every header with the type it came with. */
-  | { type: 'editAndPublish'; id: number };
+  | { type: 'editAndPublish'; id: number }
+  /** Copy as code: a consumer of this queue (manual acks, prefetch = the count), in the language asked for. */
+  | { type: 'copyAsCode'; count: number };
 
 const streamOffset: Check<StreamOffset> = oneOf<StreamOffset>(
   literal('first', 'last', 'next'),
@@ -61,6 +63,7 @@ export const checkPeekToHost = messages<PeekToHost>({
   copy: object({ ids: array(int) }),
   save: object({}),
   editAndPublish: object({ id: int }),
+  copyAsCode: object({ count: int }),
 });
 
 /** What the webview persists with setState (and the serializer restores from). */

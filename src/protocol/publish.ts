@@ -130,7 +130,11 @@ export type PublishToHost =
   | { type: 'loadFile' }
   | { type: 'saveTemplate'; name: string; draft: PublishDraft }
   | { type: 'deleteTemplate'; name: string }
-  | { type: 'refreshTopology' };
+  | { type: 'refreshTopology' }
+  /** Copy as code: the host asks for the language and puts the snippet on the clipboard. */
+  | { type: 'copyAsCode'; draft: PublishDraft }
+  /** Save as .amqp (history entry or template): a new untitled request file, or added to a chosen one. */
+  | { type: 'saveAsAmqp'; name: string; draft: PublishDraft };
 
 export interface PublishState {
   target: PanelTarget;
@@ -176,6 +180,8 @@ export const checkPublishToHost = messages<PublishToHost>({
   saveTemplate: object({ name: str, draft: publishDraft }),
   deleteTemplate: object({ name: str }),
   refreshTopology: object({}),
+  copyAsCode: object({ draft: publishDraft }),
+  saveAsAmqp: object({ name: str, draft: publishDraft }),
 });
 
 /** Restored state: the target must be sound; a draft or count that is not is dropped. */

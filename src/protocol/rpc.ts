@@ -58,7 +58,12 @@ export type RpcToWebview =
   | { type: 'validation'; message: string }
   | CommonToWebview;
 
-export type RpcToHost = ReadyMessage | { type: 'call'; draft: RpcDraft; count: number } | { type: 'cancel' };
+export type RpcToHost =
+  | ReadyMessage
+  | { type: 'call'; draft: RpcDraft; count: number }
+  | { type: 'cancel' }
+  /** Copy as code: the host asks for the language and puts the snippet on the clipboard. */
+  | { type: 'copyAsCode'; draft: RpcDraft };
 
 export interface RpcState {
   target: PanelTarget;
@@ -81,6 +86,7 @@ export const checkRpcToHost = messages<RpcToHost>({
   ready: object({}),
   call: object({ draft: rpcDraft, count: int }),
   cancel: object({}),
+  copyAsCode: object({ draft: rpcDraft }),
 });
 
 export const checkRpcState: Check<RpcState> = object({

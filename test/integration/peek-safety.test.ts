@@ -421,12 +421,22 @@ for (const B of BROKERS) {
         });
         let interrupted = 0;
         try {
-          for (const delay of [5, 15, 30, 60, 120, 250]) {
+          const peekOpts = {
+            queueType: kind,
+            deliveryLimit: kind === 'quorum' ? (B.major >= 4 ? 20 : null) : undefined,
+          };
+          // How long an undisturbed peek takes here (from 40 ms to over a second, depending on the
+          // broker, the queue type and the machine's load): the resets land at fractions of it, so
+          // some land while the peek holds messages whatever the speed.
+          await viaProxy.withChannel(vhost, (ch) => ch.checkQueue(q));
+          const t0 = performance.now();
+          assert.equal((await peekMessages(viaProxy, vhost, q, 1000, peekOpts)).messages.length, 1000);
+          const full = performance.now() - t0;
+          await poll('all 1,000 back after the timing peek', async () => (await depth(q)) === 1000, 10_000);
+          const delays = [0.3, 0.5, 0.7, 0.15, 0.85, 0.05].map((f) => Math.max(1, Math.round(f * full)));
+          for (const delay of delays) {
             await viaProxy.withChannel(vhost, (ch) => ch.checkQueue(q)); // connected before the clock starts
-            const peek = peekMessages(viaProxy, vhost, q, 1000, {
-              queueType: kind,
-              deliveryLimit: kind === 'quorum' ? (B.major >= 4 ? 20 : null) : undefined,
-            });
+            const peek = peekMessages(viaProxy, vhost, q, 1000, peekOpts);
             const settled = peek.then(
               (r) => ({ ok: r.messages.length }),
               (e: unknown) => ({ err: e }),
@@ -449,7 +459,10 @@ for (const B of BROKERS) {
             await poll(`all 1,000 back after reset at ${delay} ms`, async () => (await depth(q)) === 1000, 10_000);
             if (interrupted >= 2) break;
           }
-          assert.ok(interrupted >= 1, 'at least one reset landed while the peek held messages');
+          assert.ok(
+            interrupted >= 1,
+            `at least one reset landed while the peek held messages (an undisturbed peek took ${Math.round(full)} ms; resets at ${delays.join(', ')} ms)`,
+          );
           const back = await drain(q, 1000);
           if (kind === 'quorum') {
             // Every message is back. A quorum queue returns the messages of a lost connection per

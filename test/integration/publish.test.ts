@@ -130,6 +130,29 @@ for (const B of BROKERS) {
       await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('many'));
     });
 
+    test('a NaN or infinite header is refused before sending: the connection stays up (RabbitMQ would close it with 541)', async () => {
+      const conn = await mgr.connection(VHOST);
+      for (const value of [Number.NaN, Infinity]) {
+        const outcome = await publishMessage(mgr, VHOST, {
+          exchange: '',
+          routingKey: 'many',
+          body: enc('x'),
+          properties: { headers: { ok: 1, bad: { '!': 'double', value } } },
+        });
+        assert.equal(outcome.status, 'error');
+        if (outcome.status === 'error') assert.match(outcome.error.message, /headers\.bad is NaN or infinite/);
+      }
+      assert.equal(await mgr.connection(VHOST), conn, 'same connection');
+      const again = await publishMessage(mgr, VHOST, {
+        exchange: '',
+        routingKey: 'many',
+        body: enc('ok'),
+        properties: { headers: { d: { '!': 'double', value: 1.5 } } },
+      });
+      assert.deepEqual(again, { status: 'confirmed' });
+      await mgr.withChannel(VHOST, (ch) => ch.purgeQueue('many'));
+    });
+
     test('a user-id that is not the logged-in user is a 406 error', async () => {
       const outcome = await publishMessage(mgr, VHOST, {
         exchange: '',

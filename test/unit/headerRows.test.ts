@@ -195,7 +195,8 @@ const EVERY_TYPE: FieldTable = {
   fl: { '!': 'float', value: Math.fround(1.1) },
   fl11: { '!': 'float', value: 1.1 },
   db: { '!': 'double', value: 2 },
-  nan: { '!': 'double', value: NaN },
+  // (no NaN or infinite double: they are refused before sending, see the test below)
+  negZero: { '!': 'double', value: -0 },
   negzero: { '!': 'double', value: -0 },
   dec: { '!': 'decimal', value: { places: 2, digits: 1230 } },
   ts: { '!': 'timestamp', value: 1700000000 },
@@ -349,4 +350,21 @@ test('draftFromMessage: the body goes back byte for byte (JSON, text or base64) 
     assert.equal(r.request.exchange, 'e');
     assert.equal(r.request.routingKey, 'k');
   }
+});
+
+test('NaN and ±Infinity are refused before sending (RabbitMQ closes the connection on them), also inside tables and arrays', () => {
+  for (const [type, value] of [
+    ['double', 'NaN'],
+    ['float', 'Infinity'],
+    ['double', '-Infinity'],
+    ['array', '[1, {"!": "double", "value": "NaN"}]'],
+    ['table', '{"a": {"b": {"!": "float", "value": "-Infinity"}}}'],
+  ] as const) {
+    const r = buildHeaders([{ name: 'x', type, value }]);
+    assert.equal(r.ok, false, `${type} ${value}`);
+    if (!r.ok) assert.match(r.error, /NaN or infinite; RabbitMQ does not accept NaN or infinite numbers .*541/);
+  }
+  const nested = buildHeaders([{ name: 'x', type: 'table', value: '{"a": [0, {"!": "double", "value": "NaN"}]}' }]);
+  assert.ok(!nested.ok && nested.error.includes('x.a[1]'), 'the path of the value is named');
+  assert.equal(buildHeaders([{ name: 'x', type: 'double', value: '1e308' }]).ok, true);
 });

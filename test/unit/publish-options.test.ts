@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toPublishOptions } from '../../src/broker/publish';
+import { headersForAmqp, toPublishOptions } from '../../src/broker/publish';
 
 test('toPublishOptions copies every property amqplib takes, converts expiration and headers, skips the unset ones', () => {
   assert.deepEqual(
@@ -52,4 +52,20 @@ test('toPublishOptions refuses a table with a field named ! (amqplib would take 
   // typed values and byte arrays pass (bytes as Buffers)
   const o = toPublishOptions({ headers: { n: { '!': 'int64', value: '5' }, b: new Uint8Array([1]) } });
   assert.deepEqual(o.headers, { n: { '!': 'int64', value: '5' }, b: Buffer.from([1]) });
+});
+
+test('headersForAmqp refuses NaN and ±Infinity anywhere (plain or typed), naming the path', () => {
+  assert.throws(() => headersForAmqp({ a: Number.NaN }), /headers\.a is NaN or infinite: RabbitMQ does not accept/);
+  assert.throws(
+    () => headersForAmqp({ a: [1, { '!': 'float', value: Infinity }] }),
+    /headers\.a\[1\] is NaN or infinite/,
+  );
+  assert.throws(
+    () => headersForAmqp({ t: { u: { '!': 'double', value: -Infinity } } }, 0, 'arguments'),
+    /arguments\.t\.u/,
+  );
+  assert.deepEqual(headersForAmqp({ a: { '!': 'double', value: 1.5 }, b: 2 }), {
+    a: { '!': 'double', value: 1.5 },
+    b: 2,
+  });
 });

@@ -86,8 +86,9 @@ const typedValue: fc.Arbitrary<FieldValue> = fc.letrec<{ v: FieldValue }>((tie) 
     fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((value) => ({ '!': 'int32' as const, value })),
     fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((value) => ({ '!': 'uint32' as const, value })),
     fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((b) => ({ '!': 'int64' as const, value: b.toString() })),
-    fc.float().map((value) => ({ '!': 'float' as const, value })),
-    fc.double().map((value) => ({ '!': 'double' as const, value })),
+    // finite only: NaN and ±Infinity are refused before sending (fieldTypes.ts NON_FINITE_REASON)
+    fc.float({ noNaN: true, noDefaultInfinity: true }).map((value) => ({ '!': 'float' as const, value })),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => ({ '!': 'double' as const, value })),
     fc
       .record({ places: fc.integer({ min: 0, max: 12 }), digits: fc.integer({ min: 0, max: 2 ** 32 - 1 }) })
       .map(({ places, digits }) => ({ '!': 'decimal' as const, value: { places, digits } })),
