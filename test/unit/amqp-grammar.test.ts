@@ -220,3 +220,11 @@ test('demo/requests.amqp: every request line and separator is recognized, nothin
     [],
   );
 });
+
+test('CALL <queue> (one name) marks the name as a queue', async () => {
+  const t = await tokenize('### fib\nCALL rpc_queue\ntimeout: 5s\n\n10\n### two\nCALL "" rpc_queue');
+  has(t, 1, 'rpc_queue', 'entity.name.type.queue.amqp');
+  has(t, 2, '5s', 'constant.numeric.amqp');
+  has(t, 6, '""', 'entity.name.type.exchange.amqp');
+  has(t, 6, 'rpc_queue', 'string.unquoted.routing-key.amqp');
+});
