@@ -50,6 +50,8 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
   private readonly rows = new Map<string, GroupRow<T>>();
   private structure = '';
   private loading: Promise<void> | undefined;
+  /** Bumped by Load more and Filter…: a refresh that started before them does not overwrite their pages. */
+  private generation = 0;
   protected readonly title: string;
 
   constructor(
@@ -114,6 +116,7 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
   private async fetchLoaded(m: ManagementClient): Promise<void> {
     const size = this.ctx.pageSize();
     const n = Math.max(1, this.pages.length);
+    const generation = this.generation;
     let pages: T[][];
     let last: Page<T>;
     if (n * size <= MAX_PAGE_SIZE) {
@@ -127,6 +130,7 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
       last = all[all.length - 1];
       pages = all.map((p) => p.items).filter((items) => items.length > 0);
     }
+    if (generation !== this.generation) return;
     this.pages = pages.length ? pages : [[]];
     this.setCounts(last, size);
   }
@@ -177,8 +181,10 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
   /** Fetches the next page only and appends it. */
   async loadMore(): Promise<void> {
     const m = await this.ctx.management(this.profileId);
+    await this.loading?.catch(() => undefined); // a refresh in flight first: its pages, then the next one
     const size = this.ctx.pageSize();
     const next = await this.spec.fetch(m, this.vhost, this.options(this.pages.length + 1, size));
+    this.generation++;
     if (next.items.length) this.pages.push(next.items);
     this.setCounts(next, size);
     this.primedAt = Date.now();
@@ -186,6 +192,7 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
 
   setFilter(filter: string): void {
     this.filter = filter.trim();
+    this.generation++;
     this.pages = [];
     this.counts = undefined;
     this.primedAt = 0;

@@ -28,7 +28,7 @@ function queue(i: number, ready = i): QueueInfo {
 }
 
 /** A fake broker with `n` queues and a tree context that records what the model asks to re-render. */
-function setup(n: number, pageSize = 10) {
+function setup(n: number, pageSize = 10, delayMs: (opts: ListOptions) => number = () => 0) {
   const queues = Array.from({ length: n }, (_, i) => queue(i));
   const requests: ListOptions[] = [];
   const changed: ExplorerNode[] = [];
@@ -38,6 +38,8 @@ function setup(n: number, pageSize = 10) {
     listVhosts: async () => [{ name: '/' }],
     listQueues: async (_v: string, opts: ListOptions = {}) => {
       requests.push({ ...opts });
+      const delay = delayMs(opts);
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       const filtered = opts.name ? queues.filter((q) => new RegExp(opts.name!).test(q.name)) : queues;
       const size = opts.pageSize ?? 100;
       const page = opts.page ?? 1;
@@ -165,4 +167,19 @@ test('group count: total_count, and filtered_count after Filter… (redrawn once
   const n = f.requests.length;
   await group.getChildren();
   assert.equal(f.requests.length, n);
+});
+
+test('Load more during a refresh tick keeps the new page (the tick does not overwrite it)', async () => {
+  // The tick's request (2 pages in one, page_size 20) is slow; Load more's (page 3 of 10) is fast.
+  const f = setup(100, 10, (o) => (o.pageSize === 20 ? 30 : 0));
+  const group = await queuesGroup(f.ctx);
+  await group.getChildren();
+  await group.loadMore();
+  const tick = group.poll();
+  await new Promise((r) => setTimeout(r, 5));
+  await group.loadMore();
+  await tick;
+  assert.equal(group.loadedCount, 30);
+  const kids = await group.getChildren();
+  assert.equal(kids.filter((k) => k instanceof QueueNode).length, 30);
 });
