@@ -38,6 +38,8 @@ interface Counts {
 
 /** How long data fetched by a tick or Load more may be shown without fetching again. */
 const PRIMED_MS = 3_000;
+/** How long after returning its rows a group redraws its own row with the counts. */
+const REDRAW_AFTER_MS = 400;
 
 export abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
   readonly id: string;
@@ -144,8 +146,9 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
     return guarded(this.ctx, this.profileId, this, async (m) => {
       await this.load(m);
       const nodes = this.render();
-      // The group row was drawn before its pages came back: show the new counts (from the cache).
-      setTimeout(() => this.redrawRow(), 0);
+      // The group row was drawn before its pages came back: show the new counts (from the cache),
+      // once VS Code has taken the rows (a refresh racing with them makes it drop later row refreshes).
+      setTimeout(() => this.redrawRow(), REDRAW_AFTER_MS);
       return nodes;
     });
   }

@@ -84,7 +84,8 @@ async function queuesGroup(ctx: ExplorerContext) {
   return vhost.queues;
 }
 
-const waitTimers = () => new Promise<void>((r) => setTimeout(r, 5));
+/** Lets the group redraw its row (it waits for VS Code to take the rows first). */
+const waitTimers = () => new Promise<void>((r) => setTimeout(r, 450));
 
 test('Load more costs one request for the next page; a tick re-fetches the loaded pages in ONE request', async () => {
   const f = setup(1000, 100);
