@@ -26,10 +26,10 @@ import {
 /** The explorer's default page size (setting burrow.explorer.pageSize). */
 const PAGE_SIZE = 100;
 
-const queueName = (i: number) => `bench.q.${String(i).padStart(5, '0')}`;
-const queueNames = (n: number) => Array.from({ length: n }, (_, i) => queueName(i));
+export const queueName = (i: number) => `bench.q.${String(i).padStart(5, '0')}`;
+export const queueNames = (n: number) => Array.from({ length: n }, (_, i) => queueName(i));
 
-async function createQueues(broker: BenchBroker, vhost: string, n: number, channels: number): Promise<void> {
+export async function createQueues(broker: BenchBroker, vhost: string, n: number, channels: number): Promise<void> {
   const conn = await rawConnect(broker, vhost);
   try {
     let next = 0;

@@ -34,6 +34,7 @@ import {
 } from './harness';
 import { publishRow, tailIngestRow } from './rowsMessages';
 import { explorerRow } from './rowExplorer';
+import { liveTreeRow } from './rowLiveTree';
 import { routingRow } from './rowRouting';
 import { lazyRoutingRow } from './rowLazyRouting';
 import { peekRow } from './rowPeek';
@@ -45,6 +46,7 @@ const ROWS: BenchRow[] = [
   tailIngestRow,
   publishRow,
   explorerRow,
+  liveTreeRow,
   routingRow,
   lazyRoutingRow,
   decodeRow,

@@ -4,6 +4,7 @@ import { SessionManager } from './connections/sessions';
 import { ConnectionStatusBar } from './connections/statusBar';
 import { ExplorerProvider } from './explorer/provider';
 import { AutoRefresh } from './explorer/autoRefresh';
+import { TopologyEvents } from './explorer/topologyEvents';
 import { IdentityChecks } from './explorer/identity';
 import { probeConnection } from './broker/probe';
 import type { ExplorerContext } from './explorer/nodes';
@@ -47,12 +48,15 @@ export function activate(context: vscode.ExtensionContext): void {
         if (node) explorer.refresh(node);
       },
     ),
+    changed: (node) => explorer.changed(node),
+    reload: (node) => explorer.refresh(node),
   };
   const explorer = new ExplorerProvider(explorerContext);
   const view = vscode.window.createTreeView('burrow.explorer', { treeDataProvider: explorer, showCollapseAll: true });
   const statusBar = new ConnectionStatusBar(store, s);
-  const services: CommandServices = { store, sessions: s, explorer, log };
-  const panels = new PanelManager({ extensionUri: context.extensionUri, log, sessions: s, store, context });
+  const topology = new TopologyEvents();
+  const services: CommandServices = { store, sessions: s, explorer, log, topology };
+  const panels = new PanelManager({ extensionUri: context.extensionUri, log, sessions: s, store, context, topology });
 
   context.subscriptions.push(
     log,
@@ -61,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
     explorer,
     view,
     statusBar,
-    new AutoRefresh(explorer, () => config().get<number>('autoRefreshSeconds', 0)),
+    new AutoRefresh(explorer, view, () => config().get<number>('autoRefreshSeconds', 5), topology),
     store.onDidChange(() => explorer.refresh()),
     onStatusSettled(s, (id) => {
       const node = explorer.root.connection(id);

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionStore } from '../connections/store';
 import type { SessionManager } from '../connections/sessions';
 import type { ExplorerProvider } from '../explorer/provider';
+import type { TopologyEvents } from '../explorer/topologyEvents';
 import { connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
 import type { ConnectionProfile } from '../core/profile';
 import { describeForUser } from '../broker/errors';
@@ -15,6 +16,8 @@ export interface CommandServices {
   sessions: SessionManager;
   explorer: ExplorerProvider;
   log: vscode.LogOutputChannel;
+  /** Burrow's own changes, for the live tree (it refreshes again once the broker's statistics caught up). */
+  topology?: TopologyEvents;
 }
 
 /** The profile a command applies to: from the tree node, else asked for. */
@@ -73,6 +76,12 @@ export function done(s: CommandServices, message: string, ...refresh: (ExplorerN
   void vscode.window.showInformationMessage(`Burrow: ${message}`);
   if (refresh.includes(undefined)) s.explorer.refresh();
   else for (const node of new Set(refresh)) s.explorer.refresh(node);
+  const vhosts = new Map<string, { profileId: string; vhost: string }>();
+  for (const node of refresh) {
+    const v = vhostOf(node);
+    if (v) vhosts.set(`${v.profileId}\n${v.vhost}`, { profileId: v.profileId, vhost: v.vhost });
+  }
+  for (const v of vhosts.values()) s.topology?.fire({ ...v, queues: [], exchanges: [] });
 }
 
 /** A command's broker call failed: says what was being done, then the broker's code and text. */

@@ -71,19 +71,45 @@ export function queueType(q: QueueLike): string {
   return q.type || (q.arguments?.['x-queue-type'] as string | undefined) || 'classic';
 }
 
-/** "12 ready · 3 unacked · 2 consumers" — what the tree shows next to a queue name. */
+/**
+ * "12 · 3 · 2c" (ready · unacked · consumers) — what the tree shows next to a queue name. Compact
+ * so a narrow sidebar still shows every figure; {@link queueFigures} spells them out for the tooltip.
+ */
 export function queueDescription(q: QueueLike): string {
+  const parts: string[] = [];
+  if (q.messages_ready === undefined && q.messages === undefined) parts.push('no stats');
+  else {
+    parts.push(formatCount(q.messages_ready ?? q.messages ?? 0));
+    parts.push(formatCount(q.messages_unacknowledged ?? 0));
+  }
+  if (q.consumers !== undefined) parts.push(`${formatCount(q.consumers)}c`);
+  if (q.state && q.state !== 'running') parts.push(q.state);
+  return parts.join(' · ');
+}
+
+/** The tooltip's figures: "12 ready · 3 unacked · 2 consumers · quorum" (every figure, spelled out). */
+export function queueFigures(q: QueueLike): string {
   const parts: string[] = [];
   const type = queueType(q);
   if (q.messages_ready === undefined && q.messages === undefined) parts.push('no stats');
   else {
     parts.push(`${formatCount(q.messages_ready ?? q.messages ?? 0)} ready`);
-    if (q.messages_unacknowledged) parts.push(`${formatCount(q.messages_unacknowledged)} unacked`);
+    parts.push(`${formatCount(q.messages_unacknowledged ?? 0)} unacked`);
   }
   if (q.consumers !== undefined) parts.push(pluralize(q.consumers, 'consumer'));
   if (type !== 'classic') parts.push(type);
   if (q.state && q.state !== 'running') parts.push(q.state);
   return parts.join(' · ');
+}
+
+/**
+ * A paged group's count from the API's page totals: "3", or with a filter "50 of 10,000 · filter: hot"
+ * (filtered_count of total_count). '' before the first page came back.
+ */
+export function groupCountText(counts: { total: number; filtered: number } | undefined, filter: string): string {
+  if (!counts) return filter ? `filter: ${filter}` : '';
+  if (!filter) return formatCount(counts.total);
+  return `${formatCount(counts.filtered)} of ${formatCount(counts.total)} · filter: ${filter}`;
 }
 
 export function exchangeDescription(x: ExchangeLike): string {
@@ -228,4 +254,39 @@ export function tapQueueLabel(tap: TapQueueInfo): string {
 
 function utf8Length(s: string): number {
   return new TextEncoder().encode(s).length;
+}
+
+/** Escapes text for a Markdown tooltip (names may hold *, _, [, <…). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+/** The rates a queue row may carry (message_stats, when the management API has them). */
+interface QueueRates {
+  message_stats?: { publish_details?: { rate: number }; deliver_get_details?: { rate: number } };
+}
+
+/**
+ * A queue row's tooltip as Markdown: the title, then every figure the compact description
+ * abbreviates (ready, unacked, total, consumers, rates), then the plain-text detail lines.
+ */
+export function queueTooltipMarkdown(q: QueueLike & QueueRates, title: string, details: readonly string[]): string {
+  const rate = (r: { rate: number } | undefined) => (r ? `${r.rate.toFixed(1)}/s` : '—');
+  const rows: [string, string][] = [
+    ['Ready', formatCount(q.messages_ready ?? 0)],
+    ['Unacked', formatCount(q.messages_unacknowledged ?? 0)],
+    ['Total', formatCount(q.messages ?? (q.messages_ready ?? 0) + (q.messages_unacknowledged ?? 0))],
+    ['Consumers', formatCount(q.consumers ?? 0)],
+    ['Publish', rate(q.message_stats?.publish_details)],
+    ['Deliver / get', rate(q.message_stats?.deliver_get_details)],
+  ];
+  return [
+    `**${escapeMarkdown(title)}**`,
+    '',
+    '| | |',
+    '|---|--:|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    ...details.map((d) => `${escapeMarkdown(d)}  `),
+  ].join('\n');
 }

@@ -24,6 +24,8 @@ export interface NodeView {
   contextValue: string;
   icon?: IconSpec;
   collapsible: 'none' | 'collapsed' | 'expanded';
+  /** The tooltip as Markdown (takes the place of `tooltip` in VS Code; `tooltip` stays the plain text). */
+  tooltipMarkdown?: string;
   /** Command run when the row is clicked. */
   command?: { command: string; title: string };
 }
@@ -42,14 +44,29 @@ export interface ExplorerContext {
   showSystemExchanges(): boolean;
   /** Optional: does the management URL reach the same broker as AMQP? (explorer/identity.ts) */
   identity?: ConnectionWarnings;
+  /**
+   * Optional: a node's data changed outside a getChildren VS Code asked for (a group's counts after
+   * its pages came back). The provider re-renders it only if what it shows differs.
+   */
+  changed?(node: ExplorerNode): boolean;
+  /** Optional: re-render a node and its children (which it has ready, fetched by poll). */
+  reload?(node: ExplorerNode): void;
 }
 
 export abstract class ExplorerNode {
   abstract readonly id: string;
   abstract view(): NodeView;
+  /** Set when the node's parent no longer lists it (a deleted queue): the live tree stops refreshing it. */
+  detached = false;
   getChildren(): Promise<ExplorerNode[]> {
     return Promise.resolve([]);
   }
+  /**
+   * The live tree's refresh of an expanded node: re-fetches what its children show and asks the
+   * context to re-render what changed (ctx.changed / ctx.reload). Rejects on a broker failure (the
+   * refresh backs off). Absent: the node is not refreshed by the timer.
+   */
+  poll?(): Promise<void>;
   constructor(readonly parent: ExplorerNode | undefined) {}
 }
 

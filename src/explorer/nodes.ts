@@ -116,6 +116,12 @@ export class ConnectionNode extends ExplorerNode {
   private listChildren(): Promise<ExplorerNode[]> {
     return guarded(this.ctx, this.profile.id, this, async (m) => {
       const vhosts = await m.listVhosts();
+      const listed = new Set(vhosts.map((v) => v.name));
+      for (const [name, node] of this.vhostNodes)
+        if (!listed.has(name)) {
+          node.detached = true; // deleted: the live tree stops refreshing its groups
+          this.vhostNodes.delete(name);
+        }
       const nodes: ExplorerNode[] = vhosts
         .map((v) => v.name)
         .sort((a, b) => a.localeCompare(b))

@@ -12,6 +12,10 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   readonly root: RootNode;
   private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
+  /** What each row showed when VS Code last asked for it: the live tree re-renders only rows that differ. */
+  private readonly shown = new WeakMap<ExplorerNode, string>();
+  /** Rows fired by changed() that VS Code has not drawn again yet. */
+  private readonly unseen = new WeakSet<ExplorerNode>();
 
   constructor(ctx: ExplorerContext) {
     this.root = new RootNode(ctx);
@@ -19,12 +23,14 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
     const v = node.view();
+    this.shown.set(node, fingerprint(v));
+    this.unseen.delete(node);
     const item = new vscode.TreeItem(v.label, COLLAPSIBLE[v.collapsible]);
     // No TreeItem.id on purpose: VS Code rejects a refresh that races with a pending
     // getChildren ("Element with id … is already registered"). Without ids it keys rows by
     // label path, which keeps expansion state just as well for this tree.
     item.description = v.description;
-    item.tooltip = v.tooltip;
+    item.tooltip = v.tooltipMarkdown !== undefined ? new vscode.MarkdownString(v.tooltipMarkdown) : v.tooltip;
     item.contextValue = v.contextValue;
     if (v.icon)
       item.iconPath = new vscode.ThemeIcon(
@@ -48,7 +54,30 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
     this.emitter.fire(node === this.root ? undefined : node);
   }
 
+  /**
+   * Re-renders a row only if what it shows changed since VS Code last drew it; true if it did.
+   * VS Code drops a refresh of a row it no longer tracks (its parent was refreshed while the
+   * parent's children were still on their way): a row fired before and still not drawn again has
+   * its parent refreshed instead, which registers the rows anew.
+   */
+  changed(node: ExplorerNode): boolean {
+    const before = this.shown.get(node);
+    if (before === undefined || before === fingerprint(node.view())) return false;
+    if (this.unseen.has(node) && node.parent) {
+      this.unseen.delete(node);
+      this.refresh(node.parent);
+      return true;
+    }
+    this.unseen.add(node);
+    this.refresh(node);
+    return true;
+  }
+
   dispose(): void {
     this.emitter.dispose();
   }
+}
+
+function fingerprint(v: NodeView): string {
+  return JSON.stringify(v);
 }

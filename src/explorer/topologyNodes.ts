@@ -9,169 +9,21 @@ import {
   exchangeDescription,
   exchangeDisplayName,
   exchangeFeatures,
-  filterToRegex,
   isSystemExchange,
   queueDescription,
+  queueFigures,
+  queueTooltipMarkdown,
   queueFeatures,
   queueType,
   tapQueueInfo,
   tapQueueLabel,
   type TapQueueInfo,
 } from '../core/topology';
-import { formatCount } from '../core/format';
-import type {
-  BindingInfo,
-  ConsumerInfo,
-  ExchangeInfo,
-  ListOptions,
-  ManagementClient,
-  Page,
-  QueueInfo,
-} from '../broker/management';
+import type { BindingInfo, ConsumerInfo, ExchangeInfo, ManagementClient, QueueInfo } from '../broker/management';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
+import { PagedGroupNode } from './pagedGroup';
 
-/** What makes a paged group the Exchanges or the Queues group. */
-interface GroupSpec<T extends { name: string }> {
-  /** `kind` is also the contextValue (`queues`, `queues.filtered`…) and the last part of the id. */
-  row: { title: string; kind: 'exchanges' | 'queues'; icon: string };
-  fetch(m: ManagementClient, vhost: string, opts: ListOptions): Promise<Page<T>>;
-  /** Items the tree leaves out (system exchanges when so configured). */
-  keep?(item: T): boolean;
-  toNode(group: PagedGroupNode<T>, item: T): ExplorerNode;
-}
-
-/**
- * A group whose items are fetched page by page from the management API, with an
- * optional server-side name filter. Keeps the pages loaded across refreshes.
- */
-abstract class PagedGroupNode<T extends { name: string }> extends ExplorerNode {
-  readonly id: string;
-  filter = '';
-  private pagesWanted = 1;
-  private items: T[] = [];
-  private total = 0;
-  private filtered = 0;
-  private pageCount = 0;
-  private loadedOnce = false;
-  protected readonly title: string;
-
-  constructor(
-    parent: ExplorerNode,
-    readonly ctx: ExplorerContext,
-    readonly profileId: string,
-    readonly vhost: string,
-    private readonly spec: GroupSpec<T>,
-  ) {
-    super(parent);
-    this.id = `${parent.id}/${spec.row.kind}`;
-    this.title = spec.row.title;
-  }
-
-  private fetch(m: ManagementClient, opts: ListOptions): Promise<Page<T>> {
-    return this.spec.fetch(m, this.vhost, opts);
-  }
-
-  view(): NodeView {
-    const count = this.loadedOnce
-      ? this.filter
-        ? `${formatCount(this.filtered)} of ${formatCount(this.total)}`
-        : formatCount(this.total)
-      : '';
-    return {
-      label: this.title,
-      description: [count, this.filter ? `filter: ${this.filter}` : ''].filter(Boolean).join(' · '),
-      tooltip: this.filter ? `Filtered on the server by name: ${this.filter}` : `${this.title} in ${this.vhost}`,
-      contextValue: this.filter ? `${this.spec.row.kind}.filtered` : this.spec.row.kind,
-      icon: { codicon: this.filter ? 'filter-filled' : this.spec.row.icon },
-      collapsible: 'collapsed',
-    };
-  }
-
-  private options(page: number): ListOptions {
-    const opts: ListOptions = { page, pageSize: this.ctx.pageSize() };
-    if (this.filter) {
-      opts.name = filterToRegex(this.filter);
-      opts.useRegex = true;
-    }
-    return opts;
-  }
-
-  /** Re-fetches every page the user had loaded. */
-  override getChildren(): Promise<ExplorerNode[]> {
-    return guarded(this.ctx, this.profileId, this, async (m) => {
-      const items: T[] = [];
-      let last: Page<T> | undefined;
-      for (let page = 1; page <= this.pagesWanted; page++) {
-        last = await this.fetch(m, this.options(page));
-        items.push(...last.items);
-        if (page >= last.pageCount) break;
-      }
-      this.apply(items, last);
-      return this.render();
-    });
-  }
-
-  /** Fetches the next page and appends it. */
-  async loadMore(): Promise<void> {
-    const m = await this.ctx.management(this.profileId);
-    const next = await this.fetch(m, this.options(this.pagesWanted + 1));
-    this.pagesWanted++;
-    this.apply([...this.items, ...next.items], next);
-  }
-
-  setFilter(filter: string): void {
-    this.filter = filter.trim();
-    this.pagesWanted = 1;
-  }
-
-  private apply(items: T[], last: Page<T> | undefined): void {
-    this.items = items;
-    this.loadedOnce = true;
-    this.total = last?.totalCount ?? items.length;
-    this.filtered = last?.filteredCount ?? items.length;
-    this.pageCount = last?.pageCount ?? 1;
-  }
-
-  get hasMore(): boolean {
-    return this.pagesWanted < this.pageCount;
-  }
-
-  private render(): ExplorerNode[] {
-    const keep = this.spec.keep ?? (() => true);
-    const nodes: ExplorerNode[] = this.items.filter((i) => keep(i)).map((i) => this.spec.toNode(this, i));
-    if (this.hasMore) nodes.push(new LoadMoreNode(this, this.items.length, this.filter ? this.filtered : this.total));
-    if (nodes.length === 0)
-      nodes.push(
-        new InfoNode(
-          this,
-          this.filter ? `No ${this.title.toLowerCase()} match '${this.filter}'` : `No ${this.title.toLowerCase()}`,
-        ),
-      );
-    return nodes;
-  }
-}
-
-export class LoadMoreNode extends ExplorerNode {
-  readonly id: string;
-  constructor(
-    readonly group: ExplorerNode & { loadMore(): Promise<void> },
-    readonly shown: number,
-    readonly of: number,
-  ) {
-    super(group);
-    this.id = `${group.id}/!more`;
-  }
-  view(): NodeView {
-    return {
-      label: 'Load more…',
-      description: `${formatCount(this.shown)} of ${formatCount(this.of)} shown`,
-      contextValue: 'loadMore',
-      icon: { codicon: 'ellipsis' },
-      collapsible: 'none',
-      command: { command: 'burrow.loadMore', title: 'Load more' },
-    };
-  }
-}
+export { LoadMoreNode, PagedGroupNode } from './pagedGroup';
 
 export class ExchangesGroupNode extends PagedGroupNode<ExchangeInfo> {
   constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string) {
@@ -207,15 +59,21 @@ const EXCHANGE_ICONS: Record<string, string> = {
   headers: 'symbol-property',
 };
 
-/** A row for one named object of a vhost (exchange, queue, tap queue), as the management API listed it. */
+/**
+ * A row for one named object of a vhost (exchange, queue, tap queue), as the management API listed
+ * it; the group updates it in place on refresh (setItem). Its children (bindings, consumers) are
+ * fetched by getChildren, or by the live tree's poll, which re-renders them only when they changed.
+ */
 abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode {
   readonly id: string;
+  private shownChildren = '';
+  private ready: ExplorerNode[] | undefined;
   constructor(
     parent: ExplorerNode,
     readonly ctx: ExplorerContext,
     readonly profileId: string,
     readonly vhost: string,
-    protected readonly item: T,
+    protected item: T,
     idKind: string,
   ) {
     super(parent);
@@ -225,17 +83,51 @@ abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode 
   get name(): string {
     return this.item.name;
   }
+  setItem(item: T): void {
+    this.item = item;
+  }
+  /** Fetches the children; throws on a broker failure. */
+  protected abstract loadChildren(m: ManagementClient): Promise<ExplorerNode[]>;
+
+  override getChildren(): Promise<ExplorerNode[]> {
+    const ready = this.ready;
+    this.ready = undefined;
+    if (ready) return Promise.resolve(ready);
+    return guarded(this.ctx, this.profileId, this, async (m) => {
+      const nodes = await this.loadChildren(m);
+      this.shownChildren = childrenKey(nodes);
+      return nodes;
+    });
+  }
+
+  override async poll(): Promise<void> {
+    const m = await this.ctx.management(this.profileId);
+    let nodes: ExplorerNode[];
+    try {
+      nodes = await this.loadChildren(m);
+    } catch (err) {
+      this.ctx.reportError(this.profileId, err);
+      throw err;
+    }
+    this.ctx.reportOk(this.profileId);
+    const key = childrenKey(nodes);
+    if (key === this.shownChildren) return;
+    this.shownChildren = key;
+    this.ready = nodes;
+    this.ctx.reload?.(this);
+  }
+}
+
+function childrenKey(nodes: ExplorerNode[]): string {
+  return JSON.stringify(nodes.map((n) => n.view()));
 }
 
 export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
-  constructor(
-    parent: ExplorerNode,
-    ctx: ExplorerContext,
-    profileId: string,
-    vhost: string,
-    readonly exchange: ExchangeInfo,
-  ) {
+  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, exchange: ExchangeInfo) {
     super(parent, ctx, profileId, vhost, exchange, 'x');
+  }
+  get exchange(): ExchangeInfo {
+    return this.item;
   }
   view(): NodeView {
     const x = this.exchange;
@@ -253,30 +145,25 @@ export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
       collapsible: x.name === '' ? 'none' : 'collapsed',
     };
   }
-  override getChildren(): Promise<ExplorerNode[]> {
-    return guarded(this.ctx, this.profileId, this, async (m) => {
-      const [outgoing, incoming] = await Promise.all([
-        m.exchangeBindingsAsSource(this.vhost, this.name),
-        m.exchangeBindingsAsDestination(this.vhost, this.name),
-      ]);
-      const nodes: ExplorerNode[] = [
-        ...outgoing.map((b) => new BindingNode(this, this.profileId, this.vhost, b, 'out')),
-        ...incoming.map((b) => new BindingNode(this, this.profileId, this.vhost, b, 'in')),
-      ];
-      return nodes.length ? nodes : [new InfoNode(this, 'No bindings')];
-    });
+  protected async loadChildren(m: ManagementClient): Promise<ExplorerNode[]> {
+    const [outgoing, incoming] = await Promise.all([
+      m.exchangeBindingsAsSource(this.vhost, this.name),
+      m.exchangeBindingsAsDestination(this.vhost, this.name),
+    ]);
+    const nodes: ExplorerNode[] = [
+      ...outgoing.map((b) => new BindingNode(this, this.profileId, this.vhost, b, 'out')),
+      ...incoming.map((b) => new BindingNode(this, this.profileId, this.vhost, b, 'in')),
+    ];
+    return nodes.length ? nodes : [new InfoNode(this, 'No bindings')];
   }
 }
 
 export class QueueNode extends VhostObjectNode<QueueInfo> {
-  constructor(
-    parent: ExplorerNode,
-    ctx: ExplorerContext,
-    profileId: string,
-    vhost: string,
-    readonly queue: QueueInfo,
-  ) {
+  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, queue: QueueInfo) {
     super(parent, ctx, profileId, vhost, queue, 'q');
+  }
+  get queue(): QueueInfo {
+    return this.item;
   }
   view(): NodeView {
     const q = this.queue;
@@ -285,39 +172,37 @@ export class QueueNode extends VhostObjectNode<QueueInfo> {
       label: q.name,
       description: queueDescription(q),
       tooltip: [`Queue ${q.name} (${type})`, ...queueDetails(q)].join('\n'),
+      tooltipMarkdown: queueTooltipMarkdown(q, `Queue ${q.name} (${type})`, queueDetails(q)),
       contextValue: `queue.${type}`,
       icon: { codicon: type === 'quorum' ? 'database' : type === 'stream' ? 'pulse' : 'inbox' },
       collapsible: 'collapsed',
     };
   }
-  override getChildren(): Promise<ExplorerNode[]> {
-    return queueChildren(this);
+  protected loadChildren(m: ManagementClient): Promise<ExplorerNode[]> {
+    return queueChildren(this, m);
   }
 }
 
 /** Tooltip lines of a queue row after its first line: counts, features, arguments. */
 function queueDetails(q: QueueInfo): string[] {
   return [
-    `Messages: ${formatCount(q.messages ?? 0)} (ready ${formatCount(q.messages_ready ?? 0)}, unacked ${formatCount(q.messages_unacknowledged ?? 0)})`,
-    `Consumers: ${formatCount(q.consumers ?? 0)}`,
+    queueFigures(q),
     `Features: ${queueFeatures(q).join(' ') || 'transient'}`,
     ...Object.entries(q.arguments ?? {}).map(([k, v]) => `${k}: ${formatArgValue(v)}`),
   ];
 }
 
 /** A queue row's children: its bindings and its consumers. */
-function queueChildren(node: QueueNode | TapQueueNode): Promise<ExplorerNode[]> {
-  return guarded(node.ctx, node.profileId, node, async (m) => {
-    const [bindings, consumers] = await Promise.all([
-      m.queueBindings(node.vhost, node.name),
-      m.queueConsumers(node.vhost, node.name),
-    ]);
-    const nodes: ExplorerNode[] = [
-      ...bindings.map((b) => new BindingNode(node, node.profileId, node.vhost, b, 'in')),
-      ...consumers.map((c) => new ConsumerNode(node, c)),
-    ];
-    return nodes.length ? nodes : [new InfoNode(node, 'No bindings or consumers')];
-  });
+async function queueChildren(node: QueueNode | TapQueueNode, m: ManagementClient): Promise<ExplorerNode[]> {
+  const [bindings, consumers] = await Promise.all([
+    m.queueBindings(node.vhost, node.name),
+    m.queueConsumers(node.vhost, node.name),
+  ]);
+  const nodes: ExplorerNode[] = [
+    ...bindings.map((b) => new BindingNode(node, node.profileId, node.vhost, b, 'in')),
+    ...consumers.map((c) => new ConsumerNode(node, c)),
+  ];
+  return nodes.length ? nodes : [new InfoNode(node, 'No bindings or consumers')];
 }
 
 /**
@@ -332,10 +217,13 @@ export class TapQueueNode extends VhostObjectNode<QueueInfo> {
     ctx: ExplorerContext,
     profileId: string,
     vhost: string,
-    readonly queue: QueueInfo,
+    queue: QueueInfo,
     readonly tap: TapQueueInfo,
   ) {
     super(parent, ctx, profileId, vhost, queue, 'tap');
+  }
+  get queue(): QueueInfo {
+    return this.item;
   }
   view(): NodeView {
     const q = this.queue;
@@ -356,8 +244,8 @@ export class TapQueueNode extends VhostObjectNode<QueueInfo> {
       collapsible: 'collapsed',
     };
   }
-  override getChildren(): Promise<ExplorerNode[]> {
-    return queueChildren(this);
+  protected loadChildren(m: ManagementClient): Promise<ExplorerNode[]> {
+    return queueChildren(this, m);
   }
 }
 

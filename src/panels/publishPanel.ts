@@ -301,6 +301,8 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       this.post({ type: 'busy', busy: false });
     }
     this.post({ type: 'result', result });
+    if (result.kind !== 'error' || (result.counts?.confirmed ?? 0) > 0)
+      this.services.topology?.fire({ profileId: this.target.profileId, vhost: this.target.vhost, queues: [] });
     await this.remember(draft, result.text);
   }
 

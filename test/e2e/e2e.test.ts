@@ -78,10 +78,8 @@ describe('Burrow in VS Code', { timeout: 300_000 }, () => {
       await waitForRow(s.page, queue, 30_000);
     });
     // The management API's stats lag (~5 s): refresh until the queue shows its 2 messages.
-    const description = await step(s, 'queue-count', () =>
-      refreshUntilRowDescription(s.page, queue, /^2 ready\b/, 30_000),
-    );
-    assert.match(description, /^2 ready · 0 consumers$/);
+    const description = await step(s, 'queue-count', () => refreshUntilRowDescription(s.page, queue, /^2 · /, 30_000));
+    assert.match(description, /^2 · 0 · 0c$/);
     await parkMouse(s.page);
     const shot = await screenshot(s.page, 'explorer-tree');
     const rows = await treeItems(s.page);

@@ -102,7 +102,7 @@ for (const B of BROKERS)
     });
 
     test('publish a JSON message from the publish panel: confirmed, and the queue count goes up', async () => {
-      await step(s, 'pub-queue-empty', () => refreshUntilRowDescription(s.page, qPub, /^0 ready\b/));
+      await step(s, 'pub-queue-empty', () => refreshUntilRowDescription(s.page, qPub, /^0 · /));
       await step(s, 'pub-open-panel', () => contextMenu(s.page, qPub, 'Publish Message…'));
       const f = await step(s, 'pub-webview', () => webviewFrame(s.page, 'Publish', 30_000));
       await step(s, 'pub-prefilled', async () => {
@@ -136,7 +136,7 @@ for (const B of BROKERS)
       await parkMouse(s.page);
       await shot('publish-confirmed');
       assert.equal(await queueDepth(qPub), 1, 'the broker holds the published message');
-      await step(s, 'pub-count-in-tree', () => refreshUntilRowDescription(s.page, qPub, /^1 ready\b/));
+      await step(s, 'pub-count-in-tree', () => refreshUntilRowDescription(s.page, qPub, /^1 · /));
     });
 
     test('peek shows the JSON body pretty-printed, and the message stays in the queue', async () => {
@@ -157,7 +157,7 @@ for (const B of BROKERS)
       await parkMouse(s.page);
       await shot('peek-json');
       assert.equal(await queueDepth(qPub), 1, 'peeking requeued the message');
-      await step(s, 'peek-count-in-tree', () => refreshUntilRowDescription(s.page, qPub, /^1 ready\b/));
+      await step(s, 'peek-count-in-tree', () => refreshUntilRowDescription(s.page, qPub, /^1 · /));
     });
 
     test("tail in tap mode shows three messages published to the queue's topic exchange, in order", async () => {

@@ -94,7 +94,7 @@ describe(
         await openVhostQueues(s.page, { name: WITH_CA, password: 'guest' }, side.vhost);
         await waitForRow(s.page, q, 30_000);
       });
-      await step(s, 'tls-queue-empty', () => refreshUntilRowDescription(s.page, q, /^0 ready\b/));
+      await step(s, 'tls-queue-empty', () => refreshUntilRowDescription(s.page, q, /^0 · /));
 
       await step(s, 'tls-pub-open', () => contextMenu(s.page, q, 'Publish Message…'));
       const pub = await step(s, 'tls-pub-webview', () => webviewFrame(s.page, 'Publish', 30_000));
@@ -122,7 +122,7 @@ describe(
       });
       assert.equal(shown, JSON.stringify(body, null, 2), 'the peeked body is the one published');
       assert.equal(await side.queueDepth(q), 1, 'peeking left the message in the queue');
-      await step(s, 'tls-count-in-tree', () => refreshUntilRowDescription(s.page, q, /^1 ready\b/));
+      await step(s, 'tls-count-in-tree', () => refreshUntilRowDescription(s.page, q, /^1 · /));
       await step(s, 'tls-connected', () => waitForRowDescription(s.page, WITH_CA, /\bconnected\b/));
 
       // The broker's view: every AMQP connection of the extension into our vhost is a TLS connection on the AMQPS port.

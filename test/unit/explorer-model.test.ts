@@ -157,7 +157,7 @@ test('queue rows show counts', async () => {
   const kids = await vhost.queues.getChildren();
   const q = kids[3] as QueueNode;
   assert.equal(q.view().label, 'q03');
-  assert.equal(q.view().description, '3 ready · 0 consumers');
+  assert.equal(q.view().description, '3 · 0 · 0c');
   assert.equal(q.view().contextValue, 'queue.classic');
   const bindings = await q.getChildren();
   assert.equal(bindings[0].view().label, '← (AMQP default)');

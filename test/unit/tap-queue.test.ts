@@ -151,7 +151,7 @@ test("the tree shows Burrow's tap as 'Burrow tap (temporary) for <queue>' with i
   assert.equal(v.contextValue, 'tapQueue');
   assert.equal(v.icon?.codicon, 'eye');
   assert.notEqual(v.icon?.codicon, other.view().icon?.codicon);
-  assert.equal(v.description, '0 ready · 1 consumer');
+  assert.equal(v.description, '0 · 0 · 1c');
   assert.match(
     v.tooltip ?? '',
     new RegExp(`Queue ${tap.name.replace(/\./g, '\\.')}: a temporary queue of Burrow's Tail`),

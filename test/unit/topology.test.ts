@@ -10,22 +10,60 @@ import {
   queueDescription,
   queueFeatures,
   queueType,
+  queueFigures,
+  queueTooltipMarkdown,
+  groupCountText,
 } from '../../src/core/topology';
 
-test('queue description shows ready, unacked, consumers and non-classic type', () => {
+test('queue description is compact (ready · unacked · consumers) so a narrow sidebar keeps every figure', () => {
   assert.equal(
     queueDescription({ name: 'q', messages_ready: 12, messages_unacknowledged: 3, consumers: 2 }),
-    '12 ready · 3 unacked · 2 consumers',
+    '12 · 3 · 2c',
   );
   assert.equal(
     queueDescription({ name: 'q', messages_ready: 0, messages_unacknowledged: 0, consumers: 1, type: 'quorum' }),
-    '0 ready · 1 consumer · quorum',
+    '0 · 0 · 1c',
   );
   assert.equal(
     queueDescription({ name: 'q', type: 'classic', state: 'flow', messages_ready: 1, consumers: 0 }),
-    '1 ready · 0 consumers · flow',
+    '1 · 0 · 0c · flow',
   );
+  assert.equal(queueDescription({ name: 'q', messages_ready: 123_456, consumers: 0 }), '123.5k · 0 · 0c');
   assert.equal(queueDescription({ name: 'q' }), 'no stats');
+});
+
+test('queue figures spell out every figure for the tooltip, with the type', () => {
+  assert.equal(
+    queueFigures({ name: 'q', messages_ready: 12, messages_unacknowledged: 3, consumers: 2 }),
+    '12 ready · 3 unacked · 2 consumers',
+  );
+  assert.equal(
+    queueFigures({ name: 'q', messages_ready: 0, messages_unacknowledged: 0, consumers: 1, type: 'quorum' }),
+    '0 ready · 0 unacked · 1 consumer · quorum',
+  );
+  const md = queueTooltipMarkdown(
+    {
+      name: 'a_b',
+      messages_ready: 5,
+      messages_unacknowledged: 2,
+      consumers: 1,
+      message_stats: { publish_details: { rate: 1.25 } },
+    },
+    'Queue a_b (classic)',
+    ['Features: D'],
+  );
+  assert.match(md, /^\*\*Queue a\\_b \\\(classic\\\)\*\*/);
+  assert.match(md, /\| Ready \| 5 \|/);
+  assert.match(md, /\| Unacked \| 2 \|/);
+  assert.match(md, /\| Consumers \| 1 \|/);
+  assert.match(md, /\| Publish \| 1\.3\/s \|/);
+});
+
+test('group counts come from the page totals: filtered_count of total_count with a filter', () => {
+  assert.equal(groupCountText(undefined, ''), '');
+  assert.equal(groupCountText(undefined, 'hot'), 'filter: hot');
+  assert.equal(groupCountText({ total: 3, filtered: 3 }, ''), '3');
+  assert.equal(groupCountText({ total: 10_000, filtered: 50 }, 'hot'), '50 of 10,000 · filter: hot');
 });
 
 test('queue features like the management UI', () => {
