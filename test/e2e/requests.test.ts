@@ -22,6 +22,7 @@ import {
   quickPick,
   webviewFrame,
   waitForNotification,
+  notificationsText,
   allVisibleText,
   parkMouse,
   collectErrors,
@@ -208,6 +209,14 @@ for (const B of BROKERS)
       const entry = await step(s, 'send-10-confirmed', () => newestResult(results, REQ.numbered, 'confirmed'));
       const text = await entry.innerText();
       assert.match(text, /Published 10 of 10: 10 confirmed/, text);
+      // Its progress toast (N > 1 shows one, with Cancel) closes once the batch is done.
+      await step(s, 'send-10-progress-closed', () =>
+        poll(
+          'the "publishing 10 messages" toast to close',
+          async () => !(await notificationsText(s.page)).some((t) => /publishing 10 messages/.test(t)) || undefined,
+          15_000,
+        ),
+      );
       const msgs = await take(ch, 'topic_logs.kern', 11);
       assert.deepEqual(
         msgs.map((m) => (JSON.parse(m.content.toString('utf8')) as { n: number }).n),
@@ -224,7 +233,9 @@ for (const B of BROKERS)
       assert.match((await entry.locator('.result-text').innerText()).trim(), /^Reply in \d+(\.\d+)? ms$/);
       assert.match(await entry.locator('h2', { hasText: 'Reply' }).innerText(), /^Reply in \d+(\.\d+)? ms$/);
       assert.equal((await entry.locator('.message.reply pre.body').innerText()).trim(), '55');
-      // The README picture: the file with its CodeLenses, the results view beside it.
+      // The README picture: the file with its CodeLenses, the results view beside it (no side bar, no toasts).
+      await runCommand(s.page, 'View: Close Primary Side Bar');
+      await runCommand(s.page, 'Notifications: Clear All Notifications');
       await parkMouse(s.page);
       await screenshot(s.page, B.id === 'rmq3' ? 'amqp-requests' : `amqp-requests-${B.id}`);
     });
