@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as amqp from 'amqplib';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator } from 'playwright-core';
 import {
   startSession,
   openBurrowView,
@@ -30,6 +30,7 @@ import {
   step,
   poll,
   REPO_ROOT,
+  codeLens,
   type Session,
 } from './harness';
 import { BrokerSide, connectionFor } from './broker';
@@ -47,34 +48,6 @@ function adaptedDemoFile(connection: string, vhost: string): string {
   assert.match(text, conn, 'demo/requests.amqp names its connection with an @connection line');
   assert.match(text, vh, 'demo/requests.amqp names its vhost with an @vhost line');
   return text.replace(conn, `@connection = ${connection}`).replace(vh, `@vhost = ${vhost}`);
-}
-
-/**
- * The CodeLens link `label` of the request whose `###` line (or any line of it right under the lens)
- * contains `lineText`: the lens row nearest above that line.
- */
-async function lens(page: Page, lineText: string, label: RegExp): Promise<Locator> {
-  return poll(
-    `the CodeLens ${label} above '${lineText}'`,
-    async () => {
-      const line = page.locator('.monaco-editor .view-line', { hasText: lineText }).first();
-      const lineBox = await line.boundingBox().catch(() => null);
-      if (!lineBox) return undefined;
-      const rows = page.locator('.monaco-editor .codelens-decoration');
-      let best: { row: Locator; dy: number } | undefined;
-      for (let i = 0; i < (await rows.count()); i++) {
-        const row = rows.nth(i);
-        const box = await row.boundingBox().catch(() => null);
-        if (!box) continue;
-        const dy = lineBox.y - box.y;
-        if (dy > 0 && (!best || dy < best.dy)) best = { row, dy };
-      }
-      if (!best) return undefined;
-      const link = best.row.locator('a', { hasText: label }).first();
-      return (await link.count()) > 0 ? link : undefined;
-    },
-    30_000,
-  );
 }
 
 /** The newest result of the request named `request` in Burrow Results, once its status is `status`. */
@@ -158,7 +131,7 @@ for (const B of BROKERS)
         await qi.locator('.quick-input-box input').fill('requests.amqp');
         await qi.locator('.quick-input-list .monaco-list-row', { hasText: 'requests.amqp' }).first().click();
         await poll('the file to open', async () => (await allVisibleText(page)).includes('task_queue'), 30_000);
-        await lens(page, REQ.critical, /^\s*Send\s*$/);
+        await codeLens(page, REQ.critical, /^\s*Send\s*$/);
       });
     });
 
@@ -183,7 +156,7 @@ for (const B of BROKERS)
     });
 
     test('Send: confirmed, and on the wire in topic_logs.kern with the JSON body and x-retries as int32 3', async () => {
-      await step(s, 'send', async () => (await lens(s.page, REQ.critical, /^\s*Send\s*$/)).click());
+      await step(s, 'send', async () => (await codeLens(s.page, REQ.critical, /^\s*Send\s*$/)).click());
       results = await step(s, 'results-view', () => webviewFrame(s.page, 'Burrow Results', 30_000));
       const entry = await step(s, 'send-confirmed', () => newestResult(results, REQ.critical, 'confirmed'));
       assert.match(await entry.locator('.result-text').innerText(), /Confirmed by the broker/);
@@ -205,7 +178,7 @@ for (const B of BROKERS)
     });
 
     test('Send ×10: 10 confirmed, numbered 1..10 on the wire', async () => {
-      await step(s, 'send-10', async () => (await lens(s.page, REQ.numbered, /Send ×10/)).click());
+      await step(s, 'send-10', async () => (await codeLens(s.page, REQ.numbered, /Send ×10/)).click());
       const entry = await step(s, 'send-10-confirmed', () => newestResult(results, REQ.numbered, 'confirmed'));
       const text = await entry.innerText();
       assert.match(text, /Published 10 of 10: 10 confirmed/, text);
@@ -228,7 +201,7 @@ for (const B of BROKERS)
     });
 
     test('Call: rpc_queue answers 55, with a round-trip time', async () => {
-      await step(s, 'call', async () => (await lens(s.page, REQ.fib, /^\s*Call\s*$/)).click());
+      await step(s, 'call', async () => (await codeLens(s.page, REQ.fib, /^\s*Call\s*$/)).click());
       const entry = await step(s, 'call-reply', () => newestResult(results, REQ.fib, 'reply'));
       assert.match((await entry.locator('.result-text').innerText()).trim(), /^Reply in \d+(\.\d+)? ms$/);
       assert.match(await entry.locator('h2', { hasText: 'Reply' }).innerText(), /^Reply in \d+(\.\d+)? ms$/);
@@ -243,7 +216,7 @@ for (const B of BROKERS)
     test('Peek: both messages of task_queue listed, and still in the queue afterwards', async () => {
       await side!.publish('', 'task_queue', ['first task.', 'second task..']);
       assert.equal(await side!.queueDepth('task_queue'), 2);
-      await step(s, 'peek', async () => (await lens(s.page, REQ.waiting, /^\s*Peek\s*$/)).click());
+      await step(s, 'peek', async () => (await codeLens(s.page, REQ.waiting, /^\s*Peek\s*$/)).click());
       const entry = await step(s, 'peek-ok', () => newestResult(results, REQ.waiting, 'ok'));
       assert.match(await entry.locator('.result-text').innerText(), /^2 messages · queue depth now 2$/);
       const bodies = await entry.locator('.message.peeked pre.body').allInnerTexts();
@@ -257,7 +230,7 @@ for (const B of BROKERS)
     test('Copy as code: a pika program with the exchange, key and RABBITMQ_PASSWORD, without the password', async () => {
       const page = s.page;
       await step(s, 'copy-as-code', async () => {
-        await (await lens(page, REQ.critical, /Copy as code/)).click();
+        await (await codeLens(page, REQ.critical, /Copy as code/)).click();
         await quickPick(page, 'Python (pika)');
         await waitForNotification(page, /Copied .* as Python \(pika\)/, 15_000);
       });
