@@ -5,7 +5,8 @@
  * (code-server 4.100.3 = VS Code 1.100.3 in .tools/, the one the end-to-end tests use); then this
  * script packages the extension (`npm run package`), declares the demo topology on the local
  * RabbitMQ (127.0.0.1:5672, vhost /: `npm run demo`'s work queue, exchanges and Fibonacci RPC
- * server), installs Burrow into a fresh profile in a temp dir, starts code-server and prints the
+ * server), installs Burrow into a fresh profile in a temp dir (its workspace holds requests.amqp, a
+ * copy of demo/requests.amqp, when the demo runs), starts code-server and prints the
  * URL to open. The built-in `localhost` connection (guest/guest) connects to that broker.
  *
  * Ctrl+C (SIGINT) or SIGTERM stops code-server (its whole process group: server, extension host,
@@ -14,12 +15,23 @@
  * Env: BURROW_PORT (default 8080), BURROW_NO_DEMO=1 to skip the demo topology.
  * Profile and code-server helpers: test/e2e/profile.ts and test/e2e/codeServer.ts (shared with the e2e tests).
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { createProfile, installExtension, packageExtension, removeProfile, type Profile } from '../test/e2e/profile';
+import * as path from 'node:path';
+import {
+  REPO_ROOT,
+  createProfile,
+  installExtension,
+  packageExtension,
+  removeProfile,
+  type Profile,
+} from '../test/e2e/profile';
 import { logTail, startCodeServer, type CodeServer } from '../test/e2e/codeServer';
 import { startDemo, type DemoHandle } from './demoServer';
 
 const DEMO_URL = 'amqp://guest:guest@127.0.0.1:5672';
+/** The newcomer's request file, copied into the workspace when the demo runs. */
+const DEMO_REQUESTS = path.join(REPO_ROOT, 'demo', 'requests.amqp');
 
 function portFromEnv(): number {
   const raw = process.env.BURROW_PORT ?? '8080';
@@ -78,11 +90,14 @@ async function main(): Promise<void> {
     demo = await startDemo({ url: DEMO_URL });
   }
   if (stopRequested) return shutdown(0);
-  profile = createProfile(
-    { 'burrow.explorer.autoRefreshSeconds': 5 },
-    {},
-    { parent: os.tmpdir(), prefix: 'burrow-start' },
-  );
+  // The demo's request file in the workspace, ready to run against the demo topology.
+  const workspaceFiles: Record<string, string> = demo
+    ? { 'requests.amqp': fs.readFileSync(DEMO_REQUESTS, 'utf8') }
+    : {};
+  profile = createProfile({ 'burrow.explorer.autoRefreshSeconds': 5 }, workspaceFiles, {
+    parent: os.tmpdir(),
+    prefix: 'burrow-start',
+  });
   log('installing Burrow into a fresh VS Code profile…');
   await installExtension(profile, vsix);
   if (stopRequested) return shutdown(0);
@@ -102,7 +117,9 @@ async function main(): Promise<void> {
     demo
       ? `
   Demo topology on the local broker (vhost /): task_queue, the logs, direct_logs, topic_logs and
-  headers_demo exchanges with their queues, and an RPC server on rpc_queue (send 10, get 55).`
+  headers_demo exchanges with their queues, and an RPC server on rpc_queue (send 10, get 55).
+  Open requests.amqp in the Explorer (a copy of demo/requests.amqp) and click Send, Call or Peek
+  above a request.`
       : ''
   }
   Temp profile: ${profile.dir} (removed on exit)

@@ -2,12 +2,14 @@
 // it in headless Chromium, see Burrow connected with the demo topology in the tree, then Ctrl+C
 // (SIGINT to the command's process group, as a terminal sends it) and check that everything is gone:
 // the port is closed, no process of that code-server is left, the temp profile is deleted and the demo
-// topology and its RPC server's connection are removed from the broker.
+// topology and its RPC server's connection are removed from the broker. On the way it opens the
+// workspace's requests.amqp (npm start's copy of demo/requests.amqp) and runs its Call: the reply 55.
 // Needs the brokers and .tools/ (scripts/e2e.sh); `npm start` packages the extension itself.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as net from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -21,6 +23,10 @@ import {
   waitForRowDescription,
   refreshUntilRowDescription,
   dumpFailure,
+  runCommand,
+  quickInput,
+  codeLens,
+  webviewFrame,
   poll,
   waitForEvent,
   within,
@@ -138,6 +144,20 @@ describe('npm start', { timeout: 600_000 }, () => {
       for (const q of DEMO_QUEUES) await waitForRow(page, q, 30_000);
       // The demo's RPC server consumes from rpc_queue (the tree refreshes every 5 s in npm start's profile).
       await refreshUntilRowDescription(page, 'rpc_queue', / 1c\b/, 30_000);
+      // The newcomer's request file is in the workspace: its Call gets the demo's reply.
+      assert.equal(
+        fs.readFileSync(path.join(profileDir, 'workspace', 'requests.amqp'), 'utf8'),
+        fs.readFileSync(path.join(REPO_ROOT, 'demo', 'requests.amqp'), 'utf8'),
+      );
+      await runCommand(page, 'Go to File...');
+      const qi = quickInput(page);
+      await qi.locator('.quick-input-box input').fill('requests.amqp');
+      await qi.locator('.quick-input-list .monaco-list-row', { hasText: 'requests.amqp' }).first().click();
+      await (await codeLens(page, 'Fibonacci of 10', /^\s*Call\s*$/)).click();
+      const results = await webviewFrame(page, 'Burrow Results', 30_000);
+      const reply = results.locator('.result-entry[data-status="reply"]').first();
+      await reply.waitFor({ timeout: 30_000 });
+      assert.equal((await reply.locator('.message.reply pre.body').innerText()).trim(), '55');
     } catch (e) {
       if (page) console.log(await dumpFailure(page, 'npm-start'));
       console.log(`npm start output:\n${out.text.slice(-4000)}`);

@@ -331,3 +331,31 @@ export async function confirmedResult(f: FrameLocator): Promise<Locator> {
   });
   return result;
 }
+
+/**
+ * The CodeLens link `label` of the request whose `###` line (or any line of it right under the lens)
+ * contains `lineText`: the lens row nearest above that line.
+ */
+export async function codeLens(page: Page, lineText: string, label: RegExp): Promise<Locator> {
+  return poll(
+    `the CodeLens ${label} above '${lineText}'`,
+    async () => {
+      const line = page.locator('.monaco-editor .view-line', { hasText: lineText }).first();
+      const lineBox = await line.boundingBox().catch(() => null);
+      if (!lineBox) return undefined;
+      const rows = page.locator('.monaco-editor .codelens-decoration');
+      let best: { row: Locator; dy: number } | undefined;
+      for (let i = 0; i < (await rows.count()); i++) {
+        const row = rows.nth(i);
+        const box = await row.boundingBox().catch(() => null);
+        if (!box) continue;
+        const dy = lineBox.y - box.y;
+        if (dy > 0 && (!best || dy < best.dy)) best = { row, dy };
+      }
+      if (!best) return undefined;
+      const link = best.row.locator('a', { hasText: label }).first();
+      return (await link.count()) > 0 ? link : undefined;
+    },
+    30_000,
+  );
+}
