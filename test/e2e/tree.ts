@@ -260,10 +260,13 @@ export async function contextMenu(page: Page, label: string | RegExp, item: stri
   for (let attempt = 1; ; attempt++) {
     await contextMenuOnce(page, label, item, timeoutMs);
     // The tree re-renders a connection 250 ms after a burst of status changes (e.g. the publishing
-    // connection opening after a first publish). A menu opened on the row just before runs its
-    // command without a tree element, and the command then asks for a connection: close that
-    // picker and open the menu again on the fresh row.
-    const picker = page.locator('.quick-input-widget .quick-input-title', { hasText: /choose a connection/i });
+    // connection opening after a first publish), and the live tree redraws a group once VS Code took
+    // its rows. A menu opened on a row just before runs its command without a tree element, and the
+    // command then asks for a connection (or, with one connection, a vhost): close that picker and
+    // open the menu again on the fresh row.
+    const picker = page.locator('.quick-input-widget .quick-input-title', {
+      hasText: /choose a (connection|virtual host)/i,
+    });
     const asked = await picker.waitFor({ state: 'visible', timeout: 500 }).then(
       () => true,
       () => false,
