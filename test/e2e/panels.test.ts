@@ -213,7 +213,13 @@ for (const B of BROKERS)
         setPasswordFromTree(s.page, conn.name, conn.password ?? 'guest'),
       );
       await step(s, 'kit-status-call-again', async () => {
-        await f.locator('vscode-textarea#body textarea').fill('four');
+        // The live tree reconnects the session on its next tick; the panel then gets its state again.
+        // Type only once that has settled, as a user would after the error badge went away.
+        await poll('the connection badge to go', async () => (await f.locator('.subtitle #connection').count()) === 0);
+        await poll('the body to read four', async () => {
+          await f.locator('vscode-textarea#body textarea').fill('four');
+          return (await f.locator('vscode-textarea#body textarea').inputValue()) === 'four';
+        });
         await f.locator('vscode-button#call').click();
         await poll(
           'the reply to four',
