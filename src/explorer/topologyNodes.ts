@@ -19,7 +19,20 @@ import {
   tapQueueLabel,
   type TapQueueInfo,
 } from '../core/topology';
+import {
+  consumerChannelName,
+  consumerConnectionName,
+  consumerDescription,
+  consumerFacts,
+  consumerLabel,
+  consumerTooltip,
+  consumerTooltipMarkdown,
+  deliveryShares,
+  sortConsumerFacts,
+  type ConsumerFacts,
+} from '../core/consumers';
 import type { BindingInfo, ConsumerInfo, ExchangeInfo, ManagementClient, QueueInfo } from '../broker/management';
+import { channelsByName, connectionsByName, type ChannelStats, type ConnectionClient } from '../broker/consumerStats';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
 import { PagedGroupNode } from './pagedGroup';
 
@@ -192,7 +205,7 @@ function queueDetails(q: QueueInfo): string[] {
   ];
 }
 
-/** A queue row's children: its bindings and its consumers. */
+/** A queue row's children: its bindings and its consumers (with their channels and connections). */
 async function queueChildren(node: QueueNode | TapQueueNode, m: ManagementClient): Promise<ExplorerNode[]> {
   const [bindings, consumers] = await Promise.all([
     m.queueBindings(node.vhost, node.name),
@@ -200,9 +213,36 @@ async function queueChildren(node: QueueNode | TapQueueNode, m: ManagementClient
   ]);
   const nodes: ExplorerNode[] = [
     ...bindings.map((b) => new BindingNode(node, node.profileId, node.vhost, b, 'in')),
-    ...consumers.map((c) => new ConsumerNode(node, c)),
+    ...(await consumerNodes(node, m, consumers)),
   ];
   return nodes.length ? nodes : [new InfoNode(node, 'No bindings or consumers')];
+}
+
+/**
+ * The consumer rows of a queue, sorted stably, each with its channel's and connection's figures
+ * (src/broker/consumerStats.ts bounds the requests). If those cannot be read, the rows show what
+ * consumer_details says.
+ */
+async function consumerNodes(
+  node: QueueNode | TapQueueNode,
+  m: ManagementClient,
+  consumers: ConsumerInfo[],
+): Promise<ConsumerNode[]> {
+  if (!consumers.length) return [];
+  const channelNames = consumers.map(consumerChannelName).filter((n): n is string => !!n);
+  const connectionNames = consumers.map(consumerConnectionName).filter((n): n is string => !!n);
+  const [channels, connections] = await Promise.all([
+    channelsByName(m, node.vhost, channelNames).catch(() => new Map<string, ChannelStats>()),
+    connectionsByName(m, node.vhost, connectionNames).catch(() => new Map<string, ConnectionClient>()),
+  ]);
+  const rows = consumers.map((c) => {
+    const ch = channels.get(consumerChannelName(c) ?? '');
+    const conn = connections.get(consumerConnectionName(c) ?? ch?.connection_details?.name ?? '');
+    return { consumer: c, facts: consumerFacts(c, ch, conn) };
+  });
+  const sorted = sortConsumerFacts(rows);
+  const shares = sorted.length > 1 ? deliveryShares(sorted.map((r) => r.facts)) : [];
+  return sorted.map((r, i) => new ConsumerNode(node, r.consumer, r.facts, shares[i]));
 }
 
 /**
@@ -278,33 +318,35 @@ export class BindingNode extends ExplorerNode {
   }
 }
 
+/**
+ * A consumer of a queue: labelled by its connection's client-provided name (or peer) and channel,
+ * described compactly (library · unacked/prefetch · rate · share of deliveries); every figure is
+ * in the tooltip (src/core/consumers.ts).
+ */
 export class ConsumerNode extends ExplorerNode {
   readonly id: string;
+  readonly facts: ConsumerFacts;
   constructor(
     parent: ExplorerNode,
     readonly consumer: ConsumerInfo,
+    facts?: ConsumerFacts,
+    /** This consumer's share of the deliveries across the queue's consumers, 0..1. */
+    readonly share?: number,
   ) {
     super(parent);
     this.id = `${parent.id}/c:${consumer.channel_details?.name ?? ''}:${consumer.consumer_tag}`;
+    this.facts = facts ?? consumerFacts(consumer);
   }
   get name(): string {
     return this.consumer.consumer_tag;
   }
   view(): NodeView {
-    const c = this.consumer;
-    const ack = c.ack_required ? 'manual ack' : 'auto ack';
-    const from = c.channel_details?.connection_name ?? c.channel_details?.name ?? '';
+    const f = this.facts;
     return {
-      label: c.consumer_tag,
-      description: [
-        `prefetch ${c.prefetch_count}`,
-        ack,
-        c.exclusive ? 'exclusive' : '',
-        c.active === false ? 'inactive' : '',
-      ]
-        .filter(Boolean)
-        .join(' · '),
-      tooltip: `Consumer ${c.consumer_tag}\n${ack}, prefetch ${c.prefetch_count}\nChannel: ${from}`,
+      label: consumerLabel(f),
+      description: consumerDescription(f, this.share),
+      tooltip: consumerTooltip(f, this.share),
+      tooltipMarkdown: consumerTooltipMarkdown(f, this.share),
       contextValue: 'consumer',
       icon: { codicon: 'person' },
       collapsible: 'none',

@@ -6,7 +6,9 @@
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/live-tree.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as amqp from 'amqplib';
 import {
+  expandRow,
   startSession,
   openBurrowView,
   openVhostQueues,
@@ -27,8 +29,10 @@ for (const B of BROKERS)
   describe(`Burrow live tree in VS Code [${B.label}]`, { timeout: 300_000 }, () => {
     let s: Session;
     let side: BrokerSide;
+    let worker: amqp.ChannelModel | undefined;
     const conn = connectionFor(B);
     const queue = uniqueName('live');
+    const workerName = uniqueName('worker');
 
     before(async () => {
       side = await BrokerSide.withVhost(B, 'livetree');
@@ -43,6 +47,7 @@ for (const B of BROKERS)
 
     after(async () => {
       try {
+        await worker?.close().catch(() => undefined);
         await s?.close();
       } finally {
         await side?.cleanup();
@@ -65,6 +70,28 @@ for (const B of BROKERS)
         await side.publish('', queue, ['d', 'e']);
         await waitForRowDescription(page, queue, /^5 · 0 · 0c$/, LIVE_WITHIN_MS);
         await screenshot(page, `live-tree-narrow-${B.id}`);
+      });
+    });
+
+    test('a consumer row shows its connection, library, unacked and prefetch', async () => {
+      const page = s.page;
+      // A tutorial worker: prefetch 1, manual ack, holding the message it got.
+      worker = await amqp.connect(side.amqpUrl, { clientProperties: { connection_name: workerName } });
+      const ch = await worker.createChannel();
+      await ch.prefetch(1);
+      await ch.consume(queue, () => undefined, { noAck: false });
+      await step(s, 'consumer-row', async () => {
+        await setSideBarWidth(page, 400);
+        await expandRow(page, queue);
+        // The channel's stats come with the broker's statistics interval, the row with the next tick.
+        const d = await waitForRowDescription(
+          page,
+          `${workerName} (ch 1)`,
+          /^amqplib · unacked 1\/1\b/,
+          LIVE_WITHIN_MS,
+        );
+        assert.match(d, /^amqplib · unacked 1\/1\b/);
+        await screenshot(page, `consumer-row-${B.id}`);
       });
     });
   });
