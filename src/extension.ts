@@ -16,6 +16,7 @@ import { registerMessagingCommands } from './commands/messaging';
 import { PanelManager } from './panels/panelManager';
 import { registerRequestFileLanguage } from './requestFiles/language';
 import { registerRequestRunner } from './requestFiles/run/commands';
+import { registerConnectionsView } from './connectionsView/view';
 
 let sessions: SessionManager | undefined;
 
@@ -82,6 +83,11 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,
+    ...registerConnectionsView({
+      explorerContext,
+      log,
+      autoRefreshSeconds: () => config().get<number>('autoRefreshSeconds', 5),
+    }),
   );
   log.info('Burrow activated');
 }
