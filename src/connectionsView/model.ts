@@ -1,11 +1,19 @@
 /**
  * The Connections view's tree model: Burrow's connection profiles → the broker's client
- * connections (paged, filtered by name on the server) → their channels → the channels' consumers.
+ * connections (paged by the API; a name filter also matches client-provided names) → their channels → the channels' consumers.
  * No 'vscode' import: ModelTreeProvider (explorer/provider.ts) maps NodeView to TreeItem. The
  * context is the explorer's (sessions, paging, re-rendering), so a profile's session opens, and
  * may ask for a password, only when the user expands the profile.
  */
-import type { ChannelInfo, ConnectionInfo, ConsumerInfo, ManagementClient } from '../broker/management';
+import {
+  CONNECTION_COLUMNS,
+  type ChannelInfo,
+  type ConnectionInfo,
+  type ConsumerInfo,
+  type ListOptions,
+  type ManagementClient,
+  type Page,
+} from '../broker/management';
 import type { ConnectionProfile } from '../core/profile';
 import { profileLabel } from '../core/uri';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from '../explorer/base';
@@ -15,6 +23,7 @@ import {
   channelDescription,
   channelLabel,
   channelTooltip,
+  clientProvidedName,
   connectionDescription,
   connectionLabel,
   connectionTooltip,
@@ -65,6 +74,41 @@ export class ConnectionsRootNode extends ExplorerNode {
   }
 }
 
+/**
+ * A page of the connections whose broker name (peer addresses), client-provided name or user match
+ * the filter. The API's name= filter only sees the broker's name ("127.0.0.1:41694 -> …"), not the
+ * name a client gave, so with a filter the listing is fetched whole (one request) and paged here.
+ */
+async function filteredPage(m: ManagementClient, opts: ListOptions): Promise<Page<ConnectionInfo>> {
+  const all = await m.listConnections({ columns: [...CONNECTION_COLUMNS] });
+  return pageOfMatches(all.items, opts.name ?? '', opts.page ?? 1, opts.pageSize ?? all.items.length);
+}
+
+/** The client-side filter and paging (exported for tests); the regex is case-insensitive. */
+export function pageOfMatches(
+  all: ConnectionInfo[],
+  regex: string,
+  page: number,
+  pageSize: number,
+): Page<ConnectionInfo> {
+  let re: RegExp;
+  try {
+    re = new RegExp(regex, 'i');
+  } catch (e) {
+    throw new Error(`Invalid filter /${regex}/: ${(e as Error).message}`);
+  }
+  const matches = all.filter((c) => re.test(c.name) || re.test(clientProvidedName(c) ?? '') || re.test(c.user ?? ''));
+  const size = Math.max(1, pageSize);
+  return {
+    items: matches.slice((page - 1) * size, page * size),
+    page,
+    pageSize: size,
+    pageCount: Math.ceil(matches.length / size),
+    filteredCount: matches.length,
+    totalCount: all.length,
+  };
+}
+
 interface NodeAlarms {
   name: string;
   mem_alarm?: boolean;
@@ -83,7 +127,7 @@ export class ProfileConnectionsNode extends PagedGroupNode<ConnectionInfo> {
     super(parent, ctx, profile.id, '', {
       row: { title: 'Connections', kind: 'connections', icon: 'plug', key: `profile:${profile.id}` },
       fetch: async (m, _vhost, opts) => {
-        const page = await m.listConnections(opts);
+        const page = opts.name ? await filteredPage(m, opts) : await m.listConnections(opts);
         this.blockedReason = page.items.some((c) => c.state === 'blocked' || c.state === 'blocking')
           ? alarmReason(
               await m.request<NodeAlarms[]>('GET', '/nodes', undefined, {

@@ -7,7 +7,7 @@ import type {
   ListOptions,
   ManagementClient,
 } from '../../src/broker/management';
-import { listQuery, reasonHeader } from '../../src/broker/management';
+import { CONNECTION_COLUMNS, listQuery, reasonHeader } from '../../src/broker/management';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
 import { ErrorNode, InfoNode, LoadMoreNode, type ExplorerContext, type SessionStatus } from '../../src/explorer/nodes';
 import {
@@ -16,6 +16,7 @@ import {
   ConnectionsRootNode,
   ConsumerRow,
   ProfileConnectionsNode,
+  pageOfMatches,
 } from '../../src/connectionsView/model';
 import {
   alarmReason,
@@ -166,6 +167,18 @@ test('the filter goes to the server as a regex (page, page_size, name, use_regex
   assert.deepEqual(q, { columns: 'name,user', page: 1, page_size: 50, name: 'app\\-0.*', use_regex: true });
 });
 
+test('client-side filter: pages over the matches, counts of matches and of all; a bad regex is a clear error', () => {
+  const all = Array.from({ length: 25 }, (_, i) => conn(i));
+  const p = pageOfMatches(all, 'app-0[01]', 2, 8);
+  assert.deepEqual(
+    p.items.map((c) => connectionLabel(c)),
+    ['app-008', 'app-009', 'app-010', 'app-011', 'app-012', 'app-013', 'app-014', 'app-015'],
+  );
+  assert.deepEqual([p.filteredCount, p.totalCount, p.pageCount], [20, 25, 3]);
+  assert.equal(pageOfMatches(all, 'GUEST', 1, 100).filteredCount, 25);
+  assert.throws(() => pageOfMatches(all, '(', 1, 10), /Invalid filter \/\(\/:/);
+});
+
 /** A fake broker with `n` connections, one channel each with one consumer. */
 function setup(n: number, opts: { status?: SessionStatus; blocked?: boolean } = {}) {
   const conns = Array.from({ length: n }, (_, i) => conn(i, opts.blocked && i === 0 ? { state: 'blocked' } : {}));
@@ -244,15 +257,26 @@ test('model: profiles → connections (paged, Load more) → channels → consum
   assert.equal(cons.view().description, 'amq.ctag-abc · manual ack · prefetch 3');
 });
 
-test('model: the view filter is sent to the server as a regex and applies to every profile', async () => {
+test('model: the view filter matches broker and client-provided names (case-insensitive), paged', async () => {
   const f = setup(30);
   const root = new ConnectionsRootNode(f.ctx);
   const [profile] = (await root.getChildren()) as ProfileConnectionsNode[];
   await profile.getChildren();
   root.setFilter('5000*');
   const kids = await profile.getChildren();
-  assert.deepEqual(f.requests.at(-1), { page: 1, pageSize: 10, name: '5000.*', useRegex: true });
+  // The API filters on the broker's name only: with a filter the whole listing, paged here.
+  assert.deepEqual(f.requests.at(-1), { columns: CONNECTION_COLUMNS });
   assert.equal(kids.filter((k) => k instanceof ConnectionRow).length, 10);
+  assert.ok(!(kids.at(-1) instanceof LoadMoreNode)); // ports 50000-50009: one page
+  root.setFilter('APP-02*');
+  const byClientName = (await profile.getChildren()).filter((k) => k instanceof ConnectionRow);
+  assert.deepEqual(
+    byClientName.map((k) => k.view().label),
+    Array.from({ length: 10 }, (_, i) => `app-02${i}`),
+  );
+  assert.match(profile.view().description!, /10 of 30 · filter: APP-02\*/);
+  root.setFilter('5000*');
+  await profile.getChildren();
   assert.equal(profile.view().contextValue, 'connectionsProfile.filtered');
   assert.match(profile.view().description!, /10 of 30 · filter: 5000\*/);
   root.setFilter('nothing-like-this');
