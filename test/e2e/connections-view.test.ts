@@ -68,7 +68,8 @@ for (const B of BROKERS)
         await expandRow(page, conn.name, 30_000, PANE);
       });
       const description = await step(s, 'connection-row', async () => {
-        const d = await waitForRowDescription(page, clientName, /amqplib/, 30_000, PANE);
+        // Listed at once; its channel count comes with the broker's next statistics emission.
+        const d = await waitForRowDescription(page, clientName, /amqplib.* · 1 channel/, 30_000, PANE);
         await expandRow(page, clientName, 30_000, PANE);
         return d;
       });
