@@ -325,3 +325,25 @@ test('model: a failing call becomes an error row', async () => {
   const kids = await profile.getChildren();
   assert.ok(kids[0] instanceof ErrorNode);
 });
+
+test('menus: Close Connection… on connection rows only; Filter and Refresh on the view title', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  type Item = { command: string; when: string };
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { menus: Record<string, Item[]>; views: Record<string, { id: string }[]> };
+  };
+  assert.ok(pkg.contributes.views.burrow.some((v) => v.id === 'burrow.connections'));
+  const item = pkg.contributes.menus['view/item/context'].find((i) => i.command === 'burrow.connections.close')!;
+  const re = new RegExp(/viewItem =~ \/(.*)\//.exec(item.when)![1]);
+  assert.match(item.when, /view == burrow\.connections/);
+  for (const v of ['clientConnection', 'clientConnection.burrow']) assert.ok(re.test(v), v);
+  for (const v of ['clientChannel', 'clientConsumer', 'connectionsProfile', 'connection', 'connection.open'])
+    assert.ok(!re.test(v), v);
+  const title = pkg.contributes.menus['view/title'].filter((i) => i.when.includes('burrow.connections'));
+  assert.deepEqual(title.map((i) => i.command).sort(), [
+    'burrow.connections.clearFilter',
+    'burrow.connections.filter',
+    'burrow.connections.refresh',
+  ]);
+});
