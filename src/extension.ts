@@ -59,6 +59,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const services: CommandServices = { store, sessions: s, explorer, log, topology };
   const panels = new PanelManager({ extensionUri: context.extensionUri, log, sessions: s, store, context, topology });
 
+  const connectionsView = registerConnectionsView({
+    explorerContext,
+    log,
+    autoRefreshSeconds: () => config().get<number>('autoRefreshSeconds', 5),
+  });
+
   context.subscriptions.push(
     log,
     store,
@@ -83,11 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,
-    ...registerConnectionsView({
-      explorerContext,
-      log,
-      autoRefreshSeconds: () => config().get<number>('autoRefreshSeconds', 5),
-    }),
+    ...connectionsView.disposables,
+    store.onDidChange(() => connectionsView.refresh()),
+    onStatusSettled(s, (id) => connectionsView.refresh(id)),
   );
   log.info('Burrow activated');
 }

@@ -33,7 +33,13 @@ export interface ConnectionsViewDeps {
   autoRefreshSeconds(): number;
 }
 
-export function registerConnectionsView(deps: ConnectionsViewDeps): vscode.Disposable[] {
+export interface ConnectionsView {
+  disposables: vscode.Disposable[];
+  /** Re-renders a profile's row (its session's status changed), or the whole view (the profiles changed). */
+  refresh(profileId?: string): void;
+}
+
+export function registerConnectionsView(deps: ConnectionsViewDeps): ConnectionsView {
   const ctx: ExplorerContext = {
     ...deps.explorerContext,
     identity: undefined,
@@ -54,7 +60,12 @@ export function registerConnectionsView(deps: ConnectionsViewDeps): vscode.Dispo
   const command = (id: string, fn: (...args: never[]) => Promise<unknown>) =>
     vscode.commands.registerCommand(id, safeCommand(deps.log, id, fn as (...args: unknown[]) => Promise<unknown>));
 
-  return [
+  const refresh = (profileId?: string) => {
+    if (profileId === undefined) return provider.refresh();
+    const node = root.profile(profileId);
+    if (node) provider.refresh(node);
+  };
+  const disposables = [
     provider,
     view,
     new AutoRefresh(provider, view, deps.autoRefreshSeconds),
@@ -99,4 +110,5 @@ export function registerConnectionsView(deps: ConnectionsViewDeps): vscode.Dispo
       provider.refresh(node.group);
     }),
   ];
+  return { disposables, refresh };
 }
