@@ -16,6 +16,7 @@ import { registerMessagingCommands } from './commands/messaging';
 import { PanelManager } from './panels/panelManager';
 import { registerRequestFileLanguage } from './requestFiles/language';
 import { registerRequestRunner } from './requestFiles/run/commands';
+import { registerConnectionsView } from './connectionsView/view';
 
 let sessions: SessionManager | undefined;
 
@@ -58,6 +59,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const services: CommandServices = { store, sessions: s, explorer, log, topology };
   const panels = new PanelManager({ extensionUri: context.extensionUri, log, sessions: s, store, context, topology });
 
+  const connectionsView = registerConnectionsView({
+    explorerContext,
+    log,
+    autoRefreshSeconds: () => config().get<number>('autoRefreshSeconds', 5),
+  });
+
   context.subscriptions.push(
     log,
     store,
@@ -82,6 +89,9 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,
+    ...connectionsView.disposables,
+    store.onDidChange(() => connectionsView.refresh()),
+    onStatusSettled(s, (id) => connectionsView.refresh(id)),
   );
   log.info('Burrow activated');
 }

@@ -7,8 +7,10 @@
 import { BrokerError } from './errors';
 import { parseBindingsText } from './managementBindings';
 import { ManagementHttp, buildQuery, type ManagementClientOptions, type RequestOptions } from './managementHttp';
+import { CONNECTION_COLUMNS, reasonHeader, type ChannelInfo, type ConnectionInfo } from './managementConnections';
 
 export { buildQuery, type ManagementClientOptions, type RequestOptions };
+export * from './managementConnections';
 
 const BINDINGS: RequestOptions = { parse: parseBindingsText };
 
@@ -451,6 +453,30 @@ export class ManagementClient extends ManagementHttp {
       },
     );
     return q.consumer_details ?? [];
+  }
+
+  // ----- connections and channels (the Connections view) ------------------
+
+  /** The broker's client connections (or one vhost's); paged and filtered by name like the other lists. */
+  listConnections(opts?: ListOptions & { vhost?: string }): Promise<Page<ConnectionInfo>> {
+    const base = opts?.vhost !== undefined ? apiPath('vhosts', opts.vhost, 'connections') : '/connections';
+    return this.list<ConnectionInfo>(base, opts, CONNECTION_COLUMNS);
+  }
+
+  async connectionChannels(name: string): Promise<ChannelInfo[]> {
+    return (await this.request<ChannelInfo[]>('GET', apiPath('connections', name, 'channels'))) ?? [];
+  }
+
+  /** One channel with its consumer_details; 404 once it is gone. */
+  channel(name: string): Promise<ChannelInfo> {
+    return this.request<ChannelInfo>('GET', apiPath('channels', name));
+  }
+
+  /** Closes a client connection; the client gets connection.close with the reason (X-Reason). */
+  async closeConnection(name: string, reason: string): Promise<void> {
+    await this.request('DELETE', apiPath('connections', name), undefined, {
+      headers: { 'X-Reason': reasonHeader(reason) },
+    });
   }
 
   // ----- users & permissions ----------------------------------------------

@@ -1,14 +1,14 @@
 import * as vscode from 'vscode';
 import { RefreshScheduler } from '../core/refreshScheduler';
-import type { ExplorerNode } from './nodes';
-import type { ExplorerProvider } from './provider';
+import { RootNode, type ExplorerNode } from './nodes';
+import type { ModelTreeProvider } from './provider';
 import type { TopologyChange, TopologyEvents } from './topologyEvents';
 
 /** Management statistics lag the broker by up to this (collect_statistics_interval, 5 s by default). */
 const STATS_LAG_MS = 5_500;
 
 /**
- * The live tree: every `burrow.explorer.autoRefreshSeconds` (default 5; 0 = off) it refreshes the
+ * The live tree (the explorer's, and the Connections view's without `events`): every `burrow.explorer.autoRefreshSeconds` (default 5; 0 = off) it refreshes the
  * nodes that are expanded AND visible (their ancestors expanded, the view shown), each through its
  * poll(), which re-renders only rows whose data changed. Paused while the view is hidden; backs off
  * on errors (core/refreshScheduler.ts). Burrow's own operations (TopologyEvents) refresh the
@@ -21,7 +21,7 @@ export class AutoRefresh implements vscode.Disposable {
   private readonly followUps = new Set<NodeJS.Timeout>();
 
   constructor(
-    private readonly explorer: ExplorerProvider,
+    private readonly explorer: ModelTreeProvider<ExplorerNode>,
     private readonly view: vscode.TreeView<ExplorerNode>,
     private readonly seconds: () => number,
     events?: TopologyEvents,
@@ -66,7 +66,8 @@ export class AutoRefresh implements vscode.Disposable {
 
   /** After publish, purge, declare, bind…: the affected groups now (if shown) and after the stats lag. */
   private changedByBurrow(change: TopologyChange): void {
-    const vhost = this.explorer.root.connection(change.profileId)?.vhostNode(change.vhost);
+    const root = this.explorer.root;
+    const vhost = root instanceof RootNode ? root.connection(change.profileId)?.vhostNode(change.vhost) : undefined;
     if (!vhost) return;
     const groups: ExplorerNode[] = [];
     if (change.queues !== undefined) groups.push(vhost.queues);

@@ -19,10 +19,10 @@ export interface GroupRow<T> extends ExplorerNode {
   setItem?(item: T): void;
 }
 
-/** What makes a paged group the Exchanges or the Queues group. */
+/** What makes a paged group the Exchanges or the Queues group (or a profile in the Connections view). */
 export interface GroupSpec<T extends { name: string }> {
-  /** `kind` is also the contextValue (`queues`, `queues.filtered`…) and the last part of the id. */
-  row: { title: string; kind: 'exchanges' | 'queues'; icon: string };
+  /** `kind` is also the contextValue (`queues`, `queues.filtered`…) and the last part of the id (`key` if given). */
+  row: { title: string; kind: 'exchanges' | 'queues' | 'connections'; icon: string; key?: string };
   fetch(m: ManagementClient, vhost: string, opts: ListOptions): Promise<Page<T>>;
   /** Items the tree leaves out (system exchanges when so configured). */
   keep?(item: T): boolean;
@@ -64,7 +64,7 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
     private readonly spec: GroupSpec<T>,
   ) {
     super(parent);
-    this.id = `${parent.id}/${spec.row.kind}`;
+    this.id = `${parent.id}/${spec.row.key ?? spec.row.kind}`;
     this.title = spec.row.title;
   }
 

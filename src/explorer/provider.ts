@@ -7,9 +7,10 @@ const COLLAPSIBLE: Record<NodeView['collapsible'], vscode.TreeItemCollapsibleSta
   expanded: vscode.TreeItemCollapsibleState.Expanded,
 };
 
-/** Adapts the vscode-free tree model to a TreeDataProvider. */
-export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
-  readonly root: RootNode;
+/** Adapts a vscode-free tree model (the explorer's, the Connections view's) to a TreeDataProvider. */
+export class ModelTreeProvider<R extends ExplorerNode>
+  implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable
+{
   private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   /** What each row showed when VS Code last asked for it: the live tree re-renders only rows that differ. */
@@ -17,9 +18,7 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
   /** Rows fired by changed() that VS Code has not drawn again yet. */
   private readonly unseen = new WeakSet<ExplorerNode>();
 
-  constructor(ctx: ExplorerContext) {
-    this.root = new RootNode(ctx);
-  }
+  constructor(readonly root: R) {}
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
     const v = node.view();
@@ -75,6 +74,13 @@ export class ExplorerProvider implements vscode.TreeDataProvider<ExplorerNode>, 
 
   dispose(): void {
     this.emitter.dispose();
+  }
+}
+
+/** The explorer's provider: the Brokers view. */
+export class ExplorerProvider extends ModelTreeProvider<RootNode> {
+  constructor(ctx: ExplorerContext) {
+    super(new RootNode(ctx));
   }
 }
 
