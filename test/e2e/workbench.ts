@@ -19,17 +19,28 @@ export function quickInput(page: Page): Locator {
 /** Runs a command by its title through the command palette (F1). */
 export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
   const qi = quickInput(page);
-  await page
-    .locator('.monaco-workbench')
-    .focus()
-    .catch(() => undefined);
-  await page.keyboard.press('F1');
-  if (!(await qi.isVisible())) {
-    await page.keyboard.press('Control+Shift+P');
-  }
-  await qi.waitFor({ state: 'visible', timeout: timeoutMs });
   const input = qi.locator('.quick-input-box input');
-  await input.fill(`>${title}`);
+  // The palette can close again right after it opened (a webview or the tree taking focus as it redraws;
+  // seen once in CI as an input that never became visible), so opening and typing are retried a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page
+        .locator('.monaco-workbench')
+        .focus()
+        .catch(() => undefined);
+      await page.keyboard.press('F1');
+      if (!(await qi.isVisible())) {
+        await page.keyboard.press('Control+Shift+P');
+      }
+      await qi.waitFor({ state: 'visible', timeout: attempt < 3 ? 5_000 : timeoutMs });
+      await input.fill(`>${title}`, { timeout: attempt < 3 ? 5_000 : timeoutMs });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape').catch(() => undefined);
+      await page.waitForTimeout(300);
+    }
+  }
   // Wait until the list shows an entry with this exact title, then pick it (highlighted first match).
   const entry = qi
     .locator('.quick-input-list .monaco-list-row', {
