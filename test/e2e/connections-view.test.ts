@@ -17,6 +17,8 @@ import {
   runCommand,
   answerInput,
   screenshot,
+  setSideBarWidth,
+  parkMouse,
   step,
   type Session,
 } from './harness';
@@ -82,6 +84,11 @@ for (const B of BROKERS)
       await step(s, 'consumer-row', async () => {
         await expandRow(page, 'Channel 1', 30_000, PANE);
         await waitForRowDescription(page, queue, /manual ack · prefetch 3/, 30_000, PANE);
+        // For the README's picture: a wide side bar, the Brokers pane folded so the view has the room.
+        await setSideBarWidth(page, 980).catch(() => undefined);
+        const brokers = burrowContainer(page).locator('.pane-header', { hasText: 'Brokers' });
+        if ((await brokers.getAttribute('aria-expanded')) === 'true') await brokers.click();
+        await parkMouse(page);
         await screenshot(page, `connections-view-${B.id}`);
       });
     });
