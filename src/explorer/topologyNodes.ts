@@ -33,6 +33,7 @@ import {
 } from '../core/consumers';
 import type { BindingInfo, ConsumerInfo, ExchangeInfo, ManagementClient, QueueInfo } from '../broker/management';
 import { channelsByName, connectionsByName, type ChannelStats, type ConnectionClient } from '../broker/consumerStats';
+import { policyLines } from '../core/policies';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
 import { PagedGroupNode } from './pagedGroup';
 
@@ -152,6 +153,7 @@ export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
         `Exchange ${exchangeDisplayName(x.name)} (${x.type})`,
         `Features: ${exchangeFeatures(x).join(' ') || 'transient'}`,
         ...args.map(([k, v]) => `${k}: ${formatArgValue(v)}`),
+        ...policyLines(x.policy, x.operator_policy, undefined),
       ].join('\n'),
       contextValue: x.name === '' ? 'exchange.default' : x.name.startsWith('amq.') ? 'exchange.system' : 'exchange',
       icon: { codicon: EXCHANGE_ICONS[x.type] ?? 'symbol-event' },
@@ -202,6 +204,11 @@ function queueDetails(q: QueueInfo): string[] {
     queueFigures(q),
     `Features: ${queueFeatures(q).join(' ') || 'transient'}`,
     ...Object.entries(q.arguments ?? {}).map(([k, v]) => `${k}: ${formatArgValue(v)}`),
+    ...policyLines(
+      q.policy,
+      q.operator_policy,
+      Array.isArray(q.effective_policy_definition) ? undefined : q.effective_policy_definition,
+    ),
   ];
 }
 
