@@ -133,10 +133,10 @@ test('property: the winner matches and no matching policy has a higher priority'
     fc.property(arb, fc.stringMatching(/^[abz]{0,4}$/), fc.boolean(), (ps, name, isQueue) => {
       const target = isQueue ? q(name, 'quorum') : x(name);
       const sel = selectPolicy(ps, target, 4);
-      const matching = ps.filter((p) => applyToFits(p['apply-to'], target, 4) && matches(p.pattern, name));
+      const matching: PolicyDef[] = ps.filter((p) => applyToFits(p['apply-to'], target, 4) && matches(p.pattern, name));
       if (matching.length === 0) return assert.equal(sel.winner, undefined);
       assert.ok(sel.winner && matching.includes(sel.winner));
-      assert.equal(sel.winner.priority, Math.max(...matching.map((p) => p.priority)));
+      assert.equal(sel.winner.priority, Math.max(...matching.map((p) => p.priority ?? 0)));
       assert.equal(
         sel.winner,
         matching.find((p) => p.priority === sel.winner?.priority),
