@@ -18,7 +18,15 @@ import {
   type PolicyTarget,
 } from '../core/policies';
 import { PolicyNode, PoliciesGroupNode, connectionOf, vhostOf, type ExplorerNode } from '../explorer/nodes';
-import { attempt, done, registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
+import {
+  attempt,
+  CommandFailed,
+  done,
+  registerAll,
+  resolveProfile,
+  resolveVhost,
+  type CommandServices,
+} from './context';
 import { ask, Cancelled, confirmDanger, pick } from './ui';
 
 const KIND_WORD: Record<PolicyKind, string> = { policy: 'policy', operator: 'operator policy' };
@@ -108,7 +116,8 @@ async function editFlow(
       },
     });
     const applyTo = await pick(
-      applyToValues(major).map((a) => ({ label: a, picked: a === draft.applyTo })),
+      // The current value first, so Enter keeps it.
+      [draft.applyTo, ...applyToValues(major).filter((a) => a !== draft.applyTo)].map((a) => ({ label: a })),
       { title, placeHolder: `Apply to (current: ${draft.applyTo})` },
     );
     draft.applyTo = applyTo.label;
@@ -141,11 +150,12 @@ async function editFlow(
       await putPolicy(m, kind, vhost, draft.name, body);
       return draft;
     } catch (err) {
-      if (err instanceof BrokerError && err.code !== undefined && Number(err.code) >= 400 && Number(err.code) < 500) {
+      // 400: the broker refused what was typed (pattern, key, value, apply-to): let the user fix it.
+      if (err instanceof BrokerError && err.code === 400) {
         problem = `the broker refused ${KIND_WORD[kind]} '${draft.name}': ${describeForUser(err)}. Your input is kept: fix it and try again.`;
         continue;
       }
-      throw err;
+      throw new CommandFailed(`Save ${KIND_WORD[kind]} '${draft.name}' in vhost '${vhost}'`, err);
     }
   }
 }
