@@ -28,6 +28,8 @@ for (const B of BROKERS) {
       { kind: 'queue', name: 'INVOICES-2', queueType: 'quorum' },
       { kind: 'queue', name: 'misc.q', queueType: 'classic' },
       { kind: 'queue', name: 'orders.s', queueType: 'stream' },
+      { kind: 'queue', name: 'tie', queueType: 'classic' },
+      ...(B.major >= 4 ? [{ kind: 'queue' as const, name: 'dlq.q', queueType: 'quorum' }] : []),
     ];
     const exchanges: PolicyTarget[] = [
       { kind: 'exchange', name: 'orders.x' },
@@ -58,6 +60,26 @@ for (const B of BROKERS) {
       await putPolicy(mc, 'policy', vhost, 'inv', body('(?i)^inv', 3, 'queues', { expires: 3600000 }));
       if (B.major >= 4)
         await putPolicy(mc, 'policy', vhost, 'qq', body('orders', 7, 'quorum_queues', { 'max-length': 7 }));
+      // Two policies tied at the top for 'tie': the broker picks one by storage order.
+      await putPolicy(mc, 'policy', vhost, 'tieA', body('^tie$', 50, 'all', { 'max-length': 11 }));
+      await putPolicy(mc, 'policy', vhost, 'tieB', body('^tie$', 50, 'all', { 'max-length': 12 }));
+      if (B.major >= 4) {
+        // 4.x merge: a negative (unlimited) delivery-limit loses to the operator's limit; overflow is the operator's.
+        await putPolicy(
+          mc,
+          'policy',
+          vhost,
+          'dlneg',
+          body('^dlq\\.q$', 30, 'quorum_queues', { 'delivery-limit': -1, overflow: 'drop-head' }),
+        );
+        await putPolicy(
+          mc,
+          'operator',
+          vhost,
+          'op-dl',
+          body('^dlq', 5, 'queues', { 'delivery-limit': 7, overflow: 'reject-publish' }),
+        );
+      }
       await putPolicy(
         mc,
         'operator',
@@ -83,13 +105,22 @@ for (const B of BROKERS) {
 
     test('every queue gets the policy, operator policy and effective definition Burrow predicts', async () => {
       const [policies, ops] = await Promise.all([getPolicies(mc, vhost), getOperatorPolicies(mc, vhost)]);
-      assert.equal(policies.length, B.major >= 4 ? 6 : 5);
+      assert.equal(policies.length, B.major >= 4 ? 9 : 7);
+      const tie = effectivePolicy(
+        policies,
+        ops,
+        queues.find((q) => q.name === 'tie')!,
+        B.major,
+      );
+      assert.deepEqual([...tie.ambiguous.policies].sort(), ['tieA', 'tieB']);
       const expected = Object.fromEntries(
-        queues.map((q) => {
-          const e = effectivePolicy(policies, ops, q, B.major);
-          assert.deepEqual(e.errors, []);
-          return [q.name, { policy: e.policy?.name, operator: e.operatorPolicy?.name, definition: e.definition }];
-        }),
+        queues
+          .filter((q) => q.name !== 'tie')
+          .map((q) => {
+            const e = effectivePolicy(policies, ops, q, B.major);
+            assert.deepEqual(e.errors, []);
+            return [q.name, { policy: e.policy?.name, operator: e.operatorPolicy?.name, definition: e.definition }];
+          }),
       );
       // A few predictions spelled out, so a wrong rule can't agree with itself.
       assert.equal(expected['misc.q'].policy, 'all');
@@ -101,32 +132,51 @@ for (const B of BROKERS) {
         'max-length': 50,
         'message-ttl': 60000,
       });
+      if (B.major >= 4)
+        assert.deepEqual(expected['dlq.q'], {
+          policy: 'dlneg',
+          operator: 'op-dl',
+          definition: { 'delivery-limit': 7, overflow: 'reject-publish' },
+        });
+      let tied: { policy?: string; definition: unknown } | undefined;
+      const started = Date.now();
       let actual: Record<string, unknown> = {};
       await poll(
         'the broker to apply the policies to the queues',
         async () => {
           // The tree's listing (DEFAULT_QUEUE_COLUMNS) must carry the fields too.
           const page = await mc.listQueues(vhost);
+          const t = page.items.find((q) => q.name === 'tie');
+          tied = t && { policy: norm(t.policy), definition: normDef(t.effective_policy_definition) };
           actual = Object.fromEntries(
-            page.items.map((q) => [
-              q.name,
-              {
-                policy: norm(q.policy),
-                operator: norm(q.operator_policy),
-                definition: normDef(q.effective_policy_definition),
-              },
-            ]),
+            page.items
+              .filter((q) => q.name !== 'tie')
+              .map((q) => [
+                q.name,
+                {
+                  policy: norm(q.policy),
+                  operator: norm(q.operator_policy),
+                  definition: normDef(q.effective_policy_definition),
+                },
+              ]),
           );
           try {
             assert.deepEqual(actual, expected);
-            return true;
+            return tied?.policy !== undefined;
           } catch {
             return false;
           }
         },
-        20_000,
+        45_000,
         200,
       ).catch(() => assert.deepEqual(actual, expected));
+      console.log(
+        `  [${B.label}] the queues showed the predicted policies ${Date.now() - started} ms after the last change`,
+      );
+      // The tie: one of the two, with its own definition; Burrow said it could be either.
+      const pickedByBroker = policies.find((p) => p.name === tied?.policy);
+      assert.ok(pickedByBroker && tie.ambiguous.policies.includes(pickedByBroker.name), JSON.stringify(tied));
+      assert.deepEqual(tied?.definition, pickedByBroker.definition);
     });
 
     test('every exchange gets the policy Burrow predicts', async () => {
@@ -150,7 +200,7 @@ for (const B of BROKERS) {
             return false;
           }
         },
-        20_000,
+        45_000,
         200,
       ).catch(() => assert.deepEqual(actual, expected));
     });
@@ -187,7 +237,17 @@ for (const B of BROKERS) {
         }),
         (e) => e instanceof BrokerError && e.code === 400 && /not recognised/i.test(`${e.message} ${e.replyText}`),
       );
-      if (B.major < 4)
+      if (B.major < 4) {
+        // 3.10 accepts no negative delivery-limit in a policy (4.x: negative = unlimited).
+        await assert.rejects(
+          putPolicy(mc, 'policy', vhost, 'bad', {
+            pattern: 'x',
+            priority: 0,
+            'apply-to': 'queues',
+            definition: { 'delivery-limit': -1 },
+          }),
+          (e) => e instanceof BrokerError && e.code === 400,
+        );
         await assert.rejects(
           putPolicy(mc, 'policy', vhost, 'bad', {
             pattern: 'x',
@@ -197,6 +257,7 @@ for (const B of BROKERS) {
           }),
           (e) => e instanceof BrokerError && e.code === 400,
         );
+      }
       await putPolicy(mc, 'operator', vhost, 'op-tmp', {
         pattern: '^tmp',
         priority: 0,
