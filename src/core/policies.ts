@@ -714,3 +714,35 @@ export function checkPolicyDefinition(text: string): string | undefined {
   if (Object.keys(r.value).length === 0) return 'The definition needs at least one key';
   return undefined;
 }
+
+/**
+ * Tooltip lines for the keys a queue or exchange sets both by x-argument and through its policy:
+ * which value it runs with and why. The tree does not know the broker's version, so a key whose
+ * rule differs between 3.x and 4.x (quorum `expires`, a negative `delivery-limit`) gives both.
+ */
+export function argumentVsPolicyLines(
+  target: PolicyTarget,
+  args: Record<string, unknown> | undefined,
+  definition: Record<string, unknown> | undefined,
+): string[] {
+  const both = (major: number) =>
+    new Map(
+      resultingSettings(target, args, definition, major)
+        .filter((s) => s.note !== undefined)
+        .map((s) => [s.key, s]),
+    );
+  const three = both(3);
+  const four = both(4);
+  const lines: string[] = [];
+  for (const [key, s3] of three) {
+    const s4 = four.get(key);
+    if (!s4) continue;
+    if (s3.from === s4.from && formatValue(s3.value) === formatValue(s4.value))
+      lines.push(`  ${key}: ${formatValue(s4.value)} — ${s4.note}`);
+    else
+      lines.push(
+        `  ${key}: ${formatValue(s3.value)} on 3.x (${s3.from}), ${formatValue(s4.value)} on 4.x (${s4.from})`,
+      );
+  }
+  return lines.length ? ['Set by both argument and policy:', ...lines] : [];
+}

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  argumentVsPolicyLines,
   applyToFits,
   checkPolicyDefinition,
   compilePattern,
@@ -244,4 +245,24 @@ test('texts: description, tooltip lines, definition check', () => {
   assert.match(checkPolicyDefinition('{"max-length": }') ?? '', /Not valid JSON.*line 1/);
   assert.match(checkPolicyDefinition('[1]') ?? '', /JSON object/);
   assert.match(checkPolicyDefinition('{}') ?? '', /at least one key/);
+});
+
+test('tooltip: keys set by both argument and policy, with both versions where they differ', () => {
+  assert.deepEqual(
+    argumentVsPolicyLines(
+      q('a'),
+      { 'x-message-ttl': 100, 'x-queue-type': 'classic' },
+      { 'message-ttl': 50, 'max-length': 3 },
+    ),
+    ['Set by both argument and policy:', '  message-ttl: 50 — the lower of argument and policy'],
+  );
+  assert.deepEqual(argumentVsPolicyLines(q('a', 'quorum'), { 'x-expires': 100 }, { expires: 5000 }), [
+    'Set by both argument and policy:',
+    '  expires: 5000 on 3.x (policy), 100 on 4.x (argument)',
+  ]);
+  assert.deepEqual(argumentVsPolicyLines(q('a'), { 'x-dead-letter-exchange': 'a' }, { 'dead-letter-exchange': 'p' }), [
+    'Set by both argument and policy:',
+    '  dead-letter-exchange: a — the argument overrides the policy',
+  ]);
+  assert.deepEqual(argumentVsPolicyLines(q('a'), {}, { 'max-length': 1 }), []);
 });
