@@ -178,9 +178,12 @@ export function unsupportedKeys(target: PolicyTarget, brokerMajor: number): read
 export type CompiledPattern = { ok: true; test(name: string): boolean } | { ok: false; error: string };
 
 /** A string's UTF-8 bytes as one char per byte (what re:run sees without the `unicode` option). */
+const encoder = new TextEncoder();
 function bytes(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s; // ASCII: the same
   let out = '';
-  for (const b of new TextEncoder().encode(s)) out += String.fromCharCode(b);
+  for (const b of encoder.encode(s)) out += String.fromCharCode(b);
   return out;
 }
 
