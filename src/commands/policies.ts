@@ -71,7 +71,8 @@ function policiesRow(node: ExplorerNode | undefined, vhost: string): ExplorerNod
 
 function refreshRows(node: ExplorerNode | undefined, vhost: string): (ExplorerNode | undefined)[] {
   const v = connectionOf(node)?.vhostNode(vhost) ?? vhostOf(node);
-  return [policiesRow(node, vhost), v?.queues, v?.exchanges].filter((n) => n !== undefined);
+  const rows = [policiesRow(node, vhost), v?.queues, v?.exchanges].filter((n) => n !== undefined);
+  return rows.length ? rows : [undefined]; // from the palette, with nothing to go on: the whole tree
 }
 
 /**
