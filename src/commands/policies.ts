@@ -14,6 +14,7 @@ import {
   checkPolicyDefinition,
   compilePattern,
   previewPolicy,
+  refusalReason,
   type PolicyDef,
   type PolicyTarget,
 } from '../core/policies';
@@ -153,7 +154,7 @@ async function editFlow(
     } catch (err) {
       // 400: the broker refused what was typed (pattern, key, value, apply-to): let the user fix it.
       if (err instanceof BrokerError && err.code === 400) {
-        problem = `the broker refused ${KIND_WORD[kind]} '${draft.name}': ${describeForUser(err)}. Your input is kept: fix it and try again.`;
+        problem = `the broker refused ${KIND_WORD[kind]} '${draft.name}' (400): ${refusalReason(err.replyText ?? describeForUser(err))}. Your input is kept: fix it and try again.`;
         continue;
       }
       throw new CommandFailed(`Save ${KIND_WORD[kind]} '${draft.name}' in vhost '${vhost}'`, err);

@@ -749,3 +749,21 @@ export function argumentVsPolicyLines(
   }
   return lines.length ? ['Set by both argument and policy:', ...lines] : [];
 }
+
+/**
+ * The broker's reason for refusing a policy, readable: the management API sends it HTML-escaped
+ * over several lines ("Validation failed\n\n[{&lt;&lt;\"no-such-key\"&gt;&gt;,1}] are not
+ * recognised policy settings").
+ */
+export function refusalReason(replyText: string | undefined): string {
+  const text = (replyText ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^Validation failed:? ?/i, '');
+  return text || 'no reason given';
+}

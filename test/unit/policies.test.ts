@@ -11,6 +11,7 @@ import {
   policyDescription,
   policyLines,
   previewPolicy,
+  refusalReason,
   resultingSettings,
   selectPolicy,
   type PolicyDef,
@@ -265,4 +266,16 @@ test('tooltip: keys set by both argument and policy, with both versions where th
     '  dead-letter-exchange: a — the argument overrides the policy',
   ]);
   assert.deepEqual(argumentVsPolicyLines(q('a'), {}, { 'max-length': 1 }), []);
+});
+
+test('a refusal reads as the broker meant it', () => {
+  assert.equal(
+    refusalReason('Validation failed\n\n[{&lt;&lt;"no-such-key"&gt;&gt;,1}] are not recognised policy settings\n'),
+    '[{<<"no-such-key">>,1}] are not recognised policy settings',
+  );
+  assert.equal(
+    refusalReason('Validation failed\n\npattern should be regular expression but is invalid: {"missing )",1}'),
+    'pattern should be regular expression but is invalid: {"missing )",1}',
+  );
+  assert.equal(refusalReason(undefined), 'no reason given');
 });
