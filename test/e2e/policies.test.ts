@@ -80,7 +80,7 @@ for (const B of BROKERS)
       }
     });
 
-    test('create a policy with a preview, see it in the tree and in the queue tooltip, delete it', async () => {
+    test('create a policy (a refusal first, then with a preview), see it in the tree and in the queue tooltip, delete it', async () => {
       const page = s.page;
       await step(s, 'policies-expand', async () => {
         await expandRow(page, 'Policies', 30_000);
