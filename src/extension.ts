@@ -11,6 +11,7 @@ import type { ExplorerContext } from './explorer/nodes';
 import { registerConnectionCommands } from './commands/connections';
 import { registerTopologyCommands } from './commands/topology';
 import { registerAdminCommands } from './commands/admin';
+import { registerPolicyCommands } from './commands/policies';
 import type { CommandServices } from './commands/context';
 import { registerMessagingCommands } from './commands/messaging';
 import { PanelManager } from './panels/panelManager';
@@ -85,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerConnectionCommands(services),
     ...registerTopologyCommands(services),
     ...registerAdminCommands(services),
+    ...registerPolicyCommands(services),
     ...registerMessagingCommands(services, panels),
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),

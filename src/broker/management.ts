@@ -56,6 +56,8 @@ export interface ExchangeInfo {
   arguments: Record<string, unknown>;
   /** The policy the broker applied to it, if any (the listing leaves the field out otherwise). */
   policy?: string;
+  /** The operator policy the broker applied to it, if any. */
+  operator_policy?: string;
   message_stats?: {
     publish_in_details?: RateDetails;
     publish_out_details?: RateDetails;
@@ -102,6 +104,11 @@ export interface QueueInfo {
   };
   /** Only present on getQueue(). */
   consumer_details?: ConsumerInfo[];
+  /** The policy / operator policy the broker applied (absent, '' or 'none' when none). */
+  policy?: string;
+  operator_policy?: string;
+  /** The policy's and operator policy's definitions merged (src/core/policies.ts mergeDefinitions). */
+  effective_policy_definition?: Record<string, unknown> | unknown[];
 }
 
 export interface BindingInfo {
@@ -172,6 +179,9 @@ export const DEFAULT_QUEUE_COLUMNS: readonly string[] = [
   'state',
   'message_stats.publish_details.rate',
   'message_stats.deliver_get_details.rate',
+  'policy',
+  'operator_policy',
+  'effective_policy_definition',
 ];
 
 export const MAX_PAGE_SIZE = 500;

@@ -9,10 +9,12 @@ import { profileLabel } from '../core/uri';
 import { ExplorerNode, guarded, type ExplorerContext, type IconSpec, type NodeView, type SessionStatus } from './base';
 import { ExchangesGroupNode, QueuesGroupNode } from './topologyNodes';
 import { PermissionsNode, UsersNode } from './adminNodes';
+import { PoliciesGroupNode } from './policyNodes';
 
 export * from './base';
 export * from './topologyNodes';
 export * from './adminNodes';
+export * from './policyNodes';
 
 export class RootNode extends ExplorerNode {
   readonly id = 'root';
@@ -145,6 +147,7 @@ export class VhostNode extends ExplorerNode {
   readonly exchanges: ExchangesGroupNode;
   readonly queues: QueuesGroupNode;
   readonly permissions: PermissionsNode;
+  readonly policies: PoliciesGroupNode;
   constructor(
     parent: ExplorerNode,
     readonly ctx: ExplorerContext,
@@ -156,6 +159,7 @@ export class VhostNode extends ExplorerNode {
     this.exchanges = new ExchangesGroupNode(this, ctx, profileId, vhost);
     this.queues = new QueuesGroupNode(this, ctx, profileId, vhost);
     this.permissions = new PermissionsNode(this, ctx, profileId, vhost);
+    this.policies = new PoliciesGroupNode(this, ctx, profileId, vhost);
   }
   view(): NodeView {
     const reason = this.ctx.blocked?.(this.profileId).get(this.vhost);
@@ -178,7 +182,7 @@ export class VhostNode extends ExplorerNode {
     };
   }
   override getChildren(): Promise<ExplorerNode[]> {
-    return Promise.resolve([this.exchanges, this.queues, this.permissions]);
+    return Promise.resolve([this.exchanges, this.queues, this.policies, this.permissions]);
   }
 }
 

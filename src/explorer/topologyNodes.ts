@@ -33,6 +33,7 @@ import {
 } from '../core/consumers';
 import type { BindingInfo, ConsumerInfo, ExchangeInfo, ManagementClient, QueueInfo } from '../broker/management';
 import { channelsByName, connectionsByName, type ChannelStats, type ConnectionClient } from '../broker/consumerStats';
+import { argumentVsPolicyLines, policyLines } from '../core/policies';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
 import { PagedGroupNode } from './pagedGroup';
 
@@ -152,6 +153,7 @@ export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
         `Exchange ${exchangeDisplayName(x.name)} (${x.type})`,
         `Features: ${exchangeFeatures(x).join(' ') || 'transient'}`,
         ...args.map(([k, v]) => `${k}: ${formatArgValue(v)}`),
+        ...policyLines(x.policy, x.operator_policy, undefined),
       ].join('\n'),
       contextValue: x.name === '' ? 'exchange.default' : x.name.startsWith('amq.') ? 'exchange.system' : 'exchange',
       icon: { codicon: EXCHANGE_ICONS[x.type] ?? 'symbol-event' },
@@ -202,7 +204,17 @@ function queueDetails(q: QueueInfo): string[] {
     queueFigures(q),
     `Features: ${queueFeatures(q).join(' ') || 'transient'}`,
     ...Object.entries(q.arguments ?? {}).map(([k, v]) => `${k}: ${formatArgValue(v)}`),
+    ...queuePolicyLines(q),
   ];
+}
+
+/** "Policy: p (operator: o)", the effective definition, and keys both the arguments and the policy set. */
+function queuePolicyLines(q: QueueInfo): string[] {
+  const definition = Array.isArray(q.effective_policy_definition) ? undefined : q.effective_policy_definition;
+  const lines = policyLines(q.policy, q.operator_policy, definition);
+  if (!lines.length) return lines;
+  const target = { kind: 'queue' as const, name: q.name, queueType: queueType(q) };
+  return [...lines, ...argumentVsPolicyLines(target, q.arguments, definition)];
 }
 
 /** A queue row's children: its bindings and its consumers (with their channels and connections). */

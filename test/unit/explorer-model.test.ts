@@ -98,7 +98,7 @@ async function walk(root: RootNode): Promise<{ conn: ConnectionNode; vhost: Vhos
   return { conn, vhost };
 }
 
-test('connection → vhosts (sorted) + Users; vhost → Exchanges, Queues, Permissions', async () => {
+test('connection → vhosts (sorted) + Users; vhost → Exchanges, Queues, Policies, Permissions', async () => {
   const { ctx } = fakeContext();
   const root = new RootNode(ctx);
   const [conn] = await root.getChildren();
@@ -114,7 +114,7 @@ test('connection → vhosts (sorted) + Users; vhost → Exchanges, Queues, Permi
   const groups = await kids[0].getChildren();
   assert.deepEqual(
     groups.map((g) => g.view().label),
-    ['Exchanges', 'Queues', 'Permissions'],
+    ['Exchanges', 'Queues', 'Policies', 'Permissions'],
   );
 });
 

@@ -110,6 +110,12 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
   user: { has: ['burrow.deleteUser', 'burrow.setUserTags', 'burrow.setPermissions'], not: ['burrow.createUser'] },
   permissions: { has: ['burrow.setPermissions'], not: ['burrow.deletePermissions'] },
   permission: { has: ['burrow.setPermissions', 'burrow.deletePermissions'], not: [] },
+  policies: {
+    has: ['burrow.createPolicy', 'burrow.createOperatorPolicy'],
+    not: ['burrow.deletePolicy', 'burrow.editPolicy'],
+  },
+  policy: { has: ['burrow.editPolicy', 'burrow.deletePolicy', 'burrow.createPolicy'], not: ['burrow.deleteQueue'] },
+  operatorPolicy: { has: ['burrow.editPolicy', 'burrow.deletePolicy'], not: ['burrow.deleteQueue'] },
   error: { has: [], not: ['burrow.deleteQueue', 'burrow.purgeQueue'] },
   loadMore: { has: [], not: ['burrow.deleteQueue'] },
 };

@@ -1,0 +1,46 @@
+/**
+ * Policies and operator policies over the management API: create/update and delete (listing is
+ * getPolicies / getOperatorPolicies in management.ts). PUT /api/policies/{vhost}/{name} creates or
+ * replaces; the broker answers 400 with its reason for an invalid pattern, definition or apply-to.
+ */
+import { apiPath, type ManagementClient, type PolicyInfo } from './management';
+
+export type PolicyKind = 'policy' | 'operator';
+
+/** What a PUT sends (the body the management API expects). */
+export interface PolicyBody {
+  pattern: string;
+  definition: Record<string, unknown>;
+  priority: number;
+  'apply-to': string;
+}
+
+function base(kind: PolicyKind): string {
+  return kind === 'operator' ? 'operator-policies' : 'policies';
+}
+
+/** The API path of one policy (name and vhost encoded). */
+export function policyPath(kind: PolicyKind, vhost: string, name: string): string {
+  return apiPath(base(kind), vhost, name);
+}
+
+/** Creates or replaces a policy (PUT); 400 with the broker's reason when it refuses it. */
+export async function putPolicy(
+  mc: ManagementClient,
+  kind: PolicyKind,
+  vhost: string,
+  name: string,
+  body: PolicyBody,
+): Promise<void> {
+  await mc.request('PUT', policyPath(kind, vhost, name), body);
+}
+
+/** Deletes a policy; 404 when it does not exist. */
+export async function deletePolicy(mc: ManagementClient, kind: PolicyKind, vhost: string, name: string): Promise<void> {
+  await mc.request('DELETE', policyPath(kind, vhost, name));
+}
+
+/** One policy (404 when absent). */
+export function getPolicy(mc: ManagementClient, kind: PolicyKind, vhost: string, name: string): Promise<PolicyInfo> {
+  return mc.request<PolicyInfo>('GET', policyPath(kind, vhost, name));
+}

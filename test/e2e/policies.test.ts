@@ -1,0 +1,176 @@
+// End-to-end: policies, in a real VS Code (code-server), once per test broker, in a throw-away vhost:
+// Create Policy… from the Policies group (name, pattern, apply-to, priority, JSON definition, then the
+// preview listing the matching queue); a broker refusal (an unknown key) names the reason and re-opens
+// the inputs with everything typed; the new policy row, the queue's tooltip naming the policy and
+// its definition once the broker applied it, and Delete Policy (confirmation) removing it again.
+// Run: node --import tsx --test --test-concurrency=1 test/e2e/policies.test.ts
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import {
+  startSession,
+  openBurrowView,
+  openVhostQueues,
+  waitForRow,
+  expandRow,
+  contextMenu,
+  answerInput,
+  quickPick,
+  quickInput,
+  waitForNotification,
+  dialogButton,
+  rowLocator,
+  treeItems,
+  parkMouse,
+  screenshot,
+  step,
+  poll,
+  type Session,
+} from './harness';
+import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { BROKERS } from '../brokers';
+
+/** The value of the input box once it asks `prompt` (its prompt, title or placeholder contains it). */
+async function inputValue(page: Page, prompt: string): Promise<string> {
+  const qi = quickInput(page);
+  return poll(
+    `an input box asking ${prompt}`,
+    async () => {
+      if (!(await qi.isVisible())) return undefined;
+      const shown = [
+        await qi
+          .locator('.quick-input-message')
+          .innerText()
+          .catch(() => ''),
+        (await qi
+          .locator('.quick-input-box input')
+          .getAttribute('aria-label')
+          .catch(() => '')) ?? '',
+      ].join('\n');
+      return shown.includes(prompt) ? qi.locator('.quick-input-box input').inputValue() : undefined;
+    },
+    15_000,
+  );
+}
+
+for (const B of BROKERS)
+  describe(`Burrow policies in VS Code [${B.label}]`, { timeout: 300_000 }, () => {
+    let s: Session;
+    let side: BrokerSide;
+    const conn = connectionFor(B);
+    const queue = uniqueName('pol');
+    const policy = uniqueName('cap');
+
+    before(async () => {
+      side = await BrokerSide.withVhost(B, 'policies');
+      await side.declareQueue(queue);
+      s = await startSession({ settings: conn.settings, label: B.id });
+      await step(s, 'open-queues', async () => {
+        await openBurrowView(s.page);
+        await openVhostQueues(s.page, conn, side.vhost);
+        await waitForRow(s.page, queue, 30_000);
+      });
+    });
+
+    after(async () => {
+      try {
+        await s?.close();
+      } finally {
+        await side?.cleanup();
+      }
+    });
+
+    test('create a policy (a refusal first, then with a preview), see it in the tree and in the queue tooltip, delete it', async () => {
+      const page = s.page;
+      await step(s, 'policies-expand', async () => {
+        await expandRow(page, 'Policies', 30_000);
+        await waitForRow(page, 'No policies', 30_000);
+      });
+      const bad = '{"max-length": 42, "no-such-key": 1}';
+      const preview = async () => {
+        // The preview: the queue is listed as matched, and the policy would apply to it.
+        const qi = quickInput(page);
+        await qi.locator('.quick-input-list').getByText(queue).first().waitFor({ timeout: 30_000 });
+        const text = await qi.innerText();
+        assert.match(text, /matches 1 queue, 0 exchanges/);
+        assert.match(text, /this policy would apply/);
+        await screenshot(page, `policies-preview-${B.id}`);
+        await quickPick(page, /Save policy/);
+      };
+      await step(s, 'create-refused', async () => {
+        await contextMenu(page, 'Policies', 'Create Policy…');
+        await answerInput(page, 'Name', policy);
+        await answerInput(page, 'Pattern', `^${queue}$`);
+        await quickPick(page, 'all');
+        await answerInput(page, 'Priority', '3');
+        await answerInput(page, 'Definition', bad);
+        await preview();
+        const refusal = await waitForNotification(page, /the broker refused policy/, 30_000);
+        assert.match(refusal, /not recognised|no-such-key/);
+        assert.match(refusal, /400/);
+      });
+      await step(s, 'create-retry', async () => {
+        // Everything typed is offered again; only the definition changes.
+        assert.equal(await inputValue(page, 'Name'), policy);
+        await answerInput(page, 'Name', policy);
+        assert.equal(await inputValue(page, 'Pattern'), `^${queue}$`);
+        await answerInput(page, 'Pattern', `^${queue}$`);
+        await quickPick(page, 'all');
+        assert.equal(await inputValue(page, 'Priority'), '3');
+        await answerInput(page, 'Priority', '3');
+        assert.equal(await inputValue(page, 'Definition'), bad);
+        await answerInput(page, 'Definition', '{"max-length": 42}');
+        await preview();
+      });
+      await step(s, 'saved', async () => {
+        await waitForNotification(page, new RegExp(`saved policy '${policy}'`), 30_000);
+        await waitForRow(page, policy, 30_000);
+      });
+      const stored = await side.mgmt<{ pattern: string; priority: number; definition: Record<string, unknown> }>(
+        'GET',
+        `/policies/${encodeURIComponent(side.vhost)}/${encodeURIComponent(policy)}`,
+      );
+      assert.deepEqual(
+        { pattern: stored.pattern, priority: stored.priority, definition: stored.definition },
+        { pattern: `^${queue}$`, priority: 3, definition: { 'max-length': 42 } },
+      );
+      const tooltip = await step(s, 'queue-tooltip', () =>
+        poll(
+          'the queue tooltip to name the policy',
+          async () => {
+            await parkMouse(page);
+            await rowLocator(page, queue).hover();
+            const hover = page
+              .locator('.workbench-hover-container, .monaco-hover:not(.hidden)')
+              .filter({ visible: true });
+            const t = await hover
+              .first()
+              .innerText({ timeout: 3_000 })
+              .catch(() => '');
+            return t.includes(`Policy: ${policy}`) && t.includes('max-length: 42') ? t : undefined;
+          },
+          45_000,
+          500,
+        ),
+      );
+      assert.match(tooltip, new RegExp(`Policy: ${policy}`));
+      await screenshot(page, `policies-tooltip-${B.id}`);
+      await parkMouse(page);
+      await step(s, 'delete', async () => {
+        await contextMenu(page, policy, 'Delete Policy');
+        const dialog = await dialogButton(page, 'Delete');
+        assert.match(dialog, new RegExp(`Delete policy '${policy}'`));
+        await waitForNotification(page, new RegExp(`deleted policy '${policy}'`), 30_000);
+        await poll(
+          'the policy row to go',
+          async () => !(await treeItems(page)).some((r) => r.label === policy),
+          30_000,
+        );
+      });
+      const left = await side.mgmt<{ name: string }[]>('GET', `/policies/${encodeURIComponent(side.vhost)}`);
+      assert.deepEqual(
+        left.map((p) => p.name),
+        [],
+      );
+    });
+  });
