@@ -1,0 +1,146 @@
+// End-to-end: the Details and Overview panels in a real VS Code (code-server, dark theme), once per
+// test broker, in a throw-away vhost: a queue with traffic (an outside amqplib client publishing and
+// a consumer acking, all through the test) is opened with "Show Details" from its context menu; the
+// panel draws its charts with uPlot (a <canvas> in .uplot, non-zero size) and shows the arguments,
+// policy, bindings and consumers sections; "Show Overview" on the connection lists the broker's node.
+// Screenshots: .e2e/screenshots/details-chart[-rmq4].png and overview[-rmq4].png (the README's).
+// Run: node --import tsx --test --test-concurrency=1 test/e2e/details.test.ts
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as amqp from 'amqplib';
+import {
+  startSession,
+  openBurrowView,
+  openVhostQueues,
+  waitForRow,
+  contextMenu,
+  webviewFrame,
+  collectErrors,
+  parkMouse,
+  screenshot,
+  step,
+  poll,
+  type Session,
+} from './harness';
+import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { BROKERS } from '../brokers';
+
+/** The management API's statistics interval (5 s) twice, plus the panel's refresh and rendering. */
+const RATES_WITHIN_MS = 40_000;
+
+for (const B of BROKERS)
+  describe(`Burrow Details and Overview in VS Code [${B.label}]`, { timeout: 300_000 }, () => {
+    let s: Session;
+    let side: BrokerSide;
+    let client: amqp.ChannelModel | undefined;
+    let traffic: ReturnType<typeof setInterval> | undefined;
+    let stopping = false;
+    let errors: ReturnType<typeof collectErrors>;
+    const conn = connectionFor(B);
+    const queue = uniqueName('details');
+    const suffix = B.id === 'rmq3' ? '' : `-${B.id}`;
+
+    before(async () => {
+      side = await BrokerSide.withVhost(B, 'details');
+      await side.mgmt('PUT', `/policies/${encodeURIComponent(side.vhost)}/details-ttl`, {
+        pattern: `^${queue}$`,
+        'apply-to': 'queues',
+        definition: { 'message-ttl': 600000 },
+      });
+      client = await amqp.connect(side.amqpUrl, { clientProperties: { connection_name: uniqueName('worker') } });
+      const pub = await client.createConfirmChannel();
+      await pub.assertQueue(queue, { durable: false, arguments: { 'x-max-length': 10000 } });
+      await pub.bindQueue(queue, 'amq.direct', queue);
+      const cons = await client.createChannel();
+      await cons.prefetch(2);
+      // A slower worker than the publisher (so the queue has a depth) that sends every 5th message
+      // back once (so it is redelivered): publish, deliver, ack and redeliver rates all move.
+      let n = 0;
+      await cons.consume(
+        queue,
+        (m) => {
+          if (!m) return;
+          const requeue = !m.fields.redelivered && n++ % 5 === 0;
+          setTimeout(() => {
+            if (stopping) return; // the channel is closing: an ack now would throw
+            if (requeue) cons.nack(m, false, true);
+            else cons.ack(m);
+          }, 50);
+        },
+        { noAck: false },
+      );
+      traffic = setInterval(() => {
+        for (let i = 0; i < 4; i++) pub.publish('amq.direct', queue, Buffer.from(`tick ${i}`));
+      }, 250);
+      s = await startSession({
+        settings: { ...conn.settings, 'workbench.colorTheme': 'Default Dark Modern' },
+        label: B.id,
+      });
+      errors = collectErrors(s.page);
+      await step(s, 'open-queues', async () => {
+        await openBurrowView(s.page);
+        await openVhostQueues(s.page, conn, side.vhost);
+        await waitForRow(s.page, queue, 30_000);
+      });
+    });
+
+    after(async () => {
+      try {
+        clearInterval(traffic);
+        stopping = true;
+        await client?.close().catch(() => undefined);
+        await s?.close();
+      } finally {
+        await side?.cleanup();
+      }
+    });
+
+    test('Show Details on a queue draws its charts and lists arguments, policy, bindings and consumers', async () => {
+      const page = s.page;
+      await step(s, 'details-open', () => contextMenu(page, queue, 'Show Details'));
+      const f = await step(s, 'details-frame', () => webviewFrame(page, `Queue: ${queue}`, 30_000));
+      await step(s, 'details-sections', async () => {
+        await f.locator('#arguments').waitFor({ timeout: 30_000 });
+        assert.match(await f.locator('#arguments').innerText(), /x-max-length\s+10000/);
+        assert.match(await f.locator('#policy-name').innerText(), /details-ttl/);
+        assert.match(await f.locator('#bindings').innerText(), /amq\.direct/);
+        assert.match(await f.locator('#consumers').innerText(), /amqplib/);
+      });
+      await step(s, 'details-chart', async () => {
+        const canvas = f.locator('.chart .uplot canvas').first();
+        await canvas.waitFor({ timeout: 15_000 });
+        const box = await canvas.boundingBox();
+        assert.ok(box && box.width > 100 && box.height > 50, `canvas size ${JSON.stringify(box)}`);
+        assert.equal(await f.locator('.chart .uplot').count(), 2, 'depth and rate charts');
+        // The rate chart has a line once the broker has two samples with traffic between them.
+        await poll(
+          'a non-zero publish rate in the panel',
+          async () => /Publish: (?!0\.0\/s)\d/.test(await f.locator('.chart-block').nth(1).innerText()),
+          RATES_WITHIN_MS,
+          500,
+        );
+        await parkMouse(page);
+        await screenshot(page, `details-chart${suffix}`);
+      });
+      assert.deepEqual(errors.webviewErrors(), []);
+    });
+
+    test('Show Overview on the connection lists the node', async () => {
+      const page = s.page;
+      await step(s, 'overview-open', () => contextMenu(page, conn.name, 'Show Overview'));
+      const f = await step(s, 'overview-frame', () => webviewFrame(page, `Overview: ${conn.name}`, 30_000));
+      await step(s, 'overview-node', async () => {
+        const node = f.locator('#nodes .node-name').first();
+        await node.waitFor({ timeout: 30_000 });
+        assert.match(await node.innerText(), /^rabbit\w*@\S+$/);
+        assert.match(await f.locator('#versions').innerText(), new RegExp(B.version.replace(/\./g, '\\.')));
+        assert.match(await f.locator('#listeners').innerText(), new RegExp(`\\b${B.amqpPort}\\b`));
+        await f.locator('#feature-flags').waitFor();
+        const canvas = f.locator('.chart .uplot canvas').first();
+        await canvas.waitFor({ timeout: 15_000 });
+        await parkMouse(page);
+        await screenshot(page, `overview${suffix}`);
+      });
+      assert.deepEqual(errors.webviewErrors(), []);
+    });
+  });
