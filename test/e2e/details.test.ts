@@ -1,12 +1,16 @@
 // End-to-end: the Details and Overview panels in a real VS Code (code-server, dark theme), once per
 // test broker, in a throw-away vhost: a queue with traffic (an outside amqplib client publishing and
-// a consumer acking, all through the test) is opened with "Show Details" from its context menu; the
-// panel draws its charts with uPlot (a <canvas> in .uplot, non-zero size) and shows the arguments,
-// policy, bindings and consumers sections; "Show Overview" on the connection lists the broker's node.
-// Screenshots: .e2e/screenshots/details-chart[-rmq4].png and overview[-rmq4].png (the README's).
+// a consumer acking and requeueing, all through the test) is opened with "Show Details" from its
+// context menu; the panel draws its charts with uPlot (a <canvas> in .uplot, non-zero size) and
+// shows the arguments, policy, bindings and consumers sections; switching to the light and the
+// high-contrast theme draws the charts again in their colours; "Show Details" from the palette asks
+// for the target (amq.direct: publish in and out rates); "Show Overview" on the connection lists
+// the broker's node. Screenshots in .e2e/screenshots/: details-chart[-rmq4].png (dark; the README's),
+// details-chart-light / -hc, overview[-rmq4].png.
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/details.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import * as amqp from 'amqplib';
 import {
   startSession,
@@ -14,6 +18,10 @@ import {
   openVhostQueues,
   waitForRow,
   contextMenu,
+  runCommand,
+  answerTargetPrompts,
+  quickPick,
+  quickInput,
   webviewFrame,
   collectErrors,
   parkMouse,
@@ -24,6 +32,14 @@ import {
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
+
+/** Picks a colour theme with "Preferences: Color Theme" (its label in the picker, e.g. "Light Modern"). */
+async function setTheme(page: Page, label: string): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await quickInput(page).locator('.quick-input-box input').fill(label);
+  await quickPick(page, label);
+  await quickInput(page).waitFor({ state: 'hidden', timeout: 10_000 });
+}
 
 /** The management API's statistics interval (5 s) twice, plus the panel's refresh and rendering. */
 const RATES_WITHIN_MS = 40_000;
@@ -121,6 +137,65 @@ for (const B of BROKERS)
         );
         await parkMouse(page);
         await screenshot(page, `details-chart${suffix}`);
+      });
+      assert.deepEqual(errors.webviewErrors(), []);
+    });
+
+    test('the charts are drawn again in the colours of a new theme (light, high contrast)', async () => {
+      const page = s.page;
+      const f = await webviewFrame(page, `Queue: ${queue}`);
+      const charts = f.locator('.chart[data-theme]');
+      const themed = (kind: RegExp) => async () =>
+        (await charts.count()) === 2 &&
+        (await charts.evaluateAll(
+          (els, re) => els.every((e) => new RegExp(re).test(e.dataset.theme ?? '')),
+          kind.source,
+        ));
+      await step(s, 'theme-dark', () => poll('charts drawn in the dark theme', themed(/^vscode-dark\b/), 10_000));
+      try {
+        for (const [theme, kind, shot] of [
+          ['Light Modern', /^vscode-light\b/, 'light'],
+          ['Dark High Contrast', /^vscode-high-contrast\b/, 'hc'],
+        ] as const) {
+          await step(s, `pick-${shot}`, () => setTheme(page, theme));
+          await step(s, `theme-${shot}`, async () => {
+            await poll(`charts drawn again in ${theme}`, themed(kind), 30_000, 200);
+            const box = await f.locator('.chart .uplot canvas').first().boundingBox();
+            assert.ok(box && box.width > 100 && box.height > 50, `canvas size ${JSON.stringify(box)}`);
+            await parkMouse(page);
+            await screenshot(page, `details-chart-${shot}${suffix}`);
+          });
+        }
+      } finally {
+        await setTheme(page, 'Dark Modern');
+      }
+      await step(s, 'theme-dark-again', () =>
+        poll('charts drawn in the dark theme again', themed(/^vscode-dark\b/), 30_000, 200),
+      );
+      assert.deepEqual(errors.webviewErrors(), []);
+    });
+
+    test('Show Details from the palette asks for the target; an exchange shows publish in and out', async () => {
+      const page = s.page;
+      await step(s, 'palette-details', async () => {
+        await runCommand(page, 'Burrow: Show Details');
+        await answerTargetPrompts(page, conn.name, side.vhost);
+        await quickPick(page, 'amq.direct');
+      });
+      const f = await step(s, 'exchange-frame', () => webviewFrame(page, 'Exchange: amq.direct', 30_000));
+      await step(s, 'exchange-details', async () => {
+        await f.locator('#bindings').waitFor({ timeout: 30_000 });
+        assert.match(await f.locator('#bindings').innerText(), new RegExp(queue));
+        await poll(
+          'non-zero publish in and out rates',
+          async () => {
+            const text = await f.locator('.chart-block').first().innerText();
+            return /Publish in: (?!0\.0\/s)\d/.test(text) && /Publish out: (?!0\.0\/s)\d/.test(text);
+          },
+          RATES_WITHIN_MS,
+          500,
+        );
+        assert.equal(await f.locator('.chart .uplot').count(), 1);
       });
       assert.deepEqual(errors.webviewErrors(), []);
     });

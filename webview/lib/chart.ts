@@ -47,6 +47,12 @@ function colours() {
   };
 }
 
+/** The theme's kind (vscode-dark, vscode-light, vscode-high-contrast…) and name, as VS Code marks the body. */
+function themeName(): string {
+  const kind = [...document.body.classList].find((c) => /^vscode-(light|dark|high-contrast)/.test(c)) ?? '';
+  return `${kind} ${document.body.dataset.vscodeThemeName ?? ''}`.trim();
+}
+
 function formatValue(unit: string, v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   if (unit === 'msg/s') return `${v >= 100 ? Math.round(v) : v.toFixed(1)}/s`;
@@ -97,12 +103,18 @@ export function createChart(el: HTMLElement, spec: ChartSpec, height = 180): Cha
   const draw = () => {
     plot?.destroy();
     plot = new uPlot(options(), data, el);
+    // Which theme the colours were read in (for tests and for a look in the developer tools).
+    el.dataset.theme = themeName();
   };
   draw();
 
   // The theme changed: uPlot keeps its colours, so the chart is built again with the new ones.
-  const themeWatch = new MutationObserver(draw);
-  themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  // VS Code sets the body's class (the kind) and data-vscode-theme-name (another theme of the same
+  // kind) before the new --vscode-* variables, in one go: the observer runs after both.
+  const themeWatch = new MutationObserver(() => {
+    if (el.dataset.theme !== themeName()) draw();
+  });
+  themeWatch.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-name'] });
   const resize = new ResizeObserver(() => plot?.setSize({ width: width(el), height }));
   resize.observe(el);
 
