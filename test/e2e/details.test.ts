@@ -218,4 +218,25 @@ for (const B of BROKERS)
       });
       assert.deepEqual(errors.webviewErrors(), []);
     });
+    test('after a window reload the Details panel comes back (its serializer) and draws again', async () => {
+      const page = s.page;
+      await step(s, 'reload', async () => {
+        await page.reload({ waitUntil: 'domcontentloaded' });
+        await page.waitForSelector('.monaco-workbench', { state: 'visible', timeout: 60_000 });
+      });
+      // The queue's panel has been open since the first test, so the workbench has saved it (VS Code
+      // in a browser saves its editors now and then: a panel opened seconds before a reload may not
+      // be saved yet). Its tab is restored; picking it deserializes the panel.
+      await step(s, 'restored-details', async () => {
+        const tab = page.locator('.tab', { hasText: `Queue: ${queue}` }).first();
+        await tab.waitFor({ timeout: 60_000 });
+        await tab.click();
+        const f = await webviewFrame(page, `Queue: ${queue}`, 60_000);
+        await f.locator('#consumers').waitFor({ timeout: 30_000 });
+        const canvas = f.locator('.chart .uplot canvas').first();
+        await canvas.waitFor({ timeout: 15_000 });
+        const box = await canvas.boundingBox();
+        assert.ok(box && box.width > 100 && box.height > 50, `canvas size ${JSON.stringify(box)}`);
+      });
+    });
   });
