@@ -5,7 +5,7 @@ import type { PanelTarget } from '../protocol/common';
 import { parseJsonWithPosition } from '../core/json';
 import { queueType } from '../core/topology';
 import { registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
-import { ask } from './ui';
+import { ask, pick } from './ui';
 
 async function targetFor(s: CommandServices, node: ExplorerNode | undefined): Promise<PanelTarget> {
   const profile = connectionOf(node)?.profile ?? (await resolveProfile(s, node));
@@ -29,6 +29,36 @@ async function queueTarget(s: CommandServices, node: ExplorerNode | undefined): 
   return { ...target, queue: q.name, queueType: queueType(q) };
 }
 
+/**
+ * The queue or exchange of a Details command: the tree node's, else picked from the vhost's queues
+ * and exchanges (first 500 of each, as the bind command lists them).
+ */
+async function detailsTarget(s: CommandServices, node: ExplorerNode | undefined): Promise<PanelTarget> {
+  const target = await targetFor(s, node);
+  if (target.queue !== undefined || target.exchange !== undefined) return target;
+  const m = (await s.sessions.get(target.profileId)).management;
+  const [queues, exchanges] = await Promise.all([
+    m.listQueues(target.vhost, { page: 1, pageSize: 500 }),
+    m.listExchanges(target.vhost, { page: 1, pageSize: 500 }),
+  ]);
+  const items = [
+    { label: 'Queues', kind: vscode.QuickPickItemKind.Separator },
+    ...queues.items.map((q) => ({ label: q.name, description: `queue · ${queueType(q)}`, queue: q })),
+    { label: 'Exchanges', kind: vscode.QuickPickItemKind.Separator },
+    ...exchanges.items.map((x) => ({
+      label: x.name === '' ? '(AMQP default)' : x.name,
+      description: `exchange · ${x.type}`,
+      exchange: x.name,
+    })),
+  ] as (vscode.QuickPickItem & { queue?: (typeof queues.items)[number]; exchange?: string })[];
+  const chosen = await pick(items, {
+    title: `Burrow: Show Details (${target.vhost})`,
+    placeHolder: 'Queue or exchange',
+  });
+  if (chosen.queue) return { ...target, queue: chosen.queue.name, queueType: queueType(chosen.queue) };
+  return { ...target, exchange: chosen.exchange ?? '' };
+}
+
 export function registerMessagingCommands(s: CommandServices, panels: PanelManager): vscode.Disposable[] {
   return registerAll(s, {
     'burrow.peek': async (_s, node?: ExplorerNode) => void panels.show('peek', await queueTarget(s, node)),
@@ -39,6 +69,12 @@ export function registerMessagingCommands(s: CommandServices, panels: PanelManag
     },
     'burrow.routingTester': async (_s, node?: ExplorerNode) => void panels.show('routing', await targetFor(s, node)),
     'burrow.rpc': async (_s, node?: ExplorerNode) => void panels.show('rpc', await targetFor(s, node)),
+    'burrow.showDetails': async (_s, node?: ExplorerNode) => void panels.show('details', await detailsTarget(s, node)),
+    'burrow.showOverview': async (_s, node?: ExplorerNode) => {
+      // The overview is the broker's: the connection's own vhost stands for it (no vhost is asked for).
+      const profile = await resolveProfile(s, node);
+      panels.show('overview', { profileId: profile.id, profileName: profile.name, vhost: profile.vhost });
+    },
     'burrow.publishSelection': async () => {
       const editor = vscode.window.activeTextEditor;
       if (!editor) throw new Error('Open an editor with the message body first.');

@@ -6,6 +6,7 @@ import { checkPublishState, type PublishDraft } from '../protocol/publish';
 import { checkTailState } from '../protocol/tail';
 import { checkRoutingState } from '../protocol/routing';
 import { checkRpcState } from '../protocol/rpc';
+import { checkStatsState } from '../protocol/details';
 import type { PanelServices } from './services';
 import { distinctTitles } from './kit/titles';
 import { PEEK_VIEW_TYPE, PeekPanel } from './peekPanel';
@@ -13,6 +14,7 @@ import { PUBLISH_VIEW_TYPE, PublishPanel } from './publishPanel';
 import { TAIL_VIEW_TYPE, TailPanel } from './tailPanel';
 import { ROUTING_VIEW_TYPE, RoutingPanel } from './routingPanel';
 import { RPC_VIEW_TYPE, RpcPanel } from './rpcPanel';
+import { DETAILS_VIEW_TYPE, DetailsPanel, OVERVIEW_VIEW_TYPE, OverviewPanel } from './detailsPanel';
 
 interface TrackedPanel {
   readonly target: PanelTarget;
@@ -22,7 +24,7 @@ interface TrackedPanel {
   dispose(): void;
 }
 
-type Kind = 'peek' | 'publish' | 'tail' | 'routing' | 'rpc';
+type Kind = 'peek' | 'publish' | 'tail' | 'routing' | 'rpc' | 'details' | 'overview';
 type Make<S> = (panel: vscode.WebviewPanel, services: PanelServices, target: PanelTarget, state?: S) => TrackedPanel;
 
 interface KindSpec<S extends { target: PanelTarget } = { target: PanelTarget }> {
@@ -76,6 +78,21 @@ const KINDS: Record<Kind, KindSpec> = {
     key: perVhost,
     state: checkRpcState,
     make: (p, s, t, st) => new RpcPanel(p, s, t, st),
+  }),
+  details: spec({
+    viewType: DETAILS_VIEW_TYPE,
+    title: (t) => (t.queue !== undefined ? `Queue: ${t.queue}` : `Exchange: ${t.exchange || '(AMQP default)'}`),
+    key: (t) => (t.queue !== undefined ? `q|${t.queue}` : `x|${t.exchange ?? ''}`),
+    state: checkStatsState,
+    make: (p, s, t, st) => new DetailsPanel(p, s, t, st),
+  }),
+  overview: spec({
+    viewType: OVERVIEW_VIEW_TYPE,
+    // One per connection, named after it (the vhost does not matter: the overview is the broker's).
+    title: (t) => `Overview: ${t.profileName}`,
+    key: perVhost,
+    state: checkStatsState,
+    make: (p, s, t, st) => new OverviewPanel(p, s, t, st),
   }),
 };
 

@@ -340,6 +340,116 @@ const PANELS: PanelFixture[] = [
     ],
     shown: [`q ${H.img}`, `reply text ${H.textarea}`, CAPPED, `hdr ${H.img}`, `val ${H.script}`, END('rpc')],
   },
+  {
+    script: 'details',
+    steps: [
+      { post: { type: 'init', target: target({ queue: `q ${H.img}` }), intervalSeconds: 5 } },
+      {
+        post: {
+          type: 'view',
+          view: {
+            kind: 'queue',
+            name: `q ${H.img}`,
+            facts: [{ name: 'Node', value: `node ${H.svg}` }],
+            arguments: [{ name: `arg ${H.script}`, value: `argv ${H.textarea}` }],
+            policy: {
+              policy: `pol ${H.attr}`,
+              operatorPolicy: `op ${H.rtl}`,
+              definition: [{ name: `def ${H.img}`, value: `defv ${H.control}` }],
+              note: `note ${H.template}`,
+            },
+            bindings: [
+              { source: `x ${H.svg}`, destination: `q ${H.img}`, destinationType: 'queue', criteria: `crit ${H.attr}` },
+            ],
+            consumers: [
+              {
+                tag: `tag ${H.script}`,
+                who: `who ${H.textarea}`,
+                library: `lib ${H.img}`,
+                ack: 'manual',
+                prefetch: '1 per consumer',
+                unacked: '1',
+                rate: '1.0/s',
+              },
+            ],
+            charts: [
+              {
+                title: `Queue depth ${H.img}`,
+                unit: 'messages',
+                x: [1_700_000_000, 1_700_000_005],
+                series: [{ label: `Total ${H.svg}`, color: 'blue', values: [1, 2], idle: false, current: 2 }],
+              },
+            ],
+            readAt: 1_700_000_000_000,
+          },
+        },
+      },
+      { post: { type: 'error', message: END('details') } },
+    ],
+    shown: [
+      `node ${H.svg}`,
+      `arg ${H.script}`,
+      `argv ${H.textarea}`,
+      `pol ${H.attr}`,
+      `def ${H.img}`,
+      `note ${H.template}`,
+      `crit ${H.attr}`,
+      `tag ${H.script}`,
+      `who ${H.textarea}`,
+      `lib ${H.img}`,
+      END('details'),
+    ],
+  },
+  {
+    script: 'overview',
+    steps: [
+      { post: { type: 'init', target: target(), intervalSeconds: 5 } },
+      {
+        post: {
+          type: 'view',
+          view: {
+            clusterName: `cluster ${H.img}`,
+            versions: [{ name: 'RabbitMQ', value: `ver ${H.script}` }],
+            nodes: [
+              {
+                name: `rabbit@${H.svg}`,
+                running: true,
+                type: 'disc',
+                uptime: '1m',
+                memory: `mem ${H.attr}`,
+                disk: '1 GiB free',
+                fileDescriptors: '1',
+                sockets: '0',
+                processes: '1',
+                alarms: [`alarm ${H.textarea}`],
+              },
+            ],
+            listeners: [{ node: `n ${H.rtl}`, protocol: `amqp ${H.img}`, address: '::', port: '5672' }],
+            featureFlags: [{ name: `ff ${H.script}`, state: `st ${H.img}`, stability: 'stable' }],
+            totals: [{ name: 'Queues', value: '1' }],
+            chart: {
+              title: 'Message rates',
+              unit: 'msg/s',
+              x: [],
+              series: [{ label: 'Publish', color: 'blue', values: [], idle: true }],
+            },
+            readAt: 1_700_000_000_000,
+          },
+        },
+      },
+      { post: { type: 'error', message: END('overview') } },
+    ],
+    shown: [
+      `cluster ${H.img}`,
+      `ver ${H.script}`,
+      `rabbit@${H.svg}`,
+      `mem ${H.attr}`,
+      `amqp ${H.img}`,
+      `ff ${H.script}`,
+      `st ${H.img}`,
+      END('overview'),
+    ],
+  },
 ];
 
 // ------------------------------------------------------------------------------------------------
@@ -370,7 +480,7 @@ function panelHtml(origin: string, script: string, nonce: string, state: unknown
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<link rel="stylesheet" href="${origin}/media/panel.css">
+${fs.existsSync(path.join(REPO_ROOT, 'dist', 'webview', `${script}.css`)) ? `<link rel="stylesheet" href="${origin}/dist/webview/${script}.css">\n` : ''}<link rel="stylesheet" href="${origin}/media/panel.css">
 <title>renderer test: ${script}</title>
 <script type="application/json" id="state">${JSON.stringify(state ?? null).replace(/</g, '\\u003c')}</script>
 <script nonce="${nonce}">
@@ -516,11 +626,11 @@ describe('webview renderer with hostile content (headless Chromium, BasePanel CS
           problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      // Anything the page loads besides the bundle and the style sheet is injected content.
+      // Anything the page loads besides the bundle and the style sheets is injected content.
       page.on('request', (r) => {
         const u = new URL(r.url());
         if (
-          !/^\/(panel\/\w+\.html|dist\/webview\/\w+\.js(\.map)?|media\/panel\.css)$/.test(u.pathname) &&
+          !/^\/(panel\/\w+\.html|dist\/webview\/\w+\.(js|css)(\.map)?|media\/panel\.css)$/.test(u.pathname) &&
           u.protocol !== 'data:'
         )
           problems.push(`request: ${r.url()}`);

@@ -38,10 +38,13 @@ function commandsFor(viewItem: string): Set<string> {
 // Every contextValue produced by src/explorer/nodes.ts.
 const expected: Record<string, { has: string[]; not: string[] }> = {
   connection: {
-    has: ['burrow.testConnection', 'burrow.removeConnection', 'burrow.createVhost'],
+    has: ['burrow.testConnection', 'burrow.removeConnection', 'burrow.createVhost', 'burrow.showOverview'],
     not: ['burrow.disconnect', 'burrow.purgeQueue'],
   },
-  'connection.open': { has: ['burrow.disconnect', 'burrow.editConnection'], not: ['burrow.deleteQueue'] },
+  'connection.open': {
+    has: ['burrow.disconnect', 'burrow.editConnection', 'burrow.showOverview'],
+    not: ['burrow.deleteQueue', 'burrow.showDetails'],
+  },
   vhost: {
     has: [
       'burrow.declareQueue',
@@ -50,7 +53,7 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
       'burrow.publish',
       'burrow.routingTester',
     ],
-    not: ['burrow.purgeQueue', 'burrow.peek'],
+    not: ['burrow.purgeQueue', 'burrow.peek', 'burrow.showDetails', 'burrow.showOverview'],
   },
   queues: {
     has: ['burrow.declareQueue', 'burrow.filter'],
@@ -78,17 +81,31 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
       'burrow.bind',
       'burrow.copyName',
       'burrow.rpc',
+      'burrow.showDetails',
     ],
-    not: ['burrow.deleteExchange'],
+    not: ['burrow.deleteExchange', 'burrow.showOverview'],
   },
-  'queue.quorum': { has: ['burrow.peek', 'burrow.deleteQueue'], not: [] },
-  'queue.stream': { has: ['burrow.peek', 'burrow.tail'], not: [] },
+  'queue.quorum': { has: ['burrow.peek', 'burrow.deleteQueue', 'burrow.showDetails'], not: [] },
+  'queue.stream': { has: ['burrow.peek', 'burrow.tail', 'burrow.showDetails'], not: [] },
   exchange: {
-    has: ['burrow.deleteExchange', 'burrow.bind', 'burrow.tail', 'burrow.publish', 'burrow.routingTester'],
+    has: [
+      'burrow.deleteExchange',
+      'burrow.bind',
+      'burrow.tail',
+      'burrow.publish',
+      'burrow.routingTester',
+      'burrow.showDetails',
+    ],
     not: ['burrow.purgeQueue', 'burrow.peek'],
   },
-  'exchange.system': { has: ['burrow.bind', 'burrow.tail', 'burrow.publish'], not: ['burrow.deleteExchange'] },
-  'exchange.default': { has: ['burrow.publish'], not: ['burrow.deleteExchange', 'burrow.bind', 'burrow.tail'] },
+  'exchange.system': {
+    has: ['burrow.bind', 'burrow.tail', 'burrow.publish', 'burrow.showDetails'],
+    not: ['burrow.deleteExchange'],
+  },
+  'exchange.default': {
+    has: ['burrow.publish', 'burrow.showDetails'],
+    not: ['burrow.deleteExchange', 'burrow.bind', 'burrow.tail'],
+  },
   binding: { has: ['burrow.unbind'], not: ['burrow.deleteQueue'] },
   'binding.default': { has: [], not: ['burrow.unbind'] },
   consumer: { has: ['burrow.copyName'], not: ['burrow.deleteQueue'] },
@@ -104,6 +121,7 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
       'burrow.publish',
       'burrow.rpc',
       'burrow.deleteExchange',
+      'burrow.showDetails',
     ],
   },
   users: { has: ['burrow.createUser'], not: ['burrow.deleteUser', 'burrow.setPermissions'] },

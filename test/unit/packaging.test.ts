@@ -25,6 +25,7 @@ test('.vscodeignore ships the bundles, media, package.json, README, CHANGELOG an
       'LICENSE',
       'dist/extension.js',
       'dist/webview/peek.js',
+      'dist/webview/details.css',
       'media/panel.css',
       'media/burrow.svg',
       'media/screenshots/peek-json.png',
@@ -35,6 +36,7 @@ test('.vscodeignore ships the bundles, media, package.json, README, CHANGELOG an
     const left = [
       'dist/extension.js.map',
       'dist/webview/peek.js.map',
+      'dist/webview/details.css.map',
       'src/extension.ts',
       'src/core/topic.ts',
       'webview/peek.ts',

@@ -43,6 +43,7 @@ import { checkPeekState, checkPeekToHost } from '../../src/protocol/peek';
 import { checkTailState, checkTailToHost } from '../../src/protocol/tail';
 import { checkRoutingState, checkRoutingToHost } from '../../src/protocol/routing';
 import { checkRpcState, checkRpcToHost } from '../../src/protocol/rpc';
+import { checkStatsState, checkStatsToHost } from '../../src/protocol/details';
 import { validate, orUndefined, type Check } from '../../src/protocol/validate';
 
 const target = { profileId: 'p', profileName: 'P', vhost: '/' };
@@ -179,4 +180,24 @@ test('restored state: a bad target refuses the state; a bad optional part is dro
     pattern: '*.info',
   });
   assert.deepEqual(orUndefined(checkRpcState, { target, draft: { exchange: '' }, count: 2 }), { target, count: 2 });
+});
+
+test('Details / Overview: refresh and pause messages are checked; a restored state keeps a valid target', () => {
+  rejects(
+    checkStatsToHost,
+    [undefined, null, { type: 'nope' }, { type: 'pause' }, { type: 'pause', paused: 'yes' }, { type: 'toString' }],
+    /type|paused/,
+  );
+  assert.deepEqual(validate(checkStatsToHost, { type: 'pause', paused: true, extra: 1 }), {
+    ok: true,
+    value: { type: 'pause', paused: true },
+  });
+  assert.equal(validate(checkStatsToHost, { type: 'refresh' }).ok, true);
+  for (const bad of [undefined, null, {}, { target: { ...target, vhost: 1 } }]) {
+    assert.equal(orUndefined(checkStatsState, bad), undefined, JSON.stringify(bad));
+  }
+  assert.deepEqual(orUndefined(checkStatsState, { target: { ...target, queue: 'q' }, paused: 'x' }), {
+    target: { ...target, queue: 'q' },
+  });
+  assert.deepEqual(orUndefined(checkStatsState, { target, paused: true }), { target, paused: true });
 });

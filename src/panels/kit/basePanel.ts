@@ -75,6 +75,8 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
     target: PanelTarget,
     script: string,
     private readonly check: Check<ToHost>,
+    /** Extra stylesheets of the bundle (dist/webview/<name>.css), before media/panel.css. */
+    styles: readonly string[] = [],
   ) {
     this.currentTarget = target;
     this.log = services.log;
@@ -87,7 +89,7 @@ export abstract class BasePanel<ToWebview extends { type: string }, ToHost exten
         vscode.Uri.joinPath(services.extensionUri, 'media'),
       ],
     };
-    panel.webview.html = panelHtml(panel.webview, services.extensionUri, script, panel.title);
+    panel.webview.html = panelHtml(panel.webview, services.extensionUri, script, panel.title, styles);
     const sessions = services.sessions;
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),

@@ -2,13 +2,24 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 
 /**
- * A panel's page: strict CSP (scripts only by nonce, no inline handlers, no remote content), one
- * stylesheet and one script bundle from the extension.
+ * A panel's page: strict CSP (scripts only by nonce, no inline handlers, no remote content), the
+ * panels' stylesheet and one script bundle from the extension. `styles` names extra stylesheets the
+ * bundle brings along (esbuild writes the CSS a webview script imports to dist/webview/<name>.css,
+ * e.g. uPlot's for the chart panels).
  */
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, script: string, title: string): string {
+export function panelHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  script: string,
+  title: string,
+  styles: readonly string[] = [],
+): string {
   const nonce = randomBytes(16).toString('base64');
   const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${script}.js`));
   const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const extra = styles.map((name) =>
+    webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${name}.css`)).toString(),
+  );
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
@@ -24,7 +35,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, scr
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${styleUri.toString()}">
+${extra.map((href) => `<link rel="stylesheet" href="${href}">\n`).join('')}<link rel="stylesheet" href="${styleUri.toString()}">
 <title>${escapeHtml(title)}</title>
 </head>
 <body>
