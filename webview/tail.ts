@@ -183,7 +183,7 @@ function modeControls() {
         ? html`<div class="toolbar">
           <label>Exchange</label>
           <vscode-single-select id="tap-exchange" combobox .value=${view.exchange} ?disabled=${running} @input=${picker.onInput} @change=${(e: Event) => ((view.exchange = value(e)), persist())}>
-            ${picker.options(view.exchange || undefined, (x) => html`<vscode-option value=${x.name}>${x.name}</vscode-option>`)}
+            ${picker.options(view.exchange || undefined, (x, sel) => html`<vscode-option value=${x.name} .selected=${sel}>${x.name}</vscode-option>`)}
           </vscode-single-select>
           ${picker.hint('exchange-more')}
           <label>Binding key / pattern</label>

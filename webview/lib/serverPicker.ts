@@ -61,13 +61,24 @@ export class ServerPicker {
   }
 
   /** Options for the select: the page, plus the selected name (and the default exchange) when missing. */
-  options(selected: string | undefined, render: (item: PickerItem) => TemplateResult): TemplateResult {
+  /**
+   * The selected option is marked `selected`: the select re-reads its options' state whenever they
+   * change (slotchange), and would otherwise lose its value when a search brings new options.
+   */
+  options(
+    selected: string | undefined,
+    render: (item: PickerItem, selected: boolean) => TemplateResult,
+  ): TemplateResult {
     const items = this.items.filter((x) => this.withDefault || x.name !== '');
     const extra: PickerItem[] = [];
     if (this.withDefault && !items.some((x) => x.name === '')) extra.push({ name: '', type: 'direct' });
     if (selected !== undefined && (selected !== '' || this.withDefault) && !items.some((x) => x.name === selected))
       if (!extra.some((x) => x.name === selected)) extra.push({ name: selected, type: '' });
-    return html`${repeat([...extra, ...items], (x) => x.name, render)}`;
+    return html`${repeat(
+      [...extra, ...items],
+      (x) => x.name,
+      (x) => render(x, x.name === selected),
+    )}`;
   }
 
   /** "N more — type to narrow" next to the select, when the page does not hold every match. */
@@ -78,5 +89,5 @@ export class ServerPicker {
 }
 
 /** An exchange option (the default exchange as amq.default, see exchangeSelect.ts). */
-export const exchangeOption = (x: PickerItem): TemplateResult =>
-  html`<vscode-option value=${toOptionValue(x.name)} description=${x.type}>${x.name === '' ? '(AMQP default)' : x.name}</vscode-option>`;
+export const exchangeOption = (x: PickerItem, selected: boolean): TemplateResult =>
+  html`<vscode-option value=${toOptionValue(x.name)} description=${x.type} .selected=${selected}>${x.name === '' ? '(AMQP default)' : x.name}</vscode-option>`;
