@@ -15,6 +15,7 @@
  * burrow-e2e-uix-…, burrow-e2e-uix10-…) are filled by definitions import and deleted at the end,
  * also on failure or Ctrl-C.
  */
+import * as amqp from 'amqplib';
 import type { FrameLocator, Page } from 'playwright-core';
 import { BROKERS, type TestBroker } from '../test/brokers';
 import { BrokerSide, connectionFor, type E2EConnection } from '../test/e2e/broker';
@@ -25,6 +26,7 @@ import {
   openBurrowView,
   openVhostQueues,
   revealRow,
+  rowLocator,
   runCommand,
   startSession,
   webviewFrame,
@@ -41,15 +43,73 @@ const PEEK_SMALL = 10;
 const FRAME_LIMIT_MS = 100;
 const TYPED = 'ex-00';
 
-const sides: BrokerSide[] = [];
+const sides: { side: BrokerSide; queues: string[] }[] = [];
+
+/**
+ * Deletes a bench vhost. On 4.0.5 deleting a vhost with 10,000 queues takes longer than the 60 s
+ * after which its management listener resets the request (see bench/harness.ts deleteBenchVhost),
+ * so the queues go first, over AMQP on 16 channels, and the DELETE is repeated until the vhost is gone.
+ */
+async function deleteSide({ side, queues }: { side: BrokerSide; queues: string[] }): Promise<void> {
+  if (queues.length)
+    await deleteQueues(side, queues).catch((e: Error) => console.error(`deleting queues: ${e.message}`));
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      await side.mgmt('DELETE', `/vhosts/${encodeURIComponent(side.vhost)}`);
+      return;
+    } catch (e) {
+      if (/404/.test((e as Error).message)) return;
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function deleteQueues(side: BrokerSide, queues: string[]): Promise<void> {
+  {
+    const conn = await amqp.connect(side.amqpUrl);
+    try {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          const ch = await conn.createChannel();
+          while (next < queues.length) await ch.deleteQueue(queues[next++]!);
+          await ch.close();
+        }),
+      );
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  }
+}
+
+/** The live tree redraws a 10,000-queue group under an open context menu now and then: try again. */
+async function contextMenuRetried(page: Page, label: string, item: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await revealRow(page, label, 30_000);
+      await contextMenu(page, label, item);
+      return;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 async function cleanupAll(): Promise<void> {
-  await Promise.all(sides.splice(0).map((s) => s.cleanup().catch((e: Error) => console.error(e.message))));
+  await Promise.all(
+    sides
+      .splice(0)
+      .map((s) => deleteSide(s).catch((e: Error) => console.error(`cleanup of ${s.side.vhost}: ${e.message}`))),
+  );
 }
 
 /** Definitions import: fast, one request for thousands of objects. */
 async function importDefinitions(side: BrokerSide, defs: { queues?: string[]; exchanges?: string[] }): Promise<void> {
   await side.mgmt('POST', `/definitions/${encodeURIComponent(side.vhost)}`, {
-    queues: (defs.queues ?? []).map((name) => ({ name, durable: true, auto_delete: false, arguments: {} })),
+    queues: (defs.queues ?? []).map((name) => ({ name, durable: false, auto_delete: false, arguments: {} })),
     exchanges: (defs.exchanges ?? []).map((name) => ({
       name,
       type: 'direct',
@@ -64,6 +124,7 @@ async function importDefinitions(side: BrokerSide, defs: { queues?: string[]; ex
 const pad = (i: number) => String(i).padStart(5, '0');
 const ms = (x: number) => `${x.toLocaleString('en-US', { maximumFractionDigits: x < 100 ? 1 : 0 })} ms`;
 const ratio = (a: number, b: number) => a / Math.max(b, 0.001);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // ----- frame monitors (in the page or a webview frame) ----------------------------------------
 
@@ -106,7 +167,11 @@ async function treeHeight(page: Page): Promise<number> {
 async function loadMoreTimes(page: Page): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < LOAD_MORE_CLICKS; i++) {
-    const row = await revealRow(page, /^Load more…/, 60_000);
+    // The tree renders only the rows in view: End (in the focused tree) scrolls to its last row, Load more.
+    await burrowContainer(page).locator('.monaco-list').first().focus();
+    await page.keyboard.press('End');
+    const row = rowLocator(page, /^Load more…/);
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
     const before = await treeHeight(page);
     const t0 = performance.now();
     await row.click();
@@ -129,7 +194,7 @@ interface PeekFigure {
 }
 
 async function peek(s: Session, queue: string, count: number): Promise<PeekFigure> {
-  await contextMenu(s.page, queue, 'Peek Messages…');
+  await contextMenuRetried(s.page, queue, 'Peek Messages…');
   const f = await webviewFrame(s.page, `Peek: ${queue}`, 30_000);
   await f.locator('h1', { hasText: queue }).waitFor({ timeout: 30_000 });
   await f.locator('vscode-textfield#count input').fill(String(count));
@@ -211,18 +276,17 @@ async function typeInPicker(s: Session, conn: E2EConnection, vhost: string): Pro
 
 async function benchBroker(B: TestBroker): Promise<RowResult[]> {
   const conn = connectionFor(B);
-  const q = await BrokerSide.withVhost(B, 'uiq');
-  sides.push(q);
-  const x = await BrokerSide.withVhost(B, 'uix');
-  sides.push(x);
-  const x10 = await BrokerSide.withVhost(B, 'uix10');
-  sides.push(x10);
   const bigQ = 'aaa-peek-1000';
   const smallQ = 'aaa-peek-0010';
+  const queues = [bigQ, smallQ, ...Array.from({ length: QUEUES - 2 }, (_, i) => `q-${pad(i)}`)];
+  const q = await BrokerSide.withVhost(B, 'uiq');
+  sides.push({ side: q, queues });
+  const x = await BrokerSide.withVhost(B, 'uix');
+  sides.push({ side: x, queues: [] });
+  const x10 = await BrokerSide.withVhost(B, 'uix10');
+  sides.push({ side: x10, queues: [] });
   const t = performance.now();
-  await importDefinitions(q, {
-    queues: [bigQ, smallQ, ...Array.from({ length: QUEUES - 2 }, (_, i) => `q-${pad(i)}`)],
-  });
+  await importDefinitions(q, { queues });
   await importDefinitions(x, { exchanges: Array.from({ length: EXCHANGES }, (_, i) => `ex-${pad(i)}`) });
   await importDefinitions(x10, { exchanges: Array.from({ length: 10 }, (_, i) => `ex-${pad(i)}`) });
   const body = (i: number) => JSON.stringify({ order: i, items: ['apple', 'pear'], note: 'bench:ui' });
@@ -260,7 +324,10 @@ async function benchBroker(B: TestBroker): Promise<RowResult[]> {
     console.log(`[${B.id}] typing over 10: ${JSON.stringify(typing10)}; over 1,000: ${JSON.stringify(typing1000)}`);
 
     const broker = B.label;
-    const loadRatio = ratio(loads[loads.length - 1]!, loads[0]!);
+    // Single clicks are noisy (the live tree's refresh tick can land on one): clicks 8–10 against 1–3, medians.
+    const firstLoads = median(loads.slice(0, 3));
+    const lastLoads = median(loads.slice(-3));
+    const loadRatio = ratio(lastLoads, firstLoads);
     const peekRatio = ratio(big.totalMs, small.totalMs);
     const longest = Math.max(big.webviewFrameMs, big.workbenchFrameMs);
     const typeRatio = ratio(typing1000.keyMs, typing10.keyMs);
@@ -268,12 +335,12 @@ async function benchBroker(B: TestBroker): Promise<RowResult[]> {
       {
         figure: `10th Load more vs 1st, Queues group of ${QUEUES.toLocaleString('en-US')} queues`,
         broker,
-        ours: ms(loads[loads.length - 1]!),
-        baseline: `${ms(loads[0]!)} (1st Load more)`,
+        ours: `${ms(lastLoads)} (clicks 8–10; 10th ${ms(loads[loads.length - 1]!)})`,
+        baseline: `${ms(firstLoads)} (clicks 1–3; 1st ${ms(loads[0]!)})`,
         ratio: `${loadRatio.toFixed(2)}×`,
         target: '≤ 1.20×',
         pass: loadRatio <= 1.2,
-        method: `click to the next page drawn in the tree, ${LOAD_MORE_CLICKS} clicks of one page each`,
+        method: `click to the next page drawn in the tree, ${LOAD_MORE_CLICKS} clicks of one page each, medians of 3`,
       },
       {
         figure: `peek ${PEEK_BIG.toLocaleString('en-US')} messages, click to painted`,
