@@ -88,17 +88,26 @@ function computeRange(): VisibleRange {
   return visibleRange(offsets, v.top, v.height, OVERSCAN);
 }
 
+/** A row to focus once it is drawn (keyboard navigation may scroll to a row not in the page yet). */
+let focusIndex: number | undefined;
+
 function select(index: number, focus = false): void {
   view.selected = index;
-  draw();
   if (focus) {
+    focusIndex = index;
     const v = listViewport();
     const target = scrollToShow(offsets, index, v.top, v.height);
     if (target !== v.top) window.scrollBy(0, target - v.top);
-    requestAnimationFrame(() =>
-      (document.querySelector(`#messages .message[data-index="${index}"] > .head`) as HTMLElement | null)?.focus(),
-    );
   }
+  draw();
+}
+
+function focusPending(): void {
+  if (focusIndex === undefined) return;
+  const head = document.querySelector<HTMLElement>(`#messages .message[data-index="${focusIndex}"] > .head`);
+  if (!head) return;
+  focusIndex = undefined;
+  head.focus({ preventScroll: true });
 }
 
 function onKey(e: KeyboardEvent): void {
@@ -148,6 +157,7 @@ function messageList() {
 
 /** After a draw: measure the drawn rows; when a height changed, the padding is off — draw again. */
 function measure(): void {
+  focusPending();
   let changed = false;
   for (const el of document.querySelectorAll<HTMLElement>('#messages > .vrow')) {
     const key = el.dataset.key!;
