@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { PanelApp } from './lib/app';
 import { messageDetails, messageHead } from './lib/messageView';
+import { rowOffsets, scrollToShow, visibleRange, type VisibleRange } from '../src/core/virtualRange';
 import type { DisplayMessage } from '../src/protocol/common';
 import {
   checkPeekState,
@@ -25,7 +26,14 @@ interface View {
   warnings: string[];
   offerIgnoreMemory: boolean;
   expanded: Set<number>;
+  /** Index of the selected message (keyboard navigation moves it). */
+  selected?: number;
 }
+
+/** Height of a collapsed message before it is measured (rows are measured once drawn). */
+const ROW_ESTIMATE = 38;
+/** Rows drawn beyond each edge of the viewport. */
+const OVERSCAN = 8;
 
 const app = new PanelApp<PeekState, PeekToWebview, PeekToHost>(checkPeekState);
 const saved = app.saved;
@@ -58,6 +66,132 @@ function toggle(id: number): void {
   else view.expanded.add(id);
   draw();
 }
+
+// ----- the message list: virtualized (only the rows in and near the viewport are in the DOM) -----
+
+/** Measured heights by message id and expanded state ("12:1"); rows not drawn yet use ROW_ESTIMATE. */
+const measured = new Map<string, number>();
+const heightKey = (m: DisplayMessage) => `${m.id}:${view.expanded.has(m.id) ? 1 : 0}`;
+let range: VisibleRange = { start: 0, end: 0, padTop: 0, padBottom: 0 };
+let offsets: number[] = [0];
+
+/** The list's own scroll position: how far the viewport's top is into #messages. */
+function listViewport(): { top: number; height: number } {
+  const el = document.getElementById('messages');
+  const listTop = el ? el.getBoundingClientRect().top + window.scrollY : 0;
+  return { top: window.scrollY - listTop, height: window.innerHeight };
+}
+
+function computeRange(): VisibleRange {
+  offsets = rowOffsets(view.messages.map((m) => measured.get(heightKey(m)) ?? ROW_ESTIMATE));
+  const v = listViewport();
+  return visibleRange(offsets, v.top, v.height, OVERSCAN);
+}
+
+/** A row to focus once it is drawn (keyboard navigation may scroll to a row not in the page yet). */
+let focusIndex: number | undefined;
+
+function select(index: number, focus = false): void {
+  view.selected = index;
+  if (focus) {
+    focusIndex = index;
+    const v = listViewport();
+    const target = scrollToShow(offsets, index, v.top, v.height);
+    if (target !== v.top) window.scrollBy(0, target - v.top);
+  }
+  draw();
+}
+
+function focusPending(): void {
+  if (focusIndex === undefined) return;
+  const head = document.querySelector<HTMLElement>(`#messages .message[data-index="${focusIndex}"] > .head`);
+  if (!head) return;
+  focusIndex = undefined;
+  head.focus({ preventScroll: true });
+}
+
+function onKey(e: KeyboardEvent): void {
+  const n = view.messages.length;
+  if (n === 0) return;
+  const at = view.selected ?? -1;
+  const moves: Record<string, number> = {
+    ArrowDown: at + 1,
+    ArrowUp: at - 1,
+    Home: 0,
+    End: n - 1,
+    PageDown: at + 10,
+    PageUp: at - 10,
+  };
+  if (e.key in moves) {
+    e.preventDefault();
+    select(Math.max(0, Math.min(n - 1, moves[e.key]!)), true);
+  } else if ((e.key === 'Enter' || e.key === ' ') && at >= 0 && (e.target as HTMLElement).classList.contains('head')) {
+    e.preventDefault();
+    toggle(view.messages[at]!.id);
+  }
+}
+
+function messageList() {
+  range = computeRange();
+  const rows = view.messages.slice(range.start, range.end);
+  return html`<div id="messages" role="list" aria-rowcount=${view.messages.length} style=${`padding-top: ${range.padTop}px; padding-bottom: ${range.padBottom}px`} @keydown=${onKey}>
+    ${rows.map((m, k) => {
+      const i = range.start + k;
+      const open = view.expanded.has(m.id);
+      return html`<div class="vrow" data-key=${heightKey(m)}>
+        <div class="message ${open ? 'expanded' : ''} ${view.selected === i ? 'selected' : ''}" data-id=${m.id} data-index=${i} role="listitem">
+          <div class="head" tabindex="0" aria-expanded=${open ? 'true' : 'false'} @click=${() => (select(i), toggle(m.id))}>${messageHead(m, i)}</div>
+          ${
+            open
+              ? html`<div class="content">
+                <div class="toolbar"><vscode-button secondary class="edit-and-publish" title="Open this message in the publish form, every header with its AMQP type" @click=${() => send({ type: 'editAndPublish', id: m.id })}>Edit and publish…</vscode-button></div>
+                ${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}
+              </div>`
+              : nothing
+          }
+        </div>
+      </div>`;
+    })}
+  </div>`;
+}
+
+/** After a draw: measure the drawn rows; when a height changed, the padding is off — draw again. */
+function measure(): void {
+  focusPending();
+  let changed = false;
+  for (const el of document.querySelectorAll<HTMLElement>('#messages > .vrow')) {
+    const key = el.dataset.key!;
+    const h = el.offsetHeight;
+    if (Math.abs((measured.get(key) ?? ROW_ESTIMATE) - h) > 0.5) {
+      measured.set(key, h);
+      changed = true;
+    }
+  }
+  if (changed || rangeChanged()) scheduleDraw();
+}
+
+function rangeChanged(): boolean {
+  const r = computeRange();
+  return r.start !== range.start || r.end !== range.end;
+}
+
+let pending = false;
+function scheduleDraw(): void {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    draw();
+  });
+}
+window.addEventListener(
+  'scroll',
+  () => {
+    if (rangeChanged()) scheduleDraw();
+  },
+  { passive: true },
+);
+window.addEventListener('resize', scheduleDraw);
 
 function page() {
   const t = app.target;
@@ -134,26 +268,13 @@ function page() {
       ${app.banners()}
       ${view.summary ? html`<div class="muted" id="summary">${view.summary}</div>` : nothing}
       ${view.note ? html`<div class="muted">${view.note}${view.limit ? html` · ${view.limit}` : nothing}</div>` : nothing}
-      <div id="messages">
-        ${view.messages.map(
-          (m, i) => html`<div class="message" data-id=${m.id}>
-            <div class="head" @click=${() => toggle(m.id)}>${messageHead(m, i)}</div>
-            ${
-              view.expanded.has(m.id)
-                ? html`<div class="content">
-                  <div class="toolbar"><vscode-button secondary class="edit-and-publish" title="Open this message in the publish form, every header with its AMQP type" @click=${() => send({ type: 'editAndPublish', id: m.id })}>Edit and publish…</vscode-button></div>
-                  ${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}
-                </div>`
-                : nothing
-            }
-          </div>`,
-        )}
-      </div>`;
+      ${messageList()}`;
 }
 
 app.start({
   persist: (target) => ({ target, count: view.count }),
   view: page,
+  afterDraw: measure,
   on: {
     init: (msg) => {
       if (!saved) view.count = msg.count;
@@ -170,6 +291,8 @@ app.start({
       view.offerIgnoreMemory = msg.offerIgnoreMemory === true;
       // Show everything expanded when there are few messages: that is what people peek for.
       view.expanded = new Set(msg.messages.length <= 5 ? msg.messages.map((m) => m.id) : []);
+      view.selected = undefined;
+      measured.clear();
       view.summary =
         `${msg.messages.length} message${msg.messages.length === 1 ? '' : 's'} in ${msg.tookMs} ms` +
         (msg.depthAfter !== undefined ? ` · queue depth now ${msg.depthAfter}` : '') +

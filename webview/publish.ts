@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import './lib/elements';
-import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
+import { fromOptionValue, toOptionValue } from './lib/exchangeSelect';
+import { exchangeOption, ServerPicker } from './lib/serverPicker';
 import { PanelApp } from './lib/app';
 import { headerRowsEditor } from './lib/headerRows';
 import { historySection } from './lib/history';
@@ -56,6 +57,7 @@ let initialised = !!saved?.draft;
 const send = (m: PublishToHost) => app.send(m);
 const draw = () => app.draw();
 const persist = () => app.persist();
+const picker = new ServerPicker('exchange', (kind, text) => app.request({ type: 'pickerSearch', kind, text }), true);
 const suggest = () => app.request({ type: 'suggest', exchange: view.draft.exchange });
 
 /** A draft aimed at the target: the default exchange with the queue's name as routing key, or the exchange. */
@@ -128,7 +130,7 @@ function page() {
   const d = view.draft;
   const status = jsonStatus();
   const templated = draftHasTemplateVars(d);
-  const exchangeType = view.exchanges.find((x) => x.name === d.exchange)?.type;
+  const exchangeType = [...view.exchanges, ...picker.items].find((x) => x.name === d.exchange)?.type;
   return html`<h1>Publish</h1>
       <div class="subtitle">${t ? `${t.profileName} · vhost ${t.vhost}` : 'Loading…'} ${app.connectionBadge()}</div>
       ${app.banners()}
@@ -140,9 +142,12 @@ function page() {
       ${view.loadedFrom ? html`<div class="banner">Loaded ${view.loadedFrom}.</div>` : nothing}
       <div class="grid">
         <label for="exchange">Exchange</label>
-        <vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => selectExchange(fromOptionValue(value(e)))}>
-          ${exchangeOptions(view.exchanges)}
-        </vscode-single-select>
+        <div>
+          <vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @input=${picker.onInput} @change=${(e: Event) => selectExchange(fromOptionValue(value(e)))}>
+            ${picker.options(d.exchange, exchangeOption)}
+          </vscode-single-select>
+          ${picker.hint('exchange-more')}
+        </div>
         <label class="top" for="routingKey">${d.exchange === '' ? 'Queue (routing key)' : 'Routing key'}</label>
         <div>
           <vscode-textfield id="routingKey" .value=${d.routingKey} placeholder=${exchangeType === 'topic' ? 'e.g. kern.info' : ''} @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}></vscode-textfield>
@@ -285,8 +290,10 @@ app.start({
     initialised = true;
   },
   on: {
+    pickerMatches: (msg) => picker.accept(msg),
     init: (msg) => {
       view.exchanges = msg.exchanges;
+      picker.seed(msg.exchanges);
       view.history = msg.history;
       view.templates = msg.templates;
       view.templatesFile = msg.templatesFile;

@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import './lib/elements';
-import { exchangeOptions, fromOptionValue, toOptionValue } from './lib/exchangeSelect';
+import { fromOptionValue, toOptionValue } from './lib/exchangeSelect';
+import { exchangeOption, ServerPicker } from './lib/serverPicker';
 import { PanelApp } from './lib/app';
 import { headerRowsEditor } from './lib/headerRows';
 import { historySection } from './lib/history';
@@ -40,6 +41,7 @@ const fresh = (): RpcDraft => ({
   timeoutMs: 5000,
   replyMode: 'direct-reply-to',
 });
+const picker = new ServerPicker('exchange', (kind, text) => app.request({ type: 'pickerSearch', kind, text }), true);
 const view: View = { exchanges: [], draft: saved?.draft ?? fresh(), count: saved?.count ?? 1, history: [] };
 let initialised = !!saved?.draft;
 const send = (m: RpcToHost) => app.send(m);
@@ -86,9 +88,12 @@ function page() {
         ${
           view.exchanges.length === 0
             ? html`<span class="muted">loading exchanges…</span>`
-            : html`<vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @change=${(e: Event) => update((x) => (x.exchange = fromOptionValue(value(e))))}>
-          ${exchangeOptions(view.exchanges)}
-        </vscode-single-select>`
+            : html`<div>
+          <vscode-single-select id="exchange" combobox .value=${toOptionValue(d.exchange)} @input=${picker.onInput} @change=${(e: Event) => update((x) => (x.exchange = fromOptionValue(value(e))))}>
+            ${picker.options(d.exchange, exchangeOption)}
+          </vscode-single-select>
+          ${picker.hint('exchange-more')}
+        </div>`
         }
         <label for="routingKey">${d.exchange === '' ? 'Request queue' : 'Routing key'}</label>
         <vscode-textfield id="routingKey" .value=${d.routingKey} @input=${(e: Event) => update((x) => (x.routingKey = value(e)))}></vscode-textfield>
@@ -157,8 +162,10 @@ app.start({
     view.many = undefined;
   },
   on: {
+    pickerMatches: (msg) => picker.accept(msg),
     init: (msg) => {
       view.exchanges = msg.exchanges;
+      picker.seed(msg.exchanges);
       view.history = msg.history;
       if (!initialised) {
         view.draft.timeoutMs = msg.defaultTimeoutMs;

@@ -2,6 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { PanelApp } from './lib/app';
 import { formatSize, messageDetails, messageHead } from './lib/messageView';
+import { ServerPicker } from './lib/serverPicker';
 import type { DisplayMessage } from '../src/protocol/common';
 import {
   checkTailState,
@@ -64,6 +65,7 @@ const view: View = {
   follow: true,
 };
 const send = (m: TailToHost) => app.send(m);
+const picker = new ServerPicker('exchange', (kind, text) => app.request({ type: 'pickerSearch', kind, text }));
 const draw = () => app.draw();
 const persist = () => app.persist();
 const value = (e: Event) => (e.target as HTMLInputElement).value;
@@ -180,9 +182,10 @@ function modeControls() {
       view.modeKind === 'tap-exchange'
         ? html`<div class="toolbar">
           <label>Exchange</label>
-          <vscode-single-select combobox .value=${view.exchange} ?disabled=${running} @change=${(e: Event) => ((view.exchange = value(e)), persist())}>
-            ${view.exchanges.map((x) => html`<vscode-option value=${x}>${x}</vscode-option>`)}
+          <vscode-single-select id="tap-exchange" combobox .value=${view.exchange} ?disabled=${running} @input=${picker.onInput} @change=${(e: Event) => ((view.exchange = value(e)), persist())}>
+            ${picker.options(view.exchange || undefined, (x, sel) => html`<vscode-option value=${x.name} .selected=${sel}>${x.name}</vscode-option>`)}
           </vscode-single-select>
+          ${picker.hint('exchange-more')}
           <label>Binding key / pattern</label>
           <vscode-textfield .value=${view.pattern} ?disabled=${running} @input=${(e: Event) => ((view.pattern = value(e)), persist())}></vscode-textfield>
         </div>`
@@ -281,6 +284,7 @@ app.start({
     init: (msg) => {
       view.bufferSize = msg.bufferSize;
       view.exchanges = msg.exchanges;
+      picker.seed(msg.exchanges.map((name) => ({ name, type: '' })));
       if (!view.exchange && msg.target.exchange) view.exchange = msg.target.exchange;
       if (view.filter) send({ type: 'filter', text: view.filter });
     },
@@ -305,6 +309,7 @@ app.start({
       view.detail = msg.message;
       view.detailSettled = msg.settled;
     },
+    pickerMatches: (msg) => picker.accept(msg),
     settled: (msg) => {
       const row = view.rows.find((r) => r.id === msg.id);
       if (row) row.settled = msg.settled;

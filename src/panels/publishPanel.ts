@@ -37,6 +37,7 @@ import { recordHistory } from './history';
 import { withTypedRows } from '../core/headerRows';
 import { publishCodeRequest } from '../requestFiles/run/codeRequest';
 import { panelCopyAsCode } from '../requestFiles/run/copyAsCode';
+import { searchPicker } from '../broker/pickerSearch';
 
 export const PUBLISH_VIEW_TYPE = 'burrow.publish';
 const HISTORY_LIMIT = 30;
@@ -84,9 +85,8 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    const { exchanges, queues, deliveryMode } = (await this.guarded((session) => this.topology(session))) ?? {
+    const { exchanges, deliveryMode } = (await this.guarded((session) => this.topology(session))) ?? {
       exchanges: [{ name: '', type: 'direct' }],
-      queues: [] as string[],
       deliveryMode: 2 as const,
     };
     const templates = await this.readTemplates();
@@ -94,7 +94,6 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       type: 'init',
       target: this.target,
       exchanges,
-      queues,
       defaultDeliveryMode: deliveryMode,
       history: this.history(),
       templates: templates.templates,
@@ -105,18 +104,24 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
 
   private async topology(
     session: BrokerSession,
-  ): Promise<{ exchanges: { name: string; type: string }[]; queues: string[]; deliveryMode: 1 | 2 }> {
+  ): Promise<{ exchanges: { name: string; type: string }[]; deliveryMode: 1 | 2 }> {
     const m = session.management;
-    const [xs, qs] = await Promise.all([
-      m.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }),
-      m.listQueues(this.target.vhost, { page: 1, pageSize: 500 }),
+    const queue = this.target.queue;
+    // The picker's first page only: typing searches the server (pickerSearch), however many there are.
+    const [xs, targetQueue] = await Promise.all([
+      searchPicker(m, this.target.vhost, 'exchange', ''),
+      queue
+        ? m.getQueue(this.target.vhost, queue).catch((e: unknown) => {
+            if (e instanceof BrokerError && e.code === 404) return undefined;
+            throw e;
+          })
+        : undefined,
     ]);
-    const exchanges = xs.items.map((x) => ({ name: x.name, type: x.type }));
+    const exchanges = xs.items;
     if (!exchanges.some((x) => x.name === '')) exchanges.unshift({ name: '', type: 'direct' });
     // Persistent by default, unless the queue this panel was opened on is transient.
-    const targetQueue = this.target.queue ? qs.items.find((q) => q.name === this.target.queue) : undefined;
     const deliveryMode: 1 | 2 = targetQueue && !targetQueue.durable ? 1 : 2;
-    return { exchanges, queues: qs.items.map((q) => q.name), deliveryMode };
+    return { exchanges, deliveryMode };
   }
 
   protected readonly handlers: MessageHandlers<PublishToHost> = {
@@ -128,6 +133,12 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
       if (keys) this.reply(msg, { type: 'suggestions', exchange: msg.exchange, keys });
     },
     loadFile: () => this.loadFile(),
+    pickerSearch: async (msg) => {
+      const found = await this.guarded((session) =>
+        searchPicker(session.management, this.target.vhost, msg.kind, msg.text),
+      );
+      if (found) this.reply(msg, { type: 'pickerMatches', ...found });
+    },
     saveTemplate: (msg) => this.saveTemplate(msg.name, msg.draft),
     deleteTemplate: (msg) => this.deleteTemplate(msg.name),
     refreshTopology: () => this.onReady(),
@@ -152,10 +163,11 @@ export class PublishPanel extends BasePanel<PublishToWebview, PublishToHost> {
 
   /** Routing keys worth suggesting: the keys of the exchange's bindings (queue names for the default exchange). */
   private async suggestions(session: BrokerSession, exchange: string): Promise<string[]> {
+    // The form shows 24 suggestions: one small page of queue names, not the whole vhost.
     if (exchange === '')
-      return (await session.management.listQueues(this.target.vhost, { page: 1, pageSize: 500 })).items.map(
-        (q) => q.name,
-      );
+      return (
+        await session.management.listQueues(this.target.vhost, { page: 1, pageSize: 24, columns: ['name'] })
+      ).items.map((q) => q.name);
     const bindings = await session.management.exchangeBindingsAsSource(this.target.vhost, exchange);
     return [...new Set(bindings.map((b) => b.routing_key))].sort();
   }

@@ -17,6 +17,7 @@ import { parseJsonWithPosition } from '../core/json';
 import { decodeBody } from '../core/messageBody';
 import { toDisplayMessage } from '../core/display';
 import { captureMessage } from '../core/message';
+import { searchPicker } from '../broker/pickerSearch';
 import type { PanelServices } from './services';
 import { recordHistory } from './history';
 import { withTypedRows } from '../core/headerRows';
@@ -54,10 +55,9 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    const listed = await this.guarded((session) =>
-      session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }),
-    );
-    const exchanges = listed?.items.map((x) => ({ name: x.name, type: x.type })) ?? [{ name: '', type: 'direct' }];
+    // The picker's first page only: typing searches the server (pickerSearch).
+    const listed = await this.guarded((session) => searchPicker(session.management, this.target.vhost, 'exchange', ''));
+    const exchanges = listed?.items ?? [{ name: '', type: 'direct' }];
     this.post({
       type: 'init',
       target: this.target,
@@ -70,6 +70,12 @@ export class RpcPanel extends BasePanel<RpcToWebview, RpcToHost> {
 
   protected readonly handlers: MessageHandlers<RpcToHost> = {
     cancel: () => this.abort?.abort(),
+    pickerSearch: async (msg) => {
+      const found = await this.guarded((session) =>
+        searchPicker(session.management, this.target.vhost, msg.kind, msg.text),
+      );
+      if (found) this.reply(msg, { type: 'pickerMatches', ...found });
+    },
     call: (msg) => this.call(msg.draft, msg.count),
     copyAsCode: async (msg) => {
       const built = callCodeRequest(msg.draft);

@@ -17,6 +17,7 @@ import type { CapturedMessage } from '../core/message';
 import { createFilter } from '../core/messageFilter';
 import { toDisplayMessage } from '../core/display';
 import { TailList, entriesToNdjson, formatGapSeconds, listBatching, type ListView } from '../core/tailList';
+import { searchPicker } from '../broker/pickerSearch';
 import type { PanelServices } from './services';
 import { openBodyInEditor } from './messageActions';
 import { draftFromMessage } from '../core/messageDraft';
@@ -64,9 +65,8 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   }
 
   protected async onReady(): Promise<void> {
-    const listed = await this.guarded((session) =>
-      session.management.listExchanges(this.target.vhost, { page: 1, pageSize: 500 }),
-    );
+    // The picker's first page only: typing searches the server (pickerSearch).
+    const listed = await this.guarded((session) => searchPicker(session.management, this.target.vhost, 'exchange', ''));
     const exchanges = (listed?.items ?? []).map((x) => x.name).filter((n) => n !== '');
     this.post({ type: 'init', target: this.target, bufferSize: this.bufferSize(), exchanges });
     this.post({ type: 'status', status: this.status, detail: this.statusDetail, mode: this.mode });
@@ -76,6 +76,12 @@ export class TailPanel extends BasePanel<TailToWebview, TailToHost> {
   protected readonly handlers: MessageHandlers<TailToHost> = {
     start: (msg) => this.start(msg.mode),
     stop: () => this.stop(),
+    pickerSearch: async (msg) => {
+      const found = await this.guarded((session) =>
+        searchPicker(session.management, this.target.vhost, msg.kind, msg.text),
+      );
+      if (found) this.reply(msg, { type: 'pickerMatches', ...found });
+    },
     pause: () => {
       this.tail?.pause();
       this.setStatus('paused', 'Paused: messages keep arriving into the buffer and show up when you resume.');

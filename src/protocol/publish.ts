@@ -6,6 +6,7 @@ import {
   type PanelTarget,
   type ReadyMessage,
 } from './common';
+import { checkPickerSearch, type PickerReply, type PickerSearch } from './picker';
 import { array, bool, int, lenient, literal, messages, object, str, type Check } from './validate';
 import { FIELD_TYPES, type FieldType } from '../core/fieldTypes';
 import { LEGACY_ROW_TYPES, migrateHeaderRow } from '../core/headerRows';
@@ -94,7 +95,6 @@ export type PublishToWebview =
       type: 'init';
       target: PanelTarget;
       exchanges: ExchangeOption[];
-      queues: string[];
       defaultDeliveryMode: 1 | 2;
       history: HistoryEntry[];
       templates: PublishTemplate[];
@@ -118,6 +118,8 @@ export type PublishToWebview =
   | { type: 'validation'; field: string; message: string }
   /** The broker blocks publishing on this vhost (connection.blocked); reason undefined = not blocked. */
   | { type: 'blocked'; reason?: string }
+  /** Reply to 'pickerSearch' (same requestId). */
+  | PickerReply
   | CommonToWebview;
 
 export type PublishToHost =
@@ -134,7 +136,9 @@ export type PublishToHost =
   /** Copy as code: the host asks for the language and puts the snippet on the clipboard. */
   | { type: 'copyAsCode'; draft: PublishDraft }
   /** Save as .amqp (history entry or template): a new untitled request file, or added to a chosen one. */
-  | { type: 'saveAsAmqp'; name: string; draft: PublishDraft };
+  | { type: 'saveAsAmqp'; name: string; draft: PublishDraft }
+  /** The exchange picker searches the server (src/protocol/picker.ts). */
+  | PickerSearch;
 
 export interface PublishState {
   target: PanelTarget;
@@ -182,6 +186,7 @@ export const checkPublishToHost = messages<PublishToHost>({
   refreshTopology: object({}),
   copyAsCode: object({ draft: publishDraft }),
   saveAsAmqp: object({ name: str, draft: publishDraft }),
+  pickerSearch: checkPickerSearch,
 });
 
 /** Restored state: the target must be sound; a draft or count that is not is dropped. */

@@ -1,4 +1,5 @@
 import { panelTarget, type CommonToWebview, type DisplayMessage, type PanelTarget, type ReadyMessage } from './common';
+import { checkPickerSearch, type PickerReply, type PickerSearch } from './picker';
 import { headerRow } from './publish';
 import type { HeaderRow } from './publish';
 import { array, int, lenient, literal, messages, num, object, str, type Check } from './validate';
@@ -56,6 +57,8 @@ export type RpcToWebview =
   | { type: 'many'; result: RpcManyView }
   | { type: 'history'; history: RpcHistoryEntry[] }
   | { type: 'validation'; message: string }
+  /** Reply to 'pickerSearch' (same requestId). */
+  | PickerReply
   | CommonToWebview;
 
 export type RpcToHost =
@@ -63,7 +66,9 @@ export type RpcToHost =
   | { type: 'call'; draft: RpcDraft; count: number }
   | { type: 'cancel' }
   /** Copy as code: the host asks for the language and puts the snippet on the clipboard. */
-  | { type: 'copyAsCode'; draft: RpcDraft };
+  | { type: 'copyAsCode'; draft: RpcDraft }
+  /** The exchange picker searches the server (src/protocol/picker.ts). */
+  | PickerSearch;
 
 export interface RpcState {
   target: PanelTarget;
@@ -87,6 +92,7 @@ export const checkRpcToHost = messages<RpcToHost>({
   call: object({ draft: rpcDraft, count: int }),
   cancel: object({}),
   copyAsCode: object({ draft: rpcDraft }),
+  pickerSearch: checkPickerSearch,
 });
 
 export const checkRpcState: Check<RpcState> = object({

@@ -7,6 +7,7 @@ import {
   type PanelTarget,
   type ReadyMessage,
 } from './common';
+import { checkPickerSearch, type PickerReply, type PickerSearch } from './picker';
 import {
   bool,
   int,
@@ -70,6 +71,8 @@ export type TailToWebview =
   /** The selected message in full; `settled` if it was acked, requeued or rejected here. */
   | ({ type: 'detail'; message: DisplayMessage; settled?: NonNullable<TailRow['settled']> } & Numbered)
   | { type: 'settled'; id: number; settled: NonNullable<TailRow['settled']> }
+  /** Reply to 'pickerSearch' (same requestId). */
+  | PickerReply
   | CommonToWebview;
 
 export type TailToHost =
@@ -88,7 +91,9 @@ export type TailToHost =
   | { type: 'export' }
   | { type: 'openBody'; id: number }
   /** Opens the message in the vhost's publish form, every header with the type it came with. */
-  | { type: 'editAndPublish'; id: number };
+  | { type: 'editAndPublish'; id: number }
+  /** The exchange picker (tap an exchange) searches the server (src/protocol/picker.ts). */
+  | PickerSearch;
 
 export interface TailState {
   target: PanelTarget;
@@ -116,6 +121,7 @@ export const checkTailToHost = messages<TailToHost>({
   export: object({}),
   openBody: object({ id: int }),
   editAndPublish: object({ id: int }),
+  pickerSearch: checkPickerSearch,
 });
 
 export const checkTailState: Check<TailState> = object({

@@ -1,0 +1,43 @@
+import { requestId, type Numbered } from './common';
+import { literal, object, str } from './validate';
+
+/**
+ * Server-side pickers (exchange / queue): the webview sends what was typed, the host asks the
+ * management API for one page of names containing it (name=<text>&use_regex=false), so the
+ * webview never holds (nor draws) a whole vhost's list, however big.
+ */
+export type PickerKind = 'exchange' | 'queue';
+
+/** How many matches a picker shows; beyond that it says "N more — type to narrow". */
+export const PICKER_PAGE = 100;
+/** Typing pauses this long before a search goes to the host. */
+export const PICKER_DEBOUNCE_MS = 150;
+
+export interface PickerItem {
+  name: string;
+  type: string;
+}
+
+export interface PickerMatches {
+  kind: PickerKind;
+  text: string;
+  /** At most PICKER_PAGE, in the broker's (name) order. */
+  items: PickerItem[];
+  /** How many names contain the text (the API's filtered_count). */
+  matched: number;
+  /** How many there are in the vhost (total_count). */
+  total: number;
+}
+
+export type PickerSearch = { type: 'pickerSearch'; kind: PickerKind; text: string } & Numbered;
+export type PickerReply = { type: 'pickerMatches' } & PickerMatches & Numbered;
+
+export const checkPickerSearch = object({ kind: literal<PickerKind>('exchange', 'queue'), text: str, requestId });
+
+/** "Showing 100 of 10,000 — type to narrow" (nothing when every match is shown). */
+export function pickerHint(m: Pick<PickerMatches, 'items' | 'matched' | 'text'>): string | undefined {
+  const more = m.matched - m.items.length;
+  if (more <= 0) return undefined;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${n(more)} more${m.text ? ` containing “${m.text}”` : ''} — type to narrow`;
+}
