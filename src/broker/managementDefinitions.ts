@@ -8,10 +8,31 @@ import { apiPath, exchangeSegment, type ManagementClient } from './management';
 import { deletePolicy, putPolicy } from './managementPolicies';
 import { canonical, type JsonObject, type PlanStep } from '../core/definitions';
 
-/** The broker's definitions: the whole broker's, or one vhost's. Password hashes included (normalize drops them). */
+/**
+ * The broker's definitions: the whole broker's, or one vhost's. Password hashes included (normalize
+ * drops them). 3.10.8 exports vhosts with their name only: their description, tags and default
+ * queue type are filled in from GET /api/vhosts (where 3.10.8 says "undefined" for no default).
+ */
 export async function getDefinitions(mc: ManagementClient, vhost?: string): Promise<JsonObject> {
   const path = vhost === undefined ? '/definitions' : apiPath('definitions', vhost);
-  return (await mc.request<JsonObject>('GET', path)) ?? {};
+  const defs = (await mc.request<JsonObject>('GET', path)) ?? {};
+  if (vhost === undefined && Array.isArray(defs.vhosts) && defs.vhosts.some((v) => obj(v).description === undefined)) {
+    const listed = (await mc.request<JsonObject[]>('GET', '/vhosts', undefined, {
+      query: { columns: 'name,description,tags,default_queue_type' },
+    })) ?? [];
+    const byName = new Map(listed.map((v) => [str(v.name), v]));
+    defs.vhosts = defs.vhosts.map((raw) => {
+      const v = obj(raw);
+      const l = byName.get(str(v.name));
+      if (!l || v.description !== undefined) return v;
+      const out: JsonObject = { ...v, description: l.description ?? '', tags: l.tags ?? [] };
+      if (typeof l.default_queue_type === 'string' && l.default_queue_type !== 'undefined') {
+        out.default_queue_type = l.default_queue_type;
+      }
+      return out;
+    });
+  }
+  return defs;
 }
 
 /** Messages in each queue of the steps that delete or re-create one (absent queues are left out). */
