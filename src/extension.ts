@@ -12,6 +12,7 @@ import { registerConnectionCommands } from './commands/connections';
 import { registerTopologyCommands } from './commands/topology';
 import { registerAdminCommands } from './commands/admin';
 import { registerPolicyCommands } from './commands/policies';
+import { registerDefinitionsCommands } from './commands/definitions';
 import type { CommandServices } from './commands/context';
 import { registerMessagingCommands } from './commands/messaging';
 import { PanelManager } from './panels/panelManager';
@@ -87,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerTopologyCommands(services),
     ...registerAdminCommands(services),
     ...registerPolicyCommands(services),
+    ...registerDefinitionsCommands(services),
     ...registerMessagingCommands(services, panels),
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),

@@ -17,9 +17,10 @@ export async function getDefinitions(mc: ManagementClient, vhost?: string): Prom
   const path = vhost === undefined ? '/definitions' : apiPath('definitions', vhost);
   const defs = (await mc.request<JsonObject>('GET', path)) ?? {};
   if (vhost === undefined && Array.isArray(defs.vhosts) && defs.vhosts.some((v) => obj(v).description === undefined)) {
-    const listed = (await mc.request<JsonObject[]>('GET', '/vhosts', undefined, {
-      query: { columns: 'name,description,tags,default_queue_type' },
-    })) ?? [];
+    const listed =
+      (await mc.request<JsonObject[]>('GET', '/vhosts', undefined, {
+        query: { columns: 'name,description,tags,default_queue_type' },
+      })) ?? [];
     const byName = new Map(listed.map((v) => [str(v.name), v]));
     defs.vhosts = defs.vhosts.map((raw) => {
       const v = obj(raw);
@@ -41,9 +42,14 @@ export async function messageCounts(mc: ManagementClient, steps: readonly PlanSt
   for (const s of steps) {
     if (s.kind !== 'queue' || (s.action !== 'delete' && s.action !== 'recreate')) continue;
     try {
-      const q = await mc.request<{ messages?: number }>('GET', apiPath('queues', s.vhost, str(s.current?.name)), undefined, {
-        query: { columns: 'messages' },
-      });
+      const q = await mc.request<{ messages?: number }>(
+        'GET',
+        apiPath('queues', s.vhost, str(s.current?.name)),
+        undefined,
+        {
+          query: { columns: 'messages' },
+        },
+      );
       out.set(s.key, q.messages ?? 0);
     } catch {
       /* gone meanwhile, or no statistics: the preview says nothing about it */
@@ -169,9 +175,7 @@ async function remove(mc: ManagementClient, step: PlanStep, e: JsonObject): Prom
       const base = ['bindings', str(e.vhost), 'e', str(e.source), dtype, str(e.destination)];
       const list = (await mc.request<JsonObject[]>('GET', apiPath(...base))) ?? [];
       const want = canonical(obj(e.arguments));
-      const found = list.find(
-        (b) => str(b.routing_key) === str(e.routing_key) && canonical(obj(b.arguments)) === want,
-      );
+      const found = list.find((b) => str(b.routing_key) === str(e.routing_key) && canonical(obj(b.arguments)) === want);
       if (found) await del(mc, apiPath(...base, str(found.properties_key)));
       return;
     }

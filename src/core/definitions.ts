@@ -376,7 +376,9 @@ export function describeChanges(step: PlanStep): string[] {
     if (f === 'arguments' && isObject(d) && isObject(c)) {
       for (const k of [...new Set([...Object.keys(c), ...Object.keys(d)])].sort()) {
         if (canonical(d[k] ?? null) !== canonical(c[k] ?? null)) {
-          out.push(`arguments.${k}: ${c[k] === undefined ? '(none)' : canonical(c[k])} → ${d[k] === undefined ? '(none)' : canonical(d[k])}`);
+          out.push(
+            `arguments.${k}: ${c[k] === undefined ? '(none)' : canonical(c[k])} → ${d[k] === undefined ? '(none)' : canonical(d[k])}`,
+          );
         }
       }
     } else if (f === 'password_hash') {
@@ -466,7 +468,9 @@ export function planDefinitions(desired: JsonObject, current: JsonObject, opts: 
       const v = str(b.vhost);
       const touches =
         recreated.has(`exchange\u0000${v}\u0000${str(b.source)}`) ||
-        recreated.has(`${b.destination_type === 'exchange' ? 'exchange' : 'queue'}\u0000${v}\u0000${str(b.destination)}`);
+        recreated.has(
+          `${b.destination_type === 'exchange' ? 'exchange' : 'queue'}\u0000${v}\u0000${str(b.destination)}`,
+        );
       const key = entryKey('bindings', b);
       if (touches && !planned.has(key)) {
         unchanged--;
@@ -518,7 +522,11 @@ export function planDeletes(plan: DefinitionsPlan): boolean {
  * The preview as Markdown: one section per action, each step with what changes, and the warnings
  * (re-creates that lose messages with the message count, when known).
  */
-export function planMarkdown(plan: DefinitionsPlan, title: string, messages: ReadonlyMap<string, number> = new Map()): string {
+export function planMarkdown(
+  plan: DefinitionsPlan,
+  title: string,
+  messages: ReadonlyMap<string, number> = new Map(),
+): string {
   const lines: string[] = [`# ${title}`, '', planSummary(plan), ''];
   const groups: [PlanAction, string][] = [
     ['delete', 'Delete'],
@@ -532,7 +540,12 @@ export function planMarkdown(plan: DefinitionsPlan, title: string, messages: Rea
     lines.push(`## ${heading} (${steps.length})`, '');
     for (const s of steps) {
       const count = s.kind === 'queue' ? messages.get(s.key) : undefined;
-      const lost = action === 'recreate' || action === 'delete' ? (count !== undefined ? ` — **${count} message(s) lost**` : '') : '';
+      const lost =
+        action === 'recreate' || action === 'delete'
+          ? count !== undefined
+            ? ` — **${count} message(s) lost**`
+            : ''
+          : '';
       lines.push(`- ${s.label}${lost}`);
       for (const d of describeChanges(s)) lines.push(`  - ${d}`);
       if (s.warning) lines.push(`  - ⚠ ${s.warning}`);

@@ -40,7 +40,9 @@ for (const B of BROKERS) {
           { source: 'ex', destination: 'orders', destination_type: 'queue', routing_key: 'o.#', arguments: {} },
           { source: 'ex', destination: 'orders.qq', destination_type: 'queue', routing_key: 'q', arguments: { n: 5 } },
         ],
-        policies: [{ name: 'ttl', pattern: '^orders$', 'apply-to': 'queues', priority: 1, definition: { 'message-ttl': 60000 } }],
+        policies: [
+          { name: 'ttl', pattern: '^orders$', 'apply-to': 'queues', priority: 1, definition: { 'message-ttl': 60000 } },
+        ],
       });
 
     const brokerNow = async (): Promise<JsonObject> =>
@@ -149,7 +151,9 @@ for (const B of BROKERS) {
       );
       assert.equal(r.failed, undefined, String(r.failed?.error));
       const again = normalizeDefinitions(await getDefinitions(mc));
-      const left = planDefinitions(file, again, { protectedUsers: ['guest'] }).steps.filter((s) => s.action !== 'delete');
+      const left = planDefinitions(file, again, { protectedUsers: ['guest'] }).steps.filter(
+        (s) => s.action !== 'delete',
+      );
       assert.deepEqual(steps(left), []);
       const u = (await (await B.mgmt('GET', `/api/users/${encodeURIComponent(user)}`)).json()) as { tags: unknown };
       assert.deepEqual(Array.isArray(u.tags) ? u.tags : String(u.tags).split(','), ['monitoring']);

@@ -135,7 +135,13 @@ const user = fc.record(
   { name, tags: fc.array(name, { maxLength: 3 }), password_hash: name },
   { requiredKeys: ['name'] },
 );
-const policy = fc.record({ vhost: name, name, pattern: name, priority: fc.integer({ min: 0, max: 3 }), definition: args });
+const policy = fc.record({
+  vhost: name,
+  name,
+  pattern: name,
+  priority: fc.integer({ min: 0, max: 3 }),
+  definition: args,
+});
 const defsArb = fc.record(
   {
     rabbit_version: fc.constantFrom('3.10.8', '4.0.5'),
@@ -185,7 +191,10 @@ test('property: normalize does not depend on the order of arrays or keys', () =>
         Object.entries(d).map(([k, v]) => [
           k,
           Array.isArray(v)
-            ? (shuffled(v.map((e) => Object.fromEntries(Object.entries(e as object).reverse())), seed) as unknown[])
+            ? (shuffled(
+                v.map((e) => Object.fromEntries(Object.entries(e as object).reverse())),
+                seed,
+              ) as unknown[])
             : v,
         ]),
       );
@@ -241,10 +250,7 @@ test('plan: create, change, delete; a changed queue argument is a re-create that
       .filter((s) => s.action === a)
       .map((s) => s.label)
       .sort();
-  assert.deepEqual(by('create'), [
-    'binding "ex" → queue "orders" key "o.#" in vhost "v"',
-    'queue "new" in vhost "v"',
-  ]);
+  assert.deepEqual(by('create'), ['binding "ex" → queue "orders" key "o.#" in vhost "v"', 'queue "new" in vhost "v"']);
   assert.deepEqual(by('update'), ['policy "p" in vhost "v"']);
   assert.deepEqual(by('recreate'), ['queue "orders" in vhost "v"']);
   assert.deepEqual(by('delete'), ['binding "ex" → queue "old" key "x" in vhost "v"', 'queue "old" in vhost "v"']);
@@ -256,7 +262,14 @@ test('plan: create, change, delete; a changed queue argument is a re-create that
   assert.match(re.warning!, /messages are lost/);
   // Order: deletions (binding before its queue), then the re-create, then creations (queue before binding).
   const order = plan.steps.map((s) => `${s.action}:${s.kind}`);
-  assert.deepEqual(order, ['delete:binding', 'delete:queue', 'recreate:queue', 'create:queue', 'create:binding', 'update:policy']);
+  assert.deepEqual(order, [
+    'delete:binding',
+    'delete:queue',
+    'recreate:queue',
+    'create:queue',
+    'create:binding',
+    'update:policy',
+  ]);
   const md = planMarkdown(plan, 'Apply', new Map([[re.key, 42]]));
   assert.match(md, /queue "orders" in vhost "v" — \*\*42 message\(s\) lost\*\*/);
   assert.match(md, /arguments\.x-max-length: 20 → 10/);
@@ -287,7 +300,9 @@ test('plan: changes the broker cannot make in place (queue type, durable, auto_d
     ],
     [
       'exchange arguments',
-      normalizeDefinitions({ exchanges: [{ vhost: 'v', name: 'x', type: 'direct', arguments: { 'alternate-exchange': 'ae' } }] }),
+      normalizeDefinitions({
+        exchanges: [{ vhost: 'v', name: 'x', type: 'direct', arguments: { 'alternate-exchange': 'ae' } }],
+      }),
       normalizeDefinitions({ exchanges: [{ vhost: 'v', name: 'x', type: 'direct' }] }),
     ],
   ];
@@ -339,4 +354,32 @@ test('a vhost-level file is scoped to the chosen vhost', () => {
   const scoped = scopeToVhost(normalizeDefinitions(export310), 'target');
   assert.ok((scoped.queues as JsonObject[]).every((q) => q.vhost === 'target'));
   assert.equal(canonical({ b: 1, a: [2, { d: 1, c: 2 }] }), '{"a":[2,{"c":2,"d":1}],"b":1}');
+});
+
+// ----- the schema (package.json jsonValidation) -----------------------------------
+
+test('the schema accepts both brokers’ exports and Burrow’s normal form, and rejects a wrong field type', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = join(__dirname, '..', '..');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    contributes: { jsonValidation: { fileMatch: string[]; url: string }[] };
+  };
+  const [entry] = pkg.contributes.jsonValidation;
+  assert.deepEqual(entry.fileMatch, ['*.definitions.json', 'definitions.json']);
+  const schema = JSON.parse(readFileSync(join(root, entry.url), 'utf8')) as object;
+  // ajv (eslint's dependency) checks the schema compiles and what it accepts.
+  const Ajv = (await import('ajv')).default;
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  for (const doc of [
+    export310,
+    export4,
+    normalizeDefinitions(export4),
+    normalizeDefinitions({ users: [{ name: 'u', tags: 'a,b' }] }),
+  ]) {
+    assert.ok(validate(doc), JSON.stringify(validate.errors));
+  }
+  assert.equal(validate({ queues: [{ name: 'q', durable: 'yes' }] }), false);
+  assert.equal(validate({ queues: [{ name: 'q', arguments: { 'x-queue-type': 'lazy' } }] }), false);
+  assert.equal(validate({ bindings: [{ source: 'x' }] }), false);
 });

@@ -28,6 +28,7 @@ test('.vscodeignore ships the bundles, media, package.json, README, CHANGELOG an
       'dist/webview/details.css',
       'media/panel.css',
       'media/burrow.svg',
+      'schemas/definitions.schema.json',
       'media/screenshots/peek-json.png',
       'syntaxes/amqp.tmLanguage.json',
       'snippets/amqp.json',
