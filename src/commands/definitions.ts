@@ -20,6 +20,7 @@ import {
   planMarkdown,
   planSummary,
   scopeToVhost,
+  sectionsOf,
   type JsonObject,
   type PlanStep,
 } from '../core/definitions';
@@ -148,7 +149,7 @@ export function registerDefinitionsCommands(s: CommandServices): vscode.Disposab
       path: `/${encodeURIComponent(t.profile.id)}/${encodeURIComponent(t.vhost ?? '*')}/broker.definitions.json`,
       query: uri.toString(),
     });
-    docs.set(left, formatDefinitions(broker));
+    docs.set(left, formatDefinitions(sectionsOf(broker, file)));
     await vscode.commands.executeCommand('vscode.diff', left, uri, `Broker (${where}) ↔ ${name}`);
   }
 

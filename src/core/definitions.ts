@@ -7,7 +7,8 @@
  *   (vhost + name, source + destination + routing key + arguments, user + vhost, ...);
  * - the fields that change with the broker and not with the topology are dropped: rabbit_version,
  *   rabbitmq_version, product_*, rabbitmq_definition_format, original_*, explanation, a vhost's
- *   `metadata` (4.x repeats description, tags and default_queue_type in it), the cluster's
+ *   `metadata` (4.x repeats description, tags and default_queue_type in it), the top-level
+ *   description / default_queue_type / limits of a 4.x vhost export, the cluster's
  *   internal_cluster_id global parameter;
  * - a queue's type is always explicit in arguments["x-queue-type"] (3.10.8 leaves it out for
  *   classic queues, 4.x writes "classic"; a 4.x `type` field is folded into it), so the same
@@ -32,6 +33,11 @@ export const VOLATILE_FIELDS: readonly string[] = [
   'original_vhost_name',
   'explanation',
   'metadata',
+  // A 4.x vhost export repeats the vhost's settings at its top; 3.10.8 has none of them. The vhost's
+  // settings belong to a whole-broker file's `vhosts` (where they are compared and applied).
+  'description',
+  'default_queue_type',
+  'limits',
 ];
 
 /** The sections a definitions file can have, in the order the plan applies creations. */
@@ -224,10 +230,19 @@ export function normalizeDefinitions(defs: unknown, opts: NormalizeOptions = {})
       out[key] = value;
     }
   }
-  // 4.x puts a vhost's description/default_queue_type at the top of a vhost export, and in metadata.
-  const meta = isObject(defs.metadata) ? defs.metadata : undefined;
-  if (meta && out.description === undefined && meta.description !== undefined) out.description = meta.description;
   return sortKeysDeep(out) as JsonObject;
+}
+
+/**
+ * The broker's side of a diff: only the sections the file has (a file with queues only is not
+ * "missing" the broker's policies; apply does not touch them either).
+ */
+export function sectionsOf(broker: JsonObject, file: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(broker)) {
+    if (!(SECTIONS as readonly string[]).includes(k) || file[k] !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 /** The file's text: two-space JSON of the normal form, with a final newline. */

@@ -14,6 +14,7 @@ import {
   planDeletes,
   planMarkdown,
   scopeToVhost,
+  sectionsOf,
   type JsonObject,
 } from '../../src/core/definitions';
 
@@ -38,6 +39,9 @@ const export4 = {
   original_vhost_name: 'v',
   explanation: "Definitions of virtual host 'v'",
   metadata: { description: '', tags: [], default_queue_type: 'classic' },
+  description: '',
+  default_queue_type: 'classic',
+  limits: [],
   parameters: [],
   policies: [],
   queues: [
@@ -52,7 +56,7 @@ test('3.10.8 and 4.x exports of the same vhost normalize to the same queues, exc
   const a = normalizeDefinitions(export310);
   const b = normalizeDefinitions(export4);
   for (const k of ['queues', 'exchanges', 'bindings', 'policies', 'parameters']) assert.deepEqual(a[k], b[k], k);
-  for (const k of ['rabbit_version', 'rabbitmq_version', 'product_version', 'explanation', 'metadata']) {
+  for (const k of ['rabbit_version', 'rabbitmq_version', 'product_version', 'explanation', 'metadata', 'description']) {
     assert.equal(b[k], undefined, k);
   }
   // The queue type is always explicit, and queues are sorted by name.
@@ -348,6 +352,18 @@ test('plan: bindings of a re-created exchange are declared again; the connection
   );
   assert.match(users.steps[1].warning!, /without a password/);
   assert.equal(planDeletes(planDefinitions(want, want)), false);
+});
+
+test('the broker side of a diff has only the sections the file has', () => {
+  const broker = normalizeDefinitions(export4);
+  assert.deepEqual(Object.keys(sectionsOf(broker, normalizeDefinitions({ queues: [] }))), ['queues']);
+  assert.deepEqual(Object.keys(sectionsOf(broker, normalizeDefinitions(export310))), [
+    'bindings',
+    'exchanges',
+    'parameters',
+    'policies',
+    'queues',
+  ]);
 });
 
 test('a vhost-level file is scoped to the chosen vhost', () => {
