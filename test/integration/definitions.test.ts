@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { ManagementClient } from '../../src/broker/management';
 import { applyPlan, getDefinitions, messageCounts } from '../../src/broker/managementDefinitions';
 import {
+  formatDefinitions,
   normalizeDefinitions,
   planDefinitions,
   scopeToVhost,
@@ -72,6 +73,10 @@ for (const B of BROKERS) {
       const exported = await brokerNow();
       for (const k of ['queues', 'exchanges', 'bindings', 'policies']) assert.deepEqual(exported[k], file[k], k);
       assert.deepEqual(planDefinitions(file, exported).steps, []);
+      // The export is stable: the same broker gives the same bytes.
+      const text = formatDefinitions(normalizeDefinitions(await getDefinitions(mc, vhost)));
+      assert.equal(formatDefinitions(normalizeDefinitions(await getDefinitions(mc, vhost))), text);
+      assert.ok(!text.includes('rabbit_version') && !text.includes('rabbitmq_version'));
     });
 
     test('the broker changed behind the file: the plan shows it; an argument change is a re-create; apply restores the file', async () => {
