@@ -50,7 +50,7 @@ export async function messageCounts(mc: ManagementClient, steps: readonly PlanSt
           query: { columns: 'messages' },
         },
       );
-      out.set(s.key, q.messages ?? 0);
+      if (typeof q.messages === 'number') out.set(s.key, q.messages); // no statistics yet: unknown, not 0
     } catch {
       /* gone meanwhile, or no statistics: the preview says nothing about it */
     }

@@ -558,7 +558,7 @@ export function planMarkdown(
       const lost =
         action === 'recreate' || action === 'delete'
           ? count !== undefined
-            ? ` — **${count} message(s) lost**`
+            ? ` — **${count} message(s) lost** (the broker's statistics, a few seconds old)`
             : ''
           : '';
       lines.push(`- ${s.label}${lost}`);

@@ -2,6 +2,8 @@
 // against a throw-away vhost: the file's "Diff with broker" CodeLens asks for the vhost the file applies
 // to, then opens VS Code's diff editor between the broker's normalized definitions and the file, and the
 // diff shows the difference (the file has a queue the broker does not, and another queue's argument).
+// Then "Apply to broker": the preview lists the re-create with the 2 messages it loses, the modal asks,
+// and after "Apply, including deletions" the broker's queue has the file's argument and durability.
 // Run: node --import tsx --test --test-concurrency=1 test/e2e/definitions.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +19,8 @@ import {
   step,
   poll,
   codeLens,
+  dialogButton,
+  waitForNotification,
   type Session,
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
@@ -24,7 +28,7 @@ import { BROKERS } from '../brokers';
 import { formatDefinitions, normalizeDefinitions } from '../../src/core/definitions';
 
 for (const B of BROKERS)
-  describe(`definitions file: Diff with broker [${B.label}]`, { timeout: 300_000 }, () => {
+  describe(`definitions file: Diff with broker, Apply to broker [${B.label}]`, { timeout: 300_000 }, () => {
     let s: Session;
     let side: BrokerSide;
     const conn = connectionFor(B);
@@ -104,5 +108,42 @@ for (const B of BROKERS)
       assert.ok(!original.includes(onlyInFile));
       assert.ok(!original.includes('x-max-length'));
       await screenshot(page, `definitions-diff-${B.id}`);
+    });
+
+    test('Apply to broker: the preview lists the re-create with the messages it loses; after the modal the broker matches the file', async () => {
+      const page = s.page;
+      await side.publish('', onBroker, ['one', 'two']);
+      await poll(
+        'the broker statistics to count 2 messages',
+        async () => ((await side.getQueue(onBroker)).messages === 2 ? true : undefined),
+        30_000,
+      );
+      await step(s, 'apply-lens', async () => {
+        await runCommand(page, 'View: Close Editor'); // the diff; the file is the active editor again
+        await (await codeLens(page, '"queues"', /Apply to broker/)).click();
+      });
+      // The target vhost was chosen for this file already: no prompt. The preview opens beside.
+      await step(s, 'preview', async () => {
+        await poll(
+          'the apply preview',
+          async () => {
+            const text = (await allVisibleText(page)).replace(/\s+/g, ' '); // the preview wraps its lines
+            return text.includes('Delete and re-create') && /\*\*2 message\(s\) lost\*\*/.test(text) ? true : undefined;
+          },
+          30_000,
+        );
+      });
+      const dialog = await step(s, 'confirm', () => dialogButton(page, 'Apply, including deletions', 30_000));
+      assert.match(dialog, /1 object\(s\) will be deleted/);
+      assert.match(dialog, /2 message\(s\) will be lost/);
+      await step(s, 'applied', () => waitForNotification(page, /applied orders\.definitions\.json/, 30_000));
+      const q = await side.mgmt<{ durable: boolean; arguments: Record<string, unknown> }>(
+        'GET',
+        `/queues/${encodeURIComponent(side.vhost)}/${encodeURIComponent(onBroker)}`,
+      );
+      assert.equal(q.durable, true);
+      assert.equal(q.arguments['x-max-length'], 10);
+      await side.mgmt('GET', `/queues/${encodeURIComponent(side.vhost)}/${encodeURIComponent(onlyInFile)}`);
+      await screenshot(page, `definitions-applied-${B.id}`);
     });
   });
