@@ -5,7 +5,8 @@
  * POST /api/definitions is not used: it only ever adds and overwrites, and fails as a whole.
  */
 import { apiPath, exchangeSegment, type ManagementClient } from './management';
-import { deletePolicy, putPolicy } from './managementPolicies';
+import { putPolicy } from './managementPolicies';
+import { BrokerError } from './errors';
 import { canonical, type JsonObject, type PlanStep } from '../core/definitions';
 
 /**
@@ -67,8 +68,13 @@ async function put(mc: ManagementClient, path: string, body: unknown): Promise<v
   await mc.request('PUT', path, body);
 }
 
+/** A DELETE; already gone (404: deleted meanwhile, or with its vhost or user) counts as done. */
 async function del(mc: ManagementClient, path: string): Promise<void> {
-  await mc.request('DELETE', path);
+  try {
+    await mc.request('DELETE', path);
+  } catch (e) {
+    if (!(e instanceof BrokerError && e.code === 404)) throw e;
+  }
 }
 
 function queuePath(e: JsonObject): string {
@@ -180,7 +186,7 @@ async function remove(mc: ManagementClient, step: PlanStep, e: JsonObject): Prom
       return;
     }
     case 'policy':
-      return deletePolicy(mc, 'policy', str(e.vhost), str(e.name));
+      return del(mc, apiPath('policies', str(e.vhost), str(e.name)));
     case 'parameter':
       return del(mc, apiPath('parameters', str(e.component), str(e.vhost), str(e.name)));
     case 'global_parameter':

@@ -128,6 +128,34 @@ for (const B of BROKERS) {
         arguments: Record<string, unknown>;
       };
       assert.equal(q.arguments['x-max-length'], 50);
+      // Deleting what is already gone counts as done (a vhost's objects go with it).
+      const gone = await applyPlan(mc, [
+        { action: 'delete', kind: 'queue', key: 'x', label: 'queue "nope"', vhost, current: { vhost, name: 'nope' } },
+        { action: 'delete', kind: 'policy', key: 'y', label: 'policy "nope"', vhost, current: { vhost, name: 'nope' } },
+      ]);
+      assert.deepEqual(gone, { done: 2 });
+      // A refusal stops the apply and names the step.
+      const refused = await applyPlan(mc, [
+        {
+          action: 'create',
+          kind: 'queue',
+          key: 'z',
+          label: 'queue "bad"',
+          vhost,
+          desired: { vhost, name: 'bad', arguments: { 'x-queue-type': 'no-such-type' } },
+        },
+        {
+          action: 'create',
+          kind: 'queue',
+          key: 'w',
+          label: 'queue "after"',
+          vhost,
+          desired: { vhost, name: 'after', arguments: {} },
+        },
+      ]);
+      assert.equal(refused.done, 0);
+      assert.equal(refused.failed?.step.label, 'queue "bad"');
+      await assert.rejects(B.mgmt('GET', `/api/queues/${encodeURIComponent(vhost)}/after`), /404/);
     });
 
     test('a broker-level file: vhost, user without password hash, permissions; deletions are listed', async () => {
