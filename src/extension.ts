@@ -14,6 +14,7 @@ import { registerAdminCommands } from './commands/admin';
 import { registerPolicyCommands } from './commands/policies';
 import type { CommandServices } from './commands/context';
 import { registerMessagingCommands } from './commands/messaging';
+import { registerMessageOpCommands } from './commands/messageOps';
 import { PanelManager } from './panels/panelManager';
 import { registerRequestFileLanguage } from './requestFiles/language';
 import { registerRequestRunner } from './requestFiles/run/commands';
@@ -88,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerAdminCommands(services),
     ...registerPolicyCommands(services),
     ...registerMessagingCommands(services, panels),
+    ...registerMessageOpCommands(services),
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,

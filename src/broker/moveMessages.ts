@@ -146,13 +146,17 @@ export async function moveMessages(
     return ok.messageCount;
   });
   if (target.exchange === '')
-    await mgr.withChannel(vhost, (ch) => ch.checkQueue(target.routingKey)).catch((err: unknown) => {
-      throw toBrokerError(err, { what: `Check target ${describeTarget(target)}` });
-    });
+    await mgr
+      .withChannel(vhost, (ch) => ch.checkQueue(target.routingKey))
+      .catch((err: unknown) => {
+        throw toBrokerError(err, { what: `Check target ${describeTarget(target)}` });
+      });
   else
-    await mgr.withChannel(vhost, (ch) => ch.checkExchange(target.exchange)).catch((err: unknown) => {
-      throw toBrokerError(err, { what: `Check target ${describeTarget(target)}` });
-    });
+    await mgr
+      .withChannel(vhost, (ch) => ch.checkExchange(target.exchange))
+      .catch((err: unknown) => {
+        throw toBrokerError(err, { what: `Check target ${describeTarget(target)}` });
+      });
   const total = opts.count === 'all' ? depth : Math.max(0, Math.floor(opts.count));
   if (opts.mode === 'copy' && total > MAX_COPY)
     throw new BrokerError(
@@ -216,7 +220,11 @@ export async function moveMessages(
     setFault(
       toBrokerError(
         srcError ??
-          new BrokerError(`The channel consuming from '${source}' closed (connection lost?)`, 'amqp', 'CONNECTION_LOST'),
+          new BrokerError(
+            `The channel consuming from '${source}' closed (connection lost?)`,
+            'amqp',
+            'CONNECTION_LOST',
+          ),
       ),
     );
   });
@@ -293,7 +301,8 @@ export async function moveMessages(
         lastConfirm = performance.now();
         // A confirm that arrives after a fault is still true: the message is in the target.
         if ((err === null || err === undefined) && !returnedIdx.has(idx)) ledger.confirmed(idx);
-        else if (fault) return; // after a fault the ledger keeps the others as they were (in flight)
+        else if (fault)
+          return; // after a fault the ledger keeps the others as they were (in flight)
         else if (err instanceof Error && err.message === 'message nacked') {
           ledger.failed(idx);
           refused ??= `The broker refused (nacked) a message published to ${describeTarget(target)}: it stays in the source, and the run stopped.`;
@@ -451,10 +460,10 @@ export async function moveMessages(
   const reason =
     end === 'fault'
       ? `The run stopped: ${fault?.message ?? 'connection lost'}.`
-      : stopReason ??
+      : (stopReason ??
         (atRisk > 0
           ? `${atRisk} message${atRisk === 1 ? ' was' : 's were'} taken with a delivery count close to the queue's limit of ${limit}.`
-          : undefined);
+          : undefined));
   return {
     mode: opts.mode,
     end,

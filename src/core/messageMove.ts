@@ -215,7 +215,10 @@ export function describeMoveResult(
 
 /** The count a user typed: a positive whole number or "all" (undefined: not valid). */
 export function parseMoveCount(text: string): number | 'all' | undefined {
-  const t = text.trim().toLowerCase().replace(/[_,\s]/g, '');
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/[_,\s]/g, '');
   if (t === 'all' || t === '') return 'all';
   if (!/^\d+$/.test(t)) return undefined;
   const n = Number.parseInt(t, 10);

@@ -18,35 +18,21 @@ import { moveMessages, type MoveResult } from '../../src/broker/moveMessages';
 import { publishMany } from '../../src/broker/publish';
 import { keepFieldTypes, rawPropertiesOf } from '../../src/broker/typedFrames';
 import { queueTarget } from '../../src/core/messageMove';
-import {
-  BROKERS,
-  endpointOf,
-  makeVhost,
-  dropVhost,
-  startFaultProxy,
-  pause,
-  type FaultProxy,
-} from './helpers';
+import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, pause, type FaultProxy } from './helpers';
 
 const FAULT_COUNT = 10_000;
 
 async function fill(m: AmqpConnectionManager, vhost: string, queue: string, n: number, prefix = 'm'): Promise<void> {
-  const r = await publishMany(
-    m,
-    vhost,
-    { exchange: '', routingKey: queue, body: Buffer.from(''), properties: {} },
-    n,
-    {
-      messageAt: (i) => ({
-        body: Buffer.from(`body ${i} ${'x'.repeat(100)}`),
-        properties: {
-          messageId: `${prefix}-${i}`,
-          deliveryMode: 2,
-          headers: { n: { '!': 'int64', value: String(i) }, f: { '!': 'double', value: i / 2 } },
-        },
-      }),
-    },
-  );
+  const r = await publishMany(m, vhost, { exchange: '', routingKey: queue, body: Buffer.from(''), properties: {} }, n, {
+    messageAt: (i) => ({
+      body: Buffer.from(`body ${i} ${'x'.repeat(100)}`),
+      properties: {
+        messageId: `${prefix}-${i}`,
+        deliveryMode: 2,
+        headers: { n: { '!': 'int64', value: String(i) }, f: { '!': 'double', value: i / 2 } },
+      },
+    }),
+  });
   assert.equal(r.confirmed, n);
 }
 

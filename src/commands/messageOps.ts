@@ -1,0 +1,135 @@
+/**
+ * "Move Messages…" and "Copy Messages…" on a queue in the tree: choose the target (a queue, or an
+ * exchange and a routing key) and how many, confirm, then a cancellable progress notification with
+ * the rate, and a notification with the counts (src/broker/moveMessages.ts does the work).
+ */
+import * as vscode from 'vscode';
+import { QueueNode, type ExplorerNode } from '../explorer/nodes';
+import { queueType } from '../core/topology';
+import { queueDeliveryLimit } from '../broker/peek';
+import { moveMessages } from '../broker/moveMessages';
+import {
+  MAX_COPY,
+  describeTarget,
+  parseMoveCount,
+  queueTarget,
+  sourceRefusal,
+  type MoveMode,
+  type MoveTarget,
+} from '../core/messageMove';
+import { formatCount } from '../core/format';
+import { registerAll, type CommandServices } from './context';
+import { ask, confirmDanger, pick } from './ui';
+
+const EXCHANGE_ITEM = '$(arrow-swap) An exchange and a routing key…';
+
+async function chooseTarget(s: CommandServices, node: QueueNode, mode: MoveMode): Promise<MoveTarget> {
+  const m = (await s.sessions.get(node.profileId)).management;
+  const queues = (await m.listQueues(node.vhost, { page: 1, pageSize: 500 })).items.filter((q) => q.name !== node.name);
+  const items: (vscode.QuickPickItem & { queue?: string })[] = [
+    { label: EXCHANGE_ITEM },
+    { label: 'Queues', kind: vscode.QuickPickItemKind.Separator },
+    ...queues.map((q) => ({
+      label: q.name,
+      description: `queue · ${queueType(q)} · ${formatCount(q.messages ?? 0)} messages`,
+      queue: q.name,
+    })),
+  ];
+  const chosen = await pick(items, {
+    title: `Burrow: ${mode === 'move' ? 'Move' : 'Copy'} messages from '${node.name}' to…`,
+    placeHolder: 'A queue of the same vhost (through the default exchange), or an exchange',
+  });
+  if (chosen.queue !== undefined) return queueTarget(chosen.queue);
+  const exchanges = (await m.listExchanges(node.vhost, { page: 1, pageSize: 500 })).items.filter((x) => x.name !== '');
+  const x = await pick(
+    exchanges.map((e) => ({ label: e.name, description: e.type })),
+    { title: 'Burrow: target exchange', placeHolder: 'Exchange' },
+  );
+  const routingKey = await ask({
+    title: `Routing key for exchange '${x.label}'`,
+    prompt: 'Routing key (may be empty)',
+  });
+  return { exchange: x.label, routingKey };
+}
+
+async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mode: MoveMode): Promise<void> {
+  if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
+  const type = queueType(node.queue);
+  const refusal = sourceRefusal(mode, type);
+  if (refusal) throw new Error(refusal);
+  const session = await s.sessions.get(node.profileId);
+  const target = await chooseTarget(s, node, mode);
+  const q = await session.management.getQueue(node.vhost, node.name);
+  const ready = q.messages_ready ?? q.messages ?? 0;
+  const countText = await ask({
+    title: `How many messages to ${mode} (${formatCount(ready)} ready)`,
+    prompt: `A number, or "all" (the ${formatCount(ready)} ready now)`,
+    value: 'all',
+    validateInput: (v) =>
+      parseMoveCount(v) === undefined
+        ? 'A positive whole number, or "all"'
+        : mode === 'copy' && (parseMoveCount(v) === 'all' ? ready : (parseMoveCount(v) as number)) > MAX_COPY
+          ? `A copy holds every copied message until it ends: at most ${formatCount(MAX_COPY)}`
+          : undefined,
+  });
+  const count = parseMoveCount(countText) ?? 'all';
+  const what = count === 'all' ? `all ${formatCount(ready)} ready messages` : `${formatCount(count)} messages`;
+  const detail =
+    mode === 'move'
+      ? `Each message is published to ${describeTarget(target)} with publisher confirms and removed from '${node.name}' only after the broker confirmed it, so none can be lost. If the connection fails, the messages in flight go back to '${node.name}' and may also have reached the target: Burrow reports them as possible duplicates.` +
+        ((q.consumers ?? 0) > 0 ? ` The queue has ${q.consumers} consumers: they keep taking messages meanwhile.` : '')
+      : `Each message is published to ${describeTarget(target)} with publisher confirms; Burrow holds the copied messages until the copy ends, then gives them all back to '${node.name}' in their places, marked redelivered.` +
+        (type === 'quorum'
+          ? ' On a quorum queue that counts as one delivery of each message: Burrow stops before a message would reach the delivery limit.'
+          : '');
+  const verb = mode === 'move' ? 'Move' : 'Copy';
+  if (!(await confirmDanger(`${verb} ${what} from queue '${node.name}' to ${describeTarget(target)}?`, detail, verb)))
+    return;
+  const limit =
+    type === 'classic'
+      ? undefined
+      : await queueDeliveryLimit(session.management, node.vhost, node.name).catch(() => undefined);
+  const result = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Burrow: ${mode === 'move' ? 'moving' : 'copying'} messages from '${node.name}'`,
+      cancellable: true,
+    },
+    async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      let shown = 0;
+      try {
+        return await moveMessages(session.amqp, node.vhost, node.name, target, {
+          mode,
+          count,
+          queueType: type,
+          deliveryLimit: limit?.limit,
+          signal: ac.signal,
+          onProgress: (p) => {
+            const pct = p.total > 0 ? (p.counts.done / p.total) * 100 : 0;
+            progress.report({
+              increment: Math.max(0, pct - shown),
+              message: `${formatCount(p.counts.done)} of ${formatCount(p.total)} · ${Math.round(p.ratePerSecond)} msg/s`,
+            });
+            shown = Math.max(shown, pct);
+          },
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+  s.log.info(result.summary);
+  if (result.end === 'fault' || result.end === 'stopped')
+    void vscode.window.showWarningMessage(`Burrow: ${result.summary}`);
+  else void vscode.window.showInformationMessage(`Burrow: ${result.summary}`);
+  s.explorer.refresh(node.parent);
+}
+
+export function registerMessageOpCommands(s: CommandServices): vscode.Disposable[] {
+  return registerAll(s, {
+    'burrow.moveMessages': (_s, node?: ExplorerNode) => moveOrCopy(s, node, 'move'),
+    'burrow.copyMessages': (_s, node?: ExplorerNode) => moveOrCopy(s, node, 'copy'),
+  });
+}
