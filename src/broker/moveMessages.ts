@@ -32,7 +32,7 @@ import type { AmqpConnectionManager } from './amqp';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import { toPublishOptions } from './publish';
-import { captureProperties } from '../core/message';
+import { captureMessage, captureProperties, type CapturedMessage } from '../core/message';
 import {
   DEFAULT_DELIVERY_LIMIT_4X,
   deliveryCountOf,
@@ -75,6 +75,16 @@ export interface MoveOptions {
   confirmTimeoutMs?: number;
   /** Tests: called once `n` messages were taken (e.g. to inject a fault). */
   onTaken?: (n: number) => void;
+  /**
+   * Where each message goes (a dead-letter replay: its original exchange and routing key); undefined
+   * leaves the message in the source (skipped: held until the run ends, then given back in place,
+   * like a copy's). Without it every message goes to the run's target.
+   */
+  route?: (m: CapturedMessage) => MoveTarget | undefined;
+  /** A header added to every published message (e.g. x-burrow-replayed); the rest is kept as received. */
+  tagHeader?: { name: string; value: unknown };
+  /** How the summary names the target (default: describeTarget(target)); e.g. "their original exchanges". */
+  targetLabel?: string;
 }
 
 export interface MoveProgress {
@@ -129,7 +139,7 @@ export async function moveMessages(
 ): Promise<MoveResult> {
   const refusal = sourceRefusal(opts.mode, opts.queueType);
   if (refusal) throw new BrokerError(refusal, 'amqp', 'MOVE_REFUSED');
-  if (target.exchange === '' && target.routingKey === source)
+  if (!opts.route && target.exchange === '' && target.routingKey === source)
     throw new BrokerError(`The source and the target are the same queue ('${source}')`, 'amqp', 'MOVE_REFUSED');
   const classic = opts.queueType === 'classic';
   const limit: number | null = classic
@@ -145,7 +155,9 @@ export async function moveMessages(
     const ok = await ch.checkQueue(source);
     return ok.messageCount;
   });
-  if (target.exchange === '')
+  if (opts.route) {
+    // Targets vary per message: the caller checks them (a missing exchange ends the run as a fault).
+  } else if (target.exchange === '')
     await mgr
       .withChannel(vhost, (ch) => ch.checkQueue(target.routingKey))
       .catch((err: unknown) => {
@@ -158,15 +170,17 @@ export async function moveMessages(
         throw toBrokerError(err, { what: `Check target ${describeTarget(target)}` });
       });
   const total = opts.count === 'all' ? depth : Math.max(0, Math.floor(opts.count));
-  if (opts.mode === 'copy' && total > MAX_COPY)
+  /** The run gives messages back at its end (a copy's, a replay's skipped ones): the delivery limit matters. */
+  const holds = opts.mode === 'copy' || opts.route !== undefined;
+  if (holds && total > MAX_COPY)
     throw new BrokerError(
-      `A copy holds every copied message until it ends: at most ${MAX_COPY.toLocaleString('en-US')} at once (asked for ${total.toLocaleString('en-US')})`,
+      `A ${opts.mode === 'copy' ? 'copy' : 'filtered run'} holds the messages it gives back until it ends: at most ${MAX_COPY.toLocaleString('en-US')} at once (asked for ${total.toLocaleString('en-US')})`,
       'amqp',
       'MOVE_REFUSED',
     );
-  if (opts.mode === 'copy' && limit !== null && !mayTakeNext(limit, undefined))
+  if (holds && limit !== null && !mayTakeNext(limit, undefined))
     throw new BrokerError(
-      `Queue '${source}' has a delivery limit of ${limit}: a copy gives every message back, which counts as a delivery, and with this limit that would leave messages with no return to spare (or make the broker drop them)`,
+      `Queue '${source}' has a delivery limit of ${limit}: a ${opts.mode === 'copy' ? 'copy' : 'filtered run'} gives messages back, which counts as a delivery, and with this limit that would leave messages with no return to spare (or make the broker drop them)`,
       'amqp',
       'MOVE_REFUSED',
     );
@@ -267,8 +281,9 @@ export async function moveMessages(
         returnedIdx.add(idx);
         break;
       }
-    const f = m.fields as unknown as { replyText?: string };
-    refused ??= `${describeTarget(target)} could not route a message (${f.replyText ?? 'NO_ROUTE'}): it stays in the source, and the run stopped.`;
+    const f = m.fields as unknown as { replyText?: string; exchange?: string; routingKey?: string };
+    const to = opts.route ? { exchange: f.exchange ?? '', routingKey: f.routingKey ?? '' } : target;
+    refused ??= `${describeTarget(to)} could not route a message (${f.replyText ?? 'NO_ROUTE'}): it stays in the source, and the run stopped.`;
   });
   const watchdog = setInterval(() => {
     if (inFlight.size > 0 && performance.now() - lastConfirm > confirmTimeoutMs && !fault) {
@@ -283,10 +298,13 @@ export async function moveMessages(
     }
   }, 1000);
 
-  const publishOne = (idx: number, m: amqp.ConsumeMessage) => {
+  const publishOne = (idx: number, m: amqp.ConsumeMessage, to: MoveTarget) => {
     let options: amqp.Options.Publish;
     try {
-      options = toPublishOptions(captureProperties(m.properties), true);
+      const properties = captureProperties(m.properties);
+      if (opts.tagHeader)
+        properties.headers = { ...(properties.headers ?? {}), [opts.tagHeader.name]: opts.tagHeader.value };
+      options = toPublishOptions(properties, true);
     } catch (err) {
       ledger.failed(idx);
       refused ??= `A message cannot be published again: ${err instanceof Error ? err.message : String(err)}. It stays in the source, and the run stopped.`;
@@ -296,7 +314,7 @@ export async function moveMessages(
     ledger.sent(idx);
     lastConfirm = performance.now();
     try {
-      pub.publish(target.exchange, target.routingKey, m.content, options, (err) => {
+      pub.publish(to.exchange, to.routingKey, m.content, options, (err) => {
         if (!inFlight.delete(idx)) return;
         lastConfirm = performance.now();
         // A confirm that arrives after a fault is still true: the message is in the target.
@@ -305,7 +323,7 @@ export async function moveMessages(
           return; // after a fault the ledger keeps the others as they were (in flight)
         else if (err instanceof Error && err.message === 'message nacked') {
           ledger.failed(idx);
-          refused ??= `The broker refused (nacked) a message published to ${describeTarget(target)}: it stays in the source, and the run stopped.`;
+          refused ??= `The broker refused (nacked) a message published to ${describeTarget(to)}: it stays in the source, and the run stopped.`;
         } else if (err === null || err === undefined) ledger.failed(idx); // returned as unroutable
         // else: channel closed; the close handler reports the fault
         checkSettled();
@@ -377,7 +395,13 @@ export async function moveMessages(
               const c = deliveryCountOf(m.properties.headers as Record<string, unknown> | undefined);
               seenMax = Math.max(seenMax ?? 0, c);
               if (limit !== null && riskOfReturn(limit, c) !== 'ok') atRisk++;
-              if (!refused) publishOne(idx, m);
+              if (!refused) {
+                if (opts.route) {
+                  const to = opts.route(captureMessage(m, idx + 1, Date.now()));
+                  if (to) publishOne(idx, m, to);
+                  else ledger.skipped(idx);
+                } else publishOne(idx, m, target);
+              }
               opts.onTaken?.(ledger.size);
               report();
               if (got.length >= size || refused) finish();
@@ -400,14 +424,17 @@ export async function moveMessages(
         end = 'cancelled';
         break;
       }
-      if (opts.mode === 'copy' && limit !== null && !mayTakeNext(limit, seenMax)) {
+      if (holds && limit !== null && !mayTakeNext(limit, seenMax)) {
         const left = total - ledger.size;
-        stopReason = withheldText(left, limit, seenMax ?? 0, false).replace('not shown', 'not copied');
+        stopReason = withheldText(left, limit, seenMax ?? 0, false).replace(
+          'not shown',
+          opts.mode === 'copy' ? 'not copied' : 'not looked at',
+        );
         end = 'stopped';
         break;
       }
       const size = nextBatchSize({
-        mode: opts.mode,
+        mode: holds ? 'copy' : opts.mode,
         remaining: total - ledger.size,
         batch: batchMax,
         step,
@@ -473,6 +500,6 @@ export async function moveMessages(
     ...(reason ? { reason } : {}),
     ...(end === 'fault' && fault ? { error: fault } : {}),
     atRisk,
-    summary: describeMoveResult(opts.mode, counts, end, source, target, ms, reason),
+    summary: describeMoveResult(opts.mode, counts, end, source, opts.targetLabel ?? target, ms, reason),
   };
 }

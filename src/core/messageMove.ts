@@ -34,7 +34,7 @@ export function describeTarget(t: MoveTarget): string {
     : `exchange '${t.exchange}'${t.routingKey === '' ? ' (empty routing key)' : ` with routing key '${t.routingKey}'`}`;
 }
 
-export type LedgerState = 'taken' | 'sent' | 'confirmed' | 'acked' | 'settled' | 'failed';
+export type LedgerState = 'taken' | 'sent' | 'confirmed' | 'acked' | 'settled' | 'failed' | 'skipped';
 
 export interface MoveCounts {
   /** Messages taken from the source. */
@@ -54,8 +54,10 @@ export interface MoveCounts {
    * target for sure, maybe in the source).
    */
   certainDuplicates: number;
-  /** Messages taken but never published, or whose publish the broker refused: back in the source. */
+  /** Messages taken but never published, or whose publish the broker refused, or skipped: back in the source. */
   returned: number;
+  /** Of those, skipped on purpose (a replay's filter did not match them). */
+  skipped: number;
   /** Messages acknowledged on the source without a confirm from the target. Always 0 (pinned by tests). */
   lost: number;
 }
@@ -70,6 +72,7 @@ export class MoveLedger {
     acked: 0,
     settled: 0,
     failed: 0,
+    skipped: 0,
   };
   /** Acks sent before their message was confirmed (a bug if ever non-zero). */
   private ackedUnconfirmed = 0;
@@ -110,6 +113,11 @@ export class MoveLedger {
     if (this.states[i] === 'sent' || this.states[i] === 'taken') this.set(i, 'failed');
   }
 
+  /** Message i is left in the source on purpose (not published). */
+  skipped(i: number): void {
+    if (this.states[i] === 'taken') this.set(i, 'skipped');
+  }
+
   /** Move: basic.ack sent for message i. */
   acked(i: number): void {
     if (this.states[i] !== 'confirmed') {
@@ -146,11 +154,12 @@ export class MoveLedger {
     const c = this.counts;
     const inFlight = c.sent + c.confirmed + c.acked;
     return {
-      taken: c.taken + c.sent + c.confirmed + c.acked + c.settled + c.failed,
+      taken: c.taken + c.sent + c.confirmed + c.acked + c.settled + c.failed + c.skipped,
       done: c.settled,
       possibleDuplicates: inFlight,
       certainDuplicates: c.confirmed,
-      returned: c.taken + c.failed,
+      returned: c.taken + c.failed + c.skipped,
+      skipped: c.skipped,
       lost: this.ackedUnconfirmed,
     };
   }
@@ -192,13 +201,13 @@ export function describeMoveResult(
   counts: MoveCounts,
   end: MoveEnd,
   source: string,
-  target: MoveTarget,
+  target: MoveTarget | string,
   elapsedMs: number,
   reason?: string,
 ): string {
   const verb = mode === 'move' ? 'Moved' : 'Copied';
   const parts = [
-    `${verb} ${plural(counts.done, 'message')} from queue '${source}' to ${describeTarget(target)}` +
+    `${verb} ${plural(counts.done, 'message')} from queue '${source}' to ${typeof target === 'string' ? target : describeTarget(target)}` +
       (elapsedMs > 0 && counts.done > 0 ? ` (${Math.round(ratePerSecond(counts.done, elapsedMs))} msg/s)` : ''),
   ];
   if (end === 'cancelled') parts.push('cancelled');
@@ -206,7 +215,11 @@ export function describeMoveResult(
     parts.push(
       `${plural(counts.possibleDuplicates, 'possible duplicate')} (the connection failed while they were in flight: each may now be both in the source and in the target; ${counts.certainDuplicates} certainly are)`,
     );
-  if (counts.returned > 0) parts.push(`${plural(counts.returned, 'message')} left in the source`);
+  if (counts.returned > 0)
+    parts.push(
+      `${plural(counts.returned, 'message')} left in the source` +
+        (counts.skipped > 0 ? ` (${counts.skipped.toLocaleString('en-US')} not matching the filter)` : ''),
+    );
   parts.push(`lost: ${counts.lost}`);
   let text = parts.join('; ') + '.';
   if (reason) text += ` ${reason}`;

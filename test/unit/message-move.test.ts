@@ -31,6 +31,7 @@ test('a move settles a message only after confirm, ack and proof of the ack', ()
     possibleDuplicates: 2,
     certainDuplicates: 1,
     returned: 1,
+    skipped: 0,
     lost: 0,
   });
   l.acked(b);
@@ -62,6 +63,7 @@ test('a refused publish stays in the source; a copy is done on confirm', () => {
     possibleDuplicates: 0,
     certainDuplicates: 0,
     returned: 1,
+    skipped: 0,
     lost: 0,
   });
   const c = new MoveLedger('copy');
@@ -114,7 +116,7 @@ test('targets, refusals, rate and the summary line', () => {
   assert.equal(ratePerSecond(500, 250), 2000);
   const text = describeMoveResult(
     'move',
-    { taken: 5000, done: 4500, possibleDuplicates: 500, certainDuplicates: 12, returned: 0, lost: 0 },
+    { taken: 5000, done: 4500, possibleDuplicates: 500, certainDuplicates: 12, returned: 0, skipped: 0, lost: 0 },
     'fault',
     'a',
     queueTarget('b'),
@@ -127,11 +129,33 @@ test('targets, refusals, rate and the summary line', () => {
   assert.match(text, /The run stopped: connection lost\.$/);
   const cancelled = describeMoveResult(
     'copy',
-    { taken: 3, done: 3, possibleDuplicates: 0, certainDuplicates: 0, returned: 0, lost: 0 },
+    { taken: 3, done: 3, possibleDuplicates: 0, certainDuplicates: 0, returned: 0, skipped: 0, lost: 0 },
     'cancelled',
     'a',
     { exchange: 'x', routingKey: 'k' },
     0,
   );
   assert.equal(cancelled, "Copied 3 messages from queue 'a' to exchange 'x' with routing key 'k'; cancelled; lost: 0.");
+});
+
+test('skipped messages stay in the source and are counted apart', () => {
+  const l = new MoveLedger('move');
+  const a = l.take();
+  const b = l.take();
+  l.skipped(a);
+  l.sent(b);
+  l.confirmed(b);
+  l.acked(b);
+  l.settleAcked([b]);
+  assert.deepEqual(l.result(), {
+    taken: 2,
+    done: 1,
+    possibleDuplicates: 0,
+    certainDuplicates: 0,
+    returned: 1,
+    skipped: 1,
+    lost: 0,
+  });
+  l.sent(a);
+  assert.equal(l.state(a), 'skipped', 'a skipped message is never sent');
 });
