@@ -85,6 +85,8 @@ export interface MoveOptions {
   tagHeader?: { name: string; value: unknown };
   /** How the summary names the target (default: describeTarget(target)); e.g. "their original exchanges". */
   targetLabel?: string;
+  /** How the summary names what was done (default "Moved" / "Copied"), e.g. "Replayed". */
+  verb?: string;
 }
 
 export interface MoveProgress {
@@ -500,6 +502,6 @@ export async function moveMessages(
     ...(reason ? { reason } : {}),
     ...(end === 'fault' && fault ? { error: fault } : {}),
     atRisk,
-    summary: describeMoveResult(opts.mode, counts, end, source, opts.targetLabel ?? target, ms, reason),
+    summary: describeMoveResult(opts.mode, counts, end, source, opts.targetLabel ?? target, ms, reason, opts.verb),
   };
 }

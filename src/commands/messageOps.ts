@@ -6,8 +6,9 @@
 import * as vscode from 'vscode';
 import { QueueNode, type ExplorerNode } from '../explorer/nodes';
 import { queueType } from '../core/topology';
-import { queueDeliveryLimit } from '../broker/peek';
-import { moveMessages } from '../broker/moveMessages';
+import { peekMessages, queueDeliveryLimit } from '../broker/peek';
+import { moveMessages, type MoveOptions } from '../broker/moveMessages';
+import { REPLAY_HEADER, replayGroups, replayPreview, replayRoute } from '../core/deadLetter';
 import {
   MAX_COPY,
   describeTarget,
@@ -19,7 +20,7 @@ import {
 } from '../core/messageMove';
 import { formatCount } from '../core/format';
 import { registerAll, type CommandServices } from './context';
-import { ask, confirmDanger, pick } from './ui';
+import { ask, confirmDanger, pick, pickMany } from './ui';
 
 const EXCHANGE_ITEM = '$(arrow-swap) An exchange and a routing key…';
 
@@ -89,10 +90,27 @@ async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mo
     type === 'classic'
       ? undefined
       : await queueDeliveryLimit(session.management, node.vhost, node.name).catch(() => undefined);
+  await runWithProgress(s, node, `${mode === 'move' ? 'moving' : 'copying'} messages`, target, {
+    mode,
+    count,
+    queueType: type,
+    deliveryLimit: limit?.limit,
+  });
+}
+
+/** Runs moveMessages under a cancellable progress notification (count, rate), then reports the counts. */
+async function runWithProgress(
+  s: CommandServices,
+  node: QueueNode,
+  doing: string,
+  target: MoveTarget,
+  options: MoveOptions,
+): Promise<void> {
+  const session = await s.sessions.get(node.profileId);
   const result = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
-      title: `Burrow: ${mode === 'move' ? 'moving' : 'copying'} messages from '${node.name}'`,
+      title: `Burrow: ${doing} from '${node.name}'`,
       cancellable: true,
     },
     async (progress, token) => {
@@ -101,13 +119,10 @@ async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mo
       let shown = 0;
       try {
         return await moveMessages(session.amqp, node.vhost, node.name, target, {
-          mode,
-          count,
-          queueType: type,
-          deliveryLimit: limit?.limit,
+          ...options,
           signal: ac.signal,
           onProgress: (p) => {
-            const pct = p.total > 0 ? (p.counts.done / p.total) * 100 : 0;
+            const pct = p.total > 0 ? (p.counts.taken / p.total) * 100 : 0;
             progress.report({
               increment: Math.max(0, pct - shown),
               message: `${formatCount(p.counts.done)} of ${formatCount(p.total)} · ${Math.round(p.ratePerSecond)} msg/s`,
@@ -127,9 +142,100 @@ async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mo
   s.explorer.refresh(node.parent);
 }
 
+/** How many messages a replay looks at for its filter choices and preview. */
+const REPLAY_PREVIEW = 1000;
+
+async function replayDeadLetters(s: CommandServices, node: ExplorerNode | undefined): Promise<void> {
+  if (!(node instanceof QueueNode)) throw new Error('Choose a dead-letter queue in the Burrow tree.');
+  const type = queueType(node.queue);
+  const refusal = sourceRefusal('move', type);
+  if (refusal) throw new Error(refusal);
+  const session = await s.sessions.get(node.profileId);
+  const limit =
+    type === 'classic'
+      ? undefined
+      : await queueDeliveryLimit(session.management, node.vhost, node.name).catch(() => undefined);
+  const peeked = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Burrow: reading the dead letters in '${node.name}'` },
+    () =>
+      peekMessages(session.amqp, node.vhost, node.name, REPLAY_PREVIEW, {
+        queueType: type,
+        deliveryLimit: limit?.guessed && limit.limit === null ? undefined : limit?.limit,
+      }),
+  );
+  const { groups, withoutDeath } = replayGroups(peeked.messages);
+  if (groups.length === 0)
+    throw new Error(
+      `None of the first ${formatCount(peeked.messages.length)} messages of '${node.name}' has an x-death header: there is nothing to replay.`,
+    );
+  const chosen = await pickMany(
+    groups.map((g) => ({
+      label: `${g.reason} in '${g.queue}'`,
+      description: `${formatCount(g.count)} of the first ${formatCount(peeked.messages.length)}`,
+      picked: true,
+      group: g,
+    })),
+    {
+      title: `Burrow: replay dead letters from '${node.name}': which ones (x-death reason and queue)`,
+      placeHolder: withoutDeath > 0 ? `${withoutDeath} messages without x-death stay` : 'Reason and source queue',
+    },
+  );
+  if (chosen.length === 0) return;
+  const text = await ask({
+    title: 'Only messages containing (optional)',
+    prompt: "Text to find in routing key, exchange, headers or body (the tail filter's match); empty for all",
+  });
+  const filter = { groups: chosen.map((c) => ({ reason: c.group.reason, queue: c.group.queue })), text };
+  const route = replayRoute(filter);
+  const preview = replayPreview(peeked.messages, filter);
+  const going = preview.rows.filter((r) => r.count > 0);
+  for (const x of new Set(going.map((r) => r.target.exchange)))
+    if (x !== '')
+      await session.amqp
+        .withChannel(node.vhost, (ch) => ch.checkExchange(x))
+        .catch((err: unknown) => {
+          throw new Error(
+            `The original exchange '${x}' of some of these messages cannot be used: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        });
+  const lines = going.map(
+    (r) =>
+      `→ ${describeTarget(r.target)}: ${formatCount(r.count)} (#${r.positions.join(', #')}${r.count > r.positions.length ? ', …' : ''})`,
+  );
+  const detail =
+    `Of the first ${formatCount(peeked.messages.length)} messages:\n${lines.join('\n')}\n${formatCount(preview.staying)} stay in '${node.name}'.\n\n` +
+    `Every message of the queue is looked at with the same rule. Each one that matches is published to its original exchange with its first original routing key (from x-death), exactly as it is (x-death included), with publisher confirms, and removed from '${node.name}' only after the confirm: none can be lost; if the connection fails, the ones in flight are reported as possible duplicates. ` +
+    `"Replay and Tag" adds the header ${REPLAY_HEADER} (the time of the replay).`;
+  const total = preview.rows.reduce((n, r) => n + r.count, 0);
+  const answer = await vscode.window.showWarningMessage(
+    `Replay ${formatCount(total)} dead letters (of the first ${formatCount(peeked.messages.length)}) from '${node.name}'?`,
+    { modal: true, detail },
+    'Replay',
+    'Replay and Tag',
+  );
+  if (answer === undefined) return;
+  await runWithProgress(
+    s,
+    node,
+    'replaying dead letters',
+    { exchange: '', routingKey: '' },
+    {
+      mode: 'move',
+      count: 'all',
+      queueType: type,
+      deliveryLimit: limit?.limit,
+      route,
+      targetLabel: 'their original exchanges',
+      verb: 'Replayed',
+      ...(answer === 'Replay and Tag' ? { tagHeader: { name: REPLAY_HEADER, value: new Date().toISOString() } } : {}),
+    },
+  );
+}
+
 export function registerMessageOpCommands(s: CommandServices): vscode.Disposable[] {
   return registerAll(s, {
     'burrow.moveMessages': (_s, node?: ExplorerNode) => moveOrCopy(s, node, 'move'),
     'burrow.copyMessages': (_s, node?: ExplorerNode) => moveOrCopy(s, node, 'copy'),
+    'burrow.replayDeadLetters': replayDeadLetters,
   });
 }

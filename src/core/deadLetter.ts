@@ -55,6 +55,8 @@ export interface ReplayFilter {
   reasons?: readonly string[];
   /** First-death queues to take (undefined: any). */
   queues?: readonly string[];
+  /** (reason, first-death queue) pairs to take (undefined: any): what the replay's picker offers. */
+  groups?: readonly { reason: string; queue: string }[];
   /** The tail filter's text match (routing key, exchange, headers, body); empty: any. */
   text?: string;
 }
@@ -70,6 +72,8 @@ export function replayRoute(filter: ReplayFilter): (m: CapturedMessage) => MoveT
     if (!origin) return undefined;
     if (filter.reasons && !filter.reasons.includes(origin.reason)) return undefined;
     if (filter.queues && !filter.queues.includes(origin.queue)) return undefined;
+    if (filter.groups && !filter.groups.some((g) => g.reason === origin.reason && g.queue === origin.queue))
+      return undefined;
     if (!textMatch(m)) return undefined;
     return origin.target;
   };

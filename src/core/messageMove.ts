@@ -204,8 +204,9 @@ export function describeMoveResult(
   target: MoveTarget | string,
   elapsedMs: number,
   reason?: string,
+  verbText?: string,
 ): string {
-  const verb = mode === 'move' ? 'Moved' : 'Copied';
+  const verb = verbText ?? (mode === 'move' ? 'Moved' : 'Copied');
   const parts = [
     `${verb} ${plural(counts.done, 'message')} from queue '${source}' to ${typeof target === 'string' ? target : describeTarget(target)}` +
       (elapsedMs > 0 && counts.done > 0 ? ` (${Math.round(ratePerSecond(counts.done, elapsedMs))} msg/s)` : ''),

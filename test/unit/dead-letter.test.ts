@@ -90,6 +90,17 @@ test('filters by reason, source queue and content; messages without x-death stay
     [false, true, false, false],
   );
 
+  const pairs = replayRoute({
+    groups: [
+      { reason: 'rejected', queue: 'other' },
+      { reason: 'expired', queue: 'work' },
+    ],
+  });
+  assert.deepEqual(
+    [a, b, c, d].map((m) => pairs(m) !== undefined),
+    [false, true, true, false],
+  );
+
   assert.deepEqual(replayGroups([a, b, c, d, a]), {
     groups: [
       { reason: 'rejected', queue: 'work', count: 2 },
