@@ -109,6 +109,7 @@ for (const B of BROKERS) {
             route: replayRoute({ reasons: ['rejected'] }),
             tagHeader: { name: REPLAY_HEADER, value: '2026-12-04T12:00:00.000Z' },
             targetLabel: 'their original exchanges',
+            verb: 'Replayed',
           },
         );
         assert.equal(r.end, 'done', r.summary);
