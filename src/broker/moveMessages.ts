@@ -171,7 +171,8 @@ export async function moveMessages(
       .catch((err: unknown) => {
         throw toBrokerError(err, { what: `Check target ${describeTarget(target)}` });
       });
-  const total = opts.count === 'all' ? depth : Math.max(0, Math.floor(opts.count));
+  // At most the ready messages when the run starts (a queue that keeps filling would otherwise never end).
+  const total = opts.count === 'all' ? depth : Math.min(depth, Math.max(0, Math.floor(opts.count)));
   /** The run gives messages back at its end (a copy's, a replay's skipped ones): the delivery limit matters. */
   const holds = opts.mode === 'copy' || opts.route !== undefined;
   if (holds && total > MAX_COPY)

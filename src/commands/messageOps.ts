@@ -6,7 +6,10 @@
 import * as vscode from 'vscode';
 import { QueueNode, type ExplorerNode } from '../explorer/nodes';
 import { queueType } from '../core/topology';
-import { peekMessages, queueDeliveryLimit } from '../broker/peek';
+import { MAX_PEEK, peekMessages, queueDeliveryLimit } from '../broker/peek';
+import { searchQueue } from '../broker/searchQueue';
+import { toExportable } from '../core/messageExport';
+import type { CapturedMessage } from '../core/message';
 import { moveMessages, type MoveOptions } from '../broker/moveMessages';
 import { REPLAY_HEADER, replayGroups, replayPreview, replayRoute } from '../core/deadLetter';
 import {
@@ -232,10 +235,113 @@ async function replayDeadLetters(s: CommandServices, node: ExplorerNode | undefi
   );
 }
 
+/** The most messages a search looks at. */
+const SEARCH_MAX = MAX_COPY;
+
+/**
+ * "Search Messages…": the tail filter's text, how many messages (streams: from the first), then a
+ * live list of the matches as they are found (the title shows the progress; closing it cancels).
+ * Choosing a match opens it as JSON (every property and typed header, body in base64).
+ */
+async function searchMessages(s: CommandServices, node: ExplorerNode | undefined): Promise<void> {
+  if (!(node instanceof QueueNode)) throw new Error('Choose a queue in the Burrow tree.');
+  const type = queueType(node.queue);
+  const text = await ask({
+    title: `Search messages in '${node.name}'`,
+    prompt:
+      "Text to find (case-insensitive) in routing key, exchange, header names and values, or the first 64 KB of the body (the tail filter's match)",
+  });
+  const maxText = await ask({
+    title: `How many messages to look at in '${node.name}'${type === 'stream' ? ' (from the first)' : ''}`,
+    prompt: `A number up to ${formatCount(type === 'stream' ? MAX_PEEK : SEARCH_MAX)}, or "all"`,
+    value: '1000',
+    validateInput: (v) => (parseMoveCount(v) === undefined ? 'A positive whole number, or "all"' : undefined),
+  });
+  const parsed = parseMoveCount(maxText) ?? 'all';
+  const cap = type === 'stream' ? MAX_PEEK : SEARCH_MAX;
+  const max = parsed === 'all' ? cap : Math.min(parsed, cap);
+  const session = await s.sessions.get(node.profileId);
+  const limit =
+    type === 'classic' || type === 'stream'
+      ? undefined
+      : await queueDeliveryLimit(session.management, node.vhost, node.name).catch(() => undefined);
+
+  const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { message: CapturedMessage }>();
+  qp.title = `Searching '${node.name}' for "${text}"…`;
+  qp.placeholder = 'Matches appear as they are found; choose one to open it as JSON. Close to cancel.';
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  qp.busy = true;
+  qp.ignoreFocusOut = true;
+  const ac = new AbortController();
+  const items: (vscode.QuickPickItem & { message: CapturedMessage })[] = [];
+  let scanned = 0;
+  let total = max;
+  let flush: NodeJS.Timeout | undefined;
+  const show = () => {
+    flush = undefined;
+    qp.items = [...items];
+    qp.title = `Searching '${node.name}' for "${text}": ${formatCount(items.length)} matches in ${formatCount(scanned)} of ${formatCount(total)}…`;
+  };
+  const later = () => (flush ??= setTimeout(show, 100));
+  qp.onDidHide(() => {
+    ac.abort();
+    qp.dispose();
+  });
+  qp.onDidAccept(() => {
+    const chosen = qp.selectedItems[0];
+    if (!chosen) return;
+    void vscode.workspace
+      .openTextDocument({ content: JSON.stringify(toExportable(chosen.message), null, 2), language: 'json' })
+      .then((doc) => vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true }));
+  });
+  qp.show();
+  const decoder = new TextDecoder();
+  const r = await searchQueue(session.amqp, node.vhost, node.name, text, {
+    max,
+    queueType: type,
+    deliveryLimit: limit?.guessed && limit.limit === null ? undefined : limit?.limit,
+    signal: ac.signal,
+    onMatch: (m, position) => {
+      items.push({
+        label: `#${position}  ${m.routingKey === '' ? '(empty routing key)' : m.routingKey}`,
+        description: decoder.decode(m.body.subarray(0, 200)).replace(/\s+/g, ' ').slice(0, 120),
+        detail: [
+          m.properties.messageId ? `message id ${m.properties.messageId}` : '',
+          m.exchange ? `via ${m.exchange}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        message: m,
+      });
+      later();
+    },
+    onProgress: (n, t) => {
+      scanned = n;
+      total = t;
+      later();
+    },
+  }).catch((err: unknown) => {
+    qp.dispose();
+    throw err;
+  });
+  if (flush) clearTimeout(flush);
+  scanned = r.scanned;
+  show();
+  qp.busy = false;
+  qp.title =
+    `${formatCount(r.matches)} matches for "${text}" in ${formatCount(r.scanned)} messages of '${node.name}'` +
+    (r.end === 'cancelled' ? ' (cancelled)' : '') +
+    (r.reason ? ` — ${r.reason}` : '') +
+    (type === 'stream' ? '' : ' · every message is back in place');
+  s.log.info(qp.title);
+}
+
 export function registerMessageOpCommands(s: CommandServices): vscode.Disposable[] {
   return registerAll(s, {
     'burrow.moveMessages': (_s, node?: ExplorerNode) => moveOrCopy(s, node, 'move'),
     'burrow.copyMessages': (_s, node?: ExplorerNode) => moveOrCopy(s, node, 'copy'),
     'burrow.replayDeadLetters': replayDeadLetters,
+    'burrow.searchMessages': searchMessages,
   });
 }

@@ -3,7 +3,8 @@
 // queue, the count, confirm; the result notification has the counts, and the broker's queues agree
 // (a move of 30 of 50 leaves 20; a copy of all leaves the source as it was). Then "Replay Dead
 // Letters…" on a dead-letter queue (filter picker, preview dialog, tagged replay) and "Delete this
-// message…" in the peek panel (confirmation with the caveat; exactly that message goes).
+// message…" in the peek panel (confirmation with the caveat; exactly that message goes), and
+// "Search Messages…" (the matches listed, the queue unchanged).
 // Run: bash scripts/e2e.sh is the CI entry; alone: node --import tsx --test --test-concurrency=1 test/e2e/move-messages.test.ts
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -173,6 +174,24 @@ for (const B of BROKERS)
           return out;
         });
         assert.deepEqual(ids, ['m-0', 'm-1', 'm-3', 'm-4']);
+      });
+    });
+
+    test('search a queue: matches listed as found, the queue unchanged', async () => {
+      const page = s.page;
+      await step(s, 'search', async () => {
+        await contextMenu(page, target, 'Search Messages…');
+        await answerInput(page, 'Search messages in', 'message 4');
+        await answerInput(page, 'How many messages to look at', 'all');
+        const qi = quickInput(page);
+        // 45 left (the delete test took #3 and then 4 more): bodies "message 40" … "message 49" match.
+        await qi.locator('.quick-input-title', { hasText: /^10 matches for "message 4" in 45 messages/ }).waitFor({
+          timeout: 30_000,
+        });
+        assert.equal((await qi.locator('.quick-input-list .monaco-list-row').count()) > 0, true);
+        await screenshot(page, `search-${B.id}`);
+        await page.keyboard.press('Escape');
+        assert.equal(await side.queueDepth(target), 45);
       });
     });
   });
