@@ -15,6 +15,7 @@ import { registerPolicyCommands } from './commands/policies';
 import { registerDefinitionsCommands } from './commands/definitions';
 import type { CommandServices } from './commands/context';
 import { registerMessagingCommands } from './commands/messaging';
+import { registerMessageOpCommands } from './commands/messageOps';
 import { PanelManager } from './panels/panelManager';
 import { registerRequestFileLanguage } from './requestFiles/language';
 import { registerRequestRunner } from './requestFiles/run/commands';
@@ -90,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerPolicyCommands(services),
     ...registerDefinitionsCommands(services),
     ...registerMessagingCommands(services, panels),
+    ...registerMessageOpCommands(services),
     ...registerRequestFileLanguage({ store, sessions: s, log }),
     ...registerRequestRunner({ extensionUri: context.extensionUri, log, sessions: s, store, context }, services),
     panels,

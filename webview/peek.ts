@@ -144,7 +144,11 @@ function messageList() {
           ${
             open
               ? html`<div class="content">
-                <div class="toolbar"><vscode-button secondary class="edit-and-publish" title="Open this message in the publish form, every header with its AMQP type" @click=${() => send({ type: 'editAndPublish', id: m.id })}>Edit and publish…</vscode-button></div>
+                <div class="toolbar"><vscode-button secondary class="edit-and-publish" title="Open this message in the publish form, every header with its AMQP type" @click=${() => send({ type: 'editAndPublish', id: m.id })}>Edit and publish…</vscode-button>${
+                  app.target?.queueType === 'stream'
+                    ? nothing
+                    : html`<vscode-button secondary class="delete-message" title="Delete exactly this message from the queue (asks first)" ?disabled=${app.busy} @click=${() => send({ type: 'deleteMessage', id: m.id })}>Delete this message…</vscode-button>`
+                }</div>
                 ${messageDetails(m, () => send({ type: 'openBody', id: m.id }))}
               </div>`
               : nothing

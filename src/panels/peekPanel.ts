@@ -14,6 +14,8 @@ import { openBodyInEditor, saveMessages } from './messageActions';
 import { draftFromMessage } from '../core/messageDraft';
 import { consumeCodeRequest } from '../requestFiles/run/codeRequest';
 import { panelCopyAsCode } from '../requestFiles/run/copyAsCode';
+import { deleteOneMessage } from '../broker/deleteOne';
+import { deleteCaveat, fingerprintOf } from '../core/deleteOne';
 
 export const PEEK_VIEW_TYPE = 'burrow.peek';
 
@@ -64,6 +66,7 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
       const text = await panelCopyAsCode(this.services, this.target, request, `a consumer of ${this.target.queue}`);
       this.post({ type: 'info', message: text });
     },
+    deleteMessage: (msg) => this.deleteMessage(msg.id),
     editAndPublish: (msg) => {
       const i = this.messages.findIndex((x) => x.seq === msg.id);
       if (i < 0) return;
@@ -75,6 +78,53 @@ export class PeekPanel extends BasePanel<PeekToWebview, PeekToHost> {
       );
     },
   };
+
+  /**
+   * Deletes one peeked message after a modal confirmation that spells out what happens to the
+   * messages ahead of it (src/broker/deleteOne.ts); on success it leaves the list, the others stay.
+   */
+  private async deleteMessage(id: number): Promise<void> {
+    const i = this.messages.findIndex((x) => x.seq === id);
+    if (i < 0) return;
+    const queue = this.target.queue as string;
+    const m = this.messages[i];
+    const position = i + 1;
+    const ahead = position - 1;
+    const detail =
+      `Burrow takes the first ${position} message${position === 1 ? '' : 's'} of the queue, checks that #${position} is still this message (message id and body), acknowledges only it, and gives the other ${ahead} back. ` +
+      deleteCaveat(this.target.queueType) +
+      ' It refuses when the queue has consumers. The deleted message cannot be recovered.';
+    const ok = await vscode.window.showWarningMessage(
+      `Delete message #${position} from queue '${queue}'?`,
+      { modal: true, detail },
+      'Delete Message',
+    );
+    if (ok !== 'Delete Message') return;
+    await this.guarded(
+      async (session) => {
+        const limit =
+          this.target.queueType === 'classic'
+            ? undefined
+            : await queueDeliveryLimit(session.management, this.target.vhost, queue).catch(() => undefined);
+        const r = await deleteOneMessage(session.amqp, this.target.vhost, queue, fingerprintOf(position, m), {
+          queueType: limit?.queueType ?? this.target.queueType,
+          deliveryLimit: limit?.guessed && limit.limit === null ? undefined : limit?.limit,
+        });
+        this.messages.splice(i, 1);
+        if (this.last) {
+          this.last = { ...this.last, messages: this.last.messages.filter((x) => x.id !== id) };
+          this.post(this.last);
+        }
+        this.post({
+          type: 'info',
+          message: `Deleted message #${position} from queue '${queue}'${r.returned > 0 ? `; the ${r.returned} message${r.returned === 1 ? '' : 's'} ahead of it ${r.returned === 1 ? 'is' : 'are'} back in place, marked redelivered` : ''}.`,
+        });
+        this.services.log.info(`Deleted message #${position} from queue '${queue}' in vhost '${this.target.vhost}'.`);
+        return true;
+      },
+      { busy: true, ok: (done) => done },
+    );
+  }
 
   private async peek(msg: Extract<PeekToHost, { type: 'peek' }>): Promise<void> {
     this.count = Math.max(1, Math.min(1000, Math.floor(msg.count) || 1));

@@ -42,6 +42,8 @@ export type PeekToHost =
   | { type: 'save' }
   /** Opens the message in the vhost's publish form, every header with the type it came with. */
   | { type: 'editAndPublish'; id: number }
+  /** Deletes exactly this peeked message (after a confirmation on the host side). */
+  | { type: 'deleteMessage'; id: number }
   /** Copy as code: a consumer of this queue (manual acks, prefetch = the count), in the language asked for. */
   | { type: 'copyAsCode'; count: number };
 
@@ -63,6 +65,7 @@ export const checkPeekToHost = messages<PeekToHost>({
   copy: object({ ids: array(int) }),
   save: object({}),
   editAndPublish: object({ id: int }),
+  deleteMessage: object({ id: int }),
   copyAsCode: object({ count: int }),
 });
 

@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  MoveLedger,
+  describeMoveResult,
+  describeTarget,
+  nextBatchSize,
+  parseMoveCount,
+  queueTarget,
+  ratePerSecond,
+  sourceRefusal,
+} from '../../src/core/messageMove';
+
+test('a move settles a message only after confirm, ack and proof of the ack', () => {
+  const l = new MoveLedger('move');
+  const a = l.take();
+  const b = l.take();
+  const c = l.take();
+  const d = l.take();
+  l.sent(a);
+  l.sent(b);
+  l.sent(c);
+  l.confirmed(a);
+  l.confirmed(b);
+  l.acked(a);
+  l.settleAcked([a]);
+  // a settled; b confirmed (not acked); c sent; d taken, never sent
+  assert.deepEqual(l.result(), {
+    taken: 4,
+    done: 1,
+    possibleDuplicates: 2,
+    certainDuplicates: 1,
+    returned: 1,
+    skipped: 0,
+    lost: 0,
+  });
+  l.acked(b);
+  assert.equal(l.result().possibleDuplicates, 2, 'an ack without proof stays a possible duplicate');
+  assert.equal(l.result().certainDuplicates, 0, 'it may or may not be back in the source');
+  l.settleAcked([b]);
+  assert.equal(l.result().done, 2);
+  assert.deepEqual(l.indicesIn('sent'), [c]);
+  assert.deepEqual(l.indicesIn('taken'), [d]);
+});
+
+test('an ack sent before the confirm counts as lost (the invariant the broker code keeps)', () => {
+  const l = new MoveLedger('move');
+  const a = l.take();
+  l.sent(a);
+  l.acked(a);
+  assert.equal(l.result().lost, 1);
+  assert.equal(l.state(a), 'sent');
+});
+
+test('a refused publish stays in the source; a copy is done on confirm', () => {
+  const m = new MoveLedger('move');
+  const a = m.take();
+  m.sent(a);
+  m.failed(a);
+  assert.deepEqual(m.result(), {
+    taken: 1,
+    done: 0,
+    possibleDuplicates: 0,
+    certainDuplicates: 0,
+    returned: 1,
+    skipped: 0,
+    lost: 0,
+  });
+  const c = new MoveLedger('copy');
+  const x = c.take();
+  c.sent(x);
+  c.confirmed(x);
+  assert.equal(c.state(x), 'settled');
+  assert.equal(c.result().done, 1);
+  assert.equal(c.result().possibleDuplicates, 0);
+  // a second confirm (or one for a message never sent) changes nothing
+  c.confirmed(x);
+  assert.equal(c.result().done, 1);
+});
+
+test('batches: a move takes full batches; a limited copy takes 1, 2, 4, … like peek', () => {
+  assert.equal(nextBatchSize({ mode: 'move', remaining: 10_000, batch: 500, step: 0, limited: true }), 500);
+  assert.equal(nextBatchSize({ mode: 'move', remaining: 120, batch: 500, step: 3, limited: false }), 120);
+  assert.deepEqual(
+    [0, 1, 2, 3, 9, 10].map((step) =>
+      nextBatchSize({ mode: 'copy', remaining: 1000, batch: 500, step, limited: true }),
+    ),
+    [1, 2, 4, 8, 500, 500],
+  );
+  assert.equal(nextBatchSize({ mode: 'copy', remaining: 1000, batch: 500, step: 0, limited: false }), 500);
+  assert.equal(nextBatchSize({ mode: 'copy', remaining: 0, batch: 500, step: 0, limited: false }), 0);
+});
+
+test('counts typed by people', () => {
+  assert.equal(parseMoveCount('all'), 'all');
+  assert.equal(parseMoveCount(' ALL '), 'all');
+  assert.equal(parseMoveCount(''), 'all');
+  assert.equal(parseMoveCount('10,000'), 10_000);
+  assert.equal(parseMoveCount('10_000'), 10_000);
+  assert.equal(parseMoveCount('0'), undefined);
+  assert.equal(parseMoveCount('-3'), undefined);
+  assert.equal(parseMoveCount('1.5'), undefined);
+  assert.equal(parseMoveCount('ten'), undefined);
+  assert.equal(parseMoveCount('99999999999999999999'), undefined);
+});
+
+test('targets, refusals, rate and the summary line', () => {
+  assert.equal(describeTarget(queueTarget('q')), "queue 'q'");
+  assert.equal(describeTarget({ exchange: 'x', routingKey: 'k' }), "exchange 'x' with routing key 'k'");
+  assert.equal(describeTarget({ exchange: 'x', routingKey: '' }), "exchange 'x' (empty routing key)");
+  assert.match(sourceRefusal('move', 'stream') ?? '', /cannot be moved out of a stream/);
+  assert.match(sourceRefusal('copy', 'stream') ?? '', /stream/);
+  assert.equal(sourceRefusal('move', 'quorum'), undefined);
+  assert.equal(sourceRefusal('copy', 'classic'), undefined);
+  assert.equal(ratePerSecond(500, 0), 0);
+  assert.equal(ratePerSecond(500, 250), 2000);
+  const text = describeMoveResult(
+    'move',
+    { taken: 5000, done: 4500, possibleDuplicates: 500, certainDuplicates: 12, returned: 0, skipped: 0, lost: 0 },
+    'fault',
+    'a',
+    queueTarget('b'),
+    2000,
+    'The run stopped: connection lost.',
+  );
+  assert.match(text, /^Moved 4,500 messages from queue 'a' to queue 'b' \(2250 msg\/s\)/);
+  assert.match(text, /500 possible duplicates .*12 certainly are/);
+  assert.match(text, /lost: 0\./);
+  assert.match(text, /The run stopped: connection lost\.$/);
+  const cancelled = describeMoveResult(
+    'copy',
+    { taken: 3, done: 3, possibleDuplicates: 0, certainDuplicates: 0, returned: 0, skipped: 0, lost: 0 },
+    'cancelled',
+    'a',
+    { exchange: 'x', routingKey: 'k' },
+    0,
+  );
+  assert.equal(cancelled, "Copied 3 messages from queue 'a' to exchange 'x' with routing key 'k'; cancelled; lost: 0.");
+});
+
+test('skipped messages stay in the source and are counted apart', () => {
+  const l = new MoveLedger('move');
+  const a = l.take();
+  const b = l.take();
+  l.skipped(a);
+  l.sent(b);
+  l.confirmed(b);
+  l.acked(b);
+  l.settleAcked([b]);
+  assert.deepEqual(l.result(), {
+    taken: 2,
+    done: 1,
+    possibleDuplicates: 0,
+    certainDuplicates: 0,
+    returned: 1,
+    skipped: 1,
+    lost: 0,
+  });
+  l.sent(a);
+  assert.equal(l.state(a), 'skipped', 'a skipped message is never sent');
+});
