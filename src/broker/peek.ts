@@ -39,6 +39,13 @@
  * peekMessages waits (at most RESTORE_WAIT_MS) until the depth is back before it returns; with
  * other consumers the depth can't be expected back, so it doesn't wait.
  *
+ * Quorum queues keep returned messages in a list of their own, delivered before the others in the
+ * order they came back. A peek that took only the first part of that list would put those messages
+ * back behind the rest of it (measured on 3.10.8 and 4.0.5: peek 10 of 10, then peek 5, left the
+ * queue as 6..10, 1..5). So a quorum peek goes on taking, without showing them, while what it takes
+ * is marked redelivered, up to the first message that is not (see takeReturnedTail): giving all of
+ * them back keeps the order.
+ *
  * Streams: see peekStream.ts (a consumer with an `x-stream-offset`; reading never removes anything).
  */
 import type * as amqp from 'amqplib';
@@ -235,13 +242,27 @@ async function peekNow(
       const target = Math.min(wanted, ok.messageCount);
       const base = { queueDepthBefore: ok.messageCount, consumers: ok.consumerCount };
       if (limit === null) {
-        const raw = target > 0 ? await consumeHead(mgr, ch, queue, target, progress) : [];
+        const quorum = opts.queueType === 'quorum';
+        const raw =
+          target > 0 ? await consumeHead(mgr, ch, queue, target, progress, quorum ? stepTag(0) : undefined) : [];
         const now = Date.now();
+        let note = PEEK_NOTE;
+        if (quorum && raw.length === target && target < ok.messageCount && raw[raw.length - 1].fields.redelivered) {
+          const tail = await takeReturnedTail(mgr, ch, queue, {
+            firstStep: 1,
+            room: ok.messageCount - target,
+            limit: null,
+            known: () => undefined,
+            progress,
+            onMessage: () => undefined,
+          });
+          note += tail.note ?? '';
+        }
         return {
           ...base,
           messages: raw.map((m, i) => captureMessage(m, i + 1, now)),
-          note: PEEK_NOTE,
-          ...(opts.queueType === 'quorum' ? { deliveryLimit: null } : {}),
+          note,
+          ...(quorum ? { deliveryLimit: null } : {}),
         };
       }
       return takeCarefully(mgr, ch, queue, target, limit, opts, state, progress, base);
@@ -319,13 +340,44 @@ async function takeCarefully(
     step++;
     if (got < size) break; // fewer ready messages than the depth said (a consumer took some)
   }
+  let tailNote = '';
+  let tailTaken = 0;
+  let tailAtRisk = 0;
+  const last = messages[messages.length - 1];
+  if (!stoppedBy && last?.redelivered && messages.length === target && target < base.queueDepthBefore) {
+    const tail = await takeReturnedTail(mgr, ch, queue, {
+      firstStep: step,
+      room: base.queueDepthBefore - target,
+      limit,
+      known: () => {
+        const k = Math.max(remembered ?? -1, seenMax ?? -1);
+        return k < 0 ? undefined : k;
+      },
+      progress,
+      onMessage: (m) => {
+        const c = deliveryCountOf(m.properties.headers as Record<string, unknown> | undefined);
+        state.restCount = Math.max(state.restCount ?? 0, c + 1);
+        seenMax = Math.max(seenMax ?? 0, c);
+        if (riskOfReturn(limit, c) !== 'ok') tailAtRisk++;
+      },
+    });
+    tailTaken = tail.taken;
+    tailNote = tail.note ?? '';
+    if (tailAtRisk > 0)
+      tailNote += `; ${tailAtRisk} of the messages taken (not shown) to keep the order were this close to the delivery limit: the broker may drop or dead-letter them`;
+  }
   // Everything in the queue was taken: its counts are now known exactly.
-  if (messages.length > 0 && messages.length === base.queueDepthBefore && seenMax !== undefined && !opts.ignoreMemory)
+  if (
+    messages.length > 0 &&
+    messages.length + tailTaken === base.queueDepthBefore &&
+    seenMax !== undefined &&
+    !opts.ignoreMemory
+  )
     state.restCount = seenMax + 1;
   const result: PeekResult = {
     ...base,
     messages,
-    note: `${PEEK_NOTE}; on a quorum queue each peek counts as one delivery of every message it shows (delivery limit ${limit})`,
+    note: `${PEEK_NOTE}; on a quorum queue each peek counts as one delivery of every message it shows (delivery limit ${limit})${tailNote}`,
     deliveryLimit: limit,
   };
   const left = target - messages.length;
@@ -377,6 +429,54 @@ async function takeStep(
   return got;
 }
 
+/** At most this many messages are taken (not shown) behind a quorum peek to keep the order. */
+export const ORDER_TAIL_MAX = 10_000;
+
+/**
+ * After a quorum peek took the messages it shows and the last of them was marked redelivered
+ * (so it came from the queue's list of returned messages, which may go on behind it), takes more
+ * (not shown), in steps of 8, 16, …, until a message that is not marked redelivered came (the end
+ * of that list), the queue ran dry, ORDER_TAIL_MAX were taken, or, under a delivery limit, the
+ * known counts forbid another step. The caller's channel close then gives everything back in
+ * order. Resolves with how many it took and, when it had to stop early, a note for the result.
+ */
+async function takeReturnedTail(
+  mgr: AmqpConnectionManager,
+  ch: amqp.Channel,
+  queue: string,
+  o: {
+    firstStep: number;
+    /** Messages in the queue behind the ones already taken (its depth said so). */
+    room: number;
+    limit: number | null;
+    known: () => number | undefined;
+    progress: Progress;
+    onMessage: (m: amqp.ConsumeMessage) => void;
+  },
+): Promise<{ taken: number; note?: string }> {
+  let taken = 0;
+  let sawFresh = false;
+  const stopped = (why: string) => ({
+    taken,
+    note: `; the order of the queue may have changed: messages put back earlier (by a longer peek or another client) may now be behind these, because ${why}`,
+  });
+  for (let i = 0; !sawFresh; i++) {
+    const left = Math.min(o.room, ORDER_TAIL_MAX) - taken;
+    if (left <= 0)
+      return taken >= ORDER_TAIL_MAX ? stopped(`more than ${ORDER_TAIL_MAX} such messages follow`) : { taken };
+    if (!mayTakeNext(o.limit, o.known()))
+      return stopped('taking more would bring them too close to the delivery limit');
+    const size = Math.min(left, 8 * 2 ** i);
+    const got = await takeStep(mgr, ch, queue, size, stepTag(o.firstStep + i), o.progress, (m) => {
+      taken++;
+      if (!m.fields.redelivered) sawFresh = true;
+      o.onMessage(m);
+    });
+    if (got < size) break; // the queue ran dry
+  }
+  return { taken };
+}
+
 /**
  * Takes up to `target` messages from the head with a manual-ack consumer and a prefetch of
  * `target`. Nothing is acked or nacked: the caller's withChannel closes the channel (and waits
@@ -390,10 +490,11 @@ async function consumeHead(
   queue: string,
   target: number,
   progress: Progress,
+  consumerTag?: string,
 ): Promise<amqp.ConsumeMessage[]> {
   const raw: amqp.ConsumeMessage[] = [];
   let done = false;
-  await consumeUpTo(mgr, ch, queue, target, progress, undefined, (m) => {
+  await consumeUpTo(mgr, ch, queue, target, progress, consumerTag, (m) => {
     if (!done && raw.length < target) raw.push(m);
     progress.taken = raw.length;
     return raw.length;

@@ -360,6 +360,29 @@ for (const B of BROKERS) {
       assert.deepEqual(await drain('order', 300), names(300));
     });
 
+    for (const args of [{}, { 'x-delivery-limit': 50 }] as Record<string, unknown>[]) {
+      const label = 'x-delivery-limit' in args ? 'x-delivery-limit 50' : 'no arguments';
+      test(`a short peek after a longer one keeps a quorum queue's order (${label}): peeks of 10, 5, 3, 7 leave 1..10`, async () => {
+        // The broker keeps returned messages in a list delivered first, in the order they came
+        // back: before the fix, a peek of 5 after a peek of 10 left the queue as 6..10, 1..5.
+        const q = `short-after-long-${'x-delivery-limit' in args ? 'lim' : 'none'}`;
+        await declare(q, { 'x-queue-type': 'quorum', ...args });
+        await fill(q, 10);
+        const limit = (await queueDeliveryLimit(mc, vhost, q)).limit;
+        for (const n of [10, 5, 3, 7]) {
+          const r = await peekMessages(mgr, vhost, q, n, { queueType: 'quorum', deliveryLimit: limit });
+          assert.deepEqual(
+            r.messages.map((m) => text(m.body)),
+            names(n),
+            `peek of ${n}`,
+          );
+          assert.doesNotMatch(r.note, /order of the queue may have changed/);
+        }
+        await poll(`10 in ${q}`, async () => (await depth(q)) === 10);
+        assert.deepEqual(await drain(q, 10), names(10));
+      });
+    }
+
     test('concurrent peeks of one quorum queue keep its order', async () => {
       await declare('conc', { 'x-queue-type': 'quorum' });
       await fill('conc', 10);
