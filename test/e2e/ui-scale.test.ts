@@ -21,6 +21,7 @@ import {
 } from './harness';
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
+import { PICKER_PAGE } from '../../src/protocol/picker';
 
 const MESSAGES = 300;
 const EXCHANGES = 150;
@@ -126,12 +127,14 @@ for (const B of BROKERS)
         await step(s, 'pick-first-page', async () => {
           await input.waitFor({ timeout: 30_000 });
           await poll('the default exchange to be shown', async () => (await input.inputValue()) === '(AMQP default)');
-          // The vhost has 150 + 7 built-in exchanges: one page of 100 is in the picker, the rest counted.
+          // The vhost has 150 + 7 built-in exchanges: one page (PICKER_PAGE) is in the picker, the rest counted.
           await f
-            .locator('#exchange-more', { hasText: /^\s*57 more — type to narrow\s*$/ })
+            .locator('#exchange-more', {
+              hasText: new RegExp(`^\\s*${EXCHANGES + 7 - PICKER_PAGE} more — type to narrow\\s*$`),
+            })
             .waitFor({ timeout: 30_000 });
         });
-        assert.equal(await select.locator('vscode-option').count(), 100);
+        assert.equal(await select.locator('vscode-option').count(), PICKER_PAGE);
         assert.equal(
           await select.locator('vscode-option[value="ex-0149"]').count(),
           0,
