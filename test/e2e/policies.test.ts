@@ -15,6 +15,7 @@ import {
   expandRow,
   contextMenu,
   answerInput,
+  waitForInputBox,
   quickPick,
   quickInput,
   waitForNotification,
@@ -30,27 +31,9 @@ import {
 import { BrokerSide, connectionFor, uniqueName } from './broker';
 import { BROKERS } from '../brokers';
 
-/** The value of the input box once it asks `prompt` (its prompt, title or placeholder contains it). */
+/** The value of the input box once it asks `prompt` (waitForInputBox). */
 async function inputValue(page: Page, prompt: string): Promise<string> {
-  const qi = quickInput(page);
-  return poll(
-    `an input box asking ${prompt}`,
-    async () => {
-      if (!(await qi.isVisible())) return undefined;
-      const shown = [
-        await qi
-          .locator('.quick-input-message')
-          .innerText()
-          .catch(() => ''),
-        (await qi
-          .locator('.quick-input-box input')
-          .getAttribute('aria-label')
-          .catch(() => '')) ?? '',
-      ].join('\n');
-      return shown.includes(prompt) ? qi.locator('.quick-input-box input').inputValue() : undefined;
-    },
-    15_000,
-  );
+  return (await waitForInputBox(page, prompt)).inputValue();
 }
 
 for (const B of BROKERS)
