@@ -6,10 +6,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startSession,
-  openBurrowView,
-  openVhostQueues,
-  waitForRow,
   contextMenu,
   webviewFrame,
   runCommand,
@@ -17,9 +13,11 @@ import {
   collectErrors,
   step,
   poll,
+  queuesSession,
+  type QueuesSession,
   type Session,
 } from './harness';
-import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { connectionFor, uniqueName, type BrokerSide } from './broker';
 import { BROKERS } from '../brokers';
 import { PICKER_PAGE } from '../../src/protocol/picker';
 
@@ -35,45 +33,42 @@ for (const B of BROKERS)
     () => {
       let s: Session;
       let side: BrokerSide;
+      let session: QueuesSession | undefined;
       let errs: ReturnType<typeof collectErrors>;
       const conn = connectionFor(B);
       const queue = uniqueName('many');
       const exchanges = Array.from({ length: EXCHANGES }, (_, i) => `ex-${String(i).padStart(4, '0')}`);
 
       before(async () => {
-        side = await BrokerSide.withVhost(B, 'scale');
-        await side.declareQueue(queue);
-        await side.mgmt('POST', `/definitions/${encodeURIComponent(side.vhost)}`, {
-          exchanges: exchanges.map((name) => ({
-            name,
-            type: 'direct',
-            durable: false,
-            auto_delete: false,
-            internal: false,
-            arguments: {},
-          })),
-        });
-        await side.publish(
-          '',
+        session = await queuesSession(B, {
+          prefix: 'scale',
           queue,
-          Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ n: i + 1 })),
-          { contentType: 'application/json' },
-        );
-        s = await startSession({ settings: conn.settings, label: `scale-${B.id}` });
-        errs = collectErrors(s.page);
-        await step(s, 'open-queues', async () => {
-          await openBurrowView(s.page);
-          await openVhostQueues(s.page, conn, side.vhost);
-          await waitForRow(s.page, queue, 30_000);
+          label: `scale-${B.id}`,
+          prepare: async (prepared) => {
+            await prepared.mgmt('POST', `/definitions/${encodeURIComponent(prepared.vhost)}`, {
+              exchanges: exchanges.map((name) => ({
+                name,
+                type: 'direct',
+                durable: false,
+                auto_delete: false,
+                internal: false,
+                arguments: {},
+              })),
+            });
+            await prepared.publish(
+              '',
+              queue,
+              Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ n: i + 1 })),
+              { contentType: 'application/json' },
+            );
+          },
+          onStart: (started) => (errs = collectErrors(started.page)),
         });
+        ({ s, side } = session);
       });
 
       after(async () => {
-        try {
-          await s?.close();
-        } finally {
-          await side?.cleanup();
-        }
+        await session?.close();
       });
 
       test(`peek of ${MESSAGES}: only the rows in view are in the page; End and Enter open the last message`, async () => {
