@@ -183,6 +183,10 @@ export async function queuesSession(
     prepare?: (side: BrokerSide) => Promise<void>;
     /** Right after the session starts (e.g. collectErrors on its page). */
     onStart?: (s: Session) => void;
+    /** Once the Burrow view is open, before the vhost's Queues group is (e.g. a sidebar width). */
+    onViewOpen?: (page: Page) => Promise<void>;
+    /** What `prepare` made outside the vhost (a user…), undone by close() before the vhost. */
+    cleanup?: (side: BrokerSide) => Promise<void>;
   },
 ): Promise<QueuesSession> {
   const side = await BrokerSide.withVhost(B, opts.prefix);
@@ -191,7 +195,11 @@ export async function queuesSession(
     try {
       await s?.close();
     } finally {
-      await side.cleanup();
+      try {
+        await opts.cleanup?.(side);
+      } finally {
+        await side.cleanup();
+      }
     }
   };
   try {
@@ -202,6 +210,7 @@ export async function queuesSession(
     opts.onStart?.(session);
     await step(session, 'open-queues', async () => {
       await openBurrowView(session.page);
+      await opts.onViewOpen?.(session.page);
       await openVhostQueues(session.page, conn, side.vhost);
       await waitForRow(session.page, opts.queue, 30_000);
     });
