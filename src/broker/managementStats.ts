@@ -4,7 +4,8 @@
  * them (unknown JSON) and read defensively by src/core/detailsView.ts, since 3.10 and 4.0 differ.
  */
 import { describeForUser } from './errors';
-import { getPolicies, apiPath, exchangeSegment, type ManagementClient } from './management';
+import { apiPath, exchangeSegment, type ManagementClient } from './management';
+import { readVhostPolicies } from './managementPolicies';
 import { channelsByName, connectionsByName } from './consumerStats';
 import { consumerChannelName, consumerConnectionName } from '../core/consumers';
 import { exchangeDetails, overviewView, queueDetails, type DetailsView, type OverviewView } from '../core/detailsView';
@@ -63,14 +64,18 @@ export async function readQueueDetails(mc: ManagementClient, vhost: string, name
 
 /** Everything the exchange Details panel shows: the exchange, its bindings both ways, its effective policy. */
 export async function readExchangeDetails(mc: ManagementClient, vhost: string, name: string): Promise<DetailsView> {
-  const [raw, asSource, asDestination, policies] = await Promise.all([
+  const [raw, asSource, asDestination, read] = await Promise.all([
     getExchangeStats(mc, vhost, name),
     mc.exchangeBindingsAsSource(vhost, name),
     name === '' ? Promise.resolve([]) : mc.exchangeBindingsAsDestination(vhost, name),
-    // A user without the policymaker tag may not read policies: the rest still shows.
-    getPolicies(mc, vhost).catch(() => undefined),
+    // A user without the policymaker tag may not read policies, nor a non-administrator the
+    // operator policies: the rest still shows, and the panel says what could not be read.
+    readVhostPolicies(mc, vhost),
   ]);
-  return exchangeDetails(raw, { asSource, asDestination }, policies);
+  return exchangeDetails(raw, { asSource, asDestination }, read.policies, Date.now(), {
+    operatorPolicies: read.operatorPolicies,
+    brokerMajor: read.brokerMajor,
+  });
 }
 
 /** Everything the Overview panel shows. */

@@ -15,6 +15,7 @@ import {
   compilePattern,
   previewPolicy,
   refusalReason,
+  unreadablePoliciesNote,
   type PolicyDef,
   type PolicyTarget,
 } from '../core/policies';
@@ -172,10 +173,22 @@ async function confirmPreview(
   major: number,
   title: string,
 ): Promise<boolean> {
-  const [targets, others] = await Promise.all([
+  const [targets, read] = await Promise.all([
     targetsOf(m, vhost),
-    (kind === 'operator' ? getOperatorPolicies(m, vhost) : getPolicies(m, vhost)).catch(() => []),
+    // Unreadable (a user without the rights): the preview still shows the matches, and says so.
+    (kind === 'operator' ? getOperatorPolicies(m, vhost) : getPolicies(m, vhost)).then(
+      (list) => ({ list, unread: undefined }),
+      (err: unknown) => ({
+        list: [],
+        unread: unreadablePoliciesNote(
+          kind === 'operator',
+          err instanceof BrokerError && typeof err.code === 'number' ? err.code : undefined,
+          describeForUser(err),
+        ),
+      }),
+    ),
   ]);
+  const others = read.list;
   const draft: PolicyDef = {
     name,
     pattern: body.pattern,
@@ -189,6 +202,10 @@ async function confirmPreview(
     { label: `$(check) Save ${KIND_WORD[kind]} '${name}'`, description: preview.summary, action: 'save' },
     { label: '$(edit) Change the inputs', action: 'edit' },
   ];
+  if (read.unread) {
+    items.push({ label: 'Not known', kind: vscode.QuickPickItemKind.Separator });
+    items.push({ label: `$(warning) ${read.unread}` });
+  }
   if (preview.rows.length) items.push({ label: 'Matches', kind: vscode.QuickPickItemKind.Separator });
   for (const r of preview.rows.slice(0, 200)) {
     items.push({
@@ -200,7 +217,9 @@ async function confirmPreview(
   for (;;) {
     const chosen = await pick(items, {
       title,
-      placeHolder: preview.error ?? `'${body.pattern}' ${preview.summary}`,
+      placeHolder:
+        preview.error ??
+        `'${body.pattern}' ${preview.summary}${read.unread ? ` (other ${kind === 'operator' ? 'operator policies' : 'policies'} not readable)` : ''}`,
       matchOnDescription: true,
     });
     if (chosen.action === 'save') return true;

@@ -32,6 +32,8 @@ import { attempt, done, registerAll, resolveProfile, resolveVhost, type CommandS
 import type { BrokerSession } from '../broker/session';
 import type { QueueInfo } from '../broker/management';
 import { removeBinding } from '../broker/bindings';
+import { searchPicker } from '../broker/pickerSearch';
+import { PICKER_DEBOUNCE_MS, pickerHint, type PickerMatches } from '../protocol/picker';
 import { headersForAmqp } from '../broker/publish';
 import type * as amqp from 'amqplib';
 
@@ -216,16 +218,54 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
 }
 
 /** Quick pick over names from the broker that also accepts a typed name (for big vhosts). */
-async function pickName(title: string, placeHolder: string, names: string[]): Promise<string> {
+/**
+ * A quick pick of exchange or queue names searched on the server as the user types (one page of
+ * those containing the text, pickerSearch.ts): no cap on how many the vhost has. A typed name
+ * that is not listed can be taken as is. `seen` collects the types of the names listed.
+ */
+async function pickName(
+  title: string,
+  placeHolder: string,
+  search: (text: string) => Promise<PickerMatches>,
+  keep: (name: string) => boolean,
+  seen: Map<string, string>,
+): Promise<string> {
   const qp = vscode.window.createQuickPick();
   qp.title = title;
   qp.placeholder = placeHolder;
   qp.ignoreFocusOut = true;
-  const base = names.map((label) => ({ label }));
-  qp.items = base;
+  let base: vscode.QuickPickItem[] = [];
+  let names = new Set<string>();
+  let seq = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const show = () => {
+    const v = qp.value;
+    qp.items = v && !names.has(v) ? [{ label: v, description: '(typed)' }, ...base] : base;
+  };
+  const load = async (text: string) => {
+    const mine = ++seq;
+    qp.busy = true;
+    try {
+      const m = await search(text);
+      if (mine !== seq) return;
+      const items = m.items.filter((x) => keep(x.name));
+      for (const x of items) seen.set(x.name, x.type);
+      names = new Set(items.map((x) => x.name));
+      base = items.map((x) => ({ label: x.name, ...(x.type ? { description: x.type } : {}) }));
+      const hint = pickerHint(m);
+      qp.title = hint ? `${title} — ${hint}` : title;
+      show();
+    } catch (e) {
+      if (mine === seq) qp.title = `${title} — ${(e as Error).message}`;
+    } finally {
+      if (mine === seq) qp.busy = false;
+    }
+  };
   return new Promise<string>((resolve, reject) => {
     qp.onDidChangeValue((v) => {
-      qp.items = v && !names.includes(v) ? [{ label: v, description: '(typed)' }, ...base] : base;
+      show();
+      clearTimeout(timer);
+      timer = setTimeout(() => void load(v), PICKER_DEBOUNCE_MS);
     });
     qp.onDidAccept(() => {
       const value = qp.selectedItems[0]?.label ?? qp.value;
@@ -234,10 +274,12 @@ async function pickName(title: string, placeHolder: string, names: string[]): Pr
       else reject(new Cancelled());
     });
     qp.onDidHide(() => {
+      clearTimeout(timer);
       qp.dispose();
       reject(new Cancelled());
     });
     qp.show();
+    void load('');
   });
 }
 
@@ -276,33 +318,40 @@ async function bind(s: CommandServices, node?: ExplorerNode): Promise<void> {
     throw new Error('Choose a queue or an exchange in the Burrow tree to bind it.');
   const { session, vhost } = await target(s, node);
   const m = session.management;
-  const exchanges = (await m.listExchanges(vhost, { page: 1, pageSize: 500 })).items.filter((x) => x.name !== '');
+  // Names are searched on the server as the user types: no cap on how many the vhost has.
+  const types = new Map<string, string>();
+  const exchanges = (text: string) => searchPicker(m, vhost, 'exchange', text);
   let source: string;
   let destination: string;
   let destinationType: 'queue' | 'exchange';
   if (node instanceof QueueNode) {
     destination = node.name;
     destinationType = 'queue';
-    source = await pickName(
-      `Bind queue '${destination}'`,
-      'Source exchange',
-      exchanges.map((x) => x.name),
-    );
+    source = await pickName(`Bind queue '${destination}'`, 'Source exchange', exchanges, (n) => n !== '', types);
   } else {
     source = node.name;
+    types.set(source, node.exchange.type);
     destinationType = (
       await pick([{ label: 'queue' }, { label: 'exchange' }], {
         title: `Bind from exchange '${source}'`,
         placeHolder: 'Destination kind',
       })
     ).label as 'queue' | 'exchange';
-    const names =
-      destinationType === 'queue'
-        ? (await m.listQueues(vhost, { page: 1, pageSize: 500 })).items.map((q) => q.name)
-        : exchanges.map((x) => x.name).filter((n) => n !== source);
-    destination = await pickName(`Bind from exchange '${source}'`, `Destination ${destinationType}`, names);
+    destination = await pickName(
+      `Bind from exchange '${source}'`,
+      `Destination ${destinationType}`,
+      destinationType === 'queue' ? (text) => searchPicker(m, vhost, 'queue', text) : exchanges,
+      (n) => n !== '' && (destinationType === 'queue' || n !== source),
+      new Map(),
+    );
   }
-  const sourceType = exchanges.find((x) => x.name === source)?.type;
+  // A typed source that was not listed: its type from the broker (it decides what to ask next).
+  const sourceType =
+    types.get(source) ??
+    (await m.getExchange(vhost, source).then(
+      (x) => x.type,
+      () => undefined,
+    ));
   const { key, args } = await askBindingCriteria(`Bind ${source} → ${destination}`, sourceType);
   const criteria = bindingCriteria({
     source,

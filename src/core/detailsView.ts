@@ -4,7 +4,9 @@
  * exception). Pure: unit-tested; the broker layer fetches, the panels post these to their webviews.
  */
 import { consumerFacts, consumerLibrary, consumerWho, prefetchText, type ConsumerFacts } from './consumers';
-import { effectiveExchangePolicy, type PolicyLike } from './exchangePolicy';
+import { effectiveExchangePolicy, exchangeEffective, type PolicyLike } from './exchangePolicy';
+
+const capitalize = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
 import { formatCount } from './format';
 import { bindingCriteria, formatArgValue } from './topology';
 import { buildChart, EXCHANGE_RATES, OVERVIEW_RATES, QUEUE_DEPTH, QUEUE_RATES, type ChartData } from './statsSamples';
@@ -163,19 +165,32 @@ export function queueDetails(
 /**
  * An exchange's details from GET /api/exchanges/{vhost}/{name} with sample windows. Exchanges have
  * no effective_policy_definition: it is computed from the vhost's policies (`policies`, undefined
- * when they could not be read) and the `policy` the broker reports.
+ * when they could not be read) and the `policy` the broker reports, and, given `operator`, merged
+ * with the operator policy the broker applies (the listing does not name it).
  */
 export function exchangeDetails(
   raw: unknown,
   bindings: { asSource: unknown; asDestination: unknown },
   policies: readonly PolicyLike[] | undefined,
   readAt = Date.now(),
+  /** The vhost's operator policies (undefined: not readable) and the broker's major version. */
+  operator?: { operatorPolicies: readonly PolicyLike[] | undefined; brokerMajor: number },
 ): DetailsView {
   const x = obj(raw) ?? {};
   const name = str(x.name) ?? '';
   const reported = typeof x.policy === 'string' && x.policy !== '' ? x.policy : policies ? null : undefined;
   let policy: PolicyView;
-  if (!policies) {
+  if (operator) {
+    // Policy and operator policy merged as the broker does (exchangeEffective).
+    const e = exchangeEffective(name, reported, policies, operator.operatorPolicies, operator.brokerMajor);
+    const none = !e.policy && !e.operatorPolicy;
+    policy = {
+      ...(e.policy ? { policy: e.policy } : {}),
+      ...(e.operatorPolicy ? { operatorPolicy: e.operatorPolicy } : {}),
+      definition: argumentRows(e.definition),
+      ...(e.notes.length ? { note: capitalize(e.notes.join('; ')) + '.' } : none ? { note: 'No policy applies.' } : {}),
+    };
+  } else if (!policies) {
     policy = {
       ...(typeof reported === 'string' ? { policy: reported } : {}),
       definition: [],

@@ -17,6 +17,8 @@
  * - the exchange's own `alternate-exchange` argument wins over any policy (rabbit_policy:get_arg).
  */
 
+import { mergeDefinitions, selectPolicy, type PolicyDef, type PolicyTarget } from './policies';
+
 /** A policy or operator policy as GET /api/policies/{vhost} and /api/operator-policies/{vhost} list it. */
 export interface PolicyLike {
   name: string;
@@ -116,4 +118,69 @@ export function effectiveExchangePolicy(
     };
   }
   return matchExchangePolicy(name, policies);
+}
+
+/** An exchange's policy, operator policy and the definition the broker merges from them. */
+export interface ExchangeEffective {
+  policy?: string;
+  operatorPolicy?: string;
+  /** rabbit_policy:effective_definition: the policy's keys and the operator policy's, merged. */
+  definition: Record<string, unknown>;
+  /** What is not certain or not known (unreadable policies, ties the listing does not settle). */
+  notes: string[];
+}
+
+/**
+ * The effective policy and definition of exchange `name`, as rabbit_policy:effective_definition
+ * computes it: since 3.7 an exchange carries a policy AND an operator policy (set on declare and
+ * on every policy change, `match_op`), merged by merge_operator_definitions (policies.ts
+ * mergeDefinitions). The management API lists only the exchange's `policy` (`reported`; null:
+ * none), never its operator policy nor the definition, so the operator policy is selected here
+ * like the broker does (policies.ts selectPolicy, target kind exchange). `policies` /
+ * `operatorPolicies` undefined: they could not be read (a user without the policymaker or
+ * monitoring tag), which the notes say.
+ */
+export function exchangeEffective(
+  name: string,
+  reported: string | null | undefined,
+  policies: readonly PolicyLike[] | undefined,
+  operatorPolicies: readonly PolicyLike[] | undefined,
+  brokerMajor: number,
+): ExchangeEffective {
+  const notes: string[] = [];
+  let policy: string | undefined;
+  let definition: Record<string, unknown> | undefined;
+  if (policies) {
+    const r = effectiveExchangePolicy(name, policies, reported);
+    policy = r.name;
+    definition = r.definition;
+    if (r.uncertain) notes.push(r.uncertain);
+  } else {
+    if (typeof reported === 'string') policy = reported;
+    notes.push('the vhost’s policies could not be read: their definition is not shown');
+  }
+  let operatorPolicy: string | undefined;
+  let opDefinition: Record<string, unknown> | undefined;
+  if (operatorPolicies) {
+    const target: PolicyTarget = { kind: 'exchange', name };
+    const s = selectPolicy(operatorPolicies as readonly PolicyDef[], target, brokerMajor);
+    if (s.winner) {
+      operatorPolicy = s.winner.name;
+      opDefinition = s.winner.definition ?? {};
+      const differ = s.tied.filter((p) => JSON.stringify(p.definition ?? {}) !== JSON.stringify(opDefinition));
+      if (differ.length)
+        notes.push(
+          `operator policies ${s.tied.map((p) => `'${p.name}'`).join(', ')} match with the same priority and differ: the broker keeps one of them, and which one is not visible`,
+        );
+    }
+    for (const e of s.errors) notes.push(e.error);
+  } else {
+    notes.push('the operator policies could not be read (administrator only): any they add is not shown');
+  }
+  return {
+    ...(policy ? { policy } : {}),
+    ...(operatorPolicy ? { operatorPolicy } : {}),
+    definition: mergeDefinitions(definition, opDefinition, brokerMajor),
+    notes,
+  };
 }

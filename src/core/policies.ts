@@ -643,6 +643,23 @@ export function policyLines(
 // Preview of a pattern being edited
 // ---------------------------------------------------------------------------
 
+/**
+ * What the preview says when the vhost's other policies (or operator policies) could not be read
+ * (401/403: operator policies need an administrator, policies the policymaker or monitoring tag):
+ * the matches are still shown, but whether another policy would win instead is not known.
+ * `code`: the HTTP status, `detail`: the broker's error as shown to the user.
+ */
+export function unreadablePoliciesNote(operator: boolean, code: number | undefined, detail: string): string {
+  const what = operator ? 'operator policies' : 'policies';
+  const why =
+    code === 401 || code === 403
+      ? operator
+        ? `this user may not read them (${code}: operator policies need the administrator tag)`
+        : `this user may not read them (${code}: policies need the policymaker or monitoring tag)`
+      : detail;
+  return `The vhost’s other ${what} could not be read — ${why}. Whether one of them would win instead is not known.`;
+}
+
 export interface PreviewRow {
   target: PolicyTarget;
   /** The policy being edited would be the one applied. */

@@ -36,17 +36,33 @@ import { channelsByName, connectionsByName, type ChannelStats, type ConnectionCl
 import { argumentVsPolicyLines, policyLines } from '../core/policies';
 import { ExplorerNode, InfoNode, guarded, type ExplorerContext, type NodeView } from './base';
 import { PagedGroupNode } from './pagedGroup';
+import { readVhostPolicies, type VhostPolicies } from '../broker/managementPolicies';
+import { exchangeEffective } from '../core/exchangePolicy';
 
 export { LoadMoreNode, PagedGroupNode } from './pagedGroup';
 
 export class ExchangesGroupNode extends PagedGroupNode<ExchangeInfo> {
+  /**
+   * The vhost's policies and operator policies, read with every page fetch (the listing names an
+   * exchange's policy only, not its operator policy nor the definition: see exchangeEffective).
+   */
+  readonly policies: { current?: VhostPolicies };
   constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string) {
+    const policies: { current?: VhostPolicies } = {};
     super(parent, ctx, profileId, vhost, {
       row: { title: 'Exchanges', kind: 'exchanges', icon: 'arrow-swap' },
-      fetch: (m, v, opts) => m.listExchanges(v, opts),
+      fetch: async (m, v, opts) => {
+        const [page, read] = await Promise.all([
+          m.listExchanges(v, opts),
+          readVhostPolicies(m, v, policies.current?.brokerMajor),
+        ]);
+        policies.current = read;
+        return page;
+      },
       keep: (x) => ctx.showSystemExchanges() || !isSystemExchange(x.name),
-      toNode: (group, x) => new ExchangeNode(group, ctx, profileId, vhost, x),
+      toNode: (group, x) => new ExchangeNode(group, ctx, profileId, vhost, x, () => policies.current),
     });
+    this.policies = policies;
   }
 }
 
@@ -132,12 +148,34 @@ abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode 
   }
 }
 
+/**
+ * "Policy: p (operator: o)" and the effective definition (policy and operator policy merged as the
+ * broker does), and what is not known. Before the policies are read: the listing's policy name.
+ */
+export function exchangePolicyLines(x: ExchangeInfo, read: VhostPolicies | undefined): string[] {
+  if (!read) return policyLines(x.policy, x.operator_policy, undefined);
+  const reported = typeof x.policy === 'string' && x.policy !== '' && x.policy !== 'none' ? x.policy : null;
+  const e = exchangeEffective(x.name, reported, read.policies, read.operatorPolicies, read.brokerMajor);
+  const lines = policyLines(e.policy, e.operatorPolicy, e.definition);
+  // Unreadable lists are worth a line only where a policy applies (else every row would say it).
+  const notes = lines.length ? e.notes : e.notes.filter((n) => n.includes(`'${x.name}'`));
+  return [...lines, ...notes.map((n) => `(${n})`)];
+}
+
 function childrenKey(nodes: ExplorerNode[]): string {
   return JSON.stringify(nodes.map((n) => n.view()));
 }
 
 export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
-  constructor(parent: ExplorerNode, ctx: ExplorerContext, profileId: string, vhost: string, exchange: ExchangeInfo) {
+  constructor(
+    parent: ExplorerNode,
+    ctx: ExplorerContext,
+    profileId: string,
+    vhost: string,
+    exchange: ExchangeInfo,
+    /** The vhost's policies as last read (undefined: not read yet). */
+    private readonly policies: () => VhostPolicies | undefined = () => undefined,
+  ) {
     super(parent, ctx, profileId, vhost, exchange, 'x');
   }
   get exchange(): ExchangeInfo {
@@ -153,7 +191,7 @@ export class ExchangeNode extends VhostObjectNode<ExchangeInfo> {
         `Exchange ${exchangeDisplayName(x.name)} (${x.type})`,
         `Features: ${exchangeFeatures(x).join(' ') || 'transient'}`,
         ...args.map(([k, v]) => `${k}: ${formatArgValue(v)}`),
-        ...policyLines(x.policy, x.operator_policy, undefined),
+        ...exchangePolicyLines(x, this.policies()),
       ].join('\n'),
       contextValue: x.name === '' ? 'exchange.default' : x.name.startsWith('amq.') ? 'exchange.system' : 'exchange',
       icon: { codicon: EXCHANGE_ICONS[x.type] ?? 'symbol-event' },

@@ -9,9 +9,6 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
-  startSession,
-  openBurrowView,
-  openVhostQueues,
   waitForRow,
   expandRow,
   contextMenu,
@@ -27,9 +24,11 @@ import {
   step,
   poll,
   treeItems,
+  queuesSession,
+  type QueuesSession,
   type Session,
 } from './harness';
-import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { uniqueName, type BrokerSide } from './broker';
 import { BROKERS } from '../brokers';
 
 /** The items of a tree row's context menu (the menu is closed again). */
@@ -67,7 +66,7 @@ for (const B of BROKERS)
   describe(`Burrow explorer in VS Code: tap queues and permissions [${B.label}]`, { timeout: 600_000 }, () => {
     let s: Session;
     let side: BrokerSide;
-    const conn = connectionFor(B);
+    let session: QueuesSession | undefined;
     const shot = (name: string) => screenshot(s.page, `${name}-${B.id}`);
     const qTapped = uniqueName('tapped');
     const xTopic = uniqueName('topic');
@@ -75,33 +74,31 @@ for (const B of BROKERS)
     let otherClientQueue = '';
 
     before(async () => {
-      side = await BrokerSide.withVhost(B, 'explorer');
-      await side.declareQueue(qTapped);
-      await side.declareExchange(xTopic, 'topic');
-      await side.bind(qTapped, xTopic, 'orders.*');
-      // Another client's server-named queue (the tutorials' receiver): exclusive to the test's connection.
-      otherClientQueue = await side.withChannel(async (ch) => (await ch.assertQueue('', { exclusive: true })).queue);
-      assert.match(otherClientQueue, /^amq\.gen-/);
-      await side.mgmt('PUT', `/users/${encodeURIComponent(user)}`, { password: uniqueName('pw'), tags: '' });
-      s = await startSession({ settings: conn.settings, label: B.id });
-      await step(s, 'open-queues', async () => {
-        await openBurrowView(s.page);
-        await setSideBarWidth(s.page, 480).catch(() => undefined); // cosmetic only
-        await openVhostQueues(s.page, conn, side.vhost);
-        await waitForRow(s.page, qTapped, 30_000);
+      session = await queuesSession(B, {
+        prefix: 'explorer',
+        queue: qTapped,
+        prepare: async (prepared) => {
+          await prepared.declareExchange(xTopic, 'topic');
+          await prepared.bind(qTapped, xTopic, 'orders.*');
+          // Another client's server-named queue (the tutorials' receiver): exclusive to the test's connection.
+          otherClientQueue = await prepared.withChannel(
+            async (ch) => (await ch.assertQueue('', { exclusive: true })).queue,
+          );
+          assert.match(otherClientQueue, /^amq\.gen-/);
+          await prepared.mgmt('PUT', `/users/${encodeURIComponent(user)}`, { password: uniqueName('pw'), tags: '' });
+        },
+        cleanup: async (made) => {
+          await made.mgmt('DELETE', `/users/${encodeURIComponent(user)}`).catch(() => undefined);
+        },
+        onViewOpen: async (page) => {
+          await setSideBarWidth(page, 480).catch(() => undefined); // cosmetic only
+        },
       });
+      ({ s, side } = session);
     });
 
     after(async () => {
-      try {
-        await s?.close();
-      } finally {
-        try {
-          await side?.mgmt('DELETE', `/users/${encodeURIComponent(user)}`).catch(() => undefined);
-        } finally {
-          await side?.cleanup();
-        }
-      }
+      await session?.close();
     });
 
     test("a running tap shows as Burrow's temporary tap, without destructive actions; another client's amq.gen- queue stays ordinary", async () => {

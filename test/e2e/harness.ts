@@ -27,7 +27,9 @@ import {
 } from './profile';
 import { startCodeServer, type CodeServer } from './codeServer';
 import { allVisibleText, dumpFailure, notificationsText } from './workbench';
-import { treeAccessibleTexts } from './tree';
+import { openBurrowView, openVhostQueues, treeAccessibleTexts, waitForRow } from './tree';
+import { BrokerSide, connectionFor } from './broker';
+import type { TestBroker } from '../brokers';
 
 export * from './profile';
 export * from './codeServer';
@@ -155,6 +157,67 @@ export async function step<T>(session: Session, name: string, fn: () => Promise<
     );
     if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
     throw err;
+  }
+}
+
+/** A session on a throw-away vhost's Queues group (queuesSession); close() ends it and deletes the vhost. */
+export interface QueuesSession {
+  s: Session;
+  side: BrokerSide;
+  close(): Promise<void>;
+}
+
+/**
+ * The setup most suites share: a throw-away vhost on broker `B` (named after `prefix`) with `queue`
+ * declared, `prepare` run on it, then a session (label `label`, default the broker's id) with the
+ * Burrow view open on the vhost's Queues group and `queue`'s row shown (step "open-queues"). If any
+ * of it fails, what was made is undone before the error is thrown (a failed before() leaves the
+ * suite nothing to clean up with). close(): the session, then the vhost, also when the first fails.
+ */
+export async function queuesSession(
+  B: TestBroker,
+  opts: {
+    prefix: string;
+    queue: string;
+    label?: string;
+    prepare?: (side: BrokerSide) => Promise<void>;
+    /** Right after the session starts (e.g. collectErrors on its page). */
+    onStart?: (s: Session) => void;
+    /** Once the Burrow view is open, before the vhost's Queues group is (e.g. a sidebar width). */
+    onViewOpen?: (page: Page) => Promise<void>;
+    /** What `prepare` made outside the vhost (a user…), undone by close() before the vhost. */
+    cleanup?: (side: BrokerSide) => Promise<void>;
+  },
+): Promise<QueuesSession> {
+  const side = await BrokerSide.withVhost(B, opts.prefix);
+  let s: Session | undefined;
+  const close = async () => {
+    try {
+      await s?.close();
+    } finally {
+      try {
+        await opts.cleanup?.(side);
+      } finally {
+        await side.cleanup();
+      }
+    }
+  };
+  try {
+    await side.declareQueue(opts.queue);
+    await opts.prepare?.(side);
+    const conn = connectionFor(B);
+    const session = (s = await startSession({ settings: conn.settings, label: opts.label ?? B.id }));
+    opts.onStart?.(session);
+    await step(session, 'open-queues', async () => {
+      await openBurrowView(session.page);
+      await opts.onViewOpen?.(session.page);
+      await openVhostQueues(session.page, conn, side.vhost);
+      await waitForRow(session.page, opts.queue, 30_000);
+    });
+    return { s: session, side, close };
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
   }
 }
 

@@ -9,17 +9,15 @@ import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
 import {
   expandRow,
-  startSession,
-  openBurrowView,
-  openVhostQueues,
-  waitForRow,
   waitForRowDescription,
   setSideBarWidth,
   screenshot,
   step,
+  queuesSession,
+  type QueuesSession,
   type Session,
 } from './harness';
-import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { uniqueName, type BrokerSide } from './broker';
 import { BROKERS } from '../brokers';
 
 /** Default refresh interval (5 s) + management statistics interval (5 s) + rendering slack. */
@@ -29,29 +27,19 @@ for (const B of BROKERS)
   describe(`Burrow live tree in VS Code [${B.label}]`, { timeout: 300_000 }, () => {
     let s: Session;
     let side: BrokerSide;
+    let session: QueuesSession | undefined;
     let worker: amqp.ChannelModel | undefined;
-    const conn = connectionFor(B);
     const queue = uniqueName('live');
     const workerName = uniqueName('worker');
 
     before(async () => {
-      side = await BrokerSide.withVhost(B, 'livetree');
-      await side.declareQueue(queue);
-      s = await startSession({ settings: conn.settings, label: B.id });
-      await step(s, 'open-queues', async () => {
-        await openBurrowView(s.page);
-        await openVhostQueues(s.page, conn, side.vhost);
-        await waitForRow(s.page, queue, 30_000);
-      });
+      session = await queuesSession(B, { prefix: 'livetree', queue });
+      ({ s, side } = session);
     });
 
     after(async () => {
-      try {
-        await worker?.close().catch(() => undefined);
-        await s?.close();
-      } finally {
-        await side?.cleanup();
-      }
+      await worker?.close().catch(() => undefined);
+      await session?.close();
     });
 
     test('a publish from outside Burrow shows in the tree within the refresh interval, without any click', async () => {

@@ -8,13 +8,11 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
-  startSession,
-  openBurrowView,
-  openVhostQueues,
   waitForRow,
   expandRow,
   contextMenu,
   answerInput,
+  waitForInputBox,
   quickPick,
   quickInput,
   waitForNotification,
@@ -25,59 +23,33 @@ import {
   screenshot,
   step,
   poll,
+  queuesSession,
+  type QueuesSession,
   type Session,
 } from './harness';
-import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { uniqueName, type BrokerSide } from './broker';
 import { BROKERS } from '../brokers';
 
-/** The value of the input box once it asks `prompt` (its prompt, title or placeholder contains it). */
+/** The value of the input box once it asks `prompt` (waitForInputBox). */
 async function inputValue(page: Page, prompt: string): Promise<string> {
-  const qi = quickInput(page);
-  return poll(
-    `an input box asking ${prompt}`,
-    async () => {
-      if (!(await qi.isVisible())) return undefined;
-      const shown = [
-        await qi
-          .locator('.quick-input-message')
-          .innerText()
-          .catch(() => ''),
-        (await qi
-          .locator('.quick-input-box input')
-          .getAttribute('aria-label')
-          .catch(() => '')) ?? '',
-      ].join('\n');
-      return shown.includes(prompt) ? qi.locator('.quick-input-box input').inputValue() : undefined;
-    },
-    15_000,
-  );
+  return (await waitForInputBox(page, prompt)).inputValue();
 }
 
 for (const B of BROKERS)
   describe(`Burrow policies in VS Code [${B.label}]`, { timeout: 300_000 }, () => {
     let s: Session;
     let side: BrokerSide;
-    const conn = connectionFor(B);
+    let session: QueuesSession | undefined;
     const queue = uniqueName('pol');
     const policy = uniqueName('cap');
 
     before(async () => {
-      side = await BrokerSide.withVhost(B, 'policies');
-      await side.declareQueue(queue);
-      s = await startSession({ settings: conn.settings, label: B.id });
-      await step(s, 'open-queues', async () => {
-        await openBurrowView(s.page);
-        await openVhostQueues(s.page, conn, side.vhost);
-        await waitForRow(s.page, queue, 30_000);
-      });
+      session = await queuesSession(B, { prefix: 'policies', queue });
+      ({ s, side } = session);
     });
 
     after(async () => {
-      try {
-        await s?.close();
-      } finally {
-        await side?.cleanup();
-      }
+      await session?.close();
     });
 
     test('create a policy (a refusal first, then with a preview), see it in the tree and in the queue tooltip, delete it', async () => {

@@ -8,10 +8,6 @@ import assert from 'node:assert/strict';
 import type { FrameLocator, Locator } from 'playwright-core';
 import * as amqp from 'amqplib';
 import {
-  startSession,
-  openBurrowView,
-  openVhostQueues,
-  waitForRow,
   contextMenu,
   webviewFrame,
   collectErrors,
@@ -20,9 +16,11 @@ import {
   poll,
   exact,
   confirmedResult,
+  queuesSession,
+  type QueuesSession,
   type Session,
 } from './harness';
-import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { uniqueName, type BrokerSide } from './broker';
 import { BROKERS } from '../brokers';
 
 /** Every byte the connection receives from now on (plus what amqplib holds unparsed). */
@@ -109,27 +107,21 @@ for (const B of BROKERS)
   describe(`Publish form header types on the wire [${B.label}]`, { timeout: 600_000 }, () => {
     let s: Session;
     let side: BrokerSide;
-    const conn = connectionFor(B);
+    let session: QueuesSession | undefined;
     const q = uniqueName('types');
 
     before(async () => {
-      side = await BrokerSide.withVhost(B, 'types');
-      await side.declareQueue(q);
-      s = await startSession({ settings: conn.settings, label: `types-${B.id}` });
-      collectErrors(s.page);
-      await step(s, 'types-open-queues', async () => {
-        await openBurrowView(s.page);
-        await openVhostQueues(s.page, conn, side.vhost);
-        await waitForRow(s.page, q, 30_000);
+      session = await queuesSession(B, {
+        prefix: 'types',
+        queue: q,
+        label: `types-${B.id}`,
+        onStart: (started) => collectErrors(started.page),
       });
+      ({ s, side } = session);
     });
 
     after(async () => {
-      try {
-        await s?.close();
-      } finally {
-        await side?.cleanup();
-      }
+      await session?.close();
     });
 
     test('headers typed in the form (int64 2^53+1, int8, int16) arrive with their tags; peek → Edit and publish… sends them again with the same tags', async () => {

@@ -6,10 +6,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startSession,
-  openBurrowView,
-  openVhostQueues,
-  waitForRow,
   contextMenu,
   webviewFrame,
   runCommand,
@@ -17,10 +13,13 @@ import {
   collectErrors,
   step,
   poll,
+  queuesSession,
+  type QueuesSession,
   type Session,
 } from './harness';
-import { BrokerSide, connectionFor, uniqueName } from './broker';
+import { connectionFor, uniqueName, type BrokerSide } from './broker';
 import { BROKERS } from '../brokers';
+import { PICKER_PAGE } from '../../src/protocol/picker';
 
 const MESSAGES = 300;
 const EXCHANGES = 150;
@@ -34,45 +33,42 @@ for (const B of BROKERS)
     () => {
       let s: Session;
       let side: BrokerSide;
+      let session: QueuesSession | undefined;
       let errs: ReturnType<typeof collectErrors>;
       const conn = connectionFor(B);
       const queue = uniqueName('many');
       const exchanges = Array.from({ length: EXCHANGES }, (_, i) => `ex-${String(i).padStart(4, '0')}`);
 
       before(async () => {
-        side = await BrokerSide.withVhost(B, 'scale');
-        await side.declareQueue(queue);
-        await side.mgmt('POST', `/definitions/${encodeURIComponent(side.vhost)}`, {
-          exchanges: exchanges.map((name) => ({
-            name,
-            type: 'direct',
-            durable: false,
-            auto_delete: false,
-            internal: false,
-            arguments: {},
-          })),
-        });
-        await side.publish(
-          '',
+        session = await queuesSession(B, {
+          prefix: 'scale',
           queue,
-          Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ n: i + 1 })),
-          { contentType: 'application/json' },
-        );
-        s = await startSession({ settings: conn.settings, label: `scale-${B.id}` });
-        errs = collectErrors(s.page);
-        await step(s, 'open-queues', async () => {
-          await openBurrowView(s.page);
-          await openVhostQueues(s.page, conn, side.vhost);
-          await waitForRow(s.page, queue, 30_000);
+          label: `scale-${B.id}`,
+          prepare: async (prepared) => {
+            await prepared.mgmt('POST', `/definitions/${encodeURIComponent(prepared.vhost)}`, {
+              exchanges: exchanges.map((name) => ({
+                name,
+                type: 'direct',
+                durable: false,
+                auto_delete: false,
+                internal: false,
+                arguments: {},
+              })),
+            });
+            await prepared.publish(
+              '',
+              queue,
+              Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ n: i + 1 })),
+              { contentType: 'application/json' },
+            );
+          },
+          onStart: (started) => (errs = collectErrors(started.page)),
         });
+        ({ s, side } = session);
       });
 
       after(async () => {
-        try {
-          await s?.close();
-        } finally {
-          await side?.cleanup();
-        }
+        await session?.close();
       });
 
       test(`peek of ${MESSAGES}: only the rows in view are in the page; End and Enter open the last message`, async () => {
@@ -126,12 +122,14 @@ for (const B of BROKERS)
         await step(s, 'pick-first-page', async () => {
           await input.waitFor({ timeout: 30_000 });
           await poll('the default exchange to be shown', async () => (await input.inputValue()) === '(AMQP default)');
-          // The vhost has 150 + 7 built-in exchanges: one page of 100 is in the picker, the rest counted.
+          // The vhost has 150 + 7 built-in exchanges: one page (PICKER_PAGE) is in the picker, the rest counted.
           await f
-            .locator('#exchange-more', { hasText: /^\s*57 more — type to narrow\s*$/ })
+            .locator('#exchange-more', {
+              hasText: new RegExp(`^\\s*${EXCHANGES + 7 - PICKER_PAGE} more — type to narrow\\s*$`),
+            })
             .waitFor({ timeout: 30_000 });
         });
-        assert.equal(await select.locator('vscode-option').count(), 100);
+        assert.equal(await select.locator('vscode-option').count(), PICKER_PAGE);
         assert.equal(
           await select.locator('vscode-option[value="ex-0149"]').count(),
           0,

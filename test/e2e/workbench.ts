@@ -85,20 +85,20 @@ export async function quickPick(page: Page, label: string | RegExp, timeoutMs = 
 }
 
 /**
- * Answers the input box whose prompt/title contains `promptContains` (waits for that prompt, so a
- * follow-up box is not confused with the previous one), types `text` and accepts with Enter.
+ * Waits for the input box whose prompt, title, label or placeholder contains `promptContains` (so a
+ * follow-up box is not confused with the previous one) and returns its text field.
  */
-export async function answerInput(
+export async function waitForInputBox(
   page: Page,
   promptContains: string | RegExp,
-  text: string,
   timeoutMs = 15_000,
-): Promise<void> {
+): Promise<Locator> {
   const qi = quickInput(page);
   const re =
     typeof promptContains === 'string'
       ? new RegExp(promptContains.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
       : promptContains;
+  const input = qi.locator('.quick-input-box input');
   await poll(
     `an input box asking ${String(re)}`,
     async () => {
@@ -112,20 +112,27 @@ export async function answerInput(
           .locator('.quick-input-title')
           .innerText()
           .catch(() => ''),
-        (await qi
-          .locator('.quick-input-box input')
-          .getAttribute('aria-label')
-          .catch(() => '')) ?? '',
-        (await qi
-          .locator('.quick-input-box input')
-          .getAttribute('placeholder')
-          .catch(() => '')) ?? '',
+        (await input.getAttribute('aria-label').catch(() => '')) ?? '',
+        (await input.getAttribute('placeholder').catch(() => '')) ?? '',
       ].join('\n');
       return re.test(shown);
     },
     timeoutMs,
   );
-  const input = qi.locator('.quick-input-box input');
+  return input;
+}
+
+/**
+ * Answers the input box whose prompt/title contains `promptContains` (waitForInputBox), types
+ * `text` and accepts with Enter.
+ */
+export async function answerInput(
+  page: Page,
+  promptContains: string | RegExp,
+  text: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const input = await waitForInputBox(page, promptContains, timeoutMs);
   await input.fill(text);
   await input.press('Enter');
 }

@@ -230,3 +230,59 @@ test('an unreachable broker shows an error under the connection', async () => {
   assert.equal(kids[0].view().label, 'Network: Cannot reach localhost:15672 (ECONNREFUSED)');
   assert.equal(kids[0].view().contextValue, 'error');
 });
+
+test('exchange tooltips show the policy, the operator policy and the definition merged as the broker does', async () => {
+  const paths: string[] = [];
+  const lists: Record<string, unknown> = {
+    '/policies/%2F': [
+      {
+        name: 'ae',
+        pattern: '^logs',
+        'apply-to': 'exchanges',
+        priority: 1,
+        definition: { 'alternate-exchange': 'un' },
+      },
+      { name: 'q', pattern: '.*', 'apply-to': 'queues', priority: 9, definition: { 'message-ttl': 1 } },
+    ],
+    '/operator-policies/%2F': [
+      { name: 'cap', pattern: '.*', 'apply-to': 'all', priority: 0, definition: { 'max-length': 5, expires: 100 } },
+      { name: 'qonly', pattern: '.*', 'apply-to': 'queues', priority: 9, definition: { 'max-length': 1 } },
+    ],
+    '/overview': { rabbitmq_version: '4.0.5' },
+  };
+  const request = async (_method: string, path: string) => {
+    paths.push(path);
+    if (path in lists) return lists[path];
+    throw new BrokerError('not found', 'management', 404);
+  };
+  const listExchanges = async (_v: string, opts?: ListOptions) =>
+    page(
+      [
+        { name: 'amq.topic', type: 'topic' },
+        // The listing names the policy the broker applied, never the operator policy.
+        { name: 'logs', type: 'fanout', policy: 'ae' },
+      ].map((x) => ({ ...x, vhost: '/', durable: true, auto_delete: false, internal: false, arguments: {} })),
+      opts,
+    );
+  const { ctx } = fakeContext({ request, listExchanges } as unknown as Partial<ManagementClient>);
+  const { vhost } = await walk(new RootNode(ctx));
+  const rows = await vhost.exchanges.getChildren();
+  const logs = rows.find((r) => r.view().label === 'logs')!;
+  const tip = logs.view().tooltip as string;
+  assert.match(tip, /^Policy: ae \(operator: cap\)$/m);
+  assert.match(tip, /^ {2}alternate-exchange: un$/m);
+  assert.match(tip, /^ {2}max-length: 5$/m);
+  assert.match(tip, /^ {2}expires: 100$/m);
+  assert.doesNotMatch(tip, /message-ttl/, 'a queues-only policy does not apply to exchanges');
+  const amq = rows.find((r) => r.view().label === 'amq.topic')!;
+  assert.match(amq.view().tooltip as string, /^Operator policy: cap$/m);
+  assert.ok(paths.includes('/operator-policies/%2F'));
+
+  // Operator policies not readable (a non-administrator): the tooltip says so where a policy applies.
+  delete lists['/operator-policies/%2F'];
+  await vhost.exchanges.poll();
+  const tip2 = (await vhost.exchanges.getChildren()).find((r) => r.view().label === 'logs')!.view().tooltip as string;
+  assert.match(tip2, /^Policy: ae$/m);
+  assert.doesNotMatch(tip2, /max-length/);
+  assert.match(tip2, /operator policies could not be read/);
+});

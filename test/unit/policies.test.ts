@@ -16,6 +16,7 @@ import {
   selectPolicy,
   type PolicyDef,
   type PolicyTarget,
+  unreadablePoliciesNote,
 } from '../../src/core/policies';
 
 const q = (name: string, queueType = 'classic'): PolicyTarget => ({ kind: 'queue', name, queueType });
@@ -278,4 +279,20 @@ test('a refusal reads as the broker meant it', () => {
     'pattern should be regular expression but is invalid: {"missing )",1}',
   );
   assert.equal(refusalReason(undefined), 'no reason given');
+});
+
+test('the preview says when the other (operator) policies could not be read, and why', () => {
+  const op = unreadablePoliciesNote(true, 403, 'HTTP API: Forbidden (403)');
+  assert.match(op, /other operator policies could not be read/);
+  assert.match(op, /403: operator policies need the administrator tag/);
+  assert.match(op, /would win instead is not known/);
+  assert.match(
+    unreadablePoliciesNote(false, 401, 'x'),
+    /other policies could not be read — this user may not read them \(401/,
+  );
+  // Any other failure: the broker's own words.
+  assert.match(
+    unreadablePoliciesNote(true, 500, 'HTTP API: Internal Server Error (500)'),
+    /— HTTP API: Internal Server Error \(500\)\./,
+  );
 });

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConnectionProfile } from '../../src/core/profile';
 import type { BrokerSession } from '../../src/broker/session';
+import type { ListOptions } from '../../src/broker/management';
+import { PICKER_PAGE } from '../../src/protocol/picker';
 import { BrokerError } from '../../src/broker/errors';
 import { LIST_TTL_MS, LiveTopology, ROUTING_RELOAD_MS } from '../../src/requestFiles/language/live';
 
@@ -20,6 +22,21 @@ function fakeSession(p: ConnectionProfile) {
   const calls: string[] = [];
   let fail = false;
   const management = {
+    // 1,200 exchanges: more than any one page; the fake filters like the API (substring).
+    listExchanges: async (vhost: string, opts: ListOptions) => {
+      calls.push(`exchanges ${vhost} ${JSON.stringify(opts)}`);
+      const all = Array.from({ length: 1200 }, (_, i) => ({ name: `ex-${String(i).padStart(4, '0')}`, type: 'topic' }));
+      const hit = all.filter((x) => x.name.includes(opts.name ?? ''));
+      const items = hit.slice(0, opts.pageSize);
+      return {
+        items,
+        page: 1,
+        pageSize: opts.pageSize,
+        pageCount: 1,
+        filteredCount: hit.length,
+        totalCount: all.length,
+      };
+    },
     listQueues: async (vhost: string) => {
       calls.push(`queues ${vhost}`);
       if (fail) throw new Error('down');
@@ -103,4 +120,37 @@ test('one routing reader per connection and vhost, reloaded at most every 10 s',
   live.routing(s, '/');
   live.routing(s, '/');
   assert.equal(reloads, 1);
+});
+
+test('exchanges are searched on the server with the typed text: one page, no cap, cached per text', async () => {
+  const { live, sessions } = setup({ profiles: [profile('a')], open: ['a'] });
+  const f = sessions.get('a')!;
+  const first = await live.exchanges(f.session, '/');
+  assert.equal(first.items.length, PICKER_PAGE);
+  assert.equal(first.total, 1200);
+  assert.ok(first.matched > first.items.length, 'more than a page: the completion list is incomplete');
+  // An exchange far past any page of 500 is found by typing part of its name.
+  const typed = await live.exchanges(f.session, '/', '1199');
+  assert.deepEqual(
+    typed.items.map((x) => x.name),
+    ['ex-1199'],
+  );
+  assert.equal(typed.matched, 1);
+  await live.exchanges(f.session, '/', '1199');
+  assert.deepEqual(
+    f.calls.map((c) => JSON.parse(c.slice(c.indexOf('{'))) as ListOptions),
+    [
+      { page: 1, pageSize: PICKER_PAGE, name: '', columns: ['name', 'type'] },
+      { page: 1, pageSize: PICKER_PAGE, name: '1199', columns: ['name', 'type'] },
+    ],
+  );
+});
+
+test('the bind command and the .amqp completion list exchanges through the server-side search, never a capped page', async () => {
+  const { readFileSync } = await import('node:fs');
+  for (const file of ['src/commands/topology.ts', 'src/requestFiles/language/live.ts']) {
+    const src = readFileSync(file, 'utf8');
+    assert.doesNotMatch(src, /listExchanges\(/, `${file} lists exchanges page by page`);
+    assert.match(src, /searchPicker\(/, file);
+  }
 });

@@ -212,6 +212,33 @@ test('exchangeDetails computes the effective policy from the vhost policies', ()
   assert.equal(v.charts[0]?.series.length, 2);
 });
 
+test('exchangeDetails with the operator policies: the definition the broker merges, and what could not be read', () => {
+  const policies = [
+    { name: 'ae', pattern: '^logs', 'apply-to': 'exchanges', priority: 1, definition: { 'alternate-exchange': 'un' } },
+  ];
+  const ops = [{ name: 'cap', pattern: '.*', 'apply-to': 'all', priority: 0, definition: { 'max-length': 5 } }];
+  const both = { asSource: [], asDestination: [] };
+  const v = exchangeDetails({ name: 'logs', policy: 'ae' }, both, policies, 0, {
+    operatorPolicies: ops,
+    brokerMajor: 4,
+  });
+  assert.equal(v.policy.policy, 'ae');
+  assert.equal(v.policy.operatorPolicy, 'cap');
+  assert.deepEqual(v.policy.definition, [
+    { name: 'alternate-exchange', value: 'un' },
+    { name: 'max-length', value: '5' },
+  ]);
+  assert.equal(v.policy.note, undefined);
+  const unread = exchangeDetails({ name: 'logs', policy: 'ae' }, both, policies, 0, {
+    operatorPolicies: undefined,
+    brokerMajor: 4,
+  });
+  assert.equal(unread.policy.operatorPolicy, undefined);
+  assert.match(unread.policy.note ?? '', /^The operator policies could not be read/);
+  const none = exchangeDetails({ name: 'other' }, both, policies, 0, { operatorPolicies: [], brokerMajor: 4 });
+  assert.equal(none.policy.note, 'No policy applies.');
+});
+
 test('nodeRow: usage with limits, alarms, 4.0 without a sockets total', () => {
   const n = nodeRow({
     name: 'rabbit4@localhost',

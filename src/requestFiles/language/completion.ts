@@ -40,7 +40,10 @@ const range = (s: Span) => new vscode.Range(s.start.line, s.start.character, s.e
 export class RequestFileCompletion implements vscode.CompletionItemProvider {
   constructor(private readonly live: LiveTopology) {}
 
-  async provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.CompletionItem[]> {
+  async provideCompletionItems(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+  ): Promise<vscode.CompletionItem[] | vscode.CompletionList> {
     const text = doc.getText();
     const ctx = cursorContext(text, pos);
     if (ctx.kind === 'none') return [];
@@ -57,7 +60,7 @@ export class RequestFileCompletion implements vscode.CompletionItemProvider {
     scope: RequestScope,
     doc: vscode.TextDocument,
     pos: vscode.Position,
-  ): Promise<vscode.CompletionItem[]> {
+  ): Promise<vscode.CompletionItem[] | vscode.CompletionList> {
     const r = range(ctx.range);
     const item = (label: string, kind: vscode.CompletionItemKind, detail?: string, insert?: string) => {
       const i = new vscode.CompletionItem(label, kind);
@@ -111,12 +114,25 @@ export class RequestFileCompletion implements vscode.CompletionItemProvider {
             ),
           );
         }
-        return [
-          item('""', vscode.CompletionItemKind.Class, 'the default exchange (routes to the queue named by the key)'),
-          ...(await this.live.exchanges(s, scope.vhost))
-            .filter((x) => x.name !== '')
-            .map((x) => item(x.name, vscode.CompletionItemKind.Class, `${x.type} exchange`)),
-        ];
+        {
+          // Searched on the server with what is typed: however many exchanges the vhost has, the
+          // list is one page of those containing it, asked again as the user types (incomplete).
+          const typed = pos.isAfter(r.start) ? doc.getText(new vscode.Range(r.start, pos)).replace(/^"/, '') : '';
+          const m = await this.live.exchanges(s, scope.vhost, typed);
+          return new vscode.CompletionList(
+            [
+              item(
+                '""',
+                vscode.CompletionItemKind.Class,
+                'the default exchange (routes to the queue named by the key)',
+              ),
+              ...m.items
+                .filter((x) => x.name !== '')
+                .map((x) => item(x.name, vscode.CompletionItemKind.Class, `${x.type} exchange`)),
+            ],
+            m.matched > m.items.length,
+          );
+        }
       case 'routing-key': {
         if (scope.target === undefined) return [];
         if (scope.target === '')

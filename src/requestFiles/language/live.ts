@@ -7,6 +7,8 @@
 import type { ConnectionProfile } from '../../core/profile';
 import type { BrokerSession } from '../../broker/session';
 import type { BindingInfo, ExchangeInfo, QueueInfo } from '../../broker/management';
+import { searchPicker } from '../../broker/pickerSearch';
+import type { PickerMatches } from '../../protocol/picker';
 import { LazyTopology } from '../../broker/routingTopology';
 import { BrokerError } from '../../broker/errors';
 
@@ -72,10 +74,14 @@ export class LiveTopology {
     return value;
   }
 
-  exchanges(s: BrokerSession, vhost: string): Promise<ExchangeInfo[]> {
-    return this.cached(
-      `${s.profile.id}\0${vhost}\0x`,
-      async () => (await s.management.listExchanges(vhost, { page: 1, pageSize: 500 })).items,
+  /**
+   * The exchanges whose name contains `text` (what is typed so far), one page of them searched on
+   * the server (pickerSearch.ts): no cap on how many the vhost has; `matched` > items.length says
+   * there are more, which typing narrows.
+   */
+  exchanges(s: BrokerSession, vhost: string, text = ''): Promise<PickerMatches> {
+    return this.cached(`${s.profile.id}\0${vhost}\0x\0${text}`, () =>
+      searchPicker(s.management, vhost, 'exchange', text),
     );
   }
 
