@@ -70,8 +70,10 @@ any_running=0
 for n in 1 2 3; do
   if beam_pid "$n" >/dev/null; then any_running=1; fi
 done
+FRESH=0
 if [[ $any_running == 0 ]]; then
   $SUDO rm -rf "$STATE"
+  FRESH=1
 fi
 mkdir -p "$STATE"
 
@@ -174,15 +176,24 @@ for n in 1 2 3; do
   rss_list="$rss_list c$n=$((kb / 1024))MB"
 done
 ELAPSED_MS=$(($(date +%s%3N) - START_MS))
-node - "$STATE/cluster.json" "$(cd "$FS" && pwd -P)" "$(cd "$STATE" && pwd -P)" "$ELAPSED_MS" "$rss_total" <<'EOF'
-const [out, chroot, state, ms, rssKb] = process.argv.slice(2);
+node - "$STATE/cluster.json" "$(cd "$FS" && pwd -P)" "$(cd "$STATE" && pwd -P)" "$ELAPSED_MS" "$rss_total" "$FRESH" <<'EOF'
+const [out, chroot, state, ms, rssKb, fresh] = process.argv.slice(2);
+const fs = require('node:fs');
+let freshStartMs = Number(ms);
+if (fresh !== '1') {
+  try {
+    freshStartMs = JSON.parse(fs.readFileSync(out, 'utf8')).freshStartMs ?? freshStartMs;
+  } catch {
+    /* first run */
+  }
+}
 const nodes = [1, 2, 3].map((n) => ({
   name: `burrow-c${n}@localhost`,
   amqpPort: 5680 + n,
   mgmtPort: 15680 + n,
   pidFile: `${state}/c${n}/pid`,
 }));
-const info = { chroot, nodes, startMs: Number(ms), rssMb: Math.round(Number(rssKb) / 1024) };
-require('node:fs').writeFileSync(out, JSON.stringify(info, null, 2) + '\n');
+const info = { chroot, nodes, startMs: Number(ms), freshStartMs, rssMb: Math.round(Number(rssKb) / 1024) };
+fs.writeFileSync(out, JSON.stringify(info, null, 2) + '\n');
 EOF
 say "ready: 3 nodes running and clustered in $((ELAPSED_MS / 1000)).$(((ELAPSED_MS % 1000) / 100)) s; beam.smp RSS$rss_list, total $((rss_total / 1024)) MB (pids $pids)"
