@@ -6,6 +6,7 @@
  */
 import type { ConnectionProfile } from '../core/profile';
 import { profileLabel } from '../core/uri';
+import { formatHostList, profileNodes } from '../core/cluster';
 import { ExplorerNode, guarded, type ExplorerContext, type IconSpec, type NodeView, type SessionStatus } from './base';
 import { ExchangesGroupNode, QueuesGroupNode } from './topologyNodes';
 import { PermissionsNode, UsersNode } from './adminNodes';
@@ -81,10 +82,14 @@ export class ConnectionNode extends ExplorerNode {
     const statusText = status === 'idle' ? '' : status;
     const warning = this.ctx.identity?.warning(this.profile);
     const blocked = blockedSummary(this.ctx.blocked?.(this.profile.id));
+    const cluster = (this.profile.hosts?.length ?? 0) > 0;
+    const node = cluster && status !== 'idle' ? this.ctx.node?.(this.profile.id) : undefined;
     return {
       label: this.profile.name,
       description: [
         profileLabel(this.profile),
+        cluster ? `${(this.profile.hosts?.length ?? 0) + 1} nodes` : '',
+        node ? `on ${node}` : '',
         statusText,
         blocked ? 'publishing blocked' : '',
         warning ? '⚠ management URL reaches another broker' : '',
@@ -94,6 +99,8 @@ export class ConnectionNode extends ExplorerNode {
       tooltip: [
         `${this.profile.name} — ${profileLabel(this.profile)}`,
         `Status: ${status}`,
+        cluster ? `Cluster nodes: ${formatHostList(profileNodes(this.profile))}${this.profile.shuffleHosts ? ' (shuffled)' : ''}` : '',
+        node ? `Connected to node ${node}` : '',
         blocked,
         warning ? `⚠ ${warning}` : '',
         error ? `Last error: ${error}` : '',
