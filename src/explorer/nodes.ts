@@ -7,6 +7,7 @@
 import type { ConnectionProfile } from '../core/profile';
 import { profileLabel } from '../core/uri';
 import { formatHostList, profileNodes } from '../core/cluster';
+import { NodesGroupNode } from './clusterNodes';
 import { ExplorerNode, guarded, type ExplorerContext, type IconSpec, type NodeView, type SessionStatus } from './base';
 import { ExchangesGroupNode, QueuesGroupNode } from './topologyNodes';
 import { PermissionsNode, UsersNode } from './adminNodes';
@@ -68,6 +69,7 @@ export class ConnectionNode extends ExplorerNode {
   readonly id: string;
   private readonly vhostNodes = new Map<string, VhostNode>();
   private usersNode?: UsersNode;
+  private nodesNode?: NodesGroupNode;
   constructor(
     parent: ExplorerNode,
     readonly ctx: ExplorerContext,
@@ -142,8 +144,9 @@ export class ConnectionNode extends ExplorerNode {
           }
           return node;
         });
+      this.nodesNode ??= new NodesGroupNode(this, this.ctx, this.profile.id);
       this.usersNode ??= new UsersNode(this, this.ctx, this.profile.id);
-      nodes.push(this.usersNode);
+      nodes.push(this.nodesNode, this.usersNode);
       return nodes;
     });
   }
