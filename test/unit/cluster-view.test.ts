@@ -63,3 +63,14 @@ test('node rows: running / down, alarms, partitions', () => {
   assert.equal(down.description, 'down');
   assert.equal(shortNode('rabbit'), 'rabbit');
 });
+
+test('queue details: Leader and Members for a quorum queue (3.10.8 fields), Node for a classic queue', async () => {
+  const { queueDetails } = await import('../../src/core/detailsView');
+  const facts = (raw: unknown) => Object.fromEntries(queueDetails(raw, []).facts.map((f) => [f.name, f.value]));
+  const qq = facts({ name: 'q', type: 'quorum', leader: c(2), members: [c(1), c(2)], online: [c(2)] });
+  assert.equal(qq.Leader, c(2));
+  assert.equal(qq.Members, `${c(1)} (offline), ${c(2)} (1 of 2 online)`);
+  assert.equal(qq.Node, undefined);
+  assert.equal(facts({ name: 'q', type: 'classic', node: c(3) }).Node, c(3));
+  assert.equal(facts({ name: 'q' }).Node, '—');
+});
