@@ -260,7 +260,12 @@ function makeTarget(baseUrl: string, opts: ManagementClientOptions, secrets: str
       secrets,
     },
     agent: isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: opts.ca, rejectUnauthorized: opts.rejectUnauthorized ?? true })
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: 16,
+          ca: opts.ca,
+          rejectUnauthorized: opts.rejectUnauthorized ?? true,
+        })
       : new http.Agent({ keepAlive: true, maxSockets: 16 }),
   };
 }

@@ -101,7 +101,9 @@ export class ConnectionNode extends ExplorerNode {
       tooltip: [
         `${this.profile.name} — ${profileLabel(this.profile)}`,
         `Status: ${status}`,
-        cluster ? `Cluster nodes: ${formatHostList(profileNodes(this.profile))}${this.profile.shuffleHosts ? ' (shuffled)' : ''}` : '',
+        cluster
+          ? `Cluster nodes: ${formatHostList(profileNodes(this.profile))}${this.profile.shuffleHosts ? ' (shuffled)' : ''}`
+          : '',
         node ? `Connected to node ${node}` : '',
         blocked,
         warning ? `⚠ ${warning}` : '',

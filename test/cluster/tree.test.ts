@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementClient } from '../../src/broker/management';
-import { NodesGroupNode, ClusterNodeRow } from '../../src/explorer/clusterNodes';
+import { NodesGroupNode, type ClusterNodeRow } from '../../src/explorer/clusterNodes';
 import { QueueNode } from '../../src/explorer/topologyNodes';
 import type { ExplorerContext, ExplorerNode } from '../../src/explorer/base';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
@@ -46,7 +46,11 @@ describe('cluster awareness in the tree', { timeout: 300_000 }, () => {
     try {
       // Declared through node 1's management API: its leader is on node 1.
       await mgmt(0, 'PUT', `/queues/${v}/qq`, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
-      await poll('leader on node 1', async () => ((await mgmt(0, 'GET', `/queues/${v}/qq`)) as { leader?: string }).leader === names[0], 10_000);
+      await poll(
+        'leader on node 1',
+        async () => ((await mgmt(0, 'GET', `/queues/${v}/qq`)) as { leader?: string }).leader === names[0],
+        10_000,
+      );
       const rows = (await group.getChildren()) as ClusterNodeRow[];
       assert.deepEqual(
         rows.map((r) => `${r.view().label}: ${r.view().description}`),
@@ -84,7 +88,10 @@ describe('cluster awareness in the tree', { timeout: 300_000 }, () => {
         'new leader shown',
         async () => {
           row = await queueRow();
-          if (/Leader: burrow-c[23]@localhost/.test(row.tooltip ?? '') && /2\/3 members online/.test(row.description ?? '')) {
+          if (
+            /Leader: burrow-c[23]@localhost/.test(row.tooltip ?? '') &&
+            /2\/3 members online/.test(row.description ?? '')
+          ) {
             leaderMs = performance.now() - t0;
             return true;
           }

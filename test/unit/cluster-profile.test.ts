@@ -26,7 +26,14 @@ test('parseHostList: commas, spaces, default port, IPv6 in brackets', () => {
 
 test('profileNodes: first node first, repeats dropped', () => {
   assert.deepEqual(
-    profileNodes({ host: 'a', port: 1, hosts: [{ host: 'b', port: 2 }, { host: 'A', port: 1 }] }),
+    profileNodes({
+      host: 'a',
+      port: 1,
+      hosts: [
+        { host: 'b', port: 2 },
+        { host: 'A', port: 1 },
+      ],
+    }),
     [
       { host: 'a', port: 1 },
       { host: 'b', port: 2 },
@@ -61,10 +68,11 @@ test('managementUrlsFor: derived per node (host swapped, port shifted), explicit
     }),
     ['http://localhost:15681', 'http://localhost:15682', 'http://localhost:15683'],
   );
-  assert.deepEqual(
-    managementUrlsFor({ host: 'r1', port: 5672, tls: false, hosts: parseHostList('r2,r3', 5672) }),
-    ['http://r1:15672', 'http://r2:15672', 'http://r3:15672'],
-  );
+  assert.deepEqual(managementUrlsFor({ host: 'r1', port: 5672, tls: false, hosts: parseHostList('r2,r3', 5672) }), [
+    'http://r1:15672',
+    'http://r2:15672',
+    'http://r3:15672',
+  ]);
   assert.deepEqual(
     managementUrlsFor({
       host: 'r1',

@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  clusterNodeView,
-  placementBadge,
-  placementLines,
-  queuePlacement,
-  shortNode,
-} from '../../src/core/clusterView';
+import { clusterNodeView, placementBadge, placementLines, queuePlacement, shortNode } from '../../src/core/clusterView';
 
 const c = (n: number) => `burrow-c${n}@localhost`;
 
 test('quorum queue, 4.x fields (node = leader): leader, members, online', () => {
-  const p = queuePlacement({ type: 'quorum', node: c(1), leader: c(1), members: [c(1), c(2), c(3)], online: [c(1), c(2), c(3)] });
+  const p = queuePlacement({
+    type: 'quorum',
+    node: c(1),
+    leader: c(1),
+    members: [c(1), c(2), c(3)],
+    online: [c(1), c(2), c(3)],
+  });
   assert.equal(p?.leader, c(1));
   assert.deepEqual(p?.down, []);
   assert.deepEqual(placementLines(p), [
@@ -25,7 +25,10 @@ test('quorum queue, 3.10.8 fields (no node), one member offline', () => {
   const p = queuePlacement({ type: 'quorum', leader: c(2), members: [c(1), c(2), c(3)], online: [c(2), c(3)] });
   assert.equal(p?.leader, c(2));
   assert.deepEqual(p?.down, [c(1)]);
-  assert.match(placementLines(p)[1]!, /burrow-c1@localhost \(offline\), burrow-c2@localhost \(leader\).* 2 of 3 online/);
+  assert.match(
+    placementLines(p)[1]!,
+    /burrow-c1@localhost \(offline\), burrow-c2@localhost \(leader\).* 2 of 3 online/,
+  );
   assert.equal(placementBadge(p), '⚠ 2/3 members online');
 });
 
@@ -48,7 +51,10 @@ test('classic queue: its node, marked down from /api/nodes or its state', () => 
 });
 
 test('a down node from /api/nodes marks a member offline even when online lags', () => {
-  const p = queuePlacement({ type: 'quorum', leader: c(1), members: [c(1), c(2)], online: [c(1), c(2)] }, new Set([c(2)]));
+  const p = queuePlacement(
+    { type: 'quorum', leader: c(1), members: [c(1), c(2)], online: [c(1), c(2)] },
+    new Set([c(2)]),
+  );
   assert.deepEqual(p?.down, [c(2)]);
 });
 
