@@ -4,7 +4,7 @@
  * not a retry loop. The channel operations built on it are in amqp.ts.
  */
 import type * as amqp from 'amqplib';
-import { formatHostPort, type HostPort } from '../core/cluster';
+import { formatHostPort, profileNodes, type HostPort } from '../core/cluster';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import {
@@ -459,7 +459,8 @@ export class VhostConnections {
     if (this.disposed || !slot.reconnecting) return;
     const attempt = slot.attempt + 1;
     slot.attempt = attempt;
-    const delay = this.backoffDelay(attempt);
+    // With several nodes the first attempt goes at once: it tries the other nodes first.
+    const delay = attempt === 1 && profileNodes(this.endpoint).length > 1 ? 0 : this.backoffDelay(attempt);
     this.setState(slot, { state: 'reconnecting', error, attempt, nextRetryMs: delay });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;

@@ -42,7 +42,7 @@ describe('cluster failover (kill -9 of the node the connection is on)', { timeou
   });
 
   test('connect tries the nodes in order and reconnects to the next one; management fails over', async () => {
-    const m = new AmqpConnectionManager(clusterEndpoint(0), { backoff: { initialMs: 200 } });
+    const m = new AmqpConnectionManager(clusterEndpoint(0));
     const mc = new ManagementClient({
       baseUrl: mgmtUrl(0),
       fallbackUrls: [mgmtUrl(1), mgmtUrl(2)],
@@ -85,7 +85,7 @@ describe('cluster failover (kill -9 of the node the connection is on)', { timeou
 
   test('a tap tail resumes on another node, with the gap marked', async () => {
     const pub = new AmqpConnectionManager(clusterEndpoint(2));
-    const m = new AmqpConnectionManager(clusterEndpoint(0), { backoff: { initialMs: 200 } });
+    const m = new AmqpConnectionManager(clusterEndpoint(0));
     const seen: number[] = [];
     const tail = new QueueTail(
       m,
@@ -142,7 +142,7 @@ describe('cluster failover (kill -9 of the node the connection is on)', { timeou
   });
 
   test('publishMany of 20,000 persistent messages to a 3-replica quorum queue: confirmed-but-missing is 0', async () => {
-    const m = new AmqpConnectionManager(clusterEndpoint(0), { backoff: { initialMs: 200 } });
+    const m = new AmqpConnectionManager(clusterEndpoint(0));
     const reader = new AmqpConnectionManager(clusterEndpoint(1));
     const Q = 'qq-publish';
     const N = 20_000;
@@ -223,7 +223,7 @@ describe('cluster failover (kill -9 of the node the connection is on)', { timeou
 
   test('an RPC call in flight fails clearly, the next one works', async () => {
     const server = new AmqpConnectionManager(clusterEndpoint(1));
-    const m = new AmqpConnectionManager(clusterEndpoint(0), { backoff: { initialMs: 200 } });
+    const m = new AmqpConnectionManager(clusterEndpoint(0));
     const rpc = new RpcClient(m, vhost, { preflightCacheMs: 0 });
     const Q = 'rpc-q';
     let delayMs = 3000;
@@ -276,7 +276,7 @@ describe('cluster failover (kill -9 of the node the connection is on)', { timeou
 
   test('a peek of 1,000 from a quorum queue led by another node: nothing lost or dead-lettered', async () => {
     const owner = new AmqpConnectionManager(clusterEndpoint(1));
-    const m = new AmqpConnectionManager(clusterEndpoint(0), { backoff: { initialMs: 200 } });
+    const m = new AmqpConnectionManager(clusterEndpoint(0));
     const Q = 'qq-peek';
     const N = 1000;
     try {
