@@ -9,7 +9,9 @@ import * as net from 'node:net';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { ManagementClient } from '../../src/broker/management';
-import { BROKERS, endpointOf } from './helpers';
+import { randomBytes } from 'node:crypto';
+import type { StateChange } from '../../src/broker/amqp';
+import { BROKERS, closeConnectionByName, endpointOf, poll } from './helpers';
 
 /** A local port nothing listens on. */
 async function deadPort(): Promise<number> {
@@ -31,6 +33,37 @@ for (const B of BROKERS) {
         await m.withChannel('/', (ch) => ch.checkExchange('amq.direct'));
         assert.equal(m.node('/'), `127.0.0.1:${B.amqpPort}`);
         assert.deepEqual(m.connectedNodes(), [`127.0.0.1:${B.amqpPort}`]);
+      } finally {
+        await m.dispose();
+      }
+    });
+
+    test('a lost connection reconnects at once, to the next node first (the lost one last)', async () => {
+      // Two addresses of the same broker stand for two nodes.
+      const name = `burrow-multi-${randomBytes(4).toString('hex')}`;
+      const m = new AmqpConnectionManager(
+        endpointOf(B, { connectionName: name, hosts: [{ host: 'localhost', port: B.amqpPort }] }),
+      );
+      const changes: StateChange[] = [];
+      m.onStateChange((e) => changes.push(e));
+      try {
+        await m.connection('/');
+        assert.equal(m.node('/'), `127.0.0.1:${B.amqpPort}`);
+        await poll('the broker lists the connection', async () => {
+          try {
+            await closeConnectionByName(B, name);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+        await poll('reconnected to the other node', () => m.node('/') === `localhost:${B.amqpPort}`, 10_000);
+        const reconnecting = changes.find((e) => e.state === 'reconnecting');
+        assert.equal(reconnecting?.nextRetryMs, 0, 'the first attempt goes at once');
+        assert.deepEqual(
+          changes.filter((e) => e.state === 'connected').map((e) => e.node),
+          [`127.0.0.1:${B.amqpPort}`, `localhost:${B.amqpPort}`],
+        );
       } finally {
         await m.dispose();
       }
