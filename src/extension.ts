@@ -37,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     status: (id) => s.status(id),
     lastError: (id) => s.lastError(id),
     blocked: (id) => s.blocked(id),
+    node: (id) => s.node(id),
     reportOk: (id) => s.reportOk(id),
     reportError: (id, err) => s.reportError(id, err),
     pageSize: () => Math.max(10, Math.min(500, config().get<number>('pageSize', 100))),

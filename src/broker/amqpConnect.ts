@@ -9,6 +9,7 @@ import * as amqp from 'amqplib';
 import { BrokerError } from './errors';
 import { toBrokerError, type ErrorContext } from './describe';
 import { keepFieldTypes } from './typedFrames';
+import { connectOrder, formatHostPort, profileNodes, type HostPort } from '../core/cluster';
 
 export interface AmqpEndpoint {
   host: string;
@@ -26,6 +27,54 @@ export interface AmqpEndpoint {
   connectionName?: string;
   /** Socket inactivity limit while connecting and during the AMQP handshake. Default 10000. */
   connectTimeoutMs?: number;
+  /** The cluster's other nodes, tried after host:port (or shuffled with it, see shuffleHosts). */
+  hosts?: HostPort[];
+  /** Try the nodes in a random order. */
+  shuffleHosts?: boolean;
+}
+
+/** A connection together with the node it is on. */
+export interface NodeModel {
+  model: amqp.ChannelModel;
+  node: HostPort;
+}
+
+/**
+ * Opens a connection on the first node of the endpoint that accepts it: the nodes in order (or
+ * shuffled), the node just lost (`after`) last. A refused login or vhost (403/530: every node
+ * shares users and vhosts) and a TLS problem stop at once; otherwise, when no node accepts, the
+ * error names every node tried and the last node's reason.
+ */
+export async function openAny(
+  endpoint: AmqpEndpoint,
+  vhost: string,
+  opts: { after?: HostPort; onFieldTypesProblem?: (reason: string) => void } = {},
+): Promise<NodeModel> {
+  const nodes = profileNodes(endpoint);
+  if (nodes.length === 1) {
+    return { model: await openRaw(endpoint, vhost, opts.onFieldTypesProblem), node: nodes[0]! };
+  }
+  const order = connectOrder(nodes, { shuffle: endpoint.shuffleHosts, after: opts.after });
+  let last: BrokerError | undefined;
+  const tried: string[] = [];
+  for (const node of order) {
+    try {
+      const model = await openRaw({ ...endpoint, host: node.host, port: node.port }, vhost, opts.onFieldTypesProblem);
+      return { model, node };
+    } catch (err) {
+      const error = err instanceof BrokerError ? err : toBrokerError(err, errorContext(endpoint, vhost));
+      if (error.source === 'auth' || error.source === 'tls') throw error;
+      last = error;
+      tried.push(formatHostPort(node));
+    }
+  }
+  throw new BrokerError(
+    `no cluster node accepted the connection (tried ${tried.join(', ')}); last: ${last?.message ?? 'unknown'}`,
+    last?.source ?? 'network',
+    last?.code,
+    last?.replyText,
+    { cause: last },
+  );
 }
 
 export const DEFAULT_CONNECTION_NAME = 'Burrow';

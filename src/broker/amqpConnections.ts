@@ -4,6 +4,7 @@
  * not a retry loop. The channel operations built on it are in amqp.ts.
  */
 import type * as amqp from 'amqplib';
+import { formatHostPort, profileNodes, type HostPort } from '../core/cluster';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import {
@@ -11,7 +12,7 @@ import {
   DEFAULT_CONNECTION_NAME,
   closeModelWithin,
   errorContext,
-  openRaw,
+  openAny,
   secs,
   type AmqpEndpoint,
 } from './amqpConnect';
@@ -36,6 +37,8 @@ export interface StateChange {
   attempt?: number;
   /** Delay before that attempt. */
   nextRetryMs?: number;
+  /** 'connected': the node (host:port) the connection is on. */
+  node?: string;
 }
 
 /** connection.blocked / connection.unblocked from the broker (a resource alarm). */
@@ -98,6 +101,10 @@ interface VhostSlot {
   nextAttempt?: Deferred<amqp.ChannelModel>;
   attempt: number;
   timer?: NodeJS.Timeout;
+  /** The node the connection is (or last was) on. */
+  node?: HostPort;
+  /** The node the connection was lost on: reconnects try it last. */
+  lostNode?: HostPort;
 }
 
 const JITTER = 0.1;
@@ -235,6 +242,22 @@ export class VhostConnections {
     return this.slots.get(slotKey(vhost, 'publish'))?.blocked ?? this.slots.get(slotKey(vhost, 'read'))?.blocked;
   }
 
+  /**
+   * The node (host:port) a vhost's connection is on ('read' by default), while it is connected.
+   * With several hosts in the profile this changes when the connection fails over.
+   */
+  node(vhost: string, purpose: ConnectionPurpose = 'read'): string | undefined {
+    const slot = this.slots.get(slotKey(vhost, purpose));
+    return slot?.model && slot.node ? formatHostPort(slot.node) : undefined;
+  }
+
+  /** The nodes the connected connections are on (usually one; several right after a failover). */
+  connectedNodes(): string[] {
+    const out = new Set<string>();
+    for (const s of this.slots.values()) if (s.model && s.node) out.add(formatHostPort(s.node));
+    return [...out];
+  }
+
   /** Every vhost with a blocked connection, with the broker's reason. */
   blockedVhosts(): Map<string, string> {
     const out = new Map<string, string>();
@@ -344,12 +367,15 @@ export class VhostConnections {
         purpose === 'publish'
           ? { ...this.endpoint, connectionName: `${this.endpoint.connectionName ?? DEFAULT_CONNECTION_NAME} publish` }
           : this.endpoint;
-      const model = await openRaw(endpoint, vhost, (reason) =>
-        this.log(
-          'warn',
-          `AMQP ${purpose} connection on vhost '${vhost}': message headers are shown as amqplib decodes them (integer and float types, and int64 beyond 2^53, not kept): ${reason}`,
-        ),
-      );
+      const { model, node } = await openAny(endpoint, vhost, {
+        after: slot.lostNode,
+        onFieldTypesProblem: (reason) =>
+          this.log(
+            'warn',
+            `AMQP ${purpose} connection on vhost '${vhost}': message headers are shown as amqplib decodes them (integer and float types, and int64 beyond 2^53, not kept): ${reason}`,
+          ),
+      });
+      slot.node = node;
       // Listeners first: an unhandled 'error' event would crash the extension host.
       model.on('error', (err: unknown) => {
         this.log(
@@ -384,9 +410,12 @@ export class VhostConnections {
     slot.model = model;
     slot.attempt = 0;
     slot.gone = false;
+    slot.lostNode = undefined;
+    const node = slot.node;
     model.on('close', (err?: unknown) => {
       if (slot.model !== model) return;
       slot.model = undefined;
+      slot.lostNode = node;
       this.setBlocked(slot, undefined);
       if (this.disposed || this.closingOnPurpose.has(model)) return;
       if (err === undefined || err === null) {
@@ -417,7 +446,7 @@ export class VhostConnections {
       slot.reconnecting = true;
       this.scheduleReconnect(slot, error);
     });
-    this.setState(slot, { state: 'connected' });
+    this.setState(slot, { state: 'connected', ...(node ? { node: formatHostPort(node) } : {}) });
   }
 
   private backoffDelay(attempt: number): number {
@@ -430,7 +459,8 @@ export class VhostConnections {
     if (this.disposed || !slot.reconnecting) return;
     const attempt = slot.attempt + 1;
     slot.attempt = attempt;
-    const delay = this.backoffDelay(attempt);
+    // With several nodes the first attempt goes at once: it tries the other nodes first.
+    const delay = attempt === 1 && profileNodes(this.endpoint).length > 1 ? 0 : this.backoffDelay(attempt);
     this.setState(slot, { state: 'reconnecting', error, attempt, nextRetryMs: delay });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;

@@ -6,10 +6,12 @@
  */
 import { BrokerError } from './errors';
 import { parseBindingsText } from './managementBindings';
+import type { ClusterNodeInfo } from '../core/clusterView';
 import { ManagementHttp, buildQuery, type ManagementClientOptions, type RequestOptions } from './managementHttp';
 import { CONNECTION_COLUMNS, reasonHeader, type ChannelInfo, type ConnectionInfo } from './managementConnections';
 
 export { buildQuery, type ManagementClientOptions, type RequestOptions };
+export type { ClusterNodeInfo };
 export * from './managementConnections';
 
 const BINDINGS: RequestOptions = { parse: parseBindingsText };
@@ -104,6 +106,11 @@ export interface QueueInfo {
   };
   /** Only present on getQueue(). */
   consumer_details?: ConsumerInfo[];
+  /** Placement (see core/clusterView.ts: which fields each version sends). */
+  node?: string;
+  leader?: string;
+  members?: string[];
+  online?: string[];
   /** The policy / operator policy the broker applied (absent, '' or 'none' when none). */
   policy?: string;
   operator_policy?: string;
@@ -182,6 +189,10 @@ export const DEFAULT_QUEUE_COLUMNS: readonly string[] = [
   'policy',
   'operator_policy',
   'effective_policy_definition',
+  'node',
+  'leader',
+  'members',
+  'online',
 ];
 
 export const MAX_PAGE_SIZE = 500;
@@ -490,6 +501,21 @@ export class ManagementClient extends ManagementHttp {
   }
 
   // ----- users & permissions ----------------------------------------------
+
+  /** The cluster's nodes (/api/nodes): running or down, alarms, partitions. */
+  async listNodes(): Promise<ClusterNodeInfo[]> {
+    return this.request<ClusterNodeInfo[]>('GET', '/nodes', undefined, {
+      query: { columns: 'name,running,mem_alarm,disk_free_alarm,partitions,type,uptime' },
+    });
+  }
+
+  /** The cluster's name (/api/overview cluster_name). */
+  async clusterName(): Promise<string | undefined> {
+    const o = await this.request<{ cluster_name?: string }>('GET', '/overview', undefined, {
+      query: { columns: 'cluster_name' },
+    });
+    return o.cluster_name;
+  }
 
   async listUsers(): Promise<UserInfo[]> {
     const users = await this.request<{ name: string; tags: unknown }[]>('GET', '/users', undefined, {

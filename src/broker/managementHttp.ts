@@ -22,7 +22,28 @@ export interface ManagementClientOptions {
   rejectUnauthorized?: boolean;
   /** Per-request deadline (connect + response), default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * The management URLs of the cluster's other nodes. A request that cannot reach a node
+   * (connection refused/reset, timeout) or that a node answers with 5xx goes to the next one
+   * (for POST only when the request never reached the node); the node that answered is used first
+   * from then on.
+   */
+  fallbackUrls?: string[];
 }
+
+interface Target {
+  url: URL;
+  prefix: string;
+  isHttps: boolean;
+  agent: http.Agent;
+  hostPort: string;
+  errorContext: ErrorContext;
+}
+
+/** Network errors for which the request never got to the node. */
+const UNREACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Network errors after which another node may answer. */
+const NODE_DOWN = new Set([...UNREACHED, 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'socket hang up']);
 
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
@@ -47,65 +68,31 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export class ManagementHttp {
-  private readonly url: URL;
-  private readonly prefix: string;
-  private readonly isHttps: boolean;
-  private readonly agent: http.Agent;
+  private readonly targets: Target[];
+  /** Index of the node that answered last. */
+  private current = 0;
   private readonly authHeader: string;
   private readonly timeoutMs: number;
-  private readonly hostPort: string;
-  /** Where errors say they happened, and the secrets they must never contain. */
-  private readonly errorContext: ErrorContext;
   private disposed = false;
 
   constructor(opts: ManagementClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(opts.baseUrl);
-    } catch (e) {
-      // The URL error's `input` holds the URL as typed, password included: attached only if clean.
-      throw new BrokerError(
-        'Invalid management URL',
-        'management',
-        'EINVALIDURL',
-        undefined,
-        causeIfClean(e, [opts.password]),
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new BrokerError(
-        `Invalid management URL protocol "${url.protocol}" (expected http: or https:)`,
-        'management',
-        'EINVALIDURL',
-      );
-    }
-    this.url = url;
-    this.isHttps = url.protocol === 'https:';
-    this.prefix = url.pathname.replace(/\/+$/, '');
-    this.hostPort = `${url.hostname}:${url.port || (this.isHttps ? '443' : '80')}`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     const credentials = Buffer.from(`${opts.username}:${opts.password}`, 'utf8').toString('base64');
     this.authHeader = 'Basic ' + credentials;
-    this.errorContext = {
-      service: 'management',
-      host: url.hostname,
-      port: Number(url.port || (this.isHttps ? 443 : 80)),
-      secrets: [opts.password, credentials],
-    };
-    this.agent = this.isHttps
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: 16,
-          ca: opts.ca,
-          rejectUnauthorized: opts.rejectUnauthorized ?? true,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    const secrets = [opts.password, credentials];
+    this.targets = [opts.baseUrl, ...(opts.fallbackUrls ?? [])].map((u) => makeTarget(u, opts, secrets));
+  }
+
+  /** The management URL of the node that answered last (the first one until a failover). */
+  get currentUrl(): string {
+    const t = this.targets[this.current]!;
+    return `${t.url.protocol}//${t.url.host}${t.prefix}`;
   }
 
   /** Destroys the keep-alive agent (open sockets). The client must not be used afterwards. */
   dispose(): void {
     this.disposed = true;
-    this.agent.destroy();
+    for (const t of this.targets) t.agent.destroy();
   }
 
   /**
@@ -113,11 +100,54 @@ export class ManagementHttp {
    * apiPath('queues', vhost, name); segments must already be encoded.
    * Returns the parsed JSON body, or undefined for empty bodies (201/204).
    */
-  request<T>(method: Method, path: string, body?: unknown, options?: RequestOptions): Promise<T> {
+  async request<T>(method: Method, path: string, body?: unknown, options?: RequestOptions): Promise<T> {
     if (this.disposed) {
-      return Promise.reject(new BrokerError('Management client has been disposed', 'management', 'EDISPOSED'));
+      throw new BrokerError('Management client has been disposed', 'management', 'EDISPOSED');
     }
-    const fullPath = `${this.prefix}/api${path}${buildQuery(options?.query)}`;
+    const n = this.targets.length;
+    const first = this.current;
+    let firstError: BrokerError | undefined;
+    for (let k = 0; k < n; k++) {
+      const i = (first + k) % n;
+      try {
+        const value = await this.requestOn<T>(this.targets[i]!, method, path, body, options);
+        this.current = i;
+        return value;
+      } catch (err) {
+        const error = err as BrokerError;
+        firstError ??= error;
+        if (k === n - 1 || !this.failsOver(method, error)) {
+          if (k === 0) throw error;
+          throw new BrokerError(
+            `${error.message} (no management node answered; first: ${firstError.message})`,
+            error.source,
+            error.code,
+            error.replyText,
+            { cause: error },
+          );
+        }
+      }
+    }
+    /* c8 ignore next */
+    throw firstError ?? new BrokerError('no management URL', 'management');
+  }
+
+  private failsOver(method: Method, err: BrokerError): boolean {
+    if (this.targets.length < 2) return false;
+    const code = err.code;
+    if (typeof code === 'number') return code >= 500 && method !== 'POST';
+    if (typeof code !== 'string') return false;
+    return method === 'POST' ? UNREACHED.has(code) : NODE_DOWN.has(code);
+  }
+
+  private requestOn<T>(
+    target: Target,
+    method: Method,
+    path: string,
+    body: unknown,
+    options: RequestOptions | undefined,
+  ): Promise<T> {
+    const fullPath = `${target.prefix}/api${path}${buildQuery(options?.query)}`;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
     const headers: Record<string, string | number> = {
       accept: 'application/json',
@@ -130,7 +160,7 @@ export class ManagementHttp {
     }
     // What we may show to the user: method and path, never headers.
     const what = `${method} ${path}`;
-    const mod = this.isHttps ? https : http;
+    const mod = target.isHttps ? https : http;
 
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -144,13 +174,13 @@ export class ManagementHttp {
 
       const req = mod.request(
         {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
-          port: this.url.port || undefined,
+          protocol: target.url.protocol,
+          hostname: target.url.hostname.replace(/^\[|\]$/g, ''),
+          port: target.url.port || undefined,
           method,
           path: fullPath,
           headers,
-          agent: this.agent,
+          agent: target.agent,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -162,7 +192,7 @@ export class ManagementHttp {
             chunks.push(c);
             kept += c.length;
           });
-          res.on('error', (e) => finish(toBrokerError(e, this.errorContext)));
+          res.on('error', (e) => finish(toBrokerError(e, target.errorContext)));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');
@@ -179,7 +209,7 @@ export class ManagementHttp {
             if (status >= 200 && status < 300 && parsed) finish(undefined, json as T);
             else
               finish(
-                httpError({ status, statusMessage: res.statusMessage, body: text, request: what }, this.errorContext),
+                httpError({ status, statusMessage: res.statusMessage, body: text, request: what }, target.errorContext),
               );
           });
         },
@@ -187,7 +217,7 @@ export class ManagementHttp {
 
       const timer = setTimeout(() => {
         const err = new BrokerError(
-          `Management API at ${this.hostPort} did not answer within ${this.timeoutMs} ms (${what})`,
+          `Management API at ${target.hostPort} did not answer within ${this.timeoutMs} ms (${what})`,
           'network',
           'ETIMEDOUT',
         );
@@ -195,9 +225,47 @@ export class ManagementHttp {
         req.destroy(err);
       }, this.timeoutMs);
 
-      req.on('error', (e) => finish(toBrokerError(e, this.errorContext)));
+      req.on('error', (e) => finish(toBrokerError(e, target.errorContext)));
       if (payload) req.write(payload);
       req.end();
     });
   }
+}
+
+function makeTarget(baseUrl: string, opts: ManagementClientOptions, secrets: string[]): Target {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (e) {
+    // The URL error's `input` holds the URL as typed, password included: attached only if clean.
+    throw new BrokerError('Invalid management URL', 'management', 'EINVALIDURL', undefined, causeIfClean(e, secrets));
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new BrokerError(
+      `Invalid management URL protocol "${url.protocol}" (expected http: or https:)`,
+      'management',
+      'EINVALIDURL',
+    );
+  }
+  const isHttps = url.protocol === 'https:';
+  return {
+    url,
+    isHttps,
+    prefix: url.pathname.replace(/\/+$/, ''),
+    hostPort: `${url.hostname}:${url.port || (isHttps ? '443' : '80')}`,
+    errorContext: {
+      service: 'management',
+      host: url.hostname,
+      port: Number(url.port || (isHttps ? 443 : 80)),
+      secrets,
+    },
+    agent: isHttps
+      ? new https.Agent({
+          keepAlive: true,
+          maxSockets: 16,
+          ca: opts.ca,
+          rejectUnauthorized: opts.rejectUnauthorized ?? true,
+        })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 }),
+  };
 }

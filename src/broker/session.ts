@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionProfile } from '../core/profile';
+import { managementUrlsFor } from '../core/cluster';
 import { deriveManagementUrl } from '../core/uri';
 import { AmqpConnectionManager, type AmqpEndpoint } from './amqp';
 import { BrokerError } from './errors';
@@ -28,8 +29,11 @@ export class BrokerSession {
   static async open(profile: ConnectionProfile, password: string, log?: Logger): Promise<BrokerSession> {
     const ca = await readCa(profile.caFile);
     const rejectUnauthorized = !profile.allowSelfSigned;
+    // One management URL per node; deriveManagementUrl throws the "set the management URL" error.
+    const urls = managementUrlsFor(profile) ?? [deriveManagementUrl(profile)];
     const management = new ManagementClient({
-      baseUrl: deriveManagementUrl(profile),
+      baseUrl: urls[0]!,
+      fallbackUrls: urls.slice(1),
       username: profile.username,
       password,
       ca,
@@ -37,6 +41,15 @@ export class BrokerSession {
     });
     const amqp = new AmqpConnectionManager(endpointFor(profile, password, ca), { log });
     return new BrokerSession(profile, management, amqp);
+  }
+
+  /**
+   * The node(s) this session's AMQP connections are on (host:port), or the first node's management
+   * host when no AMQP connection is open; for the tree and the status bar.
+   */
+  currentNode(): string | undefined {
+    const nodes = this.amqp.connectedNodes();
+    return nodes.length ? nodes.join(', ') : undefined;
   }
 
   async dispose(): Promise<void> {
@@ -55,6 +68,8 @@ export function endpointFor(profile: ConnectionProfile, password: string, ca?: s
     ca,
     rejectUnauthorized: !profile.allowSelfSigned,
     connectionName: `Burrow (${profile.name})`,
+    ...(profile.hosts?.length ? { hosts: profile.hosts } : {}),
+    ...(profile.shuffleHosts ? { shuffleHosts: true } : {}),
   };
 }
 

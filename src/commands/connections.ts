@@ -4,17 +4,61 @@ import {
   checkManagementUrlInput,
   managementUrlField,
   managementUrlToStore,
-  parseAmqpUri,
   profileLabel,
   redactUri,
   hostProblem,
   resolveManagementUrl,
   vhostOrDefault,
 } from '../core/uri';
+import { formatHostList, managementUrlsFor, parseAmqpUriList, parseHostList } from '../core/cluster';
 import { probeConnection } from '../broker/probe';
 import { Cancelled, ask, confirmDanger, pick, yesNo } from './ui';
 import { registerAll, resolveProfile, type CommandServices } from './context';
 import type { ExplorerNode } from '../explorer/nodes';
+
+function hostListProblem(text: string, port: number): string | undefined {
+  try {
+    parseHostList(text, port);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Asks for the cluster's other nodes ("host:port, host:port"; empty = a single node). */
+async function askHosts(title: string, p: ConnectionProfile): Promise<ConnectionProfile> {
+  const text = await ask({
+    title,
+    prompt: `The cluster's other nodes, tried after ${p.host}:${p.port} when it cannot be reached or goes down (empty = a single node)`,
+    placeHolder: 'rabbit2:5672, rabbit3:5672',
+    value: formatHostList(p.hosts ?? []),
+    validateInput: (v) => hostListProblem(v, p.port),
+  });
+  const hosts = parseHostList(text, p.port);
+  const next: ConnectionProfile = { ...p, hosts: hosts.length ? hosts : undefined };
+  if (!hosts.length) delete next.hosts;
+  return next;
+}
+
+/** Asks for one management URL per node (empty = derived from the first node's). */
+async function askManagementUrls(title: string, p: ConnectionProfile): Promise<ConnectionProfile> {
+  const derived = managementUrlsFor({ ...p, managementUrls: undefined }) ?? [];
+  const text = await ask({
+    title,
+    prompt: `One management URL per node, in node order (empty = derived: ${derived.join(', ') || 'none'})`,
+    value: (p.managementUrls ?? []).join(', '),
+    validateInput: (v) =>
+      v
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((u) => checkManagementUrlInput(u, true))
+        .find((x) => x !== undefined),
+  });
+  const urls = text.split(/[\s,]+/).filter(Boolean);
+  const next: ConnectionProfile = { ...p, managementUrls: urls };
+  if (!urls.length) delete next.managementUrls;
+  return next;
+}
 
 function validPort(text: string): string | undefined {
   const n = Number(text);
@@ -113,7 +157,7 @@ async function addConnection(s: CommandServices): Promise<void> {
     validateInput: (v) => (v ? undefined : 'Required'),
   });
   const password = await ask({ title, prompt: `Password for ${username} (kept in secret storage)`, password: true });
-  const draft: ConnectionProfile = { id: '', name: host, host, port, vhost, username, tls };
+  const draft: ConnectionProfile = await askHosts(title, { id: '', name: host, host, port, vhost, username, tls });
   const managementUrl = await askManagementUrl(title, draft);
   const name =
     (await ask({ title, prompt: 'Display name', value: host === 'localhost' ? `localhost:${port}` : host })).trim() ||
@@ -140,18 +184,19 @@ async function addConnectionFromUri(s: CommandServices, uriArg?: unknown): Promi
       ? uriArg
       : await ask({
           title,
-          prompt: 'amqp://user:password@host:port/vhost or amqps://… (the password is moved to secret storage)',
+          prompt:
+            'amqp://user:password@host:port/vhost or amqps://… (the password is moved to secret storage); several URIs separated by commas for a cluster',
           placeHolder: 'amqp://guest:guest@localhost:5672/%2F',
           validateInput: (v) => {
             try {
-              parseAmqpUri(v.trim());
+              parseAmqpUriList(v.trim());
               return undefined;
             } catch (err) {
               return (err as Error).message;
             }
           },
         });
-  const parsed = parseAmqpUri(uri.trim());
+  const parsed = parseAmqpUriList(uri.trim());
   const defaultName = parsed.profile.host;
   const name =
     typeof uriArg === 'string'
@@ -165,6 +210,7 @@ async function addConnectionFromUri(s: CommandServices, uriArg?: unknown): Promi
       s.store.list().map((p) => p.id),
     ),
   };
+  if (parsed.hosts.length) profile.hosts = parsed.hosts;
   // An AMQP URI says nothing about the management API: take the default for the port, or ask.
   if (resolveManagementUrl(profile).problem) {
     const managementUrl = await askManagementUrl(title, profile);
@@ -200,6 +246,21 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
         field: 'allowSelfSigned',
       },
       { label: 'Management URL', description: managementUrlDescription(p), field: 'managementUrl' },
+      {
+        label: 'Other cluster nodes',
+        description: p.hosts?.length ? formatHostList(p.hosts) : 'none (a single node)',
+        field: 'hosts',
+      },
+      {
+        label: 'Node order',
+        description: p.shuffleHosts ? 'shuffled' : 'as listed',
+        field: 'shuffleHosts',
+      },
+      {
+        label: 'Management URLs of the nodes',
+        description: (managementUrlsFor(p) ?? []).map(redactUri).join(', ') || 'none',
+        field: 'managementUrls',
+      },
     ];
     const choice = await pick(items, { title: `Burrow: edit ${p.name}`, placeHolder: 'Pick a field to change' });
     const title = `Edit ${p.name}: ${choice.label}`;
@@ -261,6 +322,15 @@ async function editConnection(s: CommandServices, arg?: ExplorerNode | string): 
         break;
       case 'managementUrl':
         profile = { ...p, managementUrl: await askManagementUrl(title, p) };
+        break;
+      case 'hosts':
+        profile = await askHosts(title, p);
+        break;
+      case 'shuffleHosts':
+        profile = { ...p, shuffleHosts: !p.shuffleHosts || undefined };
+        break;
+      case 'managementUrls':
+        profile = await askManagementUrls(title, p);
         break;
     }
   }

@@ -16,6 +16,8 @@ interface Entry {
   amqpState: ConnectionState;
   /** vhost -> the broker's reason, while it blocks publishing there (connection.blocked). */
   blocked: Map<string, string>;
+  /** The node(s) (host:port) the AMQP connections are on; see BrokerSession.currentNode. */
+  node?: string;
   subscriptions: { dispose(): void }[];
 }
 
@@ -80,6 +82,10 @@ export class SessionManager implements vscode.Disposable {
       session.amqp.onStateChange(
         (change) => {
           entry.amqpState = session.amqp.overallState();
+          const node = session.currentNode();
+          if (node !== undefined && node !== entry.node && change.state === 'connected' && profile.hosts?.length)
+            this.log.info(`[${profile.name}] AMQP connected to cluster node ${node}`);
+          if (node !== undefined || change.state !== 'connected') entry.node = node ?? entry.node;
           const which = change.purpose === 'publish' ? 'publishing connection' : 'connection';
           if (change.state === 'reconnecting') {
             this.log.warn(
@@ -138,6 +144,11 @@ export class SessionManager implements vscode.Disposable {
     if (entry.lastError) return 'error';
     if (entry.ok || entry.amqpState === 'connected') return 'connected';
     return 'connecting';
+  }
+
+  /** The cluster node (host:port) the profile's AMQP connections are on, once one is open. */
+  node(profileId: string): string | undefined {
+    return this.entries.get(profileId)?.node;
   }
 
   /** vhost -> the broker's reason, for each vhost where the broker blocks publishing (a resource alarm). */

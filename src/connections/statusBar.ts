@@ -33,7 +33,9 @@ export class ConnectionStatusBar implements vscode.Disposable {
     const worst = (['error', 'reconnecting', 'connecting', 'connected', 'idle'] as SessionStatus[]).find((st) =>
       open.some((p) => this.sessions.status(p.id) === st),
     ) as SessionStatus;
-    const label = open.length === 1 ? open[0].name : `${open.length} brokers`;
+    const single = open.length === 1 ? open[0] : undefined;
+    const singleNode = single?.hosts?.length ? this.sessions.node(single.id) : undefined;
+    const label = single ? `${single.name}${singleNode ? ` @ ${singleNode}` : ''}` : `${open.length} brokers`;
     const blocked = open.filter((p) => this.sessions.blocked(p.id).size > 0);
     this.item.text = `${blocked.length > 0 && worst !== 'error' ? '$(warning)' : ICON[worst]} ${label}${blocked.length > 0 ? ' (blocked)' : ''}`;
     this.item.tooltip = open
@@ -42,7 +44,8 @@ export class ConnectionStatusBar implements vscode.Disposable {
         const b = [...this.sessions.blocked(p.id)].map(
           ([vhost, reason]) => `publishing blocked on '${vhost}': ${reason}`,
         );
-        return `${p.name}: ${this.sessions.status(p.id)}${b.length ? ` — ${b.join('; ')}` : ''}${err ? ` — ${err}` : ''}`;
+        const node = p.hosts?.length ? this.sessions.node(p.id) : undefined;
+        return `${p.name}: ${this.sessions.status(p.id)}${node ? ` on node ${node}` : ''}${b.length ? ` — ${b.join('; ')}` : ''}${err ? ` — ${err}` : ''}`;
       })
       .join('\n');
     this.item.backgroundColor =

@@ -3,6 +3,7 @@
  * the management API's replies (unknown JSON: a bad or missing field gives a shorter row, never an
  * exception). Pure: unit-tested; the broker layer fetches, the panels post these to their webviews.
  */
+import { queuePlacement } from './clusterView';
 import { consumerFacts, consumerLibrary, consumerWho, prefetchText, type ConsumerFacts } from './consumers';
 import { effectiveExchangePolicy, exchangeEffective, type PolicyLike } from './exchangePolicy';
 
@@ -115,6 +116,32 @@ export function consumerRow(f: ConsumerFacts): ConsumerRow {
  * A queue's details from GET /api/queues/{vhost}/{name} with sample windows; `channels` and
  * `connections` (by name) add each consumer's figures when they could be read.
  */
+/**
+ * Where the queue lives: 'Node' for a classic queue; 'Leader' and 'Members' (offline ones marked)
+ * for quorum queues and streams, from 3.10.8's or 4.x's fields (core/clusterView.ts).
+ */
+function placementFacts(q: Record<string, unknown>): Row[] {
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
+  const p = queuePlacement({
+    type: str(q.type),
+    node: str(q.node),
+    leader: str(q.leader),
+    members: strings(q.members),
+    online: strings(q.online),
+    state: str(q.state),
+  });
+  if (!p) return [{ name: 'Node', value: '—' }];
+  if (p.kind === 'single') return [{ name: 'Node', value: `${p.node}${p.down.length ? ' (down)' : ''}` }];
+  const online = p.members.filter((m) => m.online).length;
+  return [
+    { name: 'Leader', value: p.leader ?? '—' },
+    {
+      name: 'Members',
+      value: `${p.members.map((m) => `${m.name}${m.online ? '' : ' (offline)'}`).join(', ')} (${online} of ${p.members.length} online)`,
+    },
+  ];
+}
+
 export function queueDetails(
   raw: unknown,
   bindings: unknown,
@@ -138,7 +165,7 @@ export function queueDetails(
     facts: [
       { name: 'Type', value: str(q.type) ?? 'classic' },
       { name: 'State', value: str(q.state) ?? '—' },
-      { name: 'Node', value: str(q.node) ?? '—' },
+      ...placementFacts(q),
       { name: 'Durable', value: yesNo(q.durable) },
       { name: 'Auto-delete', value: yesNo(q.auto_delete) },
       { name: 'Exclusive', value: yesNo(q.exclusive) },

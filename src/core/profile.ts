@@ -1,3 +1,4 @@
+import { parseHostList, type HostPort } from './cluster';
 import { hostProblem, managementUrlProblem, vhostOrDefault } from './uri';
 
 /**
@@ -27,6 +28,15 @@ export interface ConnectionProfile {
    * connection asks for it ("Set the management URL for this connection").
    */
   managementUrl?: string;
+  /**
+   * The cluster's other nodes, tried after host:port (see core/cluster.ts). In settings.json an
+   * array of "host:port" strings or {host, port} objects, or one string "h1:5672, h2:5672".
+   */
+  hosts?: HostPort[];
+  /** Try the nodes in a random order instead of as listed. */
+  shuffleHosts?: boolean;
+  /** One management URL per node (first = this profile's); derived from managementUrl when absent. */
+  managementUrls?: string[];
 }
 
 /** A profile together with its secret, only ever held in memory. */
@@ -107,6 +117,25 @@ export function normalizeProfiles(raw: unknown): { profiles: ConnectionProfile[]
     if (typeof e.caFile === 'string' && e.caFile) profile.caFile = e.caFile;
     if (e.allowSelfSigned === true) profile.allowSelfSigned = true;
     if (managementUrl) profile.managementUrl = managementUrl;
+    if (e.hosts !== undefined) {
+      try {
+        const hosts = readHosts(e.hosts, port);
+        if (hosts.length) profile.hosts = hosts;
+      } catch (err) {
+        problems.push(`${where}.hosts: ${(err as Error).message}`);
+        return;
+      }
+    }
+    if (e.shuffleHosts === true) profile.shuffleHosts = true;
+    if (Array.isArray(e.managementUrls)) {
+      const urls = e.managementUrls.filter((u): u is string => typeof u === 'string' && u.trim() !== '');
+      const bad = urls.map((u) => managementUrlProblem(u.trim())).find((x) => x !== undefined);
+      if (bad) {
+        problems.push(`${where}.managementUrls: ${bad}`);
+        return;
+      }
+      if (urls.length) profile.managementUrls = urls.map((u) => u.trim());
+    }
     profiles.push(profile);
   });
   return { profiles, problems };
@@ -123,4 +152,20 @@ export function newProfileId(name: string, existing: Iterable<string>): string {
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   return id;
+}
+
+/** `hosts` as found in settings.json: "h1:1, h2:2", ["h1:1", "h2"], or [{host, port}]. */
+function readHosts(raw: unknown, defaultPort: number): HostPort[] {
+  if (typeof raw === 'string') return parseHostList(raw, defaultPort);
+  if (!Array.isArray(raw)) throw new Error('expected a list of "host:port"');
+  const out: HostPort[] = [];
+  for (const item of raw) {
+    if (typeof item === 'string') out.push(...parseHostList(item, defaultPort));
+    else if (typeof item === 'object' && item !== null && typeof (item as HostPort).host === 'string') {
+      const h = item as { host: string; port?: unknown };
+      const port = h.port === undefined ? defaultPort : Number(h.port);
+      out.push(...parseHostList(`${h.host.includes(':') ? `[${h.host}]` : h.host}:${port}`, defaultPort));
+    } else throw new Error('expected a list of "host:port"');
+  }
+  return out;
 }

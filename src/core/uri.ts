@@ -304,7 +304,7 @@ export class ManagementUrlMissingError extends Error {
   }
 }
 
-type ManagementUrlFields = Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>;
+export type ManagementUrlFields = Pick<ConnectionProfile, 'host' | 'port' | 'tls' | 'managementUrl'>;
 
 /**
  * The management URL that goes with the AMQP port by RabbitMQ's convention: plain AMQP on 5672

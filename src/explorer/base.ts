@@ -38,6 +38,8 @@ export interface ExplorerContext {
   lastError(profileId: string): string | undefined;
   /** vhost -> the broker's reason while it blocks publishing there (connection.blocked). Optional. */
   blocked?(profileId: string): ReadonlyMap<string, string>;
+  /** The cluster node (host:port) the profile's AMQP connection is on, when known. Optional. */
+  node?(profileId: string): string | undefined;
   reportOk(profileId: string): void;
   reportError(profileId: string, err: unknown): void;
   pageSize(): number;

@@ -6,6 +6,8 @@
  */
 import type { ConnectionProfile } from '../core/profile';
 import { profileLabel } from '../core/uri';
+import { formatHostList, profileNodes } from '../core/cluster';
+import { NodesGroupNode } from './clusterNodes';
 import { ExplorerNode, guarded, type ExplorerContext, type IconSpec, type NodeView, type SessionStatus } from './base';
 import { ExchangesGroupNode, QueuesGroupNode } from './topologyNodes';
 import { PermissionsNode, UsersNode } from './adminNodes';
@@ -67,6 +69,7 @@ export class ConnectionNode extends ExplorerNode {
   readonly id: string;
   private readonly vhostNodes = new Map<string, VhostNode>();
   private usersNode?: UsersNode;
+  private nodesNode?: NodesGroupNode;
   constructor(
     parent: ExplorerNode,
     readonly ctx: ExplorerContext,
@@ -81,10 +84,14 @@ export class ConnectionNode extends ExplorerNode {
     const statusText = status === 'idle' ? '' : status;
     const warning = this.ctx.identity?.warning(this.profile);
     const blocked = blockedSummary(this.ctx.blocked?.(this.profile.id));
+    const cluster = (this.profile.hosts?.length ?? 0) > 0;
+    const node = cluster && status !== 'idle' ? this.ctx.node?.(this.profile.id) : undefined;
     return {
       label: this.profile.name,
       description: [
         profileLabel(this.profile),
+        cluster ? `${(this.profile.hosts?.length ?? 0) + 1} nodes` : '',
+        node ? `on ${node}` : '',
         statusText,
         blocked ? 'publishing blocked' : '',
         warning ? '⚠ management URL reaches another broker' : '',
@@ -94,6 +101,10 @@ export class ConnectionNode extends ExplorerNode {
       tooltip: [
         `${this.profile.name} — ${profileLabel(this.profile)}`,
         `Status: ${status}`,
+        cluster
+          ? `Cluster nodes: ${formatHostList(profileNodes(this.profile))}${this.profile.shuffleHosts ? ' (shuffled)' : ''}`
+          : '',
+        node ? `Connected to node ${node}` : '',
         blocked,
         warning ? `⚠ ${warning}` : '',
         error ? `Last error: ${error}` : '',
@@ -135,8 +146,9 @@ export class ConnectionNode extends ExplorerNode {
           }
           return node;
         });
+      this.nodesNode ??= new NodesGroupNode(this, this.ctx, this.profile.id);
       this.usersNode ??= new UsersNode(this, this.ctx, this.profile.id);
-      nodes.push(this.usersNode);
+      nodes.push(this.nodesNode, this.usersNode);
       return nodes;
     });
   }

@@ -3,6 +3,7 @@
  * from the management API, with a server-side name filter), exchanges, queues, Burrow's own tap
  * queues, bindings and consumers. No 'vscode' import.
  */
+import { placementBadge, placementLines, queuePlacement } from '../core/clusterView';
 import {
   bindingCriteria,
   formatArgValue,
@@ -223,7 +224,7 @@ export class QueueNode extends VhostObjectNode<QueueInfo> {
     const type = queueType(q);
     return {
       label: q.name,
-      description: queueDescription(q),
+      description: [queueDescription(q), placementBadge(queuePlacement(q))].filter(Boolean).join(' · '),
       tooltip: [`Queue ${q.name} (${type})`, ...queueDetails(q)].join('\n'),
       tooltipMarkdown: queueTooltipMarkdown(q, `Queue ${q.name} (${type})`, queueDetails(q)),
       contextValue: `queue.${type}`,
@@ -240,6 +241,7 @@ export class QueueNode extends VhostObjectNode<QueueInfo> {
 function queueDetails(q: QueueInfo): string[] {
   return [
     queueFigures(q),
+    ...placementLines(queuePlacement(q)),
     `Features: ${queueFeatures(q).join(' ') || 'transient'}`,
     ...Object.entries(q.arguments ?? {}).map(([k, v]) => `${k}: ${formatArgValue(v)}`),
     ...queuePolicyLines(q),

@@ -98,7 +98,7 @@ async function walk(root: RootNode): Promise<{ conn: ConnectionNode; vhost: Vhos
   return { conn, vhost };
 }
 
-test('connection → vhosts (sorted) + Users; vhost → Exchanges, Queues, Policies, Permissions', async () => {
+test('connection → vhosts (sorted) + Nodes + Users; vhost → Exchanges, Queues, Policies, Permissions', async () => {
   const { ctx } = fakeContext();
   const root = new RootNode(ctx);
   const [conn] = await root.getChildren();
@@ -108,9 +108,9 @@ test('connection → vhosts (sorted) + Users; vhost → Exchanges, Queues, Polic
   const kids = await conn.getChildren();
   assert.deepEqual(
     kids.map((k) => k.view().label),
-    ['/', 'b', 'Users'],
+    ['/', 'b', 'Nodes', 'Users'],
   );
-  assert.ok(kids[2] instanceof UsersNode);
+  assert.ok(kids[3] instanceof UsersNode);
   const groups = await kids[0].getChildren();
   assert.deepEqual(
     groups.map((g) => g.view().label),
