@@ -277,7 +277,9 @@ async function peekNow(
     throw new BrokerError(
       `The peek failed after taking ${n} message${n === 1 ? '' : 's'} (${cause}). Nothing is shown, because the list would be incomplete. ` +
         `The messages the peek had taken are back in the queue, marked redelivered: the broker returns them when the channel or connection goes away` +
-        (quorum ? `; on a quorum queue this counts as one more delivery of each` : '') +
+        (quorum
+          ? `; on a quorum queue this counts as one more delivery of each. In a cluster where the peek's node went down, RabbitMQ gives them back only when it lets go of the lost consumer (4.x: when the node returns, or after consumer_disconnected_timeout), so some may stay unacknowledged for a while`
+          : '') +
         '.',
       'amqp',
       'PEEK_INTERRUPTED',
