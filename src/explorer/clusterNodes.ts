@@ -39,10 +39,30 @@ export class NodesGroupNode extends ExplorerNode {
     return guarded(this.ctx, this.profileId, this, async (m: ManagementClient) => {
       const [nodes, cluster] = await Promise.all([m.listNodes(), m.clusterName().catch(() => undefined)]);
       this.last = { cluster, nodes };
+      // The row was drawn before its first listing: draw it again with the summary ("⚠ 1 down").
+      this.ctx.changed?.(this);
       return [...nodes]
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((n) => new ClusterNodeRow(this, this.profileId, n));
     });
+  }
+  /** The live tree's tick: lists the nodes again and re-renders the group when a node's state changed. */
+  override async poll(): Promise<void> {
+    if (!this.last) return;
+    const m = await this.ctx.management(this.profileId);
+    let nodes: ClusterNodeInfo[];
+    try {
+      nodes = await m.listNodes();
+    } catch (err) {
+      this.ctx.reportError(this.profileId, err);
+      throw err;
+    }
+    this.ctx.reportOk(this.profileId);
+    const state = (list: ClusterNodeInfo[]) =>
+      JSON.stringify([...list].sort((a, b) => a.name.localeCompare(b.name)).map((n) => clusterNodeView(n)));
+    if (state(nodes) === state(this.last.nodes)) return;
+    this.last = { ...this.last, nodes };
+    this.ctx.reload?.(this);
   }
 }
 
