@@ -58,6 +58,8 @@ const DEFAULT_USER = 'guest';
 const DEFAULT_PASSWORD = 'guest';
 
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+/** The schemes of the URIs Burrow reads and writes (AMQP and the management API). */
+const KNOWN_SCHEMES = new Set(['amqp', 'amqps', 'http', 'https']);
 
 const USERINFO_HINT =
   "unescaped '@', '#', '?' or '/' in the user name, password or vhost; percent-encode them in the password (e.g. '@' as %40, '#' as %23, '?' as %3F, '/' as %2F)";
@@ -255,6 +257,13 @@ export function formatAmqpUri(profile: UriProfile, password?: string): string {
  */
 export function redactUri(uri: string): string {
   const schemeMatch = SCHEME_RE.exec(uri);
+  // Not a scheme Burrow uses: "app://x@host" may be "app:PASSWORD@host" with a password that
+  // starts with "//" (found by the fast-check test in test/unit/secrets.test.ts). Everything
+  // between the first ':' and the last '@' is hidden.
+  if (schemeMatch && !KNOWN_SCHEMES.has(schemeMatch[1].toLowerCase())) {
+    const lastAt = uri.lastIndexOf('@');
+    if (lastAt > schemeMatch[1].length) return `${schemeMatch[1]}:***${uri.slice(lastAt)}`;
+  }
   const prefixLength = schemeMatch ? schemeMatch[0].length : 0;
   const rest = uri.slice(prefixLength);
   const at = rest.lastIndexOf('@');

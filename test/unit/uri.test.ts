@@ -379,7 +379,9 @@ describe('redactUri', () => {
     ['//user:pass@host', '***@host'],
     ['amqp:/user:pass@host', '***@host'], // no '://': hides everything up to the last '@'
     ['amqp://user:pass@host:99999999/%zz', 'amqp://user:***@host:99999999/%zz'],
-    ['weird://user:pass@', 'weird://user:***@'],
+    // a scheme Burrow does not use may be a user name: "app:" + a password starting with "//"
+    ['weird://user:pass@', 'weird:***@'],
+    ['app://\t\t[@rabbit.example', 'app:***@rabbit.example'],
   ];
   for (const [input, expected] of cases) {
     test(JSON.stringify(input), () => assert.equal(redactUri(input), expected));
