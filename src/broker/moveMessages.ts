@@ -265,8 +265,16 @@ export async function moveMessages(
   };
 
   // ----- publishing ------------------------------------------------------------------------------
-  const inFlight = new Map<number, Buffer>();
+  /** What was published and not yet confirmed: enough to tell which message a basic.return is. */
+  const inFlight = new Map<number, { content: Buffer; exchange: string; routingKey: string; messageId?: string }>();
+  /** Returned as unroutable: never acknowledged on the source. */
   const returnedIdx = new Set<number>();
+  /**
+   * A return that matches several messages in flight (same body, exchange and routing key, e.g.
+   * to a headers exchange): which one was unroutable is unknown, so none of them is acknowledged;
+   * they stay in the source and count as possible duplicates.
+   */
+  const ambiguousIdx = new Set<number>();
   let refused: string | undefined;
   let lastConfirm = performance.now();
   let settleWaiter: (() => void) | undefined;
@@ -279,12 +287,22 @@ export async function moveMessages(
   };
   pub.on('return', (m: amqp.Message) => {
     // The broker returns an unroutable message before its confirm: find it among those in flight.
-    for (const [idx, content] of inFlight)
-      if (!returnedIdx.has(idx) && content.equals(m.content)) {
-        returnedIdx.add(idx);
-        break;
-      }
+    // Matching on the body alone once pinned a return on an earlier twin, and the unroutable
+    // message's own confirm then acked it off the source (lost).
     const f = m.fields as unknown as { replyText?: string; exchange?: string; routingKey?: string };
+    const open = [...inFlight].filter(([idx]) => !returnedIdx.has(idx) && !ambiguousIdx.has(idx));
+    const sameBody = open.filter(([, x]) => x.content.equals(m.content));
+    let candidates = sameBody.filter(
+      ([, x]) => x.exchange === (f.exchange ?? '') && x.routingKey === (f.routingKey ?? ''),
+    );
+    if (candidates.length === 0) candidates = sameBody; // never let a return go unmatched
+    const id = (m.properties as { messageId?: string }).messageId;
+    if (candidates.length > 1 && id !== undefined) {
+      const byId = candidates.filter(([, x]) => x.messageId === id);
+      if (byId.length > 0) candidates = byId;
+    }
+    if (candidates.length === 1) returnedIdx.add(candidates[0][0]);
+    else for (const [idx] of candidates) ambiguousIdx.add(idx);
     const to = opts.route ? { exchange: f.exchange ?? '', routingKey: f.routingKey ?? '' } : target;
     refused ??= `${describeTarget(to)} could not route a message (${f.replyText ?? 'NO_ROUTE'}): it stays in the source, and the run stopped.`;
   });
@@ -313,7 +331,12 @@ export async function moveMessages(
       refused ??= `A message cannot be published again: ${err instanceof Error ? err.message : String(err)}. It stays in the source, and the run stopped.`;
       return;
     }
-    inFlight.set(idx, m.content);
+    inFlight.set(idx, {
+      content: m.content,
+      exchange: to.exchange,
+      routingKey: to.routingKey,
+      messageId: (m.properties as { messageId?: string }).messageId,
+    });
     ledger.sent(idx);
     lastConfirm = performance.now();
     try {
@@ -321,12 +344,16 @@ export async function moveMessages(
         if (!inFlight.delete(idx)) return;
         lastConfirm = performance.now();
         // A confirm that arrives after a fault is still true: the message is in the target.
-        if ((err === null || err === undefined) && !returnedIdx.has(idx)) ledger.confirmed(idx);
+        if ((err === null || err === undefined) && !returnedIdx.has(idx) && !ambiguousIdx.has(idx))
+          ledger.confirmed(idx);
         else if (fault)
           return; // after a fault the ledger keeps the others as they were (in flight)
         else if (err instanceof Error && err.message === 'message nacked') {
           ledger.failed(idx);
           refused ??= `The broker refused (nacked) a message published to ${describeTarget(to)}: it stays in the source, and the run stopped.`;
+        } else if ((err === null || err === undefined) && ambiguousIdx.has(idx)) {
+          // Not acknowledged: it stays in the source and may also be in the target (still 'sent':
+          // a possible duplicate).
         } else if (err === null || err === undefined) ledger.failed(idx); // returned as unroutable
         // else: channel closed; the close handler reports the fault
         checkSettled();
