@@ -105,7 +105,16 @@ interface VhostSlot {
   node?: HostPort;
   /** The node the connection was lost on: reconnects try it last. */
   lostNode?: HostPort;
+  /** When the current (or last) connection was adopted (performance.now()). */
+  adoptedAt?: number;
 }
+
+/**
+ * A connection lost sooner than this after it opened does not get the immediate first reconnect
+ * of a multi-node profile: a node that accepts and closes at once would otherwise be hit in a
+ * tight loop (it waits for the usual backoff instead).
+ */
+const STABLE_CONNECTION_MS = 1000;
 
 const JITTER = 0.1;
 export const DEFAULT_OPERATION_DEADLINE_MS = 60_000;
@@ -409,6 +418,7 @@ export class VhostConnections {
   private adopt(slot: VhostSlot, model: amqp.ChannelModel): void {
     slot.model = model;
     slot.attempt = 0;
+    slot.adoptedAt = performance.now();
     slot.gone = false;
     slot.lostNode = undefined;
     const node = slot.node;
@@ -460,7 +470,8 @@ export class VhostConnections {
     const attempt = slot.attempt + 1;
     slot.attempt = attempt;
     // With several nodes the first attempt goes at once: it tries the other nodes first.
-    const delay = attempt === 1 && profileNodes(this.endpoint).length > 1 ? 0 : this.backoffDelay(attempt);
+    const stable = slot.adoptedAt === undefined || performance.now() - slot.adoptedAt >= STABLE_CONNECTION_MS;
+    const delay = attempt === 1 && stable && profileNodes(this.endpoint).length > 1 ? 0 : this.backoffDelay(attempt);
     this.setState(slot, { state: 'reconnecting', error, attempt, nextRetryMs: delay });
     slot.timer = setTimeout(() => {
       slot.timer = undefined;

@@ -11,7 +11,7 @@ import { BrokerError } from '../../src/broker/errors';
 import { ManagementClient } from '../../src/broker/management';
 import { randomBytes } from 'node:crypto';
 import type { StateChange } from '../../src/broker/amqp';
-import { BROKERS, closeConnectionByName, endpointOf, poll } from './helpers';
+import { BROKERS, closeConnectionByName, endpointOf, pause, poll, startFaultProxy } from './helpers';
 
 /** A local port nothing listens on. */
 async function deadPort(): Promise<number> {
@@ -49,6 +49,7 @@ for (const B of BROKERS) {
       try {
         await m.connection('/');
         assert.equal(m.node('/'), `127.0.0.1:${B.amqpPort}`);
+        await pause(1100); // a connection that lived less than a second waits for the backoff (next test)
         await poll('the broker lists the connection', async () => {
           try {
             await closeConnectionByName(B, name);
@@ -66,6 +67,32 @@ for (const B of BROKERS) {
         );
       } finally {
         await m.dispose();
+      }
+    });
+
+    test('a connection lost right after it opened waits for the backoff (no tight loop on a flapping node)', async () => {
+      // The first node is a proxy that resets the connection a moment after it opened.
+      const proxy = await startFaultProxy(B.amqpPort);
+      const name = `burrow-multi-${randomBytes(4).toString('hex')}`;
+      const m = new AmqpConnectionManager(
+        endpointOf(B, {
+          connectionName: name,
+          port: proxy.port,
+          hosts: [{ host: 'localhost', port: B.amqpPort }],
+        }),
+      );
+      const changes: StateChange[] = [];
+      m.onStateChange((e) => changes.push(e));
+      try {
+        await m.connection('/');
+        assert.equal(m.node('/'), `127.0.0.1:${proxy.port}`);
+        proxy.resetAll();
+        await poll('reconnected to the other node', () => m.node('/') === `localhost:${B.amqpPort}`, 10_000);
+        const reconnecting = changes.find((e) => e.state === 'reconnecting');
+        assert.ok((reconnecting?.nextRetryMs ?? 0) > 0, `waited ${reconnecting?.nextRetryMs} ms`);
+      } finally {
+        await m.dispose();
+        await proxy.close();
       }
     });
 
