@@ -459,7 +459,7 @@ export function planDefinitions(desired: JsonObject, current: JsonObject, opts: 
             warning:
               kind === 'queue'
                 ? 'the broker cannot change this in place: the queue is deleted and declared again, and its messages are lost'
-                : 'the broker cannot change this in place: the exchange is deleted and declared again (its bindings are re-created from the file)',
+                : 'the broker cannot change this in place: the exchange is deleted and declared again (its bindings are declared again)',
           });
         } else unchanged++;
         continue;
@@ -477,9 +477,13 @@ export function planDefinitions(desired: JsonObject, current: JsonObject, opts: 
   }
 
   // Bindings that exist and stay, but whose queue or exchange is re-created: declare them again.
-  if (recreated.size && Array.isArray(desired.bindings)) {
+  // From the file's bindings; a file without a bindings section keeps the broker's (deleting the
+  // queue or exchange deletes them, and nothing else would bring them back).
+  const fromFile = Array.isArray(desired.bindings);
+  const bindingSource = fromFile ? desired.bindings : current.bindings;
+  if (recreated.size && Array.isArray(bindingSource)) {
     const planned = new Set(forwards.filter((s) => s.kind === 'binding').map((s) => s.key));
-    for (const b of (desired.bindings as Json[]).filter(isObject)) {
+    for (const b of (bindingSource as Json[]).filter(isObject)) {
       const v = str(b.vhost);
       const touches =
         recreated.has(`exchange\u0000${v}\u0000${str(b.source)}`) ||
@@ -488,7 +492,7 @@ export function planDefinitions(desired: JsonObject, current: JsonObject, opts: 
         );
       const key = entryKey('bindings', b);
       if (touches && !planned.has(key)) {
-        unchanged--;
+        if (fromFile) unchanged--;
         rebinding.push({
           kind: 'binding',
           key,
@@ -496,7 +500,9 @@ export function planDefinitions(desired: JsonObject, current: JsonObject, opts: 
           vhost: v,
           action: 'create',
           desired: b,
-          warning: 'declared again after the re-create',
+          warning: fromFile
+            ? 'declared again after the re-create'
+            : 'the broker has this binding (the file has no bindings section): declared again after the re-create',
         });
       }
     }

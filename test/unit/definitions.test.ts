@@ -327,6 +327,34 @@ test('plan: changes the broker cannot make in place (queue type, durable, auto_d
   assert.deepEqual(same.steps, []);
 });
 
+test("plan: a file without a bindings section keeps the broker's bindings of what it re-creates", () => {
+  // Deleting the exchange or queue deletes its bindings on the broker: the plan declares them again.
+  const want = normalizeDefinitions({
+    exchanges: [{ vhost: 'v', name: 'x', type: 'fanout' }],
+    queues: [{ vhost: 'v', name: 'q', durable: true, arguments: { 'x-max-length': 5 } }],
+  });
+  const have = normalizeDefinitions({
+    exchanges: [{ vhost: 'v', name: 'x', type: 'direct' }],
+    queues: [{ vhost: 'v', name: 'q', durable: true }],
+    bindings: [
+      { vhost: 'v', source: 'x', destination: 'q', destination_type: 'queue', routing_key: 'k' },
+      { vhost: 'v', source: 'other', destination: 'q', destination_type: 'queue', routing_key: 'k2' },
+      { vhost: 'v', source: 'other', destination: 'untouched', destination_type: 'queue', routing_key: '' },
+    ],
+  });
+  const plan = planDefinitions(want, have);
+  assert.deepEqual(plan.steps.map((s) => `${s.action}:${s.kind}`).sort(), [
+    'create:binding',
+    'create:binding',
+    'recreate:exchange',
+    'recreate:queue',
+  ]);
+  const rebinds = plan.steps.filter((s) => s.kind === 'binding');
+  assert.deepEqual(rebinds.map((s) => s.desired?.routing_key).sort(), ['k', 'k2']);
+  for (const b of rebinds) assert.match(b.warning ?? '', /the broker has this binding/);
+  assert.ok(!plan.steps.some((s) => s.action === 'delete'), 'nothing is deleted for a section the file lacks');
+});
+
 test('plan: bindings of a re-created exchange are declared again; the connection user is never deleted', () => {
   const want = normalizeDefinitions({
     exchanges: [{ vhost: 'v', name: 'x', type: 'fanout' }],
