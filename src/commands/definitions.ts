@@ -160,6 +160,13 @@ export function registerDefinitionsCommands(s: CommandServices): vscode.Disposab
     if (node && vhostOf(node)) {
       const profile = await resolveProfile(s, node);
       t = { profile, vhost: vhostLevel ? vhostOf(node)!.vhost : undefined };
+    } else if (node) {
+      // A connection row: that broker, never one remembered for the file or picked for it.
+      const profile = await resolveProfile(s, node);
+      const vhost = vhostLevel
+        ? await chooseVhost((await s.sessions.get(profile)).management, profile, 'Burrow: import into vhost…')
+        : undefined;
+      t = { profile, vhost };
     } else t = await targetFor(uri, vhostLevel);
     const mc = (await s.sessions.get(t.profile)).management;
     const broker = await brokerDefinitions(t, hasHashes(file));
