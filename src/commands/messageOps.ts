@@ -27,6 +27,16 @@ import { ask, confirmDanger, pick, pickMany } from './ui';
 
 const EXCHANGE_ITEM = '$(arrow-swap) An exchange and a routing key…';
 
+/**
+ * The delivery limit to pass on: a limit that could not be read ("no limit", guessed because the
+ * policies were unreadable) becomes undefined, which the broker layer treats as the careful 4.x
+ * default, as peek does; undefined (classic queue, or nothing read) stays undefined.
+ */
+function knownLimit(limit: { limit: number | null; guessed?: boolean } | undefined): number | null | undefined {
+  if (limit === undefined) return undefined;
+  return limit.guessed && limit.limit === null ? undefined : limit.limit;
+}
+
 async function chooseTarget(s: CommandServices, node: QueueNode, mode: MoveMode): Promise<MoveTarget> {
   const m = (await s.sessions.get(node.profileId)).management;
   const queues = (await m.listQueues(node.vhost, { page: 1, pageSize: 500 })).items.filter((q) => q.name !== node.name);
@@ -97,7 +107,7 @@ async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mo
     mode,
     count,
     queueType: type,
-    deliveryLimit: limit?.limit,
+    deliveryLimit: knownLimit(limit),
   });
 }
 
@@ -163,7 +173,7 @@ async function replayDeadLetters(s: CommandServices, node: ExplorerNode | undefi
     () =>
       peekMessages(session.amqp, node.vhost, node.name, REPLAY_PREVIEW, {
         queueType: type,
-        deliveryLimit: limit?.guessed && limit.limit === null ? undefined : limit?.limit,
+        deliveryLimit: knownLimit(limit),
       }),
   );
   const { groups, withoutDeath } = replayGroups(peeked.messages);
@@ -226,7 +236,7 @@ async function replayDeadLetters(s: CommandServices, node: ExplorerNode | undefi
       mode: 'move',
       count: 'all',
       queueType: type,
-      deliveryLimit: limit?.limit,
+      deliveryLimit: knownLimit(limit),
       route,
       targetLabel: 'their original exchanges',
       verb: 'Replayed',
@@ -300,7 +310,7 @@ async function searchMessages(s: CommandServices, node: ExplorerNode | undefined
   const r = await searchQueue(session.amqp, node.vhost, node.name, text, {
     max,
     queueType: type,
-    deliveryLimit: limit?.guessed && limit.limit === null ? undefined : limit?.limit,
+    deliveryLimit: knownLimit(limit),
     signal: ac.signal,
     onMatch: (m, position) => {
       items.push({
