@@ -45,8 +45,9 @@ async function askManagementUrls(title: string, p: ConnectionProfile): Promise<C
   const derived = managementUrlsFor({ ...p, managementUrls: undefined }) ?? [];
   const text = await ask({
     title,
-    prompt: `One management URL per node, in node order (empty = derived: ${derived.join(', ') || 'none'})`,
-    value: (p.managementUrls ?? []).join(', '),
+    // Shown redacted: a URL from settings.json may carry a password (which this input refuses).
+    prompt: `One management URL per node, in node order (empty = derived: ${derived.map(redactUri).join(', ') || 'none'})`,
+    value: (p.managementUrls ?? []).map(redactUri).join(', '),
     validateInput: (v) =>
       v
         .split(/[\s,]+/)
