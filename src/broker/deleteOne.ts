@@ -140,7 +140,12 @@ export async function deleteOneMessage(
         const target = taken[position - 1];
         const why = mismatch(
           expected,
-          fingerprintOf(position, { properties: captureProperties(target.properties), body: target.content }),
+          fingerprintOf(position, {
+            properties: captureProperties(target.properties),
+            body: target.content,
+            exchange: target.fields.exchange,
+            routingKey: target.fields.routingKey,
+          }),
         );
         if (why)
           throw new BrokerError(

@@ -18,6 +18,13 @@ export interface MessageFingerprint {
   size: number;
   /** FNV-1a (64-bit, hex) of the body. */
   bodyHash: string;
+  /**
+   * What else stays the same between the peek and the take (exchange, routing key, timestamp,
+   * correlation id, type, app id, content type, priority), so that a same-body twin that took the
+   * peeked message's place is told apart. Headers are left out: a quorum queue's
+   * x-delivery-count changes with each delivery. Absent when none of them is known.
+   */
+  meta?: string;
 }
 
 /** FNV-1a 64-bit over the bytes, as 16 hex digits (not cryptographic: it tells two bodies apart). */
@@ -31,10 +38,13 @@ export function fnv1a64(bytes: Uint8Array): string {
 
 export function fingerprintOf(
   position: number,
-  m: { properties: MessageProperties; body: Uint8Array },
+  m: { properties: MessageProperties; body: Uint8Array; exchange?: string; routingKey?: string },
 ): MessageFingerprint {
   const fp: MessageFingerprint = { position, size: m.body.byteLength, bodyHash: fnv1a64(m.body) };
   if (m.properties.messageId !== undefined) fp.messageId = m.properties.messageId;
+  const p = m.properties;
+  const meta = [m.exchange, m.routingKey, p.timestamp, p.correlationId, p.type, p.appId, p.contentType, p.priority];
+  if (meta.some((x) => x !== undefined)) fp.meta = JSON.stringify(meta.map((x) => x ?? null));
   return fp;
 }
 
@@ -44,6 +54,8 @@ export function mismatch(expected: MessageFingerprint, got: MessageFingerprint):
     return `message #${expected.position} now has message id ${got.messageId === undefined ? '(none)' : `'${got.messageId}'`}, not ${expected.messageId === undefined ? '(none)' : `'${expected.messageId}'`}`;
   if (expected.size !== got.size || expected.bodyHash !== got.bodyHash)
     return `message #${expected.position} now has a different body`;
+  if (expected.meta !== undefined && got.meta !== undefined && expected.meta !== got.meta)
+    return `message #${expected.position} now has the same body but other properties (exchange, routing key, timestamp, correlation id, type, app id, content type or priority): it is another message`;
   return undefined;
 }
 

@@ -25,6 +25,21 @@ test('a message is recognised by message id and body, and told apart otherwise',
   assert.equal(mismatch(noId, fingerprintOf(1, { properties: {}, body: enc('') })), undefined);
 });
 
+test('a same-body twin with other properties is told apart; headers (x-delivery-count) are not compared', () => {
+  const body = enc('same');
+  const peeked = { exchange: 'orders', routingKey: 'o.1', properties: { timestamp: 100 }, body };
+  const fp = fingerprintOf(2, peeked);
+  // The same message taken again on a quorum queue: its x-delivery-count went up.
+  const again = { ...peeked, properties: { timestamp: 100, headers: { 'x-delivery-count': 1 } } };
+  assert.equal(mismatch(fp, fingerprintOf(2, again)), undefined);
+  for (const twin of [
+    { ...peeked, routingKey: 'o.2' },
+    { ...peeked, properties: { timestamp: 101 } },
+    { ...peeked, properties: { timestamp: 100, correlationId: 'c' } },
+  ])
+    assert.match(mismatch(fp, fingerprintOf(2, twin)) ?? '', /same body but other properties/);
+});
+
 test('the caveat per queue type', () => {
   assert.match(deleteCaveat('classic'), /back to their places, in order/);
   assert.match(deleteCaveat('quorum'), /delivery count rises by 1/);
