@@ -456,8 +456,16 @@ for (const B of BROKERS) {
           assert.equal((await peekMessages(viaProxy, vhost, q, 1000, peekOpts)).messages.length, 1000);
           const full = performance.now() - t0;
           await poll('all 1,000 back after the timing peek', async () => (await depth(q)) === 1000, 10_000);
-          const delays = [0.3, 0.5, 0.7, 0.15, 0.85, 0.05].map((f) => Math.max(1, Math.round(f * full)));
-          for (const delay of delays) {
+          // The resets search for the window in which the peek holds messages: a peek that completed
+          // means the reset came too late, a failure before anything was taken that it came too
+          // early (bisection; a fixed list of fractions of the timing peek missed it once in CI,
+          // at a load where later peeks ran at other speeds than the first).
+          let lo = 0;
+          let hi = Math.max(2, full * 1.5);
+          const delays: number[] = [];
+          for (let attempt = 0; attempt < 14; attempt++) {
+            const delay = Math.max(1, Math.round((lo + hi) / 2));
+            delays.push(delay);
             await viaProxy.withChannel(vhost, (ch) => ch.checkQueue(q)); // connected before the clock starts
             const peek = peekMessages(viaProxy, vhost, q, 1000, peekOpts);
             const settled = peek.then(
@@ -469,8 +477,10 @@ for (const B of BROKERS) {
             const out = await settled;
             if ('ok' in out) {
               assert.equal(out.ok, 1000, `a peek that did not fail must be complete (reset after ${delay} ms)`);
+              hi = delay;
             } else {
               assert.ok(out.err instanceof BrokerError, String(out.err));
+              if (out.err.code !== 'PEEK_INTERRUPTED') lo = delay;
               if (out.err.code === 'PEEK_INTERRUPTED') {
                 interrupted++;
                 assert.match(
