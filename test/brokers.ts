@@ -143,6 +143,11 @@ export interface FaultProxy {
   blackhole(): void;
   /** Stops black-holing (new connections work again; black-holed ones stay dead). */
   heal(): void;
+  /**
+   * Drops, on the open connections, what the broker sends from now on (deliveries, confirms),
+   * while what the client sends still reaches the broker: publishes arrive, their confirms do not.
+   */
+  muteBroker(): void;
   /** Refuse new connections (accept and close at once) until allow(). */
   refuse(): void;
   allow(): void;
@@ -151,7 +156,7 @@ export interface FaultProxy {
 
 /** A proxy on 127.0.0.1 (random port) to 127.0.0.1:targetPort. */
 export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; dead: boolean }>();
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket; dead: boolean; muted?: boolean }>();
   let holes = false;
   let refusing = false;
   let accepted = 0;
@@ -168,7 +173,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       if (!pair.dead) upstream.write(d);
     });
     upstream.on('data', (d) => {
-      if (!pair.dead) client.write(d);
+      if (!pair.dead && !pair.muted) client.write(d);
     });
     const end = () => {
       pairs.delete(pair);
@@ -205,6 +210,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     heal() {
       holes = false;
+    },
+    muteBroker() {
+      for (const p of pairs) p.muted = true;
     },
     refuse() {
       refusing = true;

@@ -48,9 +48,12 @@ import {
   describeTarget,
   nextBatchSize,
   ratePerSecond,
+  reconcileDuplicates,
   sourceRefusal,
+  type DuplicateCounting,
   type MoveCounts,
   type MoveEnd,
+  type QueueReading,
   type MoveMode,
   type MoveTarget,
 } from '../core/messageMove';
@@ -87,6 +90,14 @@ export interface MoveOptions {
   targetLabel?: string;
   /** How the summary names what was done (default "Moved" / "Copied"), e.g. "Replayed". */
   verb?: string;
+  /**
+   * Move: where each target delivers, for an exact count of the duplicates after a fault
+   * (core/messageMove.ts reconcileDuplicates). Default for a queue target: that queue; for an
+   * exchange target or a route: none (the duplicates are then given as bounds).
+   */
+  countIn?: DuplicateCounting;
+  /** After a fault, how long to wait for the broker to give the messages back before counting. Default 10 s. */
+  reconcileTimeoutMs?: number;
 }
 
 export interface MoveProgress {
@@ -153,10 +164,11 @@ export async function moveMessages(
   const confirmTimeoutMs = opts.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
 
   // Check both ends before taking anything (a missing target would otherwise surface as a channel error mid-run).
-  const depth = await mgr.withChannel(vhost, async (ch) => {
+  const sourceBefore = await mgr.withChannel(vhost, async (ch) => {
     const ok = await ch.checkQueue(source);
-    return ok.messageCount;
+    return { messages: ok.messageCount, consumers: ok.consumerCount };
   });
+  const depth = sourceBefore.messages;
   if (opts.route) {
     // Targets vary per message: the caller checks them (a missing exchange ends the run as a fault).
   } else if (target.exchange === '')
@@ -187,6 +199,21 @@ export async function moveMessages(
       'amqp',
       'MOVE_REFUSED',
     );
+
+  // Exact duplicates after a fault (move only): the counted queues' depths before anything is taken.
+  const counting: DuplicateCounting | undefined =
+    opts.mode !== 'move'
+      ? undefined
+      : (opts.countIn ??
+        (!opts.route && target.exchange === ''
+          ? { queues: [target.routingKey], queueOf: (to) => (to.exchange === '' ? to.routingKey : undefined) }
+          : undefined));
+  const countedBefore = counting
+    ? await readQueues(mgr, vhost, counting.queues, 10_000).catch(() => undefined)
+    : undefined;
+  const countedIndex = new Map((counting?.queues ?? []).map((q, i) => [q, i]));
+  /** Per message index: the counted queue it was published to (-1: not one of them). */
+  const queueOfIdx: number[] = [];
 
   const ledger = new MoveLedger(opts.mode);
   const started = performance.now();
@@ -330,6 +357,12 @@ export async function moveMessages(
       ledger.failed(idx);
       refused ??= `A message cannot be published again: ${err instanceof Error ? err.message : String(err)}. It stays in the source, and the run stopped.`;
       return;
+    }
+    if (counting) {
+      // CC and BCC headers route a message to more queues than its target's.
+      const h = m.properties.headers as Record<string, unknown> | undefined;
+      queueOfIdx[idx] =
+        h && ('CC' in h || 'BCC' in h) ? -1 : (countedIndex.get(counting.queueOf(to) ?? '\u0000') ?? -1);
     }
     inFlight.set(idx, {
       content: m.content,
@@ -512,6 +545,30 @@ export async function moveMessages(
     if (fault) void mgr.closeChannel(pub);
     else await mgr.closeChannel(pub);
   }
+  if (counts.duplicates === undefined && opts.mode === 'move') {
+    // Messages were in flight when the run ended: count the duplicates from the queues' depths.
+    const why = !counting
+      ? 'the target is not a single queue'
+      : !countedBefore
+        ? "the target queues' depths could not be read before the run"
+        : undefined;
+    if (why) counts.duplicatesNote = why;
+    else if (counting && countedBefore) {
+      const r = await reconcileAfter(
+        mgr,
+        vhost,
+        source,
+        sourceBefore,
+        counting.queues,
+        countedBefore,
+        ledger,
+        queueOfIdx,
+        opts.reconcileTimeoutMs ?? 10_000,
+      );
+      if (r.exact) counts.duplicates = r.duplicates;
+      else counts.duplicatesNote = r.why;
+    }
+  }
   report(true);
   const ms = elapsed();
   const reason =
@@ -532,4 +589,110 @@ export async function moveMessages(
     atRisk,
     summary: describeMoveResult(opts.mode, counts, end, source, opts.targetLabel ?? target, ms, reason, opts.verb),
   };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The queues' ready messages and consumers (queue.declare passive: exact, unlike the management API's statistics). */
+async function readQueues(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  names: string[],
+  timeoutMs: number,
+): Promise<QueueReading[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const read = mgr.withChannel(vhost, async (ch) => {
+    const out: QueueReading[] = [];
+    for (const n of names) {
+      const ok = await ch.checkQueue(n);
+      out.push({ messages: ok.messageCount, consumers: ok.consumerCount });
+    }
+    return out;
+  });
+  read.catch(() => undefined);
+  try {
+    return await Promise.race([
+      read,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new BrokerError(`Reading queue depths took over ${timeoutMs} ms`, 'amqp', 'TIMEOUT')),
+          Math.max(1, timeoutMs),
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * After a run that ended with messages in flight: waits until the broker gave back the dead
+ * channel's messages (the source holds at least what surely went back, and two readings 300 ms
+ * apart agree), then counts the duplicates (core/messageMove.ts reconcileDuplicates).
+ */
+async function reconcileAfter(
+  mgr: AmqpConnectionManager,
+  vhost: string,
+  source: string,
+  sourceBefore: QueueReading,
+  queues: string[],
+  before: QueueReading[],
+  ledger: MoveLedger,
+  queueOfIdx: number[],
+  timeoutMs: number,
+): Promise<ReturnType<typeof reconcileDuplicates>> {
+  let settled = 0;
+  let acked = 0;
+  let confirmed = 0;
+  let unknownTarget = 0;
+  const sure = queues.map(() => 0);
+  const open = queues.map(() => 0);
+  ledger.forEach((state, i) => {
+    if (state === 'settled') settled++;
+    else if (state === 'acked') acked++;
+    else if (state === 'confirmed') confirmed++;
+    if (state !== 'settled' && state !== 'acked' && state !== 'confirmed' && state !== 'sent') return;
+    const q = queueOfIdx[i] ?? -1;
+    if (q < 0) unknownTarget++;
+    else if (state === 'sent') open[q]++;
+    else sure[q]++;
+  });
+  const busy = [source, ...queues].find((_, i) => (i === 0 ? sourceBefore : before[i - 1]).consumers > 0);
+  if (busy !== undefined) return { exact: false, why: `queue '${busy}' has consumers, which change its depth` };
+  const floor = sourceBefore.messages - settled - acked;
+  const names = [source, ...queues];
+  const deadline = performance.now() + timeoutMs;
+  let prev: QueueReading[] | undefined;
+  let why = `the broker had not given the messages back within ${Math.round(timeoutMs / 1000)} s`;
+  while (performance.now() < deadline) {
+    let now: QueueReading[];
+    try {
+      now = await readQueues(mgr, vhost, names, deadline - performance.now());
+    } catch (err) {
+      why = `the queues' depths could not be read (${err instanceof Error ? err.message : String(err)})`;
+      prev = undefined;
+      await sleep(300);
+      continue;
+    }
+    const same =
+      prev !== undefined && prev.every((r, i) => r.messages === now[i].messages && r.consumers === now[i].consumers);
+    if (same && now[0].messages >= floor && now[0].consumers === 0)
+      return reconcileDuplicates({
+        source: { name: source, before: sourceBefore, after: now[0] },
+        targets: queues.map((name, i) => ({
+          name,
+          before: before[i],
+          after: now[i + 1],
+          sure: sure[i],
+          open: open[i],
+        })),
+        unknownTarget,
+        settled,
+        acked,
+        confirmed,
+      });
+    prev = now;
+    await sleep(300);
+  }
+  return { exact: false, why };
 }

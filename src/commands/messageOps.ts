@@ -11,6 +11,8 @@ import { searchQueue } from '../broker/searchQueue';
 import { toExportable } from '../core/messageExport';
 import type { CapturedMessage } from '../core/message';
 import { moveMessages, type MoveOptions } from '../broker/moveMessages';
+import { singleQueueCounting } from '../broker/duplicateCounting';
+import { LazyTopology } from '../broker/routingTopology';
 import { REPLAY_HEADER, replayGroups, replayPreview, replayRoute } from '../core/deadLetter';
 import {
   MAX_COPY,
@@ -18,6 +20,7 @@ import {
   parseMoveCount,
   queueTarget,
   sourceRefusal,
+  type DuplicateCounting,
   type MoveMode,
   type MoveTarget,
 } from '../core/messageMove';
@@ -103,12 +106,35 @@ async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mo
     type === 'classic'
       ? undefined
       : await queueDeliveryLimit(session.management, node.vhost, node.name).catch(() => undefined);
+  // To an exchange: the queue it routes to, for an exact count of duplicates after a fault.
+  const countIn =
+    mode === 'move' && target.exchange !== ''
+      ? await countingFor(s, session.management, node.vhost, [target])
+      : undefined;
   await runWithProgress(s, node, `${mode === 'move' ? 'moving' : 'copying'} messages`, target, {
     mode,
     count,
     queueType: type,
     deliveryLimit: knownLimit(limit),
+    ...(countIn ? { countIn } : {}),
   });
+}
+
+/** The one queue each target routes to (see broker/duplicateCounting.ts); undefined when that cannot be read. */
+async function countingFor(
+  s: CommandServices,
+  m: ConstructorParameters<typeof LazyTopology>[0],
+  vhost: string,
+  targets: MoveTarget[],
+): Promise<DuplicateCounting | undefined> {
+  try {
+    return await singleQueueCounting(new LazyTopology(m, vhost), targets);
+  } catch (err) {
+    s.log.warn(
+      `Could not read where the targets route (duplicates after a fault will be given as bounds): ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return undefined;
+  }
 }
 
 /** Runs moveMessages under a cancellable progress notification (count, rate), then reports the counts. */
@@ -227,6 +253,12 @@ async function replayDeadLetters(s: CommandServices, node: ExplorerNode | undefi
     'Replay and Tag',
   );
   if (answer === undefined) return;
+  const countIn = await countingFor(
+    s,
+    session.management,
+    node.vhost,
+    going.map((r) => r.target),
+  );
   await runWithProgress(
     s,
     node,
@@ -239,6 +271,7 @@ async function replayDeadLetters(s: CommandServices, node: ExplorerNode | undefi
       deliveryLimit: knownLimit(limit),
       route,
       targetLabel: 'their original exchanges',
+      ...(countIn ? { countIn } : {}),
       verb: 'Replayed',
       ...(answer === 'Replay and Tag' ? { tagHeader: { name: REPLAY_HEADER, value: new Date().toISOString() } } : {}),
     },

@@ -60,6 +60,14 @@ export interface MoveCounts {
   skipped: number;
   /** Messages acknowledged on the source without a confirm from the target. Always 0 (pinned by tests). */
   lost: number;
+  /**
+   * The exact number of messages now both in the source and in the target, when it is known: 0
+   * after a run with nothing in flight; after a fault, counted from the queues' depths
+   * (reconcileDuplicates). Undefined: only the bounds above are known (see duplicatesNote).
+   */
+  duplicates?: number;
+  /** Why `duplicates` is not known after a fault (for people). */
+  duplicatesNote?: string;
 }
 
 /** The per-message accounting of one run. */
@@ -132,6 +140,11 @@ export class MoveLedger {
     for (const i of indices) if (this.states[i] === 'acked') this.set(i, 'settled');
   }
 
+  /** Every message's state, by index. */
+  forEach(fn: (state: LedgerState, i: number) => void): void {
+    this.states.forEach(fn);
+  }
+
   /** Indices in a state, ascending. */
   indicesIn(state: LedgerState): number[] {
     const out: number[] = [];
@@ -161,8 +174,86 @@ export class MoveLedger {
       returned: c.taken + c.failed + c.skipped,
       skipped: c.skipped,
       lost: this.ackedUnconfirmed,
+      ...(inFlight === 0 ? { duplicates: 0 } : {}),
     };
   }
+}
+
+/**
+ * Exact duplicates after a fault, for a move whose targets each deliver to one known queue.
+ *
+ * The ledger knows, per message, whether it is surely in the target (confirmed, acked, settled)
+ * and surely back in the source (everything not acked or settled); two groups are open:
+ *   sent, not confirmed   back in the source for sure; in the target or not (the publish may
+ *                         have reached the broker before the connection died);
+ *   acked, not settled    in the target for sure; back in the source or not (the ack may have
+ *                         been processed before the connection died).
+ * Once the broker has given the dead channel's messages back, the queues' depths (queue.declare
+ * passive: exact, not the management API's 5 s statistics) say how many of each group went which
+ * way, if nothing else changed those queues meanwhile:
+ *   source after  = source before − settled − (acked whose ack was processed)
+ *   target after  = target before + surely in it + (sent ones that arrived)
+ * Duplicates = confirmed (not acked) + acked ones still in the source + sent ones that arrived.
+ * The answer is refused (undefined, with the reason) when a queue has consumers (they change the
+ * depths), when a target's queue is unknown (an exchange routing to several queues or none), or
+ * when a depth is outside what the run alone can explain (another publisher or consumer).
+ */
+export interface DuplicateCounting {
+  /** The queues the run's messages go to, each message to exactly one of them. */
+  queues: string[];
+  /** The one queue a target delivers every message to; undefined when that is not known. */
+  queueOf(to: MoveTarget): string | undefined;
+}
+
+/** A queue's state from queue.declare (passive): ready messages and consumers. */
+export interface QueueReading {
+  messages: number;
+  consumers: number;
+}
+
+export interface ReconcileInput {
+  source: { name: string; before: QueueReading; after: QueueReading };
+  /** Per counted queue: its readings, the run's messages surely in it and those that may be. */
+  targets: { name: string; before: QueueReading; after: QueueReading; sure: number; open: number }[];
+  /** Messages published to a target whose queue is not known (no exact count then). */
+  unknownTarget: number;
+  /** The ledger at the end: settled, acked (not settled) and confirmed (not acked) messages. */
+  settled: number;
+  acked: number;
+  confirmed: number;
+}
+
+export type Reconciled =
+  { exact: true; duplicates: number; ackedStillInSource: number; sentArrived: number } | { exact: false; why: string };
+
+export function reconcileDuplicates(r: ReconcileInput): Reconciled {
+  if (r.unknownTarget > 0)
+    return {
+      exact: false,
+      why: `${plural(r.unknownTarget, 'message')} went to a target that is not one known queue`,
+    };
+  if (r.targets.some((t) => t.name === r.source.name)) return { exact: false, why: `the source is also a target` };
+  for (const q of [r.source, ...r.targets])
+    if (q.before.consumers > 0 || q.after.consumers > 0)
+      return { exact: false, why: `queue '${q.name}' has consumers, which change its depth` };
+  const floor = r.source.before.messages - r.settled - r.acked;
+  const ackedStillInSource = r.source.after.messages - floor;
+  if (ackedStillInSource < 0 || ackedStillInSource > r.acked)
+    return {
+      exact: false,
+      why: `the source holds ${plural(r.source.after.messages, 'message')}, which the run alone cannot explain (${floor}–${floor + r.acked}): something else published to it or consumed from it`,
+    };
+  let sentArrived = 0;
+  for (const t of r.targets) {
+    const arrived = t.after.messages - t.before.messages - t.sure;
+    if (arrived < 0 || arrived > t.open)
+      return {
+        exact: false,
+        why: `queue '${t.name}' holds ${plural(t.after.messages, 'message')}, which the run alone cannot explain (${t.before.messages + t.sure}–${t.before.messages + t.sure + t.open}): something else published to it or consumed from it`,
+      };
+    sentArrived += arrived;
+  }
+  return { exact: true, duplicates: r.confirmed + ackedStillInSource + sentArrived, ackedStillInSource, sentArrived };
 }
 
 /** How many messages a run handles at most at once (unacknowledged on the source's channel). Move: per batch. */
@@ -212,9 +303,13 @@ export function describeMoveResult(
       (elapsedMs > 0 && counts.done > 0 ? ` (${Math.round(ratePerSecond(counts.done, elapsedMs))} msg/s)` : ''),
   ];
   if (end === 'cancelled') parts.push('cancelled');
-  if (counts.possibleDuplicates > 0)
+  if (counts.duplicates !== undefined && counts.possibleDuplicates > 0)
     parts.push(
-      `${plural(counts.possibleDuplicates, 'possible duplicate')} (the connection failed while they were in flight: each may now be both in the source and in the target; ${counts.certainDuplicates} certainly are)`,
+      `${plural(counts.duplicates, 'duplicate')} (the connection failed while ${plural(counts.possibleDuplicates, 'message was', 'messages were')} in flight; counted afterwards from the queues' depths: ${counts.duplicates === 0 ? 'none is' : counts.duplicates === 1 ? 'it is' : 'each is'} now both in the source and in the target)`,
+    );
+  else if (counts.possibleDuplicates > 0)
+    parts.push(
+      `${plural(counts.possibleDuplicates, 'possible duplicate')} (the connection failed while they were in flight: each may now be both in the source and in the target; ${counts.certainDuplicates} certainly are${counts.duplicatesNote ? `; not counted exactly: ${counts.duplicatesNote}` : ''})`,
     );
   if (counts.returned > 0)
     parts.push(

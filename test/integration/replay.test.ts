@@ -4,8 +4,9 @@
  *   - rejected and expired messages dead-lettered by the broker itself; a replay of the rejected
  *     ones only goes back to their original exchange and routing key, tagged, everything else kept;
  *     the expired ones stay in the DLQ in order;
- *   - 10,000 dead letters replayed through a TCP proxy that resets every connection halfway: no
- *     message lost, duplicates found within the reported bounds.
+ *   - 10,000 dead letters replayed through a TCP proxy that cuts every connection halfway (a reset;
+ *     or the broker's side muted first, so that publishes arrive without their confirms): no
+ *     message lost, and the duplicates reported (counted from the queues' depths) equal those found.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,18 @@ import { moveMessages, type MoveResult } from '../../src/broker/moveMessages';
 import { publishMany } from '../../src/broker/publish';
 import { peekMessages } from '../../src/broker/peek';
 import { REPLAY_HEADER, replayPreview, replayRoute } from '../../src/core/deadLetter';
-import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, poll, type FaultProxy } from './helpers';
+import { singleQueueCounting } from '../../src/broker/duplicateCounting';
+import { LazyTopology } from '../../src/broker/routingTopology';
+import {
+  BROKERS,
+  managementClientOf,
+  endpointOf,
+  makeVhost,
+  dropVhost,
+  startFaultProxy,
+  poll,
+  type FaultProxy,
+} from './helpers';
 
 const FAULT_COUNT = 10_000;
 
@@ -147,123 +159,136 @@ for (const B of BROKERS) {
         );
       });
 
-      test(`${type} DLQ: a replay of ${FAULT_COUNT} with every connection reset halfway loses nothing`, async () => {
-        const dlx = `fdlx-${type}`;
-        const dlq = `fdlq-${type}`;
-        const expire = `fexpire-${type}`;
-        const origin = `forigin-${type}`;
-        const replayed = `freplayed-${type}`;
-        await mgr.withChannel(vhost, async (ch) => {
-          await ch.assertExchange(dlx, 'fanout', { durable: true });
-          await ch.assertExchange(origin, 'direct', { durable: true });
-          await ch.assertQueue(dlq, { durable: true, arguments: dlqArgs(type) });
-          await ch.bindQueue(dlq, dlx, '');
-          await ch.assertQueue(expire, {
-            durable: true,
-            arguments: { 'x-dead-letter-exchange': dlx, 'x-message-ttl': 0 },
+      for (const fault of ['reset', 'confirms lost, then reset'] as const)
+        test(`${type} DLQ: a replay of ${FAULT_COUNT} with every connection cut halfway (${fault}) loses nothing and counts its duplicates exactly`, async () => {
+          const tag = fault === 'reset' ? 'r' : 'm';
+          const dlx = `fdlx-${type}-${tag}`;
+          const dlq = `fdlq-${type}-${tag}`;
+          const expire = `fexpire-${type}-${tag}`;
+          const origin = `forigin-${type}-${tag}`;
+          const replayed = `freplayed-${type}-${tag}`;
+          await mgr.withChannel(vhost, async (ch) => {
+            await ch.assertExchange(dlx, 'fanout', { durable: true });
+            await ch.assertExchange(origin, 'direct', { durable: true });
+            await ch.assertQueue(dlq, { durable: true, arguments: dlqArgs(type) });
+            await ch.bindQueue(dlq, dlx, '');
+            await ch.assertQueue(expire, {
+              durable: true,
+              arguments: { 'x-dead-letter-exchange': dlx, 'x-message-ttl': 0 },
+            });
+            await ch.bindQueue(expire, origin, 'k');
+            await ch.assertQueue(replayed, { durable: true });
           });
-          await ch.bindQueue(expire, origin, 'k');
-          await ch.assertQueue(replayed, { durable: true });
-        });
-        const pub = await publishMany(
-          mgr,
-          vhost,
-          { exchange: origin, routingKey: 'k', body: Buffer.from(''), properties: {} },
-          FAULT_COUNT,
-          { messageAt: (i) => ({ body: Buffer.from(`dead ${i}`), properties: { messageId: `d-${i}` } }) },
-        );
-        assert.equal(pub.confirmed, FAULT_COUNT);
-        await waitDepth(dlq, FAULT_COUNT);
-        // Replay target: the origin exchange now routes 'k' to another queue (not back into the TTL queue).
-        await mgr.withChannel(vhost, async (ch) => {
-          await ch.unbindQueue(expire, origin, 'k');
-          await ch.bindQueue(replayed, origin, 'k');
-        });
-        let proxy: FaultProxy | undefined;
-        let viaProxy: AmqpConnectionManager | undefined;
-        let r: MoveResult;
-        try {
-          proxy = await startFaultProxy(B.amqpPort);
-          viaProxy = new AmqpConnectionManager(
-            endpointOf(B, { port: proxy.port, connectionName: `burrow-test-replay-proxy-${vhost}` }),
-          );
-          let fired = false;
-          const p = proxy;
-          r = await moveMessages(
-            viaProxy,
+          const pub = await publishMany(
+            mgr,
             vhost,
-            dlq,
-            { exchange: '', routingKey: '' },
-            {
-              mode: 'move',
-              count: 'all',
-              queueType: type,
-              deliveryLimit: null,
-              confirmTimeoutMs: 10_000,
-              route: replayRoute({ reasons: ['expired'] }),
-              onTaken: (n) => {
-                if (!fired && n >= FAULT_COUNT / 2) {
-                  fired = true;
-                  p.resetAll();
-                }
+            { exchange: origin, routingKey: 'k', body: Buffer.from(''), properties: {} },
+            FAULT_COUNT,
+            { messageAt: (i) => ({ body: Buffer.from(`dead ${i}`), properties: { messageId: `d-${i}` } }) },
+          );
+          assert.equal(pub.confirmed, FAULT_COUNT);
+          await waitDepth(dlq, FAULT_COUNT);
+          // Replay target: the origin exchange now routes 'k' to another queue (not back into the TTL queue).
+          await mgr.withChannel(vhost, async (ch) => {
+            await ch.unbindQueue(expire, origin, 'k');
+            await ch.bindQueue(replayed, origin, 'k');
+          });
+          // Where the replay's target routes, read as the command reads it (for the exact count).
+          const countIn = await singleQueueCounting(new LazyTopology(managementClientOf(B), vhost), [
+            { exchange: origin, routingKey: 'k' },
+          ]);
+          assert.deepEqual(countIn.queues, [replayed]);
+          let proxy: FaultProxy | undefined;
+          let viaProxy: AmqpConnectionManager | undefined;
+          let r: MoveResult;
+          try {
+            proxy = await startFaultProxy(B.amqpPort);
+            viaProxy = new AmqpConnectionManager(
+              endpointOf(B, { port: proxy.port, connectionName: `burrow-test-replay-proxy-${vhost}` }),
+            );
+            let fired = false;
+            const p = proxy;
+            r = await moveMessages(
+              viaProxy,
+              vhost,
+              dlq,
+              { exchange: '', routingKey: '' },
+              {
+                mode: 'move',
+                count: 'all',
+                queueType: type,
+                deliveryLimit: null,
+                confirmTimeoutMs: 10_000,
+                route: replayRoute({ reasons: ['expired'] }),
+                countIn,
+                onTaken: (n) => {
+                  if (!fired && n >= FAULT_COUNT / 2) {
+                    fired = true;
+                    if (fault === 'reset') p.resetAll();
+                    else {
+                      p.muteBroker();
+                      setTimeout(() => p.resetAll(), 1_000);
+                    }
+                  }
+                },
               },
-            },
-          );
-          assert.ok(fired);
-        } finally {
-          await viaProxy?.dispose();
-          await proxy?.close();
-        }
-        assert.equal(r.end, 'fault', r.summary);
-        // Settle, then take every id from both queues.
-        let last = '';
-        for (let i = 0; i < 100; i++) {
-          const d = `${await depth(dlq)},${await depth(replayed)}`;
-          if (d === last) break;
-          last = d;
-          await new Promise((res) => setTimeout(res, 400));
-        }
-        const drain = async (q: string) => {
-          const n = await depth(q);
-          const ids: string[] = [];
-          if (n === 0) return ids;
-          await mgr.withChannel(
-            vhost,
-            async (ch) => {
-              await ch.prefetch(1000);
-              await new Promise<void>((resolve) => {
-                void ch.consume(q, (m) => {
-                  if (!m) return;
-                  ids.push(String(m.properties.messageId));
-                  ch.ack(m);
-                  if (ids.length >= n) resolve();
+            );
+            assert.ok(fired);
+          } finally {
+            await viaProxy?.dispose();
+            await proxy?.close();
+          }
+          assert.equal(r.end, 'fault', r.summary);
+          // Settle, then take every id from both queues.
+          let last = '';
+          for (let i = 0; i < 100; i++) {
+            const d = `${await depth(dlq)},${await depth(replayed)}`;
+            if (d === last) break;
+            last = d;
+            await new Promise((res) => setTimeout(res, 400));
+          }
+          const drain = async (q: string) => {
+            const n = await depth(q);
+            const ids: string[] = [];
+            if (n === 0) return ids;
+            await mgr.withChannel(
+              vhost,
+              async (ch) => {
+                await ch.prefetch(1000);
+                await new Promise<void>((resolve) => {
+                  void ch.consume(q, (m) => {
+                    if (!m) return;
+                    ids.push(String(m.properties.messageId));
+                    ch.ack(m);
+                    if (ids.length >= n) resolve();
+                  });
                 });
-              });
-            },
-            { deadlineMs: 60_000 },
+              },
+              { deadlineMs: 60_000 },
+            );
+            return ids;
+          };
+          const inDlq = await drain(dlq);
+          const inReplayed = await drain(replayed);
+          const all = new Set([...inDlq, ...inReplayed]);
+          let lost = 0;
+          for (let i = 0; i < FAULT_COUNT; i++) if (!all.has(`d-${i}`)) lost++;
+          const dlqSet = new Set(inDlq);
+          const duplicatesFound = inReplayed.filter((id) => dlqSet.has(id)).length;
+          console.log(
+            `[${B.label} ${type} DLQ] replay ${FAULT_COUNT}, ${fault} after ${FAULT_COUNT / 2} taken: replayed ${r.counts.done}, ` +
+              `possible duplicates ${r.counts.possibleDuplicates} (certain ${r.counts.certainDuplicates}), duplicates reported ${r.counts.duplicates ?? '?'}, found ${duplicatesFound}, ` +
+              `lost reported ${r.counts.lost}, lost found ${lost}; DLQ ${inDlq.length}, replayed queue ${inReplayed.length}`,
           );
-          return ids;
-        };
-        const inDlq = await drain(dlq);
-        const inReplayed = await drain(replayed);
-        const all = new Set([...inDlq, ...inReplayed]);
-        let lost = 0;
-        for (let i = 0; i < FAULT_COUNT; i++) if (!all.has(`d-${i}`)) lost++;
-        const dlqSet = new Set(inDlq);
-        const duplicatesFound = inReplayed.filter((id) => dlqSet.has(id)).length;
-        console.log(
-          `[${B.label} ${type} DLQ] replay ${FAULT_COUNT}, reset after ${FAULT_COUNT / 2} taken: replayed ${r.counts.done}, ` +
-            `possible duplicates ${r.counts.possibleDuplicates} (certain ${r.counts.certainDuplicates}), duplicates found ${duplicatesFound}, ` +
-            `lost reported ${r.counts.lost}, lost found ${lost}; DLQ ${inDlq.length}, replayed queue ${inReplayed.length}`,
-        );
-        assert.equal(lost, 0);
-        assert.equal(r.counts.lost, 0);
-        assert.ok(
-          duplicatesFound >= r.counts.certainDuplicates && duplicatesFound <= r.counts.possibleDuplicates,
-          `duplicates found ${duplicatesFound} within [${r.counts.certainDuplicates}, ${r.counts.possibleDuplicates}]`,
-        );
-        assert.equal(inDlq.length + inReplayed.length - duplicatesFound, FAULT_COUNT);
-      });
+          assert.equal(lost, 0);
+          assert.equal(r.counts.lost, 0);
+          assert.ok(
+            duplicatesFound >= r.counts.certainDuplicates && duplicatesFound <= r.counts.possibleDuplicates,
+            `duplicates found ${duplicatesFound} within [${r.counts.certainDuplicates}, ${r.counts.possibleDuplicates}]`,
+          );
+          assert.equal(r.counts.duplicates, duplicatesFound, `${r.summary} (${r.counts.duplicatesNote ?? ''})`);
+          assert.equal(inDlq.length + inReplayed.length - duplicatesFound, FAULT_COUNT);
+        });
     }
   });
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  reconcileDuplicates,
   MoveLedger,
   describeMoveResult,
   describeTarget,
@@ -65,6 +66,7 @@ test('a refused publish stays in the source; a copy is done on confirm', () => {
     returned: 1,
     skipped: 0,
     lost: 0,
+    duplicates: 0, // nothing in flight: none
   });
   const c = new MoveLedger('copy');
   const x = c.take();
@@ -155,7 +157,112 @@ test('skipped messages stay in the source and are counted apart', () => {
     returned: 1,
     skipped: 1,
     lost: 0,
+    duplicates: 0, // nothing in flight: none
   });
   l.sent(a);
   assert.equal(l.state(a), 'skipped', 'a skipped message is never sent');
+});
+
+test('exact duplicates after a fault, from the queues depths', () => {
+  const q = (messages: number, consumers = 0) => ({ messages, consumers });
+  // 1,000 in the source; 400 settled, 50 acked (ack fate unknown), 30 confirmed, 20 sent (publish fate unknown).
+  const base = {
+    source: { name: 'src', before: q(1000), after: q(1000 - 400 - 50 + 10) },
+    targets: [{ name: 'dst', before: q(7), after: q(7 + 400 + 50 + 30 + 5), sure: 480, open: 20 }],
+    unknownTarget: 0,
+    settled: 400,
+    acked: 50,
+    confirmed: 30,
+  };
+  // 10 of the acked ones are still in the source, 5 of the sent ones reached the target: 30 + 10 + 5.
+  assert.deepEqual(reconcileDuplicates(base), { exact: true, duplicates: 45, ackedStillInSource: 10, sentArrived: 5 });
+  // Nothing open: the confirmed ones are the duplicates.
+  assert.deepEqual(
+    reconcileDuplicates({
+      ...base,
+      source: { ...base.source, after: q(550) },
+      targets: [{ ...base.targets[0], after: q(487) }],
+    }),
+    { exact: true, duplicates: 30, ackedStillInSource: 0, sentArrived: 0 },
+  );
+  // Two target queues (a replay): each queue's own arrivals.
+  const two = reconcileDuplicates({
+    ...base,
+    targets: [
+      { name: 'a', before: q(0), after: q(300 + 2), sure: 300, open: 5 },
+      { name: 'b', before: q(1), after: q(1 + 180 + 3), sure: 180, open: 15 },
+    ],
+  });
+  assert.deepEqual(two, { exact: true, duplicates: 45, ackedStillInSource: 10, sentArrived: 5 });
+
+  const refused = (r: ReturnType<typeof reconcileDuplicates>) => (r.exact ? '' : r.why);
+  assert.match(
+    refused(reconcileDuplicates({ ...base, unknownTarget: 3 })),
+    /3 messages went to a target that is not one known queue/,
+  );
+  assert.match(
+    refused(reconcileDuplicates({ ...base, targets: [{ ...base.targets[0], after: q(600, 1) }] })),
+    /queue 'dst' has consumers/,
+  );
+  assert.match(
+    refused(reconcileDuplicates({ ...base, source: { ...base.source, before: q(1000, 2) } })),
+    /'src' has consumers/,
+  );
+  // Another publisher on the target: more than the run can explain.
+  assert.match(
+    refused(reconcileDuplicates({ ...base, targets: [{ ...base.targets[0], after: q(7 + 480 + 21) }] })),
+    /'dst' holds 508 messages, which the run alone cannot explain \(487–507\)/,
+  );
+  // Another consumer on the target: fewer than surely arrived.
+  assert.match(
+    refused(reconcileDuplicates({ ...base, targets: [{ ...base.targets[0], after: q(486) }] })),
+    /cannot explain/,
+  );
+  // The source: more than every acked one back, or fewer than what surely went back.
+  assert.match(
+    refused(reconcileDuplicates({ ...base, source: { ...base.source, after: q(601) } })),
+    /source holds 601/,
+  );
+  assert.match(
+    refused(reconcileDuplicates({ ...base, source: { ...base.source, after: q(549) } })),
+    /source holds 549/,
+  );
+  assert.match(
+    refused(reconcileDuplicates({ ...base, targets: [{ ...base.targets[0], name: 'src' }] })),
+    /source is also a target/,
+  );
+});
+
+test('the summary gives the exact duplicates when they were counted, else the bounds and why', () => {
+  const counts = {
+    taken: 100,
+    done: 50,
+    possibleDuplicates: 50,
+    certainDuplicates: 10,
+    returned: 0,
+    skipped: 0,
+    lost: 0,
+  };
+  const exact = describeMoveResult('move', { ...counts, duplicates: 23 }, 'fault', 'a', queueTarget('b'), 0);
+  assert.match(
+    exact,
+    /23 duplicates \(the connection failed while 50 messages were in flight; counted afterwards from the queues' depths: each is now both in the source and in the target\)/,
+  );
+  assert.doesNotMatch(exact, /possible/);
+  assert.match(
+    describeMoveResult('move', { ...counts, duplicates: 0 }, 'fault', 'a', queueTarget('b'), 0),
+    /0 duplicates .*none is now both/,
+  );
+  const bounds = describeMoveResult(
+    'move',
+    { ...counts, duplicatesNote: 'the target is not a single queue' },
+    'fault',
+    'a',
+    queueTarget('b'),
+    0,
+  );
+  assert.match(
+    bounds,
+    /50 possible duplicates .* 10 certainly are; not counted exactly: the target is not a single queue\)/,
+  );
 });
