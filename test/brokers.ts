@@ -167,7 +167,11 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair = { client, upstream, dead: holes };
+    const pair: { client: net.Socket; upstream: net.Socket; dead: boolean; muted?: boolean } = {
+      client,
+      upstream,
+      dead: holes,
+    };
     pairs.add(pair);
     client.on('data', (d) => {
       if (!pair.dead) upstream.write(d);
