@@ -19,6 +19,7 @@
  */
 import type * as amqp from 'amqplib';
 import type { AmqpConnectionManager } from './amqp';
+import { consumeUntil } from './consumeUntil';
 import { BrokerError, describeForUser } from './errors';
 import { toBrokerError } from './describe';
 import { RESTORE_WAIT_MS } from './peek';
@@ -212,38 +213,14 @@ async function takeStep(
 ): Promise<amqp.ConsumeMessage[]> {
   const got: amqp.ConsumeMessage[] = [];
   await mgr.deadline(ch, ch.prefetch(size), `Delete from '${queue}': basic.qos`);
-  await new Promise<void>((resolve, reject) => {
-    let idle: NodeJS.Timeout | undefined;
-    let finished = false;
-    const finish = (err?: unknown) => {
-      if (finished) return;
-      finished = true;
-      if (idle) clearTimeout(idle);
-      ch.removeListener('close', onClose);
-      if (err !== undefined) reject(err);
-      else resolve();
-    };
-    const onClose = () =>
-      finish(new BrokerError('The channel closed while Burrow was taking messages', 'amqp', 'CHANNEL_CLOSED'));
-    ch.on('close', onClose);
-    const armIdle = () => {
-      if (finished) return;
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => finish(), IDLE_MS);
-    };
-    ch.consume(
-      queue,
-      (m) => {
-        if (m === null)
-          return finish(
-            new BrokerError(`The broker cancelled Burrow's consumer on '${queue}'`, 'amqp', 'CONSUMER_CANCELLED'),
-          );
-        got.push(m);
-        if (got.length >= size) finish();
-        else armIdle();
-      },
-      { noAck: false, consumerTag: tag },
-    ).then(armIdle, (err: unknown) => finish(err));
+  await consumeUntil(ch, queue, {
+    size,
+    idleMs: IDLE_MS,
+    consumerTag: tag,
+    onMessage: (m) => got.push(m),
+    cancelledError: () =>
+      new BrokerError(`The broker cancelled Burrow's consumer on '${queue}'`, 'amqp', 'CONSUMER_CANCELLED'),
+    closedError: () => new BrokerError('The channel closed while Burrow was taking messages', 'amqp', 'CHANNEL_CLOSED'),
   });
   await mgr.deadline(ch, ch.cancel(tag), `Delete from '${queue}': basic.cancel`);
   return got;

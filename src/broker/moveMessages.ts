@@ -29,6 +29,7 @@
  */
 import type * as amqp from 'amqplib';
 import type { AmqpConnectionManager } from './amqp';
+import { consumeUntil } from './consumeUntil';
 import { BrokerError } from './errors';
 import { toBrokerError } from './describe';
 import { toPublishOptions } from './publish';
@@ -421,58 +422,37 @@ export async function moveMessages(
     const tag = consumerTag(step);
     await guard(mgr.deadline(src, src.prefetch(size), `Move from '${source}': basic.qos`));
     await guard(
-      new Promise<void>((resolve, reject) => {
-        let idle: NodeJS.Timeout | undefined;
-        let finished = false;
-        const finish = (err?: unknown) => {
-          if (finished) return;
-          finished = true;
-          if (idle) clearTimeout(idle);
-          opts.signal?.removeEventListener('abort', onAbort);
-          if (err !== undefined) reject(err);
-          else resolve();
-        };
-        const onAbort = () => finish();
-        opts.signal?.addEventListener('abort', onAbort);
-        const armIdle = () => {
-          if (finished) return;
-          if (idle) clearTimeout(idle);
-          idle = setTimeout(() => finish(), IDLE_MS);
-        };
-        src
-          .consume(
-            source,
-            (m) => {
-              if (m === null)
-                return finish(
-                  new BrokerError(
-                    `The broker cancelled Burrow's consumer on '${source}' (was the queue deleted?)`,
-                    'amqp',
-                    'CONSUMER_CANCELLED',
-                  ),
-                );
-              // Deliveries after the batch was full (before cancel-ok) cannot happen with the
-              // prefetch; any that come anyway are still taken and published.
-              const idx = ledger.take();
-              got.push({ idx, msg: m });
-              const c = deliveryCountOf(m.properties.headers as Record<string, unknown> | undefined);
-              seenMax = Math.max(seenMax ?? 0, c);
-              if (limit !== null && riskOfReturn(limit, c) !== 'ok') atRisk++;
-              if (!refused) {
-                if (opts.route) {
-                  const to = opts.route(captureMessage(m, idx + 1, Date.now()));
-                  if (to) publishOne(idx, m, to);
-                  else ledger.skipped(idx);
-                } else publishOne(idx, m, target);
-              }
-              opts.onTaken?.(ledger.size);
-              report();
-              if (got.length >= size || refused) finish();
-              else armIdle();
-            },
-            { noAck: false, consumerTag: tag },
-          )
-          .then(armIdle, (err: unknown) => finish(err));
+      consumeUntil(src, source, {
+        size,
+        idleMs: IDLE_MS,
+        consumerTag: tag,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        cancelledError: () =>
+          new BrokerError(
+            `The broker cancelled Burrow's consumer on '${source}' (was the queue deleted?)`,
+            'amqp',
+            'CONSUMER_CANCELLED',
+          ),
+        onMessage: (m) => {
+          // Deliveries after the batch was full (before cancel-ok) cannot happen with the
+          // prefetch; any that come anyway are still taken and published.
+          const idx = ledger.take();
+          got.push({ idx, msg: m });
+          const c = deliveryCountOf(m.properties.headers as Record<string, unknown> | undefined);
+          seenMax = Math.max(seenMax ?? 0, c);
+          if (limit !== null && riskOfReturn(limit, c) !== 'ok') atRisk++;
+          if (!refused) {
+            if (opts.route) {
+              const to = opts.route(captureMessage(m, idx + 1, Date.now()));
+              if (to) publishOne(idx, m, to);
+              else ledger.skipped(idx);
+            } else publishOne(idx, m, target);
+          }
+          opts.onTaken?.(ledger.size);
+          report();
+          // A refused publish ends the batch at once.
+          return refused ? size : got.length;
+        },
       }),
     );
     // The messages stay with the channel, unacknowledged; cancel-ok also proves it answers.

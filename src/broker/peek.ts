@@ -50,6 +50,7 @@
  */
 import type * as amqp from 'amqplib';
 import type { AmqpConnectionManager } from './amqp';
+import { consumeUntil } from './consumeUntil';
 import { BrokerError, describeForUser } from './errors';
 import { toBrokerError } from './describe';
 import { peekStream } from './peekStream';
@@ -522,41 +523,19 @@ async function consumeUpTo(
 ): Promise<void> {
   await mgr.deadline(ch, ch.prefetch(size), `Peek '${queue}': basic.qos`);
   progress.taking = true;
-  await new Promise<void>((resolve, reject) => {
-    let idle: NodeJS.Timeout | undefined;
-    let finished = false;
-    const finish = (err?: unknown) => {
-      if (finished) return;
-      finished = true;
-      if (idle) clearTimeout(idle);
-      ch.removeListener('close', onClose);
-      if (err !== undefined) reject(err);
-      else resolve();
-    };
-    const onClose = () =>
-      finish(new BrokerError('The channel closed while the peek was taking messages', 'amqp', 'CHANNEL_CLOSED'));
-    ch.on('close', onClose);
-    const armIdle = () => {
-      if (finished) return;
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => finish(), PEEK_IDLE_MS);
-    };
-    ch.consume(
-      queue,
-      (m) => {
-        if (m === null)
-          return finish(
-            new BrokerError(
-              `The broker cancelled the peek's consumer on '${queue}' (was the queue deleted?)`,
-              'amqp',
-              'CONSUMER_CANCELLED',
-            ),
-          );
-        if (onMessage(m) >= size) finish();
-        else armIdle();
-      },
-      consumerTag === undefined ? { noAck: false, exclusive: false } : { noAck: false, exclusive: false, consumerTag },
-    ).then(armIdle, (err: unknown) => finish(err));
+  await consumeUntil(ch, queue, {
+    size,
+    idleMs: PEEK_IDLE_MS,
+    ...(consumerTag === undefined ? {} : { consumerTag }),
+    onMessage,
+    cancelledError: () =>
+      new BrokerError(
+        `The broker cancelled the peek's consumer on '${queue}' (was the queue deleted?)`,
+        'amqp',
+        'CONSUMER_CANCELLED',
+      ),
+    closedError: () =>
+      new BrokerError('The channel closed while the peek was taking messages', 'amqp', 'CHANNEL_CLOSED'),
   });
 }
 
