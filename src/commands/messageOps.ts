@@ -26,7 +26,8 @@ import {
 } from '../core/messageMove';
 import { formatCount } from '../core/format';
 import { registerAll, type CommandServices } from './context';
-import { ask, confirmDanger, pick, pickMany } from './ui';
+import { ask, confirmDanger, pickMany, pickName } from './ui';
+import { searchPicker } from '../broker/pickerSearch';
 
 const EXCHANGE_ITEM = '$(arrow-swap) An exchange and a routing key…';
 
@@ -42,31 +43,32 @@ function knownLimit(limit: { limit: number | null; guessed?: boolean } | undefin
 
 async function chooseTarget(s: CommandServices, node: QueueNode, mode: MoveMode): Promise<MoveTarget> {
   const m = (await s.sessions.get(node.profileId)).management;
-  const queues = (await m.listQueues(node.vhost, { page: 1, pageSize: 500 })).items.filter((q) => q.name !== node.name);
-  const items: (vscode.QuickPickItem & { queue?: string })[] = [
-    { label: EXCHANGE_ITEM },
-    { label: 'Queues', kind: vscode.QuickPickItemKind.Separator },
-    ...queues.map((q) => ({
-      label: q.name,
-      description: `queue · ${queueType(q)} · ${formatCount(q.messages ?? 0)} messages`,
-      queue: q.name,
-    })),
-  ];
-  const chosen = await pick(items, {
-    title: `Burrow: ${mode === 'move' ? 'Move' : 'Copy'} messages from '${node.name}' to…`,
-    placeHolder: 'A queue of the same vhost (through the default exchange), or an exchange',
-  });
-  if (chosen.queue !== undefined) return queueTarget(chosen.queue);
-  const exchanges = (await m.listExchanges(node.vhost, { page: 1, pageSize: 500 })).items.filter((x) => x.name !== '');
-  const x = await pick(
-    exchanges.map((e) => ({ label: e.name, description: e.type })),
-    { title: 'Burrow: target exchange', placeHolder: 'Exchange' },
+  // Names are searched on the server as the user types (pickerSearch.ts): no cap on how many the vhost has.
+  const types = new Map<string, string>();
+  const chosen = await pickName(
+    `Burrow: ${mode === 'move' ? 'Move' : 'Copy'} messages from '${node.name}' to…`,
+    'A queue of the same vhost (through the default exchange; type to search), or an exchange',
+    (text) => searchPicker(m, node.vhost, 'queue', text),
+    (n) => n !== node.name,
+    types,
+    [
+      { label: EXCHANGE_ITEM, alwaysShow: true },
+      { label: 'Queues', kind: vscode.QuickPickItemKind.Separator },
+    ],
+  );
+  if (chosen !== EXCHANGE_ITEM) return queueTarget(chosen);
+  const exchange = await pickName(
+    'Burrow: target exchange',
+    'Exchange (type to search)',
+    (text) => searchPicker(m, node.vhost, 'exchange', text),
+    (n) => n !== '',
+    types,
   );
   const routingKey = await ask({
-    title: `Routing key for exchange '${x.label}'`,
+    title: `Routing key for exchange '${exchange}'`,
     prompt: 'Routing key (may be empty)',
   });
-  return { exchange: x.label, routingKey };
+  return { exchange, routingKey };
 }
 
 async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mode: MoveMode): Promise<void> {

@@ -27,13 +27,12 @@ import {
   vhostOf,
   type ExplorerNode,
 } from '../explorer/nodes';
-import { ask, confirmDanger, pick, pickMany, Cancelled } from './ui';
+import { ask, confirmDanger, pick, pickMany, pickName } from './ui';
 import { attempt, done, registerAll, resolveProfile, resolveVhost, type CommandServices } from './context';
 import type { BrokerSession } from '../broker/session';
 import type { QueueInfo } from '../broker/management';
 import { removeBinding } from '../broker/bindings';
 import { searchPicker } from '../broker/pickerSearch';
-import { PICKER_DEBOUNCE_MS, pickerHint, type PickerMatches } from '../protocol/picker';
 import { headersForAmqp } from '../broker/publish';
 import type * as amqp from 'amqplib';
 
@@ -215,72 +214,6 @@ async function declareExchange(s: CommandServices, node?: ExplorerNode): Promise
     ),
   );
   done(s, `declared ${type} exchange '${name}' in vhost '${vhost}'.`, groupRow(node, 'exchanges'));
-}
-
-/** Quick pick over names from the broker that also accepts a typed name (for big vhosts). */
-/**
- * A quick pick of exchange or queue names searched on the server as the user types (one page of
- * those containing the text, pickerSearch.ts): no cap on how many the vhost has. A typed name
- * that is not listed can be taken as is. `seen` collects the types of the names listed.
- */
-async function pickName(
-  title: string,
-  placeHolder: string,
-  search: (text: string) => Promise<PickerMatches>,
-  keep: (name: string) => boolean,
-  seen: Map<string, string>,
-): Promise<string> {
-  const qp = vscode.window.createQuickPick();
-  qp.title = title;
-  qp.placeholder = placeHolder;
-  qp.ignoreFocusOut = true;
-  let base: vscode.QuickPickItem[] = [];
-  let names = new Set<string>();
-  let seq = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const show = () => {
-    const v = qp.value;
-    qp.items = v && !names.has(v) ? [{ label: v, description: '(typed)' }, ...base] : base;
-  };
-  const load = async (text: string) => {
-    const mine = ++seq;
-    qp.busy = true;
-    try {
-      const m = await search(text);
-      if (mine !== seq) return;
-      const items = m.items.filter((x) => keep(x.name));
-      for (const x of items) seen.set(x.name, x.type);
-      names = new Set(items.map((x) => x.name));
-      base = items.map((x) => ({ label: x.name, ...(x.type ? { description: x.type } : {}) }));
-      const hint = pickerHint(m);
-      qp.title = hint ? `${title} — ${hint}` : title;
-      show();
-    } catch (e) {
-      if (mine === seq) qp.title = `${title} — ${(e as Error).message}`;
-    } finally {
-      if (mine === seq) qp.busy = false;
-    }
-  };
-  return new Promise<string>((resolve, reject) => {
-    qp.onDidChangeValue((v) => {
-      show();
-      clearTimeout(timer);
-      timer = setTimeout(() => void load(v), PICKER_DEBOUNCE_MS);
-    });
-    qp.onDidAccept(() => {
-      const value = qp.selectedItems[0]?.label ?? qp.value;
-      qp.hide();
-      if (value) resolve(value);
-      else reject(new Cancelled());
-    });
-    qp.onDidHide(() => {
-      clearTimeout(timer);
-      qp.dispose();
-      reject(new Cancelled());
-    });
-    qp.show();
-    void load('');
-  });
 }
 
 async function askBindingCriteria(
