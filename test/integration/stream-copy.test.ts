@@ -243,6 +243,8 @@ for (const B of BROKERS) {
           'property bytes (flags, properties, header table) = as the stream delivers the message, less x-stream-offset',
         );
         const original = await get('ref');
+        // The stream's own changes (README: Copy from a stream): names sorted, the nested table dropped.
+        assert.deepEqual(Object.keys(rich.properties.headers ?? {}), ['float', 'int64', 'timestamp', 'uint8']);
         for (const key of ['int64', 'float', 'uint8', 'timestamp'])
           assert.deepEqual(rich.properties.headers?.[key], original.properties.headers?.[key], `typed header ${key}`);
         for (const key of [
@@ -274,6 +276,7 @@ for (const B of BROKERS) {
           ).toString('hex'),
           'no properties: as the stream delivers it, less x-stream-offset',
         );
+        assert.equal(bare.properties.deliveryMode, B.major >= 4 ? 1 : undefined, "4.0's stream adds delivery mode 1");
         if (B.major < 4) assert.equal(bareHex, Buffer.from(rawPropertiesOf(bareOriginal.properties)!).toString('hex'));
         const withBytes = await get('t1000');
         if (B.major < 4)
@@ -462,6 +465,21 @@ for (const B of BROKERS) {
         (e: unknown) => e instanceof BrokerError && e.code === 'MOVE_REFUSED' && /stream/.test(e.message),
       );
       await declare('t-empty', 'classic');
+      await declare('s-unroutable', 'stream');
+      await fill(mgr, vhost, 's-unroutable', 20);
+      await mgr.withChannel(vhost, (ch) => ch.assertExchange('nowhere', 'direct', { durable: false }));
+      const unroutable = await copyFromStream(
+        mgr,
+        vhost,
+        's-unroutable',
+        { exchange: 'nowhere', routingKey: 'k' },
+        { start: { kind: 'first' }, count: 'all', batch: 1 },
+      );
+      assert.equal(unroutable.end, 'stopped', unroutable.summary);
+      assert.equal(unroutable.counts.done, 0);
+      assert.match(unroutable.reason ?? '', /could not route a message/);
+      assert.equal(unroutable.resumeOffset, 0);
+
       const empty = await copyFromStream(mgr, vhost, 's-ref', queueTarget('t-empty'), {
         start: { kind: 'first' },
         count: 'all',
