@@ -172,7 +172,7 @@ async function copyStream(s: CommandServices, node: QueueNode): Promise<void> {
       ? `the last ${formatCount(start.count)} messages`
       : `${count === 'all' ? 'all messages' : `${formatCount(count)} messages`} ${describeStreamStart(start)}`;
   const detail =
-    `The stream is read from the chosen offset and does not change (reading a stream removes nothing). Each message is published to ${describeTarget(target)} exactly as it was written, in order, with publisher confirms. ` +
+    `The stream is read from the chosen offset and does not change (reading a stream removes nothing). Each message is published to ${describeTarget(target)} exactly as the stream delivers it (less the x-stream-offset header the broker adds), in order, with publisher confirms. ` +
     'The copy stops at the end of the stream as it is when it starts. If the connection fails, the summary says how many messages are certainly in the target, how many were in flight (maybe in the target), and the offset to copy from again.';
   if (!(await confirmDanger(`Copy ${what} from stream '${node.name}' to ${describeTarget(target)}?`, detail, 'Copy')))
     return;
