@@ -24,8 +24,8 @@
  * would leave a message with no return to spare (src/core/deliveryLimit.ts). A move acknowledges
  * what it takes; only messages given back after a fault or a refused publish get a delivery more.
  *
- * Streams: messages cannot be moved out of a stream (reading never removes them); copy from a
- * stream is not offered (see sourceRefusal).
+ * Streams: messages cannot be moved out of a stream (reading never removes them); a copy from a
+ * stream reads it from an offset instead (streamCopy.ts), so moveMessages refuses streams.
  */
 import type * as amqp from 'amqplib';
 import type { AmqpConnectionManager } from './amqp';
@@ -153,6 +153,12 @@ export async function moveMessages(
 ): Promise<MoveResult> {
   const refusal = sourceRefusal(opts.mode, opts.queueType);
   if (refusal) throw new BrokerError(refusal, 'amqp', 'MOVE_REFUSED');
+  if (opts.queueType === 'stream')
+    throw new BrokerError(
+      `'${source}' is a stream: it is read from an offset, not taken from the head (copyFromStream in streamCopy.ts copies from it)`,
+      'amqp',
+      'MOVE_REFUSED',
+    );
   if (!opts.route && target.exchange === '' && target.routingKey === source)
     throw new BrokerError(`The source and the target are the same queue ('${source}')`, 'amqp', 'MOVE_REFUSED');
   const classic = opts.queueType === 'classic';

@@ -1,7 +1,8 @@
 /**
  * "Move Messages…" and "Copy Messages…" on a queue in the tree: choose the target (a queue, or an
  * exchange and a routing key) and how many, confirm, then a cancellable progress notification with
- * the rate, and a notification with the counts (src/broker/moveMessages.ts does the work).
+ * the rate, and a notification with the counts (src/broker/moveMessages.ts does the work; a copy
+ * from a stream asks where to start and src/broker/streamCopy.ts reads it from there).
  */
 import * as vscode from 'vscode';
 import { QueueNode, type ExplorerNode } from '../explorer/nodes';
@@ -10,9 +11,11 @@ import { MAX_PEEK, peekMessages, queueDeliveryLimit } from '../broker/peek';
 import { searchQueue } from '../broker/searchQueue';
 import { toExportable } from '../core/messageExport';
 import type { CapturedMessage } from '../core/message';
-import { moveMessages, type MoveOptions } from '../broker/moveMessages';
+import { moveMessages, type MoveOptions, type MoveProgress, type MoveResult } from '../broker/moveMessages';
 import { singleQueueCounting } from '../broker/duplicateCounting';
 import { LazyTopology } from '../broker/routingTopology';
+import { copyFromStream } from '../broker/streamCopy';
+import { describeStreamStart, parseStreamStart, type StreamCopyStart } from '../core/streamCopy';
 import { REPLAY_HEADER, replayGroups, replayPreview, replayRoute } from '../core/deadLetter';
 import {
   MAX_COPY,
@@ -26,7 +29,7 @@ import {
 } from '../core/messageMove';
 import { formatCount } from '../core/format';
 import { registerAll, type CommandServices } from './context';
-import { ask, confirmDanger, pickMany, pickName } from './ui';
+import { ask, confirmDanger, pick, pickMany, pickName } from './ui';
 import { searchPicker } from '../broker/pickerSearch';
 
 const EXCHANGE_ITEM = '$(arrow-swap) An exchange and a routing key…';
@@ -76,6 +79,7 @@ async function moveOrCopy(s: CommandServices, node: ExplorerNode | undefined, mo
   const type = queueType(node.queue);
   const refusal = sourceRefusal(mode, type);
   if (refusal) throw new Error(refusal);
+  if (type === 'stream') return copyStream(s, node);
   const session = await s.sessions.get(node.profileId);
   const target = await chooseTarget(s, node, mode);
   const q = await session.management.getQueue(node.vhost, node.name);
@@ -139,13 +143,87 @@ async function countingFor(
   }
 }
 
-/** Runs moveMessages under a cancellable progress notification (count, rate), then reports the counts. */
+/**
+ * "Copy Messages…" on a stream: the target, where to start (first, the last N, a time, an offset)
+ * and how many; the stream is read from there (src/broker/streamCopy.ts) and never changes.
+ */
+async function copyStream(s: CommandServices, node: QueueNode): Promise<void> {
+  const target = await chooseTarget(s, node, 'copy');
+  const where = await pick(
+    [
+      { label: 'From the first message', start: 'first' as const },
+      { label: 'The last N messages…', start: 'last' as const },
+      { label: 'From a time…', description: 'the first chunk written at or after it', start: 'timestamp' as const },
+      { label: 'From an offset…', start: 'offset' as const },
+    ],
+    { title: `Burrow: copy from stream '${node.name}': where to start`, placeHolder: 'Starting offset' },
+  );
+  let start: StreamCopyStart = { kind: 'first' };
+  let count: number | 'all' = 'all';
+  if (where.start === 'last') {
+    const n = await ask({
+      title: `Copy the last N messages of '${node.name}'`,
+      prompt: 'How many (the last ones written before the copy starts)',
+      value: '100',
+      validateInput: (v) => (typeof parseMoveCount(v) === 'number' ? undefined : 'A positive whole number'),
+    });
+    start = { kind: 'last', count: parseMoveCount(n) as number };
+    count = start.count;
+  } else {
+    if (where.start === 'timestamp') {
+      const t = await ask({
+        title: `Copy from '${node.name}' from a time`,
+        prompt: 'A date and time (ISO 8601, e.g. 2026-12-04T10:00:00Z)',
+        value: new Date(Date.now() - 3_600_000).toISOString(),
+        validateInput: (v) => (parseStreamStart(v)?.kind === 'timestamp' ? undefined : 'An ISO 8601 date and time'),
+      });
+      start = parseStreamStart(t) ?? start;
+    } else if (where.start === 'offset') {
+      const o = await ask({
+        title: `Copy from '${node.name}' from an offset`,
+        prompt: 'A stream offset (a whole number ≥ 0)',
+        value: '0',
+        validateInput: (v) => (parseStreamStart(`offset ${v}`)?.kind === 'offset' ? undefined : 'A whole number ≥ 0'),
+      });
+      start = parseStreamStart(`offset ${o}`) ?? start;
+    }
+    const countText = await ask({
+      title: `How many messages to copy from '${node.name}' (${describeStreamStart(start)})`,
+      prompt: 'A number, or "all" (every message up to the end of the stream when the copy starts)',
+      value: 'all',
+      validateInput: (v) => (parseMoveCount(v) === undefined ? 'A positive whole number, or "all"' : undefined),
+    });
+    count = parseMoveCount(countText) ?? 'all';
+  }
+  const what =
+    start.kind === 'last'
+      ? `the last ${formatCount(start.count)} messages`
+      : `${count === 'all' ? 'all messages' : `${formatCount(count)} messages`} ${describeStreamStart(start)}`;
+  const detail =
+    `The stream is read from the chosen offset and does not change (reading a stream removes nothing). Each message is published to ${describeTarget(target)} exactly as the stream delivers it (less the x-stream-offset header the broker adds), in order, with publisher confirms. ` +
+    'The copy stops at the end of the stream as it is when it starts. If the connection fails, the summary says how many messages are certainly in the target, how many were in flight (maybe in the target), and the offset to copy from again.';
+  if (!(await confirmDanger(`Copy ${what} from stream '${node.name}' to ${describeTarget(target)}?`, detail, 'Copy')))
+    return;
+  const session = await s.sessions.get(node.profileId);
+  await runWithProgress(
+    s,
+    node,
+    'copying messages',
+    target,
+    { mode: 'copy', count, queueType: 'stream' },
+    (signal, onProgress) =>
+      copyFromStream(session.amqp, node.vhost, node.name, target, { start, count, signal, onProgress }),
+  );
+}
+
+/** Runs moveMessages (or `run`) under a cancellable progress notification (count, rate), then reports the counts. */
 async function runWithProgress(
   s: CommandServices,
   node: QueueNode,
   doing: string,
   target: MoveTarget,
   options: MoveOptions,
+  run?: (signal: AbortSignal, onProgress: (p: MoveProgress) => void) => Promise<MoveResult>,
 ): Promise<void> {
   const session = await s.sessions.get(node.profileId);
   const result = await vscode.window.withProgress(
@@ -158,19 +236,22 @@ async function runWithProgress(
       const ac = new AbortController();
       const sub = token.onCancellationRequested(() => ac.abort());
       let shown = 0;
-      try {
-        return await moveMessages(session.amqp, node.vhost, node.name, target, {
-          ...options,
-          signal: ac.signal,
-          onProgress: (p) => {
-            const pct = p.total > 0 ? (p.counts.taken / p.total) * 100 : 0;
-            progress.report({
-              increment: Math.max(0, pct - shown),
-              message: `${formatCount(p.counts.done)} of ${formatCount(p.total)} · ${Math.round(p.ratePerSecond)} msg/s`,
-            });
-            shown = Math.max(shown, pct);
-          },
+      const onProgress = (p: MoveProgress) => {
+        const pct = p.total > 0 ? (p.counts.taken / p.total) * 100 : 0;
+        progress.report({
+          increment: Math.max(0, pct - shown),
+          message: `${formatCount(p.counts.done)} of ${formatCount(p.total)} · ${Math.round(p.ratePerSecond)} msg/s`,
         });
+        shown = Math.max(shown, pct);
+      };
+      try {
+        return run
+          ? await run(ac.signal, onProgress)
+          : await moveMessages(session.amqp, node.vhost, node.name, target, {
+              ...options,
+              signal: ac.signal,
+              onProgress,
+            });
       } finally {
         sub.dispose();
       }

@@ -334,11 +334,12 @@ export function parseMoveCount(text: string): number | 'all' | undefined {
   return n > 0 && Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Why a queue cannot be the source of a move or copy (undefined: it can). */
+/**
+ * Why a queue cannot be the source of a move or copy (undefined: it can). A copy from a stream is
+ * a different run (read from an offset: src/broker/streamCopy.ts), not moveMessages.
+ */
 export function sourceRefusal(mode: MoveMode, queueType: string | undefined): string | undefined {
-  if (queueType === 'stream')
-    return mode === 'move'
-      ? 'Messages cannot be moved out of a stream: a stream never removes a message when it is read (they leave only by retention). Burrow does not copy from streams either.'
-      : 'Burrow does not copy messages out of a stream yet (a stream is read from an offset, not taken from the head).';
+  if (queueType === 'stream' && mode === 'move')
+    return 'Messages cannot be moved out of a stream: a stream never removes a message when it is read (they leave only by retention). Copy them instead (Copy Messages…).';
   return undefined;
 }

@@ -86,7 +86,10 @@ const expected: Record<string, { has: string[]; not: string[] }> = {
     not: ['burrow.deleteExchange', 'burrow.showOverview'],
   },
   'queue.quorum': { has: ['burrow.peek', 'burrow.deleteQueue', 'burrow.showDetails'], not: [] },
-  'queue.stream': { has: ['burrow.peek', 'burrow.tail', 'burrow.showDetails'], not: [] },
+  'queue.stream': {
+    has: ['burrow.peek', 'burrow.tail', 'burrow.showDetails', 'burrow.copyMessages'],
+    not: ['burrow.moveMessages', 'burrow.replayDeadLetters'],
+  },
   exchange: {
     has: [
       'burrow.deleteExchange',
