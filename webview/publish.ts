@@ -290,7 +290,7 @@ app.start({
     initialised = true;
   },
   on: {
-    // An answer that changes nothing the picker shows is not drawn (the select would re-read every option).
+    // An answer that changes nothing the picker shows (options, counts, hint) does not redraw the page.
     pickerMatches: (msg) => (picker.accept(msg) ? undefined : UNCHANGED),
     init: (msg) => {
       view.exchanges = msg.exchanges;

@@ -309,7 +309,7 @@ app.start({
       view.detail = msg.message;
       view.detailSettled = msg.settled;
     },
-    // An answer that changes nothing the picker shows is not drawn (the select would re-read every option).
+    // An answer that changes nothing the picker shows (options, counts, hint) does not redraw the page.
     pickerMatches: (msg) => (picker.accept(msg) ? undefined : UNCHANGED),
     settled: (msg) => {
       const row = view.rows.find((r) => r.id === msg.id);

@@ -44,8 +44,7 @@ export type PickerShown = Pick<PickerMatches, 'items' | 'matched' | 'total' | 't
 
 /**
  * Whether an answer would draw exactly what the picker shows: the same names and types in the
- * same order, the same counts, and the same hint. Then the webview does not redraw: the select
- * (vscode-elements) re-reads every option whenever its options are touched.
+ * same order, the same counts, and the same hint. Then the webview skips its redraw.
  */
 export function samePickerMatches(a: PickerShown, b: PickerShown): boolean {
   return (

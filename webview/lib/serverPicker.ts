@@ -58,8 +58,8 @@ export class ServerPicker {
 
   /**
    * The host's answer (stale ones are already dropped by their requestId). False when it changes
-   * nothing the picker shows (same options, counts and hint): then the panel need not redraw, which
-   * would make the select re-read its options.
+   * nothing the picker shows (same options, counts and hint): then the panel skips its redraw (the
+   * whole page's render, for nothing new).
    */
   accept(m: PickerMatches): boolean {
     if (m.kind !== this.kind) return false;
