@@ -2,7 +2,7 @@ import { html, nothing } from 'lit';
 import './lib/elements';
 import { fromOptionValue, toOptionValue } from './lib/exchangeSelect';
 import { exchangeOption, ServerPicker } from './lib/serverPicker';
-import { PanelApp } from './lib/app';
+import { PanelApp, UNCHANGED } from './lib/app';
 import { headerRowsEditor } from './lib/headerRows';
 import { historySection } from './lib/history';
 import { messageDetails } from './lib/messageView';
@@ -162,7 +162,8 @@ app.start({
     view.many = undefined;
   },
   on: {
-    pickerMatches: (msg) => picker.accept(msg),
+    // An answer that changes nothing the picker shows (options, counts, hint) does not redraw the page.
+    pickerMatches: (msg) => (picker.accept(msg) ? undefined : UNCHANGED),
     init: (msg) => {
       view.exchanges = msg.exchanges;
       picker.seed(msg.exchanges);

@@ -1,6 +1,6 @@
 import { html, nothing } from 'lit';
 import './lib/elements';
-import { PanelApp } from './lib/app';
+import { PanelApp, UNCHANGED } from './lib/app';
 import { formatSize, messageDetails, messageHead } from './lib/messageView';
 import { ServerPicker } from './lib/serverPicker';
 import type { DisplayMessage } from '../src/protocol/common';
@@ -309,7 +309,8 @@ app.start({
       view.detail = msg.message;
       view.detailSettled = msg.settled;
     },
-    pickerMatches: (msg) => picker.accept(msg),
+    // An answer that changes nothing the picker shows (options, counts, hint) does not redraw the page.
+    pickerMatches: (msg) => (picker.accept(msg) ? undefined : UNCHANGED),
     settled: (msg) => {
       const row = view.rows.find((r) => r.id === msg.id);
       if (row) row.settled = msg.settled;

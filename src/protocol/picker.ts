@@ -39,6 +39,23 @@ export type PickerReply = { type: 'pickerMatches' } & PickerMatches & Numbered;
 
 export const checkPickerSearch = object({ kind: literal<PickerKind>('exchange', 'queue'), text: str, requestId });
 
+/** What a picker draws from an answer: its options, its counts and the text its hint names. */
+export type PickerShown = Pick<PickerMatches, 'items' | 'matched' | 'total' | 'text'>;
+
+/**
+ * Whether an answer would draw exactly what the picker shows: the same names and types in the
+ * same order, the same counts, and the same hint. Then the webview skips its redraw.
+ */
+export function samePickerMatches(a: PickerShown, b: PickerShown): boolean {
+  return (
+    a.matched === b.matched &&
+    a.total === b.total &&
+    a.items.length === b.items.length &&
+    a.items.every((x, i) => x.name === b.items[i]!.name && x.type === b.items[i]!.type) &&
+    pickerHint(a) === pickerHint(b)
+  );
+}
+
 /** "Showing 100 of 10,000 — type to narrow" (nothing when every match is shown). */
 export function pickerHint(m: Pick<PickerMatches, 'items' | 'matched' | 'text'>): string | undefined {
   const more = m.matched - m.items.length;

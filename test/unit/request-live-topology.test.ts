@@ -6,6 +6,12 @@ import type { ListOptions } from '../../src/broker/management';
 import { PICKER_PAGE } from '../../src/protocol/picker';
 import { BrokerError } from '../../src/broker/errors';
 import { LIST_TTL_MS, LiveTopology, ROUTING_RELOAD_MS } from '../../src/requestFiles/language/live';
+import {
+  defaultExchangeKeys,
+  exchangeEntries,
+  peekQueueEntries,
+  typedSoFar,
+} from '../../src/requestFiles/language/searchedTargets';
 
 const profile = (id: string, name = id): ConnectionProfile => ({
   id,
@@ -20,6 +26,7 @@ const profile = (id: string, name = id): ConnectionProfile => ({
 /** A session whose management client counts calls; getQueue answers 404 for 'missing'. */
 function fakeSession(p: ConnectionProfile) {
   const calls: string[] = [];
+  const queueCalls: ListOptions[] = [];
   let fail = false;
   const management = {
     // 1,200 exchanges: more than any one page; the fake filters like the API (substring).
@@ -37,10 +44,24 @@ function fakeSession(p: ConnectionProfile) {
         totalCount: all.length,
       };
     },
-    listQueues: async (vhost: string) => {
-      calls.push(`queues ${vhost}`);
+    // 1,200 queues too ('q-0000'…'q-1199'), 'q1' first, filtered like the API.
+    listQueues: async (vhost: string, opts: ListOptions) => {
+      calls.push(`queues ${vhost}${opts.name ? ` ${opts.name}` : ''}`);
+      queueCalls.push(opts);
       if (fail) throw new Error('down');
-      return { items: [{ name: 'q1' }], page: 1, pageSize: 500, pageCount: 1, filteredCount: 1, totalCount: 1 };
+      const all = [
+        { name: 'q1', type: 'quorum', messages_ready: 3 },
+        ...Array.from({ length: 1199 }, (_, i) => ({ name: `q-${String(i + 1).padStart(4, '0')}` })),
+      ];
+      const hit = all.filter((x) => x.name.includes(opts.name ?? ''));
+      return {
+        items: hit.slice(0, opts.pageSize),
+        page: 1,
+        pageSize: opts.pageSize,
+        pageCount: 1,
+        filteredCount: hit.length,
+        totalCount: all.length,
+      };
     },
     getQueue: async (_v: string, name: string) => {
       calls.push(`queue ${name}`);
@@ -49,7 +70,7 @@ function fakeSession(p: ConnectionProfile) {
     },
   };
   const session = { profile: p, management } as unknown as BrokerSession;
-  return { session, calls, setFail: (f: boolean) => (fail = f) };
+  return { session, calls, queueCalls, setFail: (f: boolean) => (fail = f) };
 }
 
 function setup(opts: { profiles: ConnectionProfile[]; open?: string[]; passwords?: string[] }) {
@@ -100,7 +121,7 @@ test('listings are cached a few seconds per connection and vhost; failures are n
   tick(LIST_TTL_MS);
   await assert.rejects(live.queues(f.session, '/'));
   f.setFail(false);
-  assert.deepEqual(await live.queues(f.session, '/'), [{ name: 'q1' }]);
+  assert.equal((await live.queues(f.session, '/')).items[0]!.name, 'q1');
   assert.equal(await live.queue(f.session, '/', 'missing'), undefined);
   assert.deepEqual(await live.queue(f.session, '/', 'q1'), { name: 'q1' });
 });
@@ -153,4 +174,54 @@ test('the bind command and the .amqp completion list exchanges through the serve
     assert.doesNotMatch(src, /listExchanges\(/, `${file} lists exchanges page by page`);
     assert.match(src, /searchPicker\(/, file);
   }
+  // Queues too: one page of the names containing the typed text, never a first page of 500.
+  const live = readFileSync('src/requestFiles/language/live.ts', 'utf8');
+  assert.doesNotMatch(live, /pageSize: 500/);
+});
+
+test('queues (PEEK completion, default-exchange keys) are searched on the server with the typed text: one page, no cap, cached per text', async () => {
+  const { live, sessions } = setup({ profiles: [profile('a')], open: ['a'] });
+  const f = sessions.get('a')!;
+  const first = await live.queues(f.session, '/');
+  assert.equal(first.items.length, PICKER_PAGE);
+  assert.equal(first.total, 1200);
+  assert.equal(first.matched, 1200);
+  const list = peekQueueEntries(first);
+  assert.equal(list.incomplete, true, 'more than a page: VS Code must ask again as the user types');
+  assert.deepEqual(list.entries[0], { name: 'q1', detail: 'quorum queue, 3 ready' });
+  assert.deepEqual(list.entries[1], { name: 'q-0001', detail: 'classic queue, 0 ready' });
+  assert.ok(!list.entries.some((e) => e.name === 'q-1199'), 'q-1199 is far past the first page');
+  // Typing part of its name finds it, and the list is complete (VS Code filters the rest itself).
+  const typed = await live.queues(f.session, '/', typedSoFar('q-119'));
+  const found = peekQueueEntries(typed);
+  assert.deepEqual(
+    found.entries.map((e) => e.name),
+    ['q-1190', 'q-1191', 'q-1192', 'q-1193', 'q-1194', 'q-1195', 'q-1196', 'q-1197', 'q-1198', 'q-1199'],
+  );
+  assert.equal(found.incomplete, false);
+  // The default exchange's routing keys are the same search.
+  assert.deepEqual(defaultExchangeKeys(typed).entries.at(-1), { name: 'q-1199', detail: 'queue (default exchange)' });
+  await live.queues(f.session, '/', 'q-119');
+  assert.deepEqual(f.queueCalls, [
+    { page: 1, pageSize: PICKER_PAGE, name: '', columns: ['name', 'type', 'messages_ready'] },
+    { page: 1, pageSize: PICKER_PAGE, name: 'q-119', columns: ['name', 'type', 'messages_ready'] },
+  ]);
+});
+
+test('completion lists: the typed text drops an opening quote; the default exchange is not listed among exchanges', () => {
+  assert.equal(typedSoFar('"ord'), 'ord');
+  assert.equal(typedSoFar('ord'), 'ord');
+  assert.equal(typedSoFar(''), '');
+  const m = {
+    kind: 'exchange' as const,
+    text: '',
+    items: [
+      { name: '', type: 'direct' },
+      { name: 'logs', type: 'fanout' },
+    ],
+    matched: 2,
+    total: 2,
+  };
+  assert.deepEqual(exchangeEntries(m), { entries: [{ name: 'logs', detail: 'fanout exchange' }], incomplete: false });
+  assert.equal(exchangeEntries({ ...m, matched: 3 }).incomplete, true);
 });

@@ -4,7 +4,11 @@ import { orUndefined, type Check } from '../../src/protocol/validate';
 import { getState, onMessage, post, ready, setState } from './bridge';
 
 type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Handlers<M extends { type: string }> = { [K in M['type']]?: (message: Extract<M, { type: K }>) => void };
+/** A handler returns this when its message changed nothing on the page: the app does not draw. */
+export const UNCHANGED: unique symbol = Symbol('unchanged');
+type Handlers<M extends { type: string }> = {
+  [K in M['type']]?: (message: Extract<M, { type: K }>) => unknown;
+};
 
 export interface AppSpec<S extends { target: PanelTarget }, ToWebview extends { type: string }> {
   /** The state to persist (with setState) after a change; called only once the target is known. */
@@ -111,10 +115,10 @@ export class PanelApp<
       // Every panel's 'init' carries its target; the panel's handler runs next, then the state is saved.
       const init = message.type === 'init' ? (message as { target?: PanelTarget }) : undefined;
       if (init?.target) this.target = init.target;
-      const handler = (spec.on as Record<string, ((m: unknown) => void) | undefined>)[message.type];
-      handler?.(message);
+      const handler = (spec.on as Record<string, ((m: unknown) => unknown) | undefined>)[message.type];
+      const outcome = handler?.(message);
       if (init) this.persist();
-      this.draw();
+      if (outcome !== UNCHANGED) this.draw();
     });
     this.drawNow();
     ready();

@@ -3,6 +3,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import {
   PICKER_DEBOUNCE_MS,
   pickerHint,
+  samePickerMatches,
   type PickerItem,
   type PickerKind,
   type PickerMatches,
@@ -19,7 +20,10 @@ export class ServerPicker {
   items: PickerItem[] = [];
   matched = 0;
   total = 0;
+  /** What was last sent to the host. */
   text = '';
+  /** The text of the answer shown (the hint names it: its counts are for that text). */
+  shownText = '';
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -52,12 +56,23 @@ export class ServerPicker {
     }, PICKER_DEBOUNCE_MS);
   };
 
-  /** The host's answer (stale ones are already dropped by their requestId). */
-  accept(m: PickerMatches): void {
-    if (m.kind !== this.kind) return;
+  /**
+   * The host's answer (stale ones are already dropped by their requestId). False when it changes
+   * nothing the picker shows (same options, counts and hint): then the panel skips its redraw (the
+   * whole page's render, for nothing new).
+   */
+  accept(m: PickerMatches): boolean {
+    if (m.kind !== this.kind) return false;
+    if (samePickerMatches(this.shown(), m)) return false;
     this.items = m.items;
     this.matched = m.matched;
     this.total = m.total;
+    this.shownText = m.text;
+    return true;
+  }
+
+  private shown() {
+    return { items: this.items, matched: this.matched, total: this.total, text: this.shownText };
   }
 
   /** Options for the select: the page, plus the selected name (and the default exchange) when missing. */
@@ -83,7 +98,7 @@ export class ServerPicker {
 
   /** "N more — type to narrow" next to the select, when the page does not hold every match. */
   hint(id: string): TemplateResult | typeof nothing {
-    const text = pickerHint(this);
+    const text = pickerHint(this.shown());
     return text ? html`<span class="muted picker-hint" id=${id}>${text}</span>` : nothing;
   }
 }

@@ -20,6 +20,13 @@ import type { Span } from '../../core/requestFile/types';
 import { FIELDS, fieldSpec } from '../../core/requestFile/fields';
 import type { BrokerSession } from '../../broker/session';
 import type { LiveTopology } from './live';
+import {
+  defaultExchangeKeys,
+  exchangeEntries,
+  peekQueueEntries,
+  typedSoFar,
+  type SearchedList,
+} from './searchedTargets';
 
 const VERBS: readonly [string, string][] = [
   ['PUBLISH', 'PUBLISH exchange routing-key: publish a message'],
@@ -103,41 +110,33 @@ export class RequestFileCompletion implements vscode.CompletionItemProvider {
     // The rest needs the broker.
     const s = await this.session(scope);
     if (!s) return [];
+    // Exchanges and queues are searched on the server with what is typed: however many the vhost
+    // has, the list is one page of those containing it, asked again as the user types while more
+    // match (an incomplete list).
+    const typed = () => (pos.isAfter(r.start) ? typedSoFar(doc.getText(new vscode.Range(r.start, pos))) : '');
+    const searched = (found: SearchedList, kind: vscode.CompletionItemKind, first: vscode.CompletionItem[] = []) =>
+      new vscode.CompletionList(
+        [...first, ...found.entries.map((e) => item(e.name, kind, e.detail))],
+        found.incomplete,
+      );
     switch (ctx.kind) {
       case 'target':
-        if (ctx.verb === 'peek') {
-          return (await this.live.queues(s, scope.vhost)).map((q) =>
-            item(
-              q.name,
-              vscode.CompletionItemKind.Module,
-              `${q.type ?? 'classic'} queue, ${q.messages_ready ?? 0} ready`,
-            ),
+        if (ctx.verb === 'peek')
+          return searched(
+            peekQueueEntries(await this.live.queues(s, scope.vhost, typed())),
+            vscode.CompletionItemKind.Module,
           );
-        }
-        {
-          // Searched on the server with what is typed: however many exchanges the vhost has, the
-          // list is one page of those containing it, asked again as the user types (incomplete).
-          const typed = pos.isAfter(r.start) ? doc.getText(new vscode.Range(r.start, pos)).replace(/^"/, '') : '';
-          const m = await this.live.exchanges(s, scope.vhost, typed);
-          return new vscode.CompletionList(
-            [
-              item(
-                '""',
-                vscode.CompletionItemKind.Class,
-                'the default exchange (routes to the queue named by the key)',
-              ),
-              ...m.items
-                .filter((x) => x.name !== '')
-                .map((x) => item(x.name, vscode.CompletionItemKind.Class, `${x.type} exchange`)),
-            ],
-            m.matched > m.items.length,
-          );
-        }
+        return searched(
+          exchangeEntries(await this.live.exchanges(s, scope.vhost, typed())),
+          vscode.CompletionItemKind.Class,
+          [item('""', vscode.CompletionItemKind.Class, 'the default exchange (routes to the queue named by the key)')],
+        );
       case 'routing-key': {
         if (scope.target === undefined) return [];
         if (scope.target === '')
-          return (await this.live.queues(s, scope.vhost)).map((q) =>
-            item(q.name, vscode.CompletionItemKind.Value, 'queue (default exchange)'),
+          return searched(
+            defaultExchangeKeys(await this.live.queues(s, scope.vhost, typed())),
+            vscode.CompletionItemKind.Value,
           );
         const keys = new Map<string, string[]>();
         for (const b of await this.live.bindings(s, scope.vhost, scope.target)) {

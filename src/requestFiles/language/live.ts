@@ -8,7 +8,7 @@ import type { ConnectionProfile } from '../../core/profile';
 import type { BrokerSession } from '../../broker/session';
 import type { BindingInfo, ExchangeInfo, QueueInfo } from '../../broker/management';
 import { searchPicker } from '../../broker/pickerSearch';
-import type { PickerMatches } from '../../protocol/picker';
+import { PICKER_PAGE, type PickerMatches } from '../../protocol/picker';
 import { LazyTopology } from '../../broker/routingTopology';
 import { BrokerError } from '../../broker/errors';
 
@@ -25,6 +25,17 @@ export interface LiveDeps {
 
 export const LIST_TTL_MS = 4000;
 export const ROUTING_RELOAD_MS = 10_000;
+
+/** One page of the queues whose name contains `text`, with how many match and how many exist. */
+export interface QueueMatches {
+  text: string;
+  /** At most PICKER_PAGE, in the broker's (name) order. */
+  items: QueueInfo[];
+  /** How many names contain the text (the API's filtered_count). */
+  matched: number;
+  /** How many queues the vhost has (total_count). */
+  total: number;
+}
 
 export type ConnectionLookup =
   { ok: true; profile: ConnectionProfile } | { ok: false; unknown?: string; known: string[] };
@@ -85,18 +96,20 @@ export class LiveTopology {
     );
   }
 
-  queues(s: BrokerSession, vhost: string): Promise<QueueInfo[]> {
-    return this.cached(
-      `${s.profile.id}\0${vhost}\0q`,
-      async () =>
-        (
-          await s.management.listQueues(vhost, {
-            page: 1,
-            pageSize: 500,
-            columns: ['name', 'type', 'messages_ready', 'messages_unacknowledged', 'consumers'],
-          })
-        ).items,
-    );
+  /**
+   * The queues whose name contains `text`, searched on the server like exchanges (the management
+   * API's name filter, use_regex=false): one page, no cap on how many the vhost has.
+   */
+  queues(s: BrokerSession, vhost: string, text = ''): Promise<QueueMatches> {
+    return this.cached(`${s.profile.id}\0${vhost}\0q\0${text}`, async () => {
+      const page = await s.management.listQueues(vhost, {
+        page: 1,
+        pageSize: PICKER_PAGE,
+        name: text,
+        columns: ['name', 'type', 'messages_ready'],
+      });
+      return { text, items: page.items, matched: page.filteredCount, total: page.totalCount };
+    });
   }
 
   bindings(s: BrokerSession, vhost: string, exchange: string): Promise<BindingInfo[]> {
