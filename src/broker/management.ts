@@ -421,6 +421,23 @@ export class ManagementClient extends ManagementHttp {
     return this.request<QueueInfo>('GET', apiPath('queues', vhost, name));
   }
 
+  /**
+   * One queue as a tree row: GET /api/queues/{vhost}/{name} with the tree's columns (the same
+   * fields a listing item has); undefined when the queue is gone (404). The live tree's row tick
+   * on big vhosts (explorer/pagedGroup.ts): unlike any listing, it costs the same on a vhost of
+   * 10,000 queues as on one of 10.
+   */
+  async getQueueRow(vhost: string, name: string): Promise<QueueInfo | undefined> {
+    try {
+      return await this.request<QueueInfo>('GET', apiPath('queues', vhost, name), undefined, {
+        query: { columns: DEFAULT_QUEUE_COLUMNS.join(',') },
+      });
+    } catch (e) {
+      if (e instanceof BrokerError && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+
   // ----- bindings ----------------------------------------------------------
 
   // Binding listings keep the arguments' number literals ("5.0" is a double): managementBindings.ts.

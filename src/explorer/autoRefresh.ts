@@ -69,10 +69,14 @@ export class AutoRefresh implements vscode.Disposable {
     const root = this.explorer.root;
     const vhost = root instanceof RootNode ? root.connection(change.profileId)?.vhostNode(change.vhost) : undefined;
     if (!vhost) return;
-    const groups: ExplorerNode[] = [];
+    const groups: (ExplorerNode & { markStale(): void })[] = [];
     if (change.queues !== undefined) groups.push(vhost.queues);
     if (change.exchanges !== undefined) groups.push(vhost.exchanges);
-    const run = () => void this.scheduler.refreshNow(groups.filter((g) => this.expanded.has(g)));
+    const run = () => {
+      // A listing, not the row tick of big vhosts: the operation may have added or removed objects.
+      for (const g of groups) g.markStale();
+      void this.scheduler.refreshNow(groups.filter((g) => this.expanded.has(g)));
+    };
     run();
     const t = setTimeout(() => {
       this.followUps.delete(t);

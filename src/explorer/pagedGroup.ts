@@ -4,7 +4,11 @@
  * - the first expand: one request (page 1);
  * - Load more: one request (the next page), appended to the pages kept;
  * - a refresh (a live tree tick, Refresh, after an operation): the loaded pages again in ONE
- *   request (page 1 of size loaded-count) up to the API's 500 per page, else in parallel.
+ *   request (page 1 of size loaded-count) up to the API's 500 per page, else in parallel;
+ * - a live tree tick on a big vhost (ROW_TICK): the loaded rows by name, in parallel, and the
+ *   listing only every ROW_TICK.listEveryMs. Any listing, even a page of one name, makes the broker
+ *   read, format and sort every object of the vhost (RabbitMQ 4.0.5: ~70 ms for 10,000 queues, as
+ *   much as 0.05× of the unpaged listing); a row by name costs the same whatever the vhost's size.
  * The count on the group row comes from the API's totals (filtered_count with a filter). Rows
  * are kept per name and updated in place, so the live tree re-renders only rows that changed.
  * No 'vscode' import.
@@ -24,6 +28,8 @@ export interface GroupSpec<T extends { name: string }> {
   /** `kind` is also the contextValue (`queues`, `queues.filtered`…) and the last part of the id (`key` if given). */
   row: { title: string; kind: 'exchanges' | 'queues' | 'connections'; icon: string; key?: string };
   fetch(m: ManagementClient, vhost: string, opts: ListOptions): Promise<Page<T>>;
+  /** One object by name, as fetch lists it; undefined when it is gone. Enables the row tick (ROW_TICK). */
+  fetchOne?(m: ManagementClient, vhost: string, name: string): Promise<T | undefined>;
   /** Items the tree leaves out (system exchanges when so configured). */
   keep?(item: T): boolean;
   toNode(group: PagedGroupNode<T>, item: T): GroupRow<T>;
@@ -35,6 +41,15 @@ interface Counts {
   /** Pages of the configured size the (filtered) list has. */
   pageCount: number;
 }
+
+/**
+ * When the live tree's tick fetches the loaded rows by name (spec.fetchOne) instead of listing:
+ * the group's total is at least minTotal, at most maxRows rows are loaded, the last listing is
+ * younger than listEveryMs, no row came back gone, and nothing marked the group stale (Burrow's own
+ * operations do). New objects and the group count therefore follow the broker within listEveryMs
+ * on such vhosts; the rows' figures within one tick. Mutable for tests.
+ */
+export const ROW_TICK = { minTotal: 2_000, maxRows: 200, listEveryMs: 30_000 };
 
 /** How long data fetched by a tick or Load more may be shown without fetching again. */
 const PRIMED_MS = 3_000;
@@ -52,6 +67,11 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
   private readonly rows = new Map<string, GroupRow<T>>();
   private structure = '';
   private loading: Promise<void> | undefined;
+  private loadingKind: 'list' | 'rows' = 'list';
+  /** When the loaded pages were last listed (not fetched row by row). */
+  private listedAt = 0;
+  /** Set by markStale: the next tick lists. */
+  private stale = false;
   /** Bumped by Load more and Filter…: a refresh that started before them does not overwrite their pages. */
   private generation = 0;
   protected readonly title: string;
@@ -109,10 +129,57 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
     };
   }
 
-  /** Fetches the loaded pages again (page 1 at first); one fetch at a time per group. */
-  private load(m: ManagementClient): Promise<void> {
-    this.loading ??= this.fetchLoaded(m).finally(() => (this.loading = undefined));
-    return this.loading;
+  /**
+   * Fetches the loaded pages again (page 1 at first), or with 'rows' the loaded rows by name (a
+   * listing if one is gone); one fetch at a time per group. A listing asked for while a row fetch
+   * runs follows it.
+   */
+  private load(m: ManagementClient, kind: 'list' | 'rows' = 'list'): Promise<void> {
+    if (this.loading && (kind === 'rows' || this.loadingKind === 'list')) return this.loading;
+    const before = this.loading?.catch(() => undefined) ?? Promise.resolve();
+    const run = async () => {
+      await before;
+      if (kind === 'list' || !(await this.fetchRows(m))) await this.fetchLoaded(m);
+    };
+    const p = run();
+    this.loading = p;
+    this.loadingKind = kind;
+    const done = () => {
+      if (this.loading === p) this.loading = undefined;
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /** Whether the next tick may fetch the loaded rows by name instead of listing (see ROW_TICK). */
+  get rowTickDue(): boolean {
+    const n = this.loadedCount;
+    return (
+      this.spec.fetchOne !== undefined &&
+      this.counts !== undefined &&
+      !this.stale &&
+      this.counts.total >= ROW_TICK.minTotal &&
+      n > 0 &&
+      n <= ROW_TICK.maxRows &&
+      Date.now() - this.listedAt < ROW_TICK.listEveryMs
+    );
+  }
+
+  /** The next tick lists (new objects, counts): after Burrow's own operations on this group. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /** The loaded rows again by name, in place; false (nothing changed) if one is gone. */
+  private async fetchRows(m: ManagementClient): Promise<boolean> {
+    const fetchOne = this.spec.fetchOne!;
+    const generation = this.generation;
+    const fresh = await Promise.all(this.items.map((item) => fetchOne(m, this.vhost, item.name)));
+    if (generation !== this.generation) return true;
+    if (fresh.some((item) => item === undefined)) return false;
+    let i = 0;
+    this.pages = this.pages.map((page) => page.map(() => fresh[i++]!));
+    return true;
   }
 
   private async fetchLoaded(m: ManagementClient): Promise<void> {
@@ -135,6 +202,8 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
     if (generation !== this.generation) return;
     this.pages = pages.length ? pages : [[]];
     this.setCounts(last, size);
+    this.listedAt = Date.now();
+    this.stale = false;
   }
 
   /** Shows the loaded pages; fetches them first unless a tick or Load more just did. */
@@ -163,7 +232,7 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
     if (!this.counts) return;
     const m = await this.ctx.management(this.profileId);
     try {
-      await this.load(m);
+      await this.load(m, this.rowTickDue ? 'rows' : 'list');
     } catch (err) {
       this.ctx.reportError(this.profileId, err);
       throw err;
@@ -199,6 +268,7 @@ export abstract class PagedGroupNode<T extends { name: string }> extends Explore
     this.pages = [];
     this.counts = undefined;
     this.primedAt = 0;
+    this.stale = true;
   }
 
   private render(): ExplorerNode[] {

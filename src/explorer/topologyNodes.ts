@@ -73,6 +73,7 @@ export class QueuesGroupNode extends PagedGroupNode<QueueInfo> {
     super(parent, ctx, profileId, vhost, {
       row: { title: 'Queues', kind: 'queues', icon: 'inbox' },
       fetch: (m, v, opts) => m.listQueues(v, opts),
+      fetchOne: (m, v, name) => m.getQueueRow(v, name),
       toNode: (group, q) => {
         const tap = tapQueueInfo(q);
         return tap

@@ -1,12 +1,20 @@
 /**
  * The live tree against both brokers: group counts from the API's page totals (total_count, and
  * filtered_count after Filter…), Load more = one request per click, a refresh tick = one request
- * for the loaded pages, and a tick that picks up a publish made outside Burrow.
+ * for the loaded pages, and a tick that picks up a publish made outside Burrow; on a big vhost
+ * (ROW_TICK, threshold lowered to this vhost's size) the tick that asks for the loaded rows by name.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as amqp from 'amqplib';
-import { ManagementClient, type ManagementClientOptions, type RequestOptions } from '../../src/broker/management';
+import {
+  DEFAULT_QUEUE_COLUMNS,
+  ManagementClient,
+  apiPath,
+  type ManagementClientOptions,
+  type RequestOptions,
+} from '../../src/broker/management';
+import { ROW_TICK } from '../../src/explorer/pagedGroup';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
 import {
   QueueNode,
@@ -21,6 +29,7 @@ import { BROKERS, dropVhost, makeVhost, poll } from './helpers';
 /** Counts the management requests the tree makes (and what they asked for). */
 class CountingClient extends ManagementClient {
   readonly queries: Record<string, unknown>[] = [];
+  readonly paths: string[] = [];
   constructor(opts: ManagementClientOptions) {
     super(opts);
   }
@@ -30,7 +39,10 @@ class CountingClient extends ManagementClient {
     body?: unknown,
     options?: RequestOptions,
   ): Promise<T> {
-    if (path.startsWith('/queues/')) this.queries.push({ ...options?.query });
+    if (path.startsWith('/queues/')) {
+      this.queries.push({ ...options?.query });
+      this.paths.push(path);
+    }
     return super.request<T>(method, path, body, options);
   }
 }
@@ -137,6 +149,62 @@ for (const B of BROKERS) {
         1000,
       );
       assert.ok(!row.detached, 'the same row object was updated in place');
+    });
+
+    test('big vhost: a tick asks for the loaded rows by name (the listing fields); a deleted row makes it list', async () => {
+      const saved = ROW_TICK.minTotal;
+      ROW_TICK.minTotal = N;
+      try {
+        group.markStale();
+        await group.poll(); // a listing
+        const rows = (await group.getChildren()).filter((n): n is QueueNode => n instanceof QueueNode);
+        assert.equal(rows.length, PAGE);
+        // The row request returns the fields a listing item has (same columns, same keys).
+        const [listed] = (await mc.listQueues(vhost, { page: 1, pageSize: 1 })).items;
+        const one = await mc.getQueueRow(vhost, listed!.name);
+        assert.deepEqual(Object.keys(one!).sort(), Object.keys(listed!).sort());
+        for (const k of ['name', 'type', 'durable', 'arguments', 'state', 'messages_ready', 'consumers'])
+          assert.ok(k in one!, `row has ${k}`);
+        // A tick: one GET /queues/{vhost}/{name} per loaded row, with the tree's columns, no listing.
+        mc.queries.length = 0;
+        mc.paths.length = 0;
+        assert.ok(group.rowTickDue);
+        await group.poll();
+        assert.deepEqual([...mc.paths].sort(), rows.map((r) => apiPath('queues', vhost, r.name)).sort());
+        assert.ok(mc.queries.every((q) => q.columns === DEFAULT_QUEUE_COLUMNS.join(',')));
+        // A publish from outside shows up in row ticks.
+        const target = rows[1]!;
+        const conn = await amqp.connect(`amqp://guest:guest@127.0.0.1:${B.amqpPort}/${encodeURIComponent(vhost)}`);
+        const ch = await conn.createConfirmChannel();
+        for (let i = 0; i < 2; i++) ch.sendToQueue(target.name, Buffer.from(`m${i}`));
+        await ch.waitForConfirms();
+        await conn.close();
+        mc.paths.length = 0;
+        await poll(
+          'the row shows 2 ready through row ticks',
+          async () => {
+            await group.poll();
+            return /^2 · 0 · 0c$/.test(target.view().description ?? '');
+          },
+          30_000,
+          1000,
+        );
+        assert.ok(
+          mc.paths.every((p) => p !== apiPath('queues', vhost)),
+          'no listing',
+        );
+        // A queue on the page deleted: the same tick lists; its row goes, the count follows.
+        await mc.request('DELETE', apiPath('queues', vhost, rows[0]!.name));
+        mc.paths.length = 0;
+        await group.poll();
+        assert.ok(mc.paths.includes(apiPath('queues', vhost)), 'the tick listed');
+        const after = (await group.getChildren()).filter((n): n is QueueNode => n instanceof QueueNode);
+        assert.ok(!after.some((r) => r.name === rows[0]!.name));
+        assert.equal(after.length, PAGE);
+        assert.equal(group.view().description, String(N - 1));
+      } finally {
+        ROW_TICK.minTotal = saved;
+      }
     });
   });
 }

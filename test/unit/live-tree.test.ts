@@ -9,7 +9,15 @@ import {
   type ExplorerContext,
   type ExplorerNode,
 } from '../../src/explorer/nodes';
-import type { ListOptions, ManagementClient, QueueInfo } from '../../src/broker/management';
+import {
+  DEFAULT_QUEUE_COLUMNS,
+  ManagementClient,
+  type ListOptions,
+  type QueueInfo,
+  type RequestOptions,
+} from '../../src/broker/management';
+import { BrokerError } from '../../src/broker/errors';
+import { ROW_TICK } from '../../src/explorer/pagedGroup';
 import { DEFAULT_PROFILE } from '../../src/core/profile';
 
 function queue(i: number, ready = i): QueueInfo {
@@ -31,6 +39,8 @@ function queue(i: number, ready = i): QueueInfo {
 function setup(n: number, pageSize = 10, delayMs: (opts: ListOptions) => number = () => 0) {
   const queues = Array.from({ length: n }, (_, i) => queue(i));
   const requests: ListOptions[] = [];
+  /** The names the row tick asked for (getQueueRow), in order. */
+  const rows: string[] = [];
   const changed: ExplorerNode[] = [];
   const reloaded: ExplorerNode[] = [];
   const shown = new Map<ExplorerNode, string>();
@@ -51,6 +61,10 @@ function setup(n: number, pageSize = 10, delayMs: (opts: ListOptions) => number 
         filteredCount: filtered.length,
         totalCount: queues.length,
       };
+    },
+    getQueueRow: async (_v: string, name: string) => {
+      rows.push(name);
+      return queues.find((q) => q.name === name);
     },
     queueBindings: async () => [],
     queueConsumers: async () => [],
@@ -75,7 +89,7 @@ function setup(n: number, pageSize = 10, delayMs: (opts: ListOptions) => number 
     },
     reload: (node) => void reloaded.push(node),
   };
-  return { ctx, queues, requests, changed, reloaded, draw };
+  return { ctx, queues, requests, rows, changed, reloaded, draw };
 }
 
 async function queuesGroup(ctx: ExplorerContext) {
@@ -183,4 +197,118 @@ test('Load more during a refresh tick keeps the new page (the tick does not over
   assert.equal(group.loadedCount, 30);
   const kids = await group.getChildren();
   assert.equal(kids.filter((k) => k instanceof QueueNode).length, 30);
+});
+
+/** Runs fn with ROW_TICK changed, then restores it. */
+async function withRowTick(change: Partial<typeof ROW_TICK>, fn: () => Promise<void>): Promise<void> {
+  const saved = { ...ROW_TICK };
+  Object.assign(ROW_TICK, change);
+  try {
+    await fn();
+  } finally {
+    Object.assign(ROW_TICK, saved);
+  }
+}
+
+test('on a big vhost a tick fetches the loaded rows by name, not the listing, and updates them in place', async () => {
+  const f = setup(3_000, 100);
+  assert.ok(3_000 >= ROW_TICK.minTotal, 'the default threshold applies to this vhost');
+  const group = await queuesGroup(f.ctx);
+  f.draw(group);
+  const kids = await group.getChildren();
+  await waitTimers();
+  f.draw(group);
+  for (const k of kids) f.draw(k);
+  f.requests.length = 0;
+  f.changed.length = 0;
+  f.queues[7] = queue(7, 42);
+  await group.poll();
+  assert.deepEqual(f.requests, [], 'no listing');
+  assert.deepEqual(
+    f.rows,
+    kids.filter((k) => k instanceof QueueNode).map((k) => k.name),
+    'the 100 loaded rows, once each',
+  );
+  assert.deepEqual(f.changed, [kids[7]], 'only the row whose figures changed is re-rendered');
+  assert.equal(kids[7].view().description, '42 · 0 · 0c');
+  assert.deepEqual(f.reloaded, []);
+  assert.equal(group.view().description, '3,000');
+});
+
+test('the row tick gives way to a listing: small vhost, old listing, stale group, a row gone, too many rows', async () => {
+  // A small vhost: the listing is cheap and keeps new queues and the count current.
+  let f = setup(500, 100);
+  let group = await queuesGroup(f.ctx);
+  await group.getChildren();
+  f.requests.length = 0;
+  await group.poll();
+  assert.deepEqual(f.requests, [{ page: 1, pageSize: 100 }]);
+  assert.deepEqual(f.rows, []);
+
+  f = setup(3_000, 100);
+  group = await queuesGroup(f.ctx);
+  await group.getChildren();
+  // Burrow's own operation marked the group stale: a listing, then row ticks again.
+  group.markStale();
+  f.requests.length = 0;
+  await group.poll();
+  assert.equal(f.requests.length, 1);
+  assert.deepEqual(f.rows, []);
+  await group.poll();
+  assert.equal(f.requests.length, 1);
+  assert.equal(f.rows.length, 100);
+
+  // A queue on the page was deleted: the same tick lists (its row goes, the next one comes up).
+  f.rows.length = 0;
+  f.requests.length = 0;
+  f.queues.splice(5, 1);
+  await group.poll();
+  assert.equal(f.rows.length, 100);
+  assert.deepEqual(f.requests, [{ page: 1, pageSize: 100 }]);
+  const names = (await group.getChildren()).filter((k) => k instanceof QueueNode).map((k) => k.name);
+  assert.ok(!names.includes('q0005') && names.includes('q0100'));
+  assert.equal(group.view().description, '2,999');
+
+  // The last listing is older than listEveryMs: a listing (new queues, the count).
+  await withRowTick({ listEveryMs: 0 }, async () => {
+    f.requests.length = 0;
+    f.rows.length = 0;
+    await group.poll();
+    assert.equal(f.requests.length, 1);
+    assert.deepEqual(f.rows, []);
+  });
+
+  // More rows loaded than maxRows: a listing.
+  await group.loadMore();
+  await group.loadMore();
+  f.requests.length = 0;
+  f.rows.length = 0;
+  await group.poll();
+  assert.deepEqual(f.requests, [{ page: 1, pageSize: 300 }]);
+  assert.deepEqual(f.rows, []);
+});
+
+test('getQueueRow: GET /queues/{vhost}/{name} with the tree columns (the listing items fields); 404 = undefined', async () => {
+  const sent: { method: string; path: string; query: unknown }[] = [];
+  class Fake extends ManagementClient {
+    override request<T>(method: 'GET', path: string, _b?: unknown, options?: RequestOptions): Promise<T> {
+      sent.push({ method, path, query: options?.query });
+      if (path.endsWith('/gone')) return Promise.reject(new BrokerError('Not found', 'management', 404));
+      if (path.endsWith('/boom')) return Promise.reject(new BrokerError('Internal error', 'management', 500));
+      return Promise.resolve({ name: 'a/b' } as T);
+    }
+  }
+  const mc = new Fake({ baseUrl: 'http://127.0.0.1:1', username: 'u', password: 'p' });
+  try {
+    assert.deepEqual(await mc.getQueueRow('v/1', 'a/b'), { name: 'a/b' });
+    assert.deepEqual(sent[0], {
+      method: 'GET',
+      path: '/queues/v%2F1/a%2Fb',
+      query: { columns: DEFAULT_QUEUE_COLUMNS.join(',') },
+    });
+    assert.equal(await mc.getQueueRow('v', 'gone'), undefined);
+    await assert.rejects(mc.getQueueRow('v', 'boom'), /Internal error/);
+  } finally {
+    mc.dispose();
+  }
 });
