@@ -9,14 +9,31 @@ import { putPolicy } from './managementPolicies';
 import { BrokerError } from './errors';
 import { canonical, type JsonObject, type PlanStep } from '../core/definitions';
 
+/** The sections of a vhost's export; 3.10.8 gives policies a `vhost` field there, and none may have one. */
+const VHOST_SCOPED_SECTIONS = ['queues', 'exchanges', 'bindings', 'policies', 'parameters'];
+
 /**
  * The broker's definitions: the whole broker's, or one vhost's. Password hashes included (normalize
  * drops them). 3.10.8 exports vhosts with their name only: their description, tags and default
  * queue type are filled in from GET /api/vhosts (where 3.10.8 says "undefined" for no default).
+ * 3.10.8's vhost export also writes `vhost` on each policy (4.x on nothing): it is dropped (from
+ * any object of a vhost export), or the file would read as a whole-broker document (isVhostLevel)
+ * and apply to the whole broker, deleting the vhost's objects and creating them in vhost "".
  */
 export async function getDefinitions(mc: ManagementClient, vhost?: string): Promise<JsonObject> {
   const path = vhost === undefined ? '/definitions' : apiPath('definitions', vhost);
   const defs = (await mc.request<JsonObject>('GET', path)) ?? {};
+  if (vhost !== undefined) {
+    for (const section of VHOST_SCOPED_SECTIONS) {
+      const list = defs[section];
+      if (!Array.isArray(list)) continue;
+      defs[section] = list.map((e) => {
+        if (typeof e !== 'object' || e === null || Array.isArray(e) || !('vhost' in e)) return e;
+        const { vhost: _omit, ...rest } = e as JsonObject;
+        return rest;
+      });
+    }
+  }
   if (vhost === undefined && Array.isArray(defs.vhosts) && defs.vhosts.some((v) => obj(v).description === undefined)) {
     const listed =
       (await mc.request<JsonObject[]>('GET', '/vhosts', undefined, {

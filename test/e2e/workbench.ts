@@ -377,3 +377,33 @@ export async function codeLens(page: Page, lineText: string, label: RegExp): Pro
     30_000,
   );
 }
+
+/**
+ * Answers a save or open dialog. code-server shows VS Code's simple file dialog (a quick input whose
+ * title is the dialog's title and whose text is a path on the server): waits for the one titled
+ * `titleContains`, types the absolute `filePath` over the proposed one and accepts with Enter. A
+ * save dialog over an existing file then asks to replace it: `replace` answers that modal.
+ */
+export async function fileDialog(
+  page: Page,
+  titleContains: string | RegExp,
+  filePath: string,
+  opts: { replace?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const input = await waitForInputBox(page, titleContains, timeoutMs);
+  // The dialog lists its start folder, then writes its proposed path into the field: a path typed
+  // before that is overwritten (the likely cause of a run whose typed file was never written). Its
+  // list always has ".." (the start folder is never the root): a listed row means the start is done.
+  await quickInput(page)
+    .locator('.quick-input-list .monaco-list-row')
+    .first()
+    .waitFor({ state: 'visible', timeout: timeoutMs });
+  // It completes names and changes directory as the value changes: type the whole path, then wait
+  // until the field holds exactly it before accepting.
+  await input.fill(filePath);
+  await poll(`the file dialog to hold ${filePath}`, async () => (await input.inputValue()) === filePath, 5_000);
+  await input.press('Enter');
+  if (opts.replace) await dialogButton(page, 'Replace', timeoutMs);
+  await quickInput(page).waitFor({ state: 'hidden', timeout: timeoutMs });
+}

@@ -12,6 +12,7 @@ import type { ManagementClient } from '../../src/broker/management';
 import { applyPlan, getDefinitions, messageCounts } from '../../src/broker/managementDefinitions';
 import {
   formatDefinitions,
+  isVhostLevel,
   normalizeDefinitions,
   planDefinitions,
   scopeToVhost,
@@ -77,6 +78,11 @@ for (const B of BROKERS) {
       const text = formatDefinitions(normalizeDefinitions(await getDefinitions(mc, vhost)));
       assert.equal(formatDefinitions(normalizeDefinitions(await getDefinitions(mc, vhost))), text);
       assert.ok(!text.includes('rabbit_version') && !text.includes('rabbitmq_version'));
+      // A vhost-level document: no `vhost` on any object (3.10.8 writes one on policies), or the file
+      // would be taken for a whole-broker one and applied to the whole broker.
+      const raw = await getDefinitions(mc, vhost);
+      assert.ok(isVhostLevel(normalizeDefinitions(raw)), JSON.stringify(raw.policies));
+      assert.ok(!/"vhost"/.test(text), text);
     });
 
     test('the broker changed behind the file: the plan shows it; an argument change is a re-create; apply restores the file', async () => {
