@@ -76,8 +76,10 @@ async function main(): Promise<void> {
     scheduler.update();
     const live = await windowPct(pid, seconds);
     scheduler.dispose();
-    const ticks = mc.requests - r0;
-    console.log(`live tree (5 s, 1 page): ${live.toFixed(2)} % of one core (${ticks} refreshes)`);
+    const requests = mc.requests - r0;
+    console.log(
+      `live tree (5 s, 1 page): ${live.toFixed(2)} % of one core (${requests} management requests: row ticks ask for each loaded queue)`,
+    );
     const idle2 = await windowPct(pid, seconds);
     console.log(`without Burrow again:    ${idle2.toFixed(2)} % of one core`);
     const idle = (idle1 + idle2) / 2;

@@ -29,7 +29,9 @@ export class ModelTreeProvider<R extends ExplorerNode>
     // getChildren ("Element with id … is already registered"). Without ids it keys rows by
     // label path, which keeps expansion state just as well for this tree.
     item.description = v.description;
-    item.tooltip = v.tooltipMarkdown !== undefined ? new vscode.MarkdownString(v.tooltipMarkdown) : v.tooltip;
+    // The tooltip is sent only when the row is hovered (resolveTreeItem): it is about half of what
+    // a row weighs, and every refresh of a group (a Load more, a tick that changes the rows) sends
+    // all of its rows again.
     item.contextValue = v.contextValue;
     if (v.icon)
       item.iconPath = new vscode.ThemeIcon(
@@ -37,6 +39,12 @@ export class ModelTreeProvider<R extends ExplorerNode>
         v.icon.color ? new vscode.ThemeColor(v.icon.color) : undefined,
       );
     if (v.command) item.command = { command: v.command.command, title: v.command.title, arguments: [node] };
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: ExplorerNode): vscode.TreeItem {
+    const v = node.view();
+    item.tooltip = v.tooltipMarkdown !== undefined ? new vscode.MarkdownString(v.tooltipMarkdown) : v.tooltip;
     return item;
   }
 
@@ -84,6 +92,13 @@ export class ExplorerProvider extends ModelTreeProvider<RootNode> {
   }
 }
 
+const fingerprints = new WeakMap<NodeView, string>();
+/** What a row shows, as a string (memoized per view object: rows keep theirs while their item is unchanged). */
 function fingerprint(v: NodeView): string {
-  return JSON.stringify(v);
+  let f = fingerprints.get(v);
+  if (f === undefined) {
+    f = JSON.stringify(v);
+    fingerprints.set(v, f);
+  }
+  return f;
 }

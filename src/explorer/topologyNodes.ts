@@ -118,6 +118,15 @@ abstract class VhostObjectNode<T extends { name: string }> extends ExplorerNode 
   setItem(item: T): void {
     this.item = item;
   }
+  private viewMemo: { item: T; view: NodeView } | undefined;
+  /**
+   * The row's view, computed again only when its item was replaced (a fetch): a group's refresh
+   * (Load more, a tick) asks VS Code to draw every row again, and most rows have not changed.
+   */
+  protected memoView(compute: (item: T) => NodeView): NodeView {
+    if (this.viewMemo?.item !== this.item) this.viewMemo = { item: this.item, view: compute(this.item) };
+    return this.viewMemo.view;
+  }
   /** Fetches the children; throws on a broker failure. */
   protected abstract loadChildren(m: ManagementClient): Promise<ExplorerNode[]>;
 
@@ -221,7 +230,9 @@ export class QueueNode extends VhostObjectNode<QueueInfo> {
     return this.item;
   }
   view(): NodeView {
-    const q = this.queue;
+    return this.memoView((q) => this.computeView(q));
+  }
+  private computeView(q: QueueInfo): NodeView {
     const type = queueType(q);
     return {
       label: q.name,
