@@ -267,16 +267,43 @@ export async function contextMenu(page: Page, label: string | RegExp, item: stri
     const picker = page.locator('.quick-input-widget .quick-input-title', {
       hasText: /choose a (connection|virtual host)/i,
     });
-    const asked = await picker.waitFor({ state: 'visible', timeout: 500 }).then(
-      () => true,
-      () => false,
-    );
-    if (!asked) return;
+    // A command that needs its row (Move Messages…, Delete Queue…) says so instead: "Choose a queue
+    // in the Burrow tree." Close that notification and open the menu again too.
+    const refused = page
+      .locator('.notifications-toasts .notification-toast', { hasText: /in the Burrow tree/ })
+      .first();
+    const which = await Promise.race([
+      picker.waitFor({ state: 'visible', timeout: 800 }).then(
+        () => 'asked' as const,
+        () => undefined,
+      ),
+      refused.waitFor({ state: 'visible', timeout: 800 }).then(
+        () => 'refused' as const,
+        () => undefined,
+      ),
+    ]);
+    const outcome =
+      which ??
+      ((await picker.isVisible().catch(() => false))
+        ? 'asked'
+        : (await refused.isVisible().catch(() => false))
+          ? 'refused'
+          : undefined);
+    if (!outcome) return;
     if (attempt >= 3)
       throw new Error(
         `"${item}" on row ${String(label)} kept running without its tree element (the tree re-rendered under the menu)`,
       );
-    await page.keyboard.press('Escape');
+    console.log(
+      `[e2e] "${item}" on row ${String(label)} ran without its tree element (${outcome}); opening the menu again`,
+    );
+    if (outcome === 'asked') await page.keyboard.press('Escape');
+    else
+      await refused
+        .locator('.codicon-notifications-clear')
+        .first()
+        .click({ timeout: 2_000 })
+        .catch(() => undefined);
     await page.waitForTimeout(400);
   }
 }
