@@ -1,7 +1,8 @@
 /** Shared setup for integration tests: throw-away vhosts on the test brokers (test/brokers.ts). */
 import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
 import { ManagementClient } from '../../src/broker/management';
-import type { AmqpEndpoint } from '../../src/broker/amqp';
+import { AmqpConnectionManager, type AmqpEndpoint } from '../../src/broker/amqp';
 
 export function uniqueVhost(prefix = 'burrow-test'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -38,7 +39,7 @@ export {
   type FaultProxy,
 } from '../brokers';
 export { poll, waitForEvent, within, drainEventLoop, pause } from '../wait';
-import type { TestBroker } from '../brokers';
+import { startFaultProxy as startProxy, type TestBroker } from '../brokers';
 
 export function endpointOf(b: TestBroker, extra: Partial<AmqpEndpoint> = {}): AmqpEndpoint {
   return { host: '127.0.0.1', port: b.amqpPort, tls: false, username: 'guest', password: 'guest', ...extra };
@@ -67,4 +68,44 @@ export async function makeVhost(b: TestBroker, prefix = 'burrow-test'): Promise<
 
 export async function dropVhost(b: TestBroker, vhost: string): Promise<void> {
   await b.mgmt('DELETE', `/api/vhosts/${encodeURIComponent(vhost)}`);
+}
+
+/** How a fault test cuts the connections through its proxy (see cutWhenTaken). */
+export type ProxyCut = 'reset' | 'confirms lost, then reset';
+
+/**
+ * Runs `run` with a connection manager whose connections go through a new fault proxy, and an
+ * `onTaken` for the run: the first time the count taken reaches `at`, every connection is cut.
+ * 'reset' resets them at once; 'confirms lost, then reset' first drops everything the broker sends
+ * (what the client publishes still arrives, but neither confirms nor deliveries come back), then
+ * resets them `muteMs` later. Asserts that the cut happened; disposes the manager and closes the
+ * proxy afterwards, whatever happened.
+ */
+export async function cutWhenTaken<T>(
+  b: TestBroker,
+  connectionName: string,
+  cut: { at: number; how: ProxyCut; muteMs?: number },
+  run: (mgr: AmqpConnectionManager, onTaken: (n: number) => void) => Promise<T>,
+): Promise<T> {
+  const proxy = await startProxy(b.amqpPort);
+  let mgr: AmqpConnectionManager | undefined;
+  let fired = false;
+  const onTaken = (n: number) => {
+    if (fired || n < cut.at) return;
+    fired = true;
+    if (cut.how === 'reset') proxy.resetAll();
+    else {
+      proxy.muteBroker();
+      setTimeout(() => proxy.resetAll(), cut.muteMs ?? 1_000);
+    }
+  };
+  try {
+    mgr = new AmqpConnectionManager(endpointOf(b, { port: proxy.port, connectionName }));
+    const result = await run(mgr, onTaken);
+    assert.ok(fired, 'the fault was injected');
+    return result;
+  } finally {
+    await mgr?.dispose();
+    await proxy.close();
+  }
 }

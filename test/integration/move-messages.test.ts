@@ -18,7 +18,7 @@ import { moveMessages, type MoveResult } from '../../src/broker/moveMessages';
 import { publishMany } from '../../src/broker/publish';
 import { keepFieldTypes, rawPropertiesOf } from '../../src/broker/typedFrames';
 import { queueTarget } from '../../src/core/messageMove';
-import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, pause, poll, type FaultProxy } from './helpers';
+import { BROKERS, endpointOf, makeVhost, dropVhost, pause, poll, cutWhenTaken } from './helpers';
 
 const FAULT_COUNT = 10_000;
 
@@ -133,41 +133,23 @@ for (const B of BROKERS) {
           await declare(src, type, type === 'quorum' && B.major >= 4 ? { 'x-delivery-limit': -1 } : {});
           await declare(dst, type);
           await fill(mgr, vhost, src, FAULT_COUNT);
-          let proxy: FaultProxy | undefined;
-          let viaProxy: AmqpConnectionManager | undefined;
-          let r: MoveResult;
-          try {
-            proxy = await startFaultProxy(B.amqpPort);
-            viaProxy = new AmqpConnectionManager(
-              endpointOf(B, { port: proxy.port, connectionName: `burrow-test-move-proxy-${vhost}` }),
-            );
-            let fired = false;
-            const p = proxy;
-            r = await moveMessages(viaProxy, vhost, src, queueTarget(dst), {
-              mode: 'move',
-              count: 'all',
-              queueType: type,
-              deliveryLimit: null,
-              confirmTimeoutMs: 10_000,
-              onTaken: (n) => {
-                if (!fired && n >= FAULT_COUNT / 2) {
-                  fired = true;
-                  // 'confirms lost': what Burrow publishes still reaches the broker, but neither
-                  // confirms nor deliveries come back; a moment later the connections are cut. The
-                  // messages published meanwhile are in the target without Burrow knowing it.
-                  if (fault === 'reset') p.resetAll();
-                  else {
-                    p.muteBroker();
-                    setTimeout(() => p.resetAll(), 1_000);
-                  }
-                }
-              },
-            });
-            assert.ok(fired, 'the fault was injected');
-          } finally {
-            await viaProxy?.dispose();
-            await proxy?.close();
-          }
+          // 'confirms lost': what Burrow publishes still reaches the broker, but neither confirms
+          // nor deliveries come back; a moment later the connections are cut. The messages
+          // published meanwhile are in the target without Burrow knowing it.
+          const r: MoveResult = await cutWhenTaken(
+            B,
+            `burrow-test-move-proxy-${vhost}`,
+            { at: FAULT_COUNT / 2, how: fault },
+            (viaProxy, onTaken) =>
+              moveMessages(viaProxy, vhost, src, queueTarget(dst), {
+                mode: 'move',
+                count: 'all',
+                queueType: type,
+                deliveryLimit: null,
+                confirmTimeoutMs: 10_000,
+                onTaken,
+              }),
+          );
           assert.equal(r.end, 'fault', r.summary);
           assert.ok(r.error instanceof BrokerError);
           const [inSrc, inDst] = await settledDepths(mgr, vhost, [src, dst]);
@@ -412,32 +394,22 @@ for (const B of BROKERS) {
         },
         { noAck: true },
       );
-      let proxy: FaultProxy | undefined;
-      let viaProxy: AmqpConnectionManager | undefined;
       let r: MoveResult;
       try {
-        proxy = await startFaultProxy(B.amqpPort);
-        viaProxy = new AmqpConnectionManager(
-          endpointOf(B, { port: proxy.port, connectionName: `burrow-test-move-busy-${vhost}` }),
+        r = await cutWhenTaken(
+          B,
+          `burrow-test-move-busy-${vhost}`,
+          { at: 1_000, how: 'confirms lost, then reset', muteMs: 500 },
+          (viaProxy, onTaken) =>
+            moveMessages(viaProxy, vhost, src, queueTarget(dst), {
+              mode: 'move',
+              count: 'all',
+              queueType: 'classic',
+              confirmTimeoutMs: 10_000,
+              onTaken,
+            }),
         );
-        const p = proxy;
-        let fired = false;
-        r = await moveMessages(viaProxy, vhost, src, queueTarget(dst), {
-          mode: 'move',
-          count: 'all',
-          queueType: 'classic',
-          confirmTimeoutMs: 10_000,
-          onTaken: (n) => {
-            if (!fired && n >= 1_000) {
-              fired = true;
-              p.muteBroker();
-              setTimeout(() => p.resetAll(), 500);
-            }
-          },
-        });
       } finally {
-        await viaProxy?.dispose();
-        await proxy?.close();
         await mgr.closeChannel(other);
       }
       assert.equal(r.end, 'fault', r.summary);

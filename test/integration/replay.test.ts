@@ -17,16 +17,7 @@ import { peekMessages } from '../../src/broker/peek';
 import { REPLAY_HEADER, replayPreview, replayRoute } from '../../src/core/deadLetter';
 import { singleQueueCounting } from '../../src/broker/duplicateCounting';
 import { LazyTopology } from '../../src/broker/routingTopology';
-import {
-  BROKERS,
-  managementClientOf,
-  endpointOf,
-  makeVhost,
-  dropVhost,
-  startFaultProxy,
-  poll,
-  type FaultProxy,
-} from './helpers';
+import { BROKERS, managementClientOf, endpointOf, makeVhost, dropVhost, poll, cutWhenTaken } from './helpers';
 
 const FAULT_COUNT = 10_000;
 
@@ -198,46 +189,28 @@ for (const B of BROKERS) {
             { exchange: origin, routingKey: 'k' },
           ]);
           assert.deepEqual(countIn.queues, [replayed]);
-          let proxy: FaultProxy | undefined;
-          let viaProxy: AmqpConnectionManager | undefined;
-          let r: MoveResult;
-          try {
-            proxy = await startFaultProxy(B.amqpPort);
-            viaProxy = new AmqpConnectionManager(
-              endpointOf(B, { port: proxy.port, connectionName: `burrow-test-replay-proxy-${vhost}` }),
-            );
-            let fired = false;
-            const p = proxy;
-            r = await moveMessages(
-              viaProxy,
-              vhost,
-              dlq,
-              { exchange: '', routingKey: '' },
-              {
-                mode: 'move',
-                count: 'all',
-                queueType: type,
-                deliveryLimit: null,
-                confirmTimeoutMs: 10_000,
-                route: replayRoute({ reasons: ['expired'] }),
-                countIn,
-                onTaken: (n) => {
-                  if (!fired && n >= FAULT_COUNT / 2) {
-                    fired = true;
-                    if (fault === 'reset') p.resetAll();
-                    else {
-                      p.muteBroker();
-                      setTimeout(() => p.resetAll(), 1_000);
-                    }
-                  }
+          const r: MoveResult = await cutWhenTaken(
+            B,
+            `burrow-test-replay-proxy-${vhost}`,
+            { at: FAULT_COUNT / 2, how: fault },
+            (viaProxy, onTaken) =>
+              moveMessages(
+                viaProxy,
+                vhost,
+                dlq,
+                { exchange: '', routingKey: '' },
+                {
+                  mode: 'move',
+                  count: 'all',
+                  queueType: type,
+                  deliveryLimit: null,
+                  confirmTimeoutMs: 10_000,
+                  route: replayRoute({ reasons: ['expired'] }),
+                  countIn,
+                  onTaken,
                 },
-              },
-            );
-            assert.ok(fired);
-          } finally {
-            await viaProxy?.dispose();
-            await proxy?.close();
-          }
+              ),
+          );
           assert.equal(r.end, 'fault', r.summary);
           // Settle, then take every id from both queues.
           let last = '';

@@ -19,7 +19,8 @@ import { moveMessages } from '../../src/broker/moveMessages';
 import { publishMany } from '../../src/broker/publish';
 import { keepFieldTypes, rawPropertiesOf } from '../../src/broker/typedFrames';
 import { queueTarget } from '../../src/core/messageMove';
-import { BROKERS, endpointOf, makeVhost, dropVhost, startFaultProxy, pause, type FaultProxy } from './helpers';
+import { PROPERTY_NAMES } from '../../src/core/message';
+import { BROKERS, endpointOf, makeVhost, dropVhost, pause, cutWhenTaken } from './helpers';
 
 async function fill(
   m: AmqpConnectionManager,
@@ -247,21 +248,7 @@ for (const B of BROKERS) {
         assert.deepEqual(Object.keys(rich.properties.headers ?? {}), ['float', 'int64', 'timestamp', 'uint8']);
         for (const key of ['int64', 'float', 'uint8', 'timestamp'])
           assert.deepEqual(rich.properties.headers?.[key], original.properties.headers?.[key], `typed header ${key}`);
-        for (const key of [
-          'contentType',
-          'contentEncoding',
-          'deliveryMode',
-          'priority',
-          'correlationId',
-          'replyTo',
-          'expiration',
-          'messageId',
-          'timestamp',
-          'type',
-          'userId',
-          'appId',
-        ] as const)
-          assert.deepEqual(rich.properties[key], original.properties[key], key);
+        for (const key of PROPERTY_NAMES) assert.deepEqual(rich.properties[key], original.properties[key], key);
         // No properties at all (amqplib sends an empty header table): as the stream delivers it,
         // which is the original on 3.10 (4.0's stream adds delivery mode 1).
         const bareOriginal = await get('ref');
@@ -395,32 +382,18 @@ for (const B of BROKERS) {
       await declare('s-fault', 'stream');
       await declare('t-fault', 'classic');
       await fill(mgr, vhost, 's-fault', N);
-      let proxy: FaultProxy | undefined;
-      let viaProxy: AmqpConnectionManager | undefined;
-      let r: StreamCopyResult;
-      try {
-        proxy = await startFaultProxy(B.amqpPort);
-        viaProxy = new AmqpConnectionManager(
-          endpointOf(B, { port: proxy.port, connectionName: `burrow-test-scopy-proxy-${vhost}` }),
-        );
-        let fired = false;
-        const p = proxy;
-        r = await copyFromStream(viaProxy, vhost, 's-fault', queueTarget('t-fault'), {
-          start: { kind: 'first' },
-          count: 'all',
-          confirmTimeoutMs: 10_000,
-          onTaken: (n) => {
-            if (!fired && n >= N / 2) {
-              fired = true;
-              p.resetAll();
-            }
-          },
-        });
-        assert.ok(fired, 'the fault was injected');
-      } finally {
-        await viaProxy?.dispose();
-        await proxy?.close();
-      }
+      const r: StreamCopyResult = await cutWhenTaken(
+        B,
+        `burrow-test-scopy-proxy-${vhost}`,
+        { at: N / 2, how: 'reset' },
+        (viaProxy, onTaken) =>
+          copyFromStream(viaProxy, vhost, 's-fault', queueTarget('t-fault'), {
+            start: { kind: 'first' },
+            count: 'all',
+            confirmTimeoutMs: 10_000,
+            onTaken,
+          }),
+      );
       assert.equal(r.end, 'fault', r.summary);
       assert.ok(r.error instanceof BrokerError);
       // Let the target settle (publishes in flight when the socket died may still be routed).
