@@ -15,70 +15,12 @@ import * as amqp from 'amqplib';
 import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { moveMessages, type MoveResult } from '../../src/broker/moveMessages';
-import { publishMany } from '../../src/broker/publish';
 import { keepFieldTypes, rawPropertiesOf } from '../../src/broker/typedFrames';
 import { queueTarget } from '../../src/core/messageMove';
-import { BROKERS, endpointOf, makeVhost, dropVhost, pause, poll, cutWhenTaken } from './helpers';
+import { BROKERS, endpointOf, makeVhost, dropVhost, poll, cutWhenTaken } from './helpers';
+import { depth, drainIds, fill, settledDepths } from './queueMessages';
 
 const FAULT_COUNT = 10_000;
-
-async function fill(m: AmqpConnectionManager, vhost: string, queue: string, n: number, prefix = 'm'): Promise<void> {
-  const r = await publishMany(m, vhost, { exchange: '', routingKey: queue, body: Buffer.from(''), properties: {} }, n, {
-    messageAt: (i) => ({
-      body: Buffer.from(`body ${i} ${'x'.repeat(100)}`),
-      properties: {
-        messageId: `${prefix}-${i}`,
-        deliveryMode: 2,
-        headers: { n: { '!': 'int64', value: String(i) }, f: { '!': 'double', value: i / 2 } },
-      },
-    }),
-  });
-  assert.equal(r.confirmed, n);
-}
-
-async function depth(m: AmqpConnectionManager, vhost: string, queue: string): Promise<number> {
-  return (await m.withChannel(vhost, (ch) => ch.checkQueue(queue))).messageCount;
-}
-
-/** Waits until the queue depths stop changing (quorum queues requeue asynchronously). */
-async function settledDepths(m: AmqpConnectionManager, vhost: string, queues: string[]): Promise<number[]> {
-  let last = '';
-  for (let i = 0; i < 100; i++) {
-    const d = await Promise.all(queues.map((q) => depth(m, vhost, q)));
-    const key = d.join(',');
-    if (key === last) return d;
-    last = key;
-    await pause(400);
-  }
-  throw new Error('queue depths never settled');
-}
-
-/** Takes every message of the queue (no ack mode) and returns their message ids in order. */
-async function drainIds(m: AmqpConnectionManager, vhost: string, queue: string): Promise<string[]> {
-  const n = await depth(m, vhost, queue);
-  if (n === 0) return [];
-  return m.withChannel(
-    vhost,
-    async (ch) => {
-      const ids: string[] = [];
-      await ch.prefetch(1000);
-      await new Promise<void>((resolve) => {
-        void ch.consume(
-          queue,
-          (msg) => {
-            if (!msg) return;
-            ids.push(String(msg.properties.messageId));
-            ch.ack(msg);
-            if (ids.length >= n) resolve();
-          },
-          { noAck: false },
-        );
-      });
-      return ids;
-    },
-    { deadlineMs: 60_000 },
-  );
-}
 
 /** Reads the queue's message ids without removing anything (consume all, then close the channel). */
 async function idsInPlace(

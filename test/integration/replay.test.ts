@@ -18,6 +18,7 @@ import { REPLAY_HEADER, replayPreview, replayRoute } from '../../src/core/deadLe
 import { singleQueueCounting } from '../../src/broker/duplicateCounting';
 import { LazyTopology } from '../../src/broker/routingTopology';
 import { BROKERS, managementClientOf, endpointOf, makeVhost, dropVhost, poll, cutWhenTaken } from './helpers';
+import { depth as queueDepth, drainIds } from './queueMessages';
 
 const FAULT_COUNT = 10_000;
 
@@ -35,7 +36,7 @@ for (const B of BROKERS) {
       await dropVhost(B, vhost);
     });
 
-    const depth = async (q: string) => (await mgr.withChannel(vhost, (ch) => ch.checkQueue(q))).messageCount;
+    const depth = (q: string) => queueDepth(mgr, vhost, q);
     const waitDepth = (q: string, n: number) =>
       poll(`${n} messages in ${q}`, async () => ((await depth(q)) === n ? true : undefined), 60_000, 100);
     const dlqArgs = (type: 'classic' | 'quorum') => ({
@@ -220,27 +221,7 @@ for (const B of BROKERS) {
             last = d;
             await new Promise((res) => setTimeout(res, 400));
           }
-          const drain = async (q: string) => {
-            const n = await depth(q);
-            const ids: string[] = [];
-            if (n === 0) return ids;
-            await mgr.withChannel(
-              vhost,
-              async (ch) => {
-                await ch.prefetch(1000);
-                await new Promise<void>((resolve) => {
-                  void ch.consume(q, (m) => {
-                    if (!m) return;
-                    ids.push(String(m.properties.messageId));
-                    ch.ack(m);
-                    if (ids.length >= n) resolve();
-                  });
-                });
-              },
-              { deadlineMs: 60_000 },
-            );
-            return ids;
-          };
+          const drain = (q: string) => drainIds(mgr, vhost, q);
           const inDlq = await drain(dlq);
           const inReplayed = await drain(replayed);
           const all = new Set([...inDlq, ...inReplayed]);

@@ -16,63 +16,11 @@ import { AmqpConnectionManager } from '../../src/broker/amqp';
 import { BrokerError } from '../../src/broker/errors';
 import { copyFromStream, streamLastOffset, type StreamCopyResult } from '../../src/broker/streamCopy';
 import { moveMessages } from '../../src/broker/moveMessages';
-import { publishMany } from '../../src/broker/publish';
 import { keepFieldTypes, rawPropertiesOf } from '../../src/broker/typedFrames';
 import { queueTarget } from '../../src/core/messageMove';
 import { PROPERTY_NAMES } from '../../src/core/message';
 import { BROKERS, endpointOf, makeVhost, dropVhost, pause, cutWhenTaken } from './helpers';
-
-async function fill(
-  m: AmqpConnectionManager,
-  vhost: string,
-  queue: string,
-  n: number,
-  prefix = 's',
-  from = 0,
-): Promise<void> {
-  const r = await publishMany(m, vhost, { exchange: '', routingKey: queue, body: Buffer.from(''), properties: {} }, n, {
-    messageAt: (i) => ({
-      body: Buffer.from(`body ${from + i} ${'x'.repeat(100)}`),
-      properties: {
-        messageId: `${prefix}-${from + i}`,
-        deliveryMode: 2,
-        headers: { n: { '!': 'int64', value: String(from + i) }, f: { '!': 'double', value: (from + i) / 2 } },
-      },
-    }),
-  });
-  assert.equal(r.confirmed, n);
-}
-
-async function depth(m: AmqpConnectionManager, vhost: string, queue: string): Promise<number> {
-  return (await m.withChannel(vhost, (ch) => ch.checkQueue(queue))).messageCount;
-}
-
-/** Takes every message of a (classic) queue and returns their message ids in order. */
-async function drainIds(m: AmqpConnectionManager, vhost: string, queue: string): Promise<string[]> {
-  const n = await depth(m, vhost, queue);
-  if (n === 0) return [];
-  return m.withChannel(
-    vhost,
-    async (ch) => {
-      const ids: string[] = [];
-      await ch.prefetch(1000);
-      await new Promise<void>((resolve) => {
-        void ch.consume(
-          queue,
-          (msg) => {
-            if (!msg) return;
-            ids.push(String(msg.properties.messageId));
-            ch.ack(msg);
-            if (ids.length >= n) resolve();
-          },
-          { noAck: false },
-        );
-      });
-      return ids;
-    },
-    { deadlineMs: 60_000 },
-  );
-}
+import { depth, drainIds, fill } from './queueMessages';
 
 /** Every message id of the stream, from the first, in order (reads until 1 s of quiet). */
 async function streamIds(m: AmqpConnectionManager, vhost: string, stream: string): Promise<string[]> {
@@ -285,7 +233,7 @@ for (const B of BROKERS) {
     test('from an offset, the last N, and never past the end as it was when the run started', async () => {
       await declare('s-off', 'stream');
       await declare('t-off', 'classic');
-      await fill(mgr, vhost, 's-off', 1000);
+      await fill(mgr, vhost, 's-off', 1000, 's');
       assert.equal(await streamLastOffset(mgr, vhost, 's-off'), 999);
 
       const a = await copyFromStream(mgr, vhost, 's-off', queueTarget('t-off'), {
@@ -354,7 +302,7 @@ for (const B of BROKERS) {
     test('cancel mid-way reports the counts; the target holds exactly the copied ones', async () => {
       await declare('s-cancel', 'stream');
       await declare('t-cancel', 'classic');
-      await fill(mgr, vhost, 's-cancel', 5000);
+      await fill(mgr, vhost, 's-cancel', 5000, 's');
       const ac = new AbortController();
       const r = await copyFromStream(mgr, vhost, 's-cancel', queueTarget('t-cancel'), {
         start: { kind: 'first' },
@@ -381,7 +329,7 @@ for (const B of BROKERS) {
       const N = 10_000;
       await declare('s-fault', 'stream');
       await declare('t-fault', 'classic');
-      await fill(mgr, vhost, 's-fault', N);
+      await fill(mgr, vhost, 's-fault', N, 's');
       const r: StreamCopyResult = await cutWhenTaken(
         B,
         `burrow-test-scopy-proxy-${vhost}`,
@@ -439,7 +387,7 @@ for (const B of BROKERS) {
       );
       await declare('t-empty', 'classic');
       await declare('s-unroutable', 'stream');
-      await fill(mgr, vhost, 's-unroutable', 20);
+      await fill(mgr, vhost, 's-unroutable', 20, 's');
       await mgr.withChannel(vhost, (ch) => ch.assertExchange('nowhere', 'direct', { durable: false }));
       const unroutable = await copyFromStream(
         mgr,
